@@ -1,0 +1,1088 @@
+//! XML → model: reads the CSDL elements with roxmltree, replacing namespace aliases as it goes,
+//! and collects every error instead of stopping at the first.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use roxmltree::{Document, Node, ParsingOptions};
+
+use super::annotations::{Annotation, Annotations, ConstantKind, PathKind, Value};
+use super::edm::EdmType;
+use super::error::{Error, ErrorKind};
+use super::model::*;
+
+const EDMX_NS: &str = "http://docs.oasis-open.org/odata/ns/edmx";
+const EDM_NS: &str = "http://docs.oasis-open.org/odata/ns/edm";
+/// Namespaces of OData v1-v3 EDMX/CSDL documents.
+const LEGACY_NS_PREFIXES: [&str; 2] = ["http://schemas.microsoft.com/ado/", "http://schemas.microsoft.com/ado/2009/11/edm"];
+/// Annotation expressions nested deeper than this are rejected, so hostile input cannot exhaust
+/// the stack of the recursive expression reader.
+pub const MAX_EXPRESSION_DEPTH: usize = 64;
+
+/// What the parser hands to resolution.
+pub(crate) struct Parsed {
+    pub model: Model,
+    /// External `Annotations` blocks, in document order, still to be merged into their targets.
+    pub external: Vec<(usize, ExternalAnnotations)>,
+    /// Namespaces only known through `edmx:Include`.
+    pub included: BTreeSet<String>,
+}
+
+/// Byte offset → line:column, by binary search over line starts.
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        LineIndex { starts }
+    }
+
+    pub fn location(&self, text: &str, offset: usize) -> Location {
+        let line = self.starts.partition_point(|&start| start <= offset).max(1);
+        let start = self.starts[line - 1];
+        let column = text.get(start..offset).map_or(offset - start, |s| s.chars().count()) + 1;
+        Location { line: saturating_u32(line), column: saturating_u32(column) }
+    }
+}
+
+fn saturating_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Checks the bytes are UTF-8 (skipping a BOM) and returns the text.
+pub(crate) fn decode(bytes: &[u8]) -> Result<&str, Error> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| {
+        let valid = &bytes[..e.valid_up_to()];
+        // The prefix is valid UTF-8 by construction.
+        let text = std::str::from_utf8(valid).unwrap_or_default();
+        let location = LineIndex::new(text).location(text, text.len());
+        Error { kind: ErrorKind::NotUtf8 { byte: bytes[e.valid_up_to()] }, location, path: String::new() }
+    })
+}
+
+pub(crate) fn parse(text: &str) -> Result<Parsed, Vec<Error>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let lines = LineIndex::new(text);
+    let options = ParsingOptions { allow_dtd: false, ..ParsingOptions::default() };
+    let doc = match Document::parse_with_options(text, options) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let pos = e.pos();
+            let location = Location { line: pos.row, column: pos.col };
+            return Err(vec![Error { kind: ErrorKind::Xml { message: xml_message(&e) }, location, path: String::new() }]);
+        }
+    };
+    let mut parser = Parser { text, lines, errors: Vec::new(), path: String::new(), aliases: BTreeMap::new() };
+    let parsed = parser.document(&doc);
+    match parsed {
+        Some((model, external, included)) if parser.errors.is_empty() => {
+            Ok(Parsed { model, external, included })
+        }
+        _ => Err(parser.errors),
+    }
+}
+
+/// roxmltree's message without its own " at line:col" suffix (the location is reported apart).
+fn xml_message(error: &roxmltree::Error) -> String {
+    let message = error.to_string();
+    match message.rfind(" at ") {
+        Some(i) if message[i + 4..].chars().all(|c| c.is_ascii_digit() || c == ':') => message[..i].to_owned(),
+        _ => message,
+    }
+}
+
+struct Parser<'t> {
+    text: &'t str,
+    lines: LineIndex,
+    errors: Vec<Error>,
+    /// The element path of the element being read.
+    path: String,
+    /// Alias → namespace, from `edmx:Include` and `Schema`.
+    aliases: BTreeMap<String, String>,
+}
+
+type DocumentParts = (Model, Vec<(usize, ExternalAnnotations)>, BTreeSet<String>);
+
+impl<'t> Parser<'t> {
+    fn location(&self, node: Node) -> Location {
+        self.lines.location(self.text, node.range().start)
+    }
+
+    fn error(&mut self, node: Node, kind: ErrorKind) {
+        let location = self.location(node);
+        self.errors.push(Error { kind, location, path: self.path.clone() });
+    }
+
+    /// Runs `f` with `/Element[name]` appended to the element path.
+    fn within<R>(&mut self, element: &str, name: Option<&str>, f: impl FnOnce(&mut Self) -> R) -> R {
+        let len = self.path.len();
+        if !self.path.is_empty() {
+            self.path.push('/');
+        }
+        self.path.push_str(element);
+        if let Some(name) = name {
+            self.path.push('[');
+            self.path.push_str(name);
+            self.path.push(']');
+        }
+        let result = f(self);
+        self.path.truncate(len);
+        result
+    }
+
+    fn required<'n>(&mut self, node: Node<'n, '_>, attribute: &'static str) -> Option<&'n str> {
+        let value = node.attribute(attribute);
+        if value.is_none() {
+            self.error(node, ErrorKind::MissingAttribute { attribute });
+        }
+        value
+    }
+
+    fn boolean(&mut self, node: Node, attribute: &'static str, default: bool) -> bool {
+        match node.attribute(attribute) {
+            None => default,
+            Some("true") => true,
+            Some("false") => false,
+            Some(other) => {
+                self.error(node, invalid(attribute, other, "`true` or `false`"));
+                default
+            }
+        }
+    }
+
+    fn number<T: std::str::FromStr>(&mut self, node: Node, attribute: &'static str, expected: &'static str) -> Option<T> {
+        let text = node.attribute(attribute)?;
+        let value = text.parse().ok();
+        if value.is_none() {
+            self.error(node, invalid(attribute, text, expected));
+        }
+        value
+    }
+
+    /// Replaces a leading alias by its namespace.
+    fn canonical(&self, namespace: &str) -> String {
+        self.aliases.get(namespace).cloned().unwrap_or_else(|| namespace.to_owned())
+    }
+
+    fn qualified(&mut self, node: Node, attribute: &'static str, text: &str) -> Option<QualifiedName> {
+        match QualifiedName::parse(text) {
+            Some(name) => Some(QualifiedName { namespace: self.canonical(&name.namespace), name: name.name }),
+            None => {
+                self.error(node, invalid(attribute, text, "a namespace-qualified name"));
+                None
+            }
+        }
+    }
+
+    fn required_qualified(&mut self, node: Node, attribute: &'static str) -> Option<QualifiedName> {
+        let text = self.required(node, attribute)?;
+        self.qualified(node, attribute, text)
+    }
+
+    /// A `Type` attribute: `Edm.X`, `Namespace.X` or `Collection(...)` of those.
+    fn type_ref(&mut self, node: Node, attribute: &'static str) -> Option<TypeRef> {
+        let text = self.required(node, attribute)?.trim();
+        let (collection, inner) = match text.strip_prefix("Collection(").and_then(|t| t.strip_suffix(')')) {
+            Some(inner) => (true, inner.trim()),
+            None => (false, text),
+        };
+        let target = if let Some(edm) = inner.strip_prefix("Edm.") {
+            match EdmType::from_name(edm) {
+                Some(edm) => TypeTarget::Edm(edm),
+                None => {
+                    self.error(node, ErrorKind::Unresolved { what: "Edm type", name: inner.to_owned() });
+                    return None;
+                }
+            }
+        } else {
+            TypeTarget::Named(self.qualified(node, attribute, inner)?)
+        };
+        Some(TypeRef { collection, target })
+    }
+
+    fn facets(&mut self, node: Node) -> Facets {
+        let max_length = node.attribute("MaxLength").and_then(|text| match text {
+            "max" | "Max" => Some(MaxLength::Max),
+            _ => match text.parse() {
+                Ok(n) => Some(MaxLength::Length(n)),
+                Err(_) => {
+                    self.error(node, invalid("MaxLength", text, "a non-negative integer or `max`"));
+                    None
+                }
+            },
+        });
+        let precision = self.number(node, "Precision", "a non-negative integer");
+        let scale = node.attribute("Scale").and_then(|text| match text {
+            "variable" => Some(Scale::Variable),
+            "floating" => Some(Scale::Floating),
+            _ => match text.parse() {
+                Ok(n) => Some(Scale::Digits(n)),
+                Err(_) => {
+                    self.error(node, invalid("Scale", text, "a non-negative integer, `variable` or `floating`"));
+                    None
+                }
+            },
+        });
+        let srid = node.attribute("SRID").and_then(|text| match text {
+            "variable" => Some(Srid::Variable),
+            _ => match text.parse() {
+                Ok(n) => Some(Srid::Id(n)),
+                Err(_) => {
+                    self.error(node, invalid("SRID", text, "a non-negative integer or `variable`"));
+                    None
+                }
+            },
+        });
+        let unicode = node.has_attribute("Unicode").then(|| self.boolean(node, "Unicode", true));
+        Facets { max_length, precision, scale, srid, unicode }
+    }
+
+    fn document(&mut self, doc: &Document) -> Option<DocumentParts> {
+        let root = doc.root_element();
+        let root_ns = root.tag_name().namespace().unwrap_or("");
+        if LEGACY_NS_PREFIXES.iter().any(|prefix| root_ns.starts_with(prefix)) {
+            let version = root.attribute("Version").unwrap_or("?");
+            self.error(root, ErrorKind::UnsupportedODataVersion { detail: format!("edmx:Edmx Version=\"{version}\" in namespace {root_ns}") });
+            return None;
+        }
+        if root.tag_name().name() != "Edmx" || root_ns != EDMX_NS {
+            self.error(root, ErrorKind::WrongRoot { found: display_name(root) });
+            return None;
+        }
+        let version = match root.attribute("Version") {
+            Some("4.0") => ODataVersion::V4_0,
+            Some("4.01") => ODataVersion::V4_01,
+            Some(v @ ("1.0" | "2.0" | "3.0")) => {
+                self.error(root, ErrorKind::UnsupportedODataVersion { detail: format!("edmx:Edmx Version=\"{v}\"") });
+                return None;
+            }
+            Some(other) => {
+                self.error(root, ErrorKind::UnknownVersion { version: other.to_owned() });
+                return None;
+            }
+            None => {
+                self.error(root, ErrorKind::MissingAttribute { attribute: "Version" });
+                return None;
+            }
+        };
+
+        let declared = self.collect_aliases(root);
+        let mut references = Vec::new();
+        let mut schemas = Vec::new();
+        let mut external = Vec::new();
+        let mut data_services = 0;
+        for child in root.children().filter(Node::is_element) {
+            match (child.tag_name().namespace(), child.tag_name().name()) {
+                (Some(EDMX_NS), "Reference") => references.extend(self.reference(child)),
+                (Some(EDMX_NS), "DataServices") => {
+                    data_services += 1;
+                    for schema in child.children().filter(Node::is_element) {
+                        if is_edm(schema, "Schema") {
+                            if let Some((schema, blocks)) = self.schema(schema) {
+                                let index = schemas.len();
+                                external.extend(blocks.into_iter().map(|block| (index, block)));
+                                schemas.push(schema);
+                            }
+                        } else {
+                            self.unexpected(schema);
+                        }
+                    }
+                }
+                _ => self.unexpected(child),
+            }
+        }
+        if data_services == 0 {
+            self.error(root, ErrorKind::MissingElement { element: "edmx:DataServices" });
+        }
+        let included = references
+            .iter()
+            .flat_map(|r: &Reference| r.includes.iter().map(|i| i.namespace.clone()))
+            .filter(|ns| !declared.contains(ns))
+            .collect::<BTreeSet<_>>();
+        for schema in &mut schemas {
+            mark_external_types(schema, &included);
+        }
+        Some((Model { version, references, schemas, index: BTreeMap::new() }, external, included))
+    }
+
+    /// Reads every alias before anything else so that references are made canonical as they are
+    /// read; returns the declared schema namespaces.
+    fn collect_aliases(&mut self, root: Node) -> BTreeSet<String> {
+        let mut declared = BTreeSet::new();
+        let includes = root
+            .children()
+            .filter(|n| n.tag_name().namespace() == Some(EDMX_NS) && n.tag_name().name() == "Reference")
+            .flat_map(|r| r.children())
+            .filter(|n| n.tag_name().namespace() == Some(EDMX_NS) && n.tag_name().name() == "Include");
+        let schemas = root
+            .children()
+            .filter(|n| n.tag_name().namespace() == Some(EDMX_NS) && n.tag_name().name() == "DataServices")
+            .flat_map(|d| d.children())
+            .filter(|n| is_edm(*n, "Schema"));
+        for node in includes.chain(schemas) {
+            let Some(namespace) = node.attribute("Namespace") else { continue };
+            if is_edm(node, "Schema") {
+                declared.insert(namespace.to_owned());
+            }
+            let Some(alias) = node.attribute("Alias") else { continue };
+            match self.aliases.get(alias) {
+                Some(existing) if existing != namespace => {
+                    let kind = ErrorKind::Duplicate { name: format!("alias {alias}"), first: Location::default() };
+                    self.error(node, kind);
+                }
+                _ => {
+                    self.aliases.insert(alias.to_owned(), namespace.to_owned());
+                }
+            }
+        }
+        declared
+    }
+
+    fn unexpected(&mut self, node: Node) {
+        // Elements of foreign XML namespaces are extensions; anything in the CSDL namespaces that
+        // this reader does not know is a mistake worth reporting.
+        let ns = node.tag_name().namespace();
+        if ns == Some(EDM_NS) || ns == Some(EDMX_NS) {
+            self.error(node, ErrorKind::UnexpectedElement { element: display_name(node) });
+        }
+    }
+
+    fn reference(&mut self, node: Node) -> Option<Reference> {
+        let location = self.location(node);
+        let uri = self.within("edmx:Reference", node.attribute("Uri"), |p| p.required(node, "Uri"))?;
+        let mut reference = Reference { uri: uri.to_owned(), includes: Vec::new(), include_annotations: Vec::new(), location };
+        self.within("edmx:Reference", Some(uri), |p| {
+            for child in node.children().filter(Node::is_element) {
+                match (child.tag_name().namespace(), child.tag_name().name()) {
+                    (Some(EDMX_NS), "Include") => {
+                        if let Some(namespace) = p.required(child, "Namespace") {
+                            let alias = child.attribute("Alias").map(str::to_owned);
+                            reference.includes.push(Include { namespace: namespace.to_owned(), alias });
+                        }
+                    }
+                    (Some(EDMX_NS), "IncludeAnnotations") => {
+                        if let Some(term_namespace) = p.required(child, "TermNamespace") {
+                            reference.include_annotations.push(IncludeAnnotations {
+                                term_namespace: term_namespace.to_owned(),
+                                qualifier: child.attribute("Qualifier").map(str::to_owned),
+                                target_namespace: child.attribute("TargetNamespace").map(str::to_owned),
+                            });
+                        }
+                    }
+                    (Some(EDM_NS), "Annotation") => {}
+                    _ => p.unexpected(child),
+                }
+            }
+        });
+        Some(reference)
+    }
+
+    fn schema(&mut self, node: Node) -> Option<(Schema, Vec<ExternalAnnotations>)> {
+        let namespace = self.within("Schema", None, |p| p.required(node, "Namespace"))?;
+        self.within("Schema", Some(namespace), |p| {
+            let mut schema = Schema {
+                namespace: namespace.to_owned(),
+                alias: node.attribute("Alias").map(str::to_owned),
+                entity_types: Vec::new(),
+                complex_types: Vec::new(),
+                enum_types: Vec::new(),
+                type_definitions: Vec::new(),
+                terms: Vec::new(),
+                actions: Vec::new(),
+                functions: Vec::new(),
+                entity_containers: Vec::new(),
+                annotations: Annotations::default(),
+                external_annotations: Vec::new(),
+                location: p.location(node),
+            };
+            let mut external = Vec::new();
+            for child in node.children().filter(Node::is_element) {
+                if child.tag_name().namespace() != Some(EDM_NS) {
+                    continue;
+                }
+                match child.tag_name().name() {
+                    "EntityType" => schema.entity_types.extend(p.structured_type(child, StructuredKind::Entity)),
+                    "ComplexType" => schema.complex_types.extend(p.structured_type(child, StructuredKind::Complex)),
+                    "EnumType" => schema.enum_types.extend(p.enum_type(child)),
+                    "TypeDefinition" => schema.type_definitions.extend(p.type_definition(child)),
+                    "Term" => schema.terms.extend(p.term(child)),
+                    "Action" => schema.actions.extend(p.operation(child, OperationKind::Action)),
+                    "Function" => schema.functions.extend(p.operation(child, OperationKind::Function)),
+                    "EntityContainer" => schema.entity_containers.extend(p.entity_container(child)),
+                    "Annotations" => external.extend(p.external_annotations(child)),
+                    "Annotation" => p.annotation_into(child, &mut schema.annotations),
+                    "Association" | "Using" | "ValueTerm" => p.error(
+                        child,
+                        ErrorKind::UnsupportedODataVersion { detail: format!("<{}> element", child.tag_name().name()) },
+                    ),
+                    _ => p.unexpected(child),
+                }
+            }
+            Some((schema, external))
+        })
+    }
+
+    /// Reads an `Annotation` child and applies it.
+    fn annotation_into(&mut self, node: Node, annotations: &mut Annotations) {
+        if let Some(annotation) = self.annotation(node) {
+            annotations.apply(annotation);
+        }
+    }
+
+    /// Reads the `Annotation` children of `node` (other children are the caller's business).
+    fn annotations_of(&mut self, node: Node) -> Annotations {
+        let mut annotations = Annotations::default();
+        for child in node.children().filter(|n| is_edm(*n, "Annotation")) {
+            self.annotation_into(child, &mut annotations);
+        }
+        annotations
+    }
+
+    fn annotation(&mut self, node: Node) -> Option<Annotation> {
+        let term = self.within("Annotation", node.attribute("Term"), |p| p.required_qualified(node, "Term"))?;
+        let qualifier = node.attribute("Qualifier").map(str::to_owned);
+        let label = term.to_string();
+        let value = self.within("Annotation", Some(&label), |p| p.annotation_value(node, 0))?;
+        Some(Annotation { term: label, qualifier, value })
+    }
+
+    /// The value of an `Annotation` or `PropertyValue`: an attribute expression, a child
+    /// expression, or nothing (a tag term).
+    fn annotation_value(&mut self, node: Node, depth: usize) -> Option<Value> {
+        for attr in node.attributes() {
+            if attr.namespace().is_some() {
+                continue;
+            }
+            if let Some(value) = self.attribute_expression(node, attr.name(), attr.value()) {
+                return value;
+            }
+        }
+        let expression = node.children().find(|n| n.is_element() && !is_edm(*n, "Annotation"));
+        match expression {
+            Some(child) => self.expression(child, depth + 1),
+            None => Some(Value::Default),
+        }
+    }
+
+    /// An expression written as an attribute (`String="..."`); `None` when the attribute is not an
+    /// expression, `Some(None)` when it is one but invalid.
+    fn attribute_expression(&mut self, node: Node, name: &str, text: &str) -> Option<Option<Value>> {
+        let constant = |kind| Some(Some(Value::Constant { kind, text: text.to_owned() }));
+        let path = |kind| Some(Some(Value::Path { kind, path: text.to_owned() }));
+        match name {
+            "String" => Some(Some(Value::String(text.to_owned()))),
+            "Bool" => Some(self.bool_expression(node, text)),
+            "Int" => Some(self.int_expression(node, text)),
+            "Float" => constant(ConstantKind::Float),
+            "Decimal" => constant(ConstantKind::Decimal),
+            "Date" => constant(ConstantKind::Date),
+            "DateTimeOffset" => constant(ConstantKind::DateTimeOffset),
+            "Duration" => constant(ConstantKind::Duration),
+            "TimeOfDay" => constant(ConstantKind::TimeOfDay),
+            "Guid" => constant(ConstantKind::Guid),
+            "Binary" => constant(ConstantKind::Binary),
+            "EnumMember" => Some(Some(self.enum_member_expression(text))),
+            "Path" => path(PathKind::Path),
+            "PropertyPath" => path(PathKind::PropertyPath),
+            "NavigationPropertyPath" => path(PathKind::NavigationPropertyPath),
+            "AnnotationPath" => path(PathKind::AnnotationPath),
+            "ModelElementPath" => path(PathKind::ModelElementPath),
+            "UrlRef" => Some(Some(Value::Dynamic {
+                element: "UrlRef".to_owned(),
+                attributes: Vec::new(),
+                operands: vec![Value::String(text.to_owned())],
+            })),
+            _ => None,
+        }
+    }
+
+    fn bool_expression(&mut self, node: Node, text: &str) -> Option<Value> {
+        match text.trim() {
+            "true" => Some(Value::Bool(true)),
+            "false" => Some(Value::Bool(false)),
+            other => {
+                self.error(node, invalid("Bool", other, "`true` or `false`"));
+                None
+            }
+        }
+    }
+
+    fn int_expression(&mut self, node: Node, text: &str) -> Option<Value> {
+        match text.trim().parse() {
+            Ok(n) => Some(Value::Int(n)),
+            Err(_) => {
+                self.error(node, invalid("Int", text, "a 64-bit integer"));
+                None
+            }
+        }
+    }
+
+    /// `Alias.Type/Member Alias.Type/Other` → members with the namespace resolved.
+    fn enum_member_expression(&self, text: &str) -> Value {
+        let members = text
+            .split([' ', ','])
+            .filter(|m| !m.is_empty())
+            .map(|member| match member.split_once('/') {
+                Some((ty, name)) => match QualifiedName::parse(ty) {
+                    Some(q) => format!("{}.{}/{name}", self.canonical(&q.namespace), q.name),
+                    None => member.to_owned(),
+                },
+                None => member.to_owned(),
+            })
+            .collect();
+        Value::EnumMember(members)
+    }
+
+    fn expression(&mut self, node: Node, depth: usize) -> Option<Value> {
+        if depth > MAX_EXPRESSION_DEPTH {
+            self.error(node, ErrorKind::TooDeep { limit: MAX_EXPRESSION_DEPTH });
+            return None;
+        }
+        let name = node.tag_name().name();
+        let text = node.text().unwrap_or("").trim();
+        if let Some(value) = self.attribute_expression(node, name, text) {
+            return value;
+        }
+        let children = || node.children().filter(|n| n.is_element() && !is_edm(*n, "Annotation"));
+        match name {
+            "Null" => Some(Value::Null),
+            "Record" => {
+                let ty = node.attribute("Type").and_then(|t| self.qualified(node, "Type", t)).map(|q| q.to_string());
+                let mut properties = Vec::new();
+                for child in children() {
+                    if !is_edm(child, "PropertyValue") {
+                        self.unexpected(child);
+                        continue;
+                    }
+                    let Some(property) = self.required(child, "Property") else { continue };
+                    if let Some(value) = self.annotation_value(child, depth + 1) {
+                        properties.push((property.to_owned(), value));
+                    }
+                }
+                Some(Value::Record { ty, properties })
+            }
+            "Collection" => Some(Value::Collection(children().filter_map(|c| self.expression(c, depth + 1)).collect())),
+            _ => {
+                let attributes = node
+                    .attributes()
+                    .filter(|a| a.namespace().is_none())
+                    .map(|a| (a.name().to_owned(), a.value().to_owned()))
+                    .collect();
+                let operands = children().filter_map(|c| self.expression(c, depth + 1)).collect();
+                Some(Value::Dynamic { element: name.to_owned(), attributes, operands })
+            }
+        }
+    }
+
+    fn structured_type(&mut self, node: Node, kind: StructuredKind) -> Option<StructuredType> {
+        let element = node.tag_name().name();
+        let name = self.within(element, None, |p| p.required(node, "Name"))?;
+        self.within(element, Some(name), |p| {
+            let base_type = node.attribute("BaseType").and_then(|t| p.qualified(node, "BaseType", t));
+            let mut ty = StructuredType {
+                name: name.to_owned(),
+                kind,
+                base_type,
+                is_abstract: p.boolean(node, "Abstract", false),
+                open_type: p.boolean(node, "OpenType", false),
+                has_stream: p.boolean(node, "HasStream", false),
+                key: Vec::new(),
+                properties: Vec::new(),
+                navigation_properties: Vec::new(),
+                annotations: Annotations::default(),
+                location: p.location(node),
+            };
+            for child in node.children().filter(Node::is_element) {
+                if child.tag_name().namespace() != Some(EDM_NS) {
+                    continue;
+                }
+                match child.tag_name().name() {
+                    "Key" if kind == StructuredKind::Entity => p.key(child, &mut ty.key),
+                    "Property" => ty.properties.extend(p.property(child)),
+                    "NavigationProperty" => ty.navigation_properties.extend(p.navigation_property(child)),
+                    "Annotation" => p.annotation_into(child, &mut ty.annotations),
+                    _ => p.unexpected(child),
+                }
+            }
+            Some(ty)
+        })
+    }
+
+    fn key(&mut self, node: Node, key: &mut Vec<PropertyRef>) {
+        self.within("Key", None, |p| {
+            for child in node.children().filter(Node::is_element) {
+                if !is_edm(child, "PropertyRef") {
+                    p.unexpected(child);
+                    continue;
+                }
+                if let Some(name) = p.required(child, "Name") {
+                    key.push(PropertyRef { name: name.to_owned(), alias: child.attribute("Alias").map(str::to_owned) });
+                }
+            }
+        });
+    }
+
+    fn property(&mut self, node: Node) -> Option<Property> {
+        let name = self.within("Property", None, |p| p.required(node, "Name"))?;
+        self.within("Property", Some(name), |p| {
+            let ty = p.type_ref(node, "Type");
+            let nullable = p.boolean(node, "Nullable", true);
+            let facets = p.facets(node);
+            let annotations = p.annotations_of(node);
+            Some(Property {
+                name: name.to_owned(),
+                ty: ty?,
+                nullable,
+                facets,
+                default_value: node.attribute("DefaultValue").map(str::to_owned),
+                annotations,
+                location: p.location(node),
+            })
+        })
+    }
+
+    fn navigation_property(&mut self, node: Node) -> Option<NavigationProperty> {
+        let name = self.within("NavigationProperty", None, |p| p.required(node, "Name"))?;
+        self.within("NavigationProperty", Some(name), |p| {
+            if node.has_attribute("Relationship") {
+                let detail = "NavigationProperty with Relationship/FromRole/ToRole".to_owned();
+                p.error(node, ErrorKind::UnsupportedODataVersion { detail });
+                return None;
+            }
+            let ty = p.type_ref(node, "Type");
+            let nullable = p.boolean(node, "Nullable", true);
+            let mut nav = NavigationProperty {
+                name: name.to_owned(),
+                ty: ty?,
+                nullable,
+                partner: node.attribute("Partner").map(str::to_owned),
+                contains_target: p.boolean(node, "ContainsTarget", false),
+                on_delete: None,
+                referential_constraints: Vec::new(),
+                annotations: Annotations::default(),
+                location: p.location(node),
+            };
+            for child in node.children().filter(Node::is_element) {
+                if child.tag_name().namespace() != Some(EDM_NS) {
+                    continue;
+                }
+                match child.tag_name().name() {
+                    "ReferentialConstraint" => {
+                        let property = p.required(child, "Property");
+                        let referenced = p.required(child, "ReferencedProperty");
+                        if let (Some(property), Some(referenced)) = (property, referenced) {
+                            nav.referential_constraints.push(ReferentialConstraint {
+                                property: property.to_owned(),
+                                referenced_property: referenced.to_owned(),
+                            });
+                        }
+                    }
+                    "OnDelete" => {
+                        nav.on_delete = match p.required(child, "Action") {
+                            Some("Cascade") => Some(OnDeleteAction::Cascade),
+                            Some("None") => Some(OnDeleteAction::None),
+                            Some("SetNull") => Some(OnDeleteAction::SetNull),
+                            Some("SetDefault") => Some(OnDeleteAction::SetDefault),
+                            Some(other) => {
+                                p.error(child, invalid("Action", other, "Cascade, None, SetNull or SetDefault"));
+                                None
+                            }
+                            None => None,
+                        }
+                    }
+                    "Annotation" => p.annotation_into(child, &mut nav.annotations),
+                    _ => p.unexpected(child),
+                }
+            }
+            Some(nav)
+        })
+    }
+
+    fn enum_type(&mut self, node: Node) -> Option<EnumType> {
+        let name = self.within("EnumType", None, |p| p.required(node, "Name"))?;
+        self.within("EnumType", Some(name), |p| {
+            let underlying_type = match node.attribute("UnderlyingType") {
+                None => EdmType::Int32,
+                Some(text) => match text.strip_prefix("Edm.").and_then(EdmType::from_name) {
+                    Some(edm) if edm.is_enum_underlying() => edm,
+                    _ => {
+                        p.error(node, invalid("UnderlyingType", text, "Edm.Byte, Edm.SByte, Edm.Int16, Edm.Int32 or Edm.Int64"));
+                        EdmType::Int32
+                    }
+                },
+            };
+            let is_flags = p.boolean(node, "IsFlags", false);
+            let (min, max) = underlying_type.integer_range().unwrap_or((i64::MIN, i64::MAX));
+            let mut members: Vec<EnumMember> = Vec::new();
+            let mut annotations = Annotations::default();
+            for child in node.children().filter(Node::is_element) {
+                if child.tag_name().namespace() != Some(EDM_NS) {
+                    continue;
+                }
+                match child.tag_name().name() {
+                    "Member" => {
+                        let Some(member_name) = p.required(child, "Name") else { continue };
+                        p.within("Member", Some(member_name), |p| {
+                            let value = match child.attribute("Value") {
+                                Some(_) => p.number::<i64>(child, "Value", "an integer")?,
+                                None if is_flags => {
+                                    p.error(child, ErrorKind::MissingAttribute { attribute: "Value" });
+                                    return None;
+                                }
+                                None => members.last().map_or(0, |m| m.value.saturating_add(1)),
+                            };
+                            if value < min || value > max {
+                                p.error(child, ErrorKind::EnumValueOutOfRange { value, underlying: underlying_type.name() });
+                            }
+                            let annotations = p.annotations_of(child);
+                            members.push(EnumMember { name: member_name.to_owned(), value, annotations, location: p.location(child) });
+                            Some(())
+                        });
+                    }
+                    "Annotation" => p.annotation_into(child, &mut annotations),
+                    _ => p.unexpected(child),
+                }
+            }
+            Some(EnumType { name: name.to_owned(), underlying_type, is_flags, members, annotations, location: p.location(node) })
+        })
+    }
+
+    fn type_definition(&mut self, node: Node) -> Option<TypeDefinition> {
+        let name = self.within("TypeDefinition", None, |p| p.required(node, "Name"))?;
+        self.within("TypeDefinition", Some(name), |p| {
+            let text = p.required(node, "UnderlyingType")?;
+            let Some(underlying_type) = text.strip_prefix("Edm.").and_then(EdmType::from_name) else {
+                p.error(node, invalid("UnderlyingType", text, "a primitive Edm type"));
+                return None;
+            };
+            let facets = p.facets(node);
+            let annotations = p.annotations_of(node);
+            Some(TypeDefinition { name: name.to_owned(), underlying_type, facets, annotations, location: p.location(node) })
+        })
+    }
+
+    fn term(&mut self, node: Node) -> Option<Term> {
+        let name = self.within("Term", None, |p| p.required(node, "Name"))?;
+        self.within("Term", Some(name), |p| {
+            let ty = p.type_ref(node, "Type");
+            let base_term = node.attribute("BaseTerm").and_then(|t| p.qualified(node, "BaseTerm", t));
+            let nullable = p.boolean(node, "Nullable", true);
+            let facets = p.facets(node);
+            let annotations = p.annotations_of(node);
+            Some(Term {
+                name: name.to_owned(),
+                ty: ty?,
+                base_term,
+                nullable,
+                default_value: node.attribute("DefaultValue").map(str::to_owned),
+                applies_to: node.attribute("AppliesTo").map(|a| a.split_whitespace().map(str::to_owned).collect()).unwrap_or_default(),
+                facets,
+                annotations,
+                location: p.location(node),
+            })
+        })
+    }
+
+    fn operation(&mut self, node: Node, kind: OperationKind) -> Option<Operation> {
+        let element = node.tag_name().name();
+        let name = self.within(element, None, |p| p.required(node, "Name"))?;
+        self.within(element, Some(name), |p| {
+            let mut operation = Operation {
+                name: name.to_owned(),
+                kind,
+                is_bound: p.boolean(node, "IsBound", false),
+                is_composable: p.boolean(node, "IsComposable", false),
+                entity_set_path: node.attribute("EntitySetPath").map(str::to_owned),
+                parameters: Vec::new(),
+                return_type: None,
+                annotations: Annotations::default(),
+                location: p.location(node),
+            };
+            for child in node.children().filter(Node::is_element) {
+                if child.tag_name().namespace() != Some(EDM_NS) {
+                    continue;
+                }
+                match child.tag_name().name() {
+                    "Parameter" => {
+                        let Some(param_name) = p.required(child, "Name") else { continue };
+                        let parameter = p.within("Parameter", Some(param_name), |p| {
+                            let ty = p.type_ref(child, "Type");
+                            let nullable = p.boolean(child, "Nullable", true);
+                            let facets = p.facets(child);
+                            let annotations = p.annotations_of(child);
+                            Some(Parameter { name: param_name.to_owned(), ty: ty?, nullable, facets, annotations, location: p.location(child) })
+                        });
+                        operation.parameters.extend(parameter);
+                    }
+                    "ReturnType" => {
+                        operation.return_type = p.within("ReturnType", None, |p| {
+                            let ty = p.type_ref(child, "Type");
+                            let nullable = p.boolean(child, "Nullable", true);
+                            let facets = p.facets(child);
+                            Some(ReturnType { ty: ty?, nullable, facets })
+                        });
+                    }
+                    "Annotation" => p.annotation_into(child, &mut operation.annotations),
+                    _ => p.unexpected(child),
+                }
+            }
+            if kind == OperationKind::Function && operation.return_type.is_none() {
+                p.error(node, ErrorKind::MissingElement { element: "ReturnType" });
+            }
+            Some(operation)
+        })
+    }
+
+    fn entity_container(&mut self, node: Node) -> Option<EntityContainer> {
+        let name = self.within("EntityContainer", None, |p| p.required(node, "Name"))?;
+        self.within("EntityContainer", Some(name), |p| {
+            let extends = node.attribute("Extends").and_then(|t| p.qualified(node, "Extends", t));
+            let mut container = EntityContainer {
+                name: name.to_owned(),
+                extends,
+                entity_sets: Vec::new(),
+                singletons: Vec::new(),
+                action_imports: Vec::new(),
+                function_imports: Vec::new(),
+                annotations: Annotations::default(),
+                location: p.location(node),
+            };
+            for child in node.children().filter(Node::is_element) {
+                if child.tag_name().namespace() != Some(EDM_NS) {
+                    continue;
+                }
+                let element = child.tag_name().name();
+                if element == "Annotation" {
+                    p.annotation_into(child, &mut container.annotations);
+                    continue;
+                }
+                if element == "AssociationSet" {
+                    let detail = "<AssociationSet> element".to_owned();
+                    p.error(child, ErrorKind::UnsupportedODataVersion { detail });
+                    continue;
+                }
+                let Some(child_name) = p.within(element, None, |p| p.required(child, "Name")) else { continue };
+                p.within(element, Some(child_name), |p| {
+                    let name = child_name.to_owned();
+                    let location = p.location(child);
+                    match element {
+                        "EntitySet" => {
+                            let entity_type = p.required_qualified(child, "EntityType");
+                            let include_in_service_document = p.boolean(child, "IncludeInServiceDocument", true);
+                            let navigation_property_bindings = p.bindings(child);
+                            let annotations = p.annotations_of(child);
+                            if let Some(entity_type) = entity_type {
+                                container.entity_sets.push(EntitySet {
+                                    name,
+                                    entity_type,
+                                    include_in_service_document,
+                                    navigation_property_bindings,
+                                    annotations,
+                                    location,
+                                });
+                            }
+                        }
+                        "Singleton" => {
+                            let entity_type = p.required_qualified(child, "Type");
+                            let navigation_property_bindings = p.bindings(child);
+                            let annotations = p.annotations_of(child);
+                            if let Some(entity_type) = entity_type {
+                                container.singletons.push(Singleton { name, entity_type, navigation_property_bindings, annotations, location });
+                            }
+                        }
+                        "ActionImport" => {
+                            let action = p.required_qualified(child, "Action");
+                            let annotations = p.annotations_of(child);
+                            if let Some(action) = action {
+                                let entity_set = child.attribute("EntitySet").map(str::to_owned);
+                                container.action_imports.push(ActionImport { name, action, entity_set, annotations, location });
+                            }
+                        }
+                        "FunctionImport" => {
+                            let function = p.required_qualified(child, "Function");
+                            let include_in_service_document = p.boolean(child, "IncludeInServiceDocument", false);
+                            let annotations = p.annotations_of(child);
+                            if let Some(function) = function {
+                                let entity_set = child.attribute("EntitySet").map(str::to_owned);
+                                container.function_imports.push(FunctionImport {
+                                    name,
+                                    function,
+                                    entity_set,
+                                    include_in_service_document,
+                                    annotations,
+                                    location,
+                                });
+                            }
+                        }
+                        _ => p.unexpected(child),
+                    }
+                });
+            }
+            Some(container)
+        })
+    }
+
+    fn bindings(&mut self, node: Node) -> Vec<NavigationPropertyBinding> {
+        let mut bindings = Vec::new();
+        for child in node.children().filter(Node::is_element) {
+            if child.tag_name().namespace() != Some(EDM_NS) {
+                continue;
+            }
+            match child.tag_name().name() {
+                "NavigationPropertyBinding" => {
+                    let path = self.required(child, "Path");
+                    let target = self.required(child, "Target");
+                    if let (Some(path), Some(target)) = (path, target) {
+                        bindings.push(NavigationPropertyBinding { path: path.to_owned(), target: self.canonical_target(target) });
+                    }
+                }
+                "Annotation" => {}
+                _ => self.unexpected(child),
+            }
+        }
+        bindings
+    }
+
+    /// `Alias.Container/set` → `Namespace.Container/set`.
+    fn canonical_target(&self, target: &str) -> String {
+        match target.split_once('/') {
+            Some((head, rest)) => match QualifiedName::parse(head) {
+                Some(q) => format!("{}.{}/{rest}", self.canonical(&q.namespace), q.name),
+                None => target.to_owned(),
+            },
+            None => target.to_owned(),
+        }
+    }
+
+    fn external_annotations(&mut self, node: Node) -> Option<ExternalAnnotations> {
+        let target = self.within("Annotations", None, |p| p.required(node, "Target"))?;
+        let target = self.canonical_path(target);
+        let qualifier = node.attribute("Qualifier").map(str::to_owned);
+        self.within("Annotations", Some(&target.clone()), |p| {
+            let mut annotations = Vec::new();
+            for child in node.children().filter(Node::is_element) {
+                if !is_edm(child, "Annotation") {
+                    p.unexpected(child);
+                    continue;
+                }
+                if let Some(mut annotation) = p.annotation(child) {
+                    // A qualifier on the block applies to every annotation in it.
+                    if annotation.qualifier.is_none() {
+                        annotation.qualifier.clone_from(&qualifier);
+                    }
+                    annotations.push(annotation);
+                }
+            }
+            Some(ExternalAnnotations { target, qualifier, annotations, location: p.location(node) })
+        })
+    }
+
+    /// Makes every qualified name in an annotation target canonical: the head
+    /// (`Alias.Type/member`) and the parameter types of an operation overload
+    /// (`Alias.fn(Alias.Type,Collection(Alias.Other))`).
+    fn canonical_path(&self, target: &str) -> String {
+        let (head, rest) = match target.find(['/', '(']) {
+            Some(i) => target.split_at(i),
+            None => (target, ""),
+        };
+        let mut out = match QualifiedName::parse(head) {
+            Some(q) => format!("{}.{}", self.canonical(&q.namespace), q.name),
+            None => head.to_owned(),
+        };
+        if let Some(params) = rest.strip_prefix('(') {
+            if let Some((params, tail)) = params.split_once(')').map(|(p, t)| (p, t)) {
+                let mut inner = params;
+                // `Collection(` opens a second parenthesis: re-split around the matching one.
+                let mut tail = tail;
+                if params.contains("Collection(") {
+                    let close = matching_paren(rest).unwrap_or(rest.len() - 1);
+                    inner = &rest[1..close];
+                    tail = &rest[close + 1..];
+                }
+                let canonical: Vec<String> = inner
+                    .split(',')
+                    .map(|param| {
+                        let param = param.trim();
+                        let (wrap, ty) = match param.strip_prefix("Collection(").and_then(|p| p.strip_suffix(')')) {
+                            Some(ty) => (true, ty),
+                            None => (false, param),
+                        };
+                        let ty = if ty.starts_with("Edm.") {
+                            ty.to_owned()
+                        } else {
+                            QualifiedName::parse(ty).map_or_else(|| ty.to_owned(), |q| format!("{}.{}", self.canonical(&q.namespace), q.name))
+                        };
+                        if wrap { format!("Collection({ty})") } else { ty }
+                    })
+                    .collect();
+                out.push('(');
+                out.push_str(&canonical.join(","));
+                out.push(')');
+                out.push_str(tail);
+                return out;
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// The index of the `)` closing the `(` at the start of `text`.
+fn matching_paren(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Turns references into namespaces that are only included (not declared) into
+/// [`TypeTarget::External`].
+fn mark_external_types(schema: &mut Schema, included: &BTreeSet<String>) {
+    let mark = |ty: &mut TypeRef| {
+        if let TypeTarget::Named(name) = &ty.target {
+            if included.contains(&name.namespace) {
+                ty.target = TypeTarget::External(name.clone());
+            }
+        }
+    };
+    for ty in schema.entity_types.iter_mut().chain(&mut schema.complex_types) {
+        ty.properties.iter_mut().for_each(|p| mark(&mut p.ty));
+    }
+    for term in &mut schema.terms {
+        mark(&mut term.ty);
+    }
+    for op in schema.actions.iter_mut().chain(&mut schema.functions) {
+        op.parameters.iter_mut().for_each(|p| mark(&mut p.ty));
+        if let Some(ret) = &mut op.return_type {
+            mark(&mut ret.ty);
+        }
+    }
+}
+
+fn is_edm(node: Node, name: &str) -> bool {
+    node.is_element() && node.tag_name().namespace() == Some(EDM_NS) && node.tag_name().name() == name
+}
+
+fn display_name(node: Node) -> String {
+    let tag = node.tag_name();
+    match tag.namespace().and_then(|ns| node.lookup_prefix(ns)).filter(|p| !p.is_empty()) {
+        Some(prefix) => format!("{prefix}:{}", tag.name()),
+        None => tag.name().to_owned(),
+    }
+}
+
+fn invalid(attribute: &'static str, value: &str, expected: &'static str) -> ErrorKind {
+    ErrorKind::InvalidAttribute { attribute, value: value.to_owned(), expected }
+}
