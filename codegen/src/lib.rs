@@ -4,5 +4,15 @@
 //! `xtask`'s job).
 //!
 //! - [`csdl`]: parse and resolve a CSDL document into a [`csdl::Model`].
+//! - [`generate()`]: model → plan (`plan`) → tokens (`emit`) → formatted files; every Rust name
+//!   comes from [`naming`].
+//! - [`diff`]: compare two models and classify each change by its impact on the generated crate.
 
 pub mod csdl;
+pub mod diff;
+mod emit;
+mod generate;
+pub mod naming;
+mod plan;
+
+pub use generate::{Files, GenerateError, Options, generate};

@@ -46,10 +46,10 @@ pub fn load(file: &std::path::Path) -> anyhow::Result<Option<Model>> {
     match csdl::parse_bytes(&bytes) {
         Ok(model) => Ok(Some(model)),
         Err(errors) => {
+            // One line per error and nothing else, for editors and CI annotations to pick up.
             for error in &errors {
                 eprintln!("{}:{error}", file.display());
             }
-            eprintln!("{}: {} error(s)", file.display(), errors.len());
             Ok(None)
         }
     }

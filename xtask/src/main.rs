@@ -1,5 +1,9 @@
 //! Maintainer commands for the Intune Data Warehouse client: `cargo xtask <command>`.
 
+mod codegen;
+mod diff;
+mod fsutil;
+mod generate;
 mod inspect;
 
 use std::process::ExitCode;
@@ -17,12 +21,21 @@ struct Cli {
 enum Command {
     /// Parse and resolve a CSDL `$metadata` document and summarise it.
     Inspect(inspect::Args),
+    /// Regenerate the client's v1.0 and beta modules from the fixtures (`--check`: verify only).
+    Codegen(codegen::Args),
+    /// Generate a standalone client crate for any OData v4 CSDL document.
+    Generate(generate::Args),
+    /// Compare two CSDL documents and classify each change's impact on the generated crate.
+    Diff(diff::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect(args) => inspect::run(&args),
+        Command::Codegen(args) => codegen::run(&args),
+        Command::Generate(args) => generate::run(&args),
+        Command::Diff(args) => diff::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -53,18 +53,17 @@ impl Annotations {
     /// after inline ones).
     pub(crate) fn apply(&mut self, annotation: Annotation) {
         if annotation.qualifier.is_none() {
-            if let Some(term) = annotation.term.strip_prefix(CORE).and_then(|t| t.strip_prefix('.')) {
-                if self.apply_core(term, &annotation.value) {
-                    return;
-                }
+            if let Some(term) = annotation.term.strip_prefix(CORE).and_then(|t| t.strip_prefix('.'))
+                && self.apply_core(term, &annotation.value)
+            {
+                return;
             }
-            if let Some(term) = annotation.term.strip_prefix(CAPABILITIES).and_then(|t| t.strip_prefix('.')) {
-                if term.ends_with("Restrictions") {
-                    if let Some(restrictions) = Restrictions::from_value(&annotation.value) {
-                        self.restrictions.insert(term.to_owned(), restrictions);
-                        return;
-                    }
-                }
+            if let Some(term) = annotation.term.strip_prefix(CAPABILITIES).and_then(|t| t.strip_prefix('.'))
+                && term.ends_with("Restrictions")
+                && let Some(restrictions) = Restrictions::from_value(&annotation.value)
+            {
+                self.restrictions.insert(term.to_owned(), restrictions);
+                return;
             }
         }
         self.other.push(annotation);

@@ -149,9 +149,11 @@ impl Model {
 
     /// The base-type chain of a structured type, starting with the type itself.
     ///
-    /// Resolution has rejected cycles, so the chain is finite.
+    /// Resolution rejects cycles; the chain is nonetheless cut after as many steps as there are
+    /// named items, so it is finite even while a document with a cycle is being checked.
     pub fn type_chain<'a>(&'a self, ty: &'a StructuredType) -> impl Iterator<Item = &'a StructuredType> + 'a {
         std::iter::successors(Some(ty), move |ty| ty.base_type.as_ref().and_then(|base| self.structured_type(base)))
+            .take(self.index.len().max(1))
     }
 
     /// The key of an entity type: its own `Key`, else the nearest base type's.
@@ -259,13 +261,15 @@ pub struct Schema {
     pub entity_containers: Vec<EntityContainer>,
     /// Annotations of the schema itself.
     pub annotations: Annotations,
-    /// External `Annotations` blocks whose target lies outside this document (for example in a
-    /// referenced vocabulary); those with a target in this document are merged into the target.
+    /// External `Annotations` blocks whose target this model does not hold: a target in a
+    /// referenced document (such as a vocabulary), or a path below a member
+    /// (`Namespace.Type/property/subproperty`, a type cast). Blocks targeting an element of this
+    /// document are merged into that element's annotations instead.
     pub external_annotations: Vec<ExternalAnnotations>,
     pub location: Location,
 }
 
-/// An `Annotations` element whose target could not be found in this document.
+/// An `Annotations` element kept as written (see [`Schema::external_annotations`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExternalAnnotations {
     pub target: String,
@@ -560,6 +564,8 @@ pub struct Singleton {
 pub struct ActionImport {
     pub name: String,
     pub action: QualifiedName,
+    /// `EntitySet`: a set of the container or a target path, canonical like
+    /// [`NavigationPropertyBinding::target`].
     pub entity_set: Option<String>,
     pub annotations: Annotations,
     pub location: Location,
@@ -569,6 +575,8 @@ pub struct ActionImport {
 pub struct FunctionImport {
     pub name: String,
     pub function: QualifiedName,
+    /// `EntitySet`: a set of the container or a target path, canonical like
+    /// [`NavigationPropertyBinding::target`].
     pub entity_set: Option<String>,
     pub include_in_service_document: bool,
     pub annotations: Annotations,

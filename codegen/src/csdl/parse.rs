@@ -12,8 +12,9 @@ use super::model::*;
 
 const EDMX_NS: &str = "http://docs.oasis-open.org/odata/ns/edmx";
 const EDM_NS: &str = "http://docs.oasis-open.org/odata/ns/edm";
-/// Namespaces of OData v1-v3 EDMX/CSDL documents.
-const LEGACY_NS_PREFIXES: [&str; 2] = ["http://schemas.microsoft.com/ado/", "http://schemas.microsoft.com/ado/2009/11/edm"];
+/// The prefix of the namespaces of OData v1-v3 EDMX and CSDL documents (e.g.
+/// `http://schemas.microsoft.com/ado/2007/06/edmx`, `http://schemas.microsoft.com/ado/2009/11/edm`).
+const LEGACY_NS_PREFIX: &str = "http://schemas.microsoft.com/ado/";
 /// Annotation expressions nested deeper than this are rejected, so hostile input cannot exhaust
 /// the stack of the recursive expression reader.
 pub const MAX_EXPRESSION_DEPTH: usize = 64;
@@ -27,23 +28,54 @@ pub(crate) struct Parsed {
     pub included: BTreeSet<String>,
 }
 
-/// Byte offset → line:column, by binary search over line starts.
+/// Byte offset → line:column, by binary search over line starts, counting characters from a
+/// checkpoint at most [`LineIndex::STEP`] bytes back (so that the columns of a document written on
+/// one long line cost no more than those of any other).
 pub(crate) struct LineIndex {
     starts: Vec<usize>,
+    /// (byte offset, characters before it), every `STEP` bytes or so, at character boundaries.
+    checkpoints: Vec<(usize, usize)>,
 }
 
 impl LineIndex {
+    const STEP: usize = 4096;
+
     pub fn new(text: &str) -> Self {
         let starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-        LineIndex { starts }
+        let mut checkpoints = vec![(0, 0)];
+        let (mut offset, mut chars) = (0, 0);
+        while offset + Self::STEP < text.len() {
+            let next = floor_char_boundary(text, offset + Self::STEP);
+            chars += text[offset..next].chars().count();
+            checkpoints.push((next, chars));
+            offset = next;
+        }
+        LineIndex { starts, checkpoints }
     }
 
     pub fn location(&self, text: &str, offset: usize) -> Location {
+        let offset = floor_char_boundary(text, offset);
         let line = self.starts.partition_point(|&start| start <= offset).max(1);
         let start = self.starts[line - 1];
-        let column = text.get(start..offset).map_or(offset - start, |s| s.chars().count()) + 1;
+        let column = self.chars_before(text, offset) - self.chars_before(text, start) + 1;
         Location { line: saturating_u32(line), column: saturating_u32(column) }
     }
+
+    /// The number of characters before `offset` (a character boundary).
+    fn chars_before(&self, text: &str, offset: usize) -> usize {
+        let i = self.checkpoints.partition_point(|&(at, _)| at <= offset).max(1) - 1;
+        let (at, chars) = self.checkpoints[i];
+        chars + text.get(at..offset).map_or(0, |s| s.chars().count())
+    }
+}
+
+/// The largest character boundary of `text` not after `offset`.
+fn floor_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
 }
 
 fn saturating_u32(n: usize) -> u32 {
@@ -69,8 +101,7 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, Vec<Error>> {
     let doc = match Document::parse_with_options(text, options) {
         Ok(doc) => doc,
         Err(e) => {
-            let pos = e.pos();
-            let location = Location { line: pos.row, column: pos.col };
+            let location = xml_error_location(&e, text, &lines);
             return Err(vec![Error { kind: ErrorKind::Xml { message: xml_message(&e) }, location, path: String::new() }]);
         }
     };
@@ -81,6 +112,19 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, Vec<Error>> {
             Ok(Parsed { model, external, included })
         }
         _ => Err(parser.errors),
+    }
+}
+
+/// Where an XML error lies. roxmltree gives no position for some errors (1:1): a truncated
+/// document is reported at its end, a DTD at its `<!DOCTYPE`.
+fn xml_error_location(error: &roxmltree::Error, text: &str, lines: &LineIndex) -> Location {
+    match error {
+        roxmltree::Error::UnexpectedEndOfStream | roxmltree::Error::UnclosedRootNode => lines.location(text, text.len()),
+        roxmltree::Error::DtdDetected => lines.location(text, text.find("<!DOCTYPE").unwrap_or(0)),
+        _ => {
+            let pos = error.pos();
+            Location { line: pos.row, column: pos.col }
+        }
     }
 }
 
@@ -242,7 +286,7 @@ impl<'t> Parser<'t> {
     fn document(&mut self, doc: &Document) -> Option<DocumentParts> {
         let root = doc.root_element();
         let root_ns = root.tag_name().namespace().unwrap_or("");
-        if LEGACY_NS_PREFIXES.iter().any(|prefix| root_ns.starts_with(prefix)) {
+        if is_legacy(root_ns) {
             let version = root.attribute("Version").unwrap_or("?");
             self.error(root, ErrorKind::UnsupportedODataVersion { detail: format!("edmx:Edmx Version=\"{version}\" in namespace {root_ns}") });
             return None;
@@ -285,6 +329,9 @@ impl<'t> Parser<'t> {
                                 external.extend(blocks.into_iter().map(|block| (index, block)));
                                 schemas.push(schema);
                             }
+                        } else if let Some(ns) = schema.tag_name().namespace().filter(|ns| is_legacy(ns)) {
+                            let detail = format!("<{}> in namespace {ns}", schema.tag_name().name());
+                            self.error(schema, ErrorKind::UnsupportedODataVersion { detail });
                         } else {
                             self.unexpected(schema);
                         }
@@ -321,6 +368,7 @@ impl<'t> Parser<'t> {
             .filter(|n| n.tag_name().namespace() == Some(EDMX_NS) && n.tag_name().name() == "DataServices")
             .flat_map(|d| d.children())
             .filter(|n| is_edm(*n, "Schema"));
+        let mut first_declared: BTreeMap<&str, Location> = BTreeMap::new();
         for node in includes.chain(schemas) {
             let Some(namespace) = node.attribute("Namespace") else { continue };
             if is_edm(node, "Schema") {
@@ -329,10 +377,11 @@ impl<'t> Parser<'t> {
             let Some(alias) = node.attribute("Alias") else { continue };
             match self.aliases.get(alias) {
                 Some(existing) if existing != namespace => {
-                    let kind = ErrorKind::Duplicate { name: format!("alias {alias}"), first: Location::default() };
-                    self.error(node, kind);
+                    let first = first_declared.get(alias).copied().unwrap_or_default();
+                    self.error(node, ErrorKind::Duplicate { name: format!("alias {alias}"), first });
                 }
                 _ => {
+                    first_declared.entry(alias).or_insert_with(|| self.location(node));
                     self.aliases.insert(alias.to_owned(), namespace.to_owned());
                 }
             }
@@ -357,13 +406,13 @@ impl<'t> Parser<'t> {
             for child in node.children().filter(Node::is_element) {
                 match (child.tag_name().namespace(), child.tag_name().name()) {
                     (Some(EDMX_NS), "Include") => {
-                        if let Some(namespace) = p.required(child, "Namespace") {
+                        if let Some(namespace) = p.within("edmx:Include", None, |p| p.required(child, "Namespace")) {
                             let alias = child.attribute("Alias").map(str::to_owned);
                             reference.includes.push(Include { namespace: namespace.to_owned(), alias });
                         }
                     }
                     (Some(EDMX_NS), "IncludeAnnotations") => {
-                        if let Some(term_namespace) = p.required(child, "TermNamespace") {
+                        if let Some(term_namespace) = p.within("edmx:IncludeAnnotations", None, |p| p.required(child, "TermNamespace")) {
                             reference.include_annotations.push(IncludeAnnotations {
                                 term_namespace: term_namespace.to_owned(),
                                 qualifier: child.attribute("Qualifier").map(str::to_owned),
@@ -556,7 +605,7 @@ impl<'t> Parser<'t> {
                         self.unexpected(child);
                         continue;
                     }
-                    let Some(property) = self.required(child, "Property") else { continue };
+                    let Some(property) = self.within("PropertyValue", None, |p| p.required(child, "Property")) else { continue };
                     if let Some(value) = self.annotation_value(child, depth + 1) {
                         properties.push((property.to_owned(), value));
                     }
@@ -617,7 +666,7 @@ impl<'t> Parser<'t> {
                     p.unexpected(child);
                     continue;
                 }
-                if let Some(name) = p.required(child, "Name") {
+                if let Some(name) = p.within("PropertyRef", None, |p| p.required(child, "Name")) {
                     key.push(PropertyRef { name: name.to_owned(), alias: child.attribute("Alias").map(str::to_owned) });
                 }
             }
@@ -670,8 +719,9 @@ impl<'t> Parser<'t> {
                 }
                 match child.tag_name().name() {
                     "ReferentialConstraint" => {
-                        let property = p.required(child, "Property");
-                        let referenced = p.required(child, "ReferencedProperty");
+                        let (property, referenced) = p.within("ReferentialConstraint", None, |p| {
+                            (p.required(child, "Property"), p.required(child, "ReferencedProperty"))
+                        });
                         if let (Some(property), Some(referenced)) = (property, referenced) {
                             nav.referential_constraints.push(ReferentialConstraint {
                                 property: property.to_owned(),
@@ -680,17 +730,16 @@ impl<'t> Parser<'t> {
                         }
                     }
                     "OnDelete" => {
-                        nav.on_delete = match p.required(child, "Action") {
-                            Some("Cascade") => Some(OnDeleteAction::Cascade),
-                            Some("None") => Some(OnDeleteAction::None),
-                            Some("SetNull") => Some(OnDeleteAction::SetNull),
-                            Some("SetDefault") => Some(OnDeleteAction::SetDefault),
-                            Some(other) => {
+                        nav.on_delete = p.within("OnDelete", None, |p| match p.required(child, "Action")? {
+                            "Cascade" => Some(OnDeleteAction::Cascade),
+                            "None" => Some(OnDeleteAction::None),
+                            "SetNull" => Some(OnDeleteAction::SetNull),
+                            "SetDefault" => Some(OnDeleteAction::SetDefault),
+                            other => {
                                 p.error(child, invalid("Action", other, "Cascade, None, SetNull or SetDefault"));
                                 None
                             }
-                            None => None,
-                        }
+                        });
                     }
                     "Annotation" => p.annotation_into(child, &mut nav.annotations),
                     _ => p.unexpected(child),
@@ -723,7 +772,7 @@ impl<'t> Parser<'t> {
                 }
                 match child.tag_name().name() {
                     "Member" => {
-                        let Some(member_name) = p.required(child, "Name") else { continue };
+                        let Some(member_name) = p.within("Member", None, |p| p.required(child, "Name")) else { continue };
                         p.within("Member", Some(member_name), |p| {
                             let value = match child.attribute("Value") {
                                 Some(_) => p.number::<i64>(child, "Value", "an integer")?,
@@ -806,7 +855,7 @@ impl<'t> Parser<'t> {
                 }
                 match child.tag_name().name() {
                     "Parameter" => {
-                        let Some(param_name) = p.required(child, "Name") else { continue };
+                        let Some(param_name) = p.within("Parameter", None, |p| p.required(child, "Name")) else { continue };
                         let parameter = p.within("Parameter", Some(param_name), |p| {
                             let ty = p.type_ref(child, "Type");
                             let nullable = p.boolean(child, "Nullable", true);
@@ -863,6 +912,10 @@ impl<'t> Parser<'t> {
                     p.error(child, ErrorKind::UnsupportedODataVersion { detail });
                     continue;
                 }
+                if !matches!(element, "EntitySet" | "Singleton" | "ActionImport" | "FunctionImport") {
+                    p.unexpected(child);
+                    continue;
+                }
                 let Some(child_name) = p.within(element, None, |p| p.required(child, "Name")) else { continue };
                 p.within(element, Some(child_name), |p| {
                     let name = child_name.to_owned();
@@ -896,7 +949,7 @@ impl<'t> Parser<'t> {
                             let action = p.required_qualified(child, "Action");
                             let annotations = p.annotations_of(child);
                             if let Some(action) = action {
-                                let entity_set = child.attribute("EntitySet").map(str::to_owned);
+                                let entity_set = child.attribute("EntitySet").map(|target| p.canonical_target(target));
                                 container.action_imports.push(ActionImport { name, action, entity_set, annotations, location });
                             }
                         }
@@ -905,7 +958,7 @@ impl<'t> Parser<'t> {
                             let include_in_service_document = p.boolean(child, "IncludeInServiceDocument", false);
                             let annotations = p.annotations_of(child);
                             if let Some(function) = function {
-                                let entity_set = child.attribute("EntitySet").map(str::to_owned);
+                                let entity_set = child.attribute("EntitySet").map(|target| p.canonical_target(target));
                                 container.function_imports.push(FunctionImport {
                                     name,
                                     function,
@@ -916,7 +969,7 @@ impl<'t> Parser<'t> {
                                 });
                             }
                         }
-                        _ => p.unexpected(child),
+                        _ => {} // other elements were reported above
                     }
                 });
             }
@@ -932,8 +985,9 @@ impl<'t> Parser<'t> {
             }
             match child.tag_name().name() {
                 "NavigationPropertyBinding" => {
-                    let path = self.required(child, "Path");
-                    let target = self.required(child, "Target");
+                    let (path, target) = self.within("NavigationPropertyBinding", None, |p| {
+                        (p.required(child, "Path"), p.required(child, "Target"))
+                    });
                     if let (Some(path), Some(target)) = (path, target) {
                         bindings.push(NavigationPropertyBinding { path: path.to_owned(), target: self.canonical_target(target) });
                     }
@@ -991,38 +1045,32 @@ impl<'t> Parser<'t> {
             Some(q) => format!("{}.{}", self.canonical(&q.namespace), q.name),
             None => head.to_owned(),
         };
-        if let Some(params) = rest.strip_prefix('(') {
-            if let Some((params, tail)) = params.split_once(')').map(|(p, t)| (p, t)) {
-                let mut inner = params;
-                // `Collection(` opens a second parenthesis: re-split around the matching one.
-                let mut tail = tail;
-                if params.contains("Collection(") {
-                    let close = matching_paren(rest).unwrap_or(rest.len() - 1);
-                    inner = &rest[1..close];
-                    tail = &rest[close + 1..];
-                }
-                let canonical: Vec<String> = inner
-                    .split(',')
-                    .map(|param| {
-                        let param = param.trim();
-                        let (wrap, ty) = match param.strip_prefix("Collection(").and_then(|p| p.strip_suffix(')')) {
-                            Some(ty) => (true, ty),
-                            None => (false, param),
-                        };
-                        let ty = if ty.starts_with("Edm.") {
-                            ty.to_owned()
-                        } else {
-                            QualifiedName::parse(ty).map_or_else(|| ty.to_owned(), |q| format!("{}.{}", self.canonical(&q.namespace), q.name))
-                        };
-                        if wrap { format!("Collection({ty})") } else { ty }
-                    })
-                    .collect();
-                out.push('(');
-                out.push_str(&canonical.join(","));
-                out.push(')');
-                out.push_str(tail);
-                return out;
-            }
+        // The parameter types of an overload: up to the `)` matching the first `(`; a target
+        // without one is kept as written (resolution reports it).
+        if rest.starts_with('(')
+            && let Some(close) = matching_paren(rest)
+        {
+            let canonical: Vec<String> = rest[1..close]
+                .split(',')
+                .map(|param| {
+                    let param = param.trim();
+                    let (wrap, ty) = match param.strip_prefix("Collection(").and_then(|p| p.strip_suffix(')')) {
+                        Some(ty) => (true, ty),
+                        None => (false, param),
+                    };
+                    let ty = if ty.starts_with("Edm.") {
+                        ty.to_owned()
+                    } else {
+                        QualifiedName::parse(ty).map_or_else(|| ty.to_owned(), |q| format!("{}.{}", self.canonical(&q.namespace), q.name))
+                    };
+                    if wrap { format!("Collection({ty})") } else { ty }
+                })
+                .collect();
+            out.push('(');
+            out.push_str(&canonical.join(","));
+            out.push(')');
+            out.push_str(&rest[close + 1..]);
+            return out;
         }
         out.push_str(rest);
         out
@@ -1051,14 +1099,15 @@ fn matching_paren(text: &str) -> Option<usize> {
 /// [`TypeTarget::External`].
 fn mark_external_types(schema: &mut Schema, included: &BTreeSet<String>) {
     let mark = |ty: &mut TypeRef| {
-        if let TypeTarget::Named(name) = &ty.target {
-            if included.contains(&name.namespace) {
-                ty.target = TypeTarget::External(name.clone());
-            }
+        if let TypeTarget::Named(name) = &ty.target
+            && included.contains(&name.namespace)
+        {
+            ty.target = TypeTarget::External(name.clone());
         }
     };
     for ty in schema.entity_types.iter_mut().chain(&mut schema.complex_types) {
         ty.properties.iter_mut().for_each(|p| mark(&mut p.ty));
+        ty.navigation_properties.iter_mut().for_each(|p| mark(&mut p.ty));
     }
     for term in &mut schema.terms {
         mark(&mut term.ty);
@@ -1069,6 +1118,10 @@ fn mark_external_types(schema: &mut Schema, included: &BTreeSet<String>) {
             mark(&mut ret.ty);
         }
     }
+}
+
+fn is_legacy(namespace: &str) -> bool {
+    namespace.starts_with(LEGACY_NS_PREFIX)
 }
 
 fn is_edm(node: Node, name: &str) -> bool {

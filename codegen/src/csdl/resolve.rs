@@ -14,10 +14,12 @@ pub(crate) fn resolve(parsed: Parsed) -> Result<Model, Vec<Error>> {
     let mut errors = Vec::new();
     model.index = build_index(&model, &mut errors);
     let operations = operation_index(&model);
-    let mut checker = Checker { model: &model, operations: &operations, included: &included, errors };
+    let members = ContainerMembers::new(&model);
+    let mut checker = Checker { model: &model, operations: &operations, members: &members, included: &included, errors };
     checker.check_all();
     let mut errors = checker.errors;
-    merge_external_annotations(&mut model, external, &included, &mut errors);
+    let targets: Vec<Target> = external.iter().map(|(_, block)| annotation_target(&model, &members, &block.target)).collect();
+    merge_external_annotations(&mut model, external.into_iter().zip(targets), &mut errors);
     if errors.is_empty() {
         Ok(model)
     } else {
@@ -26,43 +28,61 @@ pub(crate) fn resolve(parsed: Parsed) -> Result<Model, Vec<Error>> {
     }
 }
 
-fn build_index(model: &Model, errors: &mut Vec<Error>) -> BTreeMap<QualifiedName, ItemRef> {
-    let mut index: BTreeMap<QualifiedName, ItemRef> = BTreeMap::new();
-    let mut locations: HashMap<QualifiedName, Location> = HashMap::new();
+fn build_index<'m>(model: &'m Model, errors: &mut Vec<Error>) -> BTreeMap<QualifiedName, ItemRef> {
+    // Every named schema child, in document order, so that the second of two duplicates is the
+    // one reported.
+    let mut items: Vec<(Location, usize, ItemKind, usize, &'m str)> = Vec::new();
     for (s, schema) in model.schemas.iter().enumerate() {
-        let mut add = |kind, item, name: &str, element: &str, location: Location| {
-            let qualified = QualifiedName::new(&schema.namespace, name);
-            if let Some(first) = locations.get(&qualified) {
-                errors.push(Error {
-                    kind: ErrorKind::Duplicate { name: qualified.to_string(), first: *first },
-                    location,
-                    path: format!("Schema[{}]/{element}[{name}]", schema.namespace),
-                });
-                return;
-            }
-            locations.insert(qualified.clone(), location);
-            index.insert(qualified, ItemRef { schema: s, kind, item });
-        };
+        let mut add = |kind, item, name: &'m str, location| items.push((location, s, kind, item, name));
         for (i, ty) in schema.entity_types.iter().enumerate() {
-            add(ItemKind::EntityType, i, &ty.name, "EntityType", ty.location);
+            add(ItemKind::EntityType, i, &ty.name, ty.location);
         }
         for (i, ty) in schema.complex_types.iter().enumerate() {
-            add(ItemKind::ComplexType, i, &ty.name, "ComplexType", ty.location);
+            add(ItemKind::ComplexType, i, &ty.name, ty.location);
         }
         for (i, ty) in schema.enum_types.iter().enumerate() {
-            add(ItemKind::EnumType, i, &ty.name, "EnumType", ty.location);
+            add(ItemKind::EnumType, i, &ty.name, ty.location);
         }
         for (i, ty) in schema.type_definitions.iter().enumerate() {
-            add(ItemKind::TypeDefinition, i, &ty.name, "TypeDefinition", ty.location);
+            add(ItemKind::TypeDefinition, i, &ty.name, ty.location);
         }
         for (i, term) in schema.terms.iter().enumerate() {
-            add(ItemKind::Term, i, &term.name, "Term", term.location);
+            add(ItemKind::Term, i, &term.name, term.location);
         }
         for (i, container) in schema.entity_containers.iter().enumerate() {
-            add(ItemKind::EntityContainer, i, &container.name, "EntityContainer", container.location);
+            add(ItemKind::EntityContainer, i, &container.name, container.location);
         }
     }
+    items.sort_by_key(|item| item.0);
+
+    let mut index: BTreeMap<QualifiedName, ItemRef> = BTreeMap::new();
+    let mut locations: HashMap<QualifiedName, Location> = HashMap::new();
+    for (location, s, kind, item, name) in items {
+        let namespace = &model.schemas[s].namespace;
+        let qualified = QualifiedName::new(namespace, name);
+        if let Some(first) = locations.get(&qualified) {
+            errors.push(Error {
+                kind: ErrorKind::Duplicate { name: qualified.to_string(), first: *first },
+                location,
+                path: format!("Schema[{namespace}]/{}[{name}]", item_element(kind)),
+            });
+            continue;
+        }
+        locations.insert(qualified.clone(), location);
+        index.insert(qualified, ItemRef { schema: s, kind, item });
+    }
     index
+}
+
+fn item_element(kind: ItemKind) -> &'static str {
+    match kind {
+        ItemKind::EntityType => "EntityType",
+        ItemKind::ComplexType => "ComplexType",
+        ItemKind::EnumType => "EnumType",
+        ItemKind::TypeDefinition => "TypeDefinition",
+        ItemKind::Term => "Term",
+        ItemKind::EntityContainer => "EntityContainer",
+    }
 }
 
 /// Qualified name → overloads, per operation kind.
@@ -78,9 +98,39 @@ fn operation_index(model: &Model) -> OperationIndex<'_> {
     index
 }
 
+/// The children of every entity container by name (entity sets, singletons, action imports and
+/// function imports, the first of a name winning), so that paths into large containers are found
+/// in constant time.
+struct ContainerMembers<'m>(HashMap<(usize, usize), HashMap<&'m str, Slot>>);
+
+impl<'m> ContainerMembers<'m> {
+    fn new(model: &'m Model) -> Self {
+        let mut all = HashMap::new();
+        for (s, schema) in model.schemas.iter().enumerate() {
+            for (c, container) in schema.entity_containers.iter().enumerate() {
+                let mut members = HashMap::new();
+                let sets = container.entity_sets.iter().enumerate().map(|(i, x)| (x.name.as_str(), Slot::EntitySet(s, c, i)));
+                let singletons = container.singletons.iter().enumerate().map(|(i, x)| (x.name.as_str(), Slot::Singleton(s, c, i)));
+                let actions = container.action_imports.iter().enumerate().map(|(i, x)| (x.name.as_str(), Slot::ActionImport(s, c, i)));
+                let functions = container.function_imports.iter().enumerate().map(|(i, x)| (x.name.as_str(), Slot::FunctionImport(s, c, i)));
+                for (name, slot) in sets.chain(singletons).chain(actions).chain(functions) {
+                    members.entry(name).or_insert(slot);
+                }
+                all.insert((s, c), members);
+            }
+        }
+        ContainerMembers(all)
+    }
+
+    fn get(&self, container: ItemRef, name: &str) -> Option<Slot> {
+        self.0.get(&(container.schema, container.item))?.get(name).copied()
+    }
+}
+
 struct Checker<'m> {
     model: &'m Model,
     operations: &'m OperationIndex<'m>,
+    members: &'m ContainerMembers<'m>,
     included: &'m BTreeSet<String>,
     errors: Vec<Error>,
 }
@@ -110,12 +160,17 @@ impl<'m> Checker<'m> {
             for ty in schema.entity_types.iter().chain(&schema.complex_types) {
                 self.structured_type(ty, &at);
             }
+            for ty in &schema.enum_types {
+                let members = ty.members.iter().map(|m| ("Member", m.name.as_str(), m.location));
+                self.unique_members(&format!("{at}/EnumType[{}]", ty.name), members);
+            }
             for term in &schema.terms {
                 self.type_ref(&term.ty, term.location, format!("{at}/Term[{}]", term.name));
             }
             for op in schema.actions.iter().chain(&schema.functions) {
                 let element = if op.kind == OperationKind::Action { "Action" } else { "Function" };
                 let op_path = format!("{at}/{element}[{}]", op.name);
+                self.unique_members(&op_path, op.parameters.iter().map(|p| ("Parameter", p.name.as_str(), p.location)));
                 for param in &op.parameters {
                     self.type_ref(&param.ty, param.location, format!("{op_path}/Parameter[{}]", param.name));
                 }
@@ -129,11 +184,30 @@ impl<'m> Checker<'m> {
         }
     }
 
-    fn type_ref(&mut self, ty: &TypeRef, location: Location, path: String) {
-        if let TypeTarget::Named(name) = &ty.target {
-            if self.model.type_decl(name).is_none() {
-                self.unresolved("type", name, location, path);
+    /// Reports the members of one element (`(element, name, location)`) that share a name: the
+    /// generator could not tell them apart. The later one in the document is reported.
+    fn unique_members<'a>(&mut self, parent: &str, members: impl Iterator<Item = (&'static str, &'a str, Location)>) {
+        let mut members: Vec<_> = members.collect();
+        members.sort_by_key(|(_, _, location)| *location);
+        let mut first: HashMap<&str, Location> = HashMap::new();
+        for (element, name, location) in members {
+            match first.get(name) {
+                Some(first) => {
+                    let kind = ErrorKind::Duplicate { name: name.to_owned(), first: *first };
+                    self.error(kind, location, format!("{parent}/{element}[{name}]"));
+                }
+                None => {
+                    first.insert(name, location);
+                }
             }
+        }
+    }
+
+    fn type_ref(&mut self, ty: &TypeRef, location: Location, path: String) {
+        if let TypeTarget::Named(name) = &ty.target
+            && self.model.type_decl(name).is_none()
+        {
+            self.unresolved("type", name, location, path);
         }
     }
 
@@ -144,6 +218,9 @@ impl<'m> Checker<'m> {
         };
         let path = format!("{at}/{element}[{}]", ty.name);
         let chain_ok = self.base_chain(ty, &path);
+        let properties = ty.properties.iter().map(|p| ("Property", p.name.as_str(), p.location));
+        let navigation = ty.navigation_properties.iter().map(|n| ("NavigationProperty", n.name.as_str(), n.location));
+        self.unique_members(&path, properties.chain(navigation));
         for property in &ty.properties {
             let property_path = format!("{path}/Property[{}]", property.name);
             if let TypeTarget::Named(name) = &property.ty.target {
@@ -205,8 +282,9 @@ impl<'m> Checker<'m> {
                     return false;
                 }
                 None => {
-                    // Only the type naming the missing base reports it.
-                    if std::ptr::eq(current, ty) {
+                    // Only the type naming the missing base reports it; a base type in a
+                    // referenced document cannot be followed, and is no error.
+                    if std::ptr::eq(current, ty) && !self.included.contains(&base.namespace) {
                         self.unresolved("base type", base, ty.location, path.to_owned());
                     }
                     return false;
@@ -243,11 +321,17 @@ impl<'m> Checker<'m> {
 
     fn container(&mut self, schema: &Schema, container: &'m EntityContainer, at: &str) {
         let path = format!("{at}/EntityContainer[{}]", container.name);
-        if let Some(base) = &container.extends {
-            if self.model.entity_container(base).is_none() && !self.included.contains(&base.namespace) {
-                self.unresolved("entity container", base, container.location, path.clone());
-            }
+        if let Some(base) = &container.extends
+            && self.model.entity_container(base).is_none()
+            && !self.included.contains(&base.namespace)
+        {
+            self.unresolved("entity container", base, container.location, path.clone());
         }
+        let sets = container.entity_sets.iter().map(|x| ("EntitySet", x.name.as_str(), x.location));
+        let singletons = container.singletons.iter().map(|x| ("Singleton", x.name.as_str(), x.location));
+        let actions = container.action_imports.iter().map(|x| ("ActionImport", x.name.as_str(), x.location));
+        let functions = container.function_imports.iter().map(|x| ("FunctionImport", x.name.as_str(), x.location));
+        self.unique_members(&path, sets.chain(singletons).chain(actions).chain(functions));
         let this = QualifiedName::new(&schema.namespace, &container.name);
         for set in &container.entity_sets {
             let set_path = format!("{path}/EntitySet[{}]", set.name);
@@ -291,10 +375,10 @@ impl<'m> Checker<'m> {
     }
 
     fn import_entity_set(&mut self, container: &QualifiedName, entity_set: Option<&str>, location: Location, path: String) {
-        if let Some(target) = entity_set {
-            if !self.target_exists(container, target) {
-                self.unresolved("entity set", target, location, path);
-            }
+        if let Some(target) = entity_set
+            && !self.target_exists(container, target)
+        {
+            self.unresolved("entity set", target, location, path);
         }
     }
 
@@ -323,53 +407,63 @@ impl<'m> Checker<'m> {
             }
             _ => (container.clone(), first),
         };
-        let mut current = self.model.entity_container(&container_name);
+        let container_ref = |name: &QualifiedName| self.model.index.get(name).filter(|item| item.kind == ItemKind::EntityContainer).copied();
+        let mut current = container_ref(&container_name);
         let mut hops = 0;
-        while let Some(c) = current {
-            if c.entity_sets.iter().any(|s| s.name == set) || c.singletons.iter().any(|s| s.name == set) {
+        while let Some(item) = current {
+            if matches!(self.members.get(item, set), Some(Slot::EntitySet(..) | Slot::Singleton(..))) {
                 return true;
             }
             hops += 1;
             if hops > 64 {
                 return false;
             }
-            current = c.extends.as_ref().and_then(|base| self.model.entity_container(base));
+            current = self.model.schemas[item.schema].entity_containers[item.item].extends.as_ref().and_then(container_ref);
         }
         false
     }
 }
 
 /// Merges each external `Annotations` block into its target. A target in a namespace this
-/// document declares must exist; a target elsewhere (a referenced document) is kept on the schema.
-fn merge_external_annotations(model: &mut Model, external: Vec<(usize, ExternalAnnotations)>, included: &BTreeSet<String>, errors: &mut Vec<Error>) {
-    for (schema_index, block) in external {
+/// document declares must exist; a target elsewhere (a referenced document), or one reaching below
+/// a member, is kept on the schema.
+fn merge_external_annotations(
+    model: &mut Model,
+    external: impl Iterator<Item = ((usize, ExternalAnnotations), Target)>,
+    errors: &mut Vec<Error>,
+) {
+    for ((schema_index, block), found) in external {
         let ExternalAnnotations { target, qualifier, annotations, location } = block;
-        match annotation_target(model, &target) {
-            Ok(slots) => {
+        match found {
+            Target::Slots(slots) => {
                 for slot in slots {
                     let into = slot_annotations(model, slot);
                     for annotation in &annotations {
                         into.apply(annotation.clone());
                     }
                 }
+                continue;
             }
-            Err(namespace_known) => {
-                if namespace_known && !included.contains(target_namespace(&target)) {
-                    errors.push(Error {
-                        kind: ErrorKind::Unresolved { what: "annotation target", name: target.clone() },
-                        location,
-                        path: format!("Schema[{}]/Annotations[{target}]", model.schemas[schema_index].namespace),
-                    });
-                }
-                model.schemas[schema_index].external_annotations.push(ExternalAnnotations { target, qualifier, annotations, location });
-            }
+            Target::Missing => errors.push(Error {
+                kind: ErrorKind::Unresolved { what: "annotation target", name: target.clone() },
+                location,
+                path: format!("Schema[{}]/Annotations[{target}]", model.schemas[schema_index].namespace),
+            }),
+            Target::Kept => {}
         }
+        model.schemas[schema_index].external_annotations.push(ExternalAnnotations { target, qualifier, annotations, location });
     }
 }
 
-fn target_namespace(target: &str) -> &str {
-    let head = target.split(['/', '(']).next().unwrap_or(target);
-    head.rsplit_once('.').map_or("", |(ns, _)| ns)
+/// What an annotation target names.
+enum Target {
+    /// Elements of this document: the block is merged into their annotations.
+    Slots(Vec<Slot>),
+    /// Nothing, although the target lies in a namespace this document declares: an error.
+    Missing,
+    /// Something this model does not hold: an element of a referenced document, or a path below a
+    /// member (`NS.Type/property/sub`, a type cast, an annotation). Kept as written.
+    Kept,
 }
 
 /// Where an annotation target's annotations live.
@@ -428,33 +522,47 @@ fn operations_mut(schema: &mut Schema, kind: OperationKind) -> &mut Vec<Operatio
     }
 }
 
-/// Finds the elements an annotation target names. `Err(true)` when the target's namespace is
-/// declared in this document (so a miss is an error), `Err(false)` when it lies elsewhere.
-fn annotation_target(model: &Model, target: &str) -> Result<Vec<Slot>, bool> {
+/// Finds the elements an annotation target names: a schema, a schema child, a member of one, an
+/// operation (every overload, or those of a signature) or a parameter.
+fn annotation_target(model: &Model, members: &ContainerMembers, target: &str) -> Target {
     let (head, rest) = match target.find(['/', '(']) {
         Some(i) => target.split_at(i),
         None => (target, ""),
     };
-    let Some(name) = QualifiedName::parse(head) else { return Err(false) };
-    let Some(schema_index) = model.schemas.iter().position(|s| s.namespace == name.namespace) else {
-        // `Namespace` alone targets the schema.
-        return match model.schemas.iter().position(|s| s.namespace == head) {
-            Some(s) if rest.is_empty() => Ok(vec![Slot::Schema(s)]),
-            _ => Err(false),
-        };
-    };
+    // `Namespace` alone targets the schema.
+    if rest.is_empty()
+        && let Some(s) = model.schemas.iter().position(|s| s.namespace == head)
+    {
+        return Target::Slots(vec![Slot::Schema(s)]);
+    }
+    let Some(name) = QualifiedName::parse(head) else { return Target::Kept };
+    let Some(schema_index) = model.schemas.iter().position(|s| s.namespace == name.namespace) else { return Target::Kept };
     let schema = &model.schemas[schema_index];
-    let (signature, member) = split_signature(rest);
-    let member = member.strip_prefix('/');
+    let Some((signature, member)) = split_signature(rest) else { return Target::Missing };
+    let member = match member {
+        "" => None,
+        member => match member.strip_prefix('/') {
+            Some(member) => Some(member),
+            None => return Target::Missing,
+        },
+    };
+    // Only the first segment of a member path is looked up; a target reaching deeper is kept.
+    let (first, nested) = match member.map(|m| m.split_once('/')) {
+        Some(Some((first, _))) => (Some(first), true),
+        Some(None) => (member, false),
+        None => (None, false),
+    };
+    let found = |slots: Vec<Slot>| if nested { Target::Kept } else { Target::Slots(slots) };
 
-    if let Some(item) = model.index.get(&name) {
-        if signature.is_none() {
-            if let Some(slot) = item_slot(model, *item, member) {
-                return Ok(vec![slot]);
-            }
-            if member.is_some() {
-                return Err(true);
-            }
+    if signature.is_none()
+        && let Some(item) = model.index.get(&name)
+    {
+        // A type cast (`NS.Type/NS.Derived/...`) or an annotation (`NS.Type/@Term`).
+        if first.is_some_and(|first| first.contains(['.', '@'])) {
+            return Target::Kept;
+        }
+        if let Some(slot) = item_slot(model, members, *item, first) {
+            return found(vec![slot]);
         }
     }
     // Operations: every overload, or those whose parameter types match the signature.
@@ -465,16 +573,10 @@ fn annotation_target(model: &Model, target: &str) -> Result<Vec<Slot>, bool> {
             OperationKind::Function => &schema.functions,
         };
         for (i, op) in ops.iter().enumerate().filter(|(_, op)| op.name == name.name) {
-            if let Some(signature) = signature {
-                let types: Vec<String> = op.parameters.iter().map(|p| p.ty.to_string()).collect();
-                let wanted: Vec<&str> = signature.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
-                // Bound operations are told apart by their binding parameter; functions by all.
-                let matches = if op.is_bound && wanted.len() == 1 { types.first().is_some_and(|t| t == wanted[0]) } else { types == wanted };
-                if !matches {
-                    continue;
-                }
+            if signature.is_some_and(|signature| !overload_matches(op, signature)) {
+                continue;
             }
-            match member {
+            match first {
                 None => slots.push(Slot::Operation { schema: schema_index, kind, item: i }),
                 Some(param) => {
                     if let Some(p) = op.parameters.iter().position(|p| p.name == param) {
@@ -484,13 +586,29 @@ fn annotation_target(model: &Model, target: &str) -> Result<Vec<Slot>, bool> {
             }
         }
     }
-    if slots.is_empty() { Err(true) } else { Ok(slots) }
+    if slots.is_empty() { Target::Missing } else { found(slots) }
 }
 
-/// `(A,B)/rest` → (`Some("A,B")`, `/rest`); no parenthesis → (`None`, input).
-fn split_signature(rest: &str) -> (Option<&str>, &str) {
+/// Whether an overload has the signature of a target (`Type1,Type2`): all its parameter types;
+/// for a bound operation also its binding parameter type alone, and for an unbound action nothing.
+fn overload_matches(op: &Operation, signature: &str) -> bool {
+    let types: Vec<String> = op.parameters.iter().map(|p| p.ty.to_string()).collect();
+    let wanted: Vec<&str> = signature.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    if types == wanted {
+        return true;
+    }
+    match (op.kind, op.is_bound) {
+        (_, true) => wanted.len() == 1 && types.first().is_some_and(|t| t == wanted[0]),
+        (OperationKind::Action, false) => wanted.is_empty(),
+        (OperationKind::Function, false) => false,
+    }
+}
+
+/// `(A,B)/rest` → (`Some("A,B")`, `/rest`); no parenthesis → (`None`, input); `None` when the
+/// opening parenthesis is never closed.
+fn split_signature(rest: &str) -> Option<(Option<&str>, &str)> {
     if !rest.starts_with('(') {
-        return (None, rest);
+        return Some((None, rest));
     }
     let mut depth = 0usize;
     for (i, c) in rest.char_indices() {
@@ -499,16 +617,17 @@ fn split_signature(rest: &str) -> (Option<&str>, &str) {
             ')' => {
                 depth -= 1;
                 if depth == 0 {
-                    return (Some(&rest[1..i]), &rest[i + 1..]);
+                    return Some((Some(&rest[1..i]), &rest[i + 1..]));
                 }
             }
             _ => {}
         }
     }
-    (None, rest)
+    None
 }
 
-fn item_slot(model: &Model, item: ItemRef, member: Option<&str>) -> Option<Slot> {
+/// The slot of a schema child or of one of its members (a single path segment).
+fn item_slot(model: &Model, members: &ContainerMembers, item: ItemRef, member: Option<&str>) -> Option<Slot> {
     let schema = &model.schemas[item.schema];
     let s = item.schema;
     let i = item.item;
@@ -516,7 +635,6 @@ fn item_slot(model: &Model, item: ItemRef, member: Option<&str>) -> Option<Slot>
         (ItemKind::EntityType | ItemKind::ComplexType, None) => Slot::Structured { schema: s, kind: item.kind, item: i },
         (ItemKind::EntityType | ItemKind::ComplexType, Some(member)) => {
             let ty = structured(schema, item.kind, i);
-            let member = member.split('/').next().unwrap_or(member);
             if let Some(property) = ty.properties.iter().position(|p| p.name == member) {
                 Slot::Property { schema: s, kind: item.kind, item: i, property }
             } else {
@@ -529,19 +647,7 @@ fn item_slot(model: &Model, item: ItemRef, member: Option<&str>) -> Option<Slot>
         (ItemKind::TypeDefinition, None) => Slot::TypeDefinition(s, i),
         (ItemKind::Term, None) => Slot::Term(s, i),
         (ItemKind::EntityContainer, None) => Slot::Container(s, i),
-        (ItemKind::EntityContainer, Some(member)) => {
-            let container = &schema.entity_containers[i];
-            let member = member.split('/').next().unwrap_or(member);
-            if let Some(c) = container.entity_sets.iter().position(|x| x.name == member) {
-                Slot::EntitySet(s, i, c)
-            } else if let Some(c) = container.singletons.iter().position(|x| x.name == member) {
-                Slot::Singleton(s, i, c)
-            } else if let Some(c) = container.action_imports.iter().position(|x| x.name == member) {
-                Slot::ActionImport(s, i, c)
-            } else {
-                Slot::FunctionImport(s, i, container.function_imports.iter().position(|x| x.name == member)?)
-            }
-        }
+        (ItemKind::EntityContainer, Some(member)) => members.get(item, member)?,
         (ItemKind::TypeDefinition | ItemKind::Term, Some(_)) => return None,
     })
 }

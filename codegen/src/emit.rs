@@ -1,0 +1,503 @@
+//! Plan → Rust source: small `quote!` templates per item, assembled into one `syn::File` per
+//! module and formatted with prettyplease. The templates make no decisions; the plan has made
+//! them.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::plan::{
+    Docs, EntitySetPlan, EnumPlan, FieldEnumPlan, FieldPlan, ModulePath, ModulePlan, NewtypePlan, Plan, RustType, StructPlan, TypePath,
+    UNRECOGNIZED_VARIANT,
+};
+
+/// Where the emitted code finds things.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// The path of the version module from the crate root, e.g. `crate::v1_0` (or `crate` when the
+    /// version is the crate root).
+    pub module_root: String,
+    /// The path of the runtime crate, e.g. `crate` inside the client crate or `::intune_dw_client`.
+    pub runtime: String,
+}
+
+/// One emitted module: its path and its items (the header is added by the caller).
+pub struct EmittedModule {
+    pub path: ModulePath,
+    pub children: Vec<String>,
+    pub tokens: TokenStream,
+}
+
+pub fn emit(plan: &Plan, paths: &Paths) -> Vec<EmittedModule> {
+    let emitter = Emitter { paths };
+    // Intermediate modules (e.g. `types` above per-namespace modules) get a file too.
+    let mut modules = plan.modules.clone();
+    for path in plan.modules.keys() {
+        for depth in 1..path.len() {
+            modules.entry(path[..depth].to_vec()).or_default();
+        }
+    }
+    let mut children: BTreeMap<ModulePath, Vec<String>> = BTreeMap::new();
+    for path in modules.keys() {
+        for depth in 0..path.len() {
+            let parent = path[..depth].to_vec();
+            let child = path[depth].clone();
+            let list = children.entry(parent).or_default();
+            if !list.contains(&child) {
+                list.push(child);
+            }
+        }
+    }
+    let mut out = vec![EmittedModule { path: Vec::new(), children: children.get(&Vec::new()).cloned().unwrap_or_default(), tokens: emitter.root(plan, &children) }];
+    for (path, module) in &modules {
+        let own_children = children.get(path).cloned().unwrap_or_default();
+        let tokens = emitter.module(path, module, &own_children);
+        out.push(EmittedModule { path: path.clone(), children: own_children, tokens });
+    }
+    out
+}
+
+struct Emitter<'p> {
+    paths: &'p Paths,
+}
+
+fn ident(name: &str) -> syn::Ident {
+    format_ident!("{}", name)
+}
+
+fn path_tokens(path: &str) -> TokenStream {
+    syn::parse_str::<syn::Path>(path).map(|p| quote!(#p)).unwrap_or_else(|_| quote!(crate))
+}
+
+impl Emitter<'_> {
+    fn runtime(&self) -> TokenStream {
+        path_tokens(&self.paths.runtime)
+    }
+
+    /// A generated type as seen from module `from`: its bare name in its own module, else the
+    /// absolute path.
+    fn type_path(&self, ty: &TypePath, from: &ModulePath) -> TokenStream {
+        let name = ident(&ty.name);
+        if &ty.module == from {
+            return quote!(#name);
+        }
+        let root = path_tokens(&self.paths.module_root);
+        let segments = ty.module.iter().map(|m| ident(m));
+        quote!(#root #(:: #segments)* :: #name)
+    }
+
+    fn rust_type(&self, ty: &RustType, from: &ModulePath) -> TokenStream {
+        match ty {
+            RustType::Scalar { path, .. } => syn::parse_str::<syn::Type>(path).map(|t| quote!(#t)).unwrap_or_default(),
+            RustType::Named(path) => self.type_path(path, from),
+            RustType::Flags(path) => {
+                let runtime = self.runtime();
+                let member = self.type_path(path, from);
+                quote!(#runtime::edm::Flags<#member>)
+            }
+            RustType::Option(inner) => {
+                let inner = self.rust_type(inner, from);
+                quote!(::std::option::Option<#inner>)
+            }
+            RustType::Vec(inner) => {
+                let inner = self.rust_type(inner, from);
+                quote!(::std::vec::Vec<#inner>)
+            }
+            RustType::Box(inner) => {
+                let inner = self.rust_type(inner, from);
+                quote!(::std::boxed::Box<#inner>)
+            }
+        }
+    }
+
+    /// The `serde_as` type mirroring `ty`, with `_` wherever serde's own impl is right.
+    fn serde_as(&self, ty: &RustType) -> String {
+        match ty {
+            RustType::Scalar { adapter: Some(adapter), .. } => format!("{}::edm::{adapter}", self.paths.runtime),
+            RustType::Scalar { adapter: None, .. } | RustType::Named(_) | RustType::Flags(_) => "_".to_owned(),
+            RustType::Option(inner) => format!("::std::option::Option<{}>", self.serde_as(inner)),
+            RustType::Vec(inner) => format!("::std::vec::Vec<{}>", self.serde_as(inner)),
+            RustType::Box(inner) => format!("::std::boxed::Box<{}>", self.serde_as(inner)),
+        }
+    }
+
+    fn root(&self, plan: &Plan, children: &BTreeMap<ModulePath, Vec<String>>) -> TokenStream {
+        let docs = inner_docs(&plan.root_docs);
+        let modules = children.get(&Vec::new()).cloned().unwrap_or_default();
+        let module_decls = modules.iter().map(|m| {
+            let m = ident(m);
+            quote!(pub mod #m;)
+        });
+        let runtime = self.runtime();
+        let root = Vec::new();
+        let (api_version_item, api_version_arg) = match &plan.api_version {
+            Some(version) => (
+                quote! {
+                    /// The `api-version` every request of this module carries.
+                    pub const API_VERSION: &str = #version;
+                },
+                quote!(::std::option::Option::Some(API_VERSION)),
+            ),
+            None => (quote!(), quote!(::std::option::Option::None)),
+        };
+        let set_names = plan.entity_sets.iter().map(|s| &s.set_name);
+        let accessors = plan.entity_sets.iter().map(|set| {
+            let accessor = ident(&set.accessor);
+            let row = self.type_path(&set.row, &root);
+            let doc = format!(" Query the `{}` entity set.", set.set_name);
+            let allow = deprecated_allow(&set.docs);
+            quote! {
+                #[doc = #doc]
+                #allow
+                pub fn #accessor(&self) -> #runtime::query::Query<'c, #row> {
+                    #runtime::query::Query::new(self.client, #api_version_arg)
+                }
+            }
+        });
+        let visits = plan.entity_sets.iter().map(|set| {
+            let name = &set.set_name;
+            let row = self.type_path(&set.row, &root);
+            quote!(#name => ::std::option::Option::Some(visitor.visit::<#row>()),)
+        });
+        let any_deprecated = plan.entity_sets.iter().any(|s| s.docs.deprecated.is_some());
+        let visit_allow = if any_deprecated { quote!(#[allow(deprecated)]) } else { quote!() };
+        quote! {
+            #docs
+            #(#module_decls)*
+
+            #api_version_item
+
+            /// The names of the entity sets, in schema order.
+            pub const ENTITY_SETS: &[&str] = &[#(#set_names),*];
+
+            /// The entity sets of this module, as typed queries.
+            #[derive(Debug, Clone, Copy)]
+            pub struct Collections<'c> {
+                client: &'c #runtime::Client,
+            }
+
+            impl<'c> Collections<'c> {
+                /// The entity sets, queried through `client`.
+                pub fn new(client: &'c #runtime::Client) -> Self {
+                    Collections { client }
+                }
+
+                #(#accessors)*
+            }
+
+            /// Calls `visitor.visit::<Row>()` with the row type of the entity set named `name`, for code
+            /// that picks the entity set at run time; `None` for an unknown name.
+            #visit_allow
+            pub fn visit_entity_set<V: #runtime::query::EntitySetVisitor>(name: &str, visitor: V) -> ::std::option::Option<V::Output> {
+                match name {
+                    #(#visits)*
+                    _ => ::std::option::Option::None,
+                }
+            }
+        }
+    }
+
+    fn module(&self, path: &ModulePath, module: &ModulePlan, children: &[String]) -> TokenStream {
+        let docs = inner_docs(&module.docs);
+        let child_decls = children.iter().map(|c| {
+            let c = ident(c);
+            quote!(pub mod #c;)
+        });
+        let structs = module.structs.iter().map(|s| self.structure(s, path));
+        let field_enums = module.field_enums.iter().map(|f| self.field_enum(f));
+        let entity_set = module.entity_set.as_ref().map(|set| self.entity_set(set, path));
+        let enums = module.enums.iter().map(|e| self.enumeration(e));
+        let newtypes = module.newtypes.iter().map(|n| self.newtype(n, path));
+        quote! {
+            #docs
+            #(#child_decls)*
+            #(#structs)*
+            #(#field_enums)*
+            #entity_set
+            #(#enums)*
+            #(#newtypes)*
+        }
+    }
+
+    fn structure(&self, plan: &StructPlan, module: &ModulePath) -> TokenStream {
+        let docs = outer_docs(&plan.docs);
+        let name = ident(&plan.name);
+        let serde_as = plan.fields.iter().any(|f| f.ty.has_adapter());
+        let serde_as_attr = if serde_as { quote!(#[::serde_with::serde_as]) } else { quote!() };
+        let fields = plan.fields.iter().map(|f| self.field(f, module));
+        quote! {
+            #docs
+            #serde_as_attr
+            #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+            #[non_exhaustive]
+            pub struct #name {
+                #(#fields)*
+            }
+        }
+    }
+
+    fn field(&self, field: &FieldPlan, module: &ModulePath) -> TokenStream {
+        let docs = outer_docs(&field.docs);
+        let name = ident(&field.name);
+        let ty = self.rust_type(&field.ty, module);
+        let serde_as = field.ty.has_adapter().then(|| {
+            let as_type = self.serde_as(&field.ty);
+            quote!(#[serde_as(as = #as_type)])
+        });
+        let rename = (field.name != field.wire_name).then(|| {
+            let wire = &field.wire_name;
+            quote!(rename = #wire)
+        });
+        let default = field.default.then(|| quote!(default));
+        let serde_args: Vec<TokenStream> = rename.into_iter().chain(default).collect();
+        let serde_attr = (!serde_args.is_empty()).then(|| quote!(#[serde(#(#serde_args),*)]));
+        quote! {
+            #docs
+            #serde_as
+            #serde_attr
+            pub #name: #ty,
+        }
+    }
+
+    fn field_enum(&self, plan: &FieldEnumPlan) -> TokenStream {
+        let runtime = self.runtime();
+        let name = ident(&plan.name);
+        let doc = format!(" The properties of [`{}`], for `select`.", plan.row);
+        let variants: Vec<_> = plan.variants.iter().map(|(v, _)| ident(v)).collect();
+        let variant_docs = plan.variants.iter().map(|(_, wire)| format!(" `{wire}`"));
+        let wires = plan.variants.iter().map(|(_, wire)| wire);
+        let all = &variants;
+        quote! {
+            #[doc = #doc]
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+            #[non_exhaustive]
+            pub enum #name {
+                #( #[doc = #variant_docs] #variants, )*
+            }
+
+            impl #runtime::query::Field for #name {
+                const ALL: &'static [Self] = &[#(#name::#all),*];
+
+                fn wire_name(self) -> &'static str {
+                    match self {
+                        #(#name::#variants => #wires,)*
+                    }
+                }
+            }
+        }
+    }
+
+    fn entity_set(&self, set: &EntitySetPlan, module: &ModulePath) -> TokenStream {
+        let runtime = self.runtime();
+        let row = self.type_path(&set.row, module);
+        let field_enum = self.type_path(&set.field_enum, module);
+        let name = &set.set_name;
+        let key = &set.key;
+        let allow = deprecated_allow(&set.docs);
+        let wrapper = set.wrapped.as_ref().map(|inner| {
+            let inner = self.type_path(inner, module);
+            let row_name = ident(&set.row.name);
+            let doc = format!(" A row of the `{name}` entity set, whose entity type other entity sets share.");
+            quote! {
+                #[doc = #doc]
+                #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+                #[serde(transparent)]
+                pub struct #row_name(pub #inner);
+            }
+        });
+        let date_keyed = set.date_keyed.then(|| quote!(#allow impl #runtime::query::DateKeyed for #row {}));
+        let row_last_modified = set.row_last_modified.then(|| quote!(#allow impl #runtime::query::RowLastModified for #row {}));
+        quote! {
+            #wrapper
+
+            #allow
+            impl #runtime::query::EntitySet for #row {
+                const NAME: &'static str = #name;
+                const KEY: &'static [&'static str] = &[#(#key),*];
+                type Field = #field_enum;
+            }
+
+            #date_keyed
+            #row_last_modified
+        }
+    }
+
+    fn enumeration(&self, plan: &EnumPlan) -> TokenStream {
+        let runtime = self.runtime();
+        let docs = outer_docs(&plan.docs);
+        let name = ident(&plan.name);
+        let unrecognized = ident(UNRECOGNIZED_VARIANT);
+        let variants: Vec<_> = plan.variants.iter().map(|v| ident(&v.name)).collect();
+        let wires: Vec<_> = plan.variants.iter().map(|v| &v.wire_name).collect();
+        let values = plan.variants.iter().map(|v| proc_macro2::Literal::i64_unsuffixed(v.value));
+        let declarations = plan.variants.iter().map(|v| {
+            let docs = outer_docs(&v.docs);
+            let variant = ident(&v.name);
+            let rename = (v.name != v.wire_name).then(|| {
+                let wire = &v.wire_name;
+                quote!(#[serde(rename = #wire)])
+            });
+            quote!(#docs #rename #variant,)
+        });
+        let allow = if plan.variants.iter().any(|v| v.docs.deprecated.is_some()) || plan.docs.deprecated.is_some() {
+            quote!(#[allow(deprecated)])
+        } else {
+            quote!()
+        };
+        let flags_note = plan.is_flags.then(|| {
+            let doc = format!(" Values of this flags type are [`{}::edm::Flags<{}>`].", self.paths.runtime, plan.name);
+            quote!(#[doc = ""] #[doc = #doc])
+        });
+        quote! {
+            #docs
+            #flags_note
+            #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Deserialize, ::serde::Serialize)]
+            #[non_exhaustive]
+            pub enum #name {
+                #(#declarations)*
+                /// A member this version of the client does not know, kept as the service sent it.
+                #[serde(untagged)]
+                #unrecognized(::std::string::String),
+            }
+
+            #allow
+            impl #name {
+                /// The member's name on the wire.
+                pub fn as_str(&self) -> &str {
+                    match self {
+                        #(#name::#variants => #wires,)*
+                        #name::#unrecognized(name) => name,
+                    }
+                }
+            }
+
+            #allow
+            impl #runtime::edm::EnumMember for #name {
+                fn from_name(name: &str) -> Self {
+                    match name {
+                        #(#wires => #name::#variants,)*
+                        other => #name::#unrecognized(other.to_owned()),
+                    }
+                }
+
+                fn name(&self) -> &str {
+                    self.as_str()
+                }
+
+                fn value(&self) -> ::std::option::Option<i64> {
+                    match self {
+                        #(#name::#variants => ::std::option::Option::Some(#values),)*
+                        #name::#unrecognized(_) => ::std::option::Option::None,
+                    }
+                }
+            }
+
+            #allow
+            impl ::std::fmt::Display for #name {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str(self.as_str())
+                }
+            }
+        }
+    }
+
+    fn newtype(&self, plan: &NewtypePlan, module: &ModulePath) -> TokenStream {
+        let docs = outer_docs(&plan.docs);
+        let name = ident(&plan.name);
+        let inner = self.rust_type(&plan.inner, module);
+        let (serde_as_attr, field_attr) = if plan.inner.has_adapter() {
+            let as_type = self.serde_as(&plan.inner);
+            (quote!(#[::serde_with::serde_as]), quote!(#[serde_as(as = #as_type)]))
+        } else {
+            (quote!(), quote!())
+        };
+        quote! {
+            #docs
+            #serde_as_attr
+            #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+            #[serde(transparent)]
+            pub struct #name(#field_attr pub #inner);
+        }
+    }
+}
+
+fn deprecated_allow(docs: &Docs) -> TokenStream {
+    if docs.deprecated.is_some() { quote!(#[allow(deprecated)]) } else { quote!() }
+}
+
+fn outer_docs(docs: &Docs) -> TokenStream {
+    let lines = doc_lines(&docs.paragraphs);
+    let deprecated = docs.deprecated.as_ref().map(|note| quote!(#[deprecated(note = #note)]));
+    quote!(#(#[doc = #lines])* #deprecated)
+}
+
+fn inner_docs(paragraphs: &[String]) -> TokenStream {
+    let lines = doc_lines(paragraphs);
+    quote!(#(#![doc = #lines])*)
+}
+
+/// Paragraphs → doc lines (` text`) with blank lines between paragraphs.
+fn doc_lines(paragraphs: &[String]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for paragraph in paragraphs.iter().filter(|p| !p.trim().is_empty()) {
+        if !lines.is_empty() {
+            lines.push(String::new());
+        }
+        lines.extend(paragraph.lines().map(|line| if line.is_empty() { String::new() } else { format!(" {line}") }));
+    }
+    lines
+}
+
+/// Puts blank lines between items, which prettyplease writes back to back: after the module
+/// docs, between top-level items, and before each item (docs, attributes, `fn`, ...) that follows
+/// a closing brace inside a block.
+pub fn space_items(source: &str) -> String {
+    let mut out = String::with_capacity(source.len() + source.len() / 16);
+    let mut previous: Option<&str> = None;
+    for line in source.lines() {
+        if previous.is_some_and(|prev| needs_blank_line(prev, line)) {
+            out.push('\n');
+        }
+        out.push_str(line);
+        out.push('\n');
+        previous = Some(line);
+    }
+    out
+}
+
+fn needs_blank_line(prev: &str, line: &str) -> bool {
+    let indent = |s: &str| s.len() - s.trim_start().len();
+    let (prev_text, text) = (prev.trim_start(), line.trim_start());
+    if text.is_empty() || prev_text.is_empty() || indent(prev) != indent(line) {
+        return false;
+    }
+    if prev.starts_with("//!") {
+        return !line.starts_with("//!");
+    }
+    let starts_item = ["///", "#[", "pub ", "fn ", "impl", "const ", "type ", "struct ", "enum ", "mod "].iter().any(|p| text.starts_with(p));
+    let closes_block = prev_text == "}";
+    let ends_top_level_item = indent(prev) == 0 && !prev.starts_with(['/', '#']) && (prev.ends_with("{}") || prev.ends_with(';'));
+    starts_item && (closes_block || ends_top_level_item)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doc_lines_join_paragraphs() {
+        assert_eq!(doc_lines(&["One.".into(), "Two.\n\nThree.".into()]), vec![" One.", "", " Two.", "", " Three."]);
+    }
+
+    #[test]
+    fn items_get_a_blank_line_between_them() {
+        let source = "//! Docs.\npub mod a;\npub mod b;\nstruct A {\n    x: i32,\n}\nimpl T for A {}\n/// Doc\nenum B {}\n";
+        let spaced = "//! Docs.\n\npub mod a;\n\npub mod b;\n\nstruct A {\n    x: i32,\n}\n\nimpl T for A {}\n\n/// Doc\nenum B {}\n";
+        assert_eq!(space_items(source), spaced);
+        let methods = "impl A {\n    fn a() {\n        x;\n        y;\n    }\n    /// B\n    fn b() {}\n}\n";
+        assert_eq!(space_items(methods), "impl A {\n    fn a() {\n        x;\n        y;\n    }\n\n    /// B\n    fn b() {}\n}\n");
+        let arms = "match x {\n    A => {\n        a\n    }\n    B => b,\n}\n";
+        assert_eq!(space_items(arms), arms);
+    }
+}

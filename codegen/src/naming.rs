@@ -1,0 +1,219 @@
+//! Every Rust name the generator emits comes from here: CSDL names → valid, idiomatic, non-shadowing
+//! Rust identifiers, and the scopes that detect two CSDL names landing on one Rust name.
+//!
+//! Rules, in order: characters that cannot be in an identifier become word breaks; the case is
+//! converted with heck; a leading digit gets a `_` prefix; Rust keywords and the names of std
+//! prelude types get a `_` suffix (`type` → `type_`, `String` → `String_`), so a generated name
+//! never needs `r#` and never shadows `Option` or `Result` in code that glob-imports a module.
+
+use std::collections::BTreeMap;
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+/// Keywords of every edition, including reserved ones and the `Self`/`self` family that cannot be
+/// raw identifiers.
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn", "else", "enum",
+    "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod", "move", "mut",
+    "override", "priv", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Type names of the std prelude (and `Self`): a generated type with one of these names would
+/// shadow it wherever the generated module is glob-imported.
+const PRELUDE_TYPES: &[&str] = &[
+    "Box", "Clone", "Copy", "Default", "Drop", "Eq", "Extend", "Fn", "FnMut", "FnOnce", "From", "Into", "Iterator", "Option", "Ord",
+    "PartialEq", "PartialOrd", "Result", "Send", "Sized", "String", "Sync", "ToOwned", "ToString", "Unpin", "Vec",
+];
+
+/// `deviceKey` → `device_key`: fields, modules, functions.
+pub fn snake_case(name: &str) -> String {
+    let converted = words(name).to_snake_case();
+    let reserved = KEYWORDS.contains(&converted.as_str());
+    finish(name, converted, reserved)
+}
+
+/// `device` → `Device`: types and enum variants.
+pub fn upper_camel_case(name: &str) -> String {
+    let converted = words(name).to_upper_camel_case();
+    let reserved = KEYWORDS.contains(&converted.as_str()) || PRELUDE_TYPES.contains(&converted.as_str());
+    finish(name, converted, reserved)
+}
+
+/// `red` → `Red`: enum variants. Unlike type names, variants may be `None` or `String`: they are
+/// always written qualified (`Color::None`), so they shadow nothing.
+pub fn variant_name(name: &str) -> String {
+    let converted = words(name).to_upper_camel_case();
+    let reserved = KEYWORDS.contains(&converted.as_str());
+    finish(name, converted, reserved)
+}
+
+/// `v1.0` → `v1_0`: a module name for an API version (dots and dashes become `_`, the case is kept
+/// lowercase, digits stay attached to their word).
+pub fn version_module(version: &str) -> String {
+    let mut name: String = version.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, 'v');
+    }
+    let reserved = KEYWORDS.contains(&name.as_str());
+    finish(version, name, reserved)
+}
+
+/// Replaces everything that cannot be part of an ASCII identifier by a word break, keeping
+/// non-ASCII letters visible as their code points so `Größe` and `Grösse` stay apart.
+fn words(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if c.is_alphanumeric() {
+            out.push_str(&format!(" u{:04x} ", u32::from(c)));
+        } else {
+            out.push(' ');
+        }
+    }
+    out
+}
+
+fn finish(original: &str, mut name: String, reserved: bool) -> String {
+    if name.is_empty() {
+        // A name of symbols only (e.g. `$`): spell out its code points.
+        let points: Vec<String> = original.chars().map(|c| format!("{:x}", u32::from(c))).collect();
+        return if points.is_empty() { "_empty".to_owned() } else { format!("_{}", points.join("_")) };
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, '_');
+    }
+    if reserved {
+        name.push('_');
+    }
+    name
+}
+
+/// One Rust namespace (the fields of a struct, the variants of an enum, the items of a module):
+/// records which CSDL element claimed each Rust name and reports a clash naming both.
+#[derive(Debug, Default)]
+pub struct Scope {
+    taken: BTreeMap<String, String>,
+}
+
+/// Two CSDL elements whose Rust names are the same.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{first}` and `{second}` both become the Rust name `{rust}` in {scope}")]
+pub struct NameClash {
+    pub rust: String,
+    pub first: String,
+    pub second: String,
+    pub scope: String,
+}
+
+impl Scope {
+    /// A scope in which some names are already used by the generator itself.
+    pub fn with_reserved(reserved: &[&str]) -> Self {
+        let taken = reserved.iter().map(|name| ((*name).to_owned(), format!("the generated item `{name}`"))).collect();
+        Scope { taken }
+    }
+
+    /// Claims `rust` for `source` (a description of the CSDL element, e.g. `property deviceKey`).
+    pub fn claim(&mut self, rust: &str, source: &str, scope: &str) -> Result<(), NameClash> {
+        match self.taken.get(rust) {
+            Some(first) => Err(NameClash { rust: rust.to_owned(), first: first.clone(), second: source.to_owned(), scope: scope.to_owned() }),
+            None => {
+                self.taken.insert(rust.to_owned(), source.to_owned());
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_ident(name: &str) -> bool {
+        syn::parse_str::<syn::Ident>(name).is_ok()
+    }
+
+    #[test]
+    fn warehouse_names() {
+        let cases = [
+            ("deviceKey", "device_key"),
+            ("azureADDeviceId", "azure_ad_device_id"),
+            ("rowLastModifiedDateTimeUTC", "row_last_modified_date_time_utc"),
+            ("lastPolicyUpdateUtc", "last_policy_update_utc"),
+            ("clientRegisterationStateKey", "client_registeration_state_key"),
+            ("easID", "eas_id"),
+            ("wiFiMacAddress", "wi_fi_mac_address"),
+            ("mamCheckins", "mam_checkins"),
+        ];
+        for (csdl, rust) in cases {
+            assert_eq!(snake_case(csdl), rust, "{csdl}");
+        }
+        assert_eq!(upper_camel_case("device"), "Device");
+        assert_eq!(upper_camel_case("termsAndConditions"), "TermsAndConditions");
+        assert_eq!(version_module("v1.0"), "v1_0");
+        assert_eq!(version_module("beta"), "beta");
+        assert_eq!(version_module("2.0-preview"), "v2_0_preview");
+    }
+
+    #[test]
+    fn hostile_names_become_valid_identifiers() {
+        let hostile = [
+            "type", "self", "Self", "crate", "super", "fn", "async", "gen", "1stPlace", "404", "odata.nextLink", "@odata.type", "$filter",
+            "a-b-c", "with space", "Größe", "日本", "$", "", "_", "__", "String", "Option", "Result", "Vec", "Box", "Self_", "r#type",
+        ];
+        for name in hostile {
+            let snake = snake_case(name);
+            let camel = upper_camel_case(name);
+            let variant = variant_name(name);
+            assert!(is_ident(&snake), "snake_case({name:?}) = {snake:?}");
+            assert!(is_ident(&camel), "upper_camel_case({name:?}) = {camel:?}");
+            assert!(is_ident(&variant), "variant_name({name:?}) = {variant:?}");
+        }
+    }
+
+    #[test]
+    fn keywords_and_prelude_names_get_a_suffix() {
+        assert_eq!(snake_case("type"), "type_");
+        assert_eq!(snake_case("self"), "self_");
+        assert_eq!(snake_case("crate"), "crate_");
+        assert_eq!(upper_camel_case("self"), "Self_");
+        assert_eq!(upper_camel_case("String"), "String_");
+        assert_eq!(upper_camel_case("option"), "Option_");
+        assert_eq!(upper_camel_case("result"), "Result_");
+        assert_eq!(upper_camel_case("vec"), "Vec_");
+        assert_eq!(upper_camel_case("box"), "Box_");
+        // Not reserved as a field or a variant.
+        assert_eq!(snake_case("string"), "string");
+        assert_eq!(variant_name("none"), "None");
+        assert_eq!(variant_name("String"), "String");
+        assert_eq!(variant_name("Self"), "Self_");
+    }
+
+    #[test]
+    fn leading_digits_and_symbols() {
+        assert_eq!(snake_case("1stPlace"), "_1st_place");
+        assert_eq!(upper_camel_case("1stPlace"), "_1stPlace");
+        assert_eq!(snake_case("odata.nextLink"), "odata_next_link");
+        assert_eq!(upper_camel_case("@odata.type"), "OdataType");
+        assert_eq!(snake_case("$"), "_24");
+        assert_eq!(upper_camel_case("$"), "_24");
+        assert_eq!(snake_case(""), "_empty");
+    }
+
+    #[test]
+    fn non_ascii_letters_stay_distinct() {
+        assert_ne!(snake_case("Größe"), snake_case("Grosse"));
+        assert_ne!(snake_case("Größe"), snake_case("Grösse"));
+    }
+
+    #[test]
+    fn scopes_report_both_sources() {
+        let mut scope = Scope::with_reserved(&["new"]);
+        scope.claim(&snake_case("deviceKey"), "property deviceKey", "struct Device").unwrap();
+        let clash = scope.claim(&snake_case("DeviceKey"), "property DeviceKey", "struct Device").unwrap_err();
+        assert_eq!(clash.to_string(), "`property deviceKey` and `property DeviceKey` both become the Rust name `device_key` in struct Device");
+        let clash = scope.claim("new", "entity set new", "Collections").unwrap_err();
+        assert_eq!(clash.first, "the generated item `new`");
+    }
+}

@@ -1,0 +1,728 @@
+//! Model → plan: every decision about the Rust output is made here, once — which module each
+//! type lives in, its Rust and wire names, `Option`/`Vec`/`Box`, serde adapters and docs — so the
+//! emitter only turns the plan into tokens.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::csdl::{
+    Annotations, EdmType, EntitySet, EnumType, Model, Property, QualifiedName, StructuredKind, StructuredType, TypeDecl, TypeDefinition,
+    TypeRef, TypeTarget,
+};
+use crate::naming::{NameClash, Scope, snake_case, upper_camel_case, variant_name};
+
+/// The name of the module holding the types that are not the row type of exactly one entity set.
+pub const TYPES_MODULE: &str = "types";
+
+/// Items the generator emits in a version's root module; entity-set modules must not take them.
+const ROOT_ITEMS: &[&str] = &["types", "Collections", "API_VERSION", "ENTITY_SETS", "visit_entity_set"];
+/// Methods of `Collections` the generator writes itself.
+const COLLECTIONS_METHODS: &[&str] = &["new"];
+/// The catch-all variant of every generated enum.
+pub const UNRECOGNIZED_VARIANT: &str = "UnrecognizedValue";
+
+/// A module path relative to the version root (`[]` is the root, `["types"]`, `["devices"]`).
+pub type ModulePath = Vec<String>;
+
+/// Where a generated type lives and what it is called.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TypePath {
+    pub module: ModulePath,
+    pub name: String,
+}
+
+/// A Rust type for a property, with the serde adapter (if any) at its core.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RustType {
+    /// A type from std or a dependency, e.g. `i32`, `::time::OffsetDateTime`; `adapter` names the
+    /// serde_with adapter in the runtime's `edm` module (e.g. `DateTimeOffset`).
+    Scalar { path: &'static str, adapter: Option<&'static str> },
+    /// A generated type.
+    Named(TypePath),
+    /// `edm::Flags<E>` of a generated enum.
+    Flags(TypePath),
+    Option(Box<RustType>),
+    Vec(Box<RustType>),
+    Box(Box<RustType>),
+}
+
+impl RustType {
+    /// Whether a serde_with adapter is needed anywhere inside.
+    pub fn has_adapter(&self) -> bool {
+        match self {
+            RustType::Scalar { adapter, .. } => adapter.is_some(),
+            RustType::Named(_) | RustType::Flags(_) => false,
+            RustType::Option(inner) | RustType::Vec(inner) | RustType::Box(inner) => inner.has_adapter(),
+        }
+    }
+}
+
+/// Rustdoc for an item: paragraphs, plus a deprecation note when the schema says so.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Docs {
+    pub paragraphs: Vec<String>,
+    pub deprecated: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldPlan {
+    pub name: String,
+    pub wire_name: String,
+    pub ty: RustType,
+    /// `#[serde(default)]`: absent means `None` / empty.
+    pub default: bool,
+    pub docs: Docs,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StructPlan {
+    pub name: String,
+    pub docs: Docs,
+    pub fields: Vec<FieldPlan>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantPlan {
+    pub name: String,
+    pub wire_name: String,
+    pub value: i64,
+    pub docs: Docs,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumPlan {
+    pub name: String,
+    pub docs: Docs,
+    pub is_flags: bool,
+    pub variants: Vec<VariantPlan>,
+}
+
+/// A type definition: a newtype over its underlying type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewtypePlan {
+    pub name: String,
+    pub docs: Docs,
+    pub inner: RustType,
+}
+
+/// The `Field` enum of a row type: one variant per property, for `select`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldEnumPlan {
+    pub name: String,
+    pub row: String,
+    /// (variant, wire name)
+    pub variants: Vec<(String, String)>,
+}
+
+/// An entity set's module: the row type's query plumbing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntitySetPlan {
+    pub set_name: String,
+    pub accessor: String,
+    pub module: String,
+    /// The type implementing `EntitySet`: the entity type's struct, or a wrapper when the entity
+    /// type is shared with other entity sets.
+    pub row: TypePath,
+    /// `Some(inner)` when `row` is a transparent wrapper around a shared entity type.
+    pub wrapped: Option<TypePath>,
+    pub field_enum: TypePath,
+    pub key: Vec<String>,
+    pub date_keyed: bool,
+    pub row_last_modified: bool,
+    pub docs: Docs,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModulePlan {
+    pub docs: Vec<String>,
+    pub structs: Vec<StructPlan>,
+    pub field_enums: Vec<FieldEnumPlan>,
+    pub enums: Vec<EnumPlan>,
+    pub newtypes: Vec<NewtypePlan>,
+    pub entity_set: Option<EntitySetPlan>,
+}
+
+/// The whole output for one document.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    pub api_version: Option<String>,
+    pub root_docs: Vec<String>,
+    /// Every module but the root, by path.
+    pub modules: BTreeMap<ModulePath, ModulePlan>,
+    /// The entity sets in the order the accessors are emitted.
+    pub entity_sets: Vec<EntitySetPlan>,
+}
+
+/// What can make planning fail: names that clash after conversion.
+pub type PlanErrors = Vec<NameClash>;
+
+/// The property of Warehouse fact sets that `dateKey` filters and `maxhistorydays` act on.
+const DATE_KEY: &str = "dateKey";
+/// The Warehouse's row-audit timestamp that "modified since" filters use.
+const ROW_LAST_MODIFIED: &str = "rowLastModifiedDateTimeUTC";
+
+pub fn plan(model: &Model, api_version: Option<&str>, title: &str) -> Result<Plan, PlanErrors> {
+    let mut planner = Planner { model, errors: Vec::new(), homes: BTreeMap::new() };
+    let sets = planner.entity_sets();
+    planner.assign_homes(&sets);
+    let boxed = recursive_edges(model);
+    let mut plan = Plan { api_version: api_version.map(str::to_owned), ..Plan::default() };
+    plan.root_docs = vec![match api_version {
+        Some(version) => format!("{title}, `api-version={version}`: one module per entity set, shared types in [`types`]."),
+        None => format!("{title}: one module per entity set, shared types in [`types`]."),
+    }];
+
+    // Types: every structured, enum and type-definition type, in its home module.
+    for schema in &model.schemas {
+        for ty in schema.entity_types.iter().chain(&schema.complex_types) {
+            let qualified = QualifiedName::new(&schema.namespace, &ty.name);
+            let path = planner.homes[&qualified].clone();
+            let plan_struct = planner.structured(&qualified, ty, &path, &boxed);
+            plan.modules.entry(path.module.clone()).or_default().structs.push(plan_struct);
+        }
+        for ty in &schema.enum_types {
+            let path = planner.homes[&QualifiedName::new(&schema.namespace, &ty.name)].clone();
+            let plan_enum = planner.enumeration(&schema.namespace, ty, &path);
+            plan.modules.entry(path.module.clone()).or_default().enums.push(plan_enum);
+        }
+        for ty in &schema.type_definitions {
+            let path = planner.homes[&QualifiedName::new(&schema.namespace, &ty.name)].clone();
+            let newtype = planner.newtype(ty, &path);
+            plan.modules.entry(path.module.clone()).or_default().newtypes.push(newtype);
+        }
+    }
+
+    // Entity sets: their module, `Field` enum and `EntitySet` plumbing.
+    for set in &sets {
+        let set_plan = planner.entity_set(set, &mut plan);
+        plan.modules.entry(vec![set_plan.module.clone()]).or_default().docs = set_plan.docs.paragraphs.clone();
+        plan.modules.get_mut(&vec![set_plan.module.clone()]).expect("just inserted").entity_set = Some(set_plan.clone());
+        plan.entity_sets.push(set_plan);
+    }
+    planner.check_module_scopes(&plan);
+    if let Some(types) = plan.modules.get_mut(&vec![TYPES_MODULE.to_owned()]) {
+        types.docs = vec!["Complex, enum and type-definition types, and entity types that are not the row type of exactly one entity set.".to_owned()];
+    }
+    for (path, module) in &mut plan.modules {
+        if path.len() == 2 && path[0] == TYPES_MODULE && module.docs.is_empty() {
+            module.docs = vec![format!("Types of the `{}` namespace.", planner.namespace_of_module(&path[1]))];
+        }
+    }
+    if planner.errors.is_empty() { Ok(plan) } else { Err(planner.errors) }
+}
+
+struct Planner<'m> {
+    model: &'m Model,
+    errors: Vec<NameClash>,
+    /// Where every named type lives.
+    homes: BTreeMap<QualifiedName, TypePath>,
+}
+
+/// An entity set with what the plan needs to know about it.
+struct SetInfo<'m> {
+    set: &'m EntitySet,
+    container: String,
+    ty: &'m StructuredType,
+    shared: bool,
+}
+
+impl<'m> Planner<'m> {
+    fn clash(&mut self, result: Result<(), NameClash>) {
+        if let Err(clash) = result {
+            self.errors.push(clash);
+        }
+    }
+
+    /// Every entity set of every container, in document order.
+    fn entity_sets(&self) -> Vec<SetInfo<'m>> {
+        let mut uses: BTreeMap<&QualifiedName, usize> = BTreeMap::new();
+        for (_, container) in self.model.entity_containers() {
+            for set in &container.entity_sets {
+                *uses.entry(&set.entity_type).or_default() += 1;
+            }
+        }
+        let mut sets = Vec::new();
+        for (schema, container) in self.model.entity_containers() {
+            for set in &container.entity_sets {
+                // Entity sets typed in a referenced document cannot be planned; resolution
+                // accepted them, so skip rather than fail.
+                let Some(ty) = self.model.entity_type(&set.entity_type) else { continue };
+                sets.push(SetInfo { set, container: format!("{}.{}", schema.namespace, container.name), ty, shared: uses[&set.entity_type] > 1 });
+            }
+        }
+        sets
+    }
+
+    /// Decides each type's module and Rust name: an entity type that is the row type of exactly
+    /// one entity set lives in that set's module; everything else in `types` (or
+    /// `types::<namespace>` when the document declares types in several namespaces).
+    fn assign_homes(&mut self, sets: &[SetInfo<'m>]) {
+        let mut exclusive: BTreeMap<QualifiedName, String> = BTreeMap::new();
+        for info in sets.iter().filter(|info| !info.shared) {
+            exclusive.insert(info.set.entity_type.clone(), snake_case(&info.set.name));
+        }
+        let namespaces_with_types: Vec<&str> = self
+            .model
+            .schemas
+            .iter()
+            .filter(|s| !(s.entity_types.is_empty() && s.complex_types.is_empty() && s.enum_types.is_empty() && s.type_definitions.is_empty()))
+            .map(|s| s.namespace.as_str())
+            .collect();
+        let split_types = namespaces_with_types.len() > 1;
+        let mut namespace_modules = Scope::default();
+        let mut scopes: BTreeMap<ModulePath, Scope> = BTreeMap::new();
+        for schema in &self.model.schemas {
+            let types_module = if split_types {
+                let module = snake_case(&schema.namespace.replace('.', "_"));
+                if namespaces_with_types.contains(&schema.namespace.as_str()) {
+                    let result = namespace_modules.claim(&module, &format!("namespace {}", schema.namespace), "module types");
+                    self.clash(result);
+                }
+                vec![TYPES_MODULE.to_owned(), module]
+            } else {
+                vec![TYPES_MODULE.to_owned()]
+            };
+            let names = schema
+                .entity_types
+                .iter()
+                .chain(&schema.complex_types)
+                .map(|t| (&t.name, kind_label(t.kind)))
+                .chain(schema.enum_types.iter().map(|t| (&t.name, "enum type")))
+                .chain(schema.type_definitions.iter().map(|t| (&t.name, "type definition")));
+            for (name, label) in names {
+                let qualified = QualifiedName::new(&schema.namespace, name);
+                let module = match exclusive.get(&qualified) {
+                    Some(set_module) => vec![set_module.clone()],
+                    None => types_module.clone(),
+                };
+                let rust = upper_camel_case(name);
+                let scope_name = format!("module {}", module.join("::"));
+                let result = scopes.entry(module.clone()).or_default().claim(&rust, &format!("{label} {qualified}"), &scope_name);
+                self.clash(result);
+                self.homes.insert(qualified, TypePath { module, name: rust });
+            }
+        }
+    }
+
+    fn namespace_of_module(&self, module: &str) -> String {
+        self.model
+            .schemas
+            .iter()
+            .find(|s| snake_case(&s.namespace.replace('.', "_")) == module)
+            .map_or_else(|| module.to_owned(), |s| s.namespace.clone())
+    }
+
+    fn structured(&mut self, qualified: &QualifiedName, ty: &'m StructuredType, path: &TypePath, boxed: &BTreeSet<(QualifiedName, String)>) -> StructPlan {
+        let scope_name = format!("struct {}", path.name);
+        let mut scope = Scope::default();
+        let mut fields = Vec::new();
+        // Base types are flattened: the struct carries every inherited property, base-most first.
+        for (owner_name, owner) in self.base_most_first(qualified, ty) {
+            for property in &owner.properties {
+                let name = snake_case(&property.name);
+                let result = scope.claim(&name, &format!("property {owner_name}/{}", property.name), &scope_name);
+                self.clash(result);
+                let recursive = boxed.contains(&(qualified.clone(), property.name.clone()));
+                fields.push(self.field(&owner.name, property, name, recursive));
+            }
+            for nav in &owner.navigation_properties {
+                let name = snake_case(&nav.name);
+                let result = scope.claim(&name, &format!("navigation property {owner_name}/{}", nav.name), &scope_name);
+                self.clash(result);
+                let recursive = boxed.contains(&(qualified.clone(), nav.name.clone()));
+                let element = self.type_target(&nav.ty.target);
+                let ty = wrap(element, nav.ty.collection, true, recursive);
+                let docs = docs_for(&nav.annotations, || format!("The `{}` navigation property of `{}` (present when expanded).", nav.name, owner.name));
+                fields.push(FieldPlan { name, wire_name: nav.name.clone(), ty, default: true, docs });
+            }
+        }
+        let what = match ty.kind {
+            StructuredKind::Entity => "entity type",
+            StructuredKind::Complex => "complex type",
+        };
+        let mut docs = docs_for(&ty.annotations, || format!("The `{qualified}` {what}."));
+        if let Some(base) = &ty.base_type {
+            docs.paragraphs.push(format!("Derived from `{base}`; its properties are included."));
+        }
+        StructPlan { name: path.name.clone(), docs, fields }
+    }
+
+    /// The type and its base types with their qualified names, base-most first.
+    fn base_most_first(&self, qualified: &QualifiedName, ty: &'m StructuredType) -> Vec<(QualifiedName, &'m StructuredType)> {
+        let mut chain = vec![(qualified.clone(), ty)];
+        while let Some(base) = chain.last().and_then(|(_, t)| t.base_type.clone()) {
+            match self.model.structured_type(&base) {
+                Some(base_ty) => chain.push((base, base_ty)),
+                None => break,
+            }
+        }
+        chain.reverse();
+        chain
+    }
+
+    fn field(&self, owner: &str, property: &Property, name: String, recursive: bool) -> FieldPlan {
+        let element = self.type_target(&property.ty.target);
+        let ty = wrap(element, property.ty.collection, property.nullable, recursive);
+        let default = property.nullable || property.ty.collection;
+        let docs = docs_for(&property.annotations, || format!("The `{}` property of `{owner}`.", property.name));
+        FieldPlan { name, wire_name: property.name.clone(), ty, default, docs }
+    }
+
+    fn type_target(&self, target: &TypeTarget) -> RustType {
+        match target {
+            TypeTarget::Edm(edm) => edm_type(*edm),
+            TypeTarget::Named(name) => match self.model.type_decl(name) {
+                Some(TypeDecl::Enum(e)) if e.is_flags => RustType::Flags(self.homes[name].clone()),
+                Some(_) => RustType::Named(self.homes[name].clone()),
+                None => JSON,
+            },
+            TypeTarget::External(_) => JSON,
+        }
+    }
+
+    fn enumeration(&mut self, namespace: &str, ty: &EnumType, path: &TypePath) -> EnumPlan {
+        let scope_name = format!("enum {}", path.name);
+        let mut scope = Scope::with_reserved(&[UNRECOGNIZED_VARIANT]);
+        let mut variants = Vec::new();
+        for member in &ty.members {
+            let name = variant_name(&member.name);
+            let result = scope.claim(&name, &format!("member {namespace}.{}/{}", ty.name, member.name), &scope_name);
+            self.clash(result);
+            let docs = docs_for(&member.annotations, || format!("`{}` (value {}).", member.name, member.value));
+            variants.push(VariantPlan { name, wire_name: member.name.clone(), value: member.value, docs });
+        }
+        let what = if ty.is_flags { "flags enum type" } else { "enum type" };
+        let docs = docs_for(&ty.annotations, || format!("The `{namespace}.{}` {what}.", ty.name));
+        EnumPlan { name: path.name.clone(), docs, is_flags: ty.is_flags, variants }
+    }
+
+    fn newtype(&self, ty: &TypeDefinition, path: &TypePath) -> NewtypePlan {
+        let docs = docs_for(&ty.annotations, || format!("The `{}` type definition (`Edm.{}`).", ty.name, ty.underlying_type.name()));
+        NewtypePlan { name: path.name.clone(), docs, inner: edm_type(ty.underlying_type) }
+    }
+
+    fn entity_set(&mut self, info: &SetInfo<'m>, plan: &mut Plan) -> EntitySetPlan {
+        let set = info.set;
+        let module = snake_case(&set.name);
+        let entity_path = self.homes[&set.entity_type].clone();
+        let (row, wrapped) = if info.shared {
+            (TypePath { module: vec![module.clone()], name: format!("{}Row", upper_camel_case(&set.name)) }, Some(entity_path.clone()))
+        } else {
+            (entity_path.clone(), None)
+        };
+        let field_enum = TypePath { module: vec![module.clone()], name: format!("{}Field", entity_path.name) };
+        let mut scope = Scope::with_reserved(&[row.name.as_str()]);
+        let scope_name = format!("module {module}");
+        let result = scope.claim(&field_enum.name, &format!("the field enum of entity set {}", set.name), &scope_name);
+        self.clash(result);
+
+        let mut variants = Vec::new();
+        let mut variant_scope = Scope::default();
+        for property in self.model.all_properties(info.ty) {
+            let variant = variant_name(&property.name);
+            let result = variant_scope.claim(&variant, &format!("property {}", property.name), &format!("enum {}", field_enum.name));
+            self.clash(result);
+            variants.push((variant, property.name.clone()));
+        }
+        let key: Vec<String> = self.model.effective_key(info.ty).iter().map(|k| k.name.clone()).collect();
+        let properties = self.model.all_properties(info.ty);
+        let date_keyed = key.iter().any(|k| k == DATE_KEY);
+        let row_last_modified = properties
+            .iter()
+            .any(|p| p.name == ROW_LAST_MODIFIED && !p.ty.collection && p.ty.target == TypeTarget::Edm(EdmType::DateTimeOffset));
+        let module_plan = plan.modules.entry(vec![module.clone()]).or_default();
+        module_plan.field_enums.push(FieldEnumPlan { name: field_enum.name.clone(), row: entity_path.name.clone(), variants });
+        let docs = self.set_docs(info, &key, date_keyed, row_last_modified, plan.api_version.as_deref());
+        EntitySetPlan {
+            set_name: set.name.clone(),
+            accessor: module.clone(),
+            module,
+            row,
+            wrapped,
+            field_enum,
+            key,
+            date_keyed,
+            row_last_modified,
+            docs,
+        }
+    }
+
+    fn set_docs(&self, info: &SetInfo<'m>, key: &[String], date_keyed: bool, row_last_modified: bool, api_version: Option<&str>) -> Docs {
+        let set = info.set;
+        let mut docs = docs_for(&set.annotations, || format!("The `{}` entity set.", set.name));
+        if let Some(type_description) = &info.ty.annotations.description
+            && set.annotations.description.as_ref() != Some(type_description)
+        {
+            docs.paragraphs.push(schema_text(type_description));
+        }
+        let query = api_version.map(|v| format!("?api-version={v}")).unwrap_or_default();
+        docs.paragraphs.push(format!("URL: `GET {{service root}}/{}{query}` (entity set of container `{}`).", set.name, info.container));
+        let key_list: Vec<String> = key.iter().map(|k| format!("`{k}`")).collect();
+        docs.paragraphs.push(format!("Key: {}; rows are `{}`.", if key_list.is_empty() { "none".to_owned() } else { key_list.join(", ") }, set.entity_type));
+        if date_keyed {
+            docs.paragraphs.push(
+                "Date-keyed: the key includes `dateKey`, so rows can be limited with typed `dateKey` bounds or with `maxhistorydays` (not both)."
+                    .to_owned(),
+            );
+        }
+        if row_last_modified {
+            docs.paragraphs.push("Rows can be limited to those modified since a point in time (`rowLastModifiedDateTimeUTC`).".to_owned());
+        }
+        docs
+    }
+
+    /// Checks entity-set modules against each other and the root items, and accessor names
+    /// against `Collections`' own methods.
+    fn check_module_scopes(&mut self, plan: &Plan) {
+        let mut modules = Scope::with_reserved(ROOT_ITEMS);
+        let mut accessors = Scope::with_reserved(COLLECTIONS_METHODS);
+        for set in &plan.entity_sets {
+            let source = format!("entity set {}", set.set_name);
+            let result = modules.claim(&set.module, &source, "the version module");
+            self.clash(result);
+            let result = accessors.claim(&set.accessor, &source, "struct Collections");
+            self.clash(result);
+        }
+    }
+}
+
+fn kind_label(kind: StructuredKind) -> &'static str {
+    match kind {
+        StructuredKind::Entity => "entity type",
+        StructuredKind::Complex => "complex type",
+    }
+}
+
+const JSON: RustType = RustType::Scalar { path: "::serde_json::Value", adapter: None };
+
+/// The Rust type of an `Edm` type; see the runtime's `edm` module for the adapters.
+fn edm_type(edm: EdmType) -> RustType {
+    let (path, adapter) = match edm {
+        EdmType::Boolean => ("bool", None),
+        EdmType::Byte => ("u8", None),
+        EdmType::SByte => ("i8", None),
+        EdmType::Int16 => ("i16", None),
+        EdmType::Int32 => ("i32", None),
+        EdmType::Int64 => ("i64", Some("Int64")),
+        EdmType::Single => ("f32", Some("Float")),
+        EdmType::Double => ("f64", Some("Float")),
+        EdmType::Decimal => ("::bigdecimal::BigDecimal", Some("Decimal")),
+        EdmType::String => ("::std::string::String", None),
+        EdmType::Guid => ("::uuid::Uuid", None),
+        EdmType::Date => ("::time::Date", Some("Date")),
+        EdmType::DateTimeOffset => ("::time::OffsetDateTime", Some("DateTimeOffset")),
+        EdmType::TimeOfDay => ("::time::Time", Some("TimeOfDay")),
+        EdmType::Duration => ("::time::Duration", Some("Duration")),
+        EdmType::Binary => ("::std::vec::Vec<u8>", Some("Binary")),
+        EdmType::AnnotationPath
+        | EdmType::PropertyPath
+        | EdmType::NavigationPropertyPath
+        | EdmType::AnyPropertyPath
+        | EdmType::ModelElementPath => ("::std::string::String", None),
+        // Streams, spatial values (GeoJSON), untyped and abstract values stay JSON.
+        EdmType::Stream
+        | EdmType::Geography(_)
+        | EdmType::Geometry(_)
+        | EdmType::Untyped
+        | EdmType::PrimitiveType
+        | EdmType::ComplexType
+        | EdmType::EntityType => return JSON,
+    };
+    RustType::Scalar { path, adapter }
+}
+
+/// `T` → `Vec<T>` / `Option<T>` / `Option<Box<T>>`.
+fn wrap(element: RustType, collection: bool, nullable: bool, recursive: bool) -> RustType {
+    if collection {
+        // A collection is never null (absent means empty); nulls inside are not modelled.
+        return RustType::Vec(Box::new(element));
+    }
+    let element = if recursive { RustType::Box(Box::new(element)) } else { element };
+    if nullable { RustType::Option(Box::new(element)) } else { element }
+}
+
+/// Rustdoc from `Core.Description` and `Core.LongDescription`, else the fallback line; plus the
+/// first `Core.Revisions` deprecation.
+fn docs_for(annotations: &Annotations, fallback: impl FnOnce() -> String) -> Docs {
+    let mut paragraphs = Vec::new();
+    paragraphs.extend(annotations.description.as_deref().map(schema_text));
+    paragraphs.extend(annotations.long_description.as_deref().map(schema_text));
+    if paragraphs.is_empty() {
+        paragraphs.push(fallback());
+    }
+    let deprecated = annotations.deprecation().map(|revision| {
+        let mut note = revision.description.clone().unwrap_or_else(|| "Deprecated by the service.".to_owned());
+        if let Some(version) = &revision.version {
+            note = format!("{note} (since {version})");
+        }
+        note
+    });
+    Docs { paragraphs, deprecated }
+}
+
+/// Schema text → Markdown that renders as written: no accidental code blocks (indentation or
+/// fences), links, emphasis or HTML; bare URLs become autolinks.
+fn schema_text(text: &str) -> String {
+    let mut paragraphs = Vec::new();
+    for paragraph in text.replace("\r\n", "\n").split("\n\n") {
+        let words: Vec<String> = paragraph.split_whitespace().map(escape_word).collect();
+        if !words.is_empty() {
+            paragraphs.push(words.join(" "));
+        }
+    }
+    paragraphs.join("\n\n")
+}
+
+fn escape_word(word: &str) -> String {
+    let url = word.trim_end_matches(['.', ',', ';', ':', ')', '\'', '"']);
+    if (url.starts_with("https://") || url.starts_with("http://")) && !url.contains(['<', '>', '`']) {
+        return format!("<{url}>{}", escape_markdown(&word[url.len()..]));
+    }
+    escape_markdown(word)
+}
+
+fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '[' | ']' | '<' | '>' | '*' | '_' | '#' | '`' | '|' | '~') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The (type, member) pairs whose single-valued field must be boxed because the field's type
+/// contains the owner again by value: edges inside a strongly connected component of the
+/// "contains by value" graph.
+fn recursive_edges(model: &Model) -> BTreeSet<(QualifiedName, String)> {
+    // Build the by-value graph: struct → (member, struct) for single-valued complex properties
+    // and navigation properties, including inherited members (structs are flattened).
+    let mut graph: BTreeMap<QualifiedName, Vec<(String, QualifiedName)>> = BTreeMap::new();
+    for schema in &model.schemas {
+        for ty in schema.entity_types.iter().chain(&schema.complex_types) {
+            let node = QualifiedName::new(&schema.namespace, &ty.name);
+            let mut edges = Vec::new();
+            for owner in model.type_chain(ty) {
+                let members = owner
+                    .properties
+                    .iter()
+                    .map(|p| (&p.name, &p.ty))
+                    .chain(owner.navigation_properties.iter().map(|n| (&n.name, &n.ty)));
+                for (name, ty_ref) in members {
+                    if let Some(target) = by_value_target(model, ty_ref) {
+                        edges.push((name.clone(), target));
+                    }
+                }
+            }
+            graph.insert(node, edges);
+        }
+    }
+    let components = strongly_connected(&graph);
+    let mut boxed = BTreeSet::new();
+    for (node, edges) in &graph {
+        for (member, target) in edges {
+            if components.get(node) == components.get(target) {
+                boxed.insert((node.clone(), member.clone()));
+            }
+        }
+    }
+    boxed
+}
+
+fn by_value_target(model: &Model, ty: &TypeRef) -> Option<QualifiedName> {
+    if ty.collection {
+        return None;
+    }
+    match &ty.target {
+        TypeTarget::Named(name) => model.structured_type(name).map(|_| name.clone()),
+        _ => None,
+    }
+}
+
+/// Tarjan's algorithm, iterative (schemas can be large and deep): node → component id.
+fn strongly_connected(graph: &BTreeMap<QualifiedName, Vec<(String, QualifiedName)>>) -> BTreeMap<QualifiedName, usize> {
+    let nodes: Vec<&QualifiedName> = graph.keys().collect();
+    let position: BTreeMap<&QualifiedName, usize> = nodes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let successors: Vec<Vec<usize>> =
+        nodes.iter().map(|n| graph[*n].iter().filter_map(|(_, target)| position.get(target).copied()).collect()).collect();
+    let count = nodes.len();
+    let mut index = vec![usize::MAX; count];
+    let mut low = vec![0; count];
+    let mut on_stack = vec![false; count];
+    let mut stack = Vec::new();
+    let mut component = vec![usize::MAX; count];
+    let mut next_index = 0;
+    let mut next_component = 0;
+    for root in 0..count {
+        if index[root] != usize::MAX {
+            continue;
+        }
+        // (node, next successor to visit)
+        let mut work = vec![(root, 0usize)];
+        while let Some(&mut (node, ref mut next)) = work.last_mut() {
+            if *next == 0 && index[node] == usize::MAX {
+                index[node] = next_index;
+                low[node] = next_index;
+                next_index += 1;
+                stack.push(node);
+                on_stack[node] = true;
+            }
+            if let Some(&succ) = successors[node].get(*next) {
+                *next += 1;
+                if index[succ] == usize::MAX {
+                    work.push((succ, 0));
+                } else if on_stack[succ] {
+                    low[node] = low[node].min(index[succ]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[node]);
+            }
+            if low[node] == index[node] {
+                while let Some(member) = stack.pop() {
+                    on_stack[member] = false;
+                    component[member] = next_component;
+                    if member == node {
+                        break;
+                    }
+                }
+                next_component += 1;
+            }
+        }
+    }
+    nodes.into_iter().enumerate().map(|(i, n)| (n.clone(), component[i])).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edges(list: &[(&str, &[&str])]) -> BTreeMap<QualifiedName, Vec<(String, QualifiedName)>> {
+        list.iter()
+            .map(|(node, targets)| {
+                let targets = targets.iter().map(|t| ((*t).to_owned(), QualifiedName::new("N", *t))).collect();
+                (QualifiedName::new("N", *node), targets)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn schema_text_is_escaped_for_rustdoc() {
+        assert_eq!(schema_text("A   [link](x) <b>bold</b>\n    code"), r"A \[link\](x) \<b\>bold\</b\> code");
+        assert_eq!(schema_text("See https://example.com/a_b."), "See <https://example.com/a_b>.");
+        assert_eq!(schema_text("```rust\nfn main() {}\n```"), r"\`\`\`rust fn main() {} \`\`\`");
+        assert_eq!(schema_text("One.\r\n\r\nTwo."), "One.\n\nTwo.");
+    }
+
+    #[test]
+    fn strongly_connected_components() {
+        let graph = edges(&[("A", &["B"]), ("B", &["A", "C"]), ("C", &["C"]), ("D", &["A"])]);
+        let c = strongly_connected(&graph);
+        let id = |n: &str| c[&QualifiedName::new("N", n)];
+        assert_eq!(id("A"), id("B"));
+        assert_ne!(id("A"), id("C"));
+        assert_ne!(id("D"), id("A"));
+    }
+}
