@@ -146,7 +146,7 @@ impl Emitter<'_> {
             let accessor = ident(&set.accessor);
             let row = self.type_path(&set.row, &root);
             let doc = format!(" Query the `{}` entity set.", set.set_name);
-            let allow = deprecated_allow(&set.docs);
+            let allow = deprecated_allow(set.row_deprecated);
             quote! {
                 #[doc = #doc]
                 #allow
@@ -160,7 +160,7 @@ impl Emitter<'_> {
             let row = self.type_path(&set.row, &root);
             quote!(#name => ::std::option::Option::Some(visitor.visit::<#row>()),)
         });
-        let any_deprecated = plan.entity_sets.iter().any(|s| s.docs.deprecated.is_some());
+        let any_deprecated = plan.entity_sets.iter().any(|s| s.row_deprecated);
         let visit_allow = if any_deprecated { quote!(#[allow(deprecated)]) } else { quote!() };
         quote! {
             #docs
@@ -294,7 +294,7 @@ impl Emitter<'_> {
         let field_enum = self.type_path(&set.field_enum, module);
         let name = &set.set_name;
         let key = &set.key;
-        let allow = deprecated_allow(&set.docs);
+        let allow = deprecated_allow(set.row_deprecated);
         let wrapper = set.wrapped.as_ref().map(|inner| {
             let inner = self.type_path(inner, module);
             let row_name = ident(&set.row.name);
@@ -340,10 +340,17 @@ impl Emitter<'_> {
             });
             quote!(#docs #rename #variant,)
         });
-        let allow = if plan.variants.iter().any(|v| v.docs.deprecated.is_some()) || plan.docs.deprecated.is_some() {
-            quote!(#[allow(deprecated)])
+        let allow = deprecated_allow(plan.variants.iter().any(|v| v.docs.deprecated.is_some()) || plan.docs.deprecated.is_some());
+        // An enum without members (seen in Microsoft Graph) only has the catch-all.
+        let from_name = if plan.variants.is_empty() {
+            quote!(#name::#unrecognized(name.to_owned()))
         } else {
-            quote!()
+            quote! {
+                match name {
+                    #(#wires => #name::#variants,)*
+                    other => #name::#unrecognized(other.to_owned()),
+                }
+            }
         };
         let flags_note = plan.is_flags.then(|| {
             let doc = format!(" Values of this flags type are [`{}::edm::Flags<{}>`].", self.paths.runtime, plan.name);
@@ -375,10 +382,7 @@ impl Emitter<'_> {
             #allow
             impl #runtime::edm::EnumMember for #name {
                 fn from_name(name: &str) -> Self {
-                    match name {
-                        #(#wires => #name::#variants,)*
-                        other => #name::#unrecognized(other.to_owned()),
-                    }
+                    #from_name
                 }
 
                 fn name(&self) -> &str {
@@ -422,8 +426,9 @@ impl Emitter<'_> {
     }
 }
 
-fn deprecated_allow(docs: &Docs) -> TokenStream {
-    if docs.deprecated.is_some() { quote!(#[allow(deprecated)]) } else { quote!() }
+/// `#[allow(deprecated)]` for generated code that names a deprecated item itself.
+fn deprecated_allow(deprecated: bool) -> TokenStream {
+    if deprecated { quote!(#[allow(deprecated)]) } else { quote!() }
 }
 
 fn outer_docs(docs: &Docs) -> TokenStream {

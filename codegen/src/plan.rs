@@ -128,6 +128,8 @@ pub struct EntitySetPlan {
     pub key: Vec<String>,
     pub date_keyed: bool,
     pub row_last_modified: bool,
+    /// The row's entity type is deprecated, so code naming it needs `#[allow(deprecated)]`.
+    pub row_deprecated: bool,
     pub docs: Docs,
 }
 
@@ -163,13 +165,9 @@ const ROW_LAST_MODIFIED: &str = "rowLastModifiedDateTimeUTC";
 pub fn plan(model: &Model, api_version: Option<&str>, title: &str) -> Result<Plan, PlanErrors> {
     let mut planner = Planner { model, errors: Vec::new(), homes: BTreeMap::new() };
     let sets = planner.entity_sets();
-    planner.assign_homes(&sets);
+    planner.assign_homes();
     let boxed = recursive_edges(model);
     let mut plan = Plan { api_version: api_version.map(str::to_owned), ..Plan::default() };
-    plan.root_docs = vec![match api_version {
-        Some(version) => format!("{title}, `api-version={version}`: one module per entity set, shared types in [`types`]."),
-        None => format!("{title}: one module per entity set, shared types in [`types`]."),
-    }];
 
     // Types: every structured, enum and type-definition type, in its home module.
     for schema in &model.schemas {
@@ -199,6 +197,12 @@ pub fn plan(model: &Model, api_version: Option<&str>, title: &str) -> Result<Pla
         plan.entity_sets.push(set_plan);
     }
     planner.check_module_scopes(&plan);
+    let has_types = plan.modules.keys().any(|path| path.first().is_some_and(|m| m == TYPES_MODULE));
+    let layout = if has_types { "one module per entity set, shared types in [`types`]" } else { "one module per entity set" };
+    plan.root_docs = vec![match api_version {
+        Some(version) => format!("{title}, `api-version={version}`: {layout}."),
+        None => format!("{title}: {layout}."),
+    }];
     if let Some(types) = plan.modules.get_mut(&vec![TYPES_MODULE.to_owned()]) {
         types.docs = vec!["Complex, enum and type-definition types, and entity types that are not the row type of exactly one entity set.".to_owned()];
     }
@@ -255,11 +259,8 @@ impl<'m> Planner<'m> {
     /// Decides each type's module and Rust name: an entity type that is the row type of exactly
     /// one entity set lives in that set's module; everything else in `types` (or
     /// `types::<namespace>` when the document declares types in several namespaces).
-    fn assign_homes(&mut self, sets: &[SetInfo<'m>]) {
-        let mut exclusive: BTreeMap<QualifiedName, String> = BTreeMap::new();
-        for info in sets.iter().filter(|info| !info.shared) {
-            exclusive.insert(info.set.entity_type.clone(), snake_case(&info.set.name));
-        }
+    fn assign_homes(&mut self) {
+        let exclusive = exclusive_entity_sets(self.model);
         let namespaces_with_types: Vec<&str> = self
             .model
             .schemas
@@ -291,7 +292,7 @@ impl<'m> Planner<'m> {
             for (name, label) in names {
                 let qualified = QualifiedName::new(&schema.namespace, name);
                 let module = match exclusive.get(&qualified) {
-                    Some(set_module) => vec![set_module.clone()],
+                    Some(set) => vec![snake_case(set)],
                     None => types_module.clone(),
                 };
                 let rust = upper_camel_case(name);
@@ -442,6 +443,7 @@ impl<'m> Planner<'m> {
             key,
             date_keyed,
             row_last_modified,
+            row_deprecated: info.ty.annotations.deprecation().is_some() || docs.deprecated.is_some(),
             docs,
         }
     }
@@ -483,6 +485,18 @@ impl<'m> Planner<'m> {
             self.clash(result);
         }
     }
+}
+
+/// Entity type → the entity set whose module holds it: the one entity set using it as its type.
+/// Types used by no entity set or by several live in `types` instead.
+pub(crate) fn exclusive_entity_sets(model: &Model) -> BTreeMap<QualifiedName, String> {
+    let mut sets: BTreeMap<&QualifiedName, Vec<&str>> = BTreeMap::new();
+    for (_, container) in model.entity_containers() {
+        for set in &container.entity_sets {
+            sets.entry(&set.entity_type).or_default().push(&set.name);
+        }
+    }
+    sets.into_iter().filter(|(_, names)| names.len() == 1).map(|(ty, names)| (ty.clone(), names[0].to_owned())).collect()
 }
 
 fn kind_label(kind: StructuredKind) -> &'static str {

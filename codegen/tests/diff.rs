@@ -132,6 +132,17 @@ fn identical_documents_have_no_changes() {
 }
 
 #[test]
+fn a_second_entity_set_of_a_type_moves_the_row_struct() {
+    check(
+        &[(
+            r#"<EntitySet Name="users" EntityType="t.user"/>"#,
+            r#"<EntitySet Name="users" EntityType="t.user"/><EntitySet Name="admins" EntityType="t.user"/>"#,
+        )],
+        &["added entity_set Test.svc/admins additive", "changed entity_type Test.user breaking"],
+    );
+}
+
+#[test]
 fn entity_sets_added_removed_and_retyped() {
     check(
         &[(
@@ -148,16 +159,22 @@ fn entity_sets_added_removed_and_retyped() {
             r#"<EntitySet Name="devices" EntityType="t.device"/>"#,
             r#"<EntitySet Name="devices" EntityType="t.user"/>"#,
         )],
-        &["changed entity_set Test.svc/devices breaking"],
+        // Both row structs move to `types`: `device` has no entity set left, `user` now has two.
+        &[
+            "changed entity_type Test.device breaking",
+            "changed entity_set Test.svc/devices breaking",
+            "changed entity_type Test.user breaking",
+        ],
     );
     assert_eq!(
-        diff.changes[0].old,
+        diff.changes[1].old,
         serde_json::json!({"entity_type": "Test.device"})
     );
     assert_eq!(
-        diff.changes[0].new,
+        diff.changes[1].new,
         serde_json::json!({"entity_type": "Test.user"})
     );
+    assert_eq!(diff.changes[0].new, serde_json::json!({"module": "types"}));
 }
 
 #[test]
@@ -281,7 +298,7 @@ fn properties_added() {
         <Property Name="aliases" Type="Collection(Edm.String)" Nullable="false"/>"#,
         )],
         &[
-            "added property Test.user/age breaking",
+            "added property Test.user/age additive",
             "added property Test.user/aliases additive",
             "added property Test.user/phone additive",
         ],
@@ -292,7 +309,7 @@ fn properties_added() {
     );
     assert_eq!(diff.changes[0].old, serde_json::Value::Null);
     assert!(
-        diff.changes[0].reason.contains("non-nullable"),
+        diff.changes[0].reason.contains("#[non_exhaustive]"),
         "{}",
         diff.changes[0].reason
     );

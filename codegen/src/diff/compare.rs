@@ -23,6 +23,7 @@ pub(super) fn changes(old: &Model, new: &Model) -> Vec<Change> {
     differ.schemas();
     differ.types();
     differ.containers();
+    differ.row_modules();
     differ.operations();
     differ.changes
 }
@@ -623,6 +624,29 @@ impl<'m> Differ<'m> {
             self.container_member(Item::Singleton, path, side, entity_type, |singleton| {
                 &singleton.annotations
             });
+        }
+    }
+
+    /// Entity types that move between modules: a type lives in its entity set's module only while
+    /// exactly one entity set uses it, so adding a second set of the same type (or removing one of
+    /// two) moves it. Moves caused by the set itself being added or removed are left to that change.
+    fn row_modules(&mut self) {
+        let homes = |model: &Model| crate::plan::exclusive_entity_sets(model);
+        let (old_homes, new_homes) = (homes(self.old), homes(self.new));
+        let set_names = |model: &Model| -> std::collections::BTreeSet<String> {
+            model.entity_containers().flat_map(|(_, c)| c.entity_sets.iter().map(|s| s.name.clone())).collect()
+        };
+        let (old_sets, new_sets) = (set_names(self.old), set_names(self.new));
+        let module = |set: Option<&String>| set.map_or_else(|| "types".to_owned(), |set| crate::naming::snake_case(set));
+        for (path, side) in pair_up(types(self.old), types(self.new)) {
+            let Side::Both(TypeDecl::Entity(_), TypeDecl::Entity(_)) = side else { continue };
+            let Some(name) = QualifiedName::parse(&path) else { continue };
+            let (old_home, new_home) = (old_homes.get(&name), new_homes.get(&name));
+            let stays_known = old_home.is_none_or(|set| new_sets.contains(set)) && new_home.is_none_or(|set| old_sets.contains(set));
+            let (old_module, new_module) = (module(old_home), module(new_home));
+            if old_module != new_module && stays_known {
+                self.push(Item::EntityType, Fact::Module, path, aspect("module", Json::String(old_module)), aspect("module", Json::String(new_module)));
+            }
         }
     }
 

@@ -3,12 +3,12 @@
 //! This is the only place that decides an impact or words a reason; the comparison only states
 //! facts. The rules follow how `plan.rs` maps CSDL to Rust:
 //!
-//! - entity and complex types are structs with one `pub` field per property, inherited ones
-//!   included, and no `#[non_exhaustive]`; a single-valued property is `Option<T>` when nullable
+//! - entity and complex types are `#[non_exhaustive]` structs with one `pub` field per property,
+//!   inherited ones included; a single-valued property is `Option<T>` when nullable
 //!   (with `#[serde(default)]`) and `T` otherwise; a collection is always `Vec<T>` (absent means
 //!   empty, nulls inside are not modelled); a navigation property is always `Option<T>` or
 //!   `Vec<T>` (present only when expanded);
-//! - enums have a catch-all `UnrecognizedValue(String)` variant, travel by member name, and
+//! - enums are `#[non_exhaustive]`, have a catch-all `UnrecognizedValue(String)` variant, travel by member name, and
 //!   report values as `i64`; flags enums are used as `edm::Flags<E>`;
 //! - type definitions are newtypes over the Rust type of their underlying type;
 //! - each entity set has a module, a `Collections` accessor and `EntitySet::KEY`;
@@ -32,6 +32,8 @@ pub(super) enum Fact {
     /// The type is now another kind of type (entity, complex, enum, type definition).
     Kind,
     BaseType,
+    /// The module the generated struct lives in.
+    Module,
     /// A boolean attribute of a type, with its new value.
     Flag {
         flag: Flag,
@@ -108,6 +110,10 @@ pub(super) fn assess(item: Item, fact: Fact) -> (Impact, &'static str) {
         Fact::Kind => (
             Breaking,
             "the type changed kind, so its Rust item changes shape (struct, enum or newtype)",
+        ),
+        Fact::Module => (
+            Breaking,
+            "the struct moves to another module (an entity type lives in its entity set's module only while exactly one set uses it)",
         ),
         Fact::BaseType => (
             Breaking,
@@ -189,7 +195,7 @@ fn added(item: Item, shape: Option<Shape>) -> (Impact, &'static str) {
         ),
         (Item::NavigationProperty, _) => (
             Additive,
-            "a new Option<T>/Vec<T> field (present when expanded): decoding is unaffected; only struct literals must set it",
+            "a new Option<T>/Vec<T> field (present when expanded) of a #[non_exhaustive] struct",
         ),
         (
             Item::Property,
@@ -198,7 +204,7 @@ fn added(item: Item, shape: Option<Shape>) -> (Impact, &'static str) {
             }),
         ) => (
             Additive,
-            "a new Vec<T> field (absent means empty): decoding is unaffected; only struct literals must set it",
+            "a new Vec<T> field (absent means empty) of a #[non_exhaustive] struct",
         ),
         (
             Item::Property,
@@ -206,16 +212,16 @@ fn added(item: Item, shape: Option<Shape>) -> (Impact, &'static str) {
                 nullable: false, ..
             }),
         ) => (
-            Breaking,
-            "a new non-nullable field of type T: payloads without it no longer decode, and struct literals must set it",
+            Additive,
+            "a new field of type T of a #[non_exhaustive] struct (responses must now carry it)",
         ),
         (Item::Property, _) => (
             Additive,
-            "a new Option<T> field: decoding is unaffected; only struct literals (structs are not #[non_exhaustive]) must set it",
+            "a new Option<T> field of a #[non_exhaustive] struct: decoding is unaffected",
         ),
         (Item::EnumMember, _) => (
             Additive,
-            "a new enum variant: values that decoded into the UnrecognizedValue catch-all now get their own",
+            "a new variant of a #[non_exhaustive] enum: values that decoded into UnrecognizedValue now get their own",
         ),
         (Item::Action | Item::Function, _) => (
             Additive,

@@ -47,10 +47,12 @@ impl ::intune_dw_client::query::Field for LegacyField {
     }
 }
 
+#[allow(deprecated)]
 impl ::intune_dw_client::query::EntitySet for Legacy {
     const NAME: &'static str = "legacies";
     const KEY: &'static [&'static str] = &["legacyKey"];
     type Field = LegacyField;
 }
 
+#[allow(deprecated)]
 impl ::intune_dw_client::query::RowLastModified for Legacy {}

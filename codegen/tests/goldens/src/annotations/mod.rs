@@ -38,6 +38,7 @@ impl<'c> Collections<'c> {
     }
 
     /// Query the `legacies` entity set.
+    #[allow(deprecated)]
     pub fn legacies(
         &self,
     ) -> ::intune_dw_client::query::Query<'c, crate::annotations::legacies::Legacy> {
@@ -50,6 +51,7 @@ impl<'c> Collections<'c> {
 
 /// Calls `visitor.visit::<Row>()` with the row type of the entity set named `name`, for code
 /// that picks the entity set at run time; `None` for an unknown name.
+#[allow(deprecated)]
 pub fn visit_entity_set<V: ::intune_dw_client::query::EntitySetVisitor>(
     name: &str,
     visitor: V,

@@ -153,9 +153,7 @@ impl Empty {
 
 impl ::intune_dw_client::edm::EnumMember for Empty {
     fn from_name(name: &str) -> Self {
-        match name {
-            other => Empty::UnrecognizedValue(other.to_owned()),
-        }
+        Empty::UnrecognizedValue(name.to_owned())
     }
 
     fn name(&self) -> &str {

@@ -1,0 +1,373 @@
+//! Following `@odata.nextLink`: pages, rows and resumable cursors.
+//!
+//! A next link is followed only when it stays on the service root's scheme, host and port (the
+//! bearer token goes nowhere else) and has not been requested before in the same stream (a
+//! server that loops would otherwise be read forever).
+
+use std::collections::HashSet;
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use url::Url;
+
+use crate::client::Client;
+use crate::error::{DecodeError, Error};
+use crate::origin::same_origin;
+
+/// A stream of pages, see [`Query::pages`](crate::query::Query::pages).
+pub type Pages<T> = BoxStream<'static, Result<Page<T>, Error>>;
+/// A stream of rows, see [`Query::stream`](crate::query::Query::stream).
+pub type Rows<T> = BoxStream<'static, Result<T, Error>>;
+
+/// One page of rows.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    rows: Vec<T>,
+    next: Option<Cursor>,
+    number: usize,
+    url: Url,
+}
+
+impl<T> Page<T> {
+    /// The rows, in the service's order.
+    pub fn rows(&self) -> &[T] {
+        &self.rows
+    }
+
+    /// Takes the rows.
+    pub fn into_rows(self) -> Vec<T> {
+        self.rows
+    }
+
+    /// Where the next page starts; `None` on the last page, or when the next link cannot be
+    /// followed (the stream's next item is then that error). Save it once this page's rows are
+    /// stored to be able to [`resume`](crate::query::Query::resume) there.
+    pub fn next(&self) -> Option<&Cursor> {
+        self.next.as_ref()
+    }
+
+    /// The page's position in this stream (0 for the first page read).
+    pub fn number(&self) -> usize {
+        self.number
+    }
+
+    /// The URL this page was read from.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+}
+
+/// Where an extraction stands: the next page of a query. Serializable, to survive a restart.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cursor {
+    entity_set: String,
+    query: String,
+    next_link: String,
+}
+
+impl Cursor {
+    /// The collection.
+    pub fn entity_set(&self) -> &str {
+        &self.entity_set
+    }
+
+    /// The URL of the query's first page (identifies the query).
+    pub fn query(&self) -> &str {
+        &self.query
+    }
+
+    /// The service's `@odata.nextLink`, resolved to an absolute URL.
+    pub fn next_link(&self) -> &str {
+        &self.next_link
+    }
+
+    /// Checks that the cursor belongs to this query and this service, and starts there.
+    pub(crate) fn start(
+        &self,
+        entity_set: &str,
+        first: Url,
+        service_root: &Url,
+    ) -> Result<Start, Error> {
+        if self.entity_set != entity_set {
+            return Err(Error::InvalidQuery(format!(
+                "the cursor belongs to {}, not {entity_set}",
+                self.entity_set
+            )));
+        }
+        if self.query != first.as_str() {
+            return Err(Error::InvalidQuery(format!(
+                "the cursor was taken from another query ({}, not {first})",
+                self.query
+            )));
+        }
+        let url = Url::parse(&self.next_link).map_err(|e| Error::InvalidNextLink {
+            link: self.next_link.clone(),
+            reason: e.to_string(),
+        })?;
+        if !same_origin(&url, service_root) {
+            return Err(Error::InvalidNextLink {
+                link: self.next_link.clone(),
+                reason: format!("not on the service root's origin ({service_root})"),
+            });
+        }
+        Ok(Start {
+            seen: HashSet::from([first.to_string(), url.to_string()]),
+            query: first.to_string(),
+            url,
+        })
+    }
+}
+
+/// Where a page stream starts.
+#[derive(Debug)]
+pub(crate) struct Start {
+    query: String,
+    url: Url,
+    seen: HashSet<String>,
+}
+
+impl Start {
+    pub(crate) fn first(url: Url) -> Self {
+        Start {
+            query: url.to_string(),
+            seen: HashSet::from([url.to_string()]),
+            url,
+        }
+    }
+}
+
+enum Next {
+    Fetch(Url),
+    Fail(Error),
+    Done,
+}
+
+struct State {
+    client: Client,
+    collection: &'static str,
+    query: String,
+    next: Next,
+    seen: HashSet<String>,
+    page: usize,
+}
+
+/// The lazy page stream of `collection`: one request per poll, after the previous page.
+pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
+    client: Client,
+    collection: &'static str,
+    start: Result<Start, Error>,
+) -> Pages<T> {
+    let (query, next, seen) = match start {
+        Ok(start) => (start.query, Next::Fetch(start.url), start.seen),
+        Err(e) => (String::new(), Next::Fail(e), HashSet::new()),
+    };
+    let state = State {
+        client,
+        collection,
+        query,
+        next,
+        seen,
+        page: 0,
+    };
+    // `try_unfold` ends the stream after the first error.
+    futures::stream::try_unfold(state, |mut state| async move {
+        let url = match std::mem::replace(&mut state.next, Next::Done) {
+            Next::Fetch(url) => url,
+            Next::Fail(error) => return Err(error),
+            Next::Done => return Ok(None),
+        };
+        let body = state.client.get_json(&url).await?;
+        let (rows, next_link) = decode_page(&body, state.collection, state.page, &url)?;
+        drop(body);
+        let next = match next_link.map(|link| state.follow(&url, link)) {
+            None => None,
+            Some(Ok(next_url)) => {
+                let cursor = Cursor {
+                    entity_set: state.collection.to_owned(),
+                    query: state.query.clone(),
+                    next_link: next_url.to_string(),
+                };
+                state.next = Next::Fetch(next_url);
+                Some(cursor)
+            }
+            Some(Err(error)) => {
+                // Hand out this page's rows first; the error is the stream's next item.
+                state.next = Next::Fail(error);
+                None
+            }
+        };
+        let page = Page {
+            rows,
+            next,
+            number: state.page,
+            url,
+        };
+        state.page += 1;
+        Ok(Some((page, state)))
+    })
+    .boxed()
+}
+
+impl State {
+    fn follow(&mut self, current: &Url, link: String) -> Result<Url, Error> {
+        let refuse = |reason: String| Error::InvalidNextLink {
+            link: link.clone(),
+            reason,
+        };
+        // OData allows next links relative to the request URL.
+        let url = current.join(&link).map_err(|e| refuse(e.to_string()))?;
+        let root = self.client.service_root();
+        if !same_origin(&url, root) {
+            return Err(refuse(format!(
+                "it leaves the service root's scheme, host or port ({root})"
+            )));
+        }
+        if !self.seen.insert(url.to_string()) {
+            return Err(refuse("it repeats a page already requested".into()));
+        }
+        Ok(url)
+    }
+}
+
+#[derive(Deserialize)]
+struct RawPage {
+    value: Vec<Box<RawValue>>,
+    #[serde(rename = "@odata.nextLink", default)]
+    next_link: Option<String>,
+}
+
+/// Decodes a collection page row by row, so an error names the row and the field.
+fn decode_page<T: DeserializeOwned>(
+    body: &[u8],
+    collection: &str,
+    page: usize,
+    url: &Url,
+) -> Result<(Vec<T>, Option<String>), Error> {
+    let error = |row: Option<usize>, e: serde_path_to_error::Error<serde_json::Error>| {
+        Error::Decode(Box::new(DecodeError {
+            collection: collection.to_owned(),
+            url: url.clone(),
+            page,
+            row,
+            path: e.path().to_string(),
+            source: e.into_inner(),
+        }))
+    };
+    let raw: RawPage =
+        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(body))
+            .map_err(|e| error(None, e))?;
+    let rows = raw
+        .value
+        .iter()
+        .enumerate()
+        .map(|(index, row)| {
+            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(row.get()))
+                .map_err(|e| error(Some(index), e))
+        })
+        .collect::<Result<Vec<T>, _>>()?;
+    Ok((rows, raw.next_link))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Row {
+        #[serde(rename = "deviceKey")]
+        key: i32,
+        #[serde(rename = "deviceName")]
+        name: Option<String>,
+    }
+
+    fn url() -> Url {
+        Url::parse("https://h/svc/devices?api-version=v1.0").unwrap()
+    }
+
+    #[test]
+    fn decodes_rows_and_the_next_link() {
+        let body = br#"{"@odata.context":"x","value":[{"deviceKey":1,"deviceName":"a","extra":0},{"deviceKey":2,"deviceName":null}],"@odata.nextLink":"https://h/svc/devices?$skiptoken=1"}"#;
+        let (rows, next) = decode_page::<Row>(body, "devices", 0, &url()).unwrap();
+        assert_eq!(
+            rows,
+            [
+                Row {
+                    key: 1,
+                    name: Some("a".into())
+                },
+                Row { key: 2, name: None }
+            ]
+        );
+        assert_eq!(next.as_deref(), Some("https://h/svc/devices?$skiptoken=1"));
+    }
+
+    #[test]
+    fn decode_errors_name_collection_page_row_and_field() {
+        let body =
+            br#"{"value":[{"deviceKey":1,"deviceName":"a"},{"deviceKey":"two","deviceName":"b"}]}"#;
+        let Err(Error::Decode(e)) = decode_page::<Row>(body, "devices", 3, &url()) else {
+            panic!("expected a decode error");
+        };
+        assert_eq!(
+            (e.collection.as_str(), e.page, e.row),
+            ("devices", 3, Some(1))
+        );
+        assert_eq!(e.path, "deviceKey");
+        assert!(
+            e.to_string()
+                .contains("devices page 3 row 1 at `deviceKey`"),
+            "{e}"
+        );
+
+        let Err(Error::Decode(e)) =
+            decode_page::<Row>(br#"{"value":{"a":1}}"#, "devices", 0, &url())
+        else {
+            panic!("expected a decode error");
+        };
+        assert_eq!((e.row, e.path.as_str()), (None, "value"));
+        assert!(matches!(
+            decode_page::<Row>(b"{\"value\":[", "devices", 0, &url()),
+            Err(Error::Decode(_))
+        ));
+    }
+
+    #[test]
+    fn cursors_survive_serialization_and_check_their_query() {
+        let cursor = Cursor {
+            entity_set: "devices".into(),
+            query: url().to_string(),
+            next_link: "https://h/svc/devices?api-version=v1.0&$skiptoken=2".into(),
+        };
+        let json = serde_json::to_string(&cursor).unwrap();
+        assert_eq!(
+            json,
+            r#"{"entitySet":"devices","query":"https://h/svc/devices?api-version=v1.0","nextLink":"https://h/svc/devices?api-version=v1.0&$skiptoken=2"}"#
+        );
+        let back: Cursor = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, cursor);
+        let root = Url::parse("https://h/svc").unwrap();
+        let start = back.start("devices", url(), &root).unwrap();
+        assert_eq!(start.url.as_str(), cursor.next_link());
+        assert!(matches!(
+            back.start("dates", url(), &root),
+            Err(Error::InvalidQuery(_))
+        ));
+        let other = Url::parse("https://h/svc/devices?api-version=beta").unwrap();
+        assert!(matches!(
+            back.start("devices", other, &root),
+            Err(Error::InvalidQuery(_))
+        ));
+        let foreign = Cursor {
+            next_link: "https://evil.example/svc/devices".into(),
+            ..cursor
+        };
+        assert!(matches!(
+            foreign.start("devices", url(), &root),
+            Err(Error::InvalidNextLink { .. })
+        ));
+    }
+}
