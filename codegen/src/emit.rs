@@ -8,8 +8,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::plan::{
-    Docs, EntitySetPlan, EnumPlan, FieldEnumPlan, FieldPlan, ModulePath, ModulePlan, NewtypePlan, Plan, RustType, StructPlan, TypePath,
-    UNRECOGNIZED_VARIANT,
+    Docs, EntitySetPlan, EnumPlan, FieldEnumPlan, FieldPlan, ModulePath, ModulePlan, NewtypePlan, Plan, RustType,
+    StructPlan, TypePath, UNRECOGNIZED_VARIANT,
 };
 
 /// Where the emitted code finds things.
@@ -49,7 +49,11 @@ pub fn emit(plan: &Plan, paths: &Paths) -> Vec<EmittedModule> {
             }
         }
     }
-    let mut out = vec![EmittedModule { path: Vec::new(), children: children.get(&Vec::new()).cloned().unwrap_or_default(), tokens: emitter.root(plan, &children) }];
+    let mut out = vec![EmittedModule {
+        path: Vec::new(),
+        children: children.get(&Vec::new()).cloned().unwrap_or_default(),
+        tokens: emitter.root(plan, &children),
+    }];
     for (path, module) in &modules {
         let own_children = children.get(path).cloned().unwrap_or_default();
         let tokens = emitter.module(path, module, &own_children);
@@ -226,11 +230,17 @@ impl Emitter<'_> {
         let serde_as = plan.fields.iter().any(|f| f.ty.has_adapter());
         let serde_as_attr = if serde_as { quote!(#[::serde_with::serde_as]) } else { quote!() };
         let fields = plan.fields.iter().map(|f| self.field(f, module));
+        // rustc checks field names at the struct, so a field keeping its wire spelling needs the
+        // allowance there.
+        let allow_case = plan.fields.iter().any(|f| f.verbatim).then(|| quote!(#[allow(non_snake_case)]));
+        let allow_deprecated = deprecated_allow(plan.uses_deprecated);
         quote! {
             #docs
             #serde_as_attr
             #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
             #[non_exhaustive]
+            #allow_case
+            #allow_deprecated
             pub struct #name {
                 #(#fields)*
             }
@@ -264,16 +274,21 @@ impl Emitter<'_> {
         let runtime = self.runtime();
         let name = ident(&plan.name);
         let doc = format!(" The properties of [`{}`], for `select`.", plan.row);
-        let variants: Vec<_> = plan.variants.iter().map(|(v, _)| ident(v)).collect();
-        let variant_docs = plan.variants.iter().map(|(_, wire)| format!(" `{wire}`"));
-        let wires = plan.variants.iter().map(|(_, wire)| wire);
+        let variants: Vec<_> = plan.variants.iter().map(|v| ident(&v.name)).collect();
+        let declarations = plan.variants.iter().map(|v| {
+            let doc = format!(" `{}`", v.wire_name);
+            let variant = ident(&v.name);
+            let allow = v.verbatim.then(|| quote!(#[allow(non_camel_case_types)]));
+            quote!(#[doc = #doc] #allow #variant,)
+        });
+        let wires = plan.variants.iter().map(|v| &v.wire_name);
         let all = &variants;
         quote! {
             #[doc = #doc]
             #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
             #[non_exhaustive]
             pub enum #name {
-                #( #[doc = #variant_docs] #variants, )*
+                #(#declarations)*
             }
 
             impl #runtime::query::Field for #name {
@@ -303,11 +318,13 @@ impl Emitter<'_> {
                 #[doc = #doc]
                 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
                 #[serde(transparent)]
+                #allow
                 pub struct #row_name(pub #inner);
             }
         });
         let date_keyed = set.date_keyed.then(|| quote!(#allow impl #runtime::query::DateKeyed for #row {}));
-        let row_last_modified = set.row_last_modified.then(|| quote!(#allow impl #runtime::query::RowLastModified for #row {}));
+        let row_last_modified =
+            set.row_last_modified.then(|| quote!(#allow impl #runtime::query::RowLastModified for #row {}));
         quote! {
             #wrapper
 
@@ -334,13 +351,16 @@ impl Emitter<'_> {
         let declarations = plan.variants.iter().map(|v| {
             let docs = outer_docs(&v.docs);
             let variant = ident(&v.name);
+            let allow = v.verbatim.then(|| quote!(#[allow(non_camel_case_types)]));
             let rename = (v.name != v.wire_name).then(|| {
                 let wire = &v.wire_name;
                 quote!(#[serde(rename = #wire)])
             });
-            quote!(#docs #rename #variant,)
+            quote!(#docs #allow #rename #variant,)
         });
-        let allow = deprecated_allow(plan.variants.iter().any(|v| v.docs.deprecated.is_some()) || plan.docs.deprecated.is_some());
+        let allow = deprecated_allow(
+            plan.variants.iter().any(|v| v.docs.deprecated.is_some()) || plan.docs.deprecated.is_some(),
+        );
         // An enum without members (seen in Microsoft Graph) only has the catch-all.
         let from_name = if plan.variants.is_empty() {
             quote!(#name::#unrecognized(name.to_owned()))
@@ -480,9 +500,12 @@ fn needs_blank_line(prev: &str, line: &str) -> bool {
     if prev.starts_with("//!") {
         return !line.starts_with("//!");
     }
-    let starts_item = ["///", "#[", "pub ", "fn ", "impl", "const ", "type ", "struct ", "enum ", "mod "].iter().any(|p| text.starts_with(p));
+    let starts_item = ["///", "#[", "pub ", "fn ", "impl", "const ", "type ", "struct ", "enum ", "mod "]
+        .iter()
+        .any(|p| text.starts_with(p));
     let closes_block = prev_text == "}";
-    let ends_top_level_item = indent(prev) == 0 && !prev.starts_with(['/', '#']) && (prev.ends_with("{}") || prev.ends_with(';'));
+    let ends_top_level_item =
+        indent(prev) == 0 && !prev.starts_with(['/', '#']) && (prev.ends_with("{}") || prev.ends_with(';'));
     starts_item && (closes_block || ends_top_level_item)
 }
 
@@ -497,11 +520,15 @@ mod tests {
 
     #[test]
     fn items_get_a_blank_line_between_them() {
-        let source = "//! Docs.\npub mod a;\npub mod b;\nstruct A {\n    x: i32,\n}\nimpl T for A {}\n/// Doc\nenum B {}\n";
+        let source =
+            "//! Docs.\npub mod a;\npub mod b;\nstruct A {\n    x: i32,\n}\nimpl T for A {}\n/// Doc\nenum B {}\n";
         let spaced = "//! Docs.\n\npub mod a;\n\npub mod b;\n\nstruct A {\n    x: i32,\n}\n\nimpl T for A {}\n\n/// Doc\nenum B {}\n";
         assert_eq!(space_items(source), spaced);
         let methods = "impl A {\n    fn a() {\n        x;\n        y;\n    }\n    /// B\n    fn b() {}\n}\n";
-        assert_eq!(space_items(methods), "impl A {\n    fn a() {\n        x;\n        y;\n    }\n\n    /// B\n    fn b() {}\n}\n");
+        assert_eq!(
+            space_items(methods),
+            "impl A {\n    fn a() {\n        x;\n        y;\n    }\n\n    /// B\n    fn b() {}\n}\n"
+        );
         let arms = "match x {\n    A => {\n        a\n    }\n    B => b,\n}\n";
         assert_eq!(space_items(arms), arms);
     }

@@ -55,7 +55,8 @@ pub fn generate(source: &[u8], options: &Options) -> Result<Files, GenerateError
     let mut files = Files::new();
     for module in emit::emit(&plan, &paths) {
         let path = file_path(options, &module.path, !module.children.is_empty());
-        let file = syn::parse2::<syn::File>(module.tokens).map_err(|e| GenerateError::Emit { path: path.clone(), message: e.to_string() })?;
+        let file = syn::parse2::<syn::File>(module.tokens)
+            .map_err(|e| GenerateError::Emit { path: path.clone(), message: e.to_string() })?;
         files.insert(path, format!("{header}{}", emit::space_items(&prettyplease::unparse(&file))));
     }
     Ok(files)

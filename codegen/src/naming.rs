@@ -13,17 +13,41 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 /// Keywords of every edition, including reserved ones and the `Self`/`self` family that cannot be
 /// raw identifiers.
 const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn", "else", "enum",
-    "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod", "move", "mut",
-    "override", "priv", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
-    "typeof", "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
+    "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod",
+    "move", "mut", "override", "priv", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait",
+    "true", "try", "type", "typeof", "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
 /// Type names of the std prelude (and `Self`): a generated type with one of these names would
 /// shadow it wherever the generated module is glob-imported.
 const PRELUDE_TYPES: &[&str] = &[
-    "Box", "Clone", "Copy", "Default", "Drop", "Eq", "Extend", "Fn", "FnMut", "FnOnce", "From", "Into", "Iterator", "Option", "Ord",
-    "PartialEq", "PartialOrd", "Result", "Send", "Sized", "String", "Sync", "ToOwned", "ToString", "Unpin", "Vec",
+    "Box",
+    "Clone",
+    "Copy",
+    "Default",
+    "Drop",
+    "Eq",
+    "Extend",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "From",
+    "Into",
+    "Iterator",
+    "Option",
+    "Ord",
+    "PartialEq",
+    "PartialOrd",
+    "Result",
+    "Send",
+    "Sized",
+    "String",
+    "Sync",
+    "ToOwned",
+    "ToString",
+    "Unpin",
+    "Vec",
 ];
 
 /// `deviceKey` → `device_key`: fields, modules, functions.
@@ -51,7 +75,8 @@ pub fn variant_name(name: &str) -> String {
 /// `v1.0` → `v1_0`: a module name for an API version (dots and dashes become `_`, the case is kept
 /// lowercase, digits stay attached to their word).
 pub fn version_module(version: &str) -> String {
-    let mut name: String = version.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+    let mut name: String =
+        version.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
     if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert(0, 'v');
     }
@@ -90,6 +115,78 @@ fn finish(original: &str, mut name: String, reserved: bool) -> String {
     name
 }
 
+/// How [`assign`] names the members of one scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Fields: `snake_case`, verbatim fallback keeps the wire spelling (`#[allow(non_snake_case)]`).
+    Field,
+    /// Enum variants: `UpperCamelCase`, verbatim fallback (`#[allow(non_camel_case_types)]`).
+    Variant,
+}
+
+/// A member's Rust name; `verbatim` when it keeps the wire spelling and so needs the case lint
+/// allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assigned {
+    pub name: String,
+    pub verbatim: bool,
+}
+
+/// Names every member of one scope (`(wire name, description of the CSDL element)`), resolving
+/// names that collide after case conversion deterministically, whatever the members' order:
+/// within a colliding group, the one member whose wire name has no separators (the spelling the
+/// conversion is meant for) keeps the converted name, and every other member keeps its wire
+/// spelling (`remote_Control_Software` beside `remoteControlSoftware`, as Microsoft Graph has).
+/// Only when those spellings collide too is it an error naming both elements.
+pub fn assign(
+    members: &[(&str, String)],
+    style: Style,
+    reserved: &[&str],
+    scope: &str,
+) -> Result<Vec<Assigned>, NameClash> {
+    let convert = |wire: &str| match style {
+        Style::Field => snake_case(wire),
+        Style::Variant => variant_name(wire),
+    };
+    let converted: Vec<String> = members.iter().map(|(wire, _)| convert(wire)).collect();
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, name) in converted.iter().enumerate() {
+        groups.entry(name).or_default().push(i);
+    }
+    let mut assigned: Vec<Assigned> =
+        converted.iter().map(|name| Assigned { name: name.clone(), verbatim: false }).collect();
+    for (name, group) in groups {
+        if group.len() == 1 && !reserved.contains(&name) {
+            continue;
+        }
+        let clean: Vec<usize> = group.iter().copied().filter(|&i| is_plain(members[i].0)).collect();
+        let keeper = (clean.len() == 1 && !reserved.contains(&name)).then(|| clean[0]);
+        for i in group.into_iter().filter(|&i| Some(i) != keeper) {
+            assigned[i] = Assigned { name: verbatim(members[i].0, reserved), verbatim: true };
+        }
+    }
+    let mut claims = Scope::with_reserved(reserved);
+    for (a, (_, source)) in assigned.iter().zip(members) {
+        claims.claim(&a.name, source, scope)?;
+    }
+    Ok(assigned)
+}
+
+/// Letters and digits only, not starting with a digit: a name case conversion was made for.
+fn is_plain(wire: &str) -> bool {
+    !wire.is_empty()
+        && wire.chars().all(|c| c.is_ascii_alphanumeric())
+        && !wire.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// The wire spelling as an identifier: other characters become `_`, the usual prefix and suffix
+/// rules apply, and the generator's own names count as keywords.
+fn verbatim(wire: &str, generated: &[&str]) -> String {
+    let name: String = wire.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    let reserved = KEYWORDS.contains(&name.as_str()) || generated.contains(&name.as_str());
+    finish(wire, name, reserved)
+}
+
 /// One Rust namespace (the fields of a struct, the variants of an enum, the items of a module):
 /// records which CSDL element claimed each Rust name and reports a clash naming both.
 #[derive(Debug, Default)]
@@ -117,7 +214,12 @@ impl Scope {
     /// Claims `rust` for `source` (a description of the CSDL element, e.g. `property deviceKey`).
     pub fn claim(&mut self, rust: &str, source: &str, scope: &str) -> Result<(), NameClash> {
         match self.taken.get(rust) {
-            Some(first) => Err(NameClash { rust: rust.to_owned(), first: first.clone(), second: source.to_owned(), scope: scope.to_owned() }),
+            Some(first) => Err(NameClash {
+                rust: rust.to_owned(),
+                first: first.clone(),
+                second: source.to_owned(),
+                scope: scope.to_owned(),
+            }),
             None => {
                 self.taken.insert(rust.to_owned(), source.to_owned());
                 Ok(())
@@ -159,8 +261,34 @@ mod tests {
     #[test]
     fn hostile_names_become_valid_identifiers() {
         let hostile = [
-            "type", "self", "Self", "crate", "super", "fn", "async", "gen", "1stPlace", "404", "odata.nextLink", "@odata.type", "$filter",
-            "a-b-c", "with space", "Größe", "日本", "$", "", "_", "__", "String", "Option", "Result", "Vec", "Box", "Self_", "r#type",
+            "type",
+            "self",
+            "Self",
+            "crate",
+            "super",
+            "fn",
+            "async",
+            "gen",
+            "1stPlace",
+            "404",
+            "odata.nextLink",
+            "@odata.type",
+            "$filter",
+            "a-b-c",
+            "with space",
+            "Größe",
+            "日本",
+            "$",
+            "",
+            "_",
+            "__",
+            "String",
+            "Option",
+            "Result",
+            "Vec",
+            "Box",
+            "Self_",
+            "r#type",
         ];
         for name in hostile {
             let snake = snake_case(name);
@@ -207,12 +335,48 @@ mod tests {
         assert_ne!(snake_case("Größe"), snake_case("Grösse"));
     }
 
+    fn members<'a>(wires: &[&'a str]) -> Vec<(&'a str, String)> {
+        wires.iter().map(|w| (*w, format!("member {w}"))).collect()
+    }
+
+    fn names(assigned: &[Assigned]) -> Vec<(&str, bool)> {
+        assigned.iter().map(|a| (a.name.as_str(), a.verbatim)).collect()
+    }
+
+    #[test]
+    fn collisions_keep_the_plain_spelling_converted_and_the_others_verbatim() {
+        // Microsoft Graph's windowsMalwareCategory, in either order.
+        for wires in
+            [["remoteControlSoftware", "remote_Control_Software"], ["remote_Control_Software", "remoteControlSoftware"]]
+        {
+            let assigned = assign(&members(&wires), Style::Variant, &[], "enum E").unwrap();
+            let mut got = names(&assigned);
+            got.sort();
+            assert_eq!(got, [("RemoteControlSoftware", false), ("remote_Control_Software", true)]);
+        }
+        let assigned = assign(&members(&["deviceKey", "DeviceKey", "name"]), Style::Field, &[], "struct S").unwrap();
+        assert_eq!(names(&assigned), [("deviceKey", true), ("DeviceKey", true), ("name", false)]);
+        // A name the generator reserves is never taken by a member.
+        let assigned =
+            assign(&members(&["unrecognizedValue"]), Style::Variant, &["UnrecognizedValue"], "enum E").unwrap();
+        assert_eq!(names(&assigned), [("unrecognizedValue", true)]);
+    }
+
+    #[test]
+    fn collisions_of_verbatim_spellings_are_errors_naming_both() {
+        let clash = assign(&members(&["a-b", "a.b"]), Style::Field, &[], "struct S").unwrap_err();
+        assert_eq!(clash.to_string(), "`member a-b` and `member a.b` both become the Rust name `a_b` in struct S");
+    }
+
     #[test]
     fn scopes_report_both_sources() {
         let mut scope = Scope::with_reserved(&["new"]);
         scope.claim(&snake_case("deviceKey"), "property deviceKey", "struct Device").unwrap();
         let clash = scope.claim(&snake_case("DeviceKey"), "property DeviceKey", "struct Device").unwrap_err();
-        assert_eq!(clash.to_string(), "`property deviceKey` and `property DeviceKey` both become the Rust name `device_key` in struct Device");
+        assert_eq!(
+            clash.to_string(),
+            "`property deviceKey` and `property DeviceKey` both become the Rust name `device_key` in struct Device"
+        );
         let clash = scope.claim("new", "entity set new", "Collections").unwrap_err();
         assert_eq!(clash.first, "the generated item `new`");
     }

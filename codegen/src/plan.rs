@@ -5,10 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::csdl::{
-    Annotations, EdmType, EntitySet, EnumType, Model, Property, QualifiedName, StructuredKind, StructuredType, TypeDecl, TypeDefinition,
-    TypeRef, TypeTarget,
+    Annotations, EdmType, EntitySet, EnumType, Model, NavigationProperty, Property, QualifiedName, StructuredKind,
+    StructuredType, TypeDecl, TypeDefinition, TypeRef, TypeTarget,
 };
-use crate::naming::{NameClash, Scope, snake_case, upper_camel_case, variant_name};
+use crate::naming::{self, Assigned, NameClash, Scope, Style, snake_case, upper_camel_case, variant_name};
 
 /// The name of the module holding the types that are not the row type of exactly one entity set.
 pub const TYPES_MODULE: &str = "types";
@@ -35,7 +35,10 @@ pub struct TypePath {
 pub enum RustType {
     /// A type from std or a dependency, e.g. `i32`, `::time::OffsetDateTime`; `adapter` names the
     /// serde_with adapter in the runtime's `edm` module (e.g. `DateTimeOffset`).
-    Scalar { path: &'static str, adapter: Option<&'static str> },
+    Scalar {
+        path: &'static str,
+        adapter: Option<&'static str>,
+    },
     /// A generated type.
     Named(TypePath),
     /// `edm::Flags<E>` of a generated enum.
@@ -46,6 +49,15 @@ pub enum RustType {
 }
 
 impl RustType {
+    /// Whether the type names a generated type for which `pred` holds.
+    pub fn names_any(&self, pred: &impl Fn(&TypePath) -> bool) -> bool {
+        match self {
+            RustType::Scalar { .. } => false,
+            RustType::Named(path) | RustType::Flags(path) => pred(path),
+            RustType::Option(inner) | RustType::Vec(inner) | RustType::Box(inner) => inner.names_any(pred),
+        }
+    }
+
     /// Whether a serde_with adapter is needed anywhere inside.
     pub fn has_adapter(&self) -> bool {
         match self {
@@ -66,6 +78,9 @@ pub struct Docs {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldPlan {
     pub name: String,
+    /// The name keeps the wire spelling (a case-conversion clash), so the struct allows
+    /// `non_snake_case`.
+    pub verbatim: bool,
     pub wire_name: String,
     pub ty: RustType,
     /// `#[serde(default)]`: absent means `None` / empty.
@@ -78,11 +93,15 @@ pub struct StructPlan {
     pub name: String,
     pub docs: Docs,
     pub fields: Vec<FieldPlan>,
+    /// A field's type is deprecated, so the struct (and its derives) allow `deprecated`.
+    pub uses_deprecated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct VariantPlan {
     pub name: String,
+    /// The name keeps the wire spelling, so `non_camel_case_types` is allowed.
+    pub verbatim: bool,
     pub wire_name: String,
     pub value: i64,
     pub docs: Docs,
@@ -109,8 +128,28 @@ pub struct NewtypePlan {
 pub struct FieldEnumPlan {
     pub name: String,
     pub row: String,
-    /// (variant, wire name)
-    pub variants: Vec<(String, String)>,
+    pub variants: Vec<FieldVariant>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldVariant {
+    pub name: String,
+    pub wire_name: String,
+    pub verbatim: bool,
+}
+
+/// A member of a structured type that becomes a struct field.
+#[derive(Clone, Copy)]
+enum Member<'m> {
+    Property(&'m Property),
+    Navigation(&'m NavigationProperty),
+}
+
+fn member_name<'m>(member: &Member<'m>) -> &'m str {
+    match member {
+        Member::Property(p) => &p.name,
+        Member::Navigation(n) => &n.name,
+    }
 }
 
 /// An entity set's module: the row type's query plumbing.
@@ -163,7 +202,7 @@ const DATE_KEY: &str = "dateKey";
 const ROW_LAST_MODIFIED: &str = "rowLastModifiedDateTimeUTC";
 
 pub fn plan(model: &Model, api_version: Option<&str>, title: &str) -> Result<Plan, PlanErrors> {
-    let mut planner = Planner { model, errors: Vec::new(), homes: BTreeMap::new() };
+    let mut planner = Planner { model, errors: Vec::new(), homes: BTreeMap::new(), deprecated: BTreeSet::new() };
     let sets = planner.entity_sets();
     planner.assign_homes();
     let boxed = recursive_edges(model);
@@ -193,12 +232,14 @@ pub fn plan(model: &Model, api_version: Option<&str>, title: &str) -> Result<Pla
     for set in &sets {
         let set_plan = planner.entity_set(set, &mut plan);
         plan.modules.entry(vec![set_plan.module.clone()]).or_default().docs = set_plan.docs.paragraphs.clone();
-        plan.modules.get_mut(&vec![set_plan.module.clone()]).expect("just inserted").entity_set = Some(set_plan.clone());
+        plan.modules.get_mut(&vec![set_plan.module.clone()]).expect("just inserted").entity_set =
+            Some(set_plan.clone());
         plan.entity_sets.push(set_plan);
     }
     planner.check_module_scopes(&plan);
     let has_types = plan.modules.keys().any(|path| path.first().is_some_and(|m| m == TYPES_MODULE));
-    let layout = if has_types { "one module per entity set, shared types in [`types`]" } else { "one module per entity set" };
+    let layout =
+        if has_types { "one module per entity set, shared types in [`types`]" } else { "one module per entity set" };
     plan.root_docs = vec![match api_version {
         Some(version) => format!("{title}, `api-version={version}`: {layout}."),
         None => format!("{title}: {layout}."),
@@ -219,6 +260,8 @@ struct Planner<'m> {
     errors: Vec<NameClash>,
     /// Where every named type lives.
     homes: BTreeMap<QualifiedName, TypePath>,
+    /// The types the schema deprecates (`Core.Revisions`).
+    deprecated: BTreeSet<TypePath>,
 }
 
 /// An entity set with what the plan needs to know about it.
@@ -250,7 +293,12 @@ impl<'m> Planner<'m> {
                 // Entity sets typed in a referenced document cannot be planned; resolution
                 // accepted them, so skip rather than fail.
                 let Some(ty) = self.model.entity_type(&set.entity_type) else { continue };
-                sets.push(SetInfo { set, container: format!("{}.{}", schema.namespace, container.name), ty, shared: uses[&set.entity_type] > 1 });
+                sets.push(SetInfo {
+                    set,
+                    container: format!("{}.{}", schema.namespace, container.name),
+                    ty,
+                    shared: uses[&set.entity_type] > 1,
+                });
             }
         }
         sets
@@ -265,7 +313,12 @@ impl<'m> Planner<'m> {
             .model
             .schemas
             .iter()
-            .filter(|s| !(s.entity_types.is_empty() && s.complex_types.is_empty() && s.enum_types.is_empty() && s.type_definitions.is_empty()))
+            .filter(|s| {
+                !(s.entity_types.is_empty()
+                    && s.complex_types.is_empty()
+                    && s.enum_types.is_empty()
+                    && s.type_definitions.is_empty())
+            })
             .map(|s| s.namespace.as_str())
             .collect();
         let split_types = namespaces_with_types.len() > 1;
@@ -275,7 +328,8 @@ impl<'m> Planner<'m> {
             let types_module = if split_types {
                 let module = snake_case(&schema.namespace.replace('.', "_"));
                 if namespaces_with_types.contains(&schema.namespace.as_str()) {
-                    let result = namespace_modules.claim(&module, &format!("namespace {}", schema.namespace), "module types");
+                    let result =
+                        namespace_modules.claim(&module, &format!("namespace {}", schema.namespace), "module types");
                     self.clash(result);
                 }
                 vec![TYPES_MODULE.to_owned(), module]
@@ -286,18 +340,25 @@ impl<'m> Planner<'m> {
                 .entity_types
                 .iter()
                 .chain(&schema.complex_types)
-                .map(|t| (&t.name, kind_label(t.kind)))
-                .chain(schema.enum_types.iter().map(|t| (&t.name, "enum type")))
-                .chain(schema.type_definitions.iter().map(|t| (&t.name, "type definition")));
-            for (name, label) in names {
+                .map(|t| (&t.name, kind_label(t.kind), &t.annotations))
+                .chain(schema.enum_types.iter().map(|t| (&t.name, "enum type", &t.annotations)))
+                .chain(schema.type_definitions.iter().map(|t| (&t.name, "type definition", &t.annotations)));
+            for (name, label, annotations) in names {
                 let qualified = QualifiedName::new(&schema.namespace, name);
                 let module = match exclusive.get(&qualified) {
                     Some(set) => vec![snake_case(set)],
                     None => types_module.clone(),
                 };
                 let rust = upper_camel_case(name);
+                if annotations.deprecation().is_some() {
+                    self.deprecated.insert(TypePath { module: module.clone(), name: rust.clone() });
+                }
                 let scope_name = format!("module {}", module.join("::"));
-                let result = scopes.entry(module.clone()).or_default().claim(&rust, &format!("{label} {qualified}"), &scope_name);
+                let result = scopes.entry(module.clone()).or_default().claim(
+                    &rust,
+                    &format!("{label} {qualified}"),
+                    &scope_name,
+                );
                 self.clash(result);
                 self.homes.insert(qualified, TypePath { module, name: rust });
             }
@@ -312,30 +373,52 @@ impl<'m> Planner<'m> {
             .map_or_else(|| module.to_owned(), |s| s.namespace.clone())
     }
 
-    fn structured(&mut self, qualified: &QualifiedName, ty: &'m StructuredType, path: &TypePath, boxed: &BTreeSet<(QualifiedName, String)>) -> StructPlan {
-        let scope_name = format!("struct {}", path.name);
-        let mut scope = Scope::default();
-        let mut fields = Vec::new();
-        // Base types are flattened: the struct carries every inherited property, base-most first.
+    fn structured(
+        &mut self,
+        qualified: &QualifiedName,
+        ty: &'m StructuredType,
+        path: &TypePath,
+        boxed: &BTreeSet<(QualifiedName, String)>,
+    ) -> StructPlan {
+        // Base types are flattened: the struct carries every inherited member, base-most first.
+        let mut members: Vec<(&'m str, Member<'m>)> = Vec::new();
+        let mut sources = Vec::new();
         for (owner_name, owner) in self.base_most_first(qualified, ty) {
             for property in &owner.properties {
-                let name = snake_case(&property.name);
-                let result = scope.claim(&name, &format!("property {owner_name}/{}", property.name), &scope_name);
-                self.clash(result);
-                let recursive = boxed.contains(&(qualified.clone(), property.name.clone()));
-                fields.push(self.field(&owner.name, property, name, recursive));
+                sources.push((property.name.as_str(), format!("property {owner_name}/{}", property.name)));
+                members.push((&owner.name, Member::Property(property)));
             }
             for nav in &owner.navigation_properties {
-                let name = snake_case(&nav.name);
-                let result = scope.claim(&name, &format!("navigation property {owner_name}/{}", nav.name), &scope_name);
-                self.clash(result);
-                let recursive = boxed.contains(&(qualified.clone(), nav.name.clone()));
-                let element = self.type_target(&nav.ty.target);
-                let ty = wrap(element, nav.ty.collection, true, recursive);
-                let docs = docs_for(&nav.annotations, || format!("The `{}` navigation property of `{}` (present when expanded).", nav.name, owner.name));
-                fields.push(FieldPlan { name, wire_name: nav.name.clone(), ty, default: true, docs });
+                sources.push((nav.name.as_str(), format!("navigation property {owner_name}/{}", nav.name)));
+                members.push((&owner.name, Member::Navigation(nav)));
             }
         }
+        let names = self.assign(&sources, Style::Field, &[], &format!("struct {}", path.name));
+        let fields: Vec<FieldPlan> = members
+            .into_iter()
+            .zip(names)
+            .map(|((owner, member), assigned)| {
+                let wire_name = member_name(&member);
+                let recursive = boxed.contains(&(qualified.clone(), wire_name.to_owned()));
+                match member {
+                    Member::Property(property) => self.field(owner, property, assigned, recursive),
+                    Member::Navigation(nav) => {
+                        let ty = wrap(self.type_target(&nav.ty.target), nav.ty.collection, true, recursive);
+                        let docs = docs_for(&nav.annotations, || {
+                            format!("The `{}` navigation property of `{owner}` (present when expanded).", nav.name)
+                        });
+                        FieldPlan {
+                            name: assigned.name,
+                            verbatim: assigned.verbatim,
+                            wire_name: nav.name.clone(),
+                            ty,
+                            default: true,
+                            docs,
+                        }
+                    }
+                }
+            })
+            .collect();
         let what = match ty.kind {
             StructuredKind::Entity => "entity type",
             StructuredKind::Complex => "complex type",
@@ -344,11 +427,26 @@ impl<'m> Planner<'m> {
         if let Some(base) = &ty.base_type {
             docs.paragraphs.push(format!("Derived from `{base}`; its properties are included."));
         }
-        StructPlan { name: path.name.clone(), docs, fields }
+        let uses_deprecated = fields.iter().any(|f| f.ty.names_any(&|path| self.deprecated.contains(path)));
+        StructPlan { name: path.name.clone(), docs, fields, uses_deprecated }
+    }
+
+    /// Names the members of one scope (see [`naming::assign`]); a clash is recorded and the
+    /// converted names are used so planning can go on and report every clash.
+    fn assign(&mut self, members: &[(&str, String)], style: Style, reserved: &[&str], scope: &str) -> Vec<Assigned> {
+        naming::assign(members, style, reserved, scope).unwrap_or_else(|clash| {
+            self.errors.push(clash);
+            let convert = if style == Style::Field { snake_case } else { variant_name };
+            members.iter().map(|(wire, _)| Assigned { name: convert(wire), verbatim: false }).collect()
+        })
     }
 
     /// The type and its base types with their qualified names, base-most first.
-    fn base_most_first(&self, qualified: &QualifiedName, ty: &'m StructuredType) -> Vec<(QualifiedName, &'m StructuredType)> {
+    fn base_most_first(
+        &self,
+        qualified: &QualifiedName,
+        ty: &'m StructuredType,
+    ) -> Vec<(QualifiedName, &'m StructuredType)> {
         let mut chain = vec![(qualified.clone(), ty)];
         while let Some(base) = chain.last().and_then(|(_, t)| t.base_type.clone()) {
             match self.model.structured_type(&base) {
@@ -360,12 +458,19 @@ impl<'m> Planner<'m> {
         chain
     }
 
-    fn field(&self, owner: &str, property: &Property, name: String, recursive: bool) -> FieldPlan {
+    fn field(&self, owner: &str, property: &Property, assigned: Assigned, recursive: bool) -> FieldPlan {
         let element = self.type_target(&property.ty.target);
         let ty = wrap(element, property.ty.collection, property.nullable, recursive);
         let default = property.nullable || property.ty.collection;
         let docs = docs_for(&property.annotations, || format!("The `{}` property of `{owner}`.", property.name));
-        FieldPlan { name, wire_name: property.name.clone(), ty, default, docs }
+        FieldPlan {
+            name: assigned.name,
+            verbatim: assigned.verbatim,
+            wire_name: property.name.clone(),
+            ty,
+            default,
+            docs,
+        }
     }
 
     fn type_target(&self, target: &TypeTarget) -> RustType {
@@ -381,23 +486,36 @@ impl<'m> Planner<'m> {
     }
 
     fn enumeration(&mut self, namespace: &str, ty: &EnumType, path: &TypePath) -> EnumPlan {
-        let scope_name = format!("enum {}", path.name);
-        let mut scope = Scope::with_reserved(&[UNRECOGNIZED_VARIANT]);
-        let mut variants = Vec::new();
-        for member in &ty.members {
-            let name = variant_name(&member.name);
-            let result = scope.claim(&name, &format!("member {namespace}.{}/{}", ty.name, member.name), &scope_name);
-            self.clash(result);
-            let docs = docs_for(&member.annotations, || format!("`{}` (value {}).", member.name, member.value));
-            variants.push(VariantPlan { name, wire_name: member.name.clone(), value: member.value, docs });
-        }
+        let sources: Vec<(&str, String)> = ty
+            .members
+            .iter()
+            .map(|m| (m.name.as_str(), format!("member {namespace}.{}/{}", ty.name, m.name)))
+            .collect();
+        let names = self.assign(&sources, Style::Variant, &[UNRECOGNIZED_VARIANT], &format!("enum {}", path.name));
+        let variants = ty
+            .members
+            .iter()
+            .zip(names)
+            .map(|(member, assigned)| {
+                let docs = docs_for(&member.annotations, || format!("`{}` (value {}).", member.name, member.value));
+                VariantPlan {
+                    name: assigned.name,
+                    verbatim: assigned.verbatim,
+                    wire_name: member.name.clone(),
+                    value: member.value,
+                    docs,
+                }
+            })
+            .collect();
         let what = if ty.is_flags { "flags enum type" } else { "enum type" };
         let docs = docs_for(&ty.annotations, || format!("The `{namespace}.{}` {what}.", ty.name));
         EnumPlan { name: path.name.clone(), docs, is_flags: ty.is_flags, variants }
     }
 
     fn newtype(&self, ty: &TypeDefinition, path: &TypePath) -> NewtypePlan {
-        let docs = docs_for(&ty.annotations, || format!("The `{}` type definition (`Edm.{}`).", ty.name, ty.underlying_type.name()));
+        let docs = docs_for(&ty.annotations, || {
+            format!("The `{}` type definition (`Edm.{}`).", ty.name, ty.underlying_type.name())
+        });
         NewtypePlan { name: path.name.clone(), docs, inner: edm_type(ty.underlying_type) }
     }
 
@@ -406,7 +524,10 @@ impl<'m> Planner<'m> {
         let module = snake_case(&set.name);
         let entity_path = self.homes[&set.entity_type].clone();
         let (row, wrapped) = if info.shared {
-            (TypePath { module: vec![module.clone()], name: format!("{}Row", upper_camel_case(&set.name)) }, Some(entity_path.clone()))
+            (
+                TypePath { module: vec![module.clone()], name: format!("{}Row", upper_camel_case(&set.name)) },
+                Some(entity_path.clone()),
+            )
         } else {
             (entity_path.clone(), None)
         };
@@ -416,22 +537,34 @@ impl<'m> Planner<'m> {
         let result = scope.claim(&field_enum.name, &format!("the field enum of entity set {}", set.name), &scope_name);
         self.clash(result);
 
-        let mut variants = Vec::new();
-        let mut variant_scope = Scope::default();
-        for property in self.model.all_properties(info.ty) {
-            let variant = variant_name(&property.name);
-            let result = variant_scope.claim(&variant, &format!("property {}", property.name), &format!("enum {}", field_enum.name));
-            self.clash(result);
-            variants.push((variant, property.name.clone()));
-        }
+        let sources: Vec<(&str, String)> = self
+            .model
+            .all_properties(info.ty)
+            .into_iter()
+            .map(|p| (p.name.as_str(), format!("property {}", p.name)))
+            .collect();
+        let names = self.assign(&sources, Style::Variant, &[], &format!("enum {}", field_enum.name));
+        let variants = sources
+            .iter()
+            .zip(names)
+            .map(|((wire, _), assigned)| FieldVariant {
+                name: assigned.name,
+                wire_name: (*wire).to_owned(),
+                verbatim: assigned.verbatim,
+            })
+            .collect();
         let key: Vec<String> = self.model.effective_key(info.ty).iter().map(|k| k.name.clone()).collect();
         let properties = self.model.all_properties(info.ty);
         let date_keyed = key.iter().any(|k| k == DATE_KEY);
-        let row_last_modified = properties
-            .iter()
-            .any(|p| p.name == ROW_LAST_MODIFIED && !p.ty.collection && p.ty.target == TypeTarget::Edm(EdmType::DateTimeOffset));
+        let row_last_modified = properties.iter().any(|p| {
+            p.name == ROW_LAST_MODIFIED && !p.ty.collection && p.ty.target == TypeTarget::Edm(EdmType::DateTimeOffset)
+        });
         let module_plan = plan.modules.entry(vec![module.clone()]).or_default();
-        module_plan.field_enums.push(FieldEnumPlan { name: field_enum.name.clone(), row: entity_path.name.clone(), variants });
+        module_plan.field_enums.push(FieldEnumPlan {
+            name: field_enum.name.clone(),
+            row: entity_path.name.clone(),
+            variants,
+        });
         let docs = self.set_docs(info, &key, date_keyed, row_last_modified, plan.api_version.as_deref());
         EntitySetPlan {
             set_name: set.name.clone(),
@@ -448,7 +581,14 @@ impl<'m> Planner<'m> {
         }
     }
 
-    fn set_docs(&self, info: &SetInfo<'m>, key: &[String], date_keyed: bool, row_last_modified: bool, api_version: Option<&str>) -> Docs {
+    fn set_docs(
+        &self,
+        info: &SetInfo<'m>,
+        key: &[String],
+        date_keyed: bool,
+        row_last_modified: bool,
+        api_version: Option<&str>,
+    ) -> Docs {
         let set = info.set;
         let mut docs = docs_for(&set.annotations, || format!("The `{}` entity set.", set.name));
         if let Some(type_description) = &info.ty.annotations.description
@@ -457,9 +597,16 @@ impl<'m> Planner<'m> {
             docs.paragraphs.push(schema_text(type_description));
         }
         let query = api_version.map(|v| format!("?api-version={v}")).unwrap_or_default();
-        docs.paragraphs.push(format!("URL: `GET {{service root}}/{}{query}` (entity set of container `{}`).", set.name, info.container));
+        docs.paragraphs.push(format!(
+            "URL: `GET {{service root}}/{}{query}` (entity set of container `{}`).",
+            set.name, info.container
+        ));
         let key_list: Vec<String> = key.iter().map(|k| format!("`{k}`")).collect();
-        docs.paragraphs.push(format!("Key: {}; rows are `{}`.", if key_list.is_empty() { "none".to_owned() } else { key_list.join(", ") }, set.entity_type));
+        docs.paragraphs.push(format!(
+            "Key: {}; rows are `{}`.",
+            if key_list.is_empty() { "none".to_owned() } else { key_list.join(", ") },
+            set.entity_type
+        ));
         if date_keyed {
             docs.paragraphs.push(
                 "Date-keyed: the key includes `dateKey`, so rows can be limited with typed `dateKey` bounds or with `maxhistorydays` (not both)."
@@ -467,7 +614,10 @@ impl<'m> Planner<'m> {
             );
         }
         if row_last_modified {
-            docs.paragraphs.push("Rows can be limited to those modified since a point in time (`rowLastModifiedDateTimeUTC`).".to_owned());
+            docs.paragraphs.push(
+                "Rows can be limited to those modified since a point in time (`rowLastModifiedDateTimeUTC`)."
+                    .to_owned(),
+            );
         }
         docs
     }
@@ -496,7 +646,10 @@ pub(crate) fn exclusive_entity_sets(model: &Model) -> BTreeMap<QualifiedName, St
             sets.entry(&set.entity_type).or_default().push(&set.name);
         }
     }
-    sets.into_iter().filter(|(_, names)| names.len() == 1).map(|(ty, names)| (ty.clone(), names[0].to_owned())).collect()
+    sets.into_iter()
+        .filter(|(_, names)| names.len() == 1)
+        .map(|(ty, names)| (ty.clone(), names[0].to_owned()))
+        .collect()
 }
 
 fn kind_label(kind: StructuredKind) -> &'static str {
@@ -657,8 +810,10 @@ fn by_value_target(model: &Model, ty: &TypeRef) -> Option<QualifiedName> {
 fn strongly_connected(graph: &BTreeMap<QualifiedName, Vec<(String, QualifiedName)>>) -> BTreeMap<QualifiedName, usize> {
     let nodes: Vec<&QualifiedName> = graph.keys().collect();
     let position: BTreeMap<&QualifiedName, usize> = nodes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
-    let successors: Vec<Vec<usize>> =
-        nodes.iter().map(|n| graph[*n].iter().filter_map(|(_, target)| position.get(target).copied()).collect()).collect();
+    let successors: Vec<Vec<usize>> = nodes
+        .iter()
+        .map(|n| graph[*n].iter().filter_map(|(_, target)| position.get(target).copied()).collect())
+        .collect();
     let count = nodes.len();
     let mut index = vec![usize::MAX; count];
     let mut low = vec![0; count];

@@ -23,8 +23,7 @@ const COLUMNS: [(&str, Count); 9] = [
 
 #[test]
 fn every_v4_document_resolves_with_the_manifest_counts() {
-    let Some(corpora) = support::corpora_dir("every_v4_document_resolves_with_the_manifest_counts")
-    else {
+    let Some(corpora) = support::corpora_dir("every_v4_document_resolves_with_the_manifest_counts") else {
         return;
     };
     let rows = support::manifest(&corpora);
@@ -32,13 +31,7 @@ fn every_v4_document_resolves_with_the_manifest_counts() {
     // Every corpus document is listed, so none escapes the test.
     let mut on_disk: Vec<String> = std::fs::read_dir(&corpora)
         .expect("corpora directory")
-        .map(|entry| {
-            entry
-                .expect("directory entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
+        .map(|entry| entry.expect("directory entry").file_name().to_string_lossy().into_owned())
         .filter(|name| name.ends_with(".xml"))
         .collect();
     on_disk.sort();
@@ -49,8 +42,7 @@ fn every_v4_document_resolves_with_the_manifest_counts() {
     let mut checked = 0;
     for row in rows.iter().filter(|row| row.is_v4()) {
         let bytes = support::read(&corpora.join(&row.file));
-        let model =
-            csdl::parse_bytes(&bytes).unwrap_or_else(|errors| panic!("{}:\n{errors}", row.file));
+        let model = csdl::parse_bytes(&bytes).unwrap_or_else(|errors| panic!("{}:\n{errors}", row.file));
         let counts = model.counts();
         for (column, count) in COLUMNS {
             assert_eq!(count(&counts), row.count(column), "{}: {column}", row.file);
@@ -65,31 +57,15 @@ fn v2_documents_are_refused_as_unsupported() {
     let Some(corpora) = support::corpora_dir("v2_documents_are_refused_as_unsupported") else {
         return;
     };
-    let legacy: Vec<_> = support::manifest(&corpora)
-        .into_iter()
-        .filter(|row| !row.is_v4())
-        .collect();
+    let legacy: Vec<_> = support::manifest(&corpora).into_iter().filter(|row| !row.is_v4()).collect();
     assert!(legacy.iter().any(|row| row.file == "odata-demo-v2.xml"));
     for row in legacy {
-        let errors =
-            csdl::parse_bytes(&support::read(&corpora.join(&row.file))).expect_err(&row.file);
+        let errors = csdl::parse_bytes(&support::read(&corpora.join(&row.file))).expect_err(&row.file);
         assert_eq!(errors.len(), 1, "{}: {errors}", row.file);
         let error = &errors.0[0];
-        assert!(
-            matches!(error.kind, ErrorKind::UnsupportedODataVersion { .. }),
-            "{}: {error}",
-            row.file
-        );
-        assert_eq!(
-            error.location.to_string(),
-            "2:1",
-            "{}: the edmx:Edmx element",
-            row.file
-        );
-        assert!(
-            error.to_string().contains("OData v2/v3 metadata"),
-            "{error}"
-        );
+        assert!(matches!(error.kind, ErrorKind::UnsupportedODataVersion { .. }), "{}: {error}", row.file);
+        assert_eq!(error.location.to_string(), "2:1", "{}: the edmx:Edmx element", row.file);
+        assert!(error.to_string().contains("OData v2/v3 metadata"), "{error}");
         assert!(error.to_string().contains("is not supported"), "{error}");
     }
 }
@@ -98,38 +74,24 @@ fn v2_documents_are_refused_as_unsupported() {
 /// and a function sharing a name, and thousands of external annotations.
 #[test]
 fn graph_resolves_aliases_and_merges_every_external_annotation() {
-    let Some(corpora) =
-        support::corpora_dir("graph_resolves_aliases_and_merges_every_external_annotation")
-    else {
+    let Some(corpora) = support::corpora_dir("graph_resolves_aliases_and_merges_every_external_annotation") else {
         return;
     };
-    let model = csdl::parse_bytes(&support::read(&corpora.join("graph-v1.0-2026-08-03.xml")))
-        .expect("graph");
+    let model = csdl::parse_bytes(&support::read(&corpora.join("graph-v1.0-2026-08-03.xml"))).expect("graph");
 
-    let security = model
-        .schema("microsoft.graph.security")
-        .expect("security schema");
+    let security = model.schema("microsoft.graph.security").expect("security schema");
     assert_eq!(security.alias.as_deref(), Some("self"));
     // Every type reference names a declared namespace: no alias is left.
     let namespaces: Vec<&str> = model.schemas.iter().map(|s| s.namespace.as_str()).collect();
     for schema in &model.schemas {
         for ty in schema.entity_types.iter().chain(&schema.complex_types) {
             if let Some(base) = &ty.base_type {
-                assert!(
-                    model.structured_type(base).is_some(),
-                    "{}.{} base {base}",
-                    schema.namespace,
-                    ty.name
-                );
+                assert!(model.structured_type(base).is_some(), "{}.{} base {base}", schema.namespace, ty.name);
             }
             for property in &ty.properties {
                 match &property.ty.target {
                     TypeTarget::Named(name) => {
-                        assert!(
-                            namespaces.contains(&name.namespace.as_str()),
-                            "{}",
-                            property.name
-                        );
+                        assert!(namespaces.contains(&name.namespace.as_str()), "{}", property.name);
                         assert!(model.type_decl(name).is_some(), "{name}");
                     }
                     TypeTarget::Edm(_) => {}
@@ -148,23 +110,11 @@ fn graph_resolves_aliases_and_merges_every_external_annotation() {
     assert!(graph.functions.iter().any(|f| f.name == "image"));
 
     // Every `Annotations` block targets something in this document and lands on its target.
-    let kept: Vec<_> = model
-        .schemas
-        .iter()
-        .flat_map(|s| &s.external_annotations)
-        .map(|a| &a.target)
-        .collect();
+    let kept: Vec<_> = model.schemas.iter().flat_map(|s| &s.external_annotations).map(|a| &a.target).collect();
     assert!(kept.is_empty(), "not merged: {kept:?}");
 
     // An overload addressed by its full signature:
     // Target="microsoft.graph.assignUserToDevice(microsoft.graph.windowsAutopilotDeviceIdentity, Edm.String, Edm.String)"
-    let assign = graph
-        .actions
-        .iter()
-        .find(|a| a.name == "assignUserToDevice")
-        .expect("assignUserToDevice");
-    assert!(
-        !assign.annotations.is_empty(),
-        "annotations of assignUserToDevice were not merged"
-    );
+    let assign = graph.actions.iter().find(|a| a.name == "assignUserToDevice").expect("assignUserToDevice");
+    assert!(!assign.annotations.is_empty(), "annotations of assignUserToDevice were not merged");
 }

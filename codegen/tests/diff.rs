@@ -69,8 +69,7 @@ const BASE: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 "#;
 
 fn parse(text: &str) -> csdl::Model {
-    csdl::parse(text)
-        .unwrap_or_else(|errors| panic!("test document does not resolve:\n{errors}\n{text}"))
+    csdl::parse(text).unwrap_or_else(|errors| panic!("test document does not resolve:\n{errors}\n{text}"))
 }
 
 /// `text` with each `(from, to)` replacement applied; `from` must occur exactly once.
@@ -78,11 +77,7 @@ fn parse(text: &str) -> csdl::Model {
 fn edit(text: &str, edits: &[(&str, &str)]) -> String {
     let mut text = text.to_owned();
     for (from, to) in edits {
-        assert_eq!(
-            text.matches(from).count(),
-            1,
-            "edit target must occur once: {from}"
-        );
+        assert_eq!(text.matches(from).count(), 1, "edit target must occur once: {from}");
         text = text.replacen(from, to, 1);
     }
     text
@@ -92,15 +87,7 @@ fn edit(text: &str, edits: &[(&str, &str)]) -> String {
 fn lines(diff: &Diff) -> Vec<String> {
     diff.changes
         .iter()
-        .map(|c| {
-            format!(
-                "{} {} {} {}",
-                c.kind.as_str(),
-                c.item.as_str(),
-                c.path,
-                c.impact.as_str()
-            )
-        })
+        .map(|c| format!("{} {} {} {}", c.kind.as_str(), c.item.as_str(), c.path, c.impact.as_str()))
         .collect()
 }
 
@@ -145,14 +132,8 @@ fn a_second_entity_set_of_a_type_moves_the_row_struct() {
 #[test]
 fn entity_sets_added_removed_and_retyped() {
     check(
-        &[(
-            r#"<EntitySet Name="users" EntityType="t.user"/>"#,
-            r#"<EntitySet Name="people" EntityType="t.user"/>"#,
-        )],
-        &[
-            "added entity_set Test.svc/people additive",
-            "removed entity_set Test.svc/users breaking",
-        ],
+        &[(r#"<EntitySet Name="users" EntityType="t.user"/>"#, r#"<EntitySet Name="people" EntityType="t.user"/>"#)],
+        &["added entity_set Test.svc/people additive", "removed entity_set Test.svc/users breaking"],
     );
     let diff = check(
         &[(
@@ -166,34 +147,19 @@ fn entity_sets_added_removed_and_retyped() {
             "changed entity_type Test.user breaking",
         ],
     );
-    assert_eq!(
-        diff.changes[1].old,
-        serde_json::json!({"entity_type": "Test.device"})
-    );
-    assert_eq!(
-        diff.changes[1].new,
-        serde_json::json!({"entity_type": "Test.user"})
-    );
+    assert_eq!(diff.changes[1].old, serde_json::json!({"entity_type": "Test.device"}));
+    assert_eq!(diff.changes[1].new, serde_json::json!({"entity_type": "Test.user"}));
     assert_eq!(diff.changes[0].new, serde_json::json!({"module": "types"}));
 }
 
 #[test]
 fn singletons_added_removed_and_retyped() {
     check(
-        &[(
-            r#"<Singleton Name="me" Type="t.user"/>"#,
-            r#"<Singleton Name="self" Type="t.user"/>"#,
-        )],
-        &[
-            "removed singleton Test.svc/me breaking",
-            "added singleton Test.svc/self additive",
-        ],
+        &[(r#"<Singleton Name="me" Type="t.user"/>"#, r#"<Singleton Name="self" Type="t.user"/>"#)],
+        &["removed singleton Test.svc/me breaking", "added singleton Test.svc/self additive"],
     );
     check(
-        &[(
-            r#"<Singleton Name="me" Type="t.user"/>"#,
-            r#"<Singleton Name="me" Type="t.device"/>"#,
-        )],
+        &[(r#"<Singleton Name="me" Type="t.user"/>"#, r#"<Singleton Name="me" Type="t.device"/>"#)],
         &["changed singleton Test.svc/me breaking"],
     );
 }
@@ -202,14 +168,8 @@ fn singletons_added_removed_and_retyped() {
 fn types_added_and_removed() {
     check(
         &[
-            (
-                r#"<ComplexType Name="place"/>"#,
-                r#"<ComplexType Name="spot"/>"#,
-            ),
-            (
-                r#"<TypeDefinition Name="code" UnderlyingType="Edm.String" MaxLength="10"/>"#,
-                "",
-            ),
+            (r#"<ComplexType Name="place"/>"#, r#"<ComplexType Name="spot"/>"#),
+            (r#"<TypeDefinition Name="code" UnderlyingType="Edm.String" MaxLength="10"/>"#, ""),
             (
                 "<EntityContainer",
                 r#"<EntityType Name="app"><Key><PropertyRef Name="id"/></Key><Property Name="id" Type="Edm.Int32" Nullable="false"/></EntityType>
@@ -228,10 +188,7 @@ fn types_added_and_removed() {
         ],
     );
     check(
-        &[
-            (r#"<EnumType Name="state">"#, r#"<EnumType Name="status">"#),
-            (r#"Type="t.state""#, r#"Type="t.status""#),
-        ],
+        &[(r#"<EnumType Name="state">"#, r#"<EnumType Name="status">"#), (r#"Type="t.state""#, r#"Type="t.status""#)],
         &[
             "changed property Test.device/state breaking",
             "removed enum_type Test.state breaking",
@@ -256,28 +213,16 @@ fn kind_base_type_and_flags_of_types() {
         &["changed entity_type Test.address breaking"],
     );
     let diff = check(
-        &[(
-            r#"<ComplexType Name="address">"#,
-            r#"<ComplexType Name="address" BaseType="t.place">"#,
-        )],
+        &[(r#"<ComplexType Name="address">"#, r#"<ComplexType Name="address" BaseType="t.place">"#)],
         &["changed complex_type Test.address breaking"],
     );
     assert_eq!(diff.changes[0].old, serde_json::json!({"base_type": null}));
-    assert_eq!(
-        diff.changes[0].new,
-        serde_json::json!({"base_type": "Test.place"})
-    );
+    assert_eq!(diff.changes[0].new, serde_json::json!({"base_type": "Test.place"}));
     // The generator ignores Abstract, OpenType and HasStream: documentation-level changes.
     check(
         &[
-            (
-                r#"<EntityType Name="base" Abstract="true">"#,
-                r#"<EntityType Name="base">"#,
-            ),
-            (
-                r#"<EntityType Name="user">"#,
-                r#"<EntityType Name="user" OpenType="true" HasStream="true">"#,
-            ),
+            (r#"<EntityType Name="base" Abstract="true">"#, r#"<EntityType Name="base">"#),
+            (r#"<EntityType Name="user">"#, r#"<EntityType Name="user" OpenType="true" HasStream="true">"#),
         ],
         &[
             "changed entity_type Test.base docs",
@@ -303,21 +248,10 @@ fn properties_added() {
             "added property Test.user/phone additive",
         ],
     );
-    assert_eq!(
-        diff.changes[0].new,
-        serde_json::json!({"type": "Edm.Int32", "nullable": false})
-    );
+    assert_eq!(diff.changes[0].new, serde_json::json!({"type": "Edm.Int32", "nullable": false}));
     assert_eq!(diff.changes[0].old, serde_json::Value::Null);
-    assert!(
-        diff.changes[0].reason.contains("#[non_exhaustive]"),
-        "{}",
-        diff.changes[0].reason
-    );
-    assert!(
-        diff.changes[2].reason.contains("Option<T>"),
-        "{}",
-        diff.changes[2].reason
-    );
+    assert!(diff.changes[0].reason.contains("#[non_exhaustive]"), "{}", diff.changes[0].reason);
+    assert!(diff.changes[2].reason.contains("Option<T>"), "{}", diff.changes[2].reason);
 }
 
 #[test]
@@ -329,10 +263,7 @@ fn properties_removed_retyped_and_facets() {
                 r#"<Property Name="count" Type="Edm.Int32" Nullable="false"/>"#,
                 r#"<Property Name="count" Type="Edm.Int64" Nullable="false"/>"#,
             ),
-            (
-                r#"<Property Name="state" Type="t.state"/>"#,
-                r#"<Property Name="state" Type="Collection(t.state)"/>"#,
-            ),
+            (r#"<Property Name="state" Type="t.state"/>"#, r#"<Property Name="state" Type="Collection(t.state)"/>"#),
             (r#"MaxLength="64""#, r#"MaxLength="128""#),
         ],
         &[
@@ -356,10 +287,7 @@ fn property_nullability() {
                 r#"<Property Name="count" Type="Edm.Int32" Nullable="false"/>"#,
                 r#"<Property Name="count" Type="Edm.Int32"/>"#,
             ),
-            (
-                r#"Type="Collection(Edm.String)"/>"#,
-                r#"Type="Collection(Edm.String)" Nullable="false"/>"#,
-            ),
+            (r#"Type="Collection(Edm.String)"/>"#, r#"Type="Collection(Edm.String)" Nullable="false"/>"#),
         ],
         &[
             "changed property Test.device/count breaking",
@@ -368,14 +296,8 @@ fn property_nullability() {
         ],
     );
     let reasons: Vec<&str> = diff.changes.iter().map(|c| c.reason.as_str()).collect();
-    assert_eq!(
-        reasons[0],
-        "non-nullable became nullable: a field type changes from T to Option<T>"
-    );
-    assert_eq!(
-        reasons[1],
-        "nullable became non-nullable: a field type changes from Option<T> to T"
-    );
+    assert_eq!(reasons[0], "non-nullable became nullable: a field type changes from T to Option<T>");
+    assert_eq!(reasons[1], "nullable became non-nullable: a field type changes from Option<T> to T");
     assert_eq!(diff.changes[1].old, serde_json::json!({"nullable": true}));
     assert_eq!(diff.changes[1].new, serde_json::json!({"nullable": false}));
 }
@@ -406,10 +328,7 @@ fn navigation_properties() {
             r#"<NavigationProperty Name="owner" Type="t.user"/>"#,
             r#"<NavigationProperty Name="owner" Type="t.user" Nullable="false" ContainsTarget="true"/>"#,
         )],
-        &[
-            "changed navigation_property Test.device/owner docs",
-            "changed navigation_property Test.device/owner docs",
-        ],
+        &["changed navigation_property Test.device/owner docs", "changed navigation_property Test.device/owner docs"],
     );
 }
 
@@ -463,14 +382,8 @@ fn enum_members_and_enum_attributes() {
     assert_eq!(diff.changes[1].old, serde_json::json!({"value": 0}));
     assert_eq!(diff.changes[1].new, serde_json::json!({"value": 2}));
     check(
-        &[(
-            r#"<EnumType Name="state">"#,
-            r#"<EnumType Name="state" IsFlags="true" UnderlyingType="Edm.Int64">"#,
-        )],
-        &[
-            "changed enum_type Test.state breaking",
-            "changed enum_type Test.state docs",
-        ],
+        &[(r#"<EnumType Name="state">"#, r#"<EnumType Name="state" IsFlags="true" UnderlyingType="Edm.Int64">"#)],
+        &["changed enum_type Test.state breaking", "changed enum_type Test.state docs"],
     );
 }
 
@@ -480,10 +393,7 @@ fn enum_members_reordered_without_values_change_their_implicit_values() {
         BASE,
         &[
             (r#"<Member Name="on" Value="0"/>"#, r#"<Member Name="on"/>"#),
-            (
-                r#"<Member Name="off" Value="1"/>"#,
-                r#"<Member Name="off"/>"#,
-            ),
+            (r#"<Member Name="off" Value="1"/>"#, r#"<Member Name="off"/>"#),
         ],
     );
     let new = edit(
@@ -498,10 +408,7 @@ fn enum_members_reordered_without_values_change_their_implicit_values() {
     let diff = compare(&old, &new);
     assert_eq!(
         lines(&diff),
-        [
-            "changed enum_member Test.state/off breaking",
-            "changed enum_member Test.state/on breaking"
-        ]
+        ["changed enum_member Test.state/off breaking", "changed enum_member Test.state/on breaking"]
     );
 }
 
@@ -512,10 +419,7 @@ fn type_definitions() {
             r#"<TypeDefinition Name="code" UnderlyingType="Edm.String" MaxLength="10"/>"#,
             r#"<TypeDefinition Name="code" UnderlyingType="Edm.Int32"/>"#,
         )],
-        &[
-            "changed type_definition Test.code docs",
-            "changed type_definition Test.code breaking",
-        ],
+        &["changed type_definition Test.code docs", "changed type_definition Test.code breaking"],
     );
 }
 
@@ -531,10 +435,7 @@ fn operations_and_their_overloads() {
         )],
         &["removed action Test.reset breaking"],
     );
-    assert_eq!(
-        diff.changes[0].old,
-        serde_json::json!({"signature": "bound reset(bindingParameter: Test.user)"})
-    );
+    assert_eq!(diff.changes[0].old, serde_json::json!({"signature": "bound reset(bindingParameter: Test.user)"}));
     // The other overload's signature changed: told apart in old/new.
     let diff = check(
         &[(
@@ -544,27 +445,18 @@ fn operations_and_their_overloads() {
         )],
         &["changed action Test.reset breaking"],
     );
-    assert_eq!(
-        diff.changes[0].old,
-        serde_json::json!({"signature": "bound reset(bindingParameter: Test.device)"})
-    );
+    assert_eq!(diff.changes[0].old, serde_json::json!({"signature": "bound reset(bindingParameter: Test.device)"}));
     assert_eq!(
         diff.changes[0].new,
         serde_json::json!({"signature": "bound reset(bindingParameter: Test.device, hard: Edm.Boolean not null)"})
     );
     // A function's only overload changes its parameter: a changed signature, not remove + add.
     check(
-        &[(
-            r#"<Parameter Name="x" Type="Edm.Int32"/>"#,
-            r#"<Parameter Name="y" Type="Edm.Int64"/>"#,
-        )],
+        &[(r#"<Parameter Name="x" Type="Edm.Int32"/>"#, r#"<Parameter Name="y" Type="Edm.Int64"/>"#)],
         &["changed function Test.total breaking"],
     );
     check(
-        &[(
-            r#"<ReturnType Type="Edm.Int32"/>"#,
-            r#"<ReturnType Type="Edm.Int64"/>"#,
-        )],
+        &[(r#"<ReturnType Type="Edm.Int32"/>"#, r#"<ReturnType Type="Edm.Int64"/>"#)],
         &["changed function Test.total breaking"],
     );
     // A new overload beside the old one is added; an action turned function is removed + added.
@@ -575,25 +467,16 @@ fn operations_and_their_overloads() {
       <Function Name="ping"><ReturnType Type="Edm.String"/></Function>
       <EntityContainer"#,
         )],
-        &[
-            "added function Test.ping additive",
-            "added function Test.total additive",
-        ],
+        &["added function Test.ping additive", "added function Test.total additive"],
     );
-    assert_eq!(
-        diff.changes[1].new,
-        serde_json::json!({"signature": "total(x: Edm.Int32, y: Edm.Int32) -> Edm.Int32"})
-    );
+    assert_eq!(diff.changes[1].new, serde_json::json!({"signature": "total(x: Edm.Int32, y: Edm.Int32) -> Edm.Int32"}));
 }
 
 #[test]
 fn descriptions_and_other_annotations() {
     check(
         &[
-            (
-                r#"String="A managed device.""#,
-                r#"String="A device managed by Intune.""#,
-            ),
+            (r#"String="A managed device.""#, r#"String="A device managed by Intune.""#),
             (
                 r#"<Property Name="mail" Type="Edm.String"/>"#,
                 r#"<Property Name="mail" Type="Edm.String"><Annotation Term="Core.Description" String="E-mail."/><Annotation Term="Core.Computed"/></Property>"#,
@@ -649,29 +532,17 @@ fn deprecation_is_a_docs_change_that_adds_deprecated() {
         &[(r#"<Property Name="mail" Type="Edm.String"/>"#, deprecated)],
         &["added annotation Test.user/mail@Org.OData.Core.V1.Revisions docs"],
     );
-    assert_eq!(
-        diff.changes[0].reason,
-        "adds #[deprecated]: a compiler warning, not an error"
-    );
+    assert_eq!(diff.changes[0].reason, "adds #[deprecated]: a compiler warning, not an error");
     assert_eq!(
         diff.changes[0].new,
         serde_json::json!([{"Kind": "Deprecated", "Version": "2202", "Description": "Use upn."}])
     );
     let undone = diff::compare(
-        &parse(&edit(
-            BASE,
-            &[(r#"<Property Name="mail" Type="Edm.String"/>"#, deprecated)],
-        )),
+        &parse(&edit(BASE, &[(r#"<Property Name="mail" Type="Edm.String"/>"#, deprecated)])),
         &parse(BASE),
     );
-    assert_eq!(
-        lines(&undone),
-        ["removed annotation Test.user/mail@Org.OData.Core.V1.Revisions docs"]
-    );
-    assert_eq!(
-        undone.changes[0].reason,
-        "removes #[deprecated]: only a warning goes away"
-    );
+    assert_eq!(lines(&undone), ["removed annotation Test.user/mail@Org.OData.Core.V1.Revisions docs"]);
+    assert_eq!(undone.changes[0].reason, "removes #[deprecated]: only a warning goes away");
 }
 
 #[test]
@@ -691,14 +562,7 @@ fn every_impact_is_counted_in_the_summary() {
             "added property Test.user/phone additive",
         ],
     );
-    assert_eq!(
-        (
-            diff.summary.breaking,
-            diff.summary.additive,
-            diff.summary.docs
-        ),
-        (1, 1, 1)
-    );
+    assert_eq!((diff.summary.breaking, diff.summary.additive, diff.summary.docs), (1, 1, 1));
     assert_eq!(diff.worst(), Some(Impact::Breaking));
     assert_eq!(diff.with_impact(Impact::Additive).count(), 1);
 }
@@ -793,14 +657,9 @@ fn renamed_namespace_alias_is_no_change() {
         .replace("(t.", "(intune.")
         .replace(r#"Alias="Core""#, r#"Alias="C""#)
         .replace(r#"Term="Core."#, r#"Term="C."#);
-    assert!(
-        renamed.contains(r#"BaseType="intune.base""#)
-            && renamed.contains(r#"Term="C.Description""#)
-    );
+    assert!(renamed.contains(r#"BaseType="intune.base""#) && renamed.contains(r#"Term="C.Description""#));
     // Dropping the alias and writing the namespace is no change either.
-    let unaliased = BASE
-        .replace(r#" Alias="t""#, "")
-        .replace(r#""t."#, r#""Test."#);
+    let unaliased = BASE.replace(r#" Alias="t""#, "").replace(r#""t."#, r#""Test."#);
     assert_eq!(lines(&compare(BASE, &renamed)), Vec::<String>::new());
     assert_eq!(lines(&compare(BASE, &unaliased)), Vec::<String>::new());
 }
@@ -810,10 +669,7 @@ fn inline_and_external_annotations_of_the_same_description_are_no_change() {
     let external = edit(
         BASE,
         &[
-            (
-                r#"<Annotation Term="Core.Description" String="A managed device."/>"#,
-                "",
-            ),
+            (r#"<Annotation Term="Core.Description" String="A managed device."/>"#, ""),
             (
                 "</EntityContainer>",
                 r#"</EntityContainer>
@@ -839,13 +695,8 @@ fn graph(test: &str) -> Option<String> {
 /// `text` with `from` replaced by `to` at its first occurrence after `anchor`.
 #[track_caller]
 fn edit_after(text: &str, anchor: &str, from: &str, to: &str) -> String {
-    let start = text
-        .find(anchor)
-        .unwrap_or_else(|| panic!("anchor not found: {anchor}"));
-    let at = start
-        + text[start..]
-            .find(from)
-            .unwrap_or_else(|| panic!("{from} not found after {anchor}"));
+    let start = text.find(anchor).unwrap_or_else(|| panic!("anchor not found: {anchor}"));
+    let at = start + text[start..].find(from).unwrap_or_else(|| panic!("{from} not found after {anchor}"));
     format!("{}{to}{}", &text[..at], &text[at + from.len()..])
 }
 
@@ -868,12 +719,7 @@ fn graph_with_four_edits_shows_exactly_those_four_changes() {
         return;
     };
     let agreement = r#"<EntityType Name="agreement" BaseType="graph.entity">"#;
-    let edited = edit_after(
-        &text,
-        agreement,
-        "<Property Name=\"displayName\" Type=\"Edm.String\" />",
-        "",
-    );
+    let edited = edit_after(&text, agreement, "<Property Name=\"displayName\" Type=\"Edm.String\" />", "");
     let edited = edit_after(
         &edited,
         agreement,
@@ -905,18 +751,8 @@ fn graph_with_four_edits_shows_exactly_those_four_changes() {
         "\n{}",
         diff.to_text()
     );
-    assert_eq!(
-        diff.changes[2].reason,
-        "nullable became non-nullable: a field type changes from Option<T> to T"
-    );
-    assert_eq!(
-        (
-            diff.summary.breaking,
-            diff.summary.additive,
-            diff.summary.docs
-        ),
-        (3, 1, 0)
-    );
+    assert_eq!(diff.changes[2].reason, "nullable became non-nullable: a field type changes from Option<T> to T");
+    assert_eq!((diff.summary.breaking, diff.summary.additive, diff.summary.docs), (3, 1, 0));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -937,10 +773,7 @@ fn sample() -> Diff {
                     r#"<Member Name="off" Value="1"/>"#,
                     r#"<Member Name="off" Value="1"/><Member Name="standby" Value="2"/>"#,
                 ),
-                (
-                    r#"String="A managed device.""#,
-                    "String=\"A managed device | or a VM.&#10;See &lt;docs&gt;.\"",
-                ),
+                (r#"String="A managed device.""#, "String=\"A managed device | or a VM.&#10;See &lt;docs&gt;.\""),
             ],
         ),
     )
@@ -951,19 +784,13 @@ fn json_has_the_documented_shape() {
     let json: serde_json::Value = serde_json::from_str(&sample().to_json()).expect("valid JSON");
     let object = json.as_object().expect("an object");
     assert_eq!(object.keys().collect::<Vec<_>>(), ["changes", "summary"]);
-    assert_eq!(
-        json["summary"],
-        serde_json::json!({"breaking": 1, "additive": 1, "docs": 1})
-    );
+    assert_eq!(json["summary"], serde_json::json!({"breaking": 1, "additive": 1, "docs": 1}));
     let changes = json["changes"].as_array().expect("an array");
     assert_eq!(changes.len(), 3);
     for change in changes {
         let mut keys: Vec<&String> = change.as_object().expect("an object").keys().collect();
         keys.sort();
-        assert_eq!(
-            keys,
-            ["impact", "item", "kind", "new", "old", "path", "reason"]
-        );
+        assert_eq!(keys, ["impact", "item", "kind", "new", "old", "path", "reason"]);
     }
     assert_eq!(
         changes[0],
@@ -978,34 +805,20 @@ fn json_has_the_documented_shape() {
         })
     );
     // The summary comes first in the text, as documented.
-    assert!(
-        sample()
-            .to_json()
-            .trim_start()
-            .starts_with("{\n  \"summary\"")
-    );
+    assert!(sample().to_json().trim_start().starts_with("{\n  \"summary\""));
 }
 
 #[test]
 fn serialised_enums_use_the_documented_names() {
     let names = |value: serde_json::Value| value.as_str().map(str::to_owned);
     for item in Item::ALL {
-        assert_eq!(
-            names(serde_json::to_value(item).unwrap()).as_deref(),
-            Some(item.as_str())
-        );
+        assert_eq!(names(serde_json::to_value(item).unwrap()).as_deref(), Some(item.as_str()));
     }
     for kind in [ChangeKind::Added, ChangeKind::Removed, ChangeKind::Changed] {
-        assert_eq!(
-            names(serde_json::to_value(kind).unwrap()).as_deref(),
-            Some(kind.as_str())
-        );
+        assert_eq!(names(serde_json::to_value(kind).unwrap()).as_deref(), Some(kind.as_str()));
     }
     for impact in Impact::BY_SEVERITY {
-        assert_eq!(
-            names(serde_json::to_value(impact).unwrap()).as_deref(),
-            Some(impact.as_str())
-        );
+        assert_eq!(names(serde_json::to_value(impact).unwrap()).as_deref(), Some(impact.as_str()));
     }
 }
 
@@ -1019,10 +832,7 @@ fn text_rendering() {
 #[test]
 fn markdown_rendering_groups_by_impact_and_escapes_cells() {
     let markdown = sample().to_markdown();
-    assert!(
-        markdown.contains(r"A managed device \| or a VM. See &lt;docs>."),
-        "{markdown}"
-    );
+    assert!(markdown.contains(r"A managed device \| or a VM. See &lt;docs>."), "{markdown}");
     insta::with_settings!({ snapshot_path => "data/diff/snapshots", prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!("markdown", markdown);
     });

@@ -13,15 +13,13 @@ const VERSIONS: [&str; 2] = ["v1.0", "beta"];
 
 fn fixture(version: &str) -> Model {
     let path = support::fixture(&format!("{version}/metadata.xml"));
-    csdl::parse_bytes(&support::read(&path))
-        .unwrap_or_else(|errors| panic!("{}:\n{errors}", path.display()))
+    csdl::parse_bytes(&support::read(&path)).unwrap_or_else(|errors| panic!("{}:\n{errors}", path.display()))
 }
 
 /// `versions` of `collections.json`, if the shared data is present.
 fn collections(test: &str) -> Option<serde_json::Map<String, Value>> {
     let path = support::shared_dir(test)?.join("intune-dw/collections.json");
-    let json: Value =
-        serde_json::from_slice(&support::read(&path)).expect("collections.json is JSON");
+    let json: Value = serde_json::from_slice(&support::read(&path)).expect("collections.json is JSON");
     match json.get("versions") {
         Some(Value::Object(versions)) => Some(versions.clone()),
         _ => panic!("collections.json has no `versions` object"),
@@ -29,10 +27,7 @@ fn collections(test: &str) -> Option<serde_json::Map<String, Value>> {
 }
 
 fn str_field<'a>(value: &'a Value, field: &str) -> &'a str {
-    value
-        .get(field)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("no string `{field}` in {value}"))
+    value.get(field).and_then(Value::as_str).unwrap_or_else(|| panic!("no string `{field}` in {value}"))
 }
 
 /// Every entity set of the fixture with its entity type.
@@ -57,10 +52,7 @@ fn fixtures_parse_and_resolve() {
         assert_eq!(model.version, ODataVersion::V4_0, "{version}");
         let counts = model.counts();
         assert_eq!(counts.entity_sets, entity_sets, "{version}");
-        assert_eq!(
-            counts.entity_types, entity_sets,
-            "{version}: one entity type per set"
-        );
+        assert_eq!(counts.entity_types, entity_sets, "{version}: one entity type per set");
         assert_eq!(counts.properties, properties, "{version}");
     }
 }
@@ -71,36 +63,22 @@ fn fixtures_hold_exactly_the_recorded_collections() {
         return;
     };
     for version in VERSIONS {
-        let recorded = versions
-            .get(version)
-            .and_then(Value::as_object)
-            .unwrap_or_else(|| panic!("no version {version}"));
+        let recorded =
+            versions.get(version).and_then(Value::as_object).unwrap_or_else(|| panic!("no version {version}"));
         let model = fixture(version);
         let sets = entity_sets(&model);
 
         let names: BTreeSet<&str> = sets.iter().map(|(name, _)| *name).collect();
         let expected: BTreeSet<&str> = recorded.keys().map(String::as_str).collect();
         assert_eq!(names, expected, "{version}: entity sets");
-        assert_eq!(
-            names.len(),
-            sets.len(),
-            "{version}: an entity set is declared twice"
-        );
+        assert_eq!(names.len(), sets.len(), "{version}: an entity set is declared twice");
 
         for (set, ty) in sets {
             let collection = &recorded[set];
             let at = format!("{version} {set}");
-            assert_eq!(
-                ty.name,
-                str_field(collection, "entityType"),
-                "{at}: entity type name"
-            );
+            assert_eq!(ty.name, str_field(collection, "entityType"), "{at}: entity type name");
 
-            let key: Vec<&str> = model
-                .effective_key(ty)
-                .iter()
-                .map(|k| k.name.as_str())
-                .collect();
+            let key: Vec<&str> = model.effective_key(ty).iter().map(|k| k.name.as_str()).collect();
             let expected_key: Vec<&str> = collection["key"]
                 .as_array()
                 .expect("key array")
@@ -109,35 +87,18 @@ fn fixtures_hold_exactly_the_recorded_collections() {
                 .collect();
             assert_eq!(key, expected_key, "{at}: key");
 
-            let properties = collection["properties"]
-                .as_array()
-                .expect("properties array");
+            let properties = collection["properties"].as_array().expect("properties array");
             let names: Vec<&str> = ty.properties.iter().map(|p| p.name.as_str()).collect();
-            let expected_names: Vec<&str> =
-                properties.iter().map(|p| str_field(p, "name")).collect();
+            let expected_names: Vec<&str> = properties.iter().map(|p| str_field(p, "name")).collect();
             assert_eq!(names, expected_names, "{at}: property names and order");
             for (property, recorded) in ty.properties.iter().zip(properties) {
                 let at = format!("{at}.{}", property.name);
                 assert!(!property.ty.collection, "{at}: a collection");
-                assert!(
-                    matches!(property.ty.target, TypeTarget::Edm(_)),
-                    "{at}: not an Edm type"
-                );
-                assert_eq!(
-                    property.ty.to_string(),
-                    str_field(recorded, "edmType"),
-                    "{at}: type"
-                );
-                assert_eq!(
-                    Some(property.nullable),
-                    recorded["nullable"].as_bool(),
-                    "{at}: nullability"
-                );
+                assert!(matches!(property.ty.target, TypeTarget::Edm(_)), "{at}: not an Edm type");
+                assert_eq!(property.ty.to_string(), str_field(recorded, "edmType"), "{at}: type");
+                assert_eq!(Some(property.nullable), recorded["nullable"].as_bool(), "{at}: nullability");
             }
-            assert!(
-                ty.navigation_properties.is_empty(),
-                "{at}: no navigation property was ever recorded"
-            );
+            assert!(ty.navigation_properties.is_empty(), "{at}: no navigation property was ever recorded");
         }
     }
 }
@@ -154,28 +115,15 @@ fn beta_deprecates_exactly_the_legacy_parts() {
     let mut deprecated_properties = 0;
     for (set, ty) in entity_sets(&model) {
         let beta_only = v1.get(set).is_none();
-        assert_eq!(
-            ty.annotations.deprecation().is_some(),
-            beta_only,
-            "beta {set}: entity type deprecated"
-        );
+        assert_eq!(ty.annotations.deprecation().is_some(), beta_only, "beta {set}: entity type deprecated");
         let properties = beta[set]["properties"].as_array().expect("properties");
         for (property, recorded) in ty.properties.iter().zip(properties) {
             let legacy = str_field(recorded, "status") == "legacy-beta";
             let deprecation = property.annotations.deprecation();
-            assert_eq!(
-                deprecation.is_some(),
-                legacy,
-                "beta {set}.{}: deprecated",
-                property.name
-            );
+            assert_eq!(deprecation.is_some(), legacy, "beta {set}.{}: deprecated", property.name);
             if let Some(revision) = deprecation {
                 assert_eq!(revision.kind, RevisionKind::Deprecated);
-                assert!(
-                    revision.version.is_some(),
-                    "beta {set}.{}: revision without Version",
-                    property.name
-                );
+                assert!(revision.version.is_some(), "beta {set}.{}: revision without Version", property.name);
                 deprecated_properties += 1;
             }
         }
@@ -190,28 +138,15 @@ fn fixtures_describe_every_type_and_set() {
         let model = fixture(version);
         for (_, container) in model.entity_containers() {
             for set in &container.entity_sets {
-                assert!(
-                    set.annotations.description.is_some(),
-                    "{version} {}: no description",
-                    set.name
-                );
+                assert!(set.annotations.description.is_some(), "{version} {}: no description", set.name);
             }
         }
         for (set, ty) in entity_sets(&model) {
-            assert!(
-                ty.annotations.description.is_some(),
-                "{version} {set}: entity type without description"
-            );
+            assert!(ty.annotations.description.is_some(), "{version} {set}: entity type without description");
         }
         // The external `Annotations` block lands on the devices set.
-        let devices = model
-            .entity_containers()
-            .flat_map(|(_, c)| &c.entity_sets)
-            .find(|s| s.name == "devices")
-            .expect("devices");
-        assert!(
-            devices.annotations.long_description.is_some(),
-            "{version}: devices has no long description"
-        );
+        let devices =
+            model.entity_containers().flat_map(|(_, c)| &c.entity_sets).find(|s| s.name == "devices").expect("devices");
+        assert!(devices.annotations.long_description.is_some(), "{version}: devices has no long description");
     }
 }

@@ -25,7 +25,9 @@ fn cases() -> Vec<(String, PathBuf)> {
 
 /// Flags from a `<!-- golden: api-version=v1.0 -->` line.
 fn api_version(source: &str) -> Option<String> {
-    source.lines().find_map(|line| line.trim().strip_prefix("<!-- golden: api-version=")?.strip_suffix(" -->").map(str::to_owned))
+    source
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("<!-- golden: api-version=")?.strip_suffix(" -->").map(str::to_owned))
 }
 
 fn generate(case: &str, path: &Path) -> codegen::Files {
@@ -81,17 +83,27 @@ fn generated_code_matches_the_goldens() {
         for (file, text) in &expected {
             match existing.get(file) {
                 None => problems.push(format!("missing golden {file}")),
-                Some(old) if old.replace("\r\n", "\n") != *text => problems.push(format!("golden {file} differs:\n{}", first_difference(old, text))),
+                Some(old) if old.replace("\r\n", "\n") != *text => {
+                    problems.push(format!("golden {file} differs:\n{}", first_difference(old, text)))
+                }
                 Some(_) => {}
             }
         }
         problems.extend(existing.keys().filter(|f| !expected.contains_key(*f)).map(|f| format!("extra golden {f}")));
     }
-    assert!(problems.is_empty(), "{}\n\nreview with UPDATE_GOLDENS=1 cargo test -p codegen --test goldens", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{}\n\nreview with UPDATE_GOLDENS=1 cargo test -p codegen --test goldens",
+        problems.join("\n")
+    );
 }
 
 fn first_difference(old: &str, new: &str) -> String {
-    let line = old.lines().zip(new.lines()).position(|(a, b)| a != b).unwrap_or_else(|| old.lines().count().min(new.lines().count()));
+    let line = old
+        .lines()
+        .zip(new.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| old.lines().count().min(new.lines().count()));
     format!(
         "  line {}:\n  - {}\n  + {}",
         line + 1,

@@ -18,29 +18,16 @@ struct Case {
     expected: Vec<(&'static str, &'static str, ErrorKind)>,
 }
 
-fn case(
-    name: &'static str,
-    text: impl Into<Vec<u8>>,
-    expected: Vec<(&'static str, &'static str, ErrorKind)>,
-) -> Case {
-    Case {
-        name,
-        bytes: text.into(),
-        expected,
-    }
+fn case(name: &'static str, text: impl Into<Vec<u8>>, expected: Vec<(&'static str, &'static str, ErrorKind)>) -> Case {
+    Case { name, bytes: text.into(), expected }
 }
 
 fn xml(message: &str) -> ErrorKind {
-    ErrorKind::Xml {
-        message: message.to_owned(),
-    }
+    ErrorKind::Xml { message: message.to_owned() }
 }
 
 fn unresolved(what: &'static str, name: &str) -> ErrorKind {
-    ErrorKind::Unresolved {
-        what,
-        name: name.to_owned(),
-    }
+    ErrorKind::Unresolved { what, name: name.to_owned() }
 }
 
 fn missing(attribute: &'static str) -> ErrorKind {
@@ -48,37 +35,23 @@ fn missing(attribute: &'static str) -> ErrorKind {
 }
 
 fn invalid(attribute: &'static str, value: &str, expected: &'static str) -> ErrorKind {
-    ErrorKind::InvalidAttribute {
-        attribute,
-        value: value.to_owned(),
-        expected,
-    }
+    ErrorKind::InvalidAttribute { attribute, value: value.to_owned(), expected }
 }
 
 fn unsupported(detail: &str) -> ErrorKind {
-    ErrorKind::UnsupportedODataVersion {
-        detail: detail.to_owned(),
-    }
+    ErrorKind::UnsupportedODataVersion { detail: detail.to_owned() }
 }
 
 fn unexpected(element: &str) -> ErrorKind {
-    ErrorKind::UnexpectedElement {
-        element: element.to_owned(),
-    }
+    ErrorKind::UnexpectedElement { element: element.to_owned() }
 }
 
 fn wrong_kind(name: &str, found: &'static str, expected: &'static str) -> ErrorKind {
-    ErrorKind::WrongKind {
-        name: name.to_owned(),
-        found,
-        expected,
-    }
+    ErrorKind::WrongKind { name: name.to_owned(), found, expected }
 }
 
 fn cycle(chain: &str) -> ErrorKind {
-    ErrorKind::BaseTypeCycle {
-        chain: chain.to_owned(),
-    }
+    ErrorKind::BaseTypeCycle { chain: chain.to_owned() }
 }
 
 fn at(line: u32, column: u32) -> Location {
@@ -87,11 +60,7 @@ fn at(line: u32, column: u32) -> Location {
 
 /// `lines` of `open` nested elements (one per line) closed by as many `close` ones.
 fn nested(open: &str, close: &str, levels: usize) -> String {
-    format!(
-        "{}{}",
-        format!("{open}\n").repeat(levels),
-        close.repeat(levels)
-    )
+    format!("{}{}", format!("{open}\n").repeat(levels), close.repeat(levels))
 }
 
 /// The edmx wrapper around a document's `edmx:DataServices` content, on lines 1 and 2.
@@ -102,51 +71,27 @@ fn data_services(content: &str) -> String {
 fn cases() -> Vec<Case> {
     const DEEP: usize = 10_000;
     let truncated = format!("{EDMX_OPEN}\n<edmx:DataServices>\n{SCHEMA_OPEN}\n");
-    let mut latin1 = format!(
-        r#"<?xml version="1.0" encoding="ISO-8859-1"?>{}"#,
-        schema_doc(&[r#"<EntityType Name="Caf#"/>"#])
-    )
-    .into_bytes();
+    let mut latin1 =
+        format!(r#"<?xml version="1.0" encoding="ISO-8859-1"?>{}"#, schema_doc(&[r#"<EntityType Name="Caf#"/>"#]))
+            .into_bytes();
     let hash = latin1.iter().position(|&b| b == b'#').expect("marker");
     latin1[hash] = 0xE9; // `é` in Latin-1
     let mut invalid_after_accent = schema_doc(&[r#"<EntityType Name="Aé#"/>"#]).into_bytes();
-    let hash = invalid_after_accent
-        .iter()
-        .position(|&b| b == b'#')
-        .expect("marker");
+    let hash = invalid_after_accent.iter().position(|&b| b == b'#').expect("marker");
     invalid_after_accent[hash] = 0xFF;
     let mut cut_in_char = schema_doc(&[r#"<EntityType Name="Aé"/>"#]).into_bytes();
-    cut_in_char.truncate(
-        cut_in_char
-            .windows(2)
-            .position(|w| w == "é".as_bytes())
-            .expect("é")
-            + 1,
-    );
-    let utf16: Vec<u8> = [0xFF, 0xFE]
-        .into_iter()
-        .chain(EDMX_OPEN.encode_utf16().flat_map(u16::to_le_bytes))
-        .collect();
+    cut_in_char.truncate(cut_in_char.windows(2).position(|w| w == "é".as_bytes()).expect("é") + 1);
+    let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain(EDMX_OPEN.encode_utf16().flat_map(u16::to_le_bytes)).collect();
     let bomb = format!(
         "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n<!ENTITY lol \"lol\">\n{}]>\n{EDMX_OPEN}&lol9;</edmx:Edmx>",
         (1..=9)
             .map(|i| format!(
                 "<!ENTITY lol{i} \"{}\">\n",
-                format!(
-                    "&lol{};",
-                    if i == 1 {
-                        String::new()
-                    } else {
-                        (i - 1).to_string()
-                    }
-                )
-                .repeat(10)
+                format!("&lol{};", if i == 1 { String::new() } else { (i - 1).to_string() }).repeat(10)
             ))
             .collect::<String>()
     );
-    let many_implicit: Vec<String> = (0..=128)
-        .map(|i| format!(r#"  <Member Name="m{i}"/>"#))
-        .collect();
+    let many_implicit: Vec<String> = (0..=128).map(|i| format!(r#"  <Member Name="m{i}"/>"#)).collect();
     let mut enum_lines = vec![r#"<EnumType Name="E" UnderlyingType="Edm.SByte">"#];
     enum_lines.extend(many_implicit.iter().map(String::as_str));
     enum_lines.push("</EnumType>");
@@ -168,58 +113,26 @@ fn cases() -> Vec<Case> {
             schema_doc(&[]).trim_end_matches("</edmx:Edmx>").to_owned(),
             vec![("4:30", "", xml("the root node was opened but never closed"))],
         ),
-        case(
-            "empty document",
-            "",
-            vec![("1:1", "", xml("the document does not have a root node"))],
-        ),
+        case("empty document", "", vec![("1:1", "", xml("the document does not have a root node"))]),
         case(
             "wrong root element",
             format!("{SCHEMA_OPEN}</Schema>"),
-            vec![(
-                "1:1",
-                "",
-                ErrorKind::WrongRoot {
-                    found: "Schema".to_owned(),
-                },
-            )],
+            vec![("1:1", "", ErrorKind::WrongRoot { found: "Schema".to_owned() })],
         ),
         case(
             "root element in a foreign namespace",
             "<?xml version=\"1.0\"?>\n<edmx:Edmx Version=\"4.0\" xmlns:edmx=\"urn:example\"/>",
-            vec![(
-                "2:1",
-                "",
-                ErrorKind::WrongRoot {
-                    found: "edmx:Edmx".to_owned(),
-                },
-            )],
+            vec![("2:1", "", ErrorKind::WrongRoot { found: "edmx:Edmx".to_owned() })],
         ),
         case(
             "non-UTF-8 byte after a multi-byte character",
             invalid_after_accent,
             vec![("4:21", "", ErrorKind::NotUtf8 { byte: 0xFF })],
         ),
-        case(
-            "Latin-1 document",
-            latin1,
-            vec![("4:22", "", ErrorKind::NotUtf8 { byte: 0xE9 })],
-        ),
-        case(
-            "UTF-16 document",
-            utf16,
-            vec![("1:1", "", ErrorKind::NotUtf8 { byte: 0xFF })],
-        ),
-        case(
-            "cut inside a multi-byte character",
-            cut_in_char,
-            vec![("4:20", "", ErrorKind::NotUtf8 { byte: 0xC3 })],
-        ),
-        case(
-            "entity-expansion bomb (DTD)",
-            bomb,
-            vec![("2:1", "", xml("XML with DTD detected"))],
-        ),
+        case("Latin-1 document", latin1, vec![("4:22", "", ErrorKind::NotUtf8 { byte: 0xE9 })]),
+        case("UTF-16 document", utf16, vec![("1:1", "", ErrorKind::NotUtf8 { byte: 0xFF })]),
+        case("cut inside a multi-byte character", cut_in_char, vec![("4:20", "", ErrorKind::NotUtf8 { byte: 0xC3 })]),
+        case("entity-expansion bomb (DTD)", bomb, vec![("2:1", "", xml("XML with DTD detected"))]),
         case(
             "entity reference without a DTD",
             format!("{EDMX_OPEN}\n&lol9;</edmx:Edmx>"),
@@ -233,24 +146,12 @@ fn cases() -> Vec<Case> {
         case(
             "unknown edmx:Edmx Version",
             r#"<edmx:Edmx Version="5.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"/>"#,
-            vec![(
-                "1:1",
-                "",
-                ErrorKind::UnknownVersion {
-                    version: "5.0".to_owned(),
-                },
-            )],
+            vec![("1:1", "", ErrorKind::UnknownVersion { version: "5.0".to_owned() })],
         ),
         case(
             "edmx:Edmx without DataServices",
             format!("{EDMX_OPEN}</edmx:Edmx>"),
-            vec![(
-                "1:1",
-                "",
-                ErrorKind::MissingElement {
-                    element: "edmx:DataServices",
-                },
-            )],
+            vec![("1:1", "", ErrorKind::MissingElement { element: "edmx:DataServices" })],
         ),
         // ---- OData v2/v3
         case(
@@ -261,11 +162,7 @@ fn cases() -> Vec<Case> {
         case(
             "v3 Schema inside a v4 edmx:Edmx",
             data_services(&format!(r#"<Schema xmlns="{EDM_V3}" Namespace="NS"/>"#)),
-            vec![(
-                "3:1",
-                "",
-                unsupported(&format!("<Schema> in namespace {EDM_V3}")),
-            )],
+            vec![("3:1", "", unsupported(&format!("<Schema> in namespace {EDM_V3}")))],
         ),
         case(
             "Association element",
@@ -284,11 +181,7 @@ fn cases() -> Vec<Case> {
                     "Schema[NS]/EntityType[A]/NavigationProperty[b]",
                     unsupported("NavigationProperty with Relationship/FromRole/ToRole"),
                 ),
-                (
-                    "5:27",
-                    "Schema[NS]/EntityContainer[C]",
-                    unsupported("<AssociationSet> element"),
-                ),
+                ("5:27", "Schema[NS]/EntityContainer[C]", unsupported("<AssociationSet> element")),
             ],
         ),
         // ---- elements that cannot be read
@@ -308,11 +201,7 @@ fn cases() -> Vec<Case> {
                 ("4:1", "Schema[NS]/EntityType", missing("Name")),
                 ("8:3", "Schema[NS]/ComplexType[C]/Property", missing("Name")),
                 ("10:20", "Schema[NS]/EnumType[E]/Member", missing("Name")),
-                (
-                    "11:28",
-                    "Schema[NS]/EntityContainer[EC]/EntitySet",
-                    missing("Name"),
-                ),
+                ("11:28", "Schema[NS]/EntityContainer[EC]/EntitySet", missing("Name")),
             ],
         ),
         case(
@@ -323,21 +212,9 @@ fn cases() -> Vec<Case> {
                 r#"<EntityContainer Name="EC"><EntitySet Name="s" EntityType="NS.C"><NavigationPropertyBinding Path="p"/></EntitySet></EntityContainer>"#,
             ),
             vec![
-                (
-                    "2:49",
-                    "edmx:Reference[https://example.com/v.xml]/edmx:Include",
-                    missing("Namespace"),
-                ),
-                (
-                    "5:23",
-                    "Schema[NS]/ComplexType[C]/Property[p]",
-                    missing("Type"),
-                ),
-                (
-                    "6:66",
-                    "Schema[NS]/EntityContainer[EC]/EntitySet[s]/NavigationPropertyBinding",
-                    missing("Target"),
-                ),
+                ("2:49", "edmx:Reference[https://example.com/v.xml]/edmx:Include", missing("Namespace")),
+                ("5:23", "Schema[NS]/ComplexType[C]/Property[p]", missing("Type")),
+                ("6:66", "Schema[NS]/EntityContainer[EC]/EntitySet[s]/NavigationPropertyBinding", missing("Target")),
             ],
         ),
         case(
@@ -349,40 +226,24 @@ fn cases() -> Vec<Case> {
                 "</ComplexType>",
             ]),
             vec![
-                (
-                    "5:3",
-                    "Schema[NS]/ComplexType[C]/Property[p]",
-                    invalid("Nullable", "yes", "`true` or `false`"),
-                ),
+                ("5:3", "Schema[NS]/ComplexType[C]/Property[p]", invalid("Nullable", "yes", "`true` or `false`")),
                 (
                     "5:3",
                     "Schema[NS]/ComplexType[C]/Property[p]",
                     invalid("MaxLength", "big", "a non-negative integer or `max`"),
                 ),
+                ("5:3", "Schema[NS]/ComplexType[C]/Property[p]", invalid("Precision", "-2", "a non-negative integer")),
                 (
                     "5:3",
                     "Schema[NS]/ComplexType[C]/Property[p]",
-                    invalid("Precision", "-2", "a non-negative integer"),
-                ),
-                (
-                    "5:3",
-                    "Schema[NS]/ComplexType[C]/Property[p]",
-                    invalid(
-                        "Scale",
-                        "x",
-                        "a non-negative integer, `variable` or `floating`",
-                    ),
+                    invalid("Scale", "x", "a non-negative integer, `variable` or `floating`"),
                 ),
                 (
                     "5:3",
                     "Schema[NS]/ComplexType[C]/Property[p]",
                     invalid("SRID", "-1", "a non-negative integer or `variable`"),
                 ),
-                (
-                    "6:35",
-                    "Schema[NS]/ComplexType[C]/Annotation[NS.t]",
-                    invalid("Int", "ten", "a 64-bit integer"),
-                ),
+                ("6:35", "Schema[NS]/ComplexType[C]/Annotation[NS.t]", invalid("Int", "ten", "a 64-bit integer")),
             ],
         ),
         case(
@@ -392,11 +253,7 @@ fn cases() -> Vec<Case> {
                 r#"  <Property Name="when" Type="Edm.DateTime"/>"#,
                 "</ComplexType>",
             ]),
-            vec![(
-                "5:3",
-                "Schema[NS]/ComplexType[C]/Property[when]",
-                unresolved("Edm type", "Edm.DateTime"),
-            )],
+            vec![("5:3", "Schema[NS]/ComplexType[C]/Property[when]", unresolved("Edm type", "Edm.DateTime"))],
         ),
         case(
             "enum member values out of range",
@@ -413,37 +270,19 @@ fn cases() -> Vec<Case> {
                 (
                     "5:3",
                     "Schema[NS]/EnumType[B]/Member[big]",
-                    ErrorKind::EnumValueOutOfRange {
-                        value: 256,
-                        underlying: "Byte".to_owned(),
-                    },
+                    ErrorKind::EnumValueOutOfRange { value: 256, underlying: "Byte".to_owned() },
                 ),
                 (
                     "6:3",
                     "Schema[NS]/EnumType[B]/Member[negative]",
-                    ErrorKind::EnumValueOutOfRange {
-                        value: -1,
-                        underlying: "Byte".to_owned(),
-                    },
+                    ErrorKind::EnumValueOutOfRange { value: -1, underlying: "Byte".to_owned() },
                 ),
-                (
-                    "7:3",
-                    "Schema[NS]/EnumType[B]/Member[huge]",
-                    invalid("Value", "99999999999999999999", "an integer"),
-                ),
-                (
-                    "9:35",
-                    "Schema[NS]/EnumType[F]/Member[none]",
-                    missing("Value"),
-                ),
+                ("7:3", "Schema[NS]/EnumType[B]/Member[huge]", invalid("Value", "99999999999999999999", "an integer")),
+                ("9:35", "Schema[NS]/EnumType[F]/Member[none]", missing("Value")),
                 (
                     "10:1",
                     "Schema[NS]/EnumType[S]",
-                    invalid(
-                        "UnderlyingType",
-                        "Edm.String",
-                        "Edm.Byte, Edm.SByte, Edm.Int16, Edm.Int32 or Edm.Int64",
-                    ),
+                    invalid("UnderlyingType", "Edm.String", "Edm.Byte, Edm.SByte, Edm.Int16, Edm.Int32 or Edm.Int64"),
                 ),
             ],
         ),
@@ -453,22 +292,13 @@ fn cases() -> Vec<Case> {
             vec![(
                 "133:3",
                 "Schema[NS]/EnumType[E]/Member[m128]",
-                ErrorKind::EnumValueOutOfRange {
-                    value: 128,
-                    underlying: "SByte".to_owned(),
-                },
+                ErrorKind::EnumValueOutOfRange { value: 128, underlying: "SByte".to_owned() },
             )],
         ),
         case(
             "Function without ReturnType",
             schema_doc(&[r#"<Function Name="f"/>"#]),
-            vec![(
-                "4:1",
-                "Schema[NS]/Function[f]",
-                ErrorKind::MissingElement {
-                    element: "ReturnType",
-                },
-            )],
+            vec![("4:1", "Schema[NS]/Function[f]", ErrorKind::MissingElement { element: "ReturnType" })],
         ),
         case(
             "misplaced CSDL elements",
@@ -479,11 +309,7 @@ fn cases() -> Vec<Case> {
             ]),
             vec![
                 ("4:23", "Schema[NS]/ComplexType[C]", unexpected("Key")),
-                (
-                    "5:28",
-                    "Schema[NS]/EntityContainer[EC]",
-                    unexpected("Property"),
-                ),
+                ("5:28", "Schema[NS]/EntityContainer[EC]", unexpected("Property")),
                 ("5:48", "Schema[NS]/EntityContainer[EC]", unexpected("Foo")),
                 ("6:1", "Schema[NS]", unexpected("Property")),
             ],
@@ -495,14 +321,7 @@ fn cases() -> Vec<Case> {
                 r#"<edmx:Reference Uri="https://example.com/a.xml"><edmx:Include Namespace="A" Alias="X"/></edmx:Reference>"#,
                 r#"<edmx:Reference Uri="https://example.com/b.xml"><edmx:Include Namespace="B" Alias="X"/></edmx:Reference>"#,
             ),
-            vec![(
-                "3:49",
-                "",
-                ErrorKind::Duplicate {
-                    name: "alias X".to_owned(),
-                    first: at(2, 49),
-                },
-            )],
+            vec![("3:49", "", ErrorKind::Duplicate { name: "alias X".to_owned(), first: at(2, 49) })],
         ),
         // ---- deep nesting: reported once, never a stack overflow
         case(
@@ -512,32 +331,16 @@ fn cases() -> Vec<Case> {
                 nested("<Collection>", "</Collection>", DEEP)
             )]),
             // The first Collection (depth 1) is on line 4, so depth 65 is on line 68.
-            vec![(
-                "68:1",
-                "Schema[NS]/Annotation[NS.t]",
-                ErrorKind::TooDeep {
-                    limit: MAX_EXPRESSION_DEPTH,
-                },
-            )],
+            vec![("68:1", "Schema[NS]/Annotation[NS.t]", ErrorKind::TooDeep { limit: MAX_EXPRESSION_DEPTH })],
         ),
         case(
             "10,000 nested Record expressions",
             schema_doc(&[&format!(
                 "<Annotation Term=\"NS.t\">\n{}</Annotation>",
-                nested(
-                    r#"<Record><PropertyValue Property="p">"#,
-                    "</PropertyValue></Record>",
-                    DEEP
-                )
+                nested(r#"<Record><PropertyValue Property="p">"#, "</PropertyValue></Record>", DEEP)
             )]),
             // Record k (depth 2k - 1, line 4 + k): k = 33 is the first deeper than 64.
-            vec![(
-                "37:1",
-                "Schema[NS]/Annotation[NS.t]",
-                ErrorKind::TooDeep {
-                    limit: MAX_EXPRESSION_DEPTH,
-                },
-            )],
+            vec![("37:1", "Schema[NS]/Annotation[NS.t]", ErrorKind::TooDeep { limit: MAX_EXPRESSION_DEPTH })],
         ),
         case(
             "10,000 nested foreign elements inside an annotation",
@@ -545,13 +348,7 @@ fn cases() -> Vec<Case> {
                 r#"<Annotation Term="NS.t" xmlns:x="urn:x">{}</Annotation>"#,
                 nested("<x:e>", "</x:e>", DEEP)
             )]),
-            vec![(
-                "68:1",
-                "Schema[NS]/Annotation[NS.t]",
-                ErrorKind::TooDeep {
-                    limit: MAX_EXPRESSION_DEPTH,
-                },
-            )],
+            vec![("68:1", "Schema[NS]/Annotation[NS.t]", ErrorKind::TooDeep { limit: MAX_EXPRESSION_DEPTH })],
         ),
         case(
             "10,000 nested unknown elements in a schema",
@@ -560,18 +357,12 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "10,000 nested unknown elements in an entity type",
-            schema_doc(&[&format!(
-                r#"<EntityType Name="A">{}</EntityType>"#,
-                nested("<Bar>", "</Bar>", DEEP)
-            )]),
+            schema_doc(&[&format!(r#"<EntityType Name="A">{}</EntityType>"#, nested("<Bar>", "</Bar>", DEEP))]),
             vec![("4:22", "Schema[NS]/EntityType[A]", unexpected("Bar"))],
         ),
         case(
             "10,000 nested edmx:DataServices",
-            format!(
-                "{EDMX_OPEN}\n{}</edmx:Edmx>",
-                nested("<edmx:DataServices>", "</edmx:DataServices>", DEEP)
-            ),
+            format!("{EDMX_OPEN}\n{}</edmx:Edmx>", nested("<edmx:DataServices>", "</edmx:DataServices>", DEEP)),
             vec![("3:1", "", unexpected("edmx:DataServices"))],
         ),
         // ---- resolution
@@ -588,57 +379,19 @@ fn cases() -> Vec<Case> {
                 r#"<Term Name="t" Type="Unknown.T"/>"#,
             ]),
             vec![
-                (
-                    "7:3",
-                    "Schema[NS]/EntityType[A]/Property[p]",
-                    unresolved("type", "NS.Missing"),
-                ),
-                (
-                    "8:3",
-                    "Schema[NS]/EntityType[A]/Property[q]",
-                    unresolved("type", "NS.Gone"),
-                ),
-                (
-                    "10:1",
-                    "Schema[NS]/Function[f]/ReturnType",
-                    unresolved("type", "NS.Nada"),
-                ),
-                (
-                    "10:20",
-                    "Schema[NS]/Function[f]/Parameter[x]",
-                    unresolved("type", "NS.Nope"),
-                ),
-                (
-                    "11:1",
-                    "Schema[NS]/Term[t]",
-                    unresolved("type", "Unknown.T"),
-                ),
+                ("7:3", "Schema[NS]/EntityType[A]/Property[p]", unresolved("type", "NS.Missing")),
+                ("8:3", "Schema[NS]/EntityType[A]/Property[q]", unresolved("type", "NS.Gone")),
+                ("10:1", "Schema[NS]/Function[f]/ReturnType", unresolved("type", "NS.Nada")),
+                ("10:20", "Schema[NS]/Function[f]/Parameter[x]", unresolved("type", "NS.Nope")),
+                ("11:1", "Schema[NS]/Term[t]", unresolved("type", "Unknown.T")),
             ],
         ),
         case(
             "duplicate type",
-            schema_doc(&[
-                r#"<ComplexType Name="A"/>"#,
-                &format!("{KEYED_A}</EntityType>"),
-                r#"<EnumType Name="A"/>"#,
-            ]),
+            schema_doc(&[r#"<ComplexType Name="A"/>"#, &format!("{KEYED_A}</EntityType>"), r#"<EnumType Name="A"/>"#]),
             vec![
-                (
-                    "5:1",
-                    "Schema[NS]/EntityType[A]",
-                    ErrorKind::Duplicate {
-                        name: "NS.A".to_owned(),
-                        first: at(4, 1),
-                    },
-                ),
-                (
-                    "6:1",
-                    "Schema[NS]/EnumType[A]",
-                    ErrorKind::Duplicate {
-                        name: "NS.A".to_owned(),
-                        first: at(4, 1),
-                    },
-                ),
+                ("5:1", "Schema[NS]/EntityType[A]", ErrorKind::Duplicate { name: "NS.A".to_owned(), first: at(4, 1) }),
+                ("6:1", "Schema[NS]/EnumType[A]", ErrorKind::Duplicate { name: "NS.A".to_owned(), first: at(4, 1) }),
             ],
         ),
         case(
@@ -656,34 +409,22 @@ fn cases() -> Vec<Case> {
                 (
                     "6:3",
                     "Schema[NS]/EntityType[A]/NavigationProperty[id]",
-                    ErrorKind::Duplicate {
-                        name: "id".to_owned(),
-                        first: at(5, 3),
-                    },
+                    ErrorKind::Duplicate { name: "id".to_owned(), first: at(5, 3) },
                 ),
                 (
                     "8:38",
                     "Schema[NS]/EnumType[E]/Member[a]",
-                    ErrorKind::Duplicate {
-                        name: "a".to_owned(),
-                        first: at(8, 20),
-                    },
+                    ErrorKind::Duplicate { name: "a".to_owned(), first: at(8, 20) },
                 ),
                 (
                     "9:59",
                     "Schema[NS]/Action[act]/Parameter[x]",
-                    ErrorKind::Duplicate {
-                        name: "x".to_owned(),
-                        first: at(9, 20),
-                    },
+                    ErrorKind::Duplicate { name: "x".to_owned(), first: at(9, 20) },
                 ),
                 (
                     "10:68",
                     "Schema[NS]/EntityContainer[EC]/Singleton[as]",
-                    ErrorKind::Duplicate {
-                        name: "as".to_owned(),
-                        first: at(10, 28),
-                    },
+                    ErrorKind::Duplicate { name: "as".to_owned(), first: at(10, 28) },
                 ),
             ],
         ),
@@ -695,18 +436,12 @@ fn cases() -> Vec<Case> {
             vec![(
                 "4:72",
                 "Schema[NS]/TypeDefinition[T]",
-                ErrorKind::Duplicate {
-                    name: "NS.T".to_owned(),
-                    first: at(3, 72),
-                },
+                ErrorKind::Duplicate { name: "NS.T".to_owned(), first: at(3, 72) },
             )],
         ),
         case(
             "base-type cycle A -> B -> A",
-            schema_doc(&[
-                r#"<EntityType Name="A" BaseType="NS.B"/>"#,
-                r#"<EntityType Name="B" BaseType="NS.A"/>"#,
-            ]),
+            schema_doc(&[r#"<EntityType Name="A" BaseType="NS.B"/>"#, r#"<EntityType Name="B" BaseType="NS.A"/>"#]),
             vec![
                 ("4:1", "Schema[NS]/EntityType[A]", cycle("A -> B -> A")),
                 ("5:1", "Schema[NS]/EntityType[B]", cycle("B -> A -> B")),
@@ -739,9 +474,7 @@ fn cases() -> Vec<Case> {
                 (
                     "4:1",
                     "Schema[NS]/EntityType[A]/Key/PropertyRef[c/x]",
-                    ErrorKind::KeyPropertyMissing {
-                        name: "c/x".to_owned(),
-                    },
+                    ErrorKind::KeyPropertyMissing { name: "c/x".to_owned() },
                 ),
                 ("5:1", "Schema[NS]/ComplexType[C]", cycle("C -> C")),
             ],
@@ -754,21 +487,9 @@ fn cases() -> Vec<Case> {
                 r#"<ComplexType Name="D" BaseType="NS.A"/>"#,
             ]),
             vec![
-                (
-                    "4:1",
-                    "Schema[NS]/EntityType[A]",
-                    wrong_kind("NS.C", "complex type", "an entity type"),
-                ),
-                (
-                    "5:1",
-                    "Schema[NS]/ComplexType[C]",
-                    unresolved("base type", "NS.Gone"),
-                ),
-                (
-                    "6:1",
-                    "Schema[NS]/ComplexType[D]",
-                    wrong_kind("NS.A", "entity type", "a complex type"),
-                ),
+                ("4:1", "Schema[NS]/EntityType[A]", wrong_kind("NS.C", "complex type", "an entity type")),
+                ("5:1", "Schema[NS]/ComplexType[C]", unresolved("base type", "NS.Gone")),
+                ("6:1", "Schema[NS]/ComplexType[D]", wrong_kind("NS.A", "entity type", "a complex type")),
             ],
         ),
         case(
@@ -785,16 +506,12 @@ fn cases() -> Vec<Case> {
                 (
                     "4:1",
                     "Schema[NS]/EntityType[A]/Key/PropertyRef[nope]",
-                    ErrorKind::KeyPropertyMissing {
-                        name: "nope".to_owned(),
-                    },
+                    ErrorKind::KeyPropertyMissing { name: "nope".to_owned() },
                 ),
                 (
                     "4:1",
                     "Schema[NS]/EntityType[A]/Key/PropertyRef[c/missing]",
-                    ErrorKind::KeyPropertyMissing {
-                        name: "c/missing".to_owned(),
-                    },
+                    ErrorKind::KeyPropertyMissing { name: "c/missing".to_owned() },
                 ),
             ],
         ),
@@ -824,11 +541,7 @@ fn cases() -> Vec<Case> {
                 (
                     "10:3",
                     "Schema[NS]/EntityType[A]/Property[e]",
-                    wrong_kind(
-                        "NS.A",
-                        "entity type",
-                        "a primitive, complex, enum or type definition type",
-                    ),
+                    wrong_kind("NS.A", "entity type", "a primitive, complex, enum or type definition type"),
                 ),
             ],
         ),
@@ -842,11 +555,7 @@ fn cases() -> Vec<Case> {
                 "</EntityContainer>",
             ]),
             vec![
-                (
-                    "6:3",
-                    "Schema[NS]/EntityContainer[EC]/EntitySet[xs]",
-                    unresolved("entity type", "NS.X"),
-                ),
+                ("6:3", "Schema[NS]/EntityContainer[EC]/EntitySet[xs]", unresolved("entity type", "NS.X")),
                 (
                     "7:3",
                     "Schema[NS]/EntityContainer[EC]/Singleton[c]",
@@ -894,26 +603,10 @@ fn cases() -> Vec<Case> {
                 "</EntityContainer>",
             ]),
             vec![
-                (
-                    "4:1",
-                    "Schema[NS]/EntityContainer[EC]",
-                    unresolved("entity container", "NS.Base"),
-                ),
-                (
-                    "5:3",
-                    "Schema[NS]/EntityContainer[EC]/ActionImport[go]",
-                    unresolved("action", "NS.go"),
-                ),
-                (
-                    "6:3",
-                    "Schema[NS]/EntityContainer[EC]/FunctionImport[get]",
-                    unresolved("function", "NS.get"),
-                ),
-                (
-                    "6:3",
-                    "Schema[NS]/EntityContainer[EC]/FunctionImport[get]",
-                    unresolved("entity set", "nowhere"),
-                ),
+                ("4:1", "Schema[NS]/EntityContainer[EC]", unresolved("entity container", "NS.Base")),
+                ("5:3", "Schema[NS]/EntityContainer[EC]/ActionImport[go]", unresolved("action", "NS.go")),
+                ("6:3", "Schema[NS]/EntityContainer[EC]/FunctionImport[get]", unresolved("function", "NS.get")),
+                ("6:3", "Schema[NS]/EntityContainer[EC]/FunctionImport[get]", unresolved("entity set", "nowhere")),
             ],
         ),
         case(
@@ -930,41 +623,21 @@ fn cases() -> Vec<Case> {
                 &format!(r#"<Annotations Target="NS.act()x">{DESCRIPTION}</Annotations>"#),
             ]),
             vec![
-                (
-                    "6:1",
-                    "Schema[NS]/Annotations[NS.A/nope]",
-                    unresolved("annotation target", "NS.A/nope"),
-                ),
-                (
-                    "7:1",
-                    "Schema[NS]/Annotations[NS.Gone]",
-                    unresolved("annotation target", "NS.Gone"),
-                ),
+                ("6:1", "Schema[NS]/Annotations[NS.A/nope]", unresolved("annotation target", "NS.A/nope")),
+                ("7:1", "Schema[NS]/Annotations[NS.Gone]", unresolved("annotation target", "NS.Gone")),
                 (
                     "8:1",
                     "Schema[NS]/Annotations[NS.act(Edm.Int32)]",
                     unresolved("annotation target", "NS.act(Edm.Int32)"),
                 ),
-                (
-                    "9:1",
-                    "Schema[NS]/Annotations[NS.act/y]",
-                    unresolved("annotation target", "NS.act/y"),
-                ),
+                ("9:1", "Schema[NS]/Annotations[NS.act/y]", unresolved("annotation target", "NS.act/y")),
                 (
                     "10:1",
                     "Schema[NS]/Annotations[NS.act(Collection(]",
                     unresolved("annotation target", "NS.act(Collection("),
                 ),
-                (
-                    "11:1",
-                    "Schema[NS]/Annotations[NS.A(]",
-                    unresolved("annotation target", "NS.A("),
-                ),
-                (
-                    "12:1",
-                    "Schema[NS]/Annotations[NS.act()x]",
-                    unresolved("annotation target", "NS.act()x"),
-                ),
+                ("11:1", "Schema[NS]/Annotations[NS.A(]", unresolved("annotation target", "NS.A(")),
+                ("12:1", "Schema[NS]/Annotations[NS.act()x]", unresolved("annotation target", "NS.act()x")),
             ],
         ),
         // ---- several errors at once: all reported, in document order
@@ -978,24 +651,10 @@ fn cases() -> Vec<Case> {
             ]),
             vec![
                 ("4:1", "Schema[NS]/EntityType", missing("Name")),
-                (
-                    "5:23",
-                    "Schema[NS]/ComplexType[C]/Property[p]",
-                    unresolved("Edm type", "Edm.DateTime"),
-                ),
-                (
-                    "5:23",
-                    "Schema[NS]/ComplexType[C]/Property[p]",
-                    invalid("Nullable", "no", "`true` or `false`"),
-                ),
+                ("5:23", "Schema[NS]/ComplexType[C]/Property[p]", unresolved("Edm type", "Edm.DateTime")),
+                ("5:23", "Schema[NS]/ComplexType[C]/Property[p]", invalid("Nullable", "no", "`true` or `false`")),
                 ("6:1", "Schema[NS]", unsupported("<Association> element")),
-                (
-                    "7:1",
-                    "Schema[NS]/Function[f]",
-                    ErrorKind::MissingElement {
-                        element: "ReturnType",
-                    },
-                ),
+                ("7:1", "Schema[NS]/Function[f]", ErrorKind::MissingElement { element: "ReturnType" }),
             ],
         ),
         case(
@@ -1010,33 +669,16 @@ fn cases() -> Vec<Case> {
                 (
                     "4:1",
                     "Schema[NS]/EntityType[A]/Key/PropertyRef[nope]",
-                    ErrorKind::KeyPropertyMissing {
-                        name: "nope".to_owned(),
-                    },
+                    ErrorKind::KeyPropertyMissing { name: "nope".to_owned() },
                 ),
-                (
-                    "4:59",
-                    "Schema[NS]/EntityType[A]/Property[p]",
-                    unresolved("type", "NS.Missing"),
-                ),
-                (
-                    "5:1",
-                    "Schema[NS]/ComplexType[A]",
-                    ErrorKind::Duplicate {
-                        name: "NS.A".to_owned(),
-                        first: at(4, 1),
-                    },
-                ),
+                ("4:59", "Schema[NS]/EntityType[A]/Property[p]", unresolved("type", "NS.Missing")),
+                ("5:1", "Schema[NS]/ComplexType[A]", ErrorKind::Duplicate { name: "NS.A".to_owned(), first: at(4, 1) }),
                 (
                     "6:28",
                     "Schema[NS]/EntityContainer[EC]/EntitySet[as]/NavigationPropertyBinding[p]",
                     unresolved("navigation binding target", "bs"),
                 ),
-                (
-                    "7:1",
-                    "Schema[NS]/Annotations[NS.EC/bs]",
-                    unresolved("annotation target", "NS.EC/bs"),
-                ),
+                ("7:1", "Schema[NS]/Annotations[NS.EC/bs]", unresolved("annotation target", "NS.EC/bs")),
             ],
         ),
     ]
@@ -1053,37 +695,20 @@ fn malformed_documents_yield_exactly_the_expected_errors() {
                 continue;
             }
             Ok(Ok(())) => Vec::new(),
-            Ok(Err(errors)) => errors
-                .iter()
-                .map(|e| (e.location.to_string(), e.path.clone(), e.kind.clone()))
-                .collect(),
+            Ok(Err(errors)) => {
+                errors.iter().map(|e| (e.location.to_string(), e.path.clone(), e.kind.clone())).collect()
+            }
         };
-        let expected: Vec<(String, String, ErrorKind)> = case
-            .expected
-            .iter()
-            .map(|(at, path, kind)| ((*at).to_owned(), (*path).to_owned(), kind.clone()))
-            .collect();
+        let expected: Vec<(String, String, ErrorKind)> =
+            case.expected.iter().map(|(at, path, kind)| ((*at).to_owned(), (*path).to_owned(), kind.clone())).collect();
         if actual != expected {
             let lines = |errors: &[(String, String, ErrorKind)]| -> String {
-                errors
-                    .iter()
-                    .map(|(at, path, kind)| format!("\n    {at} {path}: {kind:?}"))
-                    .collect()
+                errors.iter().map(|(at, path, kind)| format!("\n    {at} {path}: {kind:?}")).collect()
             };
-            failures.push(format!(
-                "{}:\n  expected:{}\n  actual:{}",
-                case.name,
-                lines(&expected),
-                lines(&actual)
-            ));
+            failures.push(format!("{}:\n  expected:{}\n  actual:{}", case.name, lines(&expected), lines(&actual)));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} case(s) failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n"));
 }
 
 /// The display form is what `cargo xtask inspect` prints: pinned for a few errors.
@@ -1101,7 +726,10 @@ fn errors_display_location_path_and_message() {
         ),
         (
             schema_doc(&[r#"<EntityType Name="A" BaseType="NS.B"/>"#, r#"<EntityType Name="B" BaseType="NS.A"/>"#]),
-            &["4:1: Schema[NS]/EntityType[A]: base type cycle: A -> B -> A", "5:1: Schema[NS]/EntityType[B]: base type cycle: B -> A -> B"],
+            &[
+                "4:1: Schema[NS]/EntityType[A]: base type cycle: A -> B -> A",
+                "5:1: Schema[NS]/EntityType[B]: base type cycle: B -> A -> B",
+            ],
         ),
         (
             schema_doc(&[r#"<ComplexType Name="A"/>"#, r#"<ComplexType Name="A"/>"#]),
@@ -1123,8 +751,5 @@ fn errors_display_location_path_and_message() {
         assert_eq!(support::error_lines(&text), expected, "{text}");
     }
     let errors = csdl::parse_bytes(b"<a>\xC3\x28</a>").expect_err("invalid UTF-8");
-    assert_eq!(
-        errors.to_string(),
-        "1:4: the document is not valid UTF-8 (invalid byte 0xc3)"
-    );
+    assert_eq!(errors.to_string(), "1:4: the document is not valid UTF-8 (invalid byte 0xc3)");
 }

@@ -9,9 +9,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use codegen::csdl::{self, ErrorKind};
 
 /// Bytes that break XML, CSDL paths or UTF-8.
-const HOSTILE_BYTES: [u8; 16] = [
-    b'<', b'>', b'"', b'\'', b'/', b'(', b')', b'&', b'.', b'=', b' ', b'\n', 0, 0xFF, 0xC3, 0xE2,
-];
+const HOSTILE_BYTES: [u8; 16] =
+    [b'<', b'>', b'"', b'\'', b'/', b'(', b')', b'&', b'.', b'=', b' ', b'\n', 0, 0xFF, 0xC3, 0xE2];
 /// Snippets inserted into documents.
 const HOSTILE_SNIPPETS: [&str; 12] = [
     "<",
@@ -57,22 +56,14 @@ fn parse_checked(bytes: &[u8], what: &dyn Fn() -> String) -> bool {
     for error in &errors {
         let (line, column) = (error.location.line as usize, error.location.column as usize);
         let fits = line >= 1 && line <= lines.len() && column >= 1 && column <= lines[line - 1] + 1;
-        assert!(
-            fits,
-            "{}: error outside the document ({} lines): {error}",
-            what(),
-            lines.len()
-        );
+        assert!(fits, "{}: error outside the document ({} lines): {error}", what(), lines.len());
     }
     false
 }
 
 /// Truncates, overwrites, inserts into and cuts out of `doc` at `n` positions each.
 fn mutate(name: &str, doc: &[u8], n: usize) {
-    assert!(
-        parse_checked(doc, &|| format!("{name} (unchanged)")),
-        "{name} must parse unchanged"
-    );
+    assert!(parse_checked(doc, &|| format!("{name} (unchanged)")), "{name} must parse unchanged");
     let step = (doc.len() / n).max(1);
     for end in (0..doc.len()).step_by(step) {
         parse_checked(&doc[..end], &|| format!("{name} truncated to {end} bytes"));
@@ -85,18 +76,14 @@ fn mutate(name: &str, doc: &[u8], n: usize) {
         mutated.clear();
         mutated.extend_from_slice(doc);
         mutated[at] = byte;
-        parse_checked(&mutated, &|| {
-            format!("{name} with byte {at} set to {byte:#04x}")
-        });
+        parse_checked(&mutated, &|| format!("{name} with byte {at} set to {byte:#04x}"));
 
         let snippet = HOSTILE_SNIPPETS[i % HOSTILE_SNIPPETS.len()];
         mutated.clear();
         mutated.extend_from_slice(&doc[..at]);
         mutated.extend_from_slice(snippet.as_bytes());
         mutated.extend_from_slice(&doc[at..]);
-        parse_checked(&mutated, &|| {
-            format!("{name} with {snippet:?} inserted at {at}")
-        });
+        parse_checked(&mutated, &|| format!("{name} with {snippet:?} inserted at {at}"));
 
         let cut = (at + 1 + positions.next(40)).min(doc.len());
         mutated.clear();
@@ -111,11 +98,7 @@ fn mutated_trippin_never_panics() {
     let Some(corpora) = support::corpora_dir("mutated_trippin_never_panics") else {
         return;
     };
-    mutate(
-        "trippin.xml",
-        &support::read(&corpora.join("trippin.xml")),
-        400,
-    );
+    mutate("trippin.xml", &support::read(&corpora.join("trippin.xml")), 400);
 }
 
 #[test]
@@ -169,15 +152,10 @@ fn hostile_templates() -> Vec<String> {
     let function = r#"<Function Name="f" IsBound="true"><Parameter Name="a" Type="NS.A"/><ReturnType Type="Edm.String"/></Function>"#;
     let with = |line: &str| support::schema_doc(&[entity, function, line]);
     let container = |inner: &str| {
-        with(&format!(
-            r#"<EntityContainer Name="C"><EntitySet Name="as" EntityType="NS.A"/>{inner}</EntityContainer>"#
-        ))
+        with(&format!(r#"<EntityContainer Name="C"><EntitySet Name="as" EntityType="NS.A"/>{inner}</EntityContainer>"#))
     };
-    let annotation = |value: &str| {
-        with(&format!(
-            r#"<ComplexType Name="X"><Annotation Term="NS.t" {value}/></ComplexType>"#
-        ))
-    };
+    let annotation =
+        |value: &str| with(&format!(r#"<ComplexType Name="X"><Annotation Term="NS.t" {value}/></ComplexType>"#));
     vec![
         with(r#"<Annotations Target="{}"><Annotation Term="NS.t" String="v"/></Annotations>"#),
         with(r#"<ComplexType Name="X"><Property Name="p" Type="{}"/></ComplexType>"#),
@@ -214,22 +192,15 @@ fn hostile_attribute_values_never_panic() {
     for template in &templates {
         let plain = template.replace("{}", "NS.A");
         if let Err(errors) = csdl::parse(&plain) {
-            let xml = errors
-                .iter()
-                .find(|e| matches!(e.kind, ErrorKind::Xml { .. }));
+            let xml = errors.iter().find(|e| matches!(e.kind, ErrorKind::Xml { .. }));
             assert!(xml.is_none(), "{plain}: {errors}");
         }
     }
     for template in &templates {
         for value in HOSTILE_VALUES {
-            let escaped = value
-                .replace('&', "&amp;")
-                .replace('"', "&quot;")
-                .replace('<', "&lt;");
+            let escaped = value.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;");
             let text = template.replace("{}", &escaped);
-            parse_checked(text.as_bytes(), &|| {
-                format!("value {value:?} in {template}")
-            });
+            parse_checked(text.as_bytes(), &|| format!("value {value:?} in {template}"));
         }
     }
 }
@@ -251,27 +222,19 @@ fn hostile_annotation_targets_are_errors_or_kept() {
         let text = support::schema_doc(&[
             r#"<EntityType Name="A"><Key><PropertyRef Name="id"/></Key><Property Name="id" Type="Edm.Int32" Nullable="false"/></EntityType>"#,
             r#"<Function Name="f" IsBound="true"><Parameter Name="a" Type="NS.A"/><ReturnType Type="Edm.String"/></Function>"#,
-            &format!(
-                r#"<Annotations Target="{target}"><Annotation Term="NS.t" String="v"/></Annotations>"#
-            ),
+            &format!(r#"<Annotations Target="{target}"><Annotation Term="NS.t" String="v"/></Annotations>"#),
         ]);
         match csdl::parse(&text) {
             Ok(model) => {
                 assert!(!is_error, "{target}: accepted");
-                let kept: Vec<&str> = model.schemas[0]
-                    .external_annotations
-                    .iter()
-                    .map(|a| a.target.as_str())
-                    .collect();
+                let kept: Vec<&str> = model.schemas[0].external_annotations.iter().map(|a| a.target.as_str()).collect();
                 assert_eq!(kept, [target], "kept as written");
             }
             Err(errors) => {
                 assert!(is_error, "{target}: {errors}");
                 assert_eq!(
                     errors.to_string(),
-                    format!(
-                        "6:1: Schema[NS]/Annotations[{target}]: unknown annotation target `{target}`"
-                    )
+                    format!("6:1: Schema[NS]/Annotations[{target}]: unknown annotation target `{target}`")
                 );
             }
         }
@@ -289,9 +252,7 @@ fn multi_byte_text_near_errors() {
     ]);
     assert_eq!(
         support::error_lines(&text),
-        [
-            "6:20: Schema[NS]/EnumType[Ä]/Member[名]: invalid value \"x名\" for attribute `Value`: expected an integer"
-        ]
+        ["6:20: Schema[NS]/EnumType[Ä]/Member[名]: invalid value \"x名\" for attribute `Value`: expected an integer"]
     );
     let fixed = text.replace("x名", "1");
     assert_eq!(
@@ -320,9 +281,7 @@ fn very_large_document() {
     let sets: String = (0..N)
         .map(|i| format!(r#"<EntitySet Name="S{i}" EntityType="NS.T{i}"><NavigationPropertyBinding Path="next" Target="S{}"/></EntitySet>"#, (i + 1) % N))
         .collect();
-    lines.push(format!(
-        r#"<EntityContainer Name="C">{sets}</EntityContainer>"#
-    ));
+    lines.push(format!(r#"<EntityContainer Name="C">{sets}</EntityContainer>"#));
     lines.extend(
         (0..N).map(|i| format!(r#"<Annotations Target="NS.C/S{i}"><Annotation Term="Org.OData.Core.V1.Description" String="set {i}"/></Annotations>"#)),
     );
@@ -330,19 +289,11 @@ fn very_large_document() {
     let model = support::model(&text);
     let counts = model.counts();
     assert_eq!(
-        (
-            counts.entity_types,
-            counts.entity_sets,
-            counts.properties,
-            counts.navigation_properties
-        ),
+        (counts.entity_types, counts.entity_sets, counts.properties, counts.navigation_properties),
         (N, N, 2 * N, N)
     );
     let sets = &model.schemas[0].entity_containers[0].entity_sets;
-    assert_eq!(
-        sets[N - 1].annotations.description.as_deref(),
-        Some("set 19999")
-    );
+    assert_eq!(sets[N - 1].annotations.description.as_deref(), Some("set 19999"));
 }
 
 /// Columns on a line longer than the location index's checkpoint step (4 KiB), after multi-byte
@@ -355,15 +306,11 @@ fn columns_on_long_lines() {
         "{}<edmx:DataServices>{before}<Property Name=\"p\" Type=\"NS.Missing\"/></ComplexType></Schema></edmx:DataServices></edmx:Edmx>",
         support::EDMX_OPEN
     );
-    let column = support::EDMX_OPEN.chars().count()
-        + "<edmx:DataServices>".chars().count()
-        + before.chars().count()
-        + 1;
+    let column =
+        support::EDMX_OPEN.chars().count() + "<edmx:DataServices>".chars().count() + before.chars().count() + 1;
     assert!(text.len() > 5 * 4096);
     assert_eq!(
         support::error_lines(&text),
-        [format!(
-            "1:{column}: Schema[NS]/ComplexType[C]/Property[p]: unknown type `NS.Missing`"
-        )]
+        [format!("1:{column}: Schema[NS]/ComplexType[C]/Property[p]: unknown type `NS.Missing`")]
     );
 }

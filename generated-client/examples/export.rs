@@ -23,15 +23,12 @@ use clap::Parser;
 use futures::TryStreamExt;
 use futures::future::LocalBoxFuture;
 use intune_dw_client::query::{DateScope, EntitySet, EntitySetVisitor, Query};
-use intune_dw_client::{Client, ClientCredentials};
+use intune_dw_client::{Client, auth};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "export",
-    about = "Export one Intune Data Warehouse collection as NDJSON"
-)]
+#[command(name = "export", about = "Export one Intune Data Warehouse collection as NDJSON")]
 struct Args {
     /// The collection (entity set), e.g. `devices`.
     collection: String,
@@ -54,10 +51,7 @@ fn parse_rfc3339(text: &str) -> Result<OffsetDateTime, String> {
 type Failure = Box<dyn std::error::Error>;
 
 fn main() -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -65,12 +59,8 @@ fn main() -> ExitCode {
         }
     };
     let mut stdout = io::BufWriter::new(io::stdout().lock());
-    let code = runtime.block_on(run(
-        std::env::args_os(),
-        |name| std::env::var(name).ok(),
-        &mut stdout,
-        &mut io::stderr(),
-    ));
+    let code =
+        runtime.block_on(run(std::env::args_os(), |name| std::env::var(name).ok(), &mut stdout, &mut io::stderr()));
     ExitCode::from(code)
 }
 
@@ -94,10 +84,7 @@ pub async fn run(
         }
     };
     if args.api_version == "beta" && cfg!(not(feature = "beta")) {
-        let _ = writeln!(
-            err,
-            "error: built without beta support: add `--features beta`"
-        );
+        let _ = writeln!(err, "error: built without beta support: add `--features beta`");
         return 2;
     }
     let client = match client_from_env(&env) {
@@ -127,11 +114,7 @@ pub async fn run(
     };
     match result.await {
         Ok(summary) => {
-            let _ = writeln!(
-                err,
-                "done: {} rows in {} pages of {}",
-                summary.rows, summary.pages, args.collection
-            );
+            let _ = writeln!(err, "done: {} rows in {} pages of {}", summary.rows, summary.pages, args.collection);
             0
         }
         Err(e) => {
@@ -150,15 +133,8 @@ fn client_from_env(env: &impl Fn(&str) -> Option<String>) -> Result<Client, Fail
             return Err("set INTUNE_DW_SERVICE_ROOT or INTUNE_DW_LOCATION".into());
         }
     };
-    let builder = match var("INTUNE_DW_TOKEN") {
-        Some(token) => builder.bearer_token(token.trim()),
-        None => {
-            builder.token_provider(ClientCredentials::from_env_with(|name| env(name)).map_err(
-                |e| format!("set INTUNE_DW_TOKEN or the AZURE_* client credentials ({e})"),
-            )?)
-        }
-    };
-    Ok(builder.build()?)
+    let tokens = auth::provider_from_env_with(env)?;
+    Ok(builder.token_provider(tokens).build()?)
 }
 
 /// Runs `export` on the collection `name` of `api_version`.
@@ -170,18 +146,12 @@ fn dispatch<'a>(
     match api_version {
         "v1.0" => intune_dw_client::v1_0::visit_entity_set(
             name,
-            Export {
-                api_version: intune_dw_client::v1_0::API_VERSION,
-                ..export
-            },
+            Export { api_version: intune_dw_client::v1_0::API_VERSION, ..export },
         ),
         #[cfg(feature = "beta")]
         "beta" => intune_dw_client::beta::visit_entity_set(
             name,
-            Export {
-                api_version: intune_dw_client::beta::API_VERSION,
-                ..export
-            },
+            Export { api_version: intune_dw_client::beta::API_VERSION, ..export },
         ),
         _ => None,
     }
@@ -230,10 +200,7 @@ impl<'a> EntitySetVisitor for Export<'a> {
 }
 
 impl Export<'_> {
-    async fn write<E: EntitySet, S: DateScope>(
-        self,
-        query: Query<'_, E, S>,
-    ) -> Result<Summary, Failure> {
+    async fn write<E: EntitySet, S: DateScope>(self, query: Query<'_, E, S>) -> Result<Summary, Failure> {
         let query = match self.since {
             Some(since) => query.try_modified_since(since)?,
             None => query,

@@ -87,6 +87,40 @@ impl TokenProvider for StaticToken {
     }
 }
 
+/// The environment variable holding a ready bearer token (e.g. from
+/// `az account get-access-token --resource https://api.manage.microsoft.com/`). When set, it
+/// takes precedence over the client credentials.
+pub const TOKEN_VAR: &str = "INTUNE_DW_TOKEN";
+
+/// The token provider the environment configures: a [`StaticToken`] from [`TOKEN_VAR`]
+/// (`INTUNE_DW_TOKEN`) when it is set and not blank, else [`ClientCredentials::from_env`]
+/// (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`, optionally
+/// `AZURE_AUTHORITY_HOST`).
+///
+/// When neither is usable, the error names the variables to set; its
+/// [`source`](std::error::Error::source) says what is missing or invalid.
+pub fn provider_from_env() -> Result<Arc<dyn TokenProvider>, AuthError> {
+    provider_from_env_with(|name| std::env::var(name).ok())
+}
+
+/// Like [`provider_from_env`], reading variables through `lookup`.
+pub fn provider_from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Arc<dyn TokenProvider>, AuthError> {
+    if let Some(token) = lookup(TOKEN_VAR).filter(|t| !t.trim().is_empty()) {
+        return Ok(Arc::new(StaticToken::new(token.trim())));
+    }
+    match ClientCredentials::from_env_with(lookup) {
+        Ok(credentials) => Ok(Arc::new(credentials)),
+        Err(e) => Err(AuthError::with_source(
+            format!(
+                "no usable credentials in the environment: set {TOKEN_VAR} (a bearer token), or \
+                 AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (client credentials; \
+                 optionally AZURE_AUTHORITY_HOST)"
+            ),
+            e,
+        )),
+    }
+}
+
 /// A token could not be obtained.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
@@ -101,12 +135,7 @@ pub struct AuthError {
 impl AuthError {
     /// An error with a message. The message must not contain secrets.
     pub fn new(message: impl Into<String>) -> Self {
-        AuthError {
-            message: message.into(),
-            status: None,
-            code: None,
-            source: None,
-        }
+        AuthError { message: message.into(), status: None, code: None, source: None }
     }
 
     /// An error with a message and its cause.
@@ -114,10 +143,7 @@ impl AuthError {
         message: impl Into<String>,
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
     ) -> Self {
-        AuthError {
-            source: Some(source.into()),
-            ..AuthError::new(message)
-        }
+        AuthError { source: Some(source.into()), ..AuthError::new(message) }
     }
 
     /// The token endpoint's HTTP status, when it answered with an error.
@@ -131,11 +157,7 @@ impl AuthError {
     }
 
     pub(crate) fn from_endpoint(message: String, status: StatusCode, code: Option<String>) -> Self {
-        AuthError {
-            status: Some(status),
-            code,
-            ..AuthError::new(message)
-        }
+        AuthError { status: Some(status), code, ..AuthError::new(message) }
     }
 }
 
@@ -151,6 +173,37 @@ mod tests {
         assert!(!format!("{provider:?}").contains("secret-token"));
         assert!(!format!("{provider:#?}").contains("secret-token"));
         assert_eq!(token.expose_secret(), "eyJ0eXAi.secret-token");
+    }
+
+    fn env(vars: Vec<(&'static str, &'static str)>) -> impl Fn(&str) -> Option<String> {
+        move |name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+    }
+
+    const CREDENTIALS: [(&str, &str); 3] =
+        [("AZURE_TENANT_ID", "contoso.onmicrosoft.com"), ("AZURE_CLIENT_ID", "app"), ("AZURE_CLIENT_SECRET", "s3cret")];
+
+    #[tokio::test]
+    async fn the_environment_token_comes_before_the_client_credentials() {
+        let mut vars = CREDENTIALS.to_vec();
+        vars.push((TOKEN_VAR, " static-token\n"));
+        let provider = provider_from_env_with(env(vars)).unwrap();
+        assert_eq!(provider.token().await.unwrap().expose_secret(), "static-token");
+
+        let mut vars = CREDENTIALS.to_vec();
+        vars.push((TOKEN_VAR, "  "));
+        let provider = provider_from_env_with(env(vars)).unwrap();
+        assert!(format!("{provider:?}").starts_with("ClientCredentials"), "{provider:?}");
+    }
+
+    #[test]
+    fn missing_credentials_name_every_variable() {
+        let error = provider_from_env_with(env(vec![("AZURE_TENANT_ID", "t")])).unwrap_err();
+        let message = error.to_string();
+        for name in [TOKEN_VAR, "AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"] {
+            assert!(message.contains(name), "{message}");
+        }
+        let source = std::error::Error::source(&error).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some("environment variable AZURE_CLIENT_ID is not set"));
     }
 
     #[tokio::test]

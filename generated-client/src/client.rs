@@ -12,8 +12,7 @@ use crate::origin::require_secure;
 use crate::retry::RetryPolicy;
 use crate::transport::Transport;
 
-pub(crate) const DEFAULT_USER_AGENT: &str =
-    concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+pub(crate) const DEFAULT_USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
 const JSON: &str = "application/json";
 const XML: &str = "application/xml";
@@ -57,18 +56,16 @@ impl Client {
     pub async fn service_document(&self, api_version: &str) -> Result<ServiceDocument, Error> {
         let url = self.url_with_version(&[], api_version)?;
         let body = self.inner.get(&url, JSON).await?;
-        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&body)).map_err(
-            |e| {
-                Error::Decode(Box::new(DecodeError {
-                    collection: "service document".into(),
-                    url,
-                    page: 0,
-                    row: None,
-                    path: e.path().to_string(),
-                    source: e.into_inner(),
-                }))
-            },
-        )
+        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&body)).map_err(|e| {
+            Error::Decode(Box::new(DecodeError {
+                collection: "service document".into(),
+                url,
+                page: 0,
+                row: None,
+                path: e.path().to_string(),
+                source: e.into_inner(),
+            }))
+        })
     }
 
     /// The raw CSDL `$metadata` document of `api_version`.
@@ -151,18 +148,12 @@ impl ClientBuilder {
     pub fn location(mut self, location: &str) -> Self {
         let valid = !location.is_empty()
             && location.len() <= 63
-            && location
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            && location.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         self.service_root = Some(if valid {
-            Url::parse(&format!(
-                "https://fef.{location}.manage.microsoft.com/ReportingService/DataWarehouseFEService"
-            ))
-            .map_err(|e| e.to_string())
+            Url::parse(&format!("https://fef.{location}.manage.microsoft.com/ReportingService/DataWarehouseFEService"))
+                .map_err(|e| e.to_string())
         } else {
-            Err(format!(
-                "invalid location {location:?}: expected lowercase letters, digits and '-', e.g. msua06"
-            ))
+            Err(format!("invalid location {location:?}: expected lowercase letters, digits and '-', e.g. msua06"))
         });
         self
     }
@@ -219,9 +210,7 @@ impl ClientBuilder {
             .service_root
             .ok_or_else(|| Error::Config("no service root or location given".into()))?
             .map_err(Error::Config)?;
-        let tokens = self
-            .tokens
-            .ok_or_else(|| Error::Config("no token provider given".into()))?;
+        let tokens = self.tokens.ok_or_else(|| Error::Config("no token provider given".into()))?;
         // Redirects are not followed: the token must only go to the service root.
         let http = reqwest::Client::builder()
             .timeout(self.timeout)
@@ -230,31 +219,19 @@ impl ClientBuilder {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Client {
-            inner: Arc::new(Transport {
-                http,
-                service_root,
-                tokens,
-                retry: self.retry,
-            }),
-        })
+        Ok(Client { inner: Arc::new(Transport { http, service_root, tokens, retry: self.retry }) })
     }
 }
 
 fn parse_service_root(text: &str) -> Result<Url, String> {
-    let mut url =
-        Url::parse(text.trim()).map_err(|e| format!("invalid service root {text:?}: {e}"))?;
+    let mut url = Url::parse(text.trim()).map_err(|e| format!("invalid service root {text:?}: {e}"))?;
     require_secure(&url).map_err(|e| format!("invalid service root: {e}"))?;
     if url.fragment().is_some() {
         return Err(format!("the service root `{url}` must not have a fragment"));
     }
-    let only_api_version = url
-        .query_pairs()
-        .all(|(key, _)| key.eq_ignore_ascii_case("api-version"));
+    let only_api_version = url.query_pairs().all(|(key, _)| key.eq_ignore_ascii_case("api-version"));
     if !only_api_version {
-        return Err(format!(
-            "the service root `{url}` must not have a query (other than api-version)"
-        ));
+        return Err(format!("the service root `{url}` must not have a query (other than api-version)"));
     }
     url.set_query(None);
     if let Ok(mut path) = url.path_segments_mut() {
@@ -267,11 +244,7 @@ fn parse_service_root(text: &str) -> Result<Url, String> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceDocument {
     /// `@odata.context`.
-    #[serde(
-        rename = "@odata.context",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "@odata.context", default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
     /// The entries.
     pub value: Vec<ServiceDocumentEntry>,
@@ -280,10 +253,7 @@ pub struct ServiceDocument {
 impl ServiceDocument {
     /// The entity-set names, in the service's order (entries without a `kind` count as sets).
     pub fn entity_set_names(&self) -> impl Iterator<Item = &str> {
-        self.value
-            .iter()
-            .filter(|e| e.kind.as_deref().is_none_or(|k| k == "EntitySet"))
-            .map(|e| e.name.as_str())
+        self.value.iter().filter(|e| e.kind.as_deref().is_none_or(|k| k == "EntitySet")).map(|e| e.name.as_str())
     }
 }
 
@@ -306,19 +276,12 @@ mod tests {
     use super::*;
 
     fn client(root: &str) -> Result<Client, Error> {
-        Client::builder()
-            .service_root(root)
-            .bearer_token("t")
-            .build()
+        Client::builder().service_root(root).bearer_token("t").build()
     }
 
     #[test]
     fn builds_the_root_from_a_location() {
-        let c = Client::builder()
-            .location("msua06")
-            .bearer_token("t")
-            .build()
-            .unwrap();
+        let c = Client::builder().location("msua06").bearer_token("t").build().unwrap();
         assert_eq!(
             c.service_root().as_str(),
             "https://fef.msua06.manage.microsoft.com/ReportingService/DataWarehouseFEService"
@@ -353,32 +316,19 @@ mod tests {
         ] {
             assert!(matches!(client(bad), Err(Error::Config(_))), "{bad:?}");
         }
-        assert!(matches!(
-            Client::builder().bearer_token("t").build(),
-            Err(Error::Config(_))
-        ));
-        assert!(matches!(
-            Client::builder().location("msua06").build(),
-            Err(Error::Config(_))
-        ));
+        assert!(matches!(Client::builder().bearer_token("t").build(), Err(Error::Config(_))));
+        assert!(matches!(Client::builder().location("msua06").build(), Err(Error::Config(_))));
     }
 
     #[test]
     fn debug_output_hides_the_token() {
-        let c = Client::builder()
-            .location("msua06")
-            .bearer_token("very-secret-token")
-            .build()
-            .unwrap();
+        let c = Client::builder().location("msua06").bearer_token("very-secret-token").build().unwrap();
         assert!(!format!("{c:?}").contains("very-secret-token"));
     }
 
     #[test]
     fn lists_entity_sets_of_the_service_document() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../fixtures/v1.0/samples/service-document.json"
-        );
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/v1.0/samples/service-document.json");
         let text = std::fs::read_to_string(path).unwrap();
         let doc: ServiceDocument = serde_json::from_str(&text).unwrap();
         let names: Vec<_> = doc.entity_set_names().collect();

@@ -159,7 +159,8 @@ impl<'de> DeserializeAs<'de, BigDecimal> for Decimal {
             Some(_) => serde_json::from_str::<String>(text).map_err(de::Error::custom)?,
             None => text.to_owned(),
         };
-        BigDecimal::from_str(number.trim()).map_err(|_| de::Error::invalid_value(de::Unexpected::Str(text), &"an Edm.Decimal"))
+        BigDecimal::from_str(number.trim())
+            .map_err(|_| de::Error::invalid_value(de::Unexpected::Str(text), &"an Edm.Decimal"))
     }
 }
 
@@ -508,7 +509,14 @@ mod tests {
         let row = round_trip(r#"{"day": "2025-03-10", "clock": "13:45:30.1234567", "span": "-P1DT2H3M4.5S"}"#);
         assert_eq!(row.day, Some(time::macros::date!(2025 - 03 - 10)));
         assert_eq!(row.clock.unwrap().nanosecond(), 123_456_700);
-        assert_eq!(row.span, Some(-(time::Duration::days(1) + time::Duration::seconds(2 * 3600 + 3 * 60 + 4) + time::Duration::milliseconds(500))));
+        assert_eq!(
+            row.span,
+            Some(
+                -(time::Duration::days(1)
+                    + time::Duration::seconds(2 * 3600 + 3 * 60 + 4)
+                    + time::Duration::milliseconds(500))
+            )
+        );
         assert_eq!(round_trip(r#"{"clock": "07:05"}"#).clock, Some(time::macros::time!(7:05)));
         assert_eq!(round_trip(r#"{"span": "PT0S"}"#).span, Some(time::Duration::ZERO));
         assert_eq!(round_trip(r#"{"span": "P2D"}"#).span, Some(time::Duration::days(2)));

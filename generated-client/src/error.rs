@@ -143,19 +143,11 @@ impl ErrorBody {
         if let Some(error) = json.get("error").filter(|e| e.is_object()) {
             let code = error.get("code").and_then(|c| c.as_str()).unwrap_or("");
             // OData v4 has a string; v3 (and some servers) an object {"lang", "value"}.
-            let message = error.get("message").and_then(|m| {
-                m.as_str()
-                    .or_else(|| m.get("value").and_then(|v| v.as_str()))
-            });
-            return Some(ErrorBody::OData {
-                code: code.to_owned(),
-                message: message.unwrap_or("").to_owned(),
-            });
+            let message =
+                error.get("message").and_then(|m| m.as_str().or_else(|| m.get("value").and_then(|v| v.as_str())));
+            return Some(ErrorBody::OData { code: code.to_owned(), message: message.unwrap_or("").to_owned() });
         }
-        let message = json
-            .get("Message")
-            .or_else(|| json.get("message"))
-            .and_then(|m| m.as_str())?;
+        let message = json.get("Message").or_else(|| json.get("message")).and_then(|m| m.as_str())?;
         Some(ErrorBody::Warehouse {
             message: message.to_owned(),
             version: json.get("_version").and_then(|v| v.as_i64()),
@@ -165,9 +157,7 @@ impl ErrorBody {
     /// The human-readable message, when the body has a known error shape.
     pub fn message(&self) -> Option<&str> {
         match self {
-            ErrorBody::OData { message, .. } | ErrorBody::Warehouse { message, .. } => {
-                Some(message)
-            }
+            ErrorBody::OData { message, .. } | ErrorBody::Warehouse { message, .. } => Some(message),
             ErrorBody::Text(_) | ErrorBody::Empty => None,
         }
     }
@@ -223,10 +213,7 @@ mod tests {
             }
         );
         let legacy = br#"{"Message":"An internal server error has occurred"}"#;
-        assert_eq!(
-            ErrorBody::parse(legacy).message(),
-            Some("An internal server error has occurred")
-        );
+        assert_eq!(ErrorBody::parse(legacy).message(), Some("An internal server error has occurred"));
     }
 
     #[test]
@@ -234,10 +221,7 @@ mod tests {
         let body = br#"{"error":{"code":"BadRequest","message":"Invalid $filter","details":[]}}"#;
         assert_eq!(
             ErrorBody::parse(body),
-            ErrorBody::OData {
-                code: "BadRequest".into(),
-                message: "Invalid $filter".into()
-            }
+            ErrorBody::OData { code: "BadRequest".into(), message: "Invalid $filter".into() }
         );
         let v3 = br#"{"error":{"code":"X","message":{"lang":"en-US","value":"old style"}}}"#;
         assert_eq!(ErrorBody::parse(v3).message(), Some("old style"));
@@ -246,14 +230,8 @@ mod tests {
     #[test]
     fn keeps_other_bodies_as_bounded_text() {
         assert_eq!(ErrorBody::parse(b"  \n"), ErrorBody::Empty);
-        assert_eq!(
-            ErrorBody::parse(b"<html>Bad gateway</html>"),
-            ErrorBody::Text("<html>Bad gateway</html>".into())
-        );
-        assert_eq!(
-            ErrorBody::parse(br#"{"unexpected":true}"#),
-            ErrorBody::Text(r#"{"unexpected":true}"#.into())
-        );
+        assert_eq!(ErrorBody::parse(b"<html>Bad gateway</html>"), ErrorBody::Text("<html>Bad gateway</html>".into()));
+        assert_eq!(ErrorBody::parse(br#"{"unexpected":true}"#), ErrorBody::Text(r#"{"unexpected":true}"#.into()));
         let long = "é".repeat(ErrorBody::MAX_TEXT);
         match ErrorBody::parse(long.as_bytes()) {
             ErrorBody::Text(text) => assert!(text.len() <= ErrorBody::MAX_TEXT && !text.is_empty()),

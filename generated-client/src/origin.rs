@@ -6,26 +6,19 @@ use url::{Host, Url};
 /// (local test servers); no user-info, which would end up in error messages.
 pub(crate) fn require_secure(url: &Url) -> Result<(), String> {
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(format!(
-            "`{}` must not contain a user name or password",
-            redacted(url)
-        ));
+        return Err(format!("`{}` must not contain a user name or password", redacted(url)));
     }
     match url.scheme() {
         "https" if url.host().is_some() => Ok(()),
         "http" if is_loopback(url) => Ok(()),
-        "http" => Err(format!(
-            "`{url}` uses plain http; only https is allowed (http only for loopback test servers)"
-        )),
+        "http" => Err(format!("`{url}` uses plain http; only https is allowed (http only for loopback test servers)")),
         _ => Err(format!("`{url}` is not an https URL")),
     }
 }
 
 /// Same scheme, host and port (the default port counted as explicit).
 pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
-    a.scheme() == b.scheme()
-        && a.host() == b.host()
-        && a.port_or_known_default() == b.port_or_known_default()
+    a.scheme() == b.scheme() && a.host() == b.host() && a.port_or_known_default() == b.port_or_known_default()
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -67,24 +60,11 @@ mod tests {
 
     #[test]
     fn compares_scheme_host_and_port() {
-        let root =
-            url("https://fef.msua06.manage.microsoft.com/ReportingService/DataWarehouseFEService");
-        assert!(same_origin(
-            &root,
-            &url("https://fef.msua06.manage.microsoft.com:443/other?a=b")
-        ));
-        assert!(same_origin(
-            &root,
-            &url("https://FEF.msua06.manage.microsoft.com/x")
-        ));
-        assert!(!same_origin(
-            &root,
-            &url("http://fef.msua06.manage.microsoft.com/x")
-        ));
-        assert!(!same_origin(
-            &root,
-            &url("https://fef.msua06.manage.microsoft.com:8443/x")
-        ));
+        let root = url("https://fef.msua06.manage.microsoft.com/ReportingService/DataWarehouseFEService");
+        assert!(same_origin(&root, &url("https://fef.msua06.manage.microsoft.com:443/other?a=b")));
+        assert!(same_origin(&root, &url("https://FEF.msua06.manage.microsoft.com/x")));
+        assert!(!same_origin(&root, &url("http://fef.msua06.manage.microsoft.com/x")));
+        assert!(!same_origin(&root, &url("https://fef.msua06.manage.microsoft.com:8443/x")));
         assert!(!same_origin(&root, &url("https://evil.example/x")));
     }
 }

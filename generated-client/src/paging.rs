@@ -86,17 +86,9 @@ impl Cursor {
     }
 
     /// Checks that the cursor belongs to this query and this service, and starts there.
-    pub(crate) fn start(
-        &self,
-        entity_set: &str,
-        first: Url,
-        service_root: &Url,
-    ) -> Result<Start, Error> {
+    pub(crate) fn start(&self, entity_set: &str, first: Url, service_root: &Url) -> Result<Start, Error> {
         if self.entity_set != entity_set {
-            return Err(Error::InvalidQuery(format!(
-                "the cursor belongs to {}, not {entity_set}",
-                self.entity_set
-            )));
+            return Err(Error::InvalidQuery(format!("the cursor belongs to {}, not {entity_set}", self.entity_set)));
         }
         if self.query != first.as_str() {
             return Err(Error::InvalidQuery(format!(
@@ -104,21 +96,15 @@ impl Cursor {
                 self.query
             )));
         }
-        let url = Url::parse(&self.next_link).map_err(|e| Error::InvalidNextLink {
-            link: self.next_link.clone(),
-            reason: e.to_string(),
-        })?;
+        let url = Url::parse(&self.next_link)
+            .map_err(|e| Error::InvalidNextLink { link: self.next_link.clone(), reason: e.to_string() })?;
         if !same_origin(&url, service_root) {
             return Err(Error::InvalidNextLink {
                 link: self.next_link.clone(),
                 reason: format!("not on the service root's origin ({service_root})"),
             });
         }
-        Ok(Start {
-            seen: HashSet::from([first.to_string(), url.to_string()]),
-            query: first.to_string(),
-            url,
-        })
+        Ok(Start { seen: HashSet::from([first.to_string(), url.to_string()]), query: first.to_string(), url })
     }
 }
 
@@ -132,11 +118,7 @@ pub(crate) struct Start {
 
 impl Start {
     pub(crate) fn first(url: Url) -> Self {
-        Start {
-            query: url.to_string(),
-            seen: HashSet::from([url.to_string()]),
-            url,
-        }
+        Start { query: url.to_string(), seen: HashSet::from([url.to_string()]), url }
     }
 }
 
@@ -165,14 +147,7 @@ pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
         Ok(start) => (start.query, Next::Fetch(start.url), start.seen),
         Err(e) => (String::new(), Next::Fail(e), HashSet::new()),
     };
-    let state = State {
-        client,
-        collection,
-        query,
-        next,
-        seen,
-        page: 0,
-    };
+    let state = State { client, collection, query, next, seen, page: 0 };
     // `try_unfold` ends the stream after the first error.
     futures::stream::try_unfold(state, |mut state| async move {
         let url = match std::mem::replace(&mut state.next, Next::Done) {
@@ -200,12 +175,7 @@ pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
                 None
             }
         };
-        let page = Page {
-            rows,
-            next,
-            number: state.page,
-            url,
-        };
+        let page = Page { rows, next, number: state.page, url };
         state.page += 1;
         Ok(Some((page, state)))
     })
@@ -214,17 +184,12 @@ pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
 
 impl State {
     fn follow(&mut self, current: &Url, link: String) -> Result<Url, Error> {
-        let refuse = |reason: String| Error::InvalidNextLink {
-            link: link.clone(),
-            reason,
-        };
+        let refuse = |reason: String| Error::InvalidNextLink { link: link.clone(), reason };
         // OData allows next links relative to the request URL.
         let url = current.join(&link).map_err(|e| refuse(e.to_string()))?;
         let root = self.client.service_root();
         if !same_origin(&url, root) {
-            return Err(refuse(format!(
-                "it leaves the service root's scheme, host or port ({root})"
-            )));
+            return Err(refuse(format!("it leaves the service root's scheme, host or port ({root})")));
         }
         if !self.seen.insert(url.to_string()) {
             return Err(refuse("it repeats a page already requested".into()));
@@ -257,9 +222,8 @@ fn decode_page<T: DeserializeOwned>(
             source: e.into_inner(),
         }))
     };
-    let raw: RawPage =
-        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(body))
-            .map_err(|e| error(None, e))?;
+    let raw: RawPage = serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(body))
+        .map_err(|e| error(None, e))?;
     let rows = raw
         .value
         .iter()
@@ -292,47 +256,25 @@ mod tests {
     fn decodes_rows_and_the_next_link() {
         let body = br#"{"@odata.context":"x","value":[{"deviceKey":1,"deviceName":"a","extra":0},{"deviceKey":2,"deviceName":null}],"@odata.nextLink":"https://h/svc/devices?$skiptoken=1"}"#;
         let (rows, next) = decode_page::<Row>(body, "devices", 0, &url()).unwrap();
-        assert_eq!(
-            rows,
-            [
-                Row {
-                    key: 1,
-                    name: Some("a".into())
-                },
-                Row { key: 2, name: None }
-            ]
-        );
+        assert_eq!(rows, [Row { key: 1, name: Some("a".into()) }, Row { key: 2, name: None }]);
         assert_eq!(next.as_deref(), Some("https://h/svc/devices?$skiptoken=1"));
     }
 
     #[test]
     fn decode_errors_name_collection_page_row_and_field() {
-        let body =
-            br#"{"value":[{"deviceKey":1,"deviceName":"a"},{"deviceKey":"two","deviceName":"b"}]}"#;
+        let body = br#"{"value":[{"deviceKey":1,"deviceName":"a"},{"deviceKey":"two","deviceName":"b"}]}"#;
         let Err(Error::Decode(e)) = decode_page::<Row>(body, "devices", 3, &url()) else {
             panic!("expected a decode error");
         };
-        assert_eq!(
-            (e.collection.as_str(), e.page, e.row),
-            ("devices", 3, Some(1))
-        );
+        assert_eq!((e.collection.as_str(), e.page, e.row), ("devices", 3, Some(1)));
         assert_eq!(e.path, "deviceKey");
-        assert!(
-            e.to_string()
-                .contains("devices page 3 row 1 at `deviceKey`"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("devices page 3 row 1 at `deviceKey`"), "{e}");
 
-        let Err(Error::Decode(e)) =
-            decode_page::<Row>(br#"{"value":{"a":1}}"#, "devices", 0, &url())
-        else {
+        let Err(Error::Decode(e)) = decode_page::<Row>(br#"{"value":{"a":1}}"#, "devices", 0, &url()) else {
             panic!("expected a decode error");
         };
         assert_eq!((e.row, e.path.as_str()), (None, "value"));
-        assert!(matches!(
-            decode_page::<Row>(b"{\"value\":[", "devices", 0, &url()),
-            Err(Error::Decode(_))
-        ));
+        assert!(matches!(decode_page::<Row>(b"{\"value\":[", "devices", 0, &url()), Err(Error::Decode(_))));
     }
 
     #[test]
@@ -352,22 +294,10 @@ mod tests {
         let root = Url::parse("https://h/svc").unwrap();
         let start = back.start("devices", url(), &root).unwrap();
         assert_eq!(start.url.as_str(), cursor.next_link());
-        assert!(matches!(
-            back.start("dates", url(), &root),
-            Err(Error::InvalidQuery(_))
-        ));
+        assert!(matches!(back.start("dates", url(), &root), Err(Error::InvalidQuery(_))));
         let other = Url::parse("https://h/svc/devices?api-version=beta").unwrap();
-        assert!(matches!(
-            back.start("devices", other, &root),
-            Err(Error::InvalidQuery(_))
-        ));
-        let foreign = Cursor {
-            next_link: "https://evil.example/svc/devices".into(),
-            ..cursor
-        };
-        assert!(matches!(
-            foreign.start("devices", url(), &root),
-            Err(Error::InvalidNextLink { .. })
-        ));
+        assert!(matches!(back.start("devices", other, &root), Err(Error::InvalidQuery(_))));
+        let foreign = Cursor { next_link: "https://evil.example/svc/devices".into(), ..cursor };
+        assert!(matches!(foreign.start("devices", url(), &root), Err(Error::InvalidNextLink { .. })));
     }
 }

@@ -171,14 +171,7 @@ impl Comparison {
 }
 
 /// Query options that the service manages, not available as custom options.
-const RESERVED_OPTIONS: &[&str] = &[
-    "api-version",
-    "$select",
-    "$filter",
-    "$top",
-    "$skip",
-    "maxhistorydays",
-];
+const RESERVED_OPTIONS: &[&str] = &["api-version", "$select", "$filter", "$top", "$skip", "maxhistorydays"];
 
 /// A query on the collection `E`, built then run with [`stream`](Query::stream),
 /// [`pages`](Query::pages) or [`collect_all`](Query::collect_all).
@@ -330,10 +323,7 @@ impl<'c, E: EntitySet, S: DateScope> Query<'c, E, S> {
     /// `E` has no `rowLastModifiedDateTimeUTC`.
     pub fn try_modified_since(mut self, since: OffsetDateTime) -> Result<Self, Error> {
         if !E::has_row_last_modified() {
-            return Err(Error::InvalidQuery(format!(
-                "{} has no {ROW_LAST_MODIFIED} property to filter on",
-                E::NAME
-            )));
+            return Err(Error::InvalidQuery(format!("{} has no {ROW_LAST_MODIFIED} property to filter on", E::NAME)));
         }
         self.modified_since = Some(since);
         Ok(self)
@@ -346,11 +336,7 @@ impl<'c, E: EntitySet, S: DateScope> Query<'c, E, S> {
     /// own (or `serde_json::Value`). Whether the live service honours `$select` is uncertain.
     pub fn select(mut self, fields: impl IntoIterator<Item = E::Field>) -> Self {
         for field in fields {
-            if !self
-                .select
-                .iter()
-                .any(|f| f.wire_name() == field.wire_name())
-            {
+            if !self.select.iter().any(|f| f.wire_name() == field.wire_name()) {
                 self.select.push(field);
             }
         }
@@ -421,18 +407,12 @@ impl<'c, E: EntitySet, S: DateScope> Query<'c, E, S> {
         }
         if let Some(days) = self.max_history_days {
             if days == 0 {
-                return Err(Error::InvalidQuery(
-                    "maxhistorydays must be at least 1".into(),
-                ));
+                return Err(Error::InvalidQuery("maxhistorydays must be at least 1".into()));
             }
             pairs.push(("maxhistorydays", days.to_string()));
         }
         for (name, value) in &self.custom {
-            if name.is_empty()
-                || RESERVED_OPTIONS
-                    .iter()
-                    .any(|r| r.eq_ignore_ascii_case(name))
-            {
+            if name.is_empty() || RESERVED_OPTIONS.iter().any(|r| r.eq_ignore_ascii_case(name)) {
                 return Err(Error::InvalidQuery(format!(
                     "custom option {name:?} is managed by the query builder or empty"
                 )));
@@ -448,11 +428,7 @@ impl<'c, E: EntitySet, S: DateScope> Query<'c, E, S> {
     fn filter(&self) -> Result<Option<String>, Error> {
         let mut clauses = Vec::new();
         for (comparison, date) in &self.date_key {
-            clauses.push(format!(
-                "{DATE_KEY} {} {}",
-                comparison.operator(),
-                date_key(*date)?
-            ));
+            clauses.push(format!("{DATE_KEY} {} {}", comparison.operator(), date_key(*date)?));
         }
         if let Some(since) = self.modified_since {
             clauses.push(format!("{ROW_LAST_MODIFIED} ge {}", timestamp(since)?));
@@ -528,9 +504,7 @@ impl<'c, E: EntitySet, S: DateScope> Query<'c, E, S> {
 /// A date as the integer `yyyymmdd` the Warehouse uses for `dateKey`.
 fn date_key(date: Date) -> Result<i32, Error> {
     if !(1..=9999).contains(&date.year()) {
-        return Err(Error::InvalidQuery(format!(
-            "{date} is outside the years 1 to 9999"
-        )));
+        return Err(Error::InvalidQuery(format!("{date} is outside the years 1 to 9999")));
     }
     Ok(date.year() * 10_000 + i32::from(u8::from(date.month())) * 100 + i32::from(date.day()))
 }
@@ -538,13 +512,10 @@ fn date_key(date: Date) -> Result<i32, Error> {
 /// An unquoted OData `DateTimeOffset` literal in UTC with 7 fractional digits, like the
 /// Warehouse documentation's `2018-02-21T23:18:51.3277273Z`.
 fn timestamp(at: OffsetDateTime) -> Result<String, Error> {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:7]Z"
-    );
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:7]Z");
     let out_of_range = || Error::InvalidQuery(format!("{at} is outside the years 1 to 9999"));
-    let utc = at
-        .checked_to_offset(UtcOffset::UTC)
-        .ok_or_else(out_of_range)?;
+    let utc = at.checked_to_offset(UtcOffset::UTC).ok_or_else(out_of_range)?;
     if !(1..=9999).contains(&utc.year()) {
         return Err(out_of_range());
     }
@@ -553,14 +524,8 @@ fn timestamp(at: OffsetDateTime) -> Result<String, Error> {
 
 /// Characters sent unescaped in query keys and values: RFC 3986 unreserved plus `$` (option
 /// names), `:` (timestamps) and `,` (`$select` lists). Spaces become `%20`, not `+`.
-const QUERY_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b'$')
-    .remove(b':')
-    .remove(b',');
+const QUERY_COMPONENT: &AsciiSet =
+    &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'$').remove(b':').remove(b',');
 
 /// Replaces `url`'s query by the percent-encoded `pairs`.
 pub(crate) fn set_query(url: &mut Url, pairs: &[(&str, &str)]) {
@@ -571,11 +536,7 @@ pub(crate) fn set_query(url: &mut Url, pairs: &[(&str, &str)]) {
     let query = pairs
         .iter()
         .map(|(key, value)| {
-            format!(
-                "{}={}",
-                utf8_percent_encode(key, QUERY_COMPONENT),
-                utf8_percent_encode(value, QUERY_COMPONENT)
-            )
+            format!("{}={}", utf8_percent_encode(key, QUERY_COMPONENT), utf8_percent_encode(value, QUERY_COMPONENT))
         })
         .collect::<Vec<_>>()
         .join("&");
@@ -636,15 +597,10 @@ mod tests {
     impl RowLastModified for Category {}
 
     fn client() -> Client {
-        Client::builder()
-            .location("msua06")
-            .bearer_token("t")
-            .build()
-            .unwrap()
+        Client::builder().location("msua06").bearer_token("t").build().unwrap()
     }
 
-    const ROOT: &str =
-        "https://fef.msua06.manage.microsoft.com/ReportingService/DataWarehouseFEService";
+    const ROOT: &str = "https://fef.msua06.manage.microsoft.com/ReportingService/DataWarehouseFEService";
 
     fn query_of(url: Url) -> String {
         let text = url.to_string();
@@ -655,57 +611,36 @@ mod tests {
     #[test]
     fn date_key_bounds_are_integers_joined_by_and() {
         let c = client();
-        let q = Query::<Day>::new(&c, Some("v1.0"))
-            .date_key_ge(date!(2018 - 02 - 14))
-            .date_key_lt(date!(2018 - 02 - 21));
+        let q =
+            Query::<Day>::new(&c, Some("v1.0")).date_key_ge(date!(2018 - 02 - 14)).date_key_lt(date!(2018 - 02 - 21));
         assert_eq!(
             query_of(q.request_url().unwrap()),
             "api-version=v1.0&$filter=dateKey%20ge%2020180214%20and%20dateKey%20lt%2020180221"
         );
         for (q, op) in [
-            (
-                Query::<Day>::new(&c, None).date_key_le(date!(2025 - 01 - 05)),
-                "le",
-            ),
-            (
-                Query::<Day>::new(&c, None).date_key_eq(date!(2025 - 01 - 05)),
-                "eq",
-            ),
-            (
-                Query::<Day>::new(&c, None).date_key_gt(date!(2025 - 01 - 05)),
-                "gt",
-            ),
+            (Query::<Day>::new(&c, None).date_key_le(date!(2025 - 01 - 05)), "le"),
+            (Query::<Day>::new(&c, None).date_key_eq(date!(2025 - 01 - 05)), "eq"),
+            (Query::<Day>::new(&c, None).date_key_gt(date!(2025 - 01 - 05)), "gt"),
         ] {
-            assert_eq!(
-                query_of(q.request_url().unwrap()),
-                format!("$filter=dateKey%20{op}%2020250105")
-            );
+            assert_eq!(query_of(q.request_url().unwrap()), format!("$filter=dateKey%20{op}%2020250105"));
         }
     }
 
     #[test]
     fn max_history_days_is_a_custom_option_without_dollar() {
         let c = client();
-        let q = Query::<Day>::new(&c, Some("beta"))
-            .max_history_days(7)
-            .top(100);
-        assert_eq!(
-            query_of(q.request_url().unwrap()),
-            "api-version=beta&$top=100&maxhistorydays=7"
-        );
+        let q = Query::<Day>::new(&c, Some("beta")).max_history_days(7).top(100);
+        assert_eq!(query_of(q.request_url().unwrap()), "api-version=beta&$top=100&maxhistorydays=7");
         let zero = Query::<Day>::new(&c, Some("beta")).max_history_days(0);
         assert!(matches!(zero.request_url(), Err(Error::InvalidQuery(_))));
-        let raw = Query::<Day>::new(&c, None)
-            .max_history_days(3)
-            .raw_filter("DateKey ge 20250101");
+        let raw = Query::<Day>::new(&c, None).max_history_days(3).raw_filter("DateKey ge 20250101");
         assert!(matches!(raw.request_url(), Err(Error::InvalidQuery(_))));
     }
 
     #[test]
     fn modified_since_is_utc_with_seven_digits() {
         let c = client();
-        let q = Query::<Category>::new(&c, Some("v1.0"))
-            .modified_since(datetime!(2018-02-21 23:18:51.32772739 UTC));
+        let q = Query::<Category>::new(&c, Some("v1.0")).modified_since(datetime!(2018-02-21 23:18:51.32772739 UTC));
         assert_eq!(
             query_of(q.request_url().unwrap()),
             "api-version=v1.0&$filter=rowLastModifiedDateTimeUTC%20ge%202018-02-21T23:18:51.3277273Z"
@@ -734,23 +669,15 @@ mod tests {
         );
         for reserved in ["$filter", "API-VERSION", "maxHistoryDays", ""] {
             let q = Query::<Category>::new(&c, None).custom_option(reserved, "1");
-            assert!(
-                matches!(q.request_url(), Err(Error::InvalidQuery(_))),
-                "{reserved}"
-            );
+            assert!(matches!(q.request_url(), Err(Error::InvalidQuery(_))), "{reserved}");
         }
     }
 
     #[test]
     fn typed_and_raw_filters_combine() {
         let c = client();
-        let q = Query::<Category>::new(&c, None)
-            .modified_since(datetime!(2025-01-01 0:00 UTC))
-            .raw_filter("x");
-        assert!(
-            query_of(q.request_url().unwrap())
-                .ends_with("ge%202025-01-01T00:00:00.0000000Z%20and%20x")
-        );
+        let q = Query::<Category>::new(&c, None).modified_since(datetime!(2025-01-01 0:00 UTC)).raw_filter("x");
+        assert!(query_of(q.request_url().unwrap()).ends_with("ge%202025-01-01T00:00:00.0000000Z%20and%20x"));
     }
 
     #[test]
@@ -759,24 +686,12 @@ mod tests {
         assert!(!Category::is_date_keyed() && Category::has_row_last_modified());
         let c = client();
         let since = datetime!(2025-01-01 0:00 UTC);
-        assert!(
-            Query::<Day>::new(&c, None)
-                .try_modified_since(since)
-                .is_err()
-        );
-        assert!(
-            Query::<Category>::new(&c, None)
-                .try_max_history_days(7)
-                .is_err()
-        );
+        assert!(Query::<Day>::new(&c, None).try_modified_since(since).is_err());
+        assert!(Query::<Category>::new(&c, None).try_max_history_days(7).is_err());
         let q = Query::<Day>::new(&c, None).try_max_history_days(7).unwrap();
         assert_eq!(query_of(q.request_url().unwrap()), "maxhistorydays=7");
-        let q = Query::<Category>::new(&c, None)
-            .try_modified_since(since)
-            .unwrap();
-        assert!(
-            query_of(q.request_url().unwrap()).starts_with("$filter=rowLastModifiedDateTimeUTC")
-        );
+        let q = Query::<Category>::new(&c, None).try_modified_since(since).unwrap();
+        assert!(query_of(q.request_url().unwrap()).starts_with("$filter=rowLastModifiedDateTimeUTC"));
         assert_eq!(
             CategoryField::from_wire_name("deviceCategoryName").map(|f| f.wire_name()),
             Some("deviceCategoryName")
@@ -788,8 +703,7 @@ mod tests {
         let c = client();
         let early = Query::<Day>::new(&c, None).date_key_ge(date!(-0001 - 01 - 01));
         assert!(matches!(early.request_url(), Err(Error::InvalidQuery(_))));
-        let late =
-            Query::<Category>::new(&c, None).modified_since(datetime!(9999-12-31 23:00 -05:00));
+        let late = Query::<Category>::new(&c, None).modified_since(datetime!(9999-12-31 23:00 -05:00));
         assert!(matches!(late.request_url(), Err(Error::InvalidQuery(_))));
     }
 }

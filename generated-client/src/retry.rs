@@ -108,10 +108,7 @@ impl RetryPolicy {
     /// The jittered backoff before retry number `retry` (1-based).
     fn backoff(&self, retry: u32) -> Duration {
         let factor = 2u32.saturating_pow(retry.saturating_sub(1));
-        let full = self
-            .initial_backoff
-            .saturating_mul(factor)
-            .min(self.max_backoff);
+        let full = self.initial_backoff.saturating_mul(factor).min(self.max_backoff);
         // "Equal jitter": never less than half the backoff, so waits stay meaningful while
         // concurrent clients spread out.
         let half = full / 2;
@@ -170,24 +167,13 @@ mod tests {
 
     #[test]
     fn stops_at_max_attempts_and_max_elapsed() {
-        let policy = RetryPolicy::new()
-            .with_max_attempts(3)
-            .with_max_elapsed(Duration::from_secs(10));
+        let policy = RetryPolicy::new().with_max_attempts(3).with_max_elapsed(Duration::from_secs(10));
         assert!(policy.next_delay(2, Duration::ZERO, None).is_some());
         assert_eq!(policy.next_delay(3, Duration::ZERO, None), None);
         let retry_after = Some(Duration::from_secs(4));
-        assert_eq!(
-            policy.next_delay(1, Duration::from_secs(5), retry_after),
-            Some(Duration::from_secs(4))
-        );
-        assert_eq!(
-            policy.next_delay(1, Duration::from_secs(7), retry_after),
-            None
-        );
-        assert_eq!(
-            RetryPolicy::no_retries().next_delay(1, Duration::ZERO, None),
-            None
-        );
+        assert_eq!(policy.next_delay(1, Duration::from_secs(5), retry_after), Some(Duration::from_secs(4)));
+        assert_eq!(policy.next_delay(1, Duration::from_secs(7), retry_after), None);
+        assert_eq!(RetryPolicy::no_retries().next_delay(1, Duration::ZERO, None), None);
         assert_eq!(RetryPolicy::new().with_max_attempts(0).max_attempts(), 1);
     }
 
@@ -195,20 +181,11 @@ mod tests {
     fn parses_retry_after_seconds_and_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let header = |s: &str| HeaderValue::from_str(s).unwrap();
-        assert_eq!(
-            parse_retry_after(&header("7"), now),
-            Some(Duration::from_secs(7))
-        );
+        assert_eq!(parse_retry_after(&header("7"), now), Some(Duration::from_secs(7)));
         let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
-        assert_eq!(
-            parse_retry_after(&header(&later), now),
-            Some(Duration::from_secs(30))
-        );
+        assert_eq!(parse_retry_after(&header(&later), now), Some(Duration::from_secs(30)));
         let earlier = httpdate::fmt_http_date(now - Duration::from_secs(30));
-        assert_eq!(
-            parse_retry_after(&header(&earlier), now),
-            Some(Duration::ZERO)
-        );
+        assert_eq!(parse_retry_after(&header(&earlier), now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after(&header("soon"), now), None);
         assert_eq!(parse_retry_after(&header("-1"), now), None);
     }
@@ -216,16 +193,10 @@ mod tests {
     #[test]
     fn classifies_statuses() {
         for code in [429, 500, 502, 503, 504] {
-            assert!(
-                is_retryable_status(StatusCode::from_u16(code).unwrap()),
-                "{code}"
-            );
+            assert!(is_retryable_status(StatusCode::from_u16(code).unwrap()), "{code}");
         }
         for code in [200, 400, 401, 403, 404, 501] {
-            assert!(
-                !is_retryable_status(StatusCode::from_u16(code).unwrap()),
-                "{code}"
-            );
+            assert!(!is_retryable_status(StatusCode::from_u16(code).unwrap()), "{code}");
         }
     }
 }

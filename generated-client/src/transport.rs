@@ -23,11 +23,7 @@ pub(crate) struct Transport {
 /// What one attempt came to.
 enum Outcome {
     Body(Vec<u8>),
-    Status {
-        status: StatusCode,
-        body: Vec<u8>,
-        retry_after: Option<std::time::Duration>,
-    },
+    Status { status: StatusCode, body: Vec<u8>, retry_after: Option<std::time::Duration> },
     Failed(reqwest::Error),
 }
 
@@ -53,19 +49,13 @@ impl Transport {
             let (retry_after, failure) = match outcome {
                 Outcome::Body(body) => return Ok(body),
                 Outcome::Status { status, .. }
-                    if status == StatusCode::UNAUTHORIZED
-                        && !refreshed_token
-                        && self.tokens.invalidate(&token) =>
+                    if status == StatusCode::UNAUTHORIZED && !refreshed_token && self.tokens.invalidate(&token) =>
                 {
                     refreshed_token = true;
                     tracing::debug!(%url, "401: retrying once with a fresh token");
                     continue;
                 }
-                Outcome::Status {
-                    status,
-                    body,
-                    retry_after,
-                } => {
+                Outcome::Status { status, body, retry_after } => {
                     let error = Error::Status(Box::new(StatusError {
                         status,
                         url: url.clone(),
@@ -79,11 +69,7 @@ impl Transport {
                 }
                 Outcome::Failed(source) => {
                     let retryable = retry::is_retryable_transport(&source);
-                    let error = Error::Transport {
-                        url: url.clone(),
-                        attempts,
-                        source,
-                    };
+                    let error = Error::Transport { url: url.clone(), attempts, source };
                     if !retryable {
                         return Err(error);
                     }
@@ -92,10 +78,7 @@ impl Transport {
             };
             // The 401 refresh is not a failure of the service: it does not use up an attempt.
             let failed_attempts = attempts - u32::from(refreshed_token);
-            let Some(delay) =
-                self.retry
-                    .next_delay(failed_attempts, first_attempt.elapsed(), retry_after)
-            else {
+            let Some(delay) = self.retry.next_delay(failed_attempts, first_attempt.elapsed(), retry_after) else {
                 return Err(failure);
             };
             tracing::warn!(%url, attempts, ?delay, "retrying after: {failure}");
@@ -104,13 +87,8 @@ impl Transport {
     }
 
     async fn attempt(&self, url: &Url, accept: &'static str, token: &AccessToken) -> Outcome {
-        let response = self
-            .http
-            .get(url.clone())
-            .bearer_auth(token.expose_secret())
-            .header(ACCEPT, accept)
-            .send()
-            .await;
+        let response =
+            self.http.get(url.clone()).bearer_auth(token.expose_secret()).header(ACCEPT, accept).send().await;
         match response {
             Ok(response) => read(response).await,
             Err(e) => Outcome::Failed(e),
@@ -120,23 +98,12 @@ impl Transport {
 
 async fn read(response: Response) -> Outcome {
     let status = response.status();
-    let retry_after = response
-        .headers()
-        .get(RETRY_AFTER)
-        .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
+    let retry_after = response.headers().get(RETRY_AFTER).and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
     match response.bytes().await {
         Ok(body) if status.is_success() => Outcome::Body(body.into()),
-        Ok(body) => Outcome::Status {
-            status,
-            body: body.into(),
-            retry_after,
-        },
+        Ok(body) => Outcome::Status { status, body: body.into(), retry_after },
         // An error answer whose body broke off still says what went wrong.
-        Err(_) if !status.is_success() => Outcome::Status {
-            status,
-            body: Vec::new(),
-            retry_after,
-        },
+        Err(_) if !status.is_success() => Outcome::Status { status, body: Vec::new(), retry_after },
         Err(e) => Outcome::Failed(e),
     }
 }

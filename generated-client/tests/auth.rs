@@ -19,9 +19,7 @@ fn client(warehouse: &Warehouse, credentials: ClientCredentials) -> Client {
 }
 
 async fn read_devices(client: &Client) -> Result<Vec<Device>, Error> {
-    Query::<Device>::new(client, Some("v1.0"))
-        .collect_all()
-        .await
+    Query::<Device>::new(client, Some("v1.0")).collect_all().await
 }
 
 #[tokio::test]
@@ -37,24 +35,14 @@ async fn tokens_are_requested_with_the_v2_form_and_cached() {
     assert_eq!(token_requests.len(), 1, "one token for four requests");
     let request = &token_requests[0];
     assert_eq!(request.path, format!("/{TENANT}/oauth2/v2.0/token"));
-    assert_eq!(
-        request.content_type.as_deref(),
-        Some("application/x-www-form-urlencoded")
-    );
+    assert_eq!(request.content_type.as_deref(), Some("application/x-www-form-urlencoded"));
     assert_eq!(request.field("grant_type"), Some("client_credentials"));
     assert_eq!(request.field("client_id"), Some(CLIENT_ID));
     assert_eq!(request.field("client_secret"), Some(CLIENT_SECRET));
-    assert_eq!(
-        request.field("scope"),
-        Some("https://api.manage.microsoft.com/.default")
-    );
+    assert_eq!(request.field("scope"), Some("https://api.manage.microsoft.com/.default"));
     let warehouse_requests = warehouse.requests();
     assert_eq!(warehouse_requests.len(), 4);
-    assert!(
-        warehouse_requests
-            .iter()
-            .all(|r| r.bearer() == Some("cc-token-1"))
-    );
+    assert!(warehouse_requests.iter().all(|r| r.bearer() == Some("cc-token-1")));
 }
 
 #[tokio::test]
@@ -70,11 +58,7 @@ async fn a_401_refreshes_the_token_once_and_the_stream_goes_on() {
 
     assert_eq!(rest.len(), 2);
     assert_eq!(entra.issued(), 2);
-    let bearers: Vec<_> = warehouse
-        .requests()
-        .iter()
-        .map(|r| r.bearer().unwrap().to_owned())
-        .collect();
+    let bearers: Vec<_> = warehouse.requests().iter().map(|r| r.bearer().unwrap().to_owned()).collect();
     assert_eq!(
         bearers,
         ["cc-token-1", "cc-token-1", "cc-token-2", "cc-token-2"],
@@ -87,12 +71,7 @@ async fn a_second_401_is_final() {
     let warehouse = Warehouse::start().await;
     let entra = TokenEndpoint::start(warehouse.tokens()).await;
     let client = client(&warehouse, entra.credentials(CLIENT_SECRET));
-    warehouse.intercept(|_| {
-        Some(Reply::warehouse_error(
-            401,
-            "Authorization has been denied for this request.",
-        ))
-    });
+    warehouse.intercept(|_| Some(Reply::warehouse_error(401, "Authorization has been denied for this request.")));
 
     let error = read_devices(&client).await.unwrap_err();
 
@@ -114,16 +93,8 @@ async fn tokens_are_refreshed_before_they_expire() {
     client.service_document("v1.0").await.unwrap();
 
     assert_eq!(entra.issued(), 2);
-    let bearers: Vec<_> = warehouse
-        .requests()
-        .iter()
-        .map(|r| r.bearer().unwrap().to_owned())
-        .collect();
-    assert_eq!(
-        bearers,
-        ["cc-token-1", "cc-token-2"],
-        "no request was refused"
-    );
+    let bearers: Vec<_> = warehouse.requests().iter().map(|r| r.bearer().unwrap().to_owned()).collect();
+    assert_eq!(bearers, ["cc-token-1", "cc-token-2"], "no request was refused");
 }
 
 #[tokio::test]
@@ -163,16 +134,8 @@ async fn a_wrong_secret_is_an_auth_error_that_does_not_show_it() {
     assert!(auth.to_string().contains("AADSTS7000215"), "{auth}");
     let shown = format!("{error} {error:?} {auth} {auth:?} {client:?}");
     assert!(!shown.contains(wrong_secret), "{shown}");
-    assert_eq!(
-        entra.requests().len(),
-        1,
-        "a 401 from Entra ID is not retried"
-    );
-    assert_eq!(
-        warehouse.request_count(),
-        0,
-        "nothing was sent without a token"
-    );
+    assert_eq!(entra.requests().len(), 1, "a 401 from Entra ID is not retried");
+    assert_eq!(warehouse.request_count(), 0, "nothing was sent without a token");
 }
 
 #[tokio::test]

@@ -14,10 +14,7 @@ async fn streams_every_row_across_three_pages() {
     let warehouse = Warehouse::start().await;
     let client = warehouse.client();
 
-    let rows = Query::<Device>::new(&client, Some("v1.0"))
-        .collect_all()
-        .await
-        .unwrap();
+    let rows = Query::<Device>::new(&client, Some("v1.0")).collect_all().await.unwrap();
 
     assert_eq!(rows, sample::<Device>("devices.json"));
     let requests = warehouse.requests();
@@ -40,11 +37,7 @@ async fn pages_are_fetched_lazily() {
     let first = rows.try_next().await.unwrap().unwrap();
     assert_eq!(first.device_key, 1_048_231);
     rows.try_next().await.unwrap().unwrap();
-    assert_eq!(
-        warehouse.request_count(),
-        1,
-        "the second page is not read yet"
-    );
+    assert_eq!(warehouse.request_count(), 1, "the second page is not read yet");
     rows.try_next().await.unwrap().unwrap();
     assert_eq!(warehouse.request_count(), 2);
 }
@@ -65,9 +58,7 @@ async fn pages_carry_a_cursor_that_resumes_without_loss_or_duplicates() {
 
     let cursor: Cursor = serde_json::from_str(&saved).unwrap();
     assert_eq!(cursor.entity_set(), "devices");
-    let resumed = Query::<Device>::new(&client, Some("v1.0"))
-        .top(5)
-        .resume(cursor.clone());
+    let resumed = Query::<Device>::new(&client, Some("v1.0")).top(5).resume(cursor.clone());
     let pages: Vec<_> = resumed.pages().try_collect().await.unwrap();
     assert_eq!(pages.len(), 2);
     assert_eq!(pages[1].next(), None, "the last page has no cursor");
@@ -104,24 +95,15 @@ async fn date_key_bounds_filter_the_date_keyed_sets() {
     let keys: Vec<i32> = days.iter().map(|d| d.date_key).collect();
     assert_eq!(keys, [20_250_312, 20_250_313, 20_250_314]);
     let first = warehouse.requests().remove(0);
-    assert_eq!(
-        first.param("$filter"),
-        Some("dateKey ge 20250312 and dateKey lt 20250315")
-    );
+    assert_eq!(first.param("$filter"), Some("dateKey ge 20250312 and dateKey lt 20250315"));
     assert!(
-        first
-            .raw_query
-            .contains("$filter=dateKey%20ge%2020250312%20and%20dateKey%20lt%2020250315"),
+        first.raw_query.contains("$filter=dateKey%20ge%2020250312%20and%20dateKey%20lt%2020250315"),
         "spaces are %20, `$` is literal: {}",
         first.raw_query
     );
     let requests = warehouse.requests();
     assert_eq!(requests.len(), 2);
-    assert_eq!(
-        requests[1].param("$filter"),
-        first.param("$filter"),
-        "the next link keeps the filter"
-    );
+    assert_eq!(requests[1].param("$filter"), first.param("$filter"), "the next link keeps the filter");
 }
 
 #[tokio::test]
@@ -129,11 +111,7 @@ async fn max_history_days_is_sent_as_the_custom_option() {
     let warehouse = Warehouse::start().await;
     let client = warehouse.client();
 
-    let days = Query::<Day>::new(&client, Some("v1.0"))
-        .max_history_days(2)
-        .collect_all()
-        .await
-        .unwrap();
+    let days = Query::<Day>::new(&client, Some("v1.0")).max_history_days(2).collect_all().await.unwrap();
     let keys: Vec<i32> = days.iter().map(|d| d.date_key).collect();
     assert_eq!(keys, [20_250_314, 20_250_315, 20_250_316]);
     let request = warehouse.requests().pop().unwrap();
@@ -149,20 +127,10 @@ async fn modified_since_filters_on_the_row_timestamp() {
     let all = sample::<Device>("devices.json");
     let since = datetime!(2025-03-16 07:05:33.2176540 UTC);
 
-    let recent = Query::<Device>::new(&client, Some("v1.0"))
-        .modified_since(since)
-        .collect_all()
-        .await
-        .unwrap();
+    let recent = Query::<Device>::new(&client, Some("v1.0")).modified_since(since).collect_all().await.unwrap();
 
-    let expected: Vec<Device> = all
-        .into_iter()
-        .filter(|d| d.row_last_modified_date_time_utc >= since)
-        .collect();
-    assert!(
-        !expected.is_empty() && expected.len() < 5,
-        "the sample splits"
-    );
+    let expected: Vec<Device> = all.into_iter().filter(|d| d.row_last_modified_date_time_utc >= since).collect();
+    assert!(!expected.is_empty() && expected.len() < 5, "the sample splits");
     assert_eq!(recent, expected);
     assert_eq!(
         warehouse.requests()[0].param("$filter"),
@@ -190,10 +158,7 @@ async fn unsupported_filters_get_the_warehouse_400_once() {
         panic!("expected the Warehouse error shape, got {:?}", status.body);
     };
     assert_eq!(*version, Some(3));
-    assert!(
-        message.starts_with("An error has occurred - Operation ID"),
-        "{message}"
-    );
+    assert!(message.starts_with("An error has occurred - Operation ID"), "{message}");
     assert!(error.to_string().contains("HTTP 400"), "{error}");
     assert_eq!(warehouse.request_count(), 1, "400 is never retried");
 }
@@ -263,15 +228,8 @@ async fn a_next_link_to_another_host_is_refused_and_gets_no_token() {
         panic!("expected InvalidNextLink, got {error:?}");
     };
     assert!(link.starts_with(&foreign.base));
-    assert!(
-        rows.next().await.is_none(),
-        "the stream ends after the error"
-    );
-    assert_eq!(
-        foreign.request_count(),
-        0,
-        "nothing, and so no token, went to the foreign host"
-    );
+    assert!(rows.next().await.is_none(), "the stream ends after the error");
+    assert_eq!(foreign.request_count(), 0, "nothing, and so no token, went to the foreign host");
     assert_eq!(warehouse.request_count(), 1);
 }
 
@@ -282,24 +240,14 @@ async fn a_next_link_to_another_host_name_or_scheme_is_refused() {
     let port = warehouse.addr.port();
     // `localhost` would reach this very server: the check is on the name, not the address.
     for (from, to) in [
-        (
-            format!("http://127.0.0.1:{port}"),
-            format!("http://localhost:{port}"),
-        ),
-        (
-            format!("http://127.0.0.1:{port}"),
-            format!("https://127.0.0.1:{port}"),
-        ),
+        (format!("http://127.0.0.1:{port}"), format!("http://localhost:{port}")),
+        (format!("http://127.0.0.1:{port}"), format!("https://127.0.0.1:{port}")),
     ] {
         warehouse.rewrite_next_links(move |_, link| link.replace(&from, &to));
         let before = warehouse.request_count();
         let mut pages = Query::<Device>::new(&client, Some("v1.0")).pages();
         let page = pages.try_next().await.unwrap().unwrap();
-        assert_eq!(
-            page.next(),
-            None,
-            "no cursor for a link that cannot be followed"
-        );
+        assert_eq!(page.next(), None, "no cursor for a link that cannot be followed");
         let error = pages.try_next().await.unwrap_err();
         assert!(matches!(error, Error::InvalidNextLink { .. }), "{error:?}");
         assert_eq!(warehouse.request_count(), before + 1);
@@ -346,10 +294,7 @@ async fn relative_next_links_are_resolved() {
     warehouse.rewrite_next_links(move |_, link| link.replacen(&base, "", 1));
     let client = warehouse.client();
 
-    let rows = Query::<Device>::new(&client, Some("v1.0"))
-        .collect_all()
-        .await
-        .unwrap();
+    let rows = Query::<Device>::new(&client, Some("v1.0")).collect_all().await.unwrap();
     assert_eq!(rows.len(), 5);
     assert_eq!(warehouse.request_count(), 3);
 }
@@ -358,27 +303,16 @@ async fn relative_next_links_are_resolved() {
 async fn malformed_pages_and_rows_are_decode_errors() {
     let warehouse = Warehouse::start().await;
     warehouse.intercept(|request| {
-        (request.param("$skiptoken") == Some("2"))
-            .then(|| Reply::new(200, r#"{"value": [{"deviceKey": 1,"#))
+        (request.param("$skiptoken") == Some("2")).then(|| Reply::new(200, r#"{"value": [{"deviceKey": 1,"#))
     });
     let client = warehouse.client();
 
-    let error = Query::<Device>::new(&client, Some("v1.0"))
-        .collect_all()
-        .await
-        .unwrap_err();
+    let error = Query::<Device>::new(&client, Some("v1.0")).collect_all().await.unwrap_err();
     let Error::Decode(decode) = &error else {
         panic!("expected a decode error, got {error:?}");
     };
-    assert_eq!(
-        (decode.collection.as_str(), decode.page, decode.row),
-        ("devices", 1, None)
-    );
-    assert_eq!(
-        warehouse.request_count(),
-        2,
-        "a malformed body is not retried"
-    );
+    assert_eq!((decode.collection.as_str(), decode.page, decode.row), ("devices", 1, None));
+    assert_eq!(warehouse.request_count(), 2, "a malformed body is not retried");
 
     // A row whose field has the wrong type: the error names row and field.
     let mut rows = sample_rows("devices.json");
@@ -387,19 +321,14 @@ async fn malformed_pages_and_rows_are_decode_errors() {
     warehouse.intercept(move |request| {
         (request.param("$skiptoken") == Some("2")).then(|| Reply::new(200, second_page.clone()))
     });
-    let error = Query::<Device>::new(&client, Some("v1.0"))
-        .collect_all()
-        .await
-        .unwrap_err();
+    let error = Query::<Device>::new(&client, Some("v1.0")).collect_all().await.unwrap_err();
     let Error::Decode(decode) = &error else {
         panic!("expected a decode error, got {error:?}");
     };
     assert_eq!((decode.page, decode.row), (1, Some(1)));
     assert_eq!(decode.path, "totalStorageSpaceInBytes");
     assert!(
-        error
-            .to_string()
-            .starts_with("cannot decode devices page 1 row 1 at `totalStorageSpaceInBytes`"),
+        error.to_string().starts_with("cannot decode devices page 1 row 1 at `totalStorageSpaceInBytes`"),
         "{error}"
     );
 }

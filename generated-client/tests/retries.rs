@@ -13,9 +13,7 @@ use intune_dw_client::{Client, Error, RetryPolicy};
 use support::*;
 
 async fn collect_devices(client: &Client) -> Result<Vec<Device>, Error> {
-    Query::<Device>::new(client, Some("v1.0"))
-        .collect_all()
-        .await
+    Query::<Device>::new(client, Some("v1.0")).collect_all().await
 }
 
 fn status_error(error: &Error) -> &intune_dw_client::error::StatusError {
@@ -28,10 +26,7 @@ fn status_error(error: &Error) -> &intune_dw_client::error::StatusError {
 #[tokio::test]
 async fn a_429_is_retried_after_its_retry_after_seconds() {
     let warehouse = Warehouse::start().await;
-    warehouse.fail_first(
-        1,
-        Reply::warehouse_error(429, "Too many requests").header("retry-after", "1"),
-    );
+    warehouse.fail_first(1, Reply::warehouse_error(429, "Too many requests").header("retry-after", "1"));
 
     let rows = collect_devices(&warehouse.client()).await.unwrap();
 
@@ -54,32 +49,21 @@ async fn a_503_with_an_http_date_retry_after_is_honoured() {
     assert_eq!(rows.len(), 5);
     let requests = warehouse.requests();
     let waited = requests[1].at - requests[0].at;
-    assert!(
-        waited >= Duration::from_millis(1000),
-        "waited only {waited:?}"
-    );
+    assert!(waited >= Duration::from_millis(1000), "waited only {waited:?}");
 }
 
 #[tokio::test]
 async fn server_errors_are_retried_until_the_attempts_run_out() {
     for status in [500, 502, 503, 504] {
         let warehouse = Warehouse::start().await;
-        warehouse.fail_first(
-            usize::MAX,
-            Reply::warehouse_error(status, "An internal server error has occurred"),
-        );
+        warehouse.fail_first(usize::MAX, Reply::warehouse_error(status, "An internal server error has occurred"));
 
-        let error = collect_devices(&warehouse.client_with(fast_retries(3)))
-            .await
-            .unwrap_err();
+        let error = collect_devices(&warehouse.client_with(fast_retries(3))).await.unwrap_err();
 
         let status_error = status_error(&error);
         assert_eq!(status_error.status.as_u16(), status);
         assert_eq!(status_error.attempts, 3);
-        assert_eq!(
-            status_error.body.message(),
-            Some("An internal server error has occurred")
-        );
+        assert_eq!(status_error.body.message(), Some("An internal server error has occurred"));
         assert_eq!(warehouse.request_count(), 3);
         let requests = warehouse.requests();
         // Backoff 10 ms then 20 ms, each at least halved by jitter.
@@ -98,9 +82,7 @@ async fn retries_stop_at_the_total_time_budget() {
         .with_max_elapsed(Duration::from_secs(1));
 
     let started = Instant::now();
-    let error = collect_devices(&warehouse.client_with(policy))
-        .await
-        .unwrap_err();
+    let error = collect_devices(&warehouse.client_with(policy)).await.unwrap_err();
 
     assert_eq!(status_error(&error).status.as_u16(), 500);
     let count = warehouse.request_count();
@@ -112,20 +94,14 @@ async fn retries_stop_at_the_total_time_budget() {
 #[tokio::test]
 async fn a_retry_after_beyond_the_budget_fails_at_once() {
     let warehouse = Warehouse::start().await;
-    warehouse.fail_first(
-        usize::MAX,
-        Reply::warehouse_error(429, "slow down").header("retry-after", "3600"),
-    );
+    warehouse.fail_first(usize::MAX, Reply::warehouse_error(429, "slow down").header("retry-after", "3600"));
 
     let started = Instant::now();
     let error = collect_devices(&warehouse.client()).await.unwrap_err();
 
     assert_eq!(status_error(&error).status.as_u16(), 429);
     assert_eq!(warehouse.request_count(), 1);
-    assert!(
-        started.elapsed() < Duration::from_secs(600),
-        "it did not sleep an hour"
-    );
+    assert!(started.elapsed() < Duration::from_secs(600), "it did not sleep an hour");
 }
 
 #[tokio::test]
@@ -134,17 +110,11 @@ async fn client_errors_are_never_retried() {
     for (reply, expected) in [
         (
             Reply::warehouse_error(400, "An error has occurred."),
-            ErrorBody::Warehouse {
-                message: "An error has occurred.".into(),
-                version: Some(3),
-            },
+            ErrorBody::Warehouse { message: "An error has occurred.".into(), version: Some(3) },
         ),
         (
             Reply::new(403, odata),
-            ErrorBody::OData {
-                code: "Forbidden".into(),
-                message: "The caller lacks get_data_warehouse".into(),
-            },
+            ErrorBody::OData { code: "Forbidden".into(), message: "The caller lacks get_data_warehouse".into() },
         ),
         (Reply::new(404, ""), ErrorBody::Empty),
     ] {
@@ -181,11 +151,7 @@ async fn an_unknown_collection_is_a_404() {
         type Field = NoField;
     }
 
-    let error = Query::<Nothing>::new(&warehouse.client(), Some("v1.0"))
-        .collect_all()
-        .await
-        .err()
-        .unwrap();
+    let error = Query::<Nothing>::new(&warehouse.client(), Some("v1.0")).collect_all().await.err().unwrap();
 
     assert_eq!(error.status().map(|s| s.as_u16()), Some(404));
     assert_eq!(warehouse.request_count(), 1);
@@ -226,15 +192,8 @@ async fn a_rejected_static_token_fails_without_leaking_it() {
     let error = collect_devices(&client).await.unwrap_err();
 
     assert_eq!(status_error(&error).status.as_u16(), 401);
-    assert_eq!(
-        warehouse.request_count(),
-        1,
-        "a static token cannot be refreshed"
-    );
-    assert_eq!(
-        warehouse.requests()[0].bearer(),
-        Some("expired-static-token")
-    );
+    assert_eq!(warehouse.request_count(), 1, "a static token cannot be refreshed");
+    assert_eq!(warehouse.requests()[0].bearer(), Some("expired-static-token"));
     let shown = format!("{error} {error:?}");
     assert!(!shown.contains("expired-static-token"), "{shown}");
 }

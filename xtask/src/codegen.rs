@@ -75,7 +75,8 @@ fn existing_files(client: &Path) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
     for (_, module) in VERSIONS {
         let dir = client.join("src").join(module);
         for path in fsutil::files_under(&dir)? {
-            let relative = path.strip_prefix(client).expect("under the client dir").to_string_lossy().replace('\\', "/");
+            let relative =
+                path.strip_prefix(client).expect("under the client dir").to_string_lossy().replace('\\', "/");
             let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
             files.insert(relative, bytes);
         }
@@ -113,7 +114,9 @@ pub fn drift(expected: &Files, existing: &BTreeMap<String, Vec<u8>>) -> Drift {
     for (path, text) in expected {
         match existing.get(path) {
             None => drift.missing.push(path.clone()),
-            Some(bytes) if String::from_utf8_lossy(bytes).replace("\r\n", "\n") != *text => drift.stale.push(path.clone()),
+            Some(bytes) if String::from_utf8_lossy(bytes).replace("\r\n", "\n") != *text => {
+                drift.stale.push(path.clone())
+            }
             Some(_) => {}
         }
     }
@@ -175,10 +178,11 @@ mod tests {
             .into_iter()
             .map(|(p, t)| (p.to_owned(), t.to_owned()))
             .collect();
-        let existing: BTreeMap<String, Vec<u8>> = [("src/v1_0/a.rs", "a\r\n"), ("src/v1_0/b.rs", "old\n"), ("src/v1_0/z.rs", "z\n")]
-            .into_iter()
-            .map(|(p, t)| (p.to_owned(), t.as_bytes().to_vec()))
-            .collect();
+        let existing: BTreeMap<String, Vec<u8>> =
+            [("src/v1_0/a.rs", "a\r\n"), ("src/v1_0/b.rs", "old\n"), ("src/v1_0/z.rs", "z\n")]
+                .into_iter()
+                .map(|(p, t)| (p.to_owned(), t.as_bytes().to_vec()))
+                .collect();
         let drift = drift(&expected, &existing);
         assert_eq!(drift.stale, ["src/v1_0/b.rs"]);
         assert_eq!(drift.missing, ["src/v1_0/c.rs"]);

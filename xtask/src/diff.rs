@@ -98,15 +98,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let diff = diff::compare(&old, &new);
     print(&render(&diff, args.format))?;
     let policy_holds = args.policy.is_none_or(|policy| check_policy(policy, &diff));
-    let reached = args
-        .fail_on
-        .threshold()
-        .is_some_and(|threshold| reaches(&diff, threshold));
-    Ok(if policy_holds && !reached {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(FAILED)
-    })
+    let reached = args.fail_on.threshold().is_some_and(|threshold| reaches(&diff, threshold));
+    Ok(if policy_holds && !reached { ExitCode::SUCCESS } else { ExitCode::from(FAILED) })
 }
 
 /// `fixtures/beta` compared with `fixtures/v1.0`; informative, so it fails only on invalid input.
@@ -151,16 +144,10 @@ fn load(path: &Path) -> Option<Model> {
 
 /// Whether some change has at least `threshold`'s impact; says so on stderr.
 fn reaches(diff: &Diff, threshold: Impact) -> bool {
-    let count = diff
-        .changes
-        .iter()
-        .filter(|c| c.impact >= threshold)
-        .count();
+    let count = diff.changes.iter().filter(|c| c.impact >= threshold).count();
     if count > 0 {
         let level = threshold.as_str();
-        complain(&format!(
-            "diff: {count} change(s) with impact {level} or higher (--fail-on {level})\n"
-        ));
+        complain(&format!("diff: {count} change(s) with impact {level} or higher (--fail-on {level})\n"));
     }
     count > 0
 }
@@ -181,10 +168,7 @@ fn check_policy(policy: Policy, diff: &Diff) -> bool {
             );
             for change in breaking {
                 let (kind, item) = (change.kind.as_str(), change.item.as_str());
-                message.push_str(&format!(
-                    "  - {kind} {item} {}: {}\n",
-                    change.path, change.reason
-                ));
+                message.push_str(&format!("  - {kind} {item} {}: {}\n", change.path, change.reason));
             }
             complain(&message);
             false

@@ -34,8 +34,11 @@ pub fn files_under(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut temp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    temp.write_all(contents).and_then(|()| temp.as_file().sync_all()).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    temp.write_all(contents)
+        .and_then(|()| temp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     temp.persist(path).with_context(|| format!("cannot replace {}", path.display()))?;
     Ok(())
 }

@@ -37,13 +37,19 @@ const DIRECT_DEPENDENCIES: &[&str] = &["serde", "serde_with", "serde_json", "tim
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let crate_name = match &args.crate_name {
         Some(name) => name.clone(),
-        None => args.out.file_name().and_then(|n| n.to_str()).context("--out has no directory name; pass --crate-name")?.to_owned(),
+        None => args
+            .out
+            .file_name()
+            .and_then(|n| n.to_str())
+            .context("--out has no directory name; pass --crate-name")?
+            .to_owned(),
     };
     if crate_name.is_empty() || !crate_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         bail!("invalid crate name {crate_name:?}: use ASCII letters, digits, `-` and `_`");
     }
     let source = std::fs::read(&args.metadata).with_context(|| format!("cannot read {}", args.metadata.display()))?;
-    let source_name = args.metadata.file_name().map_or_else(|| "metadata".to_owned(), |n| n.to_string_lossy().into_owned());
+    let source_name =
+        args.metadata.file_name().map_or_else(|| "metadata".to_owned(), |n| n.to_string_lossy().into_owned());
     let options = Options {
         api_version: args.api_version.clone(),
         title: format!("The `{crate_name}` service"),
@@ -67,7 +73,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut writes: Vec<(PathBuf, String)> = vec![(args.out.join("Cargo.toml"), manifest)];
     writes.extend(files.into_iter().map(|(path, text)| (args.out.join(path), text)));
     // Files a previous run generated but this one does not are removed.
-    let stale: Vec<PathBuf> = fsutil::files_under(&args.out.join("src"))?.into_iter().filter(|p| !writes.iter().any(|(w, _)| w == p)).collect();
+    let stale: Vec<PathBuf> = fsutil::files_under(&args.out.join("src"))?
+        .into_iter()
+        .filter(|p| !writes.iter().any(|(w, _)| w == p))
+        .collect();
     let writes: Vec<(PathBuf, &str)> = writes.iter().map(|(p, t)| (p.clone(), t.as_str())).collect();
     fsutil::apply_all_or_nothing(&writes, &stale)?;
     println!("wrote crate `{crate_name}` to {} ({} files)", args.out.display(), writes.len());
@@ -78,13 +87,19 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 /// dependencies exactly as the client crate declares them.
 fn manifest(crate_name: &str, client: &Path) -> anyhow::Result<String> {
     let client_manifest_path = client.join("Cargo.toml");
-    let text = std::fs::read_to_string(&client_manifest_path).with_context(|| format!("cannot read {}", client_manifest_path.display()))?;
-    let client_manifest: toml::Table = text.parse().with_context(|| format!("cannot parse {}", client_manifest_path.display()))?;
-    let dependencies = client_manifest.get("dependencies").and_then(toml::Value::as_table).context("the client manifest has no [dependencies]")?;
+    let text = std::fs::read_to_string(&client_manifest_path)
+        .with_context(|| format!("cannot read {}", client_manifest_path.display()))?;
+    let client_manifest: toml::Table =
+        text.parse().with_context(|| format!("cannot parse {}", client_manifest_path.display()))?;
+    let dependencies = client_manifest
+        .get("dependencies")
+        .and_then(toml::Value::as_table)
+        .context("the client manifest has no [dependencies]")?;
     let runtime_path = std::path::absolute(client)?;
-    let mut lines = vec![
-        format!("{RUNTIME_PACKAGE} = {{ path = {}, default-features = false }}", toml::Value::String(runtime_path.display().to_string())),
-    ];
+    let mut lines = vec![format!(
+        "{RUNTIME_PACKAGE} = {{ path = {}, default-features = false }}",
+        toml::Value::String(runtime_path.display().to_string())
+    )];
     for name in DIRECT_DEPENDENCIES {
         let spec = dependencies.get(*name).with_context(|| format!("the client manifest does not depend on {name}"))?;
         lines.push(format!("{name} = {spec}"));

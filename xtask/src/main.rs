@@ -2,6 +2,7 @@
 
 mod codegen;
 mod diff;
+mod fetch;
 mod fsutil;
 mod generate;
 mod inspect;
@@ -11,7 +12,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask", about = "Maintainer commands: inspect CSDL, regenerate the client, diff and fetch schemas")]
+#[command(
+    name = "cargo xtask",
+    about = "Maintainer commands: inspect CSDL, regenerate the client, diff and fetch schemas"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -27,6 +31,8 @@ enum Command {
     Generate(generate::Args),
     /// Compare two CSDL documents and classify each change's impact on the generated crate.
     Diff(diff::Args),
+    /// Download a live `$metadata`, validate it, replace the fixture and print the diff.
+    Fetch(fetch::Args),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +42,7 @@ fn main() -> ExitCode {
         Command::Codegen(args) => codegen::run(&args),
         Command::Generate(args) => generate::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Fetch(args) => fetch::run(&args),
     };
     match result {
         Ok(code) => code,

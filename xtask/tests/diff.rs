@@ -39,10 +39,7 @@ fn breaking() -> String {
 }
 
 fn additive() -> String {
-    edited(
-        r#"<Member Name="red" Value="0"/>"#,
-        r#"<Member Name="red" Value="0"/><Member Name="blue" Value="1"/>"#,
-    )
+    edited(r#"<Member Name="red" Value="0"/>"#, r#"<Member Name="red" Value="0"/><Member Name="blue" Value="1"/>"#)
 }
 
 fn docs_only() -> String {
@@ -107,11 +104,7 @@ fn no_change_exits_0() {
 fn a_breaking_change_exits_1_unless_fail_on_never() {
     let output = diff(&breaking(), &[]);
     assert_eq!(code(&output), 1);
-    assert!(
-        stdout(&output).contains("removed property T.row/name"),
-        "{}",
-        stdout(&output)
-    );
+    assert!(stdout(&output).contains("removed property T.row/name"), "{}", stdout(&output));
     assert!(
         stderr(&output).contains("1 change(s) with impact breaking or higher (--fail-on breaking)"),
         "{}",
@@ -134,11 +127,13 @@ fn policy_v1_0_fails_on_breaking_changes_and_names_them() {
     let output = diff(&breaking(), &["--policy", "v1.0", "--fail-on", "never"]);
     assert_eq!(code(&output), 1);
     let message = stderr(&output);
-    assert!(message.contains("policy v1.0 broken: the Intune Data Warehouse promises that changes to api-version v1.0 are additive"), "{message}");
     assert!(
-        message.contains("  - removed property T.row/name: the struct field disappears"),
+        message.contains(
+            "policy v1.0 broken: the Intune Data Warehouse promises that changes to api-version v1.0 are additive"
+        ),
         "{message}"
     );
+    assert!(message.contains("  - removed property T.row/name: the struct field disappears"), "{message}");
     let output = diff(&additive(), &["--policy", "v1.0"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert!(!stderr(&output).contains("policy"));
@@ -151,35 +146,21 @@ fn unreadable_input_exits_2() {
     let missing = docs.0.path().join("missing.xml");
     let output = xtask(&[&old, &missing]);
     assert_eq!(code(&output), 2);
-    assert!(
-        stderr(&output).contains("cannot read"),
-        "{}",
-        stderr(&output)
-    );
+    assert!(stderr(&output).contains("cannot read"), "{}", stderr(&output));
 }
 
 #[test]
 fn invalid_input_exits_2_with_located_errors_of_both_files() {
     let docs = Docs::new();
-    let old = docs.write(
-        "old.xml",
-        &edited(r#"Type="Edm.String""#, r#"Type="T.missing""#),
-    );
+    let old = docs.write("old.xml", &edited(r#"Type="Edm.String""#, r#"Type="T.missing""#));
     let new = docs.write("new.xml", "<edmx:Edmx");
     let output = xtask(&[&old, &new]);
     assert_eq!(code(&output), 2);
     let errors = stderr(&output);
-    let expected = format!(
-        "{}:11:9: Schema[T]/EntityType[row]/Property[name]: unknown type `T.missing`",
-        old.display()
-    );
+    let expected =
+        format!("{}:11:9: Schema[T]/EntityType[row]/Property[name]: unknown type `T.missing`", old.display());
     assert!(errors.lines().any(|line| line == expected), "{errors}");
-    assert!(
-        errors
-            .lines()
-            .any(|line| line.starts_with(&format!("{}:1:", new.display()))),
-        "{errors}"
-    );
+    assert!(errors.lines().any(|line| line.starts_with(&format!("{}:1:", new.display()))), "{errors}");
     assert!(stdout(&output).is_empty());
 }
 
@@ -188,10 +169,7 @@ fn json_format() {
     let output = diff(&breaking(), &["--format", "json", "--fail-on", "never"]);
     assert_eq!(code(&output), 0);
     let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON on stdout");
-    assert_eq!(
-        json["summary"],
-        serde_json::json!({"breaking": 1, "additive": 0, "docs": 0})
-    );
+    assert_eq!(json["summary"], serde_json::json!({"breaking": 1, "additive": 0, "docs": 0}));
     assert_eq!(json["changes"][0]["path"], "T.row/name");
     assert_eq!(json["changes"][0]["kind"], "removed");
     assert_eq!(json["changes"][0]["item"], "property");
@@ -201,21 +179,13 @@ fn json_format() {
 fn markdown_format() {
     let output = diff(&breaking(), &["--format", "markdown"]);
     let markdown = stdout(&output);
-    assert!(
-        markdown.starts_with("**Schema diff:** 1 breaking, 0 additive, 0 docs\n"),
-        "{markdown}"
-    );
+    assert!(markdown.starts_with("**Schema diff:** 1 breaking, 0 additive, 0 docs\n"), "{markdown}");
     assert!(markdown.contains("#### Breaking changes (1)"), "{markdown}");
-    assert!(
-        markdown.contains("| removed | property | `T.row/name` |"),
-        "{markdown}"
-    );
+    assert!(markdown.contains("| removed | property | `T.row/name` |"), "{markdown}");
 }
 
 fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("fixtures")
 }
 
 #[test]
@@ -228,26 +198,16 @@ fn versions_compares_beta_with_v1_0() {
 
     // The JSON form is the plain diff of v1.0 → beta, the same as naming the files.
     let json = stdout(&xtask(&[&"--versions", &"--format", &"json"]));
-    let (v1_0, beta) = (
-        fixtures_dir().join("v1.0/metadata.xml"),
-        fixtures_dir().join("beta/metadata.xml"),
-    );
+    let (v1_0, beta) = (fixtures_dir().join("v1.0/metadata.xml"), fixtures_dir().join("beta/metadata.xml"));
     let direct = stdout(&xtask(&[&v1_0, &beta, &"--format", &"json"]));
     assert_eq!(json, direct);
     let markdown = stdout(&xtask(&[&"--versions", &"--format", &"markdown"]));
-    assert!(
-        markdown.starts_with("**beta compared with v1.0:** "),
-        "{markdown}"
-    );
+    assert!(markdown.starts_with("**beta compared with v1.0:** "), "{markdown}");
 }
 
 #[test]
 fn versions_takes_no_files_or_gates() {
     let output = xtask(&[&"--versions", &"--fail-on", &"never"]);
     assert_eq!(code(&output), 2, "a usage error");
-    assert!(
-        stderr(&output).contains("cannot be used with"),
-        "{}",
-        stderr(&output)
-    );
+    assert!(stderr(&output).contains("cannot be used with"), "{}", stderr(&output));
 }

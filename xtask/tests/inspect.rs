@@ -43,8 +43,7 @@ fn text(bytes: &[u8]) -> String {
 
 /// Writes a document into this test target's scratch directory.
 fn scratch_file(name: &str, contents: &[u8]) -> PathBuf {
-    let path = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("inspect-{}-{name}", std::process::id()));
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("inspect-{}-{name}", std::process::id()));
     std::fs::write(&path, contents).expect("scratch file written");
     path
 }
@@ -65,13 +64,7 @@ fn json_summary(file: &Path) -> Value {
     let count_fields: Vec<String> = COUNT_KEYS
         .iter()
         .map(|key| {
-            format!(
-                "\"{key}\":{}",
-                counts
-                    .get(key)
-                    .and_then(Value::as_u64)
-                    .unwrap_or_else(|| panic!("count {key}"))
-            )
+            format!("\"{key}\":{}", counts.get(key).and_then(Value::as_u64).unwrap_or_else(|| panic!("count {key}")))
         })
         .collect();
     let expected = format!(
@@ -90,16 +83,10 @@ fn json_summary_of_the_fixtures() {
         let file = support::fixture(&format!("{version}/metadata.xml"));
         let summary = json_summary(&file);
         assert_eq!(summary["odata_version"], "4.0");
-        assert_eq!(
-            summary["namespaces"],
-            serde_json::json!(["Microsoft.Intune.DataWarehouse"])
-        );
+        assert_eq!(summary["namespaces"], serde_json::json!(["Microsoft.Intune.DataWarehouse"]));
         // The counts are those of the library's model, and the numbers of fixtures/README.md.
         let model = csdl::parse_bytes(&support::read(&file)).expect("fixture parses");
-        assert_eq!(
-            summary["counts"],
-            serde_json::to_value(model.counts()).expect("counts serialise")
-        );
+        assert_eq!(summary["counts"], serde_json::to_value(model.counts()).expect("counts serialise"));
         assert_eq!(summary["counts"]["entity_sets"], entity_sets, "{version}");
         assert_eq!(summary["counts"]["entity_types"], entity_sets, "{version}");
         assert_eq!(summary["counts"]["properties"], properties, "{version}");
@@ -127,12 +114,7 @@ fn json_counts_of_the_corpus_match_the_manifest() {
     for row in support::manifest(&corpora).iter().filter(|row| row.is_v4()) {
         let summary = json_summary(&corpora.join(&row.file));
         for (column, key) in columns {
-            assert_eq!(
-                summary["counts"][key],
-                row.count(column),
-                "{}: {column}",
-                row.file
-            );
+            assert_eq!(summary["counts"][key], row.count(column), "{}: {column}", row.file);
         }
     }
 }
@@ -143,16 +125,8 @@ fn human_summary_of_a_fixture() {
     assert!(output.status.success());
     let stdout = text(&output.stdout);
     assert!(stdout.contains("OData 4.0 CSDL"), "{stdout}");
-    assert!(
-        stdout.contains("  schema Microsoft.Intune.DataWarehouse\n"),
-        "{stdout}"
-    );
-    assert!(
-        stdout
-            .lines()
-            .any(|line| line.split_whitespace().eq(["entity", "sets", "43"])),
-        "{stdout}"
-    );
+    assert!(stdout.contains("  schema Microsoft.Intune.DataWarehouse\n"), "{stdout}");
+    assert!(stdout.lines().any(|line| line.split_whitespace().eq(["entity", "sets", "43"])), "{stdout}");
 }
 
 #[test]
@@ -181,18 +155,12 @@ fn every_error_on_stderr_one_per_line_and_exit_1() {
 
 #[test]
 fn unreadable_and_undecodable_files_exit_1() {
-    let file = scratch_file(
-        "latin1.xml",
-        b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<caf\xE9/>",
-    );
+    let file = scratch_file("latin1.xml", b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<caf\xE9/>");
     let output = inspect(&file, true);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         text(&output.stderr),
-        format!(
-            "{}:2:5: the document is not valid UTF-8 (invalid byte 0xe9)\n",
-            file.display()
-        )
+        format!("{}:2:5: the document is not valid UTF-8 (invalid byte 0xe9)\n", file.display())
     );
     std::fs::remove_file(&file).expect("scratch file removed");
 
@@ -200,8 +168,5 @@ fn unreadable_and_undecodable_files_exit_1() {
     let output = inspect(&missing, true);
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr);
-    assert!(
-        stderr.starts_with("error: cannot read") && stderr.contains("no-such-file.xml"),
-        "{stderr}"
-    );
+    assert!(stderr.starts_with("error: cannot read") && stderr.contains("no-such-file.xml"), "{stderr}");
 }

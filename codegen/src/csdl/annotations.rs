@@ -139,15 +139,28 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     String(String),
-    Constant { kind: ConstantKind, text: String },
+    Constant {
+        kind: ConstantKind,
+        text: String,
+    },
     /// Enum members, each as `Namespace.EnumType/Member` with the namespace resolved.
     EnumMember(Vec<String>),
-    Path { kind: PathKind, path: String },
-    Record { ty: Option<String>, properties: Vec<(String, Value)> },
+    Path {
+        kind: PathKind,
+        path: String,
+    },
+    Record {
+        ty: Option<String>,
+        properties: Vec<(String, Value)>,
+    },
     Collection(Vec<Value>),
     /// Any other expression (`Apply`, `If`, `Eq`, `LabeledElement`, `UrlRef`, ...), kept by its
     /// element name, attributes and child expressions.
-    Dynamic { element: String, attributes: Vec<(String, String)>, operands: Vec<Value> },
+    Dynamic {
+        element: String,
+        attributes: Vec<(String, String)>,
+        operands: Vec<Value>,
+    },
 }
 
 impl Value {
@@ -288,5 +301,8 @@ impl Restrictions {
 }
 
 fn is_property_path(value: &Value) -> bool {
-    matches!(value, Value::Path { kind: PathKind::PropertyPath | PathKind::NavigationPropertyPath | PathKind::Path, .. })
+    matches!(
+        value,
+        Value::Path { kind: PathKind::PropertyPath | PathKind::NavigationPropertyPath | PathKind::Path, .. }
+    )
 }

@@ -27,7 +27,9 @@ pub enum ErrorKind {
     NotUtf8 { byte: u8 },
     #[error("the document is not well-formed XML: {message}")]
     Xml { message: String },
-    #[error("the root element is <{found}>; a CSDL document starts with <edmx:Edmx> in namespace http://docs.oasis-open.org/odata/ns/edmx")]
+    #[error(
+        "the root element is <{found}>; a CSDL document starts with <edmx:Edmx> in namespace http://docs.oasis-open.org/odata/ns/edmx"
+    )]
     WrongRoot { found: String },
     #[error(
         "OData v2/v3 metadata ({detail}) is not supported: this generator reads OData v4 CSDL (edmx:Edmx Version=\"4.0\" or \"4.01\")"

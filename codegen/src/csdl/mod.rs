@@ -12,8 +12,8 @@ mod parse;
 mod resolve;
 
 pub use annotations::{
-    Annotation, Annotations, CAPABILITIES, CORE, ConstantKind, PathKind, Permissions, Restrictions, Revision, RevisionKind,
-    Value,
+    Annotation, Annotations, CAPABILITIES, CORE, ConstantKind, PathKind, Permissions, Restrictions, Revision,
+    RevisionKind, Value,
 };
 pub use edm::{EdmType, Geo};
 pub use error::{Error, ErrorKind, Errors};

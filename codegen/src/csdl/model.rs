@@ -138,8 +138,7 @@ impl Model {
 
     pub fn entity_container(&self, name: &QualifiedName) -> Option<&EntityContainer> {
         let item = self.index.get(name)?;
-        (item.kind == ItemKind::EntityContainer)
-            .then(|| &self.schemas[item.schema].entity_containers[item.item])
+        (item.kind == ItemKind::EntityContainer).then(|| &self.schemas[item.schema].entity_containers[item.item])
     }
 
     /// The schema declaring `namespace`.
@@ -336,11 +335,7 @@ pub enum TypeTarget {
 
 impl fmt::Display for TypeRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.collection {
-            write!(f, "Collection({})", self.target)
-        } else {
-            write!(f, "{}", self.target)
-        }
+        if self.collection { write!(f, "Collection({})", self.target) } else { write!(f, "{}", self.target) }
     }
 }
 

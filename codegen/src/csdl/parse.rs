@@ -102,15 +102,17 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, Vec<Error>> {
         Ok(doc) => doc,
         Err(e) => {
             let location = xml_error_location(&e, text, &lines);
-            return Err(vec![Error { kind: ErrorKind::Xml { message: xml_message(&e) }, location, path: String::new() }]);
+            return Err(vec![Error {
+                kind: ErrorKind::Xml { message: xml_message(&e) },
+                location,
+                path: String::new(),
+            }]);
         }
     };
     let mut parser = Parser { text, lines, errors: Vec::new(), path: String::new(), aliases: BTreeMap::new() };
     let parsed = parser.document(&doc);
     match parsed {
-        Some((model, external, included)) if parser.errors.is_empty() => {
-            Ok(Parsed { model, external, included })
-        }
+        Some((model, external, included)) if parser.errors.is_empty() => Ok(Parsed { model, external, included }),
         _ => Err(parser.errors),
     }
 }
@@ -119,7 +121,9 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, Vec<Error>> {
 /// document is reported at its end, a DTD at its `<!DOCTYPE`.
 fn xml_error_location(error: &roxmltree::Error, text: &str, lines: &LineIndex) -> Location {
     match error {
-        roxmltree::Error::UnexpectedEndOfStream | roxmltree::Error::UnclosedRootNode => lines.location(text, text.len()),
+        roxmltree::Error::UnexpectedEndOfStream | roxmltree::Error::UnclosedRootNode => {
+            lines.location(text, text.len())
+        }
         roxmltree::Error::DtdDetected => lines.location(text, text.find("<!DOCTYPE").unwrap_or(0)),
         _ => {
             let pos = error.pos();
@@ -196,7 +200,12 @@ impl<'t> Parser<'t> {
         }
     }
 
-    fn number<T: std::str::FromStr>(&mut self, node: Node, attribute: &'static str, expected: &'static str) -> Option<T> {
+    fn number<T: std::str::FromStr>(
+        &mut self,
+        node: Node,
+        attribute: &'static str,
+        expected: &'static str,
+    ) -> Option<T> {
         let text = node.attribute(attribute)?;
         let value = text.parse().ok();
         if value.is_none() {
@@ -288,7 +297,12 @@ impl<'t> Parser<'t> {
         let root_ns = root.tag_name().namespace().unwrap_or("");
         if is_legacy(root_ns) {
             let version = root.attribute("Version").unwrap_or("?");
-            self.error(root, ErrorKind::UnsupportedODataVersion { detail: format!("edmx:Edmx Version=\"{version}\" in namespace {root_ns}") });
+            self.error(
+                root,
+                ErrorKind::UnsupportedODataVersion {
+                    detail: format!("edmx:Edmx Version=\"{version}\" in namespace {root_ns}"),
+                },
+            );
             return None;
         }
         if root.tag_name().name() != "Edmx" || root_ns != EDMX_NS {
@@ -401,7 +415,8 @@ impl<'t> Parser<'t> {
     fn reference(&mut self, node: Node) -> Option<Reference> {
         let location = self.location(node);
         let uri = self.within("edmx:Reference", node.attribute("Uri"), |p| p.required(node, "Uri"))?;
-        let mut reference = Reference { uri: uri.to_owned(), includes: Vec::new(), include_annotations: Vec::new(), location };
+        let mut reference =
+            Reference { uri: uri.to_owned(), includes: Vec::new(), include_annotations: Vec::new(), location };
         self.within("edmx:Reference", Some(uri), |p| {
             for child in node.children().filter(Node::is_element) {
                 match (child.tag_name().namespace(), child.tag_name().name()) {
@@ -412,7 +427,9 @@ impl<'t> Parser<'t> {
                         }
                     }
                     (Some(EDMX_NS), "IncludeAnnotations") => {
-                        if let Some(term_namespace) = p.within("edmx:IncludeAnnotations", None, |p| p.required(child, "TermNamespace")) {
+                        if let Some(term_namespace) =
+                            p.within("edmx:IncludeAnnotations", None, |p| p.required(child, "TermNamespace"))
+                        {
                             reference.include_annotations.push(IncludeAnnotations {
                                 term_namespace: term_namespace.to_owned(),
                                 qualifier: child.attribute("Qualifier").map(str::to_owned),
@@ -605,7 +622,9 @@ impl<'t> Parser<'t> {
                         self.unexpected(child);
                         continue;
                     }
-                    let Some(property) = self.within("PropertyValue", None, |p| p.required(child, "Property")) else { continue };
+                    let Some(property) = self.within("PropertyValue", None, |p| p.required(child, "Property")) else {
+                        continue;
+                    };
                     if let Some(value) = self.annotation_value(child, depth + 1) {
                         properties.push((property.to_owned(), value));
                     }
@@ -757,7 +776,10 @@ impl<'t> Parser<'t> {
                 Some(text) => match text.strip_prefix("Edm.").and_then(EdmType::from_name) {
                     Some(edm) if edm.is_enum_underlying() => edm,
                     _ => {
-                        p.error(node, invalid("UnderlyingType", text, "Edm.Byte, Edm.SByte, Edm.Int16, Edm.Int32 or Edm.Int64"));
+                        p.error(
+                            node,
+                            invalid("UnderlyingType", text, "Edm.Byte, Edm.SByte, Edm.Int16, Edm.Int32 or Edm.Int64"),
+                        );
                         EdmType::Int32
                     }
                 },
@@ -772,7 +794,9 @@ impl<'t> Parser<'t> {
                 }
                 match child.tag_name().name() {
                     "Member" => {
-                        let Some(member_name) = p.within("Member", None, |p| p.required(child, "Name")) else { continue };
+                        let Some(member_name) = p.within("Member", None, |p| p.required(child, "Name")) else {
+                            continue;
+                        };
                         p.within("Member", Some(member_name), |p| {
                             let value = match child.attribute("Value") {
                                 Some(_) => p.number::<i64>(child, "Value", "an integer")?,
@@ -783,10 +807,18 @@ impl<'t> Parser<'t> {
                                 None => members.last().map_or(0, |m| m.value.saturating_add(1)),
                             };
                             if value < min || value > max {
-                                p.error(child, ErrorKind::EnumValueOutOfRange { value, underlying: underlying_type.name() });
+                                p.error(
+                                    child,
+                                    ErrorKind::EnumValueOutOfRange { value, underlying: underlying_type.name() },
+                                );
                             }
                             let annotations = p.annotations_of(child);
-                            members.push(EnumMember { name: member_name.to_owned(), value, annotations, location: p.location(child) });
+                            members.push(EnumMember {
+                                name: member_name.to_owned(),
+                                value,
+                                annotations,
+                                location: p.location(child),
+                            });
                             Some(())
                         });
                     }
@@ -794,7 +826,14 @@ impl<'t> Parser<'t> {
                     _ => p.unexpected(child),
                 }
             }
-            Some(EnumType { name: name.to_owned(), underlying_type, is_flags, members, annotations, location: p.location(node) })
+            Some(EnumType {
+                name: name.to_owned(),
+                underlying_type,
+                is_flags,
+                members,
+                annotations,
+                location: p.location(node),
+            })
         })
     }
 
@@ -808,7 +847,13 @@ impl<'t> Parser<'t> {
             };
             let facets = p.facets(node);
             let annotations = p.annotations_of(node);
-            Some(TypeDefinition { name: name.to_owned(), underlying_type, facets, annotations, location: p.location(node) })
+            Some(TypeDefinition {
+                name: name.to_owned(),
+                underlying_type,
+                facets,
+                annotations,
+                location: p.location(node),
+            })
         })
     }
 
@@ -826,7 +871,10 @@ impl<'t> Parser<'t> {
                 base_term,
                 nullable,
                 default_value: node.attribute("DefaultValue").map(str::to_owned),
-                applies_to: node.attribute("AppliesTo").map(|a| a.split_whitespace().map(str::to_owned).collect()).unwrap_or_default(),
+                applies_to: node
+                    .attribute("AppliesTo")
+                    .map(|a| a.split_whitespace().map(str::to_owned).collect())
+                    .unwrap_or_default(),
                 facets,
                 annotations,
                 location: p.location(node),
@@ -855,13 +903,22 @@ impl<'t> Parser<'t> {
                 }
                 match child.tag_name().name() {
                     "Parameter" => {
-                        let Some(param_name) = p.within("Parameter", None, |p| p.required(child, "Name")) else { continue };
+                        let Some(param_name) = p.within("Parameter", None, |p| p.required(child, "Name")) else {
+                            continue;
+                        };
                         let parameter = p.within("Parameter", Some(param_name), |p| {
                             let ty = p.type_ref(child, "Type");
                             let nullable = p.boolean(child, "Nullable", true);
                             let facets = p.facets(child);
                             let annotations = p.annotations_of(child);
-                            Some(Parameter { name: param_name.to_owned(), ty: ty?, nullable, facets, annotations, location: p.location(child) })
+                            Some(Parameter {
+                                name: param_name.to_owned(),
+                                ty: ty?,
+                                nullable,
+                                facets,
+                                annotations,
+                                location: p.location(child),
+                            })
                         });
                         operation.parameters.extend(parameter);
                     }
@@ -942,7 +999,13 @@ impl<'t> Parser<'t> {
                             let navigation_property_bindings = p.bindings(child);
                             let annotations = p.annotations_of(child);
                             if let Some(entity_type) = entity_type {
-                                container.singletons.push(Singleton { name, entity_type, navigation_property_bindings, annotations, location });
+                                container.singletons.push(Singleton {
+                                    name,
+                                    entity_type,
+                                    navigation_property_bindings,
+                                    annotations,
+                                    location,
+                                });
                             }
                         }
                         "ActionImport" => {
@@ -950,7 +1013,13 @@ impl<'t> Parser<'t> {
                             let annotations = p.annotations_of(child);
                             if let Some(action) = action {
                                 let entity_set = child.attribute("EntitySet").map(|target| p.canonical_target(target));
-                                container.action_imports.push(ActionImport { name, action, entity_set, annotations, location });
+                                container.action_imports.push(ActionImport {
+                                    name,
+                                    action,
+                                    entity_set,
+                                    annotations,
+                                    location,
+                                });
                             }
                         }
                         "FunctionImport" => {
@@ -989,7 +1058,10 @@ impl<'t> Parser<'t> {
                         (p.required(child, "Path"), p.required(child, "Target"))
                     });
                     if let (Some(path), Some(target)) = (path, target) {
-                        bindings.push(NavigationPropertyBinding { path: path.to_owned(), target: self.canonical_target(target) });
+                        bindings.push(NavigationPropertyBinding {
+                            path: path.to_owned(),
+                            target: self.canonical_target(target),
+                        });
                     }
                 }
                 "Annotation" => {}
@@ -1061,7 +1133,8 @@ impl<'t> Parser<'t> {
                     let ty = if ty.starts_with("Edm.") {
                         ty.to_owned()
                     } else {
-                        QualifiedName::parse(ty).map_or_else(|| ty.to_owned(), |q| format!("{}.{}", self.canonical(&q.namespace), q.name))
+                        QualifiedName::parse(ty)
+                            .map_or_else(|| ty.to_owned(), |q| format!("{}.{}", self.canonical(&q.namespace), q.name))
                     };
                     if wrap { format!("Collection({ty})") } else { ty }
                 })

@@ -15,10 +15,12 @@ pub(crate) fn resolve(parsed: Parsed) -> Result<Model, Vec<Error>> {
     model.index = build_index(&model, &mut errors);
     let operations = operation_index(&model);
     let members = ContainerMembers::new(&model);
-    let mut checker = Checker { model: &model, operations: &operations, members: &members, included: &included, errors };
+    let mut checker =
+        Checker { model: &model, operations: &operations, members: &members, included: &included, errors };
     checker.check_all();
     let mut errors = checker.errors;
-    let targets: Vec<Target> = external.iter().map(|(_, block)| annotation_target(&model, &members, &block.target)).collect();
+    let targets: Vec<Target> =
+        external.iter().map(|(_, block)| annotation_target(&model, &members, &block.target)).collect();
     merge_external_annotations(&mut model, external.into_iter().zip(targets), &mut errors);
     if errors.is_empty() {
         Ok(model)
@@ -109,10 +111,20 @@ impl<'m> ContainerMembers<'m> {
         for (s, schema) in model.schemas.iter().enumerate() {
             for (c, container) in schema.entity_containers.iter().enumerate() {
                 let mut members = HashMap::new();
-                let sets = container.entity_sets.iter().enumerate().map(|(i, x)| (x.name.as_str(), Slot::EntitySet(s, c, i)));
-                let singletons = container.singletons.iter().enumerate().map(|(i, x)| (x.name.as_str(), Slot::Singleton(s, c, i)));
-                let actions = container.action_imports.iter().enumerate().map(|(i, x)| (x.name.as_str(), Slot::ActionImport(s, c, i)));
-                let functions = container.function_imports.iter().enumerate().map(|(i, x)| (x.name.as_str(), Slot::FunctionImport(s, c, i)));
+                let sets =
+                    container.entity_sets.iter().enumerate().map(|(i, x)| (x.name.as_str(), Slot::EntitySet(s, c, i)));
+                let singletons =
+                    container.singletons.iter().enumerate().map(|(i, x)| (x.name.as_str(), Slot::Singleton(s, c, i)));
+                let actions = container
+                    .action_imports
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| (x.name.as_str(), Slot::ActionImport(s, c, i)));
+                let functions = container
+                    .function_imports
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| (x.name.as_str(), Slot::FunctionImport(s, c, i)));
                 for (name, slot) in sets.chain(singletons).chain(actions).chain(functions) {
                     members.entry(name).or_insert(slot);
                 }
@@ -227,7 +239,11 @@ impl<'m> Checker<'m> {
                 match self.model.type_decl(name) {
                     None => self.unresolved("type", name, property.location, property_path),
                     Some(TypeDecl::Entity(_)) => self.error(
-                        ErrorKind::WrongKind { name: name.to_string(), found: "entity type", expected: "a primitive, complex, enum or type definition type" },
+                        ErrorKind::WrongKind {
+                            name: name.to_string(),
+                            found: "entity type",
+                            expected: "a primitive, complex, enum or type definition type",
+                        },
                         property.location,
                         property_path,
                     ),
@@ -242,14 +258,22 @@ impl<'m> Checker<'m> {
                     None => self.unresolved("entity type", name, nav.location, nav_path),
                     Some(TypeDecl::Entity(_)) => {}
                     Some(other) => self.error(
-                        ErrorKind::WrongKind { name: name.to_string(), found: kind_name(other), expected: "an entity type" },
+                        ErrorKind::WrongKind {
+                            name: name.to_string(),
+                            found: kind_name(other),
+                            expected: "an entity type",
+                        },
                         nav.location,
                         nav_path,
                     ),
                 },
                 TypeTarget::Edm(super::edm::EdmType::EntityType) | TypeTarget::External(_) => {}
                 TypeTarget::Edm(edm) => self.error(
-                    ErrorKind::WrongKind { name: format!("Edm.{}", edm.name()), found: "primitive type", expected: "an entity type" },
+                    ErrorKind::WrongKind {
+                        name: format!("Edm.{}", edm.name()),
+                        found: "primitive type",
+                        expected: "an entity type",
+                    },
                     nav.location,
                     nav_path,
                 ),
@@ -258,7 +282,11 @@ impl<'m> Checker<'m> {
         if chain_ok && ty.kind == StructuredKind::Entity {
             for key in &ty.key {
                 if !self.key_path_exists(ty, &key.name) {
-                    self.error(ErrorKind::KeyPropertyMissing { name: key.name.clone() }, ty.location, format!("{path}/Key/PropertyRef[{}]", key.name));
+                    self.error(
+                        ErrorKind::KeyPropertyMissing { name: key.name.clone() },
+                        ty.location,
+                        format!("{path}/Key/PropertyRef[{}]", key.name),
+                    );
                 }
             }
         }
@@ -314,7 +342,8 @@ impl<'m> Checker<'m> {
                 TypeTarget::Named(name) => self.model.structured_type(name),
                 _ => None,
             });
-            property = next.and_then(|complex| self.model.all_properties(complex).into_iter().find(|p| p.name == segment));
+            property =
+                next.and_then(|complex| self.model.all_properties(complex).into_iter().find(|p| p.name == segment));
         }
         property.is_some()
     }
@@ -345,14 +374,18 @@ impl<'m> Checker<'m> {
         }
         for import in &container.action_imports {
             let import_path = format!("{path}/ActionImport[{}]", import.name);
-            if !self.operations.contains_key(&(OperationKind::Action, import.action.clone())) && !self.included.contains(&import.action.namespace) {
+            if !self.operations.contains_key(&(OperationKind::Action, import.action.clone()))
+                && !self.included.contains(&import.action.namespace)
+            {
                 self.unresolved("action", &import.action, import.location, import_path.clone());
             }
             self.import_entity_set(&this, import.entity_set.as_deref(), import.location, import_path);
         }
         for import in &container.function_imports {
             let import_path = format!("{path}/FunctionImport[{}]", import.name);
-            if !self.operations.contains_key(&(OperationKind::Function, import.function.clone())) && !self.included.contains(&import.function.namespace) {
+            if !self.operations.contains_key(&(OperationKind::Function, import.function.clone()))
+                && !self.included.contains(&import.function.namespace)
+            {
                 self.unresolved("function", &import.function, import.location, import_path.clone());
             }
             self.import_entity_set(&this, import.entity_set.as_deref(), import.location, import_path);
@@ -374,7 +407,13 @@ impl<'m> Checker<'m> {
         }
     }
 
-    fn import_entity_set(&mut self, container: &QualifiedName, entity_set: Option<&str>, location: Location, path: String) {
+    fn import_entity_set(
+        &mut self,
+        container: &QualifiedName,
+        entity_set: Option<&str>,
+        location: Location,
+        path: String,
+    ) {
         if let Some(target) = entity_set
             && !self.target_exists(container, target)
         {
@@ -382,10 +421,21 @@ impl<'m> Checker<'m> {
         }
     }
 
-    fn bindings(&mut self, container: &QualifiedName, bindings: &[NavigationPropertyBinding], location: Location, path: &str) {
+    fn bindings(
+        &mut self,
+        container: &QualifiedName,
+        bindings: &[NavigationPropertyBinding],
+        location: Location,
+        path: &str,
+    ) {
         for binding in bindings {
             if !self.target_exists(container, &binding.target) {
-                self.unresolved("navigation binding target", &binding.target, location, format!("{path}/NavigationPropertyBinding[{}]", binding.path));
+                self.unresolved(
+                    "navigation binding target",
+                    &binding.target,
+                    location,
+                    format!("{path}/NavigationPropertyBinding[{}]", binding.path),
+                );
             }
         }
     }
@@ -396,7 +446,10 @@ impl<'m> Checker<'m> {
         let mut segments = target.split('/');
         let Some(first) = segments.next() else { return false };
         let (container_name, set) = match QualifiedName::parse(first) {
-            Some(qualified) if self.model.entity_container(&qualified).is_some() || self.included.contains(&qualified.namespace) => {
+            Some(qualified)
+                if self.model.entity_container(&qualified).is_some()
+                    || self.included.contains(&qualified.namespace) =>
+            {
                 if self.included.contains(&qualified.namespace) {
                     return true;
                 }
@@ -407,7 +460,9 @@ impl<'m> Checker<'m> {
             }
             _ => (container.clone(), first),
         };
-        let container_ref = |name: &QualifiedName| self.model.index.get(name).filter(|item| item.kind == ItemKind::EntityContainer).copied();
+        let container_ref = |name: &QualifiedName| {
+            self.model.index.get(name).filter(|item| item.kind == ItemKind::EntityContainer).copied()
+        };
         let mut current = container_ref(&container_name);
         let mut hops = 0;
         while let Some(item) = current {
@@ -418,7 +473,8 @@ impl<'m> Checker<'m> {
             if hops > 64 {
                 return false;
             }
-            current = self.model.schemas[item.schema].entity_containers[item.item].extends.as_ref().and_then(container_ref);
+            current =
+                self.model.schemas[item.schema].entity_containers[item.item].extends.as_ref().and_then(container_ref);
         }
         false
     }
@@ -451,7 +507,12 @@ fn merge_external_annotations(
             }),
             Target::Kept => {}
         }
-        model.schemas[schema_index].external_annotations.push(ExternalAnnotations { target, qualifier, annotations, location });
+        model.schemas[schema_index].external_annotations.push(ExternalAnnotations {
+            target,
+            qualifier,
+            annotations,
+            location,
+        });
     }
 }
 
@@ -489,8 +550,12 @@ enum Slot {
 fn slot_annotations(model: &mut Model, slot: Slot) -> &mut Annotations {
     match slot {
         Slot::Schema(s) => &mut model.schemas[s].annotations,
-        Slot::Structured { schema, kind, item } => &mut structured_mut(&mut model.schemas[schema], kind, item).annotations,
-        Slot::Property { schema, kind, item, property } => &mut structured_mut(&mut model.schemas[schema], kind, item).properties[property].annotations,
+        Slot::Structured { schema, kind, item } => {
+            &mut structured_mut(&mut model.schemas[schema], kind, item).annotations
+        }
+        Slot::Property { schema, kind, item, property } => {
+            &mut structured_mut(&mut model.schemas[schema], kind, item).properties[property].annotations
+        }
         Slot::Navigation { schema, kind, item, property } => {
             &mut structured_mut(&mut model.schemas[schema], kind, item).navigation_properties[property].annotations
         }
@@ -503,8 +568,12 @@ fn slot_annotations(model: &mut Model, slot: Slot) -> &mut Annotations {
         Slot::Singleton(s, c, i) => &mut model.schemas[s].entity_containers[c].singletons[i].annotations,
         Slot::ActionImport(s, c, i) => &mut model.schemas[s].entity_containers[c].action_imports[i].annotations,
         Slot::FunctionImport(s, c, i) => &mut model.schemas[s].entity_containers[c].function_imports[i].annotations,
-        Slot::Operation { schema, kind, item } => &mut operations_mut(&mut model.schemas[schema], kind)[item].annotations,
-        Slot::Parameter { schema, kind, item, parameter } => &mut operations_mut(&mut model.schemas[schema], kind)[item].parameters[parameter].annotations,
+        Slot::Operation { schema, kind, item } => {
+            &mut operations_mut(&mut model.schemas[schema], kind)[item].annotations
+        }
+        Slot::Parameter { schema, kind, item, parameter } => {
+            &mut operations_mut(&mut model.schemas[schema], kind)[item].parameters[parameter].annotations
+        }
     }
 }
 
@@ -536,7 +605,9 @@ fn annotation_target(model: &Model, members: &ContainerMembers, target: &str) ->
         return Target::Slots(vec![Slot::Schema(s)]);
     }
     let Some(name) = QualifiedName::parse(head) else { return Target::Kept };
-    let Some(schema_index) = model.schemas.iter().position(|s| s.namespace == name.namespace) else { return Target::Kept };
+    let Some(schema_index) = model.schemas.iter().position(|s| s.namespace == name.namespace) else {
+        return Target::Kept;
+    };
     let schema = &model.schemas[schema_index];
     let Some((signature, member)) = split_signature(rest) else { return Target::Missing };
     let member = match member {
@@ -632,7 +703,9 @@ fn item_slot(model: &Model, members: &ContainerMembers, item: ItemRef, member: O
     let s = item.schema;
     let i = item.item;
     Some(match (item.kind, member) {
-        (ItemKind::EntityType | ItemKind::ComplexType, None) => Slot::Structured { schema: s, kind: item.kind, item: i },
+        (ItemKind::EntityType | ItemKind::ComplexType, None) => {
+            Slot::Structured { schema: s, kind: item.kind, item: i }
+        }
         (ItemKind::EntityType | ItemKind::ComplexType, Some(member)) => {
             let ty = structured(schema, item.kind, i);
             if let Some(property) = ty.properties.iter().position(|p| p.name == member) {
@@ -643,7 +716,9 @@ fn item_slot(model: &Model, members: &ContainerMembers, item: ItemRef, member: O
             }
         }
         (ItemKind::EnumType, None) => Slot::Enum(s, i),
-        (ItemKind::EnumType, Some(member)) => Slot::EnumMember(s, i, schema.enum_types[i].members.iter().position(|m| m.name == member)?),
+        (ItemKind::EnumType, Some(member)) => {
+            Slot::EnumMember(s, i, schema.enum_types[i].members.iter().position(|m| m.name == member)?)
+        }
         (ItemKind::TypeDefinition, None) => Slot::TypeDefinition(s, i),
         (ItemKind::Term, None) => Slot::Term(s, i),
         (ItemKind::EntityContainer, None) => Slot::Container(s, i),

@@ -9,17 +9,13 @@ use super::describe::{self, aspect};
 use super::impact::{self, Fact, Flag, Shape, Term};
 use super::{Change, ChangeKind, Item};
 use crate::csdl::{
-    Annotations, EntityContainer, EntitySet, EnumType, Model, NavigationProperty, Operation,
-    OperationKind, QualifiedName, Singleton, StructuredType, TypeDecl, TypeDefinition, TypeRef,
+    Annotations, EntityContainer, EntitySet, EnumType, Model, NavigationProperty, Operation, OperationKind,
+    QualifiedName, Singleton, StructuredType, TypeDecl, TypeDefinition, TypeRef,
 };
 
 /// Every change from `old` to `new`, unsorted.
 pub(super) fn changes(old: &Model, new: &Model) -> Vec<Change> {
-    let mut differ = Differ {
-        old,
-        new,
-        changes: Vec::new(),
-    };
+    let mut differ = Differ { old, new, changes: Vec::new() };
     differ.schemas();
     differ.types();
     differ.containers();
@@ -102,10 +98,7 @@ fn edm_name(edm: crate::csdl::EdmType) -> String {
 }
 
 fn shape(ty: &TypeRef, nullable: bool) -> Shape {
-    Shape {
-        nullable,
-        collection: ty.collection,
-    }
+    Shape { nullable, collection: ty.collection }
 }
 
 fn navigation(nav: &NavigationProperty) -> Json {
@@ -117,40 +110,17 @@ fn types(model: &Model) -> BTreeMap<String, TypeDecl<'_>> {
     let mut map = BTreeMap::new();
     for schema in &model.schemas {
         let ns = &schema.namespace;
-        map.extend(
-            schema
-                .entity_types
-                .iter()
-                .map(|ty| (qualified(ns, &ty.name), TypeDecl::Entity(ty))),
-        );
-        map.extend(
-            schema
-                .complex_types
-                .iter()
-                .map(|ty| (qualified(ns, &ty.name), TypeDecl::Complex(ty))),
-        );
-        map.extend(
-            schema
-                .enum_types
-                .iter()
-                .map(|ty| (qualified(ns, &ty.name), TypeDecl::Enum(ty))),
-        );
-        map.extend(
-            schema
-                .type_definitions
-                .iter()
-                .map(|ty| (qualified(ns, &ty.name), TypeDecl::TypeDefinition(ty))),
-        );
+        map.extend(schema.entity_types.iter().map(|ty| (qualified(ns, &ty.name), TypeDecl::Entity(ty))));
+        map.extend(schema.complex_types.iter().map(|ty| (qualified(ns, &ty.name), TypeDecl::Complex(ty))));
+        map.extend(schema.enum_types.iter().map(|ty| (qualified(ns, &ty.name), TypeDecl::Enum(ty))));
+        map.extend(schema.type_definitions.iter().map(|ty| (qualified(ns, &ty.name), TypeDecl::TypeDefinition(ty))));
     }
     map
 }
 
 /// The entity containers of a model by qualified name.
 fn containers(model: &Model) -> BTreeMap<String, &EntityContainer> {
-    model
-        .entity_containers()
-        .map(|(schema, c)| (qualified(&schema.namespace, &c.name), c))
-        .collect()
+    model.entity_containers().map(|(schema, c)| (qualified(&schema.namespace, &c.name), c)).collect()
 }
 
 /// `Namespace.Container/name` → element, over every container.
@@ -161,11 +131,7 @@ fn container_members<'m, T>(
 ) -> BTreeMap<String, &'m T> {
     let mut map = BTreeMap::new();
     for (container, c) in containers(model) {
-        map.extend(
-            members(c)
-                .iter()
-                .map(|member| (format!("{container}/{}", name(member)), member)),
-        );
+        map.extend(members(c).iter().map(|member| (format!("{container}/{}", name(member)), member)));
     }
     map
 }
@@ -175,9 +141,7 @@ fn operations(model: &Model) -> BTreeMap<(String, Item), Vec<&Operation>> {
     let mut map: BTreeMap<(String, Item), Vec<&Operation>> = BTreeMap::new();
     for schema in &model.schemas {
         for op in schema.actions.iter().chain(&schema.functions) {
-            map.entry((qualified(&schema.namespace, &op.name), operation_item(op)))
-                .or_default()
-                .push(op);
+            map.entry((qualified(&schema.namespace, &op.name), operation_item(op))).or_default().push(op);
         }
     }
     map
@@ -200,10 +164,7 @@ fn external_annotations(model: &Model) -> BTreeMap<&str, Annotations> {
 /// Pairs overloads: by binding parameter type first, then by the set of parameter names. When
 /// one overload is left on each side of a binding group they are paired (a changed signature);
 /// any other overload left is added or removed.
-fn match_overloads<'a>(
-    old: Vec<&'a Operation>,
-    new: Vec<&'a Operation>,
-) -> Vec<Side<&'a Operation>> {
+fn match_overloads<'a>(old: Vec<&'a Operation>, new: Vec<&'a Operation>) -> Vec<Side<&'a Operation>> {
     let by_binding = |ops: Vec<&'a Operation>| {
         let mut groups: BTreeMap<Option<String>, Vec<&'a Operation>> = BTreeMap::new();
         for op in ops {
@@ -220,10 +181,7 @@ fn match_overloads<'a>(
                 let mut unmatched = Vec::new();
                 for old in olds {
                     let names = describe::parameter_names(old);
-                    match news
-                        .iter()
-                        .position(|new| describe::parameter_names(new) == names)
-                    {
+                    match news.iter().position(|new| describe::parameter_names(new) == names) {
                         Some(i) => matched.push(Side::Both(old, news.remove(i))),
                         None => unmatched.push(old),
                     }
@@ -243,9 +201,7 @@ fn match_overloads<'a>(
 fn annotation_term(term: &str, deprecated: (bool, bool)) -> Term {
     match term {
         describe::DESCRIPTION | describe::LONG_DESCRIPTION => Term::Description,
-        describe::REVISIONS => Term::Revisions {
-            deprecated: (deprecated.0 != deprecated.1).then_some(deprecated.1),
-        },
+        describe::REVISIONS => Term::Revisions { deprecated: (deprecated.0 != deprecated.1).then_some(deprecated.1) },
         _ => Term::Other,
     }
 }
@@ -260,15 +216,7 @@ impl<'m> Differ<'m> {
     /// Records a change; its impact and reason come from [`impact::assess`].
     fn push(&mut self, item: Item, fact: Fact, path: String, old: Json, new: Json) {
         let (impact, reason) = impact::assess(item, fact);
-        self.changes.push(Change {
-            kind: fact.kind(),
-            item,
-            path,
-            old,
-            new,
-            impact,
-            reason: reason.to_owned(),
-        });
+        self.changes.push(Change { kind: fact.kind(), item, path, old, new, impact, reason: reason.to_owned() });
     }
 
     /// Records an element found on one side only, described by `describe`; `shape` for members
@@ -283,13 +231,7 @@ impl<'m> Differ<'m> {
     ) {
         match side {
             Side::Old(old) => self.push(item, Fact::Removed, path, describe(&old), Json::Null),
-            Side::New(new) => self.push(
-                item,
-                Fact::Added { shape: shape(&new) },
-                path,
-                Json::Null,
-                describe(&new),
-            ),
+            Side::New(new) => self.push(item, Fact::Added { shape: shape(&new) }, path, Json::Null, describe(&new)),
             Side::Both(..) => {}
         }
     }
@@ -305,45 +247,24 @@ impl<'m> Differ<'m> {
         value: impl Fn(T) -> Json,
     ) {
         if old != new {
-            self.push(
-                item,
-                fact,
-                path.to_owned(),
-                aspect(name, value(old)),
-                aspect(name, value(new)),
-            );
+            self.push(item, fact, path.to_owned(), aspect(name, value(old)), aspect(name, value(new)));
         }
     }
 
     fn flag(&mut self, item: Item, path: &str, flag: Flag, name: &str, old: bool, new: bool) {
-        self.aspect(
-            item,
-            Fact::Flag { flag, now: new },
-            path,
-            name,
-            (old, new),
-            Json::Bool,
-        );
+        self.aspect(item, Fact::Flag { flag, now: new }, path, name, (old, new), Json::Bool);
     }
 
     fn schemas(&mut self) {
-        let by_namespace = |model: &'m Model| {
-            model
-                .schemas
-                .iter()
-                .map(|s| (s.namespace.as_str(), &s.annotations))
-                .collect()
-        };
+        let by_namespace =
+            |model: &'m Model| model.schemas.iter().map(|s| (s.namespace.as_str(), &s.annotations)).collect();
         for (namespace, side) in pair_up(by_namespace(self.old), by_namespace(self.new)) {
             if let Side::Both(old, new) = side {
                 self.annotations(namespace, old, new);
             }
         }
         let empty = Annotations::default();
-        for (target, side) in pair_up(
-            external_annotations(self.old),
-            external_annotations(self.new),
-        ) {
+        for (target, side) in pair_up(external_annotations(self.old), external_annotations(self.new)) {
             match &side {
                 Side::Old(old) => self.annotations(target, old, &empty),
                 Side::New(new) => self.annotations(target, &empty, new),
@@ -364,73 +285,27 @@ impl<'m> Differ<'m> {
 
     fn type_pair(&mut self, path: &str, old: TypeDecl<'m>, new: TypeDecl<'m>) {
         match (old, new) {
-            (TypeDecl::Entity(old), TypeDecl::Entity(new)) => {
-                self.structured(Item::EntityType, path, old, new)
-            }
-            (TypeDecl::Complex(old), TypeDecl::Complex(new)) => {
-                self.structured(Item::ComplexType, path, old, new)
-            }
+            (TypeDecl::Entity(old), TypeDecl::Entity(new)) => self.structured(Item::EntityType, path, old, new),
+            (TypeDecl::Complex(old), TypeDecl::Complex(new)) => self.structured(Item::ComplexType, path, old, new),
             (TypeDecl::Enum(old), TypeDecl::Enum(new)) => self.enum_type(path, old, new),
-            (TypeDecl::TypeDefinition(old), TypeDecl::TypeDefinition(new)) => {
-                self.type_definition(path, old, new)
-            }
+            (TypeDecl::TypeDefinition(old), TypeDecl::TypeDefinition(new)) => self.type_definition(path, old, new),
             (old, new) => {
                 let kind = |decl| type_item(decl).as_str();
-                self.aspect(
-                    type_item(new),
-                    Fact::Kind,
-                    path,
-                    "kind",
-                    (kind(old), kind(new)),
-                    |kind| json!(kind),
-                );
+                self.aspect(type_item(new), Fact::Kind, path, "kind", (kind(old), kind(new)), |kind| json!(kind));
             }
         }
     }
 
-    fn structured(
-        &mut self,
-        item: Item,
-        path: &str,
-        old: &'m StructuredType,
-        new: &'m StructuredType,
-    ) {
+    fn structured(&mut self, item: Item, path: &str, old: &'m StructuredType, new: &'m StructuredType) {
         let base = |ty: &'m StructuredType| ty.base_type.as_ref();
-        self.aspect(
-            item,
-            Fact::BaseType,
-            path,
-            "base_type",
-            (base(old), base(new)),
-            optional_name,
-        );
-        self.flag(
-            item,
-            path,
-            Flag::Abstract,
-            "abstract",
-            old.is_abstract,
-            new.is_abstract,
-        );
+        self.aspect(item, Fact::BaseType, path, "base_type", (base(old), base(new)), optional_name);
+        self.flag(item, path, Flag::Abstract, "abstract", old.is_abstract, new.is_abstract);
         self.flag(item, path, Flag::Open, "open", old.open_type, new.open_type);
-        self.flag(
-            item,
-            path,
-            Flag::HasStream,
-            "has_stream",
-            old.has_stream,
-            new.has_stream,
-        );
+        self.flag(item, path, Flag::HasStream, "has_stream", old.has_stream, new.has_stream);
         if item == Item::EntityType {
             let (old_key, new_key) = (self.old.effective_key(old), self.new.effective_key(new));
             if old_key != new_key {
-                self.push(
-                    Item::Key,
-                    Fact::Key,
-                    path.to_owned(),
-                    describe::key(old_key),
-                    describe::key(new_key),
-                );
+                self.push(Item::Key, Fact::Key, path.to_owned(), describe::key(old_key), describe::key(new_key));
             }
         }
         self.properties(path, old, new);
@@ -439,35 +314,18 @@ impl<'m> Differ<'m> {
     }
 
     /// The type and nullability of a property or navigation property.
-    fn member_type(
-        &mut self,
-        item: Item,
-        path: &str,
-        old: (&TypeRef, bool),
-        new: (&TypeRef, bool),
-    ) {
-        self.aspect(item, Fact::Type, path, "type", (old.0, new.0), |ty| {
-            json!(ty.to_string())
-        });
-        let fact = Fact::Nullable {
-            now: new.1,
-            collection: new.0.collection,
-        };
+    fn member_type(&mut self, item: Item, path: &str, old: (&TypeRef, bool), new: (&TypeRef, bool)) {
+        self.aspect(item, Fact::Type, path, "type", (old.0, new.0), |ty| json!(ty.to_string()));
+        let fact = Fact::Nullable { now: new.1, collection: new.0.collection };
         self.aspect(item, fact, path, "nullable", (old.1, new.1), Json::Bool);
     }
 
     fn properties(&mut self, owner: &str, old: &'m StructuredType, new: &'m StructuredType) {
-        let by_name =
-            |ty: &'m StructuredType| ty.properties.iter().map(|p| (p.name.as_str(), p)).collect();
+        let by_name = |ty: &'m StructuredType| ty.properties.iter().map(|p| (p.name.as_str(), p)).collect();
         for (name, side) in pair_up(by_name(old), by_name(new)) {
             let path = format!("{owner}/{name}");
             if let Side::Both(old, new) = side {
-                self.member_type(
-                    Item::Property,
-                    &path,
-                    (&old.ty, old.nullable),
-                    (&new.ty, new.nullable),
-                );
+                self.member_type(Item::Property, &path, (&old.ty, old.nullable), (&new.ty, new.nullable));
                 self.aspect(
                     Item::Property,
                     Fact::Facets,
@@ -489,46 +347,18 @@ impl<'m> Differ<'m> {
         }
     }
 
-    fn navigation_properties(
-        &mut self,
-        owner: &str,
-        old: &'m StructuredType,
-        new: &'m StructuredType,
-    ) {
-        let by_name = |ty: &'m StructuredType| {
-            ty.navigation_properties
-                .iter()
-                .map(|p| (p.name.as_str(), p))
-                .collect()
-        };
+    fn navigation_properties(&mut self, owner: &str, old: &'m StructuredType, new: &'m StructuredType) {
+        let by_name = |ty: &'m StructuredType| ty.navigation_properties.iter().map(|p| (p.name.as_str(), p)).collect();
         let item = Item::NavigationProperty;
         for (name, side) in pair_up(by_name(old), by_name(new)) {
             let path = format!("{owner}/{name}");
             if let Side::Both(old, new) = side {
-                self.member_type(
-                    item,
-                    &path,
-                    (&old.ty, old.nullable),
-                    (&new.ty, new.nullable),
-                );
+                self.member_type(item, &path, (&old.ty, old.nullable), (&new.ty, new.nullable));
                 let contains = (old.contains_target, new.contains_target);
-                self.aspect(
-                    item,
-                    Fact::ContainsTarget,
-                    &path,
-                    "contains_target",
-                    (contains.0, contains.1),
-                    Json::Bool,
-                );
+                self.aspect(item, Fact::ContainsTarget, &path, "contains_target", (contains.0, contains.1), Json::Bool);
                 self.annotations(&path, &old.annotations, &new.annotations);
             } else {
-                self.presence(
-                    item,
-                    path,
-                    side,
-                    |nav| navigation(nav),
-                    |nav| Some(shape(&nav.ty, nav.nullable)),
-                );
+                self.presence(item, path, side, |nav| navigation(nav), |nav| Some(shape(&nav.ty, nav.nullable)));
             }
         }
     }
@@ -536,43 +366,18 @@ impl<'m> Differ<'m> {
     fn enum_type(&mut self, path: &str, old: &'m EnumType, new: &'m EnumType) {
         let item = Item::EnumType;
         let underlying = (old.underlying_type, new.underlying_type);
-        self.aspect(
-            item,
-            Fact::UnderlyingType,
-            path,
-            "underlying_type",
-            (underlying.0, underlying.1),
-            |t| json!(edm_name(t)),
-        );
-        self.flag(
-            item,
-            path,
-            Flag::IsFlags,
-            "flags",
-            old.is_flags,
-            new.is_flags,
-        );
+        self.aspect(item, Fact::UnderlyingType, path, "underlying_type", (underlying.0, underlying.1), |t| {
+            json!(edm_name(t))
+        });
+        self.flag(item, path, Flag::IsFlags, "flags", old.is_flags, new.is_flags);
         let by_name = |ty: &'m EnumType| ty.members.iter().map(|m| (m.name.as_str(), m)).collect();
         for (name, side) in pair_up(by_name(old), by_name(new)) {
             let member_path = format!("{path}/{name}");
             if let Side::Both(old, new) = side {
-                self.aspect(
-                    Item::EnumMember,
-                    Fact::Value,
-                    &member_path,
-                    "value",
-                    (old.value, new.value),
-                    Json::from,
-                );
+                self.aspect(Item::EnumMember, Fact::Value, &member_path, "value", (old.value, new.value), Json::from);
                 self.annotations(&member_path, &old.annotations, &new.annotations);
             } else {
-                self.presence(
-                    Item::EnumMember,
-                    member_path,
-                    side,
-                    |m| aspect("value", m.value),
-                    |_| None,
-                );
+                self.presence(Item::EnumMember, member_path, side, |m| aspect("value", m.value), |_| None);
             }
         }
         self.annotations(path, &old.annotations, &new.annotations);
@@ -581,22 +386,10 @@ impl<'m> Differ<'m> {
     fn type_definition(&mut self, path: &str, old: &'m TypeDefinition, new: &'m TypeDefinition) {
         let item = Item::TypeDefinition;
         let underlying = (old.underlying_type, new.underlying_type);
-        self.aspect(
-            item,
-            Fact::UnderlyingType,
-            path,
-            "underlying_type",
-            (underlying.0, underlying.1),
-            |t| json!(edm_name(t)),
-        );
-        self.aspect(
-            item,
-            Fact::Facets,
-            path,
-            "facets",
-            (&old.facets, &new.facets),
-            describe::facets,
-        );
+        self.aspect(item, Fact::UnderlyingType, path, "underlying_type", (underlying.0, underlying.1), |t| {
+            json!(edm_name(t))
+        });
+        self.aspect(item, Fact::Facets, path, "facets", (&old.facets, &new.facets), describe::facets);
         self.annotations(path, &old.annotations, &new.annotations);
     }
 
@@ -606,24 +399,16 @@ impl<'m> Differ<'m> {
                 self.annotations(&path, &old.annotations, &new.annotations);
             }
         }
-        let sets = |model: &'m Model| {
-            container_members(model, |c| c.entity_sets.as_slice(), |s: &EntitySet| &s.name)
-        };
+        let sets = |model: &'m Model| container_members(model, |c| c.entity_sets.as_slice(), |s: &EntitySet| &s.name);
         for (path, side) in pair_up(sets(self.old), sets(self.new)) {
             let entity_type = |set: &&EntitySet| aspect("entity_type", set.entity_type.to_string());
-            self.container_member(Item::EntitySet, path, side, entity_type, |set| {
-                &set.annotations
-            });
+            self.container_member(Item::EntitySet, path, side, entity_type, |set| &set.annotations);
         }
-        let singletons = |model: &'m Model| {
-            container_members(model, |c| c.singletons.as_slice(), |s: &Singleton| &s.name)
-        };
+        let singletons =
+            |model: &'m Model| container_members(model, |c| c.singletons.as_slice(), |s: &Singleton| &s.name);
         for (path, side) in pair_up(singletons(self.old), singletons(self.new)) {
-            let entity_type =
-                |singleton: &&Singleton| aspect("entity_type", singleton.entity_type.to_string());
-            self.container_member(Item::Singleton, path, side, entity_type, |singleton| {
-                &singleton.annotations
-            });
+            let entity_type = |singleton: &&Singleton| aspect("entity_type", singleton.entity_type.to_string());
+            self.container_member(Item::Singleton, path, side, entity_type, |singleton| &singleton.annotations);
         }
     }
 
@@ -637,15 +422,23 @@ impl<'m> Differ<'m> {
             model.entity_containers().flat_map(|(_, c)| c.entity_sets.iter().map(|s| s.name.clone())).collect()
         };
         let (old_sets, new_sets) = (set_names(self.old), set_names(self.new));
-        let module = |set: Option<&String>| set.map_or_else(|| "types".to_owned(), |set| crate::naming::snake_case(set));
+        let module =
+            |set: Option<&String>| set.map_or_else(|| "types".to_owned(), |set| crate::naming::snake_case(set));
         for (path, side) in pair_up(types(self.old), types(self.new)) {
             let Side::Both(TypeDecl::Entity(_), TypeDecl::Entity(_)) = side else { continue };
             let Some(name) = QualifiedName::parse(&path) else { continue };
             let (old_home, new_home) = (old_homes.get(&name), new_homes.get(&name));
-            let stays_known = old_home.is_none_or(|set| new_sets.contains(set)) && new_home.is_none_or(|set| old_sets.contains(set));
+            let stays_known =
+                old_home.is_none_or(|set| new_sets.contains(set)) && new_home.is_none_or(|set| old_sets.contains(set));
             let (old_module, new_module) = (module(old_home), module(new_home));
             if old_module != new_module && stays_known {
-                self.push(Item::EntityType, Fact::Module, path, aspect("module", Json::String(old_module)), aspect("module", Json::String(new_module)));
+                self.push(
+                    Item::EntityType,
+                    Fact::Module,
+                    path,
+                    aspect("module", Json::String(old_module)),
+                    aspect("module", Json::String(new_module)),
+                );
             }
         }
     }
@@ -682,8 +475,7 @@ impl<'m> Differ<'m> {
                 match side {
                     Side::Both(old, new) => self.overload(item, &path, old, new),
                     side => {
-                        let signature =
-                            |op: &&Operation| aspect("signature", describe::signature(op));
+                        let signature = |op: &&Operation| aspect("signature", describe::signature(op));
                         self.presence(item, path.clone(), side, signature, |_| None);
                     }
                 }
@@ -693,22 +485,10 @@ impl<'m> Differ<'m> {
 
     fn overload(&mut self, item: Item, path: &str, old: &'m Operation, new: &'m Operation) {
         let signature = (describe::signature(old), describe::signature(new));
-        self.aspect(
-            item,
-            Fact::Signature,
-            path,
-            "signature",
-            (signature.0, signature.1),
-            Json::String,
-        );
+        self.aspect(item, Fact::Signature, path, "signature", (signature.0, signature.1), Json::String);
         let target = describe::operation_target(path, new);
         self.annotations(&target, &old.annotations, &new.annotations);
-        let by_name = |op: &'m Operation| {
-            op.parameters
-                .iter()
-                .map(|p| (p.name.as_str(), &p.annotations))
-                .collect()
-        };
+        let by_name = |op: &'m Operation| op.parameters.iter().map(|p| (p.name.as_str(), &p.annotations)).collect();
         for (name, side) in pair_up(by_name(old), by_name(new)) {
             if let Side::Both(old, new) = side {
                 self.annotations(&format!("{target}/{name}"), old, new);
@@ -729,17 +509,8 @@ impl<'m> Differ<'m> {
                 Side::Both(old, new) if old == new => continue,
                 Side::Both(old, new) => (ChangeKind::Changed, old, new),
             };
-            let fact = Fact::Annotation {
-                kind,
-                term: annotation_term(&term, deprecated),
-            };
-            self.push(
-                Item::Annotation,
-                fact,
-                format!("{path}@{term}"),
-                old_value,
-                new_value,
-            );
+            let fact = Fact::Annotation { kind, term: annotation_term(&term, deprecated) };
+            self.push(Item::Annotation, fact, format!("{path}@{term}"), old_value, new_value);
         }
     }
 }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value as Json, json};
 
 use crate::csdl::{
-    Annotations, CAPABILITIES, CORE, Facets, MaxLength, Operation, OperationKind, PathKind,
-    Permissions, Property, PropertyRef, Restrictions, Revision, RevisionKind, Scale, Srid, Value,
+    Annotations, CAPABILITIES, CORE, Facets, MaxLength, Operation, OperationKind, PathKind, Permissions, Property,
+    PropertyRef, Restrictions, Revision, RevisionKind, Scale, Srid, Value,
 };
 
 pub(super) const DESCRIPTION: &str = "Org.OData.Core.V1.Description";
@@ -74,37 +74,23 @@ pub(super) fn facets(facets: &Facets) -> Json {
 /// generated method depends on, and enough to tell overloads apart.
 pub(super) fn signature(op: &Operation) -> String {
     let not_null = |nullable: bool| if nullable { "" } else { " not null" };
-    let params: Vec<String> = op
-        .parameters
-        .iter()
-        .map(|p| format!("{}: {}{}", p.name, p.ty, not_null(p.nullable)))
-        .collect();
+    let params: Vec<String> =
+        op.parameters.iter().map(|p| format!("{}: {}{}", p.name, p.ty, not_null(p.nullable))).collect();
     let bound = if op.is_bound { "bound " } else { "" };
-    let returns = op
-        .return_type
-        .as_ref()
-        .map(|r| format!(" -> {}{}", r.ty, not_null(r.nullable)))
-        .unwrap_or_default();
+    let returns = op.return_type.as_ref().map(|r| format!(" -> {}{}", r.ty, not_null(r.nullable))).unwrap_or_default();
     format!("{bound}{}({}){returns}", op.name, params.join(", "))
 }
 
 /// The binding parameter's type of a bound operation (`None` when unbound): overloads with the
 /// same binding are told apart by their parameter names.
 pub(super) fn binding(op: &Operation) -> Option<String> {
-    op.is_bound
-        .then(|| op.parameters.first().map(|p| p.ty.to_string()))
-        .flatten()
+    op.is_bound.then(|| op.parameters.first().map(|p| p.ty.to_string())).flatten()
 }
 
 /// The sorted names of the parameters after the binding parameter.
 pub(super) fn parameter_names(op: &Operation) -> Vec<&str> {
     let skip = usize::from(op.is_bound);
-    let mut names: Vec<&str> = op
-        .parameters
-        .iter()
-        .skip(skip)
-        .map(|p| p.name.as_str())
-        .collect();
+    let mut names: Vec<&str> = op.parameters.iter().skip(skip).map(|p| p.name.as_str()).collect();
     names.sort_unstable();
     names
 }
@@ -114,12 +100,7 @@ pub(super) fn parameter_names(op: &Operation) -> Vec<&str> {
 pub(super) fn operation_target(qualified: &str, op: &Operation) -> String {
     let types: Vec<String> = match (op.kind, op.is_bound) {
         (OperationKind::Action, false) => return qualified.to_owned(),
-        (OperationKind::Action, true) => op
-            .parameters
-            .iter()
-            .take(1)
-            .map(|p| p.ty.to_string())
-            .collect(),
+        (OperationKind::Action, true) => op.parameters.iter().take(1).map(|p| p.ty.to_string()).collect(),
         (OperationKind::Function, _) => op.parameters.iter().map(|p| p.ty.to_string()).collect(),
     };
     format!("{qualified}({})", types.join(","))
@@ -146,10 +127,7 @@ pub(super) fn annotations(annotations: &Annotations) -> BTreeMap<String, Json> {
         map.insert(core("Permissions"), json!(permission_names(permissions)));
     }
     if !annotations.revisions.is_empty() {
-        map.insert(
-            REVISIONS.to_owned(),
-            annotations.revisions.iter().map(revision).collect(),
-        );
+        map.insert(REVISIONS.to_owned(), annotations.revisions.iter().map(revision).collect());
     }
     for (term, restrictions) in &annotations.restrictions {
         map.insert(format!("{CAPABILITIES}.{term}"), restriction(restrictions));
@@ -170,19 +148,11 @@ pub(super) fn is_deprecated(annotations: &Annotations) -> bool {
 }
 
 fn permission_names(permissions: Permissions) -> String {
-    let names: Vec<&str> = [
-        (permissions.read, "Read"),
-        (permissions.write, "Write"),
-        (permissions.invoke, "Invoke"),
-    ]
-    .into_iter()
-    .filter_map(|(set, name)| set.then_some(name))
-    .collect();
-    if names.is_empty() {
-        "None".to_owned()
-    } else {
-        names.join(" ")
-    }
+    let names: Vec<&str> = [(permissions.read, "Read"), (permissions.write, "Write"), (permissions.invoke, "Invoke")]
+        .into_iter()
+        .filter_map(|(set, name)| set.then_some(name))
+        .collect();
+    if names.is_empty() { "None".to_owned() } else { names.join(" ") }
 }
 
 fn revision(revision: &Revision) -> Json {
@@ -244,16 +214,9 @@ fn value(value: &Value) -> Json {
             Json::Object(map)
         }
         Value::Collection(items) => items.iter().map(self::value).collect(),
-        Value::Dynamic {
-            element,
-            attributes,
-            operands,
-        } => {
+        Value::Dynamic { element, attributes, operands } => {
             let mut map = Map::new();
-            map.insert(
-                format!("${element}"),
-                operands.iter().map(self::value).collect(),
-            );
+            map.insert(format!("${element}"), operands.iter().map(self::value).collect());
             for (name, text) in attributes {
                 map.insert(name.clone(), json!(text));
             }

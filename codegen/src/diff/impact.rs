@@ -107,73 +107,38 @@ pub(super) fn assess(item: Item, fact: Fact) -> (Impact, &'static str) {
     match fact {
         Fact::Added { shape } => added(item, shape),
         Fact::Removed => (Breaking, removed(item)),
-        Fact::Kind => (
-            Breaking,
-            "the type changed kind, so its Rust item changes shape (struct, enum or newtype)",
-        ),
+        Fact::Kind => (Breaking, "the type changed kind, so its Rust item changes shape (struct, enum or newtype)"),
         Fact::Module => (
             Breaking,
             "the struct moves to another module (an entity type lives in its entity set's module only while exactly one set uses it)",
         ),
-        Fact::BaseType => (
-            Breaking,
-            "the base type changed, so the struct's inherited (flattened) fields change",
-        ),
+        Fact::BaseType => (Breaking, "the base type changed, so the struct's inherited (flattened) fields change"),
         Fact::Flag { flag, now } => flag_changed(flag, now),
-        Fact::UnderlyingType if item == Item::EnumType => (
-            Docs,
-            "members travel by name and EnumMember::value() is i64 whatever the underlying type",
-        ),
-        Fact::UnderlyingType => (
-            Breaking,
-            "the underlying type changed, so the newtype wraps a different Rust type",
-        ),
-        Fact::Facets => (
-            Docs,
-            "facets (MaxLength, Precision, Scale, SRID, Unicode) do not change the generated Rust type",
-        ),
-        Fact::Type => (
-            Breaking,
-            "the type changed, so the field's Rust type changes",
-        ),
-        Fact::Nullable { .. } if item == Item::NavigationProperty => (
-            Docs,
-            "a navigation field is Option<T> or Vec<T> (present when expanded) whatever Nullable says",
-        ),
-        Fact::Nullable {
-            collection: true, ..
-        } => (
-            Docs,
-            "a collection field is Vec<T> whatever Nullable says (nulls inside are not modelled)",
-        ),
-        Fact::Nullable { now: false, .. } => (
-            Breaking,
-            "nullable became non-nullable: a field type changes from Option<T> to T",
-        ),
-        Fact::Nullable { now: true, .. } => (
-            Breaking,
-            "non-nullable became nullable: a field type changes from T to Option<T>",
-        ),
-        Fact::ContainsTarget => (
-            Docs,
-            "containment does not change the navigation field (Option<T> or Vec<T>)",
-        ),
-        Fact::Key => (
-            Breaking,
-            "the row identity changed: EntitySet::KEY names other properties",
-        ),
-        Fact::Value => (
-            Breaking,
-            "the member's number changed: EnumMember::value() returns another value",
-        ),
-        Fact::EntityType => (
-            Breaking,
-            "the entity type changed, so the rows decode into a different struct",
-        ),
-        Fact::Signature => (
-            Breaking,
-            "the signature changed, so the method's parameters or return type change",
-        ),
+        Fact::UnderlyingType if item == Item::EnumType => {
+            (Docs, "members travel by name and EnumMember::value() is i64 whatever the underlying type")
+        }
+        Fact::UnderlyingType => (Breaking, "the underlying type changed, so the newtype wraps a different Rust type"),
+        Fact::Facets => {
+            (Docs, "facets (MaxLength, Precision, Scale, SRID, Unicode) do not change the generated Rust type")
+        }
+        Fact::Type => (Breaking, "the type changed, so the field's Rust type changes"),
+        Fact::Nullable { .. } if item == Item::NavigationProperty => {
+            (Docs, "a navigation field is Option<T> or Vec<T> (present when expanded) whatever Nullable says")
+        }
+        Fact::Nullable { collection: true, .. } => {
+            (Docs, "a collection field is Vec<T> whatever Nullable says (nulls inside are not modelled)")
+        }
+        Fact::Nullable { now: false, .. } => {
+            (Breaking, "nullable became non-nullable: a field type changes from Option<T> to T")
+        }
+        Fact::Nullable { now: true, .. } => {
+            (Breaking, "non-nullable became nullable: a field type changes from T to Option<T>")
+        }
+        Fact::ContainsTarget => (Docs, "containment does not change the navigation field (Option<T> or Vec<T>)"),
+        Fact::Key => (Breaking, "the row identity changed: EntitySet::KEY names other properties"),
+        Fact::Value => (Breaking, "the member's number changed: EnumMember::value() returns another value"),
+        Fact::EntityType => (Breaking, "the entity type changed, so the rows decode into a different struct"),
+        Fact::Signature => (Breaking, "the signature changed, so the method's parameters or return type change"),
         Fact::Annotation { term, .. } => (Docs, annotation(term)),
     }
 }
@@ -181,56 +146,31 @@ pub(super) fn assess(item: Item, fact: Fact) -> (Impact, &'static str) {
 fn added(item: Item, shape: Option<Shape>) -> (Impact, &'static str) {
     use Impact::{Additive, Breaking};
     match (item, shape) {
-        (Item::EntitySet, _) => (
-            Additive,
-            "a new entity set adds a module and a Collections accessor; existing code is unaffected",
-        ),
-        (Item::Singleton, _) => (
-            Additive,
-            "a new singleton adds an accessor; existing code is unaffected",
-        ),
-        (Item::EntityType | Item::ComplexType | Item::EnumType | Item::TypeDefinition, _) => (
-            Additive,
-            "a new type adds a Rust item; existing code is unaffected",
-        ),
-        (Item::NavigationProperty, _) => (
-            Additive,
-            "a new Option<T>/Vec<T> field (present when expanded) of a #[non_exhaustive] struct",
-        ),
-        (
-            Item::Property,
-            Some(Shape {
-                collection: true, ..
-            }),
-        ) => (
-            Additive,
-            "a new Vec<T> field (absent means empty) of a #[non_exhaustive] struct",
-        ),
-        (
-            Item::Property,
-            Some(Shape {
-                nullable: false, ..
-            }),
-        ) => (
-            Additive,
-            "a new field of type T of a #[non_exhaustive] struct (responses must now carry it)",
-        ),
-        (Item::Property, _) => (
-            Additive,
-            "a new Option<T> field of a #[non_exhaustive] struct: decoding is unaffected",
-        ),
+        (Item::EntitySet, _) => {
+            (Additive, "a new entity set adds a module and a Collections accessor; existing code is unaffected")
+        }
+        (Item::Singleton, _) => (Additive, "a new singleton adds an accessor; existing code is unaffected"),
+        (Item::EntityType | Item::ComplexType | Item::EnumType | Item::TypeDefinition, _) => {
+            (Additive, "a new type adds a Rust item; existing code is unaffected")
+        }
+        (Item::NavigationProperty, _) => {
+            (Additive, "a new Option<T>/Vec<T> field (present when expanded) of a #[non_exhaustive] struct")
+        }
+        (Item::Property, Some(Shape { collection: true, .. })) => {
+            (Additive, "a new Vec<T> field (absent means empty) of a #[non_exhaustive] struct")
+        }
+        (Item::Property, Some(Shape { nullable: false, .. })) => {
+            (Additive, "a new field of type T of a #[non_exhaustive] struct (responses must now carry it)")
+        }
+        (Item::Property, _) => {
+            (Additive, "a new Option<T> field of a #[non_exhaustive] struct: decoding is unaffected")
+        }
         (Item::EnumMember, _) => (
             Additive,
             "a new variant of a #[non_exhaustive] enum: values that decoded into UnrecognizedValue now get their own",
         ),
-        (Item::Action | Item::Function, _) => (
-            Additive,
-            "a new operation adds a method; existing code is unaffected",
-        ),
-        (Item::Key, _) => (
-            Breaking,
-            "the row identity changed: EntitySet::KEY names other properties",
-        ),
+        (Item::Action | Item::Function, _) => (Additive, "a new operation adds a method; existing code is unaffected"),
+        (Item::Key, _) => (Breaking, "the row identity changed: EntitySet::KEY names other properties"),
         (Item::Annotation, _) => (Impact::Docs, annotation(Term::Other)),
     }
 }
@@ -253,41 +193,22 @@ fn removed(item: Item) -> &'static str {
 fn flag_changed(flag: Flag, now: bool) -> (Impact, &'static str) {
     use Impact::{Breaking, Docs};
     match (flag, now) {
-        (Flag::Abstract, _) => (
-            Docs,
-            "the generated struct is the same whether or not the type is abstract",
-        ),
-        (Flag::Open, _) => (
-            Docs,
-            "dynamic properties are not modelled, so the generated struct does not change",
-        ),
-        (Flag::HasStream, _) => (
-            Docs,
-            "media streams are not modelled, so the generated struct does not change",
-        ),
-        (Flag::IsFlags, true) => (
-            Breaking,
-            "the enum became a flags enum: its fields change from E to edm::Flags<E>",
-        ),
-        (Flag::IsFlags, false) => (
-            Breaking,
-            "the enum is no longer a flags enum: its fields change from edm::Flags<E> to E",
-        ),
+        (Flag::Abstract, _) => (Docs, "the generated struct is the same whether or not the type is abstract"),
+        (Flag::Open, _) => (Docs, "dynamic properties are not modelled, so the generated struct does not change"),
+        (Flag::HasStream, _) => (Docs, "media streams are not modelled, so the generated struct does not change"),
+        (Flag::IsFlags, true) => (Breaking, "the enum became a flags enum: its fields change from E to edm::Flags<E>"),
+        (Flag::IsFlags, false) => {
+            (Breaking, "the enum is no longer a flags enum: its fields change from edm::Flags<E> to E")
+        }
     }
 }
 
 fn annotation(term: Term) -> &'static str {
     match term {
         Term::Description => "only the generated doc comment changes",
-        Term::Revisions {
-            deprecated: Some(true),
-        } => "adds #[deprecated]: a compiler warning, not an error",
-        Term::Revisions {
-            deprecated: Some(false),
-        } => "removes #[deprecated]: only a warning goes away",
-        Term::Revisions { deprecated: None } => {
-            "revision notes only change the generated documentation"
-        }
+        Term::Revisions { deprecated: Some(true) } => "adds #[deprecated]: a compiler warning, not an error",
+        Term::Revisions { deprecated: Some(false) } => "removes #[deprecated]: only a warning goes away",
+        Term::Revisions { deprecated: None } => "revision notes only change the generated documentation",
         Term::Other => "annotations describe the service, not the generated Rust types",
     }
 }

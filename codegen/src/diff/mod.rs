@@ -91,10 +91,7 @@ pub fn compare(old: &Model, new: &Model) -> Diff {
             .then_with(|| a.old.to_string().cmp(&b.old.to_string()))
             .then_with(|| a.new.to_string().cmp(&b.new.to_string()))
     });
-    Diff {
-        summary: Summary::of(&changes),
-        changes,
-    }
+    Diff { summary: Summary::of(&changes), changes }
 }
 
 /// The result of [`compare`]: serialises to

@@ -21,11 +21,7 @@ pub(super) fn text(diff: &Diff) -> String {
         let _ = writeln!(out, "\n{} ({}):", impact.as_str(), changes.len());
         for change in changes {
             let (kind, item, path) = (change.kind.as_str(), change.item.as_str(), &change.path);
-            let _ = writeln!(
-                out,
-                "  {kind} {item} {path}: {}",
-                values(&change.old, &change.new)
-            );
+            let _ = writeln!(out, "  {kind} {item} {path}: {}", values(&change.old, &change.new));
             let _ = writeln!(out, "      {}", change.reason);
         }
     }
@@ -60,10 +56,7 @@ fn summary_words(summary: &Summary) -> String {
     if *summary == Summary::default() {
         return "no changes".to_owned();
     }
-    format!(
-        "{} breaking, {} additive, {} docs",
-        summary.breaking, summary.additive, summary.docs
-    )
+    format!("{} breaking, {} additive, {} docs", summary.breaking, summary.additive, summary.docs)
 }
 
 fn impact_title(impact: Impact) -> &'static str {
@@ -80,15 +73,8 @@ fn display(value: &Json) -> String {
         Json::Null => "null".to_owned(),
         Json::String(text) => text.clone(),
         Json::Bool(_) | Json::Number(_) => value.to_string(),
-        Json::Array(items) => format!(
-            "[{}]",
-            items.iter().map(display).collect::<Vec<_>>().join(", ")
-        ),
-        Json::Object(map) => map
-            .iter()
-            .map(|(k, v)| format!("{k}: {}", nested(v)))
-            .collect::<Vec<_>>()
-            .join(", "),
+        Json::Array(items) => format!("[{}]", items.iter().map(display).collect::<Vec<_>>().join(", ")),
+        Json::Object(map) => map.iter().map(|(k, v)| format!("{k}: {}", nested(v))).collect::<Vec<_>>().join(", "),
     }
 }
 
@@ -102,11 +88,7 @@ fn nested(value: &Json) -> String {
 /// Puts text on one line (line breaks become spaces) and cuts it to [`MAX_VALUE_CHARS`]
 /// characters, marking the cut with `…`.
 fn shorten(text: String) -> String {
-    let text = if text.contains(['\r', '\n']) {
-        text.split_whitespace().collect::<Vec<_>>().join(" ")
-    } else {
-        text
-    };
+    let text = if text.contains(['\r', '\n']) { text.split_whitespace().collect::<Vec<_>>().join(" ") } else { text };
     match text.char_indices().nth(MAX_VALUE_CHARS) {
         Some((end, _)) => format!("{}…", &text[..end]),
         None => text,
@@ -120,11 +102,7 @@ fn values(old: &Json, new: &Json) -> String {
         (Json::Null, value) | (value, Json::Null) => shorten(display(value)),
         (Json::Object(a), Json::Object(b)) if a.len() == 1 && a.keys().eq(b.keys()) => {
             let (key, a) = a.iter().next().expect("one entry");
-            format!(
-                "{key}: {} -> {}",
-                shorten(nested(a)),
-                shorten(nested(&b[key]))
-            )
+            format!("{key}: {} -> {}", shorten(nested(a)), shorten(nested(&b[key])))
         }
         (old, new) => format!("{} -> {}", shorten(display(old)), shorten(display(new))),
     }
@@ -147,20 +125,12 @@ fn text_cell(text: &str) -> String {
 }
 
 fn value_cell(value: &Json) -> String {
-    if value.is_null() {
-        String::new()
-    } else {
-        text_cell(&shorten(display(value)))
-    }
+    if value.is_null() { String::new() } else { text_cell(&shorten(display(value))) }
 }
 
 /// A path as inline code (only `|` needs escaping inside a table); as text if it has a backtick.
 fn code_cell(text: &str) -> String {
-    if text.contains('`') {
-        text_cell(text)
-    } else {
-        format!("`{}`", text.replace('|', "\\|"))
-    }
+    if text.contains('`') { text_cell(text) } else { format!("`{}`", text.replace('|', "\\|")) }
 }
 
 /// One section of a version comparison: what only one side has, or what differs.
@@ -190,10 +160,7 @@ enum Detail {
 
 pub(super) fn comparison_text(diff: &Diff, old_label: &str, new_label: &str) -> String {
     let sections = comparison(diff, old_label, new_label);
-    let mut out = format!(
-        "{new_label} compared with {old_label}: {}\n",
-        comparison_counts(&sections)
-    );
+    let mut out = format!("{new_label} compared with {old_label}: {}\n", comparison_counts(&sections));
     for section in &sections {
         let _ = writeln!(out, "\n{}", section.title);
         if section.groups.is_empty() {
@@ -229,12 +196,7 @@ pub(super) fn comparison_markdown(diff: &Diff, old_label: &str, new_label: &str)
             out.push_str("\nNone.\n");
         }
         for group in &section.groups {
-            let _ = writeln!(
-                out,
-                "\n**{} ({})**\n",
-                capitalise(group.item.plural()),
-                group.count
-            );
+            let _ = writeln!(out, "\n**{} ({})**\n", capitalise(group.item.plural()), group.count);
             for line in &group.lines {
                 let subject = code_cell(&line.subject);
                 let _ = match &line.detail {
@@ -253,22 +215,13 @@ pub(super) fn comparison_markdown(diff: &Diff, old_label: &str, new_label: &str)
 
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 fn comparison_counts(sections: &[Section]) -> String {
     let counts: Vec<String> = sections
         .iter()
-        .map(|s| {
-            format!(
-                "{} {}",
-                s.groups.iter().map(|g| g.count).sum::<usize>(),
-                s.title.to_lowercase()
-            )
-        })
+        .map(|s| format!("{} {}", s.groups.iter().map(|g| g.count).sum::<usize>(), s.title.to_lowercase()))
         .collect();
     counts.join(", ")
 }
@@ -287,11 +240,8 @@ fn comparison(diff: &Diff, old_label: &str, new_label: &str) -> Vec<Section> {
             let groups: Vec<Group> = Item::ALL
                 .into_iter()
                 .filter_map(|item| {
-                    let changes: Vec<&Change> = diff
-                        .changes
-                        .iter()
-                        .filter(|c| c.kind == kind && c.item == item)
-                        .collect();
+                    let changes: Vec<&Change> =
+                        diff.changes.iter().filter(|c| c.kind == kind && c.item == item).collect();
                     (!changes.is_empty()).then(|| Group {
                         item,
                         count: changes.len(),
@@ -309,11 +259,7 @@ fn comparison(diff: &Diff, old_label: &str, new_label: &str) -> Vec<Section> {
 fn lines(kind: ChangeKind, item: Item, changes: &[&Change]) -> Vec<Line> {
     let by_owner = matches!(
         item,
-        Item::EntitySet
-            | Item::Singleton
-            | Item::Property
-            | Item::NavigationProperty
-            | Item::EnumMember
+        Item::EntitySet | Item::Singleton | Item::Property | Item::NavigationProperty | Item::EnumMember
     );
     if kind != ChangeKind::Changed && by_owner {
         let mut owners: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -323,16 +269,10 @@ fn lines(kind: ChangeKind, item: Item, changes: &[&Change]) -> Vec<Line> {
         }
         return owners
             .into_iter()
-            .map(|(owner, names)| Line {
-                subject: owner.to_owned(),
-                detail: Detail::Names(names),
-            })
+            .map(|(owner, names)| Line { subject: owner.to_owned(), detail: Detail::Names(names) })
             .collect();
     }
-    let is_type = matches!(
-        item,
-        Item::EntityType | Item::ComplexType | Item::EnumType | Item::TypeDefinition
-    );
+    let is_type = matches!(item, Item::EntityType | Item::ComplexType | Item::EnumType | Item::TypeDefinition);
     changes
         .iter()
         .map(|change| {
@@ -341,10 +281,7 @@ fn lines(kind: ChangeKind, item: Item, changes: &[&Change]) -> Vec<Line> {
             } else {
                 Detail::Text(values(&change.old, &change.new))
             };
-            Line {
-                subject: change.path.clone(),
-                detail,
-            }
+            Line { subject: change.path.clone(), detail }
         })
         .collect()
 }

@@ -10,10 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// The workspace root: the parent of the package being tested.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("a package lies inside the workspace")
-        .to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("a package lies inside the workspace").to_owned()
 }
 
 /// The shared research data: `$INTUNE_DW_SHARED_DIR` if set, else `<workspace root>/../shared`.
@@ -66,10 +63,7 @@ impl ManifestRow {
     }
 
     pub fn count(&self, column: &str) -> usize {
-        *self
-            .counts
-            .get(column)
-            .unwrap_or_else(|| panic!("MANIFEST.md has no column {column}"))
+        *self.counts.get(column).unwrap_or_else(|| panic!("MANIFEST.md has no column {column}"))
     }
 }
 
@@ -77,20 +71,12 @@ impl ManifestRow {
 pub fn manifest(corpora: &Path) -> Vec<ManifestRow> {
     let text = String::from_utf8(read(&corpora.join("MANIFEST.md"))).expect("MANIFEST.md is UTF-8");
     let cells = |line: &str| -> Vec<String> {
-        line.trim()
-            .trim_matches('|')
-            .split('|')
-            .map(|cell| cell.trim().to_owned())
-            .collect()
+        line.trim().trim_matches('|').split('|').map(|cell| cell.trim().to_owned()).collect()
     };
-    let mut lines = text
-        .lines()
-        .skip_while(|line| !line.starts_with("| file |"));
+    let mut lines = text.lines().skip_while(|line| !line.starts_with("| file |"));
     let header = cells(lines.next().expect("MANIFEST.md has a `| file |` table"));
-    let version_column = header
-        .iter()
-        .position(|column| column == "OData version")
-        .expect("MANIFEST.md has an `OData version` column");
+    let version_column =
+        header.iter().position(|column| column == "OData version").expect("MANIFEST.md has an `OData version` column");
     let rows: Vec<ManifestRow> = lines
         .skip(1) // the |---| line
         .take_while(|line| line.starts_with('|'))
@@ -103,21 +89,15 @@ pub fn manifest(corpora: &Path) -> Vec<ManifestRow> {
                     counts.insert(column.clone(), n);
                 }
             }
-            ManifestRow {
-                file: cells[0].clone(),
-                version: cells[version_column].clone(),
-                counts,
-            }
+            ManifestRow { file: cells[0].clone(), version: cells[version_column].clone(), counts }
         })
         .collect();
     assert!(!rows.is_empty(), "MANIFEST.md table has no rows");
     rows
 }
 
-pub const EDMX_OPEN: &str =
-    r#"<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">"#;
-pub const SCHEMA_OPEN: &str =
-    r#"<Schema xmlns="http://docs.oasis-open.org/odata/ns/edm" Namespace="NS">"#;
+pub const EDMX_OPEN: &str = r#"<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">"#;
+pub const SCHEMA_OPEN: &str = r#"<Schema xmlns="http://docs.oasis-open.org/odata/ns/edm" Namespace="NS">"#;
 pub const CLOSE: &str = "</Schema></edmx:DataServices></edmx:Edmx>";
 
 /// A document with one schema `NS` whose children are `lines`; the first of them is line 4:
@@ -140,8 +120,7 @@ pub fn schema_doc(lines: &[&str]) -> String {
 
 /// Parses a document that must be valid.
 pub fn model(text: &str) -> codegen::csdl::Model {
-    codegen::csdl::parse(text)
-        .unwrap_or_else(|errors| panic!("unexpected errors:\n{errors}\nin:\n{text}"))
+    codegen::csdl::parse(text).unwrap_or_else(|errors| panic!("unexpected errors:\n{errors}\nin:\n{text}"))
 }
 
 /// Parses a document that must be invalid; its errors as their display forms.

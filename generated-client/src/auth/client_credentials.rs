@@ -70,14 +70,10 @@ impl ClientCredentials {
         client_secret: impl Into<String>,
     ) -> Result<Self, AuthError> {
         let tenant_id = tenant_id.into();
-        let valid_tenant = !tenant_id.is_empty()
-            && tenant_id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+        let valid_tenant =
+            !tenant_id.is_empty() && tenant_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
         if !valid_tenant {
-            return Err(AuthError::new(format!(
-                "invalid tenant id {tenant_id:?}: expected a GUID or a domain name"
-            )));
+            return Err(AuthError::new(format!("invalid tenant id {tenant_id:?}: expected a GUID or a domain name")));
         }
         let client_id = client_id.into();
         if client_id.is_empty() {
@@ -116,11 +112,7 @@ impl ClientCredentials {
                 .filter(|v| !v.trim().is_empty())
                 .ok_or_else(|| AuthError::new(format!("environment variable {name} is not set")))
         };
-        let credentials = Self::new(
-            var("AZURE_TENANT_ID")?,
-            var("AZURE_CLIENT_ID")?,
-            var("AZURE_CLIENT_SECRET")?,
-        )?;
+        let credentials = Self::new(var("AZURE_TENANT_ID")?, var("AZURE_CLIENT_ID")?, var("AZURE_CLIENT_SECRET")?)?;
         match lookup("AZURE_AUTHORITY_HOST").filter(|v| !v.trim().is_empty()) {
             Some(host) => credentials.with_authority_host(host.trim()),
             None => Ok(credentials),
@@ -152,10 +144,7 @@ impl ClientCredentials {
 
     fn cached(&self) -> Option<AccessToken> {
         let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        cache
-            .as_ref()
-            .filter(|c| Instant::now() < c.refresh_at)
-            .map(|c| c.token.clone())
+        cache.as_ref().filter(|c| Instant::now() < c.refresh_at).map(|c| c.token.clone())
     }
 
     async fn current_token(&self) -> Result<AccessToken, AuthError> {
@@ -185,12 +174,7 @@ impl ClientCredentials {
         loop {
             attempts += 1;
             let sent_at = Instant::now();
-            let result = self
-                .http
-                .post(self.token_url.clone())
-                .form(&form)
-                .send()
-                .await;
+            let result = self.http.post(self.token_url.clone()).form(&form).send().await;
             let (status, retry_after, body) = match result {
                 Ok(response) => {
                     let status = response.status();
@@ -218,10 +202,7 @@ impl ClientCredentials {
             if !retry::is_retryable_status(status) {
                 return Err(error);
             }
-            match self
-                .retry
-                .next_delay(attempts, first_attempt.elapsed(), retry_after)
-            {
+            match self.retry.next_delay(attempts, first_attempt.elapsed(), retry_after) {
                 Some(delay) => tokio::time::sleep(delay).await,
                 None => return Err(error),
             }
@@ -236,10 +217,7 @@ impl ClientCredentials {
         error: reqwest::Error,
     ) -> Result<(), AuthError> {
         let delay = retry::is_retryable_transport(&error)
-            .then(|| {
-                self.retry
-                    .next_delay(attempts, first_attempt.elapsed(), None)
-            })
+            .then(|| self.retry.next_delay(attempts, first_attempt.elapsed(), None))
             .flatten();
         match delay {
             Some(delay) => {
@@ -248,10 +226,7 @@ impl ClientCredentials {
                 Ok(())
             }
             None => Err(AuthError::with_source(
-                format!(
-                    "token request to {} failed after {attempts} attempt(s)",
-                    self.token_url
-                ),
+                format!("token request to {} failed after {attempts} attempt(s)", self.token_url),
                 error,
             )),
         }
@@ -273,9 +248,8 @@ impl TokenProvider for ClientCredentials {
 }
 
 fn token_url(authority_host: &str, tenant_id: &str) -> Result<Url, AuthError> {
-    let mut url = Url::parse(authority_host).map_err(|e| {
-        AuthError::with_source(format!("invalid authority host {authority_host:?}"), e)
-    })?;
+    let mut url = Url::parse(authority_host)
+        .map_err(|e| AuthError::with_source(format!("invalid authority host {authority_host:?}"), e))?;
     require_secure(&url).map_err(|e| AuthError::new(format!("invalid authority host: {e}")))?;
     url.set_query(None);
     url.set_fragment(None);
@@ -302,9 +276,7 @@ fn parse_token_response(body: &[u8], sent_at: Instant) -> Result<CachedToken, Au
     if let Some(kind) = &response.token_type
         && !kind.eq_ignore_ascii_case("bearer")
     {
-        return Err(AuthError::new(format!(
-            "the token endpoint issued a {kind:?} token, not a bearer token"
-        )));
+        return Err(AuthError::new(format!("the token endpoint issued a {kind:?} token, not a bearer token")));
     }
     let lifetime = match &response.expires_in {
         serde_json::Value::Number(n) => n.as_u64(),
@@ -315,10 +287,7 @@ fn parse_token_response(body: &[u8], sent_at: Instant) -> Result<CachedToken, Au
     .map(|seconds| Duration::from_secs(seconds.min(MAX_LIFETIME.as_secs())))
     .ok_or_else(|| AuthError::new("the token endpoint's answer has no valid expires_in"))?;
     let margin = REFRESH_MARGIN.min(lifetime / 2);
-    Ok(CachedToken {
-        token: AccessToken::new(response.access_token),
-        refresh_at: sent_at + (lifetime - margin),
-    })
+    Ok(CachedToken { token: AccessToken::new(response.access_token), refresh_at: sent_at + (lifetime - margin) })
 }
 
 #[derive(Deserialize)]
@@ -335,19 +304,12 @@ fn endpoint_error(status: StatusCode, body: &[u8]) -> AuthError {
             // Entra ID appends trace and correlation ids on further lines; keep the first.
             let first_line = description.lines().next().unwrap_or("").trim();
             AuthError::from_endpoint(
-                format!(
-                    "token endpoint returned HTTP {status}: {}: {first_line}",
-                    e.error
-                ),
+                format!("token endpoint returned HTTP {status}: {}: {first_line}", e.error),
                 status,
                 Some(e.error),
             )
         }
-        Err(_) => AuthError::from_endpoint(
-            format!("token endpoint returned HTTP {status}"),
-            status,
-            None,
-        ),
+        Err(_) => AuthError::from_endpoint(format!("token endpoint returned HTTP {status}"), status, None),
     }
 }
 
@@ -362,9 +324,7 @@ mod tests {
             c.token_url().as_str(),
             "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
         );
-        let gov = c
-            .with_authority_host("https://login.microsoftonline.us/")
-            .unwrap();
+        let gov = c.with_authority_host("https://login.microsoftonline.us/").unwrap();
         assert_eq!(
             gov.token_url().as_str(),
             "https://login.microsoftonline.us/contoso.onmicrosoft.com/oauth2/v2.0/token"
@@ -375,10 +335,7 @@ mod tests {
     #[test]
     fn rejects_tenant_ids_that_would_change_the_path() {
         for tenant in ["", "a/b", "../common", "x?y", "a b"] {
-            assert!(
-                ClientCredentials::new(tenant, "app", "s").is_err(),
-                "{tenant:?}"
-            );
+            assert!(ClientCredentials::new(tenant, "app", "s").is_err(), "{tenant:?}");
         }
     }
 
@@ -400,56 +357,33 @@ mod tests {
             "https://login.chinacloudapi.cn/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"
         );
         let debug = format!("{c:?}");
-        assert!(
-            debug.contains("app-id") && !debug.contains("top-secret-value"),
-            "{debug}"
-        );
+        assert!(debug.contains("app-id") && !debug.contains("top-secret-value"), "{debug}");
 
-        let missing = ClientCredentials::from_env_with(|name| {
-            (name != "AZURE_CLIENT_SECRET").then(|| "x".to_owned())
-        })
-        .unwrap_err();
-        assert!(
-            missing.to_string().contains("AZURE_CLIENT_SECRET"),
-            "{missing}"
-        );
+        let missing = ClientCredentials::from_env_with(|name| (name != "AZURE_CLIENT_SECRET").then(|| "x".to_owned()))
+            .unwrap_err();
+        assert!(missing.to_string().contains("AZURE_CLIENT_SECRET"), "{missing}");
     }
 
     #[test]
     fn refreshes_before_expiry() {
         let now = Instant::now();
-        let hour = parse_token_response(
-            br#"{"token_type":"Bearer","expires_in":3600,"access_token":"a"}"#,
-            now,
-        )
-        .unwrap();
+        let hour =
+            parse_token_response(br#"{"token_type":"Bearer","expires_in":3600,"access_token":"a"}"#, now).unwrap();
         assert_eq!(hour.refresh_at, now + Duration::from_secs(3300));
-        let short =
-            parse_token_response(br#"{"expires_in":"60","access_token":"b"}"#, now).unwrap();
+        let short = parse_token_response(br#"{"expires_in":"60","access_token":"b"}"#, now).unwrap();
         assert_eq!(short.refresh_at, now + Duration::from_secs(30));
-        let absurd = parse_token_response(
-            br#"{"expires_in":18446744073709551615,"access_token":"c"}"#,
-            now,
-        )
-        .unwrap();
+        let absurd = parse_token_response(br#"{"expires_in":18446744073709551615,"access_token":"c"}"#, now).unwrap();
         assert_eq!(absurd.refresh_at, now + MAX_LIFETIME - REFRESH_MARGIN);
     }
 
     #[test]
     fn token_response_errors_do_not_quote_the_body() {
-        let err = parse_token_response(
-            br#"{"access_token":"leaky-token","expires_in":[]}"#,
-            Instant::now(),
-        )
-        .err()
-        .unwrap();
+        let err =
+            parse_token_response(br#"{"access_token":"leaky-token","expires_in":[]}"#, Instant::now()).err().unwrap();
         assert!(!format!("{err} {err:?}").contains("leaky-token"));
-        let err = parse_token_response(
-            br#"{"access_token":"t","token_type":"pop","expires_in":1}"#,
-            Instant::now(),
-        )
-        .err()
-        .unwrap();
+        let err = parse_token_response(br#"{"access_token":"t","token_type":"pop","expires_in":1}"#, Instant::now())
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("pop"));
     }
 

@@ -37,10 +37,7 @@ pub const TODAY: time::Date = time::macros::date!(2025 - 03 - 16);
 
 /// Reads a v1.0 sample page and returns its `value` rows.
 pub fn sample_rows(file: &str) -> Vec<Value> {
-    let path = format!(
-        "{}/../fixtures/v1.0/samples/{file}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/../fixtures/v1.0/samples/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let page: Value = serde_json::from_str(&text).unwrap();
     page["value"].as_array().unwrap().clone()
@@ -75,10 +72,7 @@ pub struct Recorded {
 
 impl Recorded {
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     pub fn bearer(&self) -> Option<&str> {
@@ -96,19 +90,12 @@ pub struct Reply {
 
 impl Reply {
     pub fn new(status: u16, body: impl Into<String>) -> Self {
-        Reply {
-            status,
-            headers: vec![("content-type", "application/json".into())],
-            body: body.into(),
-        }
+        Reply { status, headers: vec![("content-type", "application/json".into())], body: body.into() }
     }
 
     /// The Warehouse's own error shape.
     pub fn warehouse_error(status: u16, message: &str) -> Self {
-        Reply::new(
-            status,
-            json!({ "_version": 3, "Message": message }).to_string(),
-        )
+        Reply::new(status, json!({ "_version": 3, "Message": message }).to_string())
     }
 
     pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
@@ -173,18 +160,11 @@ impl Warehouse {
             intercept: Mutex::new(None),
             rewrite: Mutex::new(None),
         });
-        let app = Router::new()
-            .fallback(handle_warehouse)
-            .with_state(state.clone());
+        let app = Router::new().fallback(handle_warehouse).with_state(state.clone());
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
-        Warehouse {
-            base,
-            addr,
-            state,
-            server,
-        }
+        Warehouse { base, addr, state, server }
     }
 
     /// `http://127.0.0.1:{port}/ReportingService/DataWarehouseFEService`
@@ -198,12 +178,7 @@ impl Warehouse {
     }
 
     pub fn client_with(&self, retry: RetryPolicy) -> Client {
-        Client::builder()
-            .service_root(&self.service_root())
-            .bearer_token(TOKEN)
-            .retry_policy(retry)
-            .build()
-            .unwrap()
+        Client::builder().service_root(&self.service_root()).bearer_token(TOKEN).retry_policy(retry).build().unwrap()
     }
 
     pub fn tokens(&self) -> Tokens {
@@ -232,16 +207,11 @@ impl Warehouse {
     /// Answers the first `times` requests with `reply`.
     pub fn fail_first(&self, times: usize, reply: Reply) {
         let seen = AtomicUsize::new(0);
-        self.intercept(move |_| {
-            (seen.fetch_add(1, Ordering::SeqCst) < times).then(|| reply.clone())
-        });
+        self.intercept(move |_| (seen.fetch_add(1, Ordering::SeqCst) < times).then(|| reply.clone()));
     }
 
     /// Replaces each next link the server would send by `f(request, link)`.
-    pub fn rewrite_next_links(
-        &self,
-        f: impl Fn(&Recorded, String) -> String + Send + Sync + 'static,
-    ) {
+    pub fn rewrite_next_links(&self, f: impl Fn(&Recorded, String) -> String + Send + Sync + 'static) {
         *self.state.rewrite.lock().unwrap() = Some(Box::new(f));
     }
 }
@@ -256,86 +226,51 @@ async fn handle_warehouse(
     let request = Recorded {
         method,
         path: uri.path().to_owned(),
-        query: url::form_urlencoded::parse(raw_query.as_bytes())
-            .into_owned()
-            .collect(),
+        query: url::form_urlencoded::parse(raw_query.as_bytes()).into_owned().collect(),
         raw_query,
-        authorization: headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+        authorization: headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned),
         at: Instant::now(),
     };
     state.requests.lock().unwrap().push(request.clone());
-    let intercepted = state
-        .intercept
-        .lock()
-        .unwrap()
-        .as_ref()
-        .and_then(|f| f(&request));
-    intercepted
-        .unwrap_or_else(|| answer(&state, &request))
-        .into_response()
+    let intercepted = state.intercept.lock().unwrap().as_ref().and_then(|f| f(&request));
+    intercepted.unwrap_or_else(|| answer(&state, &request)).into_response()
 }
 
 fn answer(state: &WarehouseState, request: &Recorded) -> Reply {
     if request.method != Method::GET {
         return Reply::warehouse_error(405, "The requested resource does not support this method.");
     }
-    let authorized = request
-        .bearer()
-        .is_some_and(|token| state.tokens.lock().unwrap().contains(token));
+    let authorized = request.bearer().is_some_and(|token| state.tokens.lock().unwrap().contains(token));
     if !authorized {
         return Reply::warehouse_error(401, "Authorization has been denied for this request.")
             .header("www-authenticate", "Bearer");
     }
     let version = request.param("api-version");
     if !matches!(version, Some("v1.0" | "beta")) {
-        return Reply::warehouse_error(
-            400,
-            "An error has occurred - api-version is missing or not supported.",
-        );
+        return Reply::warehouse_error(400, "An error has occurred - api-version is missing or not supported.");
     }
     let Some(rest) = request.path.strip_prefix(ROOT_PATH) else {
-        return Reply::warehouse_error(
-            404,
-            "No HTTP resource was found that matches the request URI.",
-        );
+        return Reply::warehouse_error(404, "No HTTP resource was found that matches the request URI.");
     };
     match rest {
         "" | "/" => Reply::new(200, fixture_text("service-document.json")),
-        "/$metadata" => Reply {
-            headers: vec![("content-type", "application/xml".into())],
-            ..Reply::new(200, metadata_text())
-        },
+        "/$metadata" => {
+            Reply { headers: vec![("content-type", "application/xml".into())], ..Reply::new(200, metadata_text()) }
+        }
         "/devices" => collection(state, request, "devices", sample_rows("devices.json")),
         "/dates" => collection(state, request, "dates", sample_rows("dates.json")),
-        "/mamCheckins" => collection(
-            state,
-            request,
-            "mamCheckins",
-            sample_rows("mamCheckins.json"),
-        ),
-        _ => Reply::warehouse_error(
-            404,
-            "No HTTP resource was found that matches the request URI.",
-        ),
+        "/mamCheckins" => collection(state, request, "mamCheckins", sample_rows("mamCheckins.json")),
+        _ => Reply::warehouse_error(404, "No HTTP resource was found that matches the request URI."),
     }
 }
 
 fn fixture_text(file: &str) -> String {
-    let path = format!(
-        "{}/../fixtures/v1.0/samples/{file}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/../fixtures/v1.0/samples/{file}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(path).unwrap()
 }
 
 pub fn metadata_text() -> String {
-    let path = format!(
-        "{}/../fixtures/v1.0/metadata.xml",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/../fixtures/v1.0/metadata.xml", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(path).unwrap()
 }
 
@@ -347,17 +282,14 @@ enum Clause {
 
 fn parse_filter(filter: &str, rows: &[Value]) -> Option<Vec<Clause>> {
     let has = |name: &str| rows.first().is_some_and(|r| r.get(name).is_some());
-    let timestamp =
-        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:7]Z");
+    let timestamp = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:7]Z");
     filter
         .split(" and ")
         .map(|clause| {
             let parts: Vec<&str> = clause.split(' ').collect();
             match parts.as_slice() {
                 ["dateKey", op, value] if has("dateKey") && value.len() == 8 => {
-                    let op = ["lt", "le", "eq", "ge", "gt"]
-                        .into_iter()
-                        .find(|o| o == op)?;
+                    let op = ["lt", "le", "eq", "ge", "gt"].into_iter().find(|o| o == op)?;
                     Some(Clause::DateKey(op, value.parse().ok()?))
                 }
                 ["rowLastModifiedDateTimeUTC", "ge", value]
@@ -385,9 +317,7 @@ fn keep(row: &Value, clause: &Clause) -> bool {
             }
         }
         // Same format, same width: string order is time order.
-        Clause::ModifiedSince(since) => {
-            row["rowLastModifiedDateTimeUTC"].as_str().unwrap() >= since.as_str()
-        }
+        Clause::ModifiedSince(since) => row["rowLastModifiedDateTimeUTC"].as_str().unwrap() >= since.as_str(),
     }
 }
 
@@ -413,21 +343,14 @@ fn collection(state: &WarehouseState, request: &Recorded, name: &str, rows: Vec<
             return Reply::warehouse_error(400, "An error has occurred.");
         };
         let first = TODAY - time::Duration::days(days);
-        let first = i64::from(first.year()) * 10_000
-            + i64::from(u8::from(first.month())) * 100
-            + i64::from(first.day());
+        let first =
+            i64::from(first.year()) * 10_000 + i64::from(u8::from(first.month())) * 100 + i64::from(first.day());
         if !date_filtered && rows.first().is_some_and(|r| r.get("dateKey").is_some()) {
             rows.retain(|row| row["dateKey"].as_i64().unwrap() >= first);
         }
     }
-    let skip: usize = request
-        .param("$skip")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let top: usize = request
-        .param("$top")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(usize::MAX);
+    let skip: usize = request.param("$skip").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let top: usize = request.param("$top").and_then(|s| s.parse().ok()).unwrap_or(usize::MAX);
     let rows: Vec<Value> = rows.into_iter().skip(skip).take(top).collect();
     let rows: Vec<Value> = match request.param("$select") {
         None => rows,
@@ -448,10 +371,7 @@ fn collection(state: &WarehouseState, request: &Recorded, name: &str, rows: Vec<
         }
     };
 
-    let offset: usize = request
-        .param("$skiptoken")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+    let offset: usize = request.param("$skiptoken").and_then(|s| s.parse().ok()).unwrap_or(0);
     let end = (offset + state.page_size).min(rows.len());
     let page = rows.get(offset..end).unwrap_or_default().to_vec();
     let mut body = json!({
@@ -459,11 +379,8 @@ fn collection(state: &WarehouseState, request: &Recorded, name: &str, rows: Vec<
         "value": page,
     });
     if end < rows.len() {
-        let mut query: Vec<&str> = request
-            .raw_query
-            .split('&')
-            .filter(|p| !p.is_empty() && !p.starts_with("$skiptoken="))
-            .collect();
+        let mut query: Vec<&str> =
+            request.raw_query.split('&').filter(|p| !p.is_empty() && !p.starts_with("$skiptoken=")).collect();
         let token = format!("$skiptoken={end}");
         query.push(&token);
         let link = format!("{}{}?{}", state.base, request.path, query.join("&"));
@@ -486,10 +403,7 @@ pub struct TokenRequest {
 
 impl TokenRequest {
     pub fn field(&self, name: &str) -> Option<&str> {
-        self.form
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -529,17 +443,11 @@ impl TokenEndpoint {
             expires_in: AtomicU64::new(3599),
             requests: Mutex::new(Vec::new()),
         });
-        let app = Router::new()
-            .fallback(handle_token)
-            .with_state(state.clone());
+        let app = Router::new().fallback(handle_token).with_state(state.clone());
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
-        TokenEndpoint {
-            base,
-            state,
-            server,
-        }
+        TokenEndpoint { base, state, server }
     }
 
     /// The lifetime (`expires_in`) of the tokens issued from now on.
@@ -565,21 +473,11 @@ impl TokenEndpoint {
     }
 }
 
-async fn handle_token(
-    State(state): State<Arc<TokenState>>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: String,
-) -> Response {
+async fn handle_token(State(state): State<Arc<TokenState>>, uri: Uri, headers: HeaderMap, body: String) -> Response {
     let request = TokenRequest {
         path: uri.path().to_owned(),
-        content_type: headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        form: url::form_urlencoded::parse(body.as_bytes())
-            .into_owned()
-            .collect(),
+        content_type: headers.get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned),
+        form: url::form_urlencoded::parse(body.as_bytes()).into_owned().collect(),
     };
     state.requests.lock().unwrap().push(request.clone());
     let error = |status: u16, code: &str, description: &str| {
@@ -598,27 +496,13 @@ async fn handle_token(
         return error(400, "invalid_request", "AADSTS90002: Tenant not found.");
     }
     if request.field("grant_type") != Some("client_credentials") {
-        return error(
-            400,
-            "unsupported_grant_type",
-            "AADSTS70003: unsupported grant type.",
-        );
+        return error(400, "unsupported_grant_type", "AADSTS70003: unsupported grant type.");
     }
     if request.field("scope") != Some("https://api.manage.microsoft.com/.default") {
-        return error(
-            400,
-            "invalid_scope",
-            "AADSTS70011: The provided scope is not valid.",
-        );
+        return error(400, "invalid_scope", "AADSTS70011: The provided scope is not valid.");
     }
-    if request.field("client_id") != Some(CLIENT_ID)
-        || request.field("client_secret") != Some(CLIENT_SECRET)
-    {
-        return error(
-            401,
-            "invalid_client",
-            "AADSTS7000215: Invalid client secret provided.",
-        );
+    if request.field("client_id") != Some(CLIENT_ID) || request.field("client_secret") != Some(CLIENT_SECRET) {
+        return error(401, "invalid_client", "AADSTS7000215: Invalid client secret provided.");
     }
     let number = state.issued.fetch_add(1, Ordering::SeqCst) + 1;
     let token = format!("cc-token-{number}");

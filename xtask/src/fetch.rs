@@ -1,0 +1,698 @@
+//! `cargo xtask fetch --api-version v1.0|beta (--location LOC | --url SERVICE_ROOT) [--out FILE]`:
+//! download a live `$metadata` document, check that it parses and resolves, replace the fixture
+//! atomically and print what changed.
+//!
+//! The request is made with the client runtime's parts, so it goes where, and with what, the
+//! client's would: the service root is built and checked by
+//! [`ClientBuilder`](intune_dw_client::ClientBuilder) (`https`, plain `http` only to loopback
+//! addresses), the token comes from [`auth::provider_from_env`] (`INTUNE_DW_TOKEN`, else the
+//! `AZURE_*` client credentials), the retry budget is a [`RetryPolicy`] and error bodies are read
+//! by [`ErrorBody::parse`]. The GET itself is sent here, not through `Client::metadata`, because
+//! that returns the body only once complete and this command shows download progress; the loop
+//! below follows the runtime's transport (same retried statuses, same backoff, one token refresh
+//! after a 401, no redirects, so the token only ever goes to the service root's origin).
+//!
+//! Nothing is written unless the download succeeded and the document is valid CSDL; an
+//! identical document is not rewritten.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{Context, anyhow};
+use codegen::csdl::{self, Model};
+use codegen::diff;
+use intune_dw_client::auth::{self, AccessToken, TokenProvider};
+use intune_dw_client::error::ErrorBody;
+use intune_dw_client::{Client, RetryPolicy};
+use reqwest::header::{ACCEPT, RETRY_AFTER};
+use reqwest::{StatusCode, Url};
+
+/// The download or authentication failed (nothing was written).
+const DOWNLOAD_FAILED: u8 = 1;
+/// The downloaded document is not valid CSDL (nothing was written).
+const INVALID_DOCUMENT: u8 = 2;
+
+/// The largest `$metadata` accepted; the Warehouse's are a few hundred KiB.
+const MAX_DOCUMENT_BYTES: u64 = 64 * 1024 * 1024;
+/// Time limits of one attempt, as the client's defaults.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Longest error-body text quoted in a message (an HTML error page is cut).
+const MAX_DETAIL_CHARS: usize = 200;
+
+/// Said after every authentication failure.
+const AUTH_HINT: &str = "check INTUNE_DW_TOKEN / the AZURE_* credentials and the app's \
+                         get_data_warehouse permission";
+
+const AFTER_HELP: &str = "\
+Credentials: INTUNE_DW_TOKEN (a bearer token), or else AZURE_TENANT_ID, AZURE_CLIENT_ID,
+AZURE_CLIENT_SECRET and optionally AZURE_AUTHORITY_HOST (client credentials), as the client uses.
+
+Exit status:
+  0  the file was written (the diff against the previous one is printed) or is unchanged
+  1  the download or authentication failed; nothing was written
+  2  the document is not valid CSDL (each error printed as file:line:col: path: message, the
+     file being a kept copy of the download); nothing was written. Also: a usage error";
+
+#[derive(Debug, clap::Args)]
+#[command(
+    override_usage = "cargo xtask fetch --api-version <VERSION> \
+                      (--location <LOC> | --url <SERVICE_ROOT>)\n       \
+                      [--out <FILE>] [--max-attempts <N>]",
+    group(clap::ArgGroup::new("service").required(true).args(["location", "url"])),
+    after_help = AFTER_HELP
+)]
+pub struct Args {
+    /// The API version whose `$metadata` to download.
+    #[arg(long, value_enum, value_name = "VERSION")]
+    api_version: ApiVersion,
+    /// The tenant's Data Warehouse location, e.g. `msua06` (Intune admin center → Reports →
+    /// Data warehouse).
+    #[arg(long, value_name = "LOC")]
+    location: Option<String>,
+    /// The full service root URL instead of a location (https; plain http only to loopback).
+    #[arg(long, value_name = "SERVICE_ROOT")]
+    url: Option<String>,
+    /// Where to write the document [default: fixtures/VERSION/metadata.xml in the workspace].
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Send the request at most this many times (429, 500, 502, 503, 504 and connection
+    /// failures are retried with exponential backoff, or after the server's Retry-After).
+    #[arg(long, value_name = "N", default_value_t = RetryPolicy::default().max_attempts(),
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_attempts: u32,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ApiVersion {
+    #[value(name = "v1.0")]
+    V1_0,
+    #[value(name = "beta")]
+    Beta,
+}
+
+impl ApiVersion {
+    fn as_str(self) -> &'static str {
+        match self {
+            ApiVersion::V1_0 => "v1.0",
+            ApiVersion::Beta => "beta",
+        }
+    }
+}
+
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let target = match &args.out {
+        Some(out) => out.clone(),
+        None => crate::codegen::workspace_root().join("fixtures").join(args.api_version.as_str()).join("metadata.xml"),
+    };
+    let shown = display_path(&target);
+    let request = match MetadataRequest::new(args) {
+        Ok(request) => request,
+        Err(error) => return Ok(fail(&error, &shown, DOWNLOAD_FAILED)),
+    };
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
+    let stderr = std::io::stderr();
+    let mut progress = Progress::new(stderr.lock(), stderr.is_terminal());
+    let downloaded = runtime.block_on(request.download(&mut progress));
+    let bytes = match downloaded {
+        Ok(bytes) => bytes,
+        Err(error) => return Ok(fail(&error, &shown, DOWNLOAD_FAILED)),
+    };
+    let Some(model) = validate(&bytes, &request.url, args.api_version) else {
+        eprintln!("nothing was written to {shown}");
+        return Ok(ExitCode::from(INVALID_DOCUMENT));
+    };
+    replace(&target, &shown, &bytes, &model)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reports a failure that left `shown` untouched.
+fn fail(error: &anyhow::Error, shown: &str, code: u8) -> ExitCode {
+    eprintln!("error: {error:#}");
+    eprintln!("nothing was written to {shown}");
+    ExitCode::from(code)
+}
+
+/// A path for messages: relative to the workspace when under it.
+fn display_path(path: &Path) -> String {
+    let root = crate::codegen::workspace_root();
+    path.strip_prefix(&root).unwrap_or(path).display().to_string()
+}
+
+/// The GET of one `$metadata` document: where, with which token, how often.
+struct MetadataRequest {
+    url: Url,
+    tokens: Arc<dyn TokenProvider>,
+    retry: RetryPolicy,
+    http: reqwest::Client,
+}
+
+impl MetadataRequest {
+    fn new(args: &Args) -> anyhow::Result<Self> {
+        let tokens = auth::provider_from_env().map_err(|e| anyhow!(chain(&e)))?;
+        let url = metadata_url(&service_root(args, &tokens)?, args.api_version);
+        // Redirects are not followed, so the token only ever goes to the service root's origin.
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .user_agent(concat!("intune-dw-rs-xtask/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .context("cannot build the HTTP client")?;
+        Ok(MetadataRequest { url, tokens, retry: RetryPolicy::default().with_max_attempts(args.max_attempts), http })
+    }
+
+    /// The response body of the first successful attempt; failures are retried as the client's
+    /// transport does, and the last one is returned.
+    async fn download(&self, progress: &mut Progress<impl Write>) -> anyhow::Result<Vec<u8>> {
+        progress.note(&format!("downloading {}", self.url));
+        let first_attempt = Instant::now();
+        let mut attempts = 0;
+        let mut refreshed_token = false;
+        loop {
+            attempts += 1;
+            let token = self.token().await?;
+            let outcome = self.attempt(&token, progress).await;
+            let (failure, retry_after) = match self.judge(outcome, &token, attempts, refreshed_token) {
+                Next::Done(body) => return Ok(body),
+                Next::Fail(error) => return Err(error),
+                Next::RefreshToken => {
+                    refreshed_token = true;
+                    progress.note("401 Unauthorized: retrying once with a fresh token");
+                    continue;
+                }
+                Next::Retry { failure, retry_after } => (failure, retry_after),
+            };
+            // The 401 refresh is not a failure of the service: it does not use up an attempt.
+            let failed_attempts = attempts - u32::from(refreshed_token);
+            let elapsed = first_attempt.elapsed();
+            let Some(delay) = next_delay(&self.retry, failed_attempts, elapsed, retry_after) else {
+                return Err(failure);
+            };
+            progress.note(&format!("attempt {attempts} failed, retrying in {delay:.1?}: {failure:#}"));
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn token(&self) -> anyhow::Result<AccessToken> {
+        self.tokens
+            .token()
+            .await
+            .map_err(|e| anyhow!("authentication failed: cannot obtain a token: {}; {AUTH_HINT}", chain(&e)))
+    }
+
+    /// What to do after attempt number `attempts`, made with `token`.
+    fn judge(&self, outcome: Attempt, token: &AccessToken, attempts: u32, refreshed_token: bool) -> Next {
+        match outcome {
+            Attempt::Body(body) => Next::Done(body),
+            Attempt::Status { status, body, retry_after } => match status {
+                StatusCode::UNAUTHORIZED if !refreshed_token && self.tokens.invalidate(token) => Next::RefreshToken,
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Next::Fail(rejected(status, &body)),
+                _ if is_retryable_status(status) => {
+                    Next::Retry { failure: self.status_error(status, &body, attempts), retry_after }
+                }
+                _ => Next::Fail(self.status_error(status, &body, attempts)),
+            },
+            Attempt::Failed(error) => {
+                let retryable = is_retryable_transport(&error);
+                let failure =
+                    anyhow::Error::new(error).context(format!("GET {} failed after {attempts} attempt(s)", self.url));
+                if retryable { Next::Retry { failure, retry_after: None } } else { Next::Fail(failure) }
+            }
+            Attempt::TooLarge(length) => Next::Fail(anyhow!(
+                "GET {}: the document is larger than {} ({length} bytes or more); refusing it",
+                self.url,
+                size(MAX_DOCUMENT_BYTES)
+            )),
+        }
+    }
+
+    /// One GET, its body streamed with progress.
+    async fn attempt(&self, token: &AccessToken, progress: &mut Progress<impl Write>) -> Attempt {
+        let sent = self
+            .http
+            .get(self.url.clone())
+            .bearer_auth(token.expose_secret())
+            .header(ACCEPT, "application/xml")
+            .send()
+            .await;
+        let mut response = match sent {
+            Ok(response) => response,
+            Err(error) => return Attempt::Failed(error),
+        };
+        let status = response.status();
+        if !status.is_success() {
+            let retry_after = response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| parse_retry_after(v.to_str().ok()?, SystemTime::now()));
+            // An error answer whose body broke off still says what went wrong.
+            let body = response.bytes().await.map(Vec::from).unwrap_or_default();
+            return Attempt::Status { status, body, retry_after };
+        }
+        let total = response.content_length();
+        if let Some(length) = total.filter(|&n| n > MAX_DOCUMENT_BYTES) {
+            return Attempt::TooLarge(length);
+        }
+        progress.start(total, Instant::now());
+        let mut body = Vec::with_capacity(total.map_or(0, |n| n as usize));
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    body.extend_from_slice(&chunk);
+                    if body.len() as u64 > MAX_DOCUMENT_BYTES {
+                        progress.abandon();
+                        return Attempt::TooLarge(body.len() as u64);
+                    }
+                    progress.advance(body.len() as u64, Instant::now());
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    progress.abandon();
+                    return Attempt::Failed(error);
+                }
+            }
+        }
+        progress.finish(body.len() as u64, Instant::now());
+        Attempt::Body(body)
+    }
+
+    fn status_error(&self, status: StatusCode, body: &[u8], attempts: u32) -> anyhow::Error {
+        let mut message = format!("GET {} returned HTTP {status}", self.url);
+        if attempts > 1 {
+            message.push_str(&format!(" after {attempts} attempts"));
+        }
+        if let Some(detail) = body_detail(body) {
+            message.push_str(": ");
+            message.push_str(&detail);
+        }
+        anyhow!(message)
+    }
+}
+
+/// What one attempt came to.
+enum Attempt {
+    Body(Vec<u8>),
+    Status {
+        status: StatusCode,
+        body: Vec<u8>,
+        retry_after: Option<Duration>,
+    },
+    Failed(reqwest::Error),
+    /// The announced or received length exceeds [`MAX_DOCUMENT_BYTES`].
+    TooLarge(u64),
+}
+
+/// What follows an attempt.
+enum Next {
+    Done(Vec<u8>),
+    /// The token was rejected and the provider may have a fresh one: try again at once.
+    RefreshToken,
+    Retry {
+        failure: anyhow::Error,
+        retry_after: Option<Duration>,
+    },
+    Fail(anyhow::Error),
+}
+
+/// The service root as the client builds and checks it.
+fn service_root(args: &Args, tokens: &Arc<dyn TokenProvider>) -> anyhow::Result<Url> {
+    let builder = match (&args.location, &args.url) {
+        (_, Some(url)) => Client::builder().service_root(url),
+        (Some(location), None) => Client::builder().location(location.trim()),
+        (None, None) => anyhow::bail!("give --location or --url"),
+    };
+    let client = builder.token_provider(Arc::clone(tokens)).build().map_err(|e| anyhow!(chain(&e)))?;
+    Ok(client.service_root().clone())
+}
+
+/// `{service root}/$metadata?api-version={version}`.
+fn metadata_url(service_root: &Url, api_version: ApiVersion) -> Url {
+    let mut url = service_root.clone();
+    if let Ok(mut segments) = url.path_segments_mut() {
+        // The client only accepts http(s) roots, which always have path segments.
+        segments.pop_if_empty().push("$metadata");
+    }
+    url.query_pairs_mut().append_pair("api-version", api_version.as_str());
+    url
+}
+
+/// A 401 or 403 from the service, with what it said and what to check.
+fn rejected(status: StatusCode, body: &[u8]) -> anyhow::Error {
+    let detail = body_detail(body).map_or_else(String::new, |d| format!(" ({d})"));
+    anyhow!("authentication failed: the service answered {status}{detail}; {AUTH_HINT}")
+}
+
+/// The message of an error body (OData or Warehouse JSON), or its text.
+fn body_detail(body: &[u8]) -> Option<String> {
+    match ErrorBody::parse(body) {
+        ErrorBody::OData { code, message } if code.is_empty() => Some(message),
+        ErrorBody::OData { code, message } => Some(format!("{code}: {message}")),
+        ErrorBody::Text(text) => Some(one_line(&text, MAX_DETAIL_CHARS)),
+        other => other.message().map(str::to_owned),
+    }
+}
+
+/// `text` with its whitespace runs (line breaks included) collapsed, cut to `max` characters.
+fn one_line(text: &str, max: usize) -> String {
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match words.char_indices().nth(max) {
+        Some((end, _)) => format!("{}...", &words[..end]),
+        None => words,
+    }
+}
+
+/// As the client's `retry::is_retryable_status`.
+fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS
+            | StatusCode::INTERNAL_SERVER_ERROR
+            | StatusCode::BAD_GATEWAY
+            | StatusCode::SERVICE_UNAVAILABLE
+            | StatusCode::GATEWAY_TIMEOUT
+    )
+}
+
+/// As the client's `retry::is_retryable_transport`.
+fn is_retryable_transport(error: &reqwest::Error) -> bool {
+    error.is_connect() || error.is_timeout() || error.is_request() || error.is_body()
+}
+
+/// The wait before attempt `attempts_made + 1`, as the client's `RetryPolicy::next_delay`: the
+/// server's `Retry-After`, else `min(initial * 2^(n-1), max)` with equal jitter; `None` when the
+/// attempts or the time budget are used up.
+fn next_delay(
+    policy: &RetryPolicy,
+    attempts_made: u32,
+    elapsed: Duration,
+    retry_after: Option<Duration>,
+) -> Option<Duration> {
+    if attempts_made >= policy.max_attempts() {
+        return None;
+    }
+    let delay = retry_after.unwrap_or_else(|| {
+        let factor = 2u32.saturating_pow(attempts_made.saturating_sub(1));
+        let full = policy.initial_backoff().saturating_mul(factor).min(policy.max_backoff());
+        let half = full / 2;
+        let jitter = u64::try_from((full - half).as_nanos()).unwrap_or(u64::MAX);
+        half + Duration::from_nanos(fastrand::u64(0..=jitter))
+    });
+    (elapsed.saturating_add(delay) <= policy.max_elapsed()).then_some(delay)
+}
+
+/// A `Retry-After` value: delta-seconds or an HTTP-date (one in the past means now).
+fn parse_retry_after(text: &str, now: SystemTime) -> Option<Duration> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(text).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Parses and resolves the download. On errors keeps a copy in the temporary directory, prints
+/// every error against that copy (`file:line:col: path: message`, so editors can open it) and
+/// returns `None`.
+fn validate(bytes: &[u8], url: &Url, api_version: ApiVersion) -> Option<Model> {
+    let errors = match csdl::parse_bytes(bytes) {
+        Ok(model) => return Some(model),
+        Err(errors) => errors,
+    };
+    let kept = keep_copy(bytes, api_version);
+    let source = match &kept {
+        Ok(path) => path.display().to_string(),
+        Err(_) => url.to_string(),
+    };
+    for error in &errors {
+        eprintln!("{source}:{error}");
+    }
+    eprintln!("error: the document downloaded from {url} is not valid CSDL ({} error(s))", errors.len());
+    match kept {
+        Ok(path) => eprintln!("the download is kept at {}", path.display()),
+        Err(error) => eprintln!("warning: cannot keep a copy of the download: {error:#}"),
+    }
+    None
+}
+
+/// Writes a rejected download to the temporary directory, for inspection.
+fn keep_copy(bytes: &[u8], api_version: ApiVersion) -> anyhow::Result<PathBuf> {
+    let mut file = tempfile::Builder::new()
+        .prefix(&format!("metadata-{}-", api_version.as_str()))
+        .suffix(".xml")
+        .tempfile()
+        .context("cannot create a temporary file")?;
+    file.write_all(bytes).context("cannot write the temporary file")?;
+    let (_, path) = file.keep().context("cannot keep the temporary file")?;
+    Ok(path)
+}
+
+/// Writes the new document unless it is byte-identical to the previous one, then prints the diff
+/// against the previous one.
+fn replace(target: &Path, shown: &str, bytes: &[u8], new: &Model) -> anyhow::Result<()> {
+    let previous = read_previous(target)?;
+    if previous.as_deref() == Some(bytes) {
+        println!("{shown}: unchanged ({} bytes)", bytes.len());
+        return Ok(());
+    }
+    // Parsed before the write replaces it.
+    let old = previous.as_deref().map(|old| parse_previous(old, shown));
+    crate::fsutil::write_atomic(target, bytes)?;
+    println!("wrote {shown} ({} bytes)", bytes.len());
+    match old {
+        None => println!("no previous file at {shown}: nothing to compare"),
+        Some(None) => println!("the previous {shown} was not valid CSDL: no diff"),
+        Some(Some(old)) => print!("{}", diff::compare(&old, new).to_text()),
+    }
+    Ok(())
+}
+
+/// The previous file's bytes; `None` when there is none.
+fn read_previous(path: &Path) -> anyhow::Result<Option<Vec<u8>>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// The previous document's model; `None` (with a warning naming its first error) when it is not
+/// valid CSDL, which does not stop its replacement by a valid one.
+fn parse_previous(bytes: &[u8], shown: &str) -> Option<Model> {
+    match csdl::parse_bytes(bytes) {
+        Ok(model) => Some(model),
+        Err(errors) => {
+            let first = errors.iter().next().map(ToString::to_string);
+            eprintln!(
+                "warning: the previous {shown} is not valid CSDL ({} error(s), first {shown}:{})",
+                errors.len(),
+                first.unwrap_or_default()
+            );
+            None
+        }
+    }
+}
+
+/// An error and its causes, `: `-separated (the runtime's errors describe one level each).
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// `512 B`, `56.4 KiB`, `3.2 MiB`.
+fn size(bytes: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let b = bytes as f64;
+    if b < KIB {
+        format!("{bytes} B")
+    } else if b < KIB * KIB {
+        format!("{:.1} KiB", b / KIB)
+    } else {
+        format!("{:.1} MiB", b / (KIB * KIB))
+    }
+}
+
+/// Download progress on stderr: bytes received, and the total when the server sent a
+/// Content-Length. On a terminal one line is redrawn at most every 100 ms; otherwise (CI logs) a
+/// line is written at most every 2 s. Either way a final line says how much arrived in how long.
+struct Progress<W: Write> {
+    out: W,
+    interactive: bool,
+    total: Option<u64>,
+    started: Instant,
+    last_shown: Option<Instant>,
+    /// A redrawn line is on screen and must be ended before other output.
+    line_open: bool,
+}
+
+impl<W: Write> Progress<W> {
+    const INTERACTIVE_INTERVAL: Duration = Duration::from_millis(100);
+    const LOG_INTERVAL: Duration = Duration::from_secs(2);
+
+    fn new(out: W, interactive: bool) -> Self {
+        Progress { out, interactive, total: None, started: Instant::now(), last_shown: None, line_open: false }
+    }
+
+    /// A new download (attempt) begins.
+    fn start(&mut self, total: Option<u64>, now: Instant) {
+        self.total = total;
+        self.started = now;
+        self.last_shown = Some(now);
+    }
+
+    /// `received` bytes have arrived so far; shown if the last update is old enough.
+    fn advance(&mut self, received: u64, now: Instant) {
+        let interval = if self.interactive { Self::INTERACTIVE_INTERVAL } else { Self::LOG_INTERVAL };
+        if self.last_shown.is_some_and(|last| now.duration_since(last) < interval) {
+            return;
+        }
+        self.last_shown = Some(now);
+        let line = format!("  {}", self.amount(received));
+        self.show(&line);
+    }
+
+    /// The download is complete.
+    fn finish(&mut self, received: u64, now: Instant) {
+        let elapsed = now.duration_since(self.started).as_secs_f64();
+        let line = format!("received {received} bytes ({}) in {elapsed:.2} s", size(received));
+        self.note(&line);
+    }
+
+    /// The download broke off: the redrawn line, if any, is ended.
+    fn abandon(&mut self) {
+        self.end_line();
+    }
+
+    /// A message on its own line.
+    fn note(&mut self, message: &str) {
+        self.end_line();
+        // Progress is best effort: a closed stderr must not fail the download.
+        let _ = writeln!(self.out, "{message}");
+    }
+
+    fn amount(&self, received: u64) -> String {
+        match self.total {
+            Some(total) if total > 0 => {
+                format!("{} of {} ({}%)", size(received), size(total), received.saturating_mul(100) / total)
+            }
+            _ => format!("{} received", size(received)),
+        }
+    }
+
+    fn show(&mut self, line: &str) {
+        let _ = if self.interactive {
+            self.line_open = true;
+            write!(self.out, "\r{line}\x1b[K")
+        } else {
+            writeln!(self.out, "{line}")
+        };
+        let _ = self.out.flush();
+    }
+
+    fn end_line(&mut self) {
+        if std::mem::take(&mut self.line_open) {
+            let _ = writeln!(self.out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn output(progress: Progress<Vec<u8>>) -> String {
+        String::from_utf8(progress.out).unwrap()
+    }
+
+    #[test]
+    fn progress_in_logs_is_throttled_and_ends_with_a_summary() {
+        let mut progress = Progress::new(Vec::new(), false);
+        let t0 = Instant::now();
+        progress.start(Some(4096), t0);
+        for (i, ms) in [10, 500, 1999, 2000, 2100, 4100].into_iter().enumerate() {
+            progress.advance((i as u64 + 1) * 512, t0 + Duration::from_millis(ms));
+        }
+        progress.finish(4096, t0 + Duration::from_millis(4500));
+        assert_eq!(
+            output(progress),
+            "  2.0 KiB of 4.0 KiB (50%)\n  3.0 KiB of 4.0 KiB (75%)\n\
+             received 4096 bytes (4.0 KiB) in 4.50 s\n"
+        );
+    }
+
+    #[test]
+    fn progress_on_a_terminal_redraws_one_line() {
+        let mut progress = Progress::new(Vec::new(), true);
+        let t0 = Instant::now();
+        progress.start(None, t0);
+        progress.advance(100, t0 + Duration::from_millis(50));
+        progress.advance(2048, t0 + Duration::from_millis(150));
+        progress.advance(4096, t0 + Duration::from_millis(300));
+        progress.finish(5000, t0 + Duration::from_millis(310));
+        assert_eq!(
+            output(progress),
+            "\r  2.0 KiB received\x1b[K\r  4.0 KiB received\x1b[K\n\
+             received 5000 bytes (4.9 KiB) in 0.31 s\n"
+        );
+    }
+
+    #[test]
+    fn delays_follow_the_retry_policy() {
+        let policy = RetryPolicy::new()
+            .with_max_attempts(3)
+            .with_initial_backoff(Duration::from_millis(100))
+            .with_max_backoff(Duration::from_millis(150))
+            .with_max_elapsed(Duration::from_secs(10));
+        let first = next_delay(&policy, 1, Duration::ZERO, None).unwrap();
+        assert!((Duration::from_millis(50)..=Duration::from_millis(100)).contains(&first));
+        let capped = next_delay(&policy, 2, Duration::ZERO, None).unwrap();
+        assert!((Duration::from_millis(75)..=Duration::from_millis(150)).contains(&capped));
+        assert_eq!(next_delay(&policy, 3, Duration::ZERO, None), None);
+        let retry_after = Some(Duration::from_secs(4));
+        assert_eq!(next_delay(&policy, 1, Duration::from_secs(6), retry_after), Some(Duration::from_secs(4)));
+        assert_eq!(next_delay(&policy, 1, Duration::from_secs(7), retry_after), None);
+    }
+
+    #[test]
+    fn reads_retry_after_and_error_bodies() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(parse_retry_after(" 3 ", now), Some(Duration::from_secs(3)));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(30)));
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(body_detail(br#"{"_version":3,"Message":"Operation ID: 42"}"#).as_deref(), Some("Operation ID: 42"));
+        assert_eq!(
+            body_detail(br#"{"error":{"code":"NotFound","message":"no such version"}}"#).as_deref(),
+            Some("NotFound: no such version")
+        );
+        assert_eq!(body_detail(b"  "), None);
+        let page = format!("<html>\n  <p>Error code: 404</p>\n{}</html>", "x".repeat(500));
+        let detail = body_detail(page.as_bytes()).unwrap();
+        assert!(detail.starts_with("<html> <p>Error code: 404</p> xxx"), "{detail}");
+        assert_eq!(detail.chars().count(), MAX_DETAIL_CHARS + 3);
+    }
+
+    #[test]
+    fn builds_the_metadata_url_below_the_service_root() {
+        let root =
+            Url::parse("https://fef.msua06.manage.microsoft.com/ReportingService/DataWarehouseFEService").unwrap();
+        assert_eq!(
+            metadata_url(&root, ApiVersion::Beta).as_str(),
+            "https://fef.msua06.manage.microsoft.com/ReportingService/DataWarehouseFEService/$metadata?api-version=beta"
+        );
+        assert_eq!(size(512), "512 B");
+        assert_eq!(size(57_794), "56.4 KiB");
+        assert_eq!(size(3 * 1024 * 1024 + 200_000), "3.2 MiB");
+    }
+}
