@@ -13,23 +13,28 @@
 //! - [`error`]: the one [`Error`] type.
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), intune_dw_client::Error> {
+//! # #[cfg(feature = "v1_0")]
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use futures::TryStreamExt;
-//! use intune_dw_client::{Client, auth::ClientCredentials, query::Query};
-//! # #[derive(serde::Serialize, serde::Deserialize)] struct Device;
-//! # #[derive(Debug, Clone, Copy)] enum F { K }
-//! # impl intune_dw_client::query::Field for F { const ALL: &'static [Self] = &[F::K]; fn wire_name(self) -> &'static str { "deviceKey" } }
-//! # impl intune_dw_client::query::EntitySet for Device { const NAME: &'static str = "devices"; const KEY: &'static [&'static str] = &["deviceKey"]; type Field = F; }
+//! use intune_dw_client::{Client, auth};
 //!
 //! let client = Client::builder()
-//!     .location("msua06")
-//!     .token_provider(ClientCredentials::from_env()?)
+//!     .location("msua06") // or .service_root("https://fef.…/ReportingService/DataWarehouseFEService")
+//!     .token_provider(auth::ClientCredentials::from_env()?) // AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET
 //!     .build()?;
-//! // With the generated modules: `client.v1_0().devices()`.
-//! let mut rows = Query::<Device>::new(&client, Some("v1.0")).stream();
-//! while let Some(device) = rows.try_next().await? {
-//!     // ...
+//!
+//! // Rows modified since a point in time (only on collections with rowLastModifiedDateTimeUTC).
+//! let since = time::macros::datetime!(2025-03-01 0:00 UTC);
+//! let mut devices = client.v1_0().devices().modified_since(since).stream();
+//! while let Some(device) = devices.try_next().await? {
+//!     println!("{} {:?}", device.device_key, device.device_name);
 //! }
+//!
+//! // Date-keyed fact collections take typed dateKey bounds or maxhistorydays — not both (that does
+//! // not compile, because the service would silently ignore maxhistorydays).
+//! let checkins = client.v1_0().mam_checkins().date_key_ge(time::macros::date!(2025-03-10)).collect_all().await?;
+//! let recent = client.v1_0().mam_checkins().max_history_days(7).collect_all().await?;
+//! # let _ = (checkins, recent);
 //! # Ok(()) }
 //! ```
 

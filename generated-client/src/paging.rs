@@ -10,7 +10,6 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use url::Url;
 
 use crate::client::Client;
@@ -199,41 +198,68 @@ impl State {
 }
 
 #[derive(Deserialize)]
-struct RawPage {
-    value: Vec<Box<RawValue>>,
+#[serde(bound = "T: DeserializeOwned")]
+struct RawPage<T> {
+    value: Vec<T>,
     #[serde(rename = "@odata.nextLink", default)]
     next_link: Option<String>,
 }
 
-/// Decodes a collection page row by row, so an error names the row and the field.
-fn decode_page<T: DeserializeOwned>(
+/// Decodes the body of a collection page (`{"value": [...], "@odata.nextLink": ...}`) into rows
+/// and the next link, in one pass; a decode error names the collection, the page number, the row
+/// and the field (from the JSON path, e.g. `value[3].deviceKey`). The streams use it for every
+/// page; it is public for pages fetched by other means.
+pub fn decode_page<T: DeserializeOwned>(
     body: &[u8],
     collection: &str,
     page: usize,
     url: &Url,
 ) -> Result<(Vec<T>, Option<String>), Error> {
-    let error = |row: Option<usize>, e: serde_path_to_error::Error<serde_json::Error>| {
-        Error::Decode(Box::new(DecodeError {
-            collection: collection.to_owned(),
-            url: url.clone(),
-            page,
-            row,
-            path: e.path().to_string(),
-            source: e.into_inner(),
-        }))
-    };
-    let raw: RawPage = serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(body))
-        .map_err(|e| error(None, e))?;
-    let rows = raw
-        .value
-        .iter()
-        .enumerate()
-        .map(|(index, row)| {
-            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(row.get()))
-                .map_err(|e| error(Some(index), e))
-        })
-        .collect::<Result<Vec<T>, _>>()?;
-    Ok((rows, raw.next_link))
+    // Tracking the path costs time on every value, so it is only done again for a page that
+    // failed, to say where.
+    if let Ok(raw) = serde_json::from_slice::<RawPage<T>>(body) {
+        return Ok((raw.value, raw.next_link));
+    }
+    let raw: RawPage<T> =
+        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(body)).map_err(|e| {
+            // Broken JSON is the page's fault, wherever it broke off; a value of the wrong shape is
+            // its row's.
+            let (row, path) = if e.inner().is_data() { row_and_path(e.path()) } else { (None, e.path().to_string()) };
+            Error::Decode(Box::new(DecodeError {
+                collection: collection.to_owned(),
+                url: url.clone(),
+                page,
+                row,
+                path,
+                source: e.into_inner(),
+            }))
+        })?;
+    Ok((raw.value, raw.next_link))
+}
+
+/// `value[3].deviceKey` → (row 3, `deviceKey`); any other path is about the page itself.
+fn row_and_path(path: &serde_path_to_error::Path) -> (Option<usize>, String) {
+    use serde_path_to_error::Segment;
+    let segments: Vec<&Segment> = path.iter().collect();
+    match segments.as_slice() {
+        [Segment::Map { key }, Segment::Seq { index }, rest @ ..] if key == "value" => {
+            let mut field = String::new();
+            for segment in rest {
+                match segment {
+                    Segment::Seq { index } => field.push_str(&format!("[{index}]")),
+                    Segment::Map { key } | Segment::Enum { variant: key } => {
+                        if !field.is_empty() {
+                            field.push('.');
+                        }
+                        field.push_str(key);
+                    }
+                    Segment::Unknown => field.push('?'),
+                }
+            }
+            (Some(*index), field)
+        }
+        _ => (None, path.to_string()),
+    }
 }
 
 #[cfg(test)]

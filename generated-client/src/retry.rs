@@ -91,13 +91,9 @@ impl RetryPolicy {
         self.max_elapsed
     }
 
-    /// The wait before attempt `attempts_made + 1`, or `None` when no further attempt may be made.
-    pub(crate) fn next_delay(
-        &self,
-        attempts_made: u32,
-        elapsed: Duration,
-        retry_after: Option<Duration>,
-    ) -> Option<Duration> {
+    /// The wait before attempt `attempts_made + 1` (the server's `Retry-After` when given, else
+    /// the jittered exponential backoff), or `None` when no further attempt may be made.
+    pub fn next_delay(&self, attempts_made: u32, elapsed: Duration, retry_after: Option<Duration>) -> Option<Duration> {
         if attempts_made >= self.max_attempts {
             return None;
         }
@@ -118,7 +114,7 @@ impl RetryPolicy {
 }
 
 /// Whether a response with this status may be retried.
-pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
+pub fn is_retryable_status(status: StatusCode) -> bool {
     matches!(
         status,
         StatusCode::TOO_MANY_REQUESTS
@@ -130,12 +126,12 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
 }
 
 /// Whether a transport failure may be retried: anything but a request that could not be built.
-pub(crate) fn is_retryable_transport(error: &reqwest::Error) -> bool {
+pub fn is_retryable_transport(error: &reqwest::Error) -> bool {
     error.is_connect() || error.is_timeout() || error.is_request() || error.is_body()
 }
 
 /// Reads a `Retry-After` header: delta-seconds or an HTTP-date (a date in the past means now).
-pub(crate) fn parse_retry_after(value: &HeaderValue, now: SystemTime) -> Option<Duration> {
+pub fn parse_retry_after(value: &HeaderValue, now: SystemTime) -> Option<Duration> {
     let text = value.to_str().ok()?.trim();
     if let Ok(seconds) = text.parse::<u64>() {
         return Some(Duration::from_secs(seconds));

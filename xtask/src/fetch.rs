@@ -26,7 +26,7 @@ use codegen::csdl::{self, Model};
 use codegen::diff;
 use intune_dw_client::auth::{self, AccessToken, TokenProvider};
 use intune_dw_client::error::ErrorBody;
-use intune_dw_client::{Client, RetryPolicy};
+use intune_dw_client::{Client, RetryPolicy, retry};
 use reqwest::header::{ACCEPT, RETRY_AFTER};
 use reqwest::{StatusCode, Url};
 
@@ -191,7 +191,7 @@ impl MetadataRequest {
             // The 401 refresh is not a failure of the service: it does not use up an attempt.
             let failed_attempts = attempts - u32::from(refreshed_token);
             let elapsed = first_attempt.elapsed();
-            let Some(delay) = next_delay(&self.retry, failed_attempts, elapsed, retry_after) else {
+            let Some(delay) = self.retry.next_delay(failed_attempts, elapsed, retry_after) else {
                 return Err(failure);
             };
             progress.note(&format!("attempt {attempts} failed, retrying in {delay:.1?}: {failure:#}"));
@@ -213,13 +213,13 @@ impl MetadataRequest {
             Attempt::Status { status, body, retry_after } => match status {
                 StatusCode::UNAUTHORIZED if !refreshed_token && self.tokens.invalidate(token) => Next::RefreshToken,
                 StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Next::Fail(rejected(status, &body)),
-                _ if is_retryable_status(status) => {
+                _ if retry::is_retryable_status(status) => {
                     Next::Retry { failure: self.status_error(status, &body, attempts), retry_after }
                 }
                 _ => Next::Fail(self.status_error(status, &body, attempts)),
             },
             Attempt::Failed(error) => {
-                let retryable = is_retryable_transport(&error);
+                let retryable = retry::is_retryable_transport(&error);
                 let failure =
                     anyhow::Error::new(error).context(format!("GET {} failed after {attempts} attempt(s)", self.url));
                 if retryable { Next::Retry { failure, retry_after: None } } else { Next::Fail(failure) }
@@ -247,10 +247,8 @@ impl MetadataRequest {
         };
         let status = response.status();
         if !status.is_success() {
-            let retry_after = response
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| parse_retry_after(v.to_str().ok()?, SystemTime::now()));
+            let retry_after =
+                response.headers().get(RETRY_AFTER).and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
             // An error answer whose body broke off still says what went wrong.
             let body = response.bytes().await.map(Vec::from).unwrap_or_default();
             return Attempt::Status { status, body, retry_after };
@@ -365,55 +363,6 @@ fn one_line(text: &str, max: usize) -> String {
         Some((end, _)) => format!("{}...", &words[..end]),
         None => words,
     }
-}
-
-/// As the client's `retry::is_retryable_status`.
-fn is_retryable_status(status: StatusCode) -> bool {
-    matches!(
-        status,
-        StatusCode::TOO_MANY_REQUESTS
-            | StatusCode::INTERNAL_SERVER_ERROR
-            | StatusCode::BAD_GATEWAY
-            | StatusCode::SERVICE_UNAVAILABLE
-            | StatusCode::GATEWAY_TIMEOUT
-    )
-}
-
-/// As the client's `retry::is_retryable_transport`.
-fn is_retryable_transport(error: &reqwest::Error) -> bool {
-    error.is_connect() || error.is_timeout() || error.is_request() || error.is_body()
-}
-
-/// The wait before attempt `attempts_made + 1`, as the client's `RetryPolicy::next_delay`: the
-/// server's `Retry-After`, else `min(initial * 2^(n-1), max)` with equal jitter; `None` when the
-/// attempts or the time budget are used up.
-fn next_delay(
-    policy: &RetryPolicy,
-    attempts_made: u32,
-    elapsed: Duration,
-    retry_after: Option<Duration>,
-) -> Option<Duration> {
-    if attempts_made >= policy.max_attempts() {
-        return None;
-    }
-    let delay = retry_after.unwrap_or_else(|| {
-        let factor = 2u32.saturating_pow(attempts_made.saturating_sub(1));
-        let full = policy.initial_backoff().saturating_mul(factor).min(policy.max_backoff());
-        let half = full / 2;
-        let jitter = u64::try_from((full - half).as_nanos()).unwrap_or(u64::MAX);
-        half + Duration::from_nanos(fastrand::u64(0..=jitter))
-    });
-    (elapsed.saturating_add(delay) <= policy.max_elapsed()).then_some(delay)
-}
-
-/// A `Retry-After` value: delta-seconds or an HTTP-date (one in the past means now).
-fn parse_retry_after(text: &str, now: SystemTime) -> Option<Duration> {
-    let text = text.trim();
-    if let Ok(seconds) = text.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let date = httpdate::parse_http_date(text).ok()?;
-    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// Parses and resolves the download. On errors keeps a copy in the temporary directory, prints
@@ -648,29 +597,7 @@ mod tests {
     }
 
     #[test]
-    fn delays_follow_the_retry_policy() {
-        let policy = RetryPolicy::new()
-            .with_max_attempts(3)
-            .with_initial_backoff(Duration::from_millis(100))
-            .with_max_backoff(Duration::from_millis(150))
-            .with_max_elapsed(Duration::from_secs(10));
-        let first = next_delay(&policy, 1, Duration::ZERO, None).unwrap();
-        assert!((Duration::from_millis(50)..=Duration::from_millis(100)).contains(&first));
-        let capped = next_delay(&policy, 2, Duration::ZERO, None).unwrap();
-        assert!((Duration::from_millis(75)..=Duration::from_millis(150)).contains(&capped));
-        assert_eq!(next_delay(&policy, 3, Duration::ZERO, None), None);
-        let retry_after = Some(Duration::from_secs(4));
-        assert_eq!(next_delay(&policy, 1, Duration::from_secs(6), retry_after), Some(Duration::from_secs(4)));
-        assert_eq!(next_delay(&policy, 1, Duration::from_secs(7), retry_after), None);
-    }
-
-    #[test]
-    fn reads_retry_after_and_error_bodies() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        assert_eq!(parse_retry_after(" 3 ", now), Some(Duration::from_secs(3)));
-        let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
-        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(30)));
-        assert_eq!(parse_retry_after("soon", now), None);
+    fn reads_error_bodies() {
         assert_eq!(body_detail(br#"{"_version":3,"Message":"Operation ID: 42"}"#).as_deref(), Some("Operation ID: 42"));
         assert_eq!(
             body_detail(br#"{"error":{"code":"NotFound","message":"no such version"}}"#).as_deref(),

@@ -1,0 +1,91 @@
+//! The generator's speed, as ratios against a floor measured in the same run: how much slower
+//! than roxmltree's bare XML parse each stage is, on the largest document at hand (Microsoft Graph
+//! v1.0 from the shared corpus, else the v1.0 Warehouse fixture).
+//!
+//! `cargo bench -p codegen --bench pipeline` prints criterion's timings, then the ratio table.
+//! Ratios, not absolute times, are what to compare across machines and runs.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+
+use criterion::Criterion;
+
+fn document() -> (String, Vec<u8>) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let shared = std::env::var_os("INTUNE_DW_SHARED_DIR").map_or_else(|| root.join("../shared"), PathBuf::from);
+    let graph = shared.join("corpora/graph-v1.0-2026-08-03.xml");
+    match std::fs::read(&graph) {
+        Ok(bytes) => ("Microsoft Graph v1.0".to_owned(), bytes),
+        Err(_) => {
+            eprintln!("notice: {} not found; benchmarking the v1.0 fixture instead", graph.display());
+            ("Warehouse v1.0 fixture".to_owned(), std::fs::read(root.join("fixtures/v1.0/metadata.xml")).unwrap())
+        }
+    }
+}
+
+fn options() -> codegen::Options {
+    codegen::Options {
+        api_version: None,
+        title: "bench".to_owned(),
+        out_dir: "src".to_owned(),
+        root_file: "lib.rs".to_owned(),
+        module_root: "crate".to_owned(),
+        runtime: "::intune_dw_client".to_owned(),
+        command: "cargo bench".to_owned(),
+        source_name: "bench.xml".to_owned(),
+    }
+}
+
+/// (benchmark id, what it measures); the first is the floor.
+const STAGES: [(&str, &str); 4] = [
+    ("xml_floor", "roxmltree parse (floor)"),
+    ("csdl_parse", "csdl::parse: read + resolve"),
+    ("diff_self", "diff::compare of two models"),
+    ("generate", "generate: parse → plan → emit → format"),
+];
+
+fn main() {
+    let (label, bytes) = document();
+    let text = std::str::from_utf8(&bytes).unwrap();
+    let model = codegen::csdl::parse(text).unwrap();
+    let options = options();
+    let mut criterion = Criterion::default().configure_from_args().sample_size(10);
+    {
+        let mut group = criterion.benchmark_group("pipeline");
+        group.bench_function(STAGES[0].0, |b| {
+            b.iter(|| roxmltree::Document::parse(black_box(text)).unwrap().descendants().count())
+        });
+        group.bench_function(STAGES[1].0, |b| b.iter(|| codegen::csdl::parse(black_box(text)).unwrap()));
+        group.bench_function(STAGES[2].0, |b| b.iter(|| codegen::diff::compare(black_box(&model), black_box(&model))));
+        group.bench_function(STAGES[3].0, |b| b.iter(|| codegen::generate(black_box(&bytes), &options).unwrap()));
+        group.finish();
+    }
+    criterion.final_summary();
+    report(&label, bytes.len());
+}
+
+/// Reads criterion's estimates back and prints each stage as a multiple of the floor.
+fn report(label: &str, size: usize) {
+    let dir = criterion_dir().join("pipeline");
+    let mean = |id: &str| -> Option<f64> {
+        let text = std::fs::read_to_string(dir.join(id).join("new/estimates.json")).ok()?;
+        let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+        json["mean"]["point_estimate"].as_f64()
+    };
+    let Some(floor) = mean(STAGES[0].0) else {
+        eprintln!("no estimates under {} (was the floor filtered out?)", dir.display());
+        return;
+    };
+    println!("\n{label} ({} KiB), mean times as multiples of the floor:", size / 1024);
+    for (id, what) in STAGES {
+        if let Some(ns) = mean(id) {
+            println!("  {what:<44} {:>8.2} ms  {:>6.1}x", ns / 1e6, ns / floor);
+        }
+    }
+}
+
+fn criterion_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"), PathBuf::from)
+        .join("criterion")
+}
