@@ -489,8 +489,8 @@ pub struct Operation {
 }
 
 impl Operation {
-    /// The signature that tells overloads apart: `name(Type1,Type2)` for bound operations and
-    /// functions (by parameter types), `name` for unbound actions.
+    /// The operation with its parameter types, `name(Type1,Type2)`, which tells overloads apart
+    /// (the form annotation targets use).
     pub fn signature(&self) -> String {
         let params: Vec<String> = self.parameters.iter().map(|p| p.ty.to_string()).collect();
         format!("{}({})", self.name, params.join(","))
