@@ -231,9 +231,9 @@ pub fn plan(model: &Model, api_version: Option<&str>, title: &str) -> Result<Pla
     // Entity sets: their module, `Field` enum and `EntitySet` plumbing.
     for set in &sets {
         let set_plan = planner.entity_set(set, &mut plan);
-        plan.modules.entry(vec![set_plan.module.clone()]).or_default().docs = set_plan.docs.paragraphs.clone();
-        plan.modules.get_mut(&vec![set_plan.module.clone()]).expect("just inserted").entity_set =
-            Some(set_plan.clone());
+        let module = plan.modules.entry(vec![set_plan.module.clone()]).or_default();
+        module.docs = set_plan.docs.paragraphs.clone();
+        module.entity_set = Some(set_plan.clone());
         plan.entity_sets.push(set_plan);
     }
     planner.check_module_scopes(&plan);
