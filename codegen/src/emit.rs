@@ -30,7 +30,14 @@ pub struct EmittedModule {
 }
 
 pub fn emit(plan: &Plan, paths: &Paths) -> Vec<EmittedModule> {
-    let emitter = Emitter { paths };
+    let api_version = match plan.api_version {
+        Some(_) => {
+            let root = path_tokens(&paths.module_root);
+            quote!(::std::option::Option::Some(#root::API_VERSION))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    let emitter = Emitter { paths, api_version };
     // Intermediate modules (e.g. `types` above per-namespace modules) get a file too.
     let mut modules = plan.modules.clone();
     for path in plan.modules.keys() {
@@ -64,6 +71,8 @@ pub fn emit(plan: &Plan, paths: &Paths) -> Vec<EmittedModule> {
 
 struct Emitter<'p> {
     paths: &'p Paths,
+    /// The `api_version` argument of `Query::new`.
+    api_version: TokenStream,
 }
 
 fn ident(name: &str) -> syn::Ident {
@@ -135,27 +144,24 @@ impl Emitter<'_> {
         });
         let runtime = self.runtime();
         let root = Vec::new();
-        let (api_version_item, api_version_arg) = match &plan.api_version {
-            Some(version) => (
-                quote! {
-                    /// The `api-version` every request of this module carries.
-                    pub const API_VERSION: &str = #version;
-                },
-                quote!(::std::option::Option::Some(API_VERSION)),
-            ),
-            None => (quote!(), quote!(::std::option::Option::None)),
-        };
+        let api_version_item = plan.api_version.as_ref().map(|version| {
+            quote! {
+                /// The `api-version` every request of this module carries.
+                pub const API_VERSION: &str = #version;
+            }
+        });
         let set_names = plan.entity_sets.iter().map(|s| &s.set_name);
         let accessors = plan.entity_sets.iter().map(|set| {
             let accessor = ident(&set.accessor);
             let row = self.type_path(&set.row, &root);
+            let query = self.type_path(&TypePath { module: vec![set.module.clone()], name: "query".to_owned() }, &root);
             let doc = format!(" Query the `{}` entity set.", set.set_name);
             let allow = deprecated_allow(set.row_deprecated);
             quote! {
                 #[doc = #doc]
                 #allow
                 pub fn #accessor(&self) -> #runtime::query::Query<'c, #row> {
-                    #runtime::query::Query::new(self.client, #api_version_arg)
+                    #query(self.client)
                 }
             }
         });
@@ -325,8 +331,16 @@ impl Emitter<'_> {
         let date_keyed = set.date_keyed.then(|| quote!(#allow impl #runtime::query::DateKeyed for #row {}));
         let row_last_modified =
             set.row_last_modified.then(|| quote!(#allow impl #runtime::query::RowLastModified for #row {}));
+        let query_doc = format!(" A query of the `{name}` entity set (the same as the `Collections` accessor).");
+        let api_version = &self.api_version;
         quote! {
             #wrapper
+
+            #[doc = #query_doc]
+            #allow
+            pub fn query(client: &#runtime::Client) -> #runtime::query::Query<'_, #row> {
+                #runtime::query::Query::new(client, #api_version)
+            }
 
             #allow
             impl #runtime::query::EntitySet for #row {

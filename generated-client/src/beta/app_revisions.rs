@@ -150,6 +150,14 @@ impl crate::query::Field for AppRevisionField {
     }
 }
 
+/// A query of the `appRevisions` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, AppRevision> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for AppRevision {
     const NAME: &'static str = "appRevisions";
     const KEY: &'static [&'static str] = &["appKey", "revision"];

@@ -51,6 +51,14 @@ impl crate::query::Field for AppTypeField {
     }
 }
 
+/// A query of the `appTypes` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, AppType> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for AppType {
     const NAME: &'static str = "appTypes";
     const KEY: &'static [&'static str] = &["appTypeID"];

@@ -97,6 +97,15 @@ impl crate::query::Field for ApplicationInventoryField {
     }
 }
 
+/// A query of the `applicationInventories` entity set (the same as the `Collections` accessor).
+#[allow(deprecated)]
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, ApplicationInventory> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 #[allow(deprecated)]
 impl crate::query::EntitySet for ApplicationInventory {
     const NAME: &'static str = "applicationInventories";

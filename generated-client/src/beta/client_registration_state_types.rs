@@ -69,6 +69,17 @@ impl crate::query::Field for ClientRegistrationStateTypeField {
     }
 }
 
+/// A query of the `clientRegistrationStateTypes` entity set (the same as the `Collections` accessor).
+#[allow(deprecated)]
+pub fn query(
+    client: &crate::Client,
+) -> crate::query::Query<'_, ClientRegistrationStateType> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 #[allow(deprecated)]
 impl crate::query::EntitySet for ClientRegistrationStateType {
     const NAME: &'static str = "clientRegistrationStateTypes";

@@ -116,6 +116,15 @@ impl crate::query::Field for CurrentUserField {
     }
 }
 
+/// A query of the `currentUser` entity set (the same as the `Collections` accessor).
+#[allow(deprecated)]
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, CurrentUser> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 #[allow(deprecated)]
 impl crate::query::EntitySet for CurrentUser {
     const NAME: &'static str = "currentUser";

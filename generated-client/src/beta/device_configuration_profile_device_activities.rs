@@ -63,6 +63,16 @@ impl crate::query::Field for DeviceConfigurationProfileDeviceActivityField {
     }
 }
 
+/// A query of the `deviceConfigurationProfileDeviceActivities` entity set (the same as the `Collections` accessor).
+pub fn query(
+    client: &crate::Client,
+) -> crate::query::Query<'_, DeviceConfigurationProfileDeviceActivity> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for DeviceConfigurationProfileDeviceActivity {
     const NAME: &'static str = "deviceConfigurationProfileDeviceActivities";
     const KEY: &'static [&'static str] = &["dateKey"];

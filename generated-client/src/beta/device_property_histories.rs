@@ -440,6 +440,14 @@ impl crate::query::Field for DevicePropertyHistoryField {
     }
 }
 
+/// A query of the `devicePropertyHistories` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, DevicePropertyHistory> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for DevicePropertyHistory {
     const NAME: &'static str = "devicePropertyHistories";
     const KEY: &'static [&'static str] = &["dateKey", "deviceKey"];

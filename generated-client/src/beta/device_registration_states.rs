@@ -57,6 +57,16 @@ impl crate::query::Field for DeviceRegistrationStateField {
     }
 }
 
+/// A query of the `deviceRegistrationStates` entity set (the same as the `Collections` accessor).
+pub fn query(
+    client: &crate::Client,
+) -> crate::query::Query<'_, DeviceRegistrationState> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for DeviceRegistrationState {
     const NAME: &'static str = "deviceRegistrationStates";
     const KEY: &'static [&'static str] = &["deviceRegistrationStateID"];

@@ -51,6 +51,14 @@ impl crate::query::Field for DeviceTypeField {
     }
 }
 
+/// A query of the `deviceTypes` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, DeviceType> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for DeviceType {
     const NAME: &'static str = "deviceTypes";
     const KEY: &'static [&'static str] = &["deviceTypeID"];

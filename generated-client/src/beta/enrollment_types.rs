@@ -63,6 +63,15 @@ impl crate::query::Field for EnrollmentTypeField {
     }
 }
 
+/// A query of the `enrollmentTypes` entity set (the same as the `Collections` accessor).
+#[allow(deprecated)]
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, EnrollmentType> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 #[allow(deprecated)]
 impl crate::query::EntitySet for EnrollmentType {
     const NAME: &'static str = "enrollmentTypes";

@@ -46,6 +46,16 @@ impl crate::query::Field for IntuneManagementExtensionVersionField {
     }
 }
 
+/// A query of the `intuneManagementExtensionVersions` entity set (the same as the `Collections` accessor).
+pub fn query(
+    client: &crate::Client,
+) -> crate::query::Query<'_, IntuneManagementExtensionVersion> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for IntuneManagementExtensionVersion {
     const NAME: &'static str = "intuneManagementExtensionVersions";
     const KEY: &'static [&'static str] = &["extensionVersionKey"];

@@ -67,6 +67,16 @@ impl crate::query::Field for IntuneManagementExtensionField {
     }
 }
 
+/// A query of the `intuneManagementExtensions` entity set (the same as the `Collections` accessor).
+pub fn query(
+    client: &crate::Client,
+) -> crate::query::Query<'_, IntuneManagementExtension> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for IntuneManagementExtension {
     const NAME: &'static str = "intuneManagementExtensions";
     const KEY: &'static [&'static str] = &["dateKey", "deviceKey"];

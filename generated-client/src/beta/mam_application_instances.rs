@@ -185,6 +185,14 @@ impl crate::query::Field for MamApplicationInstanceField {
     }
 }
 
+/// A query of the `mamApplicationInstances` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, MamApplicationInstance> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for MamApplicationInstance {
     const NAME: &'static str = "mamApplicationInstances";
     const KEY: &'static [&'static str] = &["applicationInstanceKey"];

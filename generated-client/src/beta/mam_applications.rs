@@ -111,6 +111,14 @@ impl crate::query::Field for MamApplicationField {
     }
 }
 
+/// A query of the `mamApplications` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, MamApplication> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for MamApplication {
     const NAME: &'static str = "mamApplications";
     const KEY: &'static [&'static str] = &["mamApplicationKey"];

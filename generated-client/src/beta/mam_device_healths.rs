@@ -64,6 +64,14 @@ impl crate::query::Field for MamDeviceHealthField {
     }
 }
 
+/// A query of the `mamDeviceHealths` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, MamDeviceHealth> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for MamDeviceHealth {
     const NAME: &'static str = "mamDeviceHealths";
     const KEY: &'static [&'static str] = &["deviceHealthKey"];

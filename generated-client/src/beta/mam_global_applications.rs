@@ -79,6 +79,15 @@ impl crate::query::Field for MamGlobalApplicationField {
     }
 }
 
+/// A query of the `mamGlobalApplications` entity set (the same as the `Collections` accessor).
+#[allow(deprecated)]
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, MamGlobalApplication> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 #[allow(deprecated)]
 impl crate::query::EntitySet for MamGlobalApplication {
     const NAME: &'static str = "mamGlobalApplications";

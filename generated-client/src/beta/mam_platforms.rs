@@ -62,6 +62,14 @@ impl crate::query::Field for MamPlatformField {
     }
 }
 
+/// A query of the `mamPlatforms` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, MamPlatform> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for MamPlatform {
     const NAME: &'static str = "mamPlatforms";
     const KEY: &'static [&'static str] = &["platformKey"];

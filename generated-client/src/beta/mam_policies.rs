@@ -139,6 +139,15 @@ impl crate::query::Field for MamPolicyField {
     }
 }
 
+/// A query of the `mamPolicies` entity set (the same as the `Collections` accessor).
+#[allow(deprecated)]
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, MamPolicy> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 #[allow(deprecated)]
 impl crate::query::EntitySet for MamPolicy {
     const NAME: &'static str = "mamPolicies";

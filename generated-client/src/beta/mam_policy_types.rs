@@ -79,6 +79,15 @@ impl crate::query::Field for MamPolicyTypeField {
     }
 }
 
+/// A query of the `mamPolicyTypes` entity set (the same as the `Collections` accessor).
+#[allow(deprecated)]
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, MamPolicyType> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 #[allow(deprecated)]
 impl crate::query::EntitySet for MamPolicyType {
     const NAME: &'static str = "mamPolicyTypes";

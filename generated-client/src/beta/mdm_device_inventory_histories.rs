@@ -1060,6 +1060,17 @@ impl crate::query::Field for MdmDeviceInventoryHistoryField {
     }
 }
 
+/// A query of the `mdmDeviceInventoryHistories` entity set (the same as the `Collections` accessor).
+#[allow(deprecated)]
+pub fn query(
+    client: &crate::Client,
+) -> crate::query::Query<'_, MdmDeviceInventoryHistory> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 #[allow(deprecated)]
 impl crate::query::EntitySet for MdmDeviceInventoryHistory {
     const NAME: &'static str = "mdmDeviceInventoryHistories";

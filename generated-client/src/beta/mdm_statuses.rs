@@ -63,6 +63,15 @@ impl crate::query::Field for MdmStatusField {
     }
 }
 
+/// A query of the `mdmStatuses` entity set (the same as the `Collections` accessor).
+#[allow(deprecated)]
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, MdmStatus> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 #[allow(deprecated)]
 impl crate::query::EntitySet for MdmStatus {
     const NAME: &'static str = "mdmStatuses";

@@ -97,6 +97,17 @@ impl crate::query::Field for MobileAppDeviceUserInstallStatusField {
     }
 }
 
+/// A query of the `mobileAppDeviceUserInstallStatus` entity set (the same as the `Collections` accessor).
+#[allow(deprecated)]
+pub fn query(
+    client: &crate::Client,
+) -> crate::query::Query<'_, MobileAppDeviceUserInstallStatus> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 #[allow(deprecated)]
 impl crate::query::EntitySet for MobileAppDeviceUserInstallStatus {
     const NAME: &'static str = "mobileAppDeviceUserInstallStatus";

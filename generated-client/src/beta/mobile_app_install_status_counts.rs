@@ -73,6 +73,16 @@ impl crate::query::Field for MobileAppInstallStatusCountField {
     }
 }
 
+/// A query of the `mobileAppInstallStatusCounts` entity set (the same as the `Collections` accessor).
+pub fn query(
+    client: &crate::Client,
+) -> crate::query::Query<'_, MobileAppInstallStatusCount> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for MobileAppInstallStatusCount {
     const NAME: &'static str = "mobileAppInstallStatusCounts";
     const KEY: &'static [&'static str] = &[

@@ -192,19 +192,19 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::application_inventories::ApplicationInventory,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::application_inventories::query(self.client)
     }
 
     /// Query the `appRevisions` entity set.
     pub fn app_revisions(
         &self,
     ) -> crate::query::Query<'c, crate::beta::app_revisions::AppRevision> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::app_revisions::query(self.client)
     }
 
     /// Query the `appTypes` entity set.
     pub fn app_types(&self) -> crate::query::Query<'c, crate::beta::app_types::AppType> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::app_types::query(self.client)
     }
 
     /// Query the `clientRegistrationStateTypes` entity set.
@@ -215,7 +215,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::client_registration_state_types::ClientRegistrationStateType,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::client_registration_state_types::query(self.client)
     }
 
     /// Query the `compliancePolicyStatusDeviceActivities` entity set.
@@ -225,7 +225,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::compliance_policy_status_device_activities::CompliancePolicyStatusDeviceActivity,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::compliance_policy_status_device_activities::query(self.client)
     }
 
     /// Query the `compliancePolicyStatusDevicePerPolicyActivities` entity set.
@@ -235,14 +235,16 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::compliance_policy_status_device_per_policy_activities::CompliancePolicyStatusDevicePerPolicyActivity,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::compliance_policy_status_device_per_policy_activities::query(
+            self.client,
+        )
     }
 
     /// Query the `complianceStates` entity set.
     pub fn compliance_states(
         &self,
     ) -> crate::query::Query<'c, crate::beta::compliance_states::ComplianceState> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::compliance_states::query(self.client)
     }
 
     /// Query the `currentUser` entity set.
@@ -250,19 +252,19 @@ impl<'c> Collections<'c> {
     pub fn current_user(
         &self,
     ) -> crate::query::Query<'c, crate::beta::current_user::CurrentUser> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::current_user::query(self.client)
     }
 
     /// Query the `dates` entity set.
     pub fn dates(&self) -> crate::query::Query<'c, crate::beta::dates::Date> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::dates::query(self.client)
     }
 
     /// Query the `deviceCategories` entity set.
     pub fn device_categories(
         &self,
     ) -> crate::query::Query<'c, crate::beta::device_categories::DeviceCategory> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::device_categories::query(self.client)
     }
 
     /// Query the `deviceConfigurationProfileDeviceActivities` entity set.
@@ -272,7 +274,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::device_configuration_profile_device_activities::DeviceConfigurationProfileDeviceActivity,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::device_configuration_profile_device_activities::query(self.client)
     }
 
     /// Query the `deviceConfigurationProfileUserActivities` entity set.
@@ -282,7 +284,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::device_configuration_profile_user_activities::DeviceConfigurationProfileUserActivity,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::device_configuration_profile_user_activities::query(self.client)
     }
 
     /// Query the `deviceEnrollmentTypes` entity set.
@@ -292,7 +294,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::device_enrollment_types::DeviceEnrollmentType,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::device_enrollment_types::query(self.client)
     }
 
     /// Query the `devicePropertyHistories` entity set.
@@ -302,7 +304,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::device_property_histories::DevicePropertyHistory,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::device_property_histories::query(self.client)
     }
 
     /// Query the `deviceRegistrationStates` entity set.
@@ -312,19 +314,19 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::device_registration_states::DeviceRegistrationState,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::device_registration_states::query(self.client)
     }
 
     /// Query the `devices` entity set.
     pub fn devices(&self) -> crate::query::Query<'c, crate::beta::devices::Device> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::devices::query(self.client)
     }
 
     /// Query the `deviceTypes` entity set.
     pub fn device_types(
         &self,
     ) -> crate::query::Query<'c, crate::beta::device_types::DeviceType> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::device_types::query(self.client)
     }
 
     /// Query the `enrollmentActivities` entity set.
@@ -334,7 +336,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::enrollment_activities::EnrollmentActivity,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::enrollment_activities::query(self.client)
     }
 
     /// Query the `enrollmentEventStatuses` entity set.
@@ -344,7 +346,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::enrollment_event_statuses::EnrollmentEventStatus,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::enrollment_event_statuses::query(self.client)
     }
 
     /// Query the `enrollmentFailureCategories` entity set.
@@ -354,7 +356,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::enrollment_failure_categories::EnrollmentFailureCategory,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::enrollment_failure_categories::query(self.client)
     }
 
     /// Query the `enrollmentFailureReasons` entity set.
@@ -364,7 +366,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::enrollment_failure_reasons::EnrollmentFailureReason,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::enrollment_failure_reasons::query(self.client)
     }
 
     /// Query the `enrollmentTypes` entity set.
@@ -372,7 +374,7 @@ impl<'c> Collections<'c> {
     pub fn enrollment_types(
         &self,
     ) -> crate::query::Query<'c, crate::beta::enrollment_types::EnrollmentType> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::enrollment_types::query(self.client)
     }
 
     /// Query the `intuneManagementExtensionHealthStates` entity set.
@@ -382,7 +384,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::intune_management_extension_health_states::IntuneManagementExtensionHealthState,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::intune_management_extension_health_states::query(self.client)
     }
 
     /// Query the `intuneManagementExtensions` entity set.
@@ -392,7 +394,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::intune_management_extensions::IntuneManagementExtension,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::intune_management_extensions::query(self.client)
     }
 
     /// Query the `intuneManagementExtensionVersions` entity set.
@@ -402,7 +404,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::intune_management_extension_versions::IntuneManagementExtensionVersion,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::intune_management_extension_versions::query(self.client)
     }
 
     /// Query the `mamApplicationInstances` entity set.
@@ -412,28 +414,28 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::mam_application_instances::MamApplicationInstance,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::mam_application_instances::query(self.client)
     }
 
     /// Query the `mamApplications` entity set.
     pub fn mam_applications(
         &self,
     ) -> crate::query::Query<'c, crate::beta::mam_applications::MamApplication> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::mam_applications::query(self.client)
     }
 
     /// Query the `mamCheckins` entity set.
     pub fn mam_checkins(
         &self,
     ) -> crate::query::Query<'c, crate::beta::mam_checkins::MamCheckin> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::mam_checkins::query(self.client)
     }
 
     /// Query the `mamDeviceHealths` entity set.
     pub fn mam_device_healths(
         &self,
     ) -> crate::query::Query<'c, crate::beta::mam_device_healths::MamDeviceHealth> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::mam_device_healths::query(self.client)
     }
 
     /// Query the `mamEffectivePolicies` entity set.
@@ -443,7 +445,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::mam_effective_policies::MamEffectivePolicy,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::mam_effective_policies::query(self.client)
     }
 
     /// Query the `mamGlobalApplications` entity set.
@@ -454,14 +456,14 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::mam_global_applications::MamGlobalApplication,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::mam_global_applications::query(self.client)
     }
 
     /// Query the `mamPlatforms` entity set.
     pub fn mam_platforms(
         &self,
     ) -> crate::query::Query<'c, crate::beta::mam_platforms::MamPlatform> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::mam_platforms::query(self.client)
     }
 
     /// Query the `mamPolicies` entity set.
@@ -469,7 +471,7 @@ impl<'c> Collections<'c> {
     pub fn mam_policies(
         &self,
     ) -> crate::query::Query<'c, crate::beta::mam_policies::MamPolicy> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::mam_policies::query(self.client)
     }
 
     /// Query the `mamPolicyTypes` entity set.
@@ -477,7 +479,7 @@ impl<'c> Collections<'c> {
     pub fn mam_policy_types(
         &self,
     ) -> crate::query::Query<'c, crate::beta::mam_policy_types::MamPolicyType> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::mam_policy_types::query(self.client)
     }
 
     /// Query the `managementAgentTypes` entity set.
@@ -487,14 +489,14 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::management_agent_types::ManagementAgentType,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::management_agent_types::query(self.client)
     }
 
     /// Query the `managementStates` entity set.
     pub fn management_states(
         &self,
     ) -> crate::query::Query<'c, crate::beta::management_states::ManagementState> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::management_states::query(self.client)
     }
 
     /// Query the `mdmDeviceInventoryHistories` entity set.
@@ -505,7 +507,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::mdm_device_inventory_histories::MdmDeviceInventoryHistory,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::mdm_device_inventory_histories::query(self.client)
     }
 
     /// Query the `mdmStatuses` entity set.
@@ -513,7 +515,7 @@ impl<'c> Collections<'c> {
     pub fn mdm_statuses(
         &self,
     ) -> crate::query::Query<'c, crate::beta::mdm_statuses::MdmStatus> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::mdm_statuses::query(self.client)
     }
 
     /// Query the `mobileAppDeviceUserInstallStatus` entity set.
@@ -524,7 +526,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::mobile_app_device_user_install_status::MobileAppDeviceUserInstallStatus,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::mobile_app_device_user_install_status::query(self.client)
     }
 
     /// Query the `mobileAppInstallStates` entity set.
@@ -534,7 +536,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::mobile_app_install_states::MobileAppInstallState,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::mobile_app_install_states::query(self.client)
     }
 
     /// Query the `mobileAppInstallStatusCounts` entity set.
@@ -544,19 +546,19 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::mobile_app_install_status_counts::MobileAppInstallStatusCount,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::mobile_app_install_status_counts::query(self.client)
     }
 
     /// Query the `ownerTypes` entity set.
     pub fn owner_types(
         &self,
     ) -> crate::query::Query<'c, crate::beta::owner_types::OwnerType> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::owner_types::query(self.client)
     }
 
     /// Query the `policies` entity set.
     pub fn policies(&self) -> crate::query::Query<'c, crate::beta::policies::Policy> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::policies::query(self.client)
     }
 
     /// Query the `policyDeviceActivities` entity set.
@@ -566,7 +568,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::policy_device_activities::PolicyDeviceActivity,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::policy_device_activities::query(self.client)
     }
 
     /// Query the `policyPlatformTypes` entity set.
@@ -576,7 +578,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::policy_platform_types::PolicyPlatformType,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::policy_platform_types::query(self.client)
     }
 
     /// Query the `policyTypeActivities` entity set.
@@ -586,14 +588,14 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::policy_type_activities::PolicyTypeActivity,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::policy_type_activities::query(self.client)
     }
 
     /// Query the `policyTypes` entity set.
     pub fn policy_types(
         &self,
     ) -> crate::query::Query<'c, crate::beta::policy_types::PolicyType> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::policy_types::query(self.client)
     }
 
     /// Query the `policyUserActivities` entity set.
@@ -603,14 +605,14 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::policy_user_activities::PolicyUserActivity,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::policy_user_activities::query(self.client)
     }
 
     /// Query the `termsAndConditions` entity set.
     pub fn terms_and_conditions(
         &self,
     ) -> crate::query::Query<'c, crate::beta::terms_and_conditions::TermsAndConditions> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::terms_and_conditions::query(self.client)
     }
 
     /// Query the `userDeviceAssociations` entity set.
@@ -620,12 +622,12 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::user_device_associations::UserDeviceAssociation,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::user_device_associations::query(self.client)
     }
 
     /// Query the `users` entity set.
     pub fn users(&self) -> crate::query::Query<'c, crate::beta::users::User> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::users::query(self.client)
     }
 
     /// Query the `userTermsAndConditionsAcceptances` entity set.
@@ -635,14 +637,14 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::user_terms_and_conditions_acceptances::UserTermsAndConditionsAcceptance,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::user_terms_and_conditions_acceptances::query(self.client)
     }
 
     /// Query the `vppProgramTypes` entity set.
     pub fn vpp_program_types(
         &self,
     ) -> crate::query::Query<'c, crate::beta::vpp_program_types::VppProgramType> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::vpp_program_types::query(self.client)
     }
 
     /// Query the `workPlaceJoinStateTypes` entity set.
@@ -653,7 +655,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::beta::work_place_join_state_types::WorkPlaceJoinStateType,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::beta::work_place_join_state_types::query(self.client)
     }
 }
 

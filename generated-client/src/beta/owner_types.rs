@@ -51,6 +51,14 @@ impl crate::query::Field for OwnerTypeField {
     }
 }
 
+/// A query of the `ownerTypes` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, OwnerType> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for OwnerType {
     const NAME: &'static str = "ownerTypes";
     const KEY: &'static [&'static str] = &["ownerTypeID"];

@@ -92,6 +92,14 @@ impl crate::query::Field for PolicyField {
     }
 }
 
+/// A query of the `policies` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, Policy> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for Policy {
     const NAME: &'static str = "policies";
     const KEY: &'static [&'static str] = &["policyKey"];

@@ -70,6 +70,14 @@ impl crate::query::Field for PolicyDeviceActivityField {
     }
 }
 
+/// A query of the `policyDeviceActivities` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, PolicyDeviceActivity> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for PolicyDeviceActivity {
     const NAME: &'static str = "policyDeviceActivities";
     const KEY: &'static [&'static str] = &["dateKey", "policyTypeKey"];

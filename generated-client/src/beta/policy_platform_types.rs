@@ -51,6 +51,14 @@ impl crate::query::Field for PolicyPlatformTypeField {
     }
 }
 
+/// A query of the `policyPlatformTypes` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, PolicyPlatformType> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for PolicyPlatformType {
     const NAME: &'static str = "policyPlatformTypes";
     const KEY: &'static [&'static str] = &["policyPlatformTypeKey"];

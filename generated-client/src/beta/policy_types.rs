@@ -51,6 +51,14 @@ impl crate::query::Field for PolicyTypeField {
     }
 }
 
+/// A query of the `policyTypes` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, PolicyType> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for PolicyType {
     const NAME: &'static str = "policyTypes";
     const KEY: &'static [&'static str] = &["policyTypeId"];

@@ -114,6 +114,14 @@ impl crate::query::Field for TermsAndConditionsField {
     }
 }
 
+/// A query of the `termsAndConditions` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, TermsAndConditions> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for TermsAndConditions {
     const NAME: &'static str = "termsAndConditions";
     const KEY: &'static [&'static str] = &["termsAndConditionsKey"];

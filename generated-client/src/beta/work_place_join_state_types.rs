@@ -65,6 +65,15 @@ impl crate::query::Field for WorkPlaceJoinStateTypeField {
     }
 }
 
+/// A query of the `workPlaceJoinStateTypes` entity set (the same as the `Collections` accessor).
+#[allow(deprecated)]
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, WorkPlaceJoinStateType> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::beta::API_VERSION),
+    )
+}
+
 #[allow(deprecated)]
 impl crate::query::EntitySet for WorkPlaceJoinStateType {
     const NAME: &'static str = "workPlaceJoinStateTypes";

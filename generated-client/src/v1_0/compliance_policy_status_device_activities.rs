@@ -78,6 +78,16 @@ impl crate::query::Field for CompliancePolicyStatusDeviceActivityField {
     }
 }
 
+/// A query of the `compliancePolicyStatusDeviceActivities` entity set (the same as the `Collections` accessor).
+pub fn query(
+    client: &crate::Client,
+) -> crate::query::Query<'_, CompliancePolicyStatusDeviceActivity> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for CompliancePolicyStatusDeviceActivity {
     const NAME: &'static str = "compliancePolicyStatusDeviceActivities";
     const KEY: &'static [&'static str] = &["dateKey"];

@@ -100,6 +100,16 @@ impl crate::query::Field for CompliancePolicyStatusDevicePerPolicyActivityField 
     }
 }
 
+/// A query of the `compliancePolicyStatusDevicePerPolicyActivities` entity set (the same as the `Collections` accessor).
+pub fn query(
+    client: &crate::Client,
+) -> crate::query::Query<'_, CompliancePolicyStatusDevicePerPolicyActivity> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for CompliancePolicyStatusDevicePerPolicyActivity {
     const NAME: &'static str = "compliancePolicyStatusDevicePerPolicyActivities";
     const KEY: &'static [&'static str] = &["dateKey", "policyKey", "policyPlatformKey"];

@@ -51,6 +51,14 @@ impl crate::query::Field for ComplianceStateField {
     }
 }
 
+/// A query of the `complianceStates` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, ComplianceState> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for ComplianceState {
     const NAME: &'static str = "complianceStates";
     const KEY: &'static [&'static str] = &["complianceStateID"];

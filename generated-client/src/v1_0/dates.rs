@@ -97,6 +97,14 @@ impl crate::query::Field for DateField {
     }
 }
 
+/// A query of the `dates` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, Date> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for Date {
     const NAME: &'static str = "dates";
     const KEY: &'static [&'static str] = &["dateKey"];

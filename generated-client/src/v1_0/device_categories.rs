@@ -71,6 +71,14 @@ impl crate::query::Field for DeviceCategoryField {
     }
 }
 
+/// A query of the `deviceCategories` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, DeviceCategory> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for DeviceCategory {
     const NAME: &'static str = "deviceCategories";
     const KEY: &'static [&'static str] = &["deviceCategoryKey"];

@@ -63,6 +63,16 @@ impl crate::query::Field for DeviceConfigurationProfileUserActivityField {
     }
 }
 
+/// A query of the `deviceConfigurationProfileUserActivities` entity set (the same as the `Collections` accessor).
+pub fn query(
+    client: &crate::Client,
+) -> crate::query::Query<'_, DeviceConfigurationProfileUserActivity> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for DeviceConfigurationProfileUserActivity {
     const NAME: &'static str = "deviceConfigurationProfileUserActivities";
     const KEY: &'static [&'static str] = &["dateKey"];

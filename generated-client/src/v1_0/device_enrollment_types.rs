@@ -55,6 +55,14 @@ impl crate::query::Field for DeviceEnrollmentTypeField {
     }
 }
 
+/// A query of the `deviceEnrollmentTypes` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, DeviceEnrollmentType> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for DeviceEnrollmentType {
     const NAME: &'static str = "deviceEnrollmentTypes";
     const KEY: &'static [&'static str] = &["deviceEnrollmentTypeID"];

@@ -334,6 +334,14 @@ impl crate::query::Field for DeviceField {
     }
 }
 
+/// A query of the `devices` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, Device> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for Device {
     const NAME: &'static str = "devices";
     const KEY: &'static [&'static str] = &["deviceKey"];

@@ -93,6 +93,14 @@ impl crate::query::Field for EnrollmentActivityField {
     }
 }
 
+/// A query of the `enrollmentActivities` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, EnrollmentActivity> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for EnrollmentActivity {
     const NAME: &'static str = "enrollmentActivities";
     const KEY: &'static [&'static str] = &[

@@ -48,6 +48,14 @@ impl crate::query::Field for EnrollmentEventStatusField {
     }
 }
 
+/// A query of the `enrollmentEventStatuses` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, EnrollmentEventStatus> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for EnrollmentEventStatus {
     const NAME: &'static str = "enrollmentEventStatuses";
     const KEY: &'static [&'static str] = &["enrollmentEventStatusKey"];

@@ -48,6 +48,16 @@ impl crate::query::Field for EnrollmentFailureCategoryField {
     }
 }
 
+/// A query of the `enrollmentFailureCategories` entity set (the same as the `Collections` accessor).
+pub fn query(
+    client: &crate::Client,
+) -> crate::query::Query<'_, EnrollmentFailureCategory> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for EnrollmentFailureCategory {
     const NAME: &'static str = "enrollmentFailureCategories";
     const KEY: &'static [&'static str] = &["enrollmentFailureCategoryKey"];

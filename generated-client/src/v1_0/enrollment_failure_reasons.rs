@@ -48,6 +48,16 @@ impl crate::query::Field for EnrollmentFailureReasonField {
     }
 }
 
+/// A query of the `enrollmentFailureReasons` entity set (the same as the `Collections` accessor).
+pub fn query(
+    client: &crate::Client,
+) -> crate::query::Query<'_, EnrollmentFailureReason> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for EnrollmentFailureReason {
     const NAME: &'static str = "enrollmentFailureReasons";
     const KEY: &'static [&'static str] = &["enrollmentFailureReasonKey"];

@@ -46,6 +46,16 @@ impl crate::query::Field for IntuneManagementExtensionHealthStateField {
     }
 }
 
+/// A query of the `intuneManagementExtensionHealthStates` entity set (the same as the `Collections` accessor).
+pub fn query(
+    client: &crate::Client,
+) -> crate::query::Query<'_, IntuneManagementExtensionHealthState> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for IntuneManagementExtensionHealthState {
     const NAME: &'static str = "intuneManagementExtensionHealthStates";
     const KEY: &'static [&'static str] = &["extensionStateKey"];

@@ -90,6 +90,14 @@ impl crate::query::Field for MamCheckinField {
     }
 }
 
+/// A query of the `mamCheckins` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, MamCheckin> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for MamCheckin {
     const NAME: &'static str = "mamCheckins";
     const KEY: &'static [&'static str] = &["dateKey", "applicationInstanceKey"];

@@ -53,6 +53,14 @@ impl crate::query::Field for MamEffectivePolicyField {
     }
 }
 
+/// A query of the `mamEffectivePolicies` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, MamEffectivePolicy> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for MamEffectivePolicy {
     const NAME: &'static str = "mamEffectivePolicies";
     const KEY: &'static [&'static str] = &["effectivePolicyKey"];

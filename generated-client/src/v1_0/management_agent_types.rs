@@ -51,6 +51,14 @@ impl crate::query::Field for ManagementAgentTypeField {
     }
 }
 
+/// A query of the `managementAgentTypes` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, ManagementAgentType> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for ManagementAgentType {
     const NAME: &'static str = "managementAgentTypes";
     const KEY: &'static [&'static str] = &["managementAgentID"];

@@ -51,6 +51,14 @@ impl crate::query::Field for ManagementStateField {
     }
 }
 
+/// A query of the `managementStates` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, ManagementState> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for ManagementState {
     const NAME: &'static str = "managementStates";
     const KEY: &'static [&'static str] = &["managementStateID"];

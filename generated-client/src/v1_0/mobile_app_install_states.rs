@@ -51,6 +51,14 @@ impl crate::query::Field for MobileAppInstallStateField {
     }
 }
 
+/// A query of the `mobileAppInstallStates` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, MobileAppInstallState> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for MobileAppInstallState {
     const NAME: &'static str = "mobileAppInstallStates";
     const KEY: &'static [&'static str] = &["appInstallStateKey"];

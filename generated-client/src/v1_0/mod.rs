@@ -155,12 +155,12 @@ impl<'c> Collections<'c> {
     pub fn app_revisions(
         &self,
     ) -> crate::query::Query<'c, crate::v1_0::app_revisions::AppRevision> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::app_revisions::query(self.client)
     }
 
     /// Query the `appTypes` entity set.
     pub fn app_types(&self) -> crate::query::Query<'c, crate::v1_0::app_types::AppType> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::app_types::query(self.client)
     }
 
     /// Query the `compliancePolicyStatusDeviceActivities` entity set.
@@ -170,7 +170,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::compliance_policy_status_device_activities::CompliancePolicyStatusDeviceActivity,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::compliance_policy_status_device_activities::query(self.client)
     }
 
     /// Query the `compliancePolicyStatusDevicePerPolicyActivities` entity set.
@@ -180,26 +180,28 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::compliance_policy_status_device_per_policy_activities::CompliancePolicyStatusDevicePerPolicyActivity,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::compliance_policy_status_device_per_policy_activities::query(
+            self.client,
+        )
     }
 
     /// Query the `complianceStates` entity set.
     pub fn compliance_states(
         &self,
     ) -> crate::query::Query<'c, crate::v1_0::compliance_states::ComplianceState> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::compliance_states::query(self.client)
     }
 
     /// Query the `dates` entity set.
     pub fn dates(&self) -> crate::query::Query<'c, crate::v1_0::dates::Date> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::dates::query(self.client)
     }
 
     /// Query the `deviceCategories` entity set.
     pub fn device_categories(
         &self,
     ) -> crate::query::Query<'c, crate::v1_0::device_categories::DeviceCategory> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::device_categories::query(self.client)
     }
 
     /// Query the `deviceConfigurationProfileDeviceActivities` entity set.
@@ -209,7 +211,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::device_configuration_profile_device_activities::DeviceConfigurationProfileDeviceActivity,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::device_configuration_profile_device_activities::query(self.client)
     }
 
     /// Query the `deviceConfigurationProfileUserActivities` entity set.
@@ -219,7 +221,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::device_configuration_profile_user_activities::DeviceConfigurationProfileUserActivity,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::device_configuration_profile_user_activities::query(self.client)
     }
 
     /// Query the `deviceEnrollmentTypes` entity set.
@@ -229,7 +231,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::device_enrollment_types::DeviceEnrollmentType,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::device_enrollment_types::query(self.client)
     }
 
     /// Query the `devicePropertyHistories` entity set.
@@ -239,7 +241,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::device_property_histories::DevicePropertyHistory,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::device_property_histories::query(self.client)
     }
 
     /// Query the `deviceRegistrationStates` entity set.
@@ -249,19 +251,19 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::device_registration_states::DeviceRegistrationState,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::device_registration_states::query(self.client)
     }
 
     /// Query the `devices` entity set.
     pub fn devices(&self) -> crate::query::Query<'c, crate::v1_0::devices::Device> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::devices::query(self.client)
     }
 
     /// Query the `deviceTypes` entity set.
     pub fn device_types(
         &self,
     ) -> crate::query::Query<'c, crate::v1_0::device_types::DeviceType> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::device_types::query(self.client)
     }
 
     /// Query the `enrollmentActivities` entity set.
@@ -271,7 +273,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::enrollment_activities::EnrollmentActivity,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::enrollment_activities::query(self.client)
     }
 
     /// Query the `enrollmentEventStatuses` entity set.
@@ -281,7 +283,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::enrollment_event_statuses::EnrollmentEventStatus,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::enrollment_event_statuses::query(self.client)
     }
 
     /// Query the `enrollmentFailureCategories` entity set.
@@ -291,7 +293,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::enrollment_failure_categories::EnrollmentFailureCategory,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::enrollment_failure_categories::query(self.client)
     }
 
     /// Query the `enrollmentFailureReasons` entity set.
@@ -301,7 +303,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::enrollment_failure_reasons::EnrollmentFailureReason,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::enrollment_failure_reasons::query(self.client)
     }
 
     /// Query the `intuneManagementExtensionHealthStates` entity set.
@@ -311,7 +313,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::intune_management_extension_health_states::IntuneManagementExtensionHealthState,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::intune_management_extension_health_states::query(self.client)
     }
 
     /// Query the `intuneManagementExtensions` entity set.
@@ -321,7 +323,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::intune_management_extensions::IntuneManagementExtension,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::intune_management_extensions::query(self.client)
     }
 
     /// Query the `intuneManagementExtensionVersions` entity set.
@@ -331,7 +333,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::intune_management_extension_versions::IntuneManagementExtensionVersion,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::intune_management_extension_versions::query(self.client)
     }
 
     /// Query the `mamApplicationInstances` entity set.
@@ -341,28 +343,28 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::mam_application_instances::MamApplicationInstance,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::mam_application_instances::query(self.client)
     }
 
     /// Query the `mamApplications` entity set.
     pub fn mam_applications(
         &self,
     ) -> crate::query::Query<'c, crate::v1_0::mam_applications::MamApplication> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::mam_applications::query(self.client)
     }
 
     /// Query the `mamCheckins` entity set.
     pub fn mam_checkins(
         &self,
     ) -> crate::query::Query<'c, crate::v1_0::mam_checkins::MamCheckin> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::mam_checkins::query(self.client)
     }
 
     /// Query the `mamDeviceHealths` entity set.
     pub fn mam_device_healths(
         &self,
     ) -> crate::query::Query<'c, crate::v1_0::mam_device_healths::MamDeviceHealth> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::mam_device_healths::query(self.client)
     }
 
     /// Query the `mamEffectivePolicies` entity set.
@@ -372,14 +374,14 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::mam_effective_policies::MamEffectivePolicy,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::mam_effective_policies::query(self.client)
     }
 
     /// Query the `mamPlatforms` entity set.
     pub fn mam_platforms(
         &self,
     ) -> crate::query::Query<'c, crate::v1_0::mam_platforms::MamPlatform> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::mam_platforms::query(self.client)
     }
 
     /// Query the `managementAgentTypes` entity set.
@@ -389,14 +391,14 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::management_agent_types::ManagementAgentType,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::management_agent_types::query(self.client)
     }
 
     /// Query the `managementStates` entity set.
     pub fn management_states(
         &self,
     ) -> crate::query::Query<'c, crate::v1_0::management_states::ManagementState> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::management_states::query(self.client)
     }
 
     /// Query the `mobileAppInstallStates` entity set.
@@ -406,7 +408,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::mobile_app_install_states::MobileAppInstallState,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::mobile_app_install_states::query(self.client)
     }
 
     /// Query the `mobileAppInstallStatusCounts` entity set.
@@ -416,19 +418,19 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::mobile_app_install_status_counts::MobileAppInstallStatusCount,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::mobile_app_install_status_counts::query(self.client)
     }
 
     /// Query the `ownerTypes` entity set.
     pub fn owner_types(
         &self,
     ) -> crate::query::Query<'c, crate::v1_0::owner_types::OwnerType> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::owner_types::query(self.client)
     }
 
     /// Query the `policies` entity set.
     pub fn policies(&self) -> crate::query::Query<'c, crate::v1_0::policies::Policy> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::policies::query(self.client)
     }
 
     /// Query the `policyDeviceActivities` entity set.
@@ -438,7 +440,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::policy_device_activities::PolicyDeviceActivity,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::policy_device_activities::query(self.client)
     }
 
     /// Query the `policyPlatformTypes` entity set.
@@ -448,7 +450,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::policy_platform_types::PolicyPlatformType,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::policy_platform_types::query(self.client)
     }
 
     /// Query the `policyTypeActivities` entity set.
@@ -458,14 +460,14 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::policy_type_activities::PolicyTypeActivity,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::policy_type_activities::query(self.client)
     }
 
     /// Query the `policyTypes` entity set.
     pub fn policy_types(
         &self,
     ) -> crate::query::Query<'c, crate::v1_0::policy_types::PolicyType> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::policy_types::query(self.client)
     }
 
     /// Query the `policyUserActivities` entity set.
@@ -475,14 +477,14 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::policy_user_activities::PolicyUserActivity,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::policy_user_activities::query(self.client)
     }
 
     /// Query the `termsAndConditions` entity set.
     pub fn terms_and_conditions(
         &self,
     ) -> crate::query::Query<'c, crate::v1_0::terms_and_conditions::TermsAndConditions> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::terms_and_conditions::query(self.client)
     }
 
     /// Query the `userDeviceAssociations` entity set.
@@ -492,12 +494,12 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::user_device_associations::UserDeviceAssociation,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::user_device_associations::query(self.client)
     }
 
     /// Query the `users` entity set.
     pub fn users(&self) -> crate::query::Query<'c, crate::v1_0::users::User> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::users::query(self.client)
     }
 
     /// Query the `userTermsAndConditionsAcceptances` entity set.
@@ -507,14 +509,14 @@ impl<'c> Collections<'c> {
         'c,
         crate::v1_0::user_terms_and_conditions_acceptances::UserTermsAndConditionsAcceptance,
     > {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::user_terms_and_conditions_acceptances::query(self.client)
     }
 
     /// Query the `vppProgramTypes` entity set.
     pub fn vpp_program_types(
         &self,
     ) -> crate::query::Query<'c, crate::v1_0::vpp_program_types::VppProgramType> {
-        crate::query::Query::new(self.client, ::std::option::Option::Some(API_VERSION))
+        crate::v1_0::vpp_program_types::query(self.client)
     }
 }
 

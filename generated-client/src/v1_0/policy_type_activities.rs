@@ -77,6 +77,14 @@ impl crate::query::Field for PolicyTypeActivityField {
     }
 }
 
+/// A query of the `policyTypeActivities` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, PolicyTypeActivity> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for PolicyTypeActivity {
     const NAME: &'static str = "policyTypeActivities";
     const KEY: &'static [&'static str] = &["dateKey", "policyKey", "policyTypeKey"];

@@ -70,6 +70,14 @@ impl crate::query::Field for PolicyUserActivityField {
     }
 }
 
+/// A query of the `policyUserActivities` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, PolicyUserActivity> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for PolicyUserActivity {
     const NAME: &'static str = "policyUserActivities";
     const KEY: &'static [&'static str] = &["dateKey", "policyTypeKey"];

@@ -68,6 +68,14 @@ impl crate::query::Field for UserDeviceAssociationField {
     }
 }
 
+/// A query of the `userDeviceAssociations` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, UserDeviceAssociation> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for UserDeviceAssociation {
     const NAME: &'static str = "userDeviceAssociations";
     const KEY: &'static [&'static str] = &["userKey", "deviceKey"];

@@ -76,6 +76,16 @@ impl crate::query::Field for UserTermsAndConditionsAcceptanceField {
     }
 }
 
+/// A query of the `userTermsAndConditionsAcceptances` entity set (the same as the `Collections` accessor).
+pub fn query(
+    client: &crate::Client,
+) -> crate::query::Query<'_, UserTermsAndConditionsAcceptance> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for UserTermsAndConditionsAcceptance {
     const NAME: &'static str = "userTermsAndConditionsAcceptances";
     const KEY: &'static [&'static str] = &[

@@ -90,6 +90,14 @@ impl crate::query::Field for UserField {
     }
 }
 
+/// A query of the `users` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, User> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for User {
     const NAME: &'static str = "users";
     const KEY: &'static [&'static str] = &["userKey"];

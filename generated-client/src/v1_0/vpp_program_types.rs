@@ -51,6 +51,14 @@ impl crate::query::Field for VppProgramTypeField {
     }
 }
 
+/// A query of the `vppProgramTypes` entity set (the same as the `Collections` accessor).
+pub fn query(client: &crate::Client) -> crate::query::Query<'_, VppProgramType> {
+    crate::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::v1_0::API_VERSION),
+    )
+}
+
 impl crate::query::EntitySet for VppProgramType {
     const NAME: &'static str = "vppProgramTypes";
     const KEY: &'static [&'static str] = &["vppProgramTypeId"];

@@ -63,6 +63,16 @@ impl ::intune_dw_client::query::Field for ActivityField {
     }
 }
 
+/// A query of the `activities` entity set (the same as the `Collections` accessor).
+pub fn query(
+    client: &::intune_dw_client::Client,
+) -> ::intune_dw_client::query::Query<'_, Activity> {
+    ::intune_dw_client::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::annotations::API_VERSION),
+    )
+}
+
 impl ::intune_dw_client::query::EntitySet for Activity {
     const NAME: &'static str = "activities";
     const KEY: &'static [&'static str] = &["dateKey", "policyKey"];

@@ -47,6 +47,17 @@ impl ::intune_dw_client::query::Field for LegacyField {
     }
 }
 
+/// A query of the `legacies` entity set (the same as the `Collections` accessor).
+#[allow(deprecated)]
+pub fn query(
+    client: &::intune_dw_client::Client,
+) -> ::intune_dw_client::query::Query<'_, Legacy> {
+    ::intune_dw_client::query::Query::new(
+        client,
+        ::std::option::Option::Some(crate::annotations::API_VERSION),
+    )
+}
+
 #[allow(deprecated)]
 impl ::intune_dw_client::query::EntitySet for Legacy {
     const NAME: &'static str = "legacies";

@@ -31,10 +31,7 @@ impl<'c> Collections<'c> {
     pub fn activities(
         &self,
     ) -> ::intune_dw_client::query::Query<'c, crate::annotations::activities::Activity> {
-        ::intune_dw_client::query::Query::new(
-            self.client,
-            ::std::option::Option::Some(API_VERSION),
-        )
+        crate::annotations::activities::query(self.client)
     }
 
     /// Query the `legacies` entity set.
@@ -42,10 +39,7 @@ impl<'c> Collections<'c> {
     pub fn legacies(
         &self,
     ) -> ::intune_dw_client::query::Query<'c, crate::annotations::legacies::Legacy> {
-        ::intune_dw_client::query::Query::new(
-            self.client,
-            ::std::option::Option::Some(API_VERSION),
-        )
+        crate::annotations::legacies::query(self.client)
     }
 }
 

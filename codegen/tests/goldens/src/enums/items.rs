@@ -74,6 +74,13 @@ impl ::intune_dw_client::query::Field for ItemField {
     }
 }
 
+/// A query of the `Items` entity set (the same as the `Collections` accessor).
+pub fn query(
+    client: &::intune_dw_client::Client,
+) -> ::intune_dw_client::query::Query<'_, Item> {
+    ::intune_dw_client::query::Query::new(client, ::std::option::Option::None)
+}
+
 impl ::intune_dw_client::query::EntitySet for Item {
     const NAME: &'static str = "Items";
     const KEY: &'static [&'static str] = &["Id"];

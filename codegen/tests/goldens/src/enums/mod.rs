@@ -26,7 +26,7 @@ impl<'c> Collections<'c> {
     pub fn items(
         &self,
     ) -> ::intune_dw_client::query::Query<'c, crate::enums::items::Item> {
-        ::intune_dw_client::query::Query::new(self.client, ::std::option::Option::None)
+        crate::enums::items::query(self.client)
     }
 }
 

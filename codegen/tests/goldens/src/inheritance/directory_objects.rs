@@ -35,6 +35,13 @@ impl ::intune_dw_client::query::Field for DirectoryObjectField {
 #[serde(transparent)]
 pub struct DirectoryObjectsRow(pub crate::inheritance::types::DirectoryObject);
 
+/// A query of the `directoryObjects` entity set (the same as the `Collections` accessor).
+pub fn query(
+    client: &::intune_dw_client::Client,
+) -> ::intune_dw_client::query::Query<'_, DirectoryObjectsRow> {
+    ::intune_dw_client::query::Query::new(client, ::std::option::Option::None)
+}
+
 impl ::intune_dw_client::query::EntitySet for DirectoryObjectsRow {
     const NAME: &'static str = "directoryObjects";
     const KEY: &'static [&'static str] = &["id"];

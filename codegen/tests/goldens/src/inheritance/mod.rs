@@ -30,7 +30,7 @@ impl<'c> Collections<'c> {
     pub fn users(
         &self,
     ) -> ::intune_dw_client::query::Query<'c, crate::inheritance::users::User> {
-        ::intune_dw_client::query::Query::new(self.client, ::std::option::Option::None)
+        crate::inheritance::users::query(self.client)
     }
 
     /// Query the `directoryObjects` entity set.
@@ -40,7 +40,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::inheritance::directory_objects::DirectoryObjectsRow,
     > {
-        ::intune_dw_client::query::Query::new(self.client, ::std::option::Option::None)
+        crate::inheritance::directory_objects::query(self.client)
     }
 
     /// Query the `deletedObjects` entity set.
@@ -50,7 +50,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::inheritance::deleted_objects::DeletedObjectsRow,
     > {
-        ::intune_dw_client::query::Query::new(self.client, ::std::option::Option::None)
+        crate::inheritance::deleted_objects::query(self.client)
     }
 }
 

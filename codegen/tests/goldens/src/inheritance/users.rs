@@ -59,6 +59,13 @@ impl ::intune_dw_client::query::Field for UserField {
     }
 }
 
+/// A query of the `users` entity set (the same as the `Collections` accessor).
+pub fn query(
+    client: &::intune_dw_client::Client,
+) -> ::intune_dw_client::query::Query<'_, User> {
+    ::intune_dw_client::query::Query::new(client, ::std::option::Option::None)
+}
+
 impl ::intune_dw_client::query::EntitySet for User {
     const NAME: &'static str = "users";
     const KEY: &'static [&'static str] = &["id"];

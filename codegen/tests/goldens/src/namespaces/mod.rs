@@ -26,7 +26,7 @@ impl<'c> Collections<'c> {
     pub fn orders(
         &self,
     ) -> ::intune_dw_client::query::Query<'c, crate::namespaces::orders::Order> {
-        ::intune_dw_client::query::Query::new(self.client, ::std::option::Option::None)
+        crate::namespaces::orders::query(self.client)
     }
 }
 

@@ -50,6 +50,13 @@ impl ::intune_dw_client::query::Field for OrderField {
     }
 }
 
+/// A query of the `orders` entity set (the same as the `Collections` accessor).
+pub fn query(
+    client: &::intune_dw_client::Client,
+) -> ::intune_dw_client::query::Query<'_, Order> {
+    ::intune_dw_client::query::Query::new(client, ::std::option::Option::None)
+}
+
 impl ::intune_dw_client::query::EntitySet for Order {
     const NAME: &'static str = "orders";
     const KEY: &'static [&'static str] = &["id"];

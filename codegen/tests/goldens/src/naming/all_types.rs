@@ -86,6 +86,13 @@ impl ::intune_dw_client::query::Field for TypeField {
 #[serde(transparent)]
 pub struct AllTypesRow(pub crate::naming::types::Type);
 
+/// A query of the `allTypes` entity set (the same as the `Collections` accessor).
+pub fn query(
+    client: &::intune_dw_client::Client,
+) -> ::intune_dw_client::query::Query<'_, AllTypesRow> {
+    ::intune_dw_client::query::Query::new(client, ::std::option::Option::None)
+}
+
 impl ::intune_dw_client::query::EntitySet for AllTypesRow {
     const NAME: &'static str = "allTypes";
     const KEY: &'static [&'static str] = &["self"];

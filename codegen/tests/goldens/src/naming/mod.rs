@@ -28,14 +28,14 @@ impl<'c> Collections<'c> {
     pub fn all_types(
         &self,
     ) -> ::intune_dw_client::query::Query<'c, crate::naming::all_types::AllTypesRow> {
-        ::intune_dw_client::query::Query::new(self.client, ::std::option::Option::None)
+        crate::naming::all_types::query(self.client)
     }
 
     /// Query the `Crates` entity set.
     pub fn crates(
         &self,
     ) -> ::intune_dw_client::query::Query<'c, crate::naming::crates::CratesRow> {
-        ::intune_dw_client::query::Query::new(self.client, ::std::option::Option::None)
+        crate::naming::crates::query(self.client)
     }
 }
 

@@ -26,7 +26,7 @@ impl<'c> Collections<'c> {
     pub fn samples(
         &self,
     ) -> ::intune_dw_client::query::Query<'c, crate::nullable::samples::Sample> {
-        ::intune_dw_client::query::Query::new(self.client, ::std::option::Option::None)
+        crate::nullable::samples::query(self.client)
     }
 }
 

@@ -223,6 +223,13 @@ impl ::intune_dw_client::query::Field for SampleField {
     }
 }
 
+/// A query of the `samples` entity set (the same as the `Collections` accessor).
+pub fn query(
+    client: &::intune_dw_client::Client,
+) -> ::intune_dw_client::query::Query<'_, Sample> {
+    ::intune_dw_client::query::Query::new(client, ::std::option::Option::None)
+}
+
 impl ::intune_dw_client::query::EntitySet for Sample {
     const NAME: &'static str = "samples";
     const KEY: &'static [&'static str] = &["id"];

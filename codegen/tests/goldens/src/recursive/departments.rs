@@ -37,6 +37,13 @@ impl ::intune_dw_client::query::Field for DepartmentField {
     }
 }
 
+/// A query of the `departments` entity set (the same as the `Collections` accessor).
+pub fn query(
+    client: &::intune_dw_client::Client,
+) -> ::intune_dw_client::query::Query<'_, Department> {
+    ::intune_dw_client::query::Query::new(client, ::std::option::Option::None)
+}
+
 impl ::intune_dw_client::query::EntitySet for Department {
     const NAME: &'static str = "departments";
     const KEY: &'static [&'static str] = &["id"];

@@ -49,6 +49,13 @@ impl ::intune_dw_client::query::Field for EmployeeField {
     }
 }
 
+/// A query of the `employees` entity set (the same as the `Collections` accessor).
+pub fn query(
+    client: &::intune_dw_client::Client,
+) -> ::intune_dw_client::query::Query<'_, Employee> {
+    ::intune_dw_client::query::Query::new(client, ::std::option::Option::None)
+}
+
 impl ::intune_dw_client::query::EntitySet for Employee {
     const NAME: &'static str = "employees";
     const KEY: &'static [&'static str] = &["id"];

@@ -28,7 +28,7 @@ impl<'c> Collections<'c> {
     pub fn employees(
         &self,
     ) -> ::intune_dw_client::query::Query<'c, crate::recursive::employees::Employee> {
-        ::intune_dw_client::query::Query::new(self.client, ::std::option::Option::None)
+        crate::recursive::employees::query(self.client)
     }
 
     /// Query the `departments` entity set.
@@ -38,7 +38,7 @@ impl<'c> Collections<'c> {
         'c,
         crate::recursive::departments::Department,
     > {
-        ::intune_dw_client::query::Query::new(self.client, ::std::option::Option::None)
+        crate::recursive::departments::query(self.client)
     }
 }
 
