@@ -101,7 +101,8 @@ fn words(name: &str) -> String {
 }
 
 fn finish(original: &str, mut name: String, reserved: bool) -> String {
-    if name.is_empty() {
+    // `_` alone is not an identifier, and `__` is no name either.
+    if name.chars().all(|c| c == '_') {
         // A name of symbols only (e.g. `$`): spell out its code points.
         let points: Vec<String> = original.chars().map(|c| format!("{:x}", u32::from(c))).collect();
         return if points.is_empty() { "_empty".to_owned() } else { format!("_{}", points.join("_")) };
@@ -301,6 +302,20 @@ mod tests {
     }
 
     #[test]
+    fn every_short_name_becomes_an_identifier() {
+        let chars: Vec<char> = (' '..='~').chain(['é', 'ß', '日', '\u{200b}']).collect();
+        for &a in &chars {
+            for &b in &chars {
+                let name: String = [a, b].iter().collect();
+                for converted in [snake_case(&name), upper_camel_case(&name), variant_name(&name), verbatim(&name, &[])]
+                {
+                    assert!(is_ident(&converted), "{name:?} → {converted:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn keywords_and_prelude_names_get_a_suffix() {
         assert_eq!(snake_case("type"), "type_");
         assert_eq!(snake_case("self"), "self_");
@@ -360,6 +375,19 @@ mod tests {
         let assigned =
             assign(&members(&["unrecognizedValue"]), Style::Variant, &["UnrecognizedValue"], "enum E").unwrap();
         assert_eq!(names(&assigned), [("unrecognizedValue", true)]);
+    }
+
+    #[test]
+    fn verbatim_spellings_are_identifiers_too() {
+        for wires in [["_", "_5f"], ["__", "_5f_5f"], ["self", "Self"], ["1a", "_1a"]] {
+            for style in [Style::Field, Style::Variant] {
+                if let Ok(assigned) = assign(&members(&wires), style, &[], "scope") {
+                    for a in assigned {
+                        assert!(is_ident(&a.name), "{wires:?} {style:?}: {:?}", a.name);
+                    }
+                }
+            }
+        }
     }
 
     #[test]
