@@ -2,10 +2,9 @@
 //! committed under `goldens/src/<case>/`, which the `codegen-goldens` crate compiles (so the
 //! snapshots are checked by rustc and clippy too).
 //!
-//! After a deliberate change to the generator, review the new output with
-//! `UPDATE_GOLDENS=1 cargo test -p codegen --test goldens` and `git diff`.
+//! After a deliberate change to the generator, update the goldens with
+//! `UPDATE_EXPECT=1 cargo test -p codegen --test goldens` (expect-test) and review `git diff`.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn goldens_dir() -> PathBuf {
@@ -39,15 +38,16 @@ fn generate(case: &str, path: &Path) -> codegen::Files {
         root_file: "mod.rs".to_owned(),
         module_root: format!("crate::{case}"),
         runtime: "::intune_dw_client".to_owned(),
-        command: "UPDATE_GOLDENS=1 cargo test -p codegen --test goldens".to_owned(),
+        command: "UPDATE_EXPECT=1 cargo test -p codegen --test goldens".to_owned(),
         source_name: format!("codegen/tests/goldens/cases/{case}.xml"),
     };
     codegen::generate(&source, &options).unwrap_or_else(|e| panic!("{case}: {e}"))
 }
 
-fn existing(case: &str) -> BTreeMap<String, String> {
+/// The golden files of a case currently on disk, relative to the goldens directory.
+fn existing(case: &str) -> Vec<String> {
     let dir = goldens_dir();
-    let mut files = BTreeMap::new();
+    let mut files = Vec::new();
     let mut pending = vec![dir.join("src").join(case)];
     while let Some(d) = pending.pop() {
         let Ok(entries) = std::fs::read_dir(&d) else { continue };
@@ -56,8 +56,7 @@ fn existing(case: &str) -> BTreeMap<String, String> {
             if path.is_dir() {
                 pending.push(path);
             } else {
-                let relative = path.strip_prefix(&dir).unwrap().to_string_lossy().replace('\\', "/");
-                files.insert(relative, std::fs::read_to_string(&path).unwrap());
+                files.push(path.strip_prefix(&dir).unwrap().to_string_lossy().replace('\\', "/"));
             }
         }
     }
@@ -66,50 +65,21 @@ fn existing(case: &str) -> BTreeMap<String, String> {
 
 #[test]
 fn generated_code_matches_the_goldens() {
-    let update = std::env::var_os("UPDATE_GOLDENS").is_some();
-    let mut problems = Vec::new();
+    let update = std::env::var_os("UPDATE_EXPECT").is_some();
     for (case, path) in cases() {
         let expected = generate(&case, &path);
-        let existing = existing(&case);
-        if update {
-            let _ = std::fs::remove_dir_all(goldens_dir().join("src").join(&case));
-            for (file, text) in &expected {
-                let target = goldens_dir().join(file);
-                std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-                std::fs::write(target, text).unwrap();
-            }
-            continue;
+        for stale in existing(&case).into_iter().filter(|f| !expected.contains_key(f)) {
+            assert!(update, "golden {stale} is no longer generated; run with UPDATE_EXPECT=1 to remove it");
+            std::fs::remove_file(goldens_dir().join(stale)).unwrap();
         }
         for (file, text) in &expected {
-            match existing.get(file) {
-                None => problems.push(format!("missing golden {file}")),
-                Some(old) if old.replace("\r\n", "\n") != *text => {
-                    problems.push(format!("golden {file} differs:\n{}", first_difference(old, text)))
-                }
-                Some(_) => {}
+            let golden = goldens_dir().join(file);
+            if update {
+                std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
             }
+            expect_test::expect_file![golden].assert_eq(text);
         }
-        problems.extend(existing.keys().filter(|f| !expected.contains_key(*f)).map(|f| format!("extra golden {f}")));
     }
-    assert!(
-        problems.is_empty(),
-        "{}\n\nreview with UPDATE_GOLDENS=1 cargo test -p codegen --test goldens",
-        problems.join("\n")
-    );
-}
-
-fn first_difference(old: &str, new: &str) -> String {
-    let line = old
-        .lines()
-        .zip(new.lines())
-        .position(|(a, b)| a != b)
-        .unwrap_or_else(|| old.lines().count().min(new.lines().count()));
-    format!(
-        "  line {}:\n  - {}\n  + {}",
-        line + 1,
-        old.lines().nth(line).unwrap_or("<end of file>"),
-        new.lines().nth(line).unwrap_or("<end of file>")
-    )
 }
 
 /// Every case is a module of the goldens crate, so every golden is compiled.

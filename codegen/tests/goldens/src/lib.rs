@@ -1,6 +1,6 @@
 //! The generator's golden outputs, one module per case in `../cases/`, compiled so that every
 //! snapshot is checked by rustc and clippy. Regenerate with
-//! `UPDATE_GOLDENS=1 cargo test -p codegen --test goldens`.
+//! `UPDATE_EXPECT=1 cargo test -p codegen --test goldens`.
 
 #[rustfmt::skip]
 pub mod annotations;
