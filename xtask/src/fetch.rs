@@ -154,7 +154,7 @@ struct MetadataRequest {
 
 impl MetadataRequest {
     fn new(args: &Args) -> anyhow::Result<Self> {
-        let tokens = auth::provider_from_env().map_err(|e| anyhow!(chain(&e)))?;
+        let tokens = auth::provider_from_env().map_err(anyhow::Error::new)?;
         let url = metadata_url(&service_root(args, &tokens)?, args.api_version);
         // Redirects are not followed, so the token only ever goes to the service root's origin.
         let http = reqwest::Client::builder()
@@ -200,10 +200,9 @@ impl MetadataRequest {
     }
 
     async fn token(&self) -> anyhow::Result<AccessToken> {
-        self.tokens
-            .token()
-            .await
-            .map_err(|e| anyhow!("authentication failed: cannot obtain a token: {}; {AUTH_HINT}", chain(&e)))
+        self.tokens.token().await.map_err(|e| {
+            anyhow!("authentication failed: cannot obtain a token: {:#}; {AUTH_HINT}", anyhow::Error::new(e))
+        })
     }
 
     /// What to do after attempt number `attempts`, made with `token`.
@@ -325,7 +324,7 @@ fn service_root(args: &Args, tokens: &Arc<dyn TokenProvider>) -> anyhow::Result<
         (Some(location), None) => Client::builder().location(location.trim()),
         (None, None) => anyhow::bail!("give --location or --url"),
     };
-    let client = builder.token_provider(Arc::clone(tokens)).build().map_err(|e| anyhow!(chain(&e)))?;
+    let client = builder.token_provider(Arc::clone(tokens)).build().map_err(anyhow::Error::new)?;
     Ok(client.service_root().clone())
 }
 
@@ -445,18 +444,6 @@ fn parse_previous(bytes: &[u8], shown: &str) -> Option<Model> {
             None
         }
     }
-}
-
-/// An error and its causes, `: `-separated (the runtime's errors describe one level each).
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// `512 B`, `56.4 KiB`, `3.2 MiB`.
