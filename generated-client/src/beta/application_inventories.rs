@@ -53,7 +53,7 @@ pub struct ApplicationInventory {
     #[deprecated(
         note = "Removed together with the applicationInventories collection in 2202 (February 2022). (since 2202)"
     )]
-    #[serde_as(as = "::std::option::Option<crate::edm::Int64>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
     #[serde(rename = "bundleSize", default)]
     pub bundle_size: ::std::option::Option<i64>,
 }
@@ -76,7 +76,7 @@ pub enum ApplicationInventoryField {
     BundleSize,
 }
 
-impl crate::query::Field for ApplicationInventoryField {
+impl ::odata_runtime::query::Field for ApplicationInventoryField {
     const ALL: &'static [Self] = &[
         ApplicationInventoryField::DateKey,
         ApplicationInventoryField::DeviceKey,
@@ -99,7 +99,9 @@ impl crate::query::Field for ApplicationInventoryField {
 
 /// A query of the `applicationInventories` entity set (the same as the `Collections` accessor).
 #[allow(deprecated)]
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, ApplicationInventory> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, ApplicationInventory> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::beta::API_VERSION),
@@ -107,7 +109,7 @@ pub fn query(client: &crate::Client) -> crate::query::Query<'_, ApplicationInven
 }
 
 #[allow(deprecated)]
-impl crate::query::EntitySet for ApplicationInventory {
+impl ::odata_runtime::query::EntitySet for ApplicationInventory {
     const NAME: &'static str = "applicationInventories";
     const KEY: &'static [&'static str] = &["dateKey", "deviceKey", "applicationKey"];
     type Field = ApplicationInventoryField;

@@ -48,7 +48,7 @@ pub enum ClientRegistrationStateTypeField {
     ClientRegistrationStateName,
 }
 
-impl crate::query::Field for ClientRegistrationStateTypeField {
+impl ::odata_runtime::query::Field for ClientRegistrationStateTypeField {
     const ALL: &'static [Self] = &[
         ClientRegistrationStateTypeField::ClientRegistrationStateId,
         ClientRegistrationStateTypeField::ClientRegistrationStateKey,
@@ -72,7 +72,7 @@ impl crate::query::Field for ClientRegistrationStateTypeField {
 /// A query of the `clientRegistrationStateTypes` entity set (the same as the `Collections` accessor).
 #[allow(deprecated)]
 pub fn query(
-    client: &crate::Client,
+    client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, ClientRegistrationStateType> {
     crate::query::Query::new(
         client,
@@ -81,7 +81,7 @@ pub fn query(
 }
 
 #[allow(deprecated)]
-impl crate::query::EntitySet for ClientRegistrationStateType {
+impl ::odata_runtime::query::EntitySet for ClientRegistrationStateType {
     const NAME: &'static str = "clientRegistrationStateTypes";
     const KEY: &'static [&'static str] = &["clientRegistrationStateID"];
     type Field = ClientRegistrationStateTypeField;

@@ -65,7 +65,8 @@ pub enum CompliancePolicyStatusDevicePerPolicyActivityField {
     Error,
 }
 
-impl crate::query::Field for CompliancePolicyStatusDevicePerPolicyActivityField {
+impl ::odata_runtime::query::Field
+for CompliancePolicyStatusDevicePerPolicyActivityField {
     const ALL: &'static [Self] = &[
         CompliancePolicyStatusDevicePerPolicyActivityField::DateKey,
         CompliancePolicyStatusDevicePerPolicyActivityField::PolicyKey,
@@ -102,7 +103,7 @@ impl crate::query::Field for CompliancePolicyStatusDevicePerPolicyActivityField 
 
 /// A query of the `compliancePolicyStatusDevicePerPolicyActivities` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &crate::Client,
+    client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, CompliancePolicyStatusDevicePerPolicyActivity> {
     crate::query::Query::new(
         client,
@@ -110,7 +111,8 @@ pub fn query(
     )
 }
 
-impl crate::query::EntitySet for CompliancePolicyStatusDevicePerPolicyActivity {
+impl ::odata_runtime::query::EntitySet
+for CompliancePolicyStatusDevicePerPolicyActivity {
     const NAME: &'static str = "compliancePolicyStatusDevicePerPolicyActivities";
     const KEY: &'static [&'static str] = &["dateKey", "policyKey", "policyPlatformKey"];
     type Field = CompliancePolicyStatusDevicePerPolicyActivityField;

@@ -36,7 +36,7 @@ pub enum ComplianceStateField {
     ComplianceStatus,
 }
 
-impl crate::query::Field for ComplianceStateField {
+impl ::odata_runtime::query::Field for ComplianceStateField {
     const ALL: &'static [Self] = &[
         ComplianceStateField::ComplianceStateId,
         ComplianceStateField::ComplianceStateKey,
@@ -52,14 +52,16 @@ impl crate::query::Field for ComplianceStateField {
 }
 
 /// A query of the `complianceStates` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, ComplianceState> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, ComplianceState> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::beta::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for ComplianceState {
+impl ::odata_runtime::query::EntitySet for ComplianceState {
     const NAME: &'static str = "complianceStates";
     const KEY: &'static [&'static str] = &["complianceStateID"];
     type Field = ComplianceStateField;

@@ -57,14 +57,14 @@ pub struct CurrentUser {
     #[deprecated(
         note = "Removed together with the currentUser collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "startDateInclusiveUTC")]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
     #[deprecated(
         note = "Removed together with the currentUser collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "rowLastModifiedDateTimeUTC")]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
@@ -91,7 +91,7 @@ pub enum CurrentUserField {
     RowLastModifiedDateTimeUtc,
 }
 
-impl crate::query::Field for CurrentUserField {
+impl ::odata_runtime::query::Field for CurrentUserField {
     const ALL: &'static [Self] = &[
         CurrentUserField::UserKey,
         CurrentUserField::UserId,
@@ -118,7 +118,7 @@ impl crate::query::Field for CurrentUserField {
 
 /// A query of the `currentUser` entity set (the same as the `Collections` accessor).
 #[allow(deprecated)]
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, CurrentUser> {
+pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, CurrentUser> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::beta::API_VERSION),
@@ -126,7 +126,7 @@ pub fn query(client: &crate::Client) -> crate::query::Query<'_, CurrentUser> {
 }
 
 #[allow(deprecated)]
-impl crate::query::EntitySet for CurrentUser {
+impl ::odata_runtime::query::EntitySet for CurrentUser {
     const NAME: &'static str = "currentUser";
     const KEY: &'static [&'static str] = &["userKey"];
     type Field = CurrentUserField;

@@ -44,7 +44,7 @@ pub enum DeviceConfigurationProfileDeviceActivityField {
     Failed,
 }
 
-impl crate::query::Field for DeviceConfigurationProfileDeviceActivityField {
+impl ::odata_runtime::query::Field for DeviceConfigurationProfileDeviceActivityField {
     const ALL: &'static [Self] = &[
         DeviceConfigurationProfileDeviceActivityField::DateKey,
         DeviceConfigurationProfileDeviceActivityField::Pending,
@@ -65,7 +65,7 @@ impl crate::query::Field for DeviceConfigurationProfileDeviceActivityField {
 
 /// A query of the `deviceConfigurationProfileDeviceActivities` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &crate::Client,
+    client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, DeviceConfigurationProfileDeviceActivity> {
     crate::query::Query::new(
         client,
@@ -73,7 +73,7 @@ pub fn query(
     )
 }
 
-impl crate::query::EntitySet for DeviceConfigurationProfileDeviceActivity {
+impl ::odata_runtime::query::EntitySet for DeviceConfigurationProfileDeviceActivity {
     const NAME: &'static str = "deviceConfigurationProfileDeviceActivities";
     const KEY: &'static [&'static str] = &["dateKey"];
     type Field = DeviceConfigurationProfileDeviceActivityField;

@@ -44,7 +44,7 @@ pub enum DeviceConfigurationProfileUserActivityField {
     Failed,
 }
 
-impl crate::query::Field for DeviceConfigurationProfileUserActivityField {
+impl ::odata_runtime::query::Field for DeviceConfigurationProfileUserActivityField {
     const ALL: &'static [Self] = &[
         DeviceConfigurationProfileUserActivityField::DateKey,
         DeviceConfigurationProfileUserActivityField::Pending,
@@ -65,7 +65,7 @@ impl crate::query::Field for DeviceConfigurationProfileUserActivityField {
 
 /// A query of the `deviceConfigurationProfileUserActivities` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &crate::Client,
+    client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, DeviceConfigurationProfileUserActivity> {
     crate::query::Query::new(
         client,
@@ -73,7 +73,7 @@ pub fn query(
     )
 }
 
-impl crate::query::EntitySet for DeviceConfigurationProfileUserActivity {
+impl ::odata_runtime::query::EntitySet for DeviceConfigurationProfileUserActivity {
     const NAME: &'static str = "deviceConfigurationProfileUserActivities";
     const KEY: &'static [&'static str] = &["dateKey"];
     type Field = DeviceConfigurationProfileUserActivityField;

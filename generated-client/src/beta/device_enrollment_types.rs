@@ -36,7 +36,7 @@ pub enum DeviceEnrollmentTypeField {
     DeviceEnrollmentTypeName,
 }
 
-impl crate::query::Field for DeviceEnrollmentTypeField {
+impl ::odata_runtime::query::Field for DeviceEnrollmentTypeField {
     const ALL: &'static [Self] = &[
         DeviceEnrollmentTypeField::DeviceEnrollmentTypeId,
         DeviceEnrollmentTypeField::DeviceEnrollmentTypeKey,
@@ -56,14 +56,16 @@ impl crate::query::Field for DeviceEnrollmentTypeField {
 }
 
 /// A query of the `deviceEnrollmentTypes` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, DeviceEnrollmentType> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, DeviceEnrollmentType> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::beta::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for DeviceEnrollmentType {
+impl ::odata_runtime::query::EntitySet for DeviceEnrollmentType {
     const NAME: &'static str = "deviceEnrollmentTypes";
     const KEY: &'static [&'static str] = &["deviceEnrollmentTypeID"];
     type Field = DeviceEnrollmentTypeField;

@@ -50,11 +50,11 @@ pub struct DevicePropertyHistory {
     #[serde(rename = "deviceCategoryKey")]
     pub device_category_key: i32,
     /// The `physicalMemoryInBytes` property of `devicePropertyHistory`.
-    #[serde_as(as = "::std::option::Option<crate::edm::Int64>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
     #[serde(rename = "physicalMemoryInBytes", default)]
     pub physical_memory_in_bytes: ::std::option::Option<i64>,
     /// The `totalStorageSpaceInBytes` property of `devicePropertyHistory`.
-    #[serde_as(as = "::std::option::Option<crate::edm::Int64>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
     #[serde(rename = "totalStorageSpaceInBytes", default)]
     pub total_storage_space_in_bytes: ::std::option::Option<i64>,
     /// The `deviceTypeKey` property of `devicePropertyHistory`.
@@ -73,24 +73,24 @@ pub struct DevicePropertyHistory {
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.enrolledDateTime. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "createdDate", default)]
     pub created_date: ::std::option::Option<::time::OffsetDateTime>,
     /// The `lastContact` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.lastSyncDateTime. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "lastContact", default)]
     pub last_contact: ::std::option::Option<::time::OffsetDateTime>,
     /// The `lastContactNotification` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "lastContactNotification", default)]
     pub last_contact_notification: ::std::option::Option<::time::OffsetDateTime>,
     /// The `lastContactWorkplaceJoin` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "lastContactWorkplaceJoin", default)]
     pub last_contact_workplace_join: ::std::option::Option<::time::OffsetDateTime>,
     /// The `managementAgentKey` property of `devicePropertyHistory`.
@@ -125,7 +125,7 @@ pub struct DevicePropertyHistory {
     pub enrollment_type_key: i32,
     /// The `certExpirationDate` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "certExpirationDate", default)]
     pub cert_expiration_date: ::std::option::Option<::time::OffsetDateTime>,
     /// The `mdmStatusKey` property of `devicePropertyHistory`.
@@ -162,7 +162,7 @@ pub struct DevicePropertyHistory {
     pub enrolled_by_user: ::std::option::Option<::std::string::String>,
     /// The `lastModifiedDateTimeUTC` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "lastModifiedDateTimeUTC", default)]
     pub last_modified_date_time_utc: ::std::option::Option<::time::OffsetDateTime>,
     /// The `processorArchitecture` property of `devicePropertyHistory`.
@@ -195,12 +195,12 @@ pub struct DevicePropertyHistory {
     pub os_revision_number: ::std::option::Option<i32>,
     /// The `lastPolicyUpdateUtc` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "lastPolicyUpdateUtc", default)]
     pub last_policy_update_utc: ::std::option::Option<::time::OffsetDateTime>,
     /// The `lastExchangeStatusUtc` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "lastExchangeStatusUtc", default)]
     pub last_exchange_status_utc: ::std::option::Option<::time::OffsetDateTime>,
     /// The `objectSourceKey` property of `devicePropertyHistory`.
@@ -329,7 +329,7 @@ pub enum DevicePropertyHistoryField {
     DeviceAction,
 }
 
-impl crate::query::Field for DevicePropertyHistoryField {
+impl ::odata_runtime::query::Field for DevicePropertyHistoryField {
     const ALL: &'static [Self] = &[
         DevicePropertyHistoryField::DateKey,
         DevicePropertyHistoryField::DeviceKey,
@@ -441,14 +441,16 @@ impl crate::query::Field for DevicePropertyHistoryField {
 }
 
 /// A query of the `devicePropertyHistories` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, DevicePropertyHistory> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, DevicePropertyHistory> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::beta::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for DevicePropertyHistory {
+impl ::odata_runtime::query::EntitySet for DevicePropertyHistory {
     const NAME: &'static str = "devicePropertyHistories";
     const KEY: &'static [&'static str] = &["dateKey", "deviceKey"];
     type Field = DevicePropertyHistoryField;

@@ -37,11 +37,11 @@ pub struct Device {
     #[serde(rename = "ownerTypeKey")]
     pub owner_type_key: i32,
     /// When the device enrolled.
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "enrolledDateTime", default)]
     pub enrolled_date_time: ::std::option::Option<::time::OffsetDateTime>,
     /// When the device last checked in with Intune.
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "lastSyncDateTime", default)]
     pub last_sync_date_time: ::std::option::Option<::time::OffsetDateTime>,
     /// The `managementAgentKey` property of `device`.
@@ -78,7 +78,7 @@ pub struct Device {
     #[serde(rename = "userId", default)]
     pub user_id: ::std::option::Option<::std::string::String>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "rowLastModifiedDateTimeUTC")]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
     /// The `manufacturer` property of `device`.
@@ -103,11 +103,11 @@ pub struct Device {
     #[serde(rename = "isSupervised", default)]
     pub is_supervised: ::std::option::Option<i32>,
     /// Free storage in bytes.
-    #[serde_as(as = "::std::option::Option<crate::edm::Int64>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
     #[serde(rename = "freeStorageSpaceInBytes", default)]
     pub free_storage_space_in_bytes: ::std::option::Option<i64>,
     /// Total storage in bytes.
-    #[serde_as(as = "::std::option::Option<crate::edm::Int64>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
     #[serde(rename = "totalStorageSpaceInBytes", default)]
     pub total_storage_space_in_bytes: ::std::option::Option<i64>,
     /// Encryption state as an integer code.
@@ -159,24 +159,24 @@ pub struct Device {
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by enrolledDateTime. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "createdDate", default)]
     pub created_date: ::std::option::Option<::time::OffsetDateTime>,
     /// The `lastContact` property of `device`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by lastSyncDateTime. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "lastContact", default)]
     pub last_contact: ::std::option::Option<::time::OffsetDateTime>,
     /// The `lastContactNotification` property of `device`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "lastContactNotification", default)]
     pub last_contact_notification: ::std::option::Option<::time::OffsetDateTime>,
     /// The `lastContactWorkplaceJoin` property of `device`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "lastContactWorkplaceJoin", default)]
     pub last_contact_workplace_join: ::std::option::Option<::time::OffsetDateTime>,
     /// The `referenceId` property of `device`.
@@ -205,7 +205,7 @@ pub struct Device {
     pub enrollment_type_key: i32,
     /// The `certExpirationDate` property of `device`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "certExpirationDate", default)]
     pub cert_expiration_date: ::std::option::Option<::time::OffsetDateTime>,
     /// The `mdmStatusKey` property of `device`.
@@ -242,12 +242,12 @@ pub struct Device {
     pub os_family: ::std::option::Option<::std::string::String>,
     /// The `lastPolicyUpdateUtc` property of `device`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "lastPolicyUpdateUtc", default)]
     pub last_policy_update_utc: ::std::option::Option<::time::OffsetDateTime>,
     /// The `lastExchangeStatusUtc` property of `device`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "lastExchangeStatusUtc", default)]
     pub last_exchange_status_utc: ::std::option::Option<::time::OffsetDateTime>,
     /// The `objectSourceKey` property of `device`.
@@ -428,7 +428,7 @@ pub enum DeviceField {
     DeviceAction,
 }
 
-impl crate::query::Field for DeviceField {
+impl ::odata_runtime::query::Field for DeviceField {
     const ALL: &'static [Self] = &[
         DeviceField::DeviceKey,
         DeviceField::DeviceId,
@@ -572,14 +572,14 @@ impl crate::query::Field for DeviceField {
 }
 
 /// A query of the `devices` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, Device> {
+pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, Device> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::beta::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for Device {
+impl ::odata_runtime::query::EntitySet for Device {
     const NAME: &'static str = "devices";
     const KEY: &'static [&'static str] = &["deviceKey"];
     type Field = DeviceField;

@@ -70,7 +70,7 @@ pub enum EnrollmentActivityField {
     EnrollmentTypeKey,
 }
 
-impl crate::query::Field for EnrollmentActivityField {
+impl ::odata_runtime::query::Field for EnrollmentActivityField {
     const ALL: &'static [Self] = &[
         EnrollmentActivityField::DateKey,
         EnrollmentActivityField::DeviceEnrollmentTypeKey,
@@ -104,14 +104,16 @@ impl crate::query::Field for EnrollmentActivityField {
 }
 
 /// A query of the `enrollmentActivities` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, EnrollmentActivity> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, EnrollmentActivity> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::beta::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for EnrollmentActivity {
+impl ::odata_runtime::query::EntitySet for EnrollmentActivity {
     const NAME: &'static str = "enrollmentActivities";
     const KEY: &'static [&'static str] = &[
         "dateKey",

@@ -31,7 +31,7 @@ pub enum EnrollmentEventStatusField {
     EnrollmentEventStatusName,
 }
 
-impl crate::query::Field for EnrollmentEventStatusField {
+impl ::odata_runtime::query::Field for EnrollmentEventStatusField {
     const ALL: &'static [Self] = &[
         EnrollmentEventStatusField::EnrollmentEventStatusKey,
         EnrollmentEventStatusField::EnrollmentEventStatusName,
@@ -49,14 +49,16 @@ impl crate::query::Field for EnrollmentEventStatusField {
 }
 
 /// A query of the `enrollmentEventStatuses` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, EnrollmentEventStatus> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, EnrollmentEventStatus> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::beta::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for EnrollmentEventStatus {
+impl ::odata_runtime::query::EntitySet for EnrollmentEventStatus {
     const NAME: &'static str = "enrollmentEventStatuses";
     const KEY: &'static [&'static str] = &["enrollmentEventStatusKey"];
     type Field = EnrollmentEventStatusField;

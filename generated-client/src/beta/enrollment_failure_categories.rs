@@ -31,7 +31,7 @@ pub enum EnrollmentFailureCategoryField {
     EnrollmentFailureCategoryName,
 }
 
-impl crate::query::Field for EnrollmentFailureCategoryField {
+impl ::odata_runtime::query::Field for EnrollmentFailureCategoryField {
     const ALL: &'static [Self] = &[
         EnrollmentFailureCategoryField::EnrollmentFailureCategoryKey,
         EnrollmentFailureCategoryField::EnrollmentFailureCategoryName,
@@ -50,7 +50,7 @@ impl crate::query::Field for EnrollmentFailureCategoryField {
 
 /// A query of the `enrollmentFailureCategories` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &crate::Client,
+    client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, EnrollmentFailureCategory> {
     crate::query::Query::new(
         client,
@@ -58,7 +58,7 @@ pub fn query(
     )
 }
 
-impl crate::query::EntitySet for EnrollmentFailureCategory {
+impl ::odata_runtime::query::EntitySet for EnrollmentFailureCategory {
     const NAME: &'static str = "enrollmentFailureCategories";
     const KEY: &'static [&'static str] = &["enrollmentFailureCategoryKey"];
     type Field = EnrollmentFailureCategoryField;

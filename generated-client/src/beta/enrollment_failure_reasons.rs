@@ -31,7 +31,7 @@ pub enum EnrollmentFailureReasonField {
     EnrollmentFailureReasonName,
 }
 
-impl crate::query::Field for EnrollmentFailureReasonField {
+impl ::odata_runtime::query::Field for EnrollmentFailureReasonField {
     const ALL: &'static [Self] = &[
         EnrollmentFailureReasonField::EnrollmentFailureReasonKey,
         EnrollmentFailureReasonField::EnrollmentFailureReasonName,
@@ -50,7 +50,7 @@ impl crate::query::Field for EnrollmentFailureReasonField {
 
 /// A query of the `enrollmentFailureReasons` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &crate::Client,
+    client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, EnrollmentFailureReason> {
     crate::query::Query::new(
         client,
@@ -58,7 +58,7 @@ pub fn query(
     )
 }
 
-impl crate::query::EntitySet for EnrollmentFailureReason {
+impl ::odata_runtime::query::EntitySet for EnrollmentFailureReason {
     const NAME: &'static str = "enrollmentFailureReasons";
     const KEY: &'static [&'static str] = &["enrollmentFailureReasonKey"];
     type Field = EnrollmentFailureReasonField;

@@ -48,7 +48,7 @@ pub enum EnrollmentTypeField {
     EnrollmentTypeName,
 }
 
-impl crate::query::Field for EnrollmentTypeField {
+impl ::odata_runtime::query::Field for EnrollmentTypeField {
     const ALL: &'static [Self] = &[
         EnrollmentTypeField::EnrollmentTypeId,
         EnrollmentTypeField::EnrollmentTypeKey,
@@ -65,7 +65,9 @@ impl crate::query::Field for EnrollmentTypeField {
 
 /// A query of the `enrollmentTypes` entity set (the same as the `Collections` accessor).
 #[allow(deprecated)]
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, EnrollmentType> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, EnrollmentType> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::beta::API_VERSION),
@@ -73,7 +75,7 @@ pub fn query(client: &crate::Client) -> crate::query::Query<'_, EnrollmentType> 
 }
 
 #[allow(deprecated)]
-impl crate::query::EntitySet for EnrollmentType {
+impl ::odata_runtime::query::EntitySet for EnrollmentType {
     const NAME: &'static str = "enrollmentTypes";
     const KEY: &'static [&'static str] = &["enrollmentTypeID"];
     type Field = EnrollmentTypeField;

@@ -31,7 +31,7 @@ pub enum IntuneManagementExtensionVersionField {
     ExtensionVersion,
 }
 
-impl crate::query::Field for IntuneManagementExtensionVersionField {
+impl ::odata_runtime::query::Field for IntuneManagementExtensionVersionField {
     const ALL: &'static [Self] = &[
         IntuneManagementExtensionVersionField::ExtensionVersionKey,
         IntuneManagementExtensionVersionField::ExtensionVersion,
@@ -48,7 +48,7 @@ impl crate::query::Field for IntuneManagementExtensionVersionField {
 
 /// A query of the `intuneManagementExtensionVersions` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &crate::Client,
+    client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, IntuneManagementExtensionVersion> {
     crate::query::Query::new(
         client,
@@ -56,7 +56,7 @@ pub fn query(
     )
 }
 
-impl crate::query::EntitySet for IntuneManagementExtensionVersion {
+impl ::odata_runtime::query::EntitySet for IntuneManagementExtensionVersion {
     const NAME: &'static str = "intuneManagementExtensionVersions";
     const KEY: &'static [&'static str] = &["extensionVersionKey"];
     type Field = IntuneManagementExtensionVersionField;

@@ -48,7 +48,7 @@ pub enum IntuneManagementExtensionField {
     ExtensionStateKey,
 }
 
-impl crate::query::Field for IntuneManagementExtensionField {
+impl ::odata_runtime::query::Field for IntuneManagementExtensionField {
     const ALL: &'static [Self] = &[
         IntuneManagementExtensionField::DateKey,
         IntuneManagementExtensionField::TenantKey,
@@ -69,7 +69,7 @@ impl crate::query::Field for IntuneManagementExtensionField {
 
 /// A query of the `intuneManagementExtensions` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &crate::Client,
+    client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, IntuneManagementExtension> {
     crate::query::Query::new(
         client,
@@ -77,7 +77,7 @@ pub fn query(
     )
 }
 
-impl crate::query::EntitySet for IntuneManagementExtension {
+impl ::odata_runtime::query::EntitySet for IntuneManagementExtension {
     const NAME: &'static str = "intuneManagementExtensions";
     const KEY: &'static [&'static str] = &["dateKey", "deviceKey"];
     type Field = IntuneManagementExtensionField;

@@ -32,7 +32,7 @@ pub struct MamApplicationInstance {
     #[serde(rename = "applicationVersion", default)]
     pub application_version: ::std::option::Option<::std::string::String>,
     /// The `createdDate` property of `mamApplicationInstance`.
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "createdDate", default)]
     pub created_date: ::std::option::Option<::time::OffsetDateTime>,
     /// The `platform` property of `mamApplicationInstance`.
@@ -57,15 +57,15 @@ pub struct MamApplicationInstance {
     #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
     /// The `startDateInclusiveUTC` property of `mamApplicationInstance`.
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "startDateInclusiveUTC")]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     /// The `deletedDateUTC` property of `mamApplicationInstance`.
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "deletedDateUTC", default)]
     pub deleted_date_utc: ::std::option::Option<::time::OffsetDateTime>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "rowLastModifiedDateTimeUTC")]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
     /// The `applicationId` property of `mamApplicationInstance`.
@@ -132,7 +132,7 @@ pub enum MamApplicationInstanceField {
     DeviceName,
 }
 
-impl crate::query::Field for MamApplicationInstanceField {
+impl ::odata_runtime::query::Field for MamApplicationInstanceField {
     const ALL: &'static [Self] = &[
         MamApplicationInstanceField::ApplicationInstanceKey,
         MamApplicationInstanceField::UserId,
@@ -186,14 +186,16 @@ impl crate::query::Field for MamApplicationInstanceField {
 }
 
 /// A query of the `mamApplicationInstances` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, MamApplicationInstance> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, MamApplicationInstance> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::beta::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for MamApplicationInstance {
+impl ::odata_runtime::query::EntitySet for MamApplicationInstance {
     const NAME: &'static str = "mamApplicationInstances";
     const KEY: &'static [&'static str] = &["applicationInstanceKey"];
     type Field = MamApplicationInstanceField;

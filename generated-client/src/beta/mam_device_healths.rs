@@ -26,7 +26,7 @@ pub struct MamDeviceHealth {
     #[serde(rename = "deviceHealthName", default)]
     pub device_health_name: ::std::option::Option<::std::string::String>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "rowLastModifiedDateTimeUTC")]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
@@ -45,7 +45,7 @@ pub enum MamDeviceHealthField {
     RowLastModifiedDateTimeUtc,
 }
 
-impl crate::query::Field for MamDeviceHealthField {
+impl ::odata_runtime::query::Field for MamDeviceHealthField {
     const ALL: &'static [Self] = &[
         MamDeviceHealthField::DeviceHealthKey,
         MamDeviceHealthField::DeviceHealth,
@@ -65,14 +65,16 @@ impl crate::query::Field for MamDeviceHealthField {
 }
 
 /// A query of the `mamDeviceHealths` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, MamDeviceHealth> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, MamDeviceHealth> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::beta::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for MamDeviceHealth {
+impl ::odata_runtime::query::EntitySet for MamDeviceHealth {
     const NAME: &'static str = "mamDeviceHealths";
     const KEY: &'static [&'static str] = &["deviceHealthKey"];
     type Field = MamDeviceHealthField;

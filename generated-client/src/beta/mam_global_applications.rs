@@ -41,7 +41,7 @@ pub struct MamGlobalApplication {
     #[deprecated(
         note = "Known only from the 2017-2019 beta documentation; never seen in a capture of the service. (since legacy)"
     )]
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "rowLastModifiedDateTimeUTC")]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
@@ -60,7 +60,7 @@ pub enum MamGlobalApplicationField {
     RowLastModifiedDateTimeUtc,
 }
 
-impl crate::query::Field for MamGlobalApplicationField {
+impl ::odata_runtime::query::Field for MamGlobalApplicationField {
     const ALL: &'static [Self] = &[
         MamGlobalApplicationField::ApplicationKey,
         MamGlobalApplicationField::ApplicationId,
@@ -81,7 +81,9 @@ impl crate::query::Field for MamGlobalApplicationField {
 
 /// A query of the `mamGlobalApplications` entity set (the same as the `Collections` accessor).
 #[allow(deprecated)]
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, MamGlobalApplication> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, MamGlobalApplication> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::beta::API_VERSION),
@@ -89,7 +91,7 @@ pub fn query(client: &crate::Client) -> crate::query::Query<'_, MamGlobalApplica
 }
 
 #[allow(deprecated)]
-impl crate::query::EntitySet for MamGlobalApplication {
+impl ::odata_runtime::query::EntitySet for MamGlobalApplication {
     const NAME: &'static str = "mamGlobalApplications";
     const KEY: &'static [&'static str] = &["applicationKey"];
     type Field = MamGlobalApplicationField;

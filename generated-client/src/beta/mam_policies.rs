@@ -65,21 +65,21 @@ pub struct MamPolicy {
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "startDateInclusiveUTC")]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     /// The `deletedDateUTC` property of `mamPolicy`.
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "deletedDateUTC", default)]
     pub deleted_date_utc: ::std::option::Option<::time::OffsetDateTime>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "rowLastModifiedDateTimeUTC")]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
@@ -110,7 +110,7 @@ pub enum MamPolicyField {
     RowLastModifiedDateTimeUtc,
 }
 
-impl crate::query::Field for MamPolicyField {
+impl ::odata_runtime::query::Field for MamPolicyField {
     const ALL: &'static [Self] = &[
         MamPolicyField::PolicyKey,
         MamPolicyField::PolicyId,
@@ -141,7 +141,7 @@ impl crate::query::Field for MamPolicyField {
 
 /// A query of the `mamPolicies` entity set (the same as the `Collections` accessor).
 #[allow(deprecated)]
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, MamPolicy> {
+pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, MamPolicy> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::beta::API_VERSION),
@@ -149,7 +149,7 @@ pub fn query(client: &crate::Client) -> crate::query::Query<'_, MamPolicy> {
 }
 
 #[allow(deprecated)]
-impl crate::query::EntitySet for MamPolicy {
+impl ::odata_runtime::query::EntitySet for MamPolicy {
     const NAME: &'static str = "mamPolicies";
     const KEY: &'static [&'static str] = &["policyKey"];
     type Field = MamPolicyField;

@@ -41,7 +41,7 @@ pub struct MamPolicyType {
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "rowLastModifiedDateTimeUTC")]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
@@ -60,7 +60,7 @@ pub enum MamPolicyTypeField {
     RowLastModifiedDateTimeUtc,
 }
 
-impl crate::query::Field for MamPolicyTypeField {
+impl ::odata_runtime::query::Field for MamPolicyTypeField {
     const ALL: &'static [Self] = &[
         MamPolicyTypeField::PolicyTypeKey,
         MamPolicyTypeField::PolicyType,
@@ -81,7 +81,9 @@ impl crate::query::Field for MamPolicyTypeField {
 
 /// A query of the `mamPolicyTypes` entity set (the same as the `Collections` accessor).
 #[allow(deprecated)]
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, MamPolicyType> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, MamPolicyType> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::beta::API_VERSION),
@@ -89,7 +91,7 @@ pub fn query(client: &crate::Client) -> crate::query::Query<'_, MamPolicyType> {
 }
 
 #[allow(deprecated)]
-impl crate::query::EntitySet for MamPolicyType {
+impl ::odata_runtime::query::EntitySet for MamPolicyType {
     const NAME: &'static str = "mamPolicyTypes";
     const KEY: &'static [&'static str] = &["policyTypeKey"];
     type Field = MamPolicyTypeField;

@@ -65,14 +65,14 @@ pub struct MdmDeviceInventoryHistory {
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "hardwareInventoryTimeUtc", default)]
     pub hardware_inventory_time_utc: ::std::option::Option<::time::OffsetDateTime>,
     /// The `inventoryReportingTimeUtc` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "inventoryReportingTimeUtc", default)]
     pub inventory_reporting_time_utc: ::std::option::Option<::time::OffsetDateTime>,
     /// The `exchangeActiveSyncId` property of `mdmDeviceInventoryHistory`.
@@ -151,7 +151,7 @@ pub struct MdmDeviceInventoryHistory {
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<crate::edm::Int64>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
     #[serde(rename = "physicalMemoryCapacity", default)]
     pub physical_memory_capacity: ::std::option::Option<i64>,
     /// The `physicalMemoryRemovable` property of `mdmDeviceInventoryHistory`.
@@ -202,7 +202,7 @@ pub struct MdmDeviceInventoryHistory {
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "certExpiry", default)]
     pub cert_expiry: ::std::option::Option<::time::OffsetDateTime>,
     /// The `deviceClientAgentVersion` property of `mdmDeviceInventoryHistory`.
@@ -365,56 +365,56 @@ pub struct MdmDeviceInventoryHistory {
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.freeStorageSpaceInBytes. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<crate::edm::Int64>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
     #[serde(rename = "storageFree", default)]
     pub storage_free: ::std::option::Option<i64>,
     /// The `storageTotal` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.totalStorageSpaceInBytes. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<crate::edm::Int64>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
     #[serde(rename = "storageTotal", default)]
     pub storage_total: ::std::option::Option<i64>,
     /// The `programFree` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<crate::edm::Int64>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
     #[serde(rename = "programFree", default)]
     pub program_free: ::std::option::Option<i64>,
     /// The `programTotal` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<crate::edm::Int64>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
     #[serde(rename = "programTotal", default)]
     pub program_total: ::std::option::Option<i64>,
     /// The `removableStorageFree` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<crate::edm::Int64>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
     #[serde(rename = "removableStorageFree", default)]
     pub removable_storage_free: ::std::option::Option<i64>,
     /// The `removableStorageTotal` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<crate::edm::Int64>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
     #[serde(rename = "removableStorageTotal", default)]
     pub removable_storage_total: ::std::option::Option<i64>,
     /// The `deviceMemoryDeviceCapacity` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<crate::edm::Int64>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
     #[serde(rename = "deviceMemoryDeviceCapacity", default)]
     pub device_memory_device_capacity: ::std::option::Option<i64>,
     /// The `deviceMemoryAvailableDeviceCapacity` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<crate::edm::Int64>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
     #[serde(rename = "deviceMemoryAvailableDeviceCapacity", default)]
     pub device_memory_available_device_capacity: ::std::option::Option<i64>,
     /// The `deviceOSVersion` property of `mdmDeviceInventoryHistory`.
@@ -577,7 +577,7 @@ pub struct MdmDeviceInventoryHistory {
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "lastCachedUsersListRefreshTime", default)]
     pub last_cached_users_list_refresh_time: ::std::option::Option<
         ::time::OffsetDateTime,
@@ -592,7 +592,7 @@ pub struct MdmDeviceInventoryHistory {
     #[deprecated(
         note = "Listed only in the 2017 documentation, never in a service capture; removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "inventoryModifiedTimeUtc", default)]
     pub inventory_modified_time_utc: ::std::option::Option<::time::OffsetDateTime>,
     /// The `computerSystemName` property of `mdmDeviceInventoryHistory`.
@@ -805,7 +805,7 @@ pub enum MdmDeviceInventoryHistoryField {
     DeviceOsName,
 }
 
-impl crate::query::Field for MdmDeviceInventoryHistoryField {
+impl ::odata_runtime::query::Field for MdmDeviceInventoryHistoryField {
     const ALL: &'static [Self] = &[
         MdmDeviceInventoryHistoryField::DateKey,
         MdmDeviceInventoryHistoryField::DeviceKey,
@@ -1063,7 +1063,7 @@ impl crate::query::Field for MdmDeviceInventoryHistoryField {
 /// A query of the `mdmDeviceInventoryHistories` entity set (the same as the `Collections` accessor).
 #[allow(deprecated)]
 pub fn query(
-    client: &crate::Client,
+    client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, MdmDeviceInventoryHistory> {
     crate::query::Query::new(
         client,
@@ -1072,7 +1072,7 @@ pub fn query(
 }
 
 #[allow(deprecated)]
-impl crate::query::EntitySet for MdmDeviceInventoryHistory {
+impl ::odata_runtime::query::EntitySet for MdmDeviceInventoryHistory {
     const NAME: &'static str = "mdmDeviceInventoryHistories";
     const KEY: &'static [&'static str] = &["dateKey", "deviceKey"];
     type Field = MdmDeviceInventoryHistoryField;

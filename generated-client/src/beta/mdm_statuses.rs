@@ -48,7 +48,7 @@ pub enum MdmStatusField {
     ComplianceStatus,
 }
 
-impl crate::query::Field for MdmStatusField {
+impl ::odata_runtime::query::Field for MdmStatusField {
     const ALL: &'static [Self] = &[
         MdmStatusField::MdmStatusId,
         MdmStatusField::MdmStatusKey,
@@ -65,7 +65,7 @@ impl crate::query::Field for MdmStatusField {
 
 /// A query of the `mdmStatuses` entity set (the same as the `Collections` accessor).
 #[allow(deprecated)]
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, MdmStatus> {
+pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, MdmStatus> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::beta::API_VERSION),
@@ -73,7 +73,7 @@ pub fn query(client: &crate::Client) -> crate::query::Query<'_, MdmStatus> {
 }
 
 #[allow(deprecated)]
-impl crate::query::EntitySet for MdmStatus {
+impl ::odata_runtime::query::EntitySet for MdmStatus {
     const NAME: &'static str = "mdmStatuses";
     const KEY: &'static [&'static str] = &["mdmStatusID"];
     type Field = MdmStatusField;

@@ -74,7 +74,7 @@ pub enum MobileAppDeviceUserInstallStatusField {
     ErrorCode,
 }
 
-impl crate::query::Field for MobileAppDeviceUserInstallStatusField {
+impl ::odata_runtime::query::Field for MobileAppDeviceUserInstallStatusField {
     const ALL: &'static [Self] = &[
         MobileAppDeviceUserInstallStatusField::DateKey,
         MobileAppDeviceUserInstallStatusField::AppKey,
@@ -100,7 +100,7 @@ impl crate::query::Field for MobileAppDeviceUserInstallStatusField {
 /// A query of the `mobileAppDeviceUserInstallStatus` entity set (the same as the `Collections` accessor).
 #[allow(deprecated)]
 pub fn query(
-    client: &crate::Client,
+    client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, MobileAppDeviceUserInstallStatus> {
     crate::query::Query::new(
         client,
@@ -109,7 +109,7 @@ pub fn query(
 }
 
 #[allow(deprecated)]
-impl crate::query::EntitySet for MobileAppDeviceUserInstallStatus {
+impl ::odata_runtime::query::EntitySet for MobileAppDeviceUserInstallStatus {
     const NAME: &'static str = "mobileAppDeviceUserInstallStatus";
     const KEY: &'static [&'static str] = &["dateKey", "appKey", "deviceKey", "userKey"];
     type Field = MobileAppDeviceUserInstallStatusField;

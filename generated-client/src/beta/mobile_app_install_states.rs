@@ -36,7 +36,7 @@ pub enum MobileAppInstallStateField {
     AppInstallStateName,
 }
 
-impl crate::query::Field for MobileAppInstallStateField {
+impl ::odata_runtime::query::Field for MobileAppInstallStateField {
     const ALL: &'static [Self] = &[
         MobileAppInstallStateField::AppInstallStateKey,
         MobileAppInstallStateField::AppInstallState,
@@ -52,14 +52,16 @@ impl crate::query::Field for MobileAppInstallStateField {
 }
 
 /// A query of the `mobileAppInstallStates` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, MobileAppInstallState> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, MobileAppInstallState> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::beta::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for MobileAppInstallState {
+impl ::odata_runtime::query::EntitySet for MobileAppInstallState {
     const NAME: &'static str = "mobileAppInstallStates";
     const KEY: &'static [&'static str] = &["appInstallStateKey"];
     type Field = MobileAppInstallStateField;

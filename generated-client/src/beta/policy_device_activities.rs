@@ -49,7 +49,7 @@ pub enum PolicyDeviceActivityField {
     Failed,
 }
 
-impl crate::query::Field for PolicyDeviceActivityField {
+impl ::odata_runtime::query::Field for PolicyDeviceActivityField {
     const ALL: &'static [Self] = &[
         PolicyDeviceActivityField::DateKey,
         PolicyDeviceActivityField::PolicyTypeKey,
@@ -71,14 +71,16 @@ impl crate::query::Field for PolicyDeviceActivityField {
 }
 
 /// A query of the `policyDeviceActivities` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, PolicyDeviceActivity> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, PolicyDeviceActivity> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::beta::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for PolicyDeviceActivity {
+impl ::odata_runtime::query::EntitySet for PolicyDeviceActivity {
     const NAME: &'static str = "policyDeviceActivities";
     const KEY: &'static [&'static str] = &["dateKey", "policyTypeKey"];
     type Field = PolicyDeviceActivityField;

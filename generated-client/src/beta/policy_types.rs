@@ -36,7 +36,7 @@ pub enum PolicyTypeField {
     PolicyTypeName,
 }
 
-impl crate::query::Field for PolicyTypeField {
+impl ::odata_runtime::query::Field for PolicyTypeField {
     const ALL: &'static [Self] = &[
         PolicyTypeField::PolicyTypeId,
         PolicyTypeField::PolicyTypeKey,
@@ -52,14 +52,14 @@ impl crate::query::Field for PolicyTypeField {
 }
 
 /// A query of the `policyTypes` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, PolicyType> {
+pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, PolicyType> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::beta::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for PolicyType {
+impl ::odata_runtime::query::EntitySet for PolicyType {
     const NAME: &'static str = "policyTypes";
     const KEY: &'static [&'static str] = &["policyTypeId"];
     type Field = PolicyTypeField;

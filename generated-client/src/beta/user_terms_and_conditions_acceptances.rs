@@ -26,11 +26,11 @@ pub struct UserTermsAndConditionsAcceptance {
     #[serde(rename = "termsAndConditionsKey")]
     pub terms_and_conditions_key: i32,
     /// The `acceptedDateTimeUTC` property of `userTermsAndConditionsAcceptance`.
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "acceptedDateTimeUTC", default)]
     pub accepted_date_time_utc: ::std::option::Option<::time::OffsetDateTime>,
     /// The `lastModifiedDateTimeUTC` property of `userTermsAndConditionsAcceptance`.
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "lastModifiedDateTimeUTC", default)]
     pub last_modified_date_time_utc: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -51,7 +51,7 @@ pub enum UserTermsAndConditionsAcceptanceField {
     LastModifiedDateTimeUtc,
 }
 
-impl crate::query::Field for UserTermsAndConditionsAcceptanceField {
+impl ::odata_runtime::query::Field for UserTermsAndConditionsAcceptanceField {
     const ALL: &'static [Self] = &[
         UserTermsAndConditionsAcceptanceField::DateKey,
         UserTermsAndConditionsAcceptanceField::UserKey,
@@ -78,7 +78,7 @@ impl crate::query::Field for UserTermsAndConditionsAcceptanceField {
 
 /// A query of the `userTermsAndConditionsAcceptances` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &crate::Client,
+    client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, UserTermsAndConditionsAcceptance> {
     crate::query::Query::new(
         client,
@@ -86,7 +86,7 @@ pub fn query(
     )
 }
 
-impl crate::query::EntitySet for UserTermsAndConditionsAcceptance {
+impl ::odata_runtime::query::EntitySet for UserTermsAndConditionsAcceptance {
     const NAME: &'static str = "userTermsAndConditionsAcceptances";
     const KEY: &'static [&'static str] = &[
         "dateKey",

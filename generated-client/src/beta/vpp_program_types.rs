@@ -36,7 +36,7 @@ pub enum VppProgramTypeField {
     VppProgramTypeName,
 }
 
-impl crate::query::Field for VppProgramTypeField {
+impl ::odata_runtime::query::Field for VppProgramTypeField {
     const ALL: &'static [Self] = &[
         VppProgramTypeField::VppProgramTypeId,
         VppProgramTypeField::VppProgramTypeKey,
@@ -52,14 +52,16 @@ impl crate::query::Field for VppProgramTypeField {
 }
 
 /// A query of the `vppProgramTypes` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, VppProgramType> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, VppProgramType> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::beta::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for VppProgramType {
+impl ::odata_runtime::query::EntitySet for VppProgramType {
     const NAME: &'static str = "vppProgramTypes";
     const KEY: &'static [&'static str] = &["vppProgramTypeId"];
     type Field = VppProgramTypeField;

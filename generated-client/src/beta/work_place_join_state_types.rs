@@ -48,7 +48,7 @@ pub enum WorkPlaceJoinStateTypeField {
     WorkPlaceJoinStateName,
 }
 
-impl crate::query::Field for WorkPlaceJoinStateTypeField {
+impl ::odata_runtime::query::Field for WorkPlaceJoinStateTypeField {
     const ALL: &'static [Self] = &[
         WorkPlaceJoinStateTypeField::WorkPlaceJoinStateId,
         WorkPlaceJoinStateTypeField::WorkPlaceJoinStateKey,
@@ -67,7 +67,9 @@ impl crate::query::Field for WorkPlaceJoinStateTypeField {
 
 /// A query of the `workPlaceJoinStateTypes` entity set (the same as the `Collections` accessor).
 #[allow(deprecated)]
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, WorkPlaceJoinStateType> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, WorkPlaceJoinStateType> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::beta::API_VERSION),
@@ -75,7 +77,7 @@ pub fn query(client: &crate::Client) -> crate::query::Query<'_, WorkPlaceJoinSta
 }
 
 #[allow(deprecated)]
-impl crate::query::EntitySet for WorkPlaceJoinStateType {
+impl ::odata_runtime::query::EntitySet for WorkPlaceJoinStateType {
     const NAME: &'static str = "workPlaceJoinStateTypes";
     const KEY: &'static [&'static str] = &["workPlaceJoinStateID"];
     type Field = WorkPlaceJoinStateTypeField;

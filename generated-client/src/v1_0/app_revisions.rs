@@ -37,7 +37,7 @@ pub struct AppRevision {
     #[serde(rename = "vppProgramTypeKey")]
     pub vpp_program_type_key: i32,
     /// The `size` property of `appRevision`.
-    #[serde_as(as = "::std::option::Option<crate::edm::Int64>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
     #[serde(default)]
     pub size: ::std::option::Option<i64>,
     /// The `isCurrent` property of `appRevision`.
@@ -47,26 +47,26 @@ pub struct AppRevision {
     #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
     /// The `startDateInclusiveUTC` property of `appRevision`.
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "startDateInclusiveUTC")]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     /// The `endDateExclusiveUTC` property of `appRevision`.
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "endDateExclusiveUTC")]
     pub end_date_exclusive_utc: ::time::OffsetDateTime,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "rowLastModifiedDateTimeUTC")]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
     /// The `uploadState` property of `appRevision`.
     #[serde(rename = "uploadState", default)]
     pub upload_state: ::std::option::Option<i32>,
     /// The `creationTime` property of `appRevision`.
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "creationTime", default)]
     pub creation_time: ::std::option::Option<::time::OffsetDateTime>,
     /// The `modifiedTime` property of `appRevision`.
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "modifiedTime", default)]
     pub modified_time: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -109,7 +109,7 @@ pub enum AppRevisionField {
     ModifiedTime,
 }
 
-impl crate::query::Field for AppRevisionField {
+impl ::odata_runtime::query::Field for AppRevisionField {
     const ALL: &'static [Self] = &[
         AppRevisionField::AppKey,
         AppRevisionField::ApplicationId,
@@ -151,14 +151,14 @@ impl crate::query::Field for AppRevisionField {
 }
 
 /// A query of the `appRevisions` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, AppRevision> {
+pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, AppRevision> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::v1_0::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for AppRevision {
+impl ::odata_runtime::query::EntitySet for AppRevision {
     const NAME: &'static str = "appRevisions";
     const KEY: &'static [&'static str] = &["appKey", "revision"];
     type Field = AppRevisionField;

@@ -36,7 +36,7 @@ pub enum AppTypeField {
     AppTypeName,
 }
 
-impl crate::query::Field for AppTypeField {
+impl ::odata_runtime::query::Field for AppTypeField {
     const ALL: &'static [Self] = &[
         AppTypeField::AppTypeId,
         AppTypeField::AppTypeKey,
@@ -52,14 +52,14 @@ impl crate::query::Field for AppTypeField {
 }
 
 /// A query of the `appTypes` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, AppType> {
+pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, AppType> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::v1_0::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for AppType {
+impl ::odata_runtime::query::EntitySet for AppType {
     const NAME: &'static str = "appTypes";
     const KEY: &'static [&'static str] = &["appTypeID"];
     type Field = AppTypeField;

@@ -55,7 +55,7 @@ pub enum CompliancePolicyStatusDeviceActivityField {
     Error,
 }
 
-impl crate::query::Field for CompliancePolicyStatusDeviceActivityField {
+impl ::odata_runtime::query::Field for CompliancePolicyStatusDeviceActivityField {
     const ALL: &'static [Self] = &[
         CompliancePolicyStatusDeviceActivityField::DateKey,
         CompliancePolicyStatusDeviceActivityField::Unknown,
@@ -80,7 +80,7 @@ impl crate::query::Field for CompliancePolicyStatusDeviceActivityField {
 
 /// A query of the `compliancePolicyStatusDeviceActivities` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &crate::Client,
+    client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, CompliancePolicyStatusDeviceActivity> {
     crate::query::Query::new(
         client,
@@ -88,7 +88,7 @@ pub fn query(
     )
 }
 
-impl crate::query::EntitySet for CompliancePolicyStatusDeviceActivity {
+impl ::odata_runtime::query::EntitySet for CompliancePolicyStatusDeviceActivity {
     const NAME: &'static str = "compliancePolicyStatusDeviceActivities";
     const KEY: &'static [&'static str] = &["dateKey"];
     type Field = CompliancePolicyStatusDeviceActivityField;

@@ -20,7 +20,7 @@ pub struct Date {
     #[serde(rename = "dateKey")]
     pub date_key: i32,
     /// The `fullDate` property of `date`.
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "fullDate")]
     pub full_date: ::time::OffsetDateTime,
     /// The `dayOfWeek` property of `date`.
@@ -70,7 +70,7 @@ pub enum DateField {
     CalendarYear,
 }
 
-impl crate::query::Field for DateField {
+impl ::odata_runtime::query::Field for DateField {
     const ALL: &'static [Self] = &[
         DateField::DateKey,
         DateField::FullDate,
@@ -98,14 +98,14 @@ impl crate::query::Field for DateField {
 }
 
 /// A query of the `dates` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, Date> {
+pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, Date> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::v1_0::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for Date {
+impl ::odata_runtime::query::EntitySet for Date {
     const NAME: &'static str = "dates";
     const KEY: &'static [&'static str] = &["dateKey"];
     type Field = DateField;

@@ -29,7 +29,7 @@ pub struct DeviceCategory {
     #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "rowLastModifiedDateTimeUTC")]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
@@ -50,7 +50,7 @@ pub enum DeviceCategoryField {
     RowLastModifiedDateTimeUtc,
 }
 
-impl crate::query::Field for DeviceCategoryField {
+impl ::odata_runtime::query::Field for DeviceCategoryField {
     const ALL: &'static [Self] = &[
         DeviceCategoryField::DeviceCategoryId,
         DeviceCategoryField::DeviceCategoryKey,
@@ -72,14 +72,16 @@ impl crate::query::Field for DeviceCategoryField {
 }
 
 /// A query of the `deviceCategories` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, DeviceCategory> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, DeviceCategory> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::v1_0::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for DeviceCategory {
+impl ::odata_runtime::query::EntitySet for DeviceCategory {
     const NAME: &'static str = "deviceCategories";
     const KEY: &'static [&'static str] = &["deviceCategoryKey"];
     type Field = DeviceCategoryField;

@@ -50,11 +50,11 @@ pub struct DevicePropertyHistory {
     #[serde(rename = "deviceCategoryKey")]
     pub device_category_key: i32,
     /// The `physicalMemoryInBytes` property of `devicePropertyHistory`.
-    #[serde_as(as = "::std::option::Option<crate::edm::Int64>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
     #[serde(rename = "physicalMemoryInBytes", default)]
     pub physical_memory_in_bytes: ::std::option::Option<i64>,
     /// The `totalStorageSpaceInBytes` property of `devicePropertyHistory`.
-    #[serde_as(as = "::std::option::Option<crate::edm::Int64>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
     #[serde(rename = "totalStorageSpaceInBytes", default)]
     pub total_storage_space_in_bytes: ::std::option::Option<i64>,
 }
@@ -91,7 +91,7 @@ pub enum DevicePropertyHistoryField {
     TotalStorageSpaceInBytes,
 }
 
-impl crate::query::Field for DevicePropertyHistoryField {
+impl ::odata_runtime::query::Field for DevicePropertyHistoryField {
     const ALL: &'static [Self] = &[
         DevicePropertyHistoryField::DateKey,
         DevicePropertyHistoryField::DeviceKey,
@@ -131,14 +131,16 @@ impl crate::query::Field for DevicePropertyHistoryField {
 }
 
 /// A query of the `devicePropertyHistories` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, DevicePropertyHistory> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, DevicePropertyHistory> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::v1_0::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for DevicePropertyHistory {
+impl ::odata_runtime::query::EntitySet for DevicePropertyHistory {
     const NAME: &'static str = "devicePropertyHistories";
     const KEY: &'static [&'static str] = &["dateKey", "deviceKey"];
     type Field = DevicePropertyHistoryField;

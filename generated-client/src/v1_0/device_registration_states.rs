@@ -36,7 +36,7 @@ pub enum DeviceRegistrationStateField {
     DeviceRegistrationStateName,
 }
 
-impl crate::query::Field for DeviceRegistrationStateField {
+impl ::odata_runtime::query::Field for DeviceRegistrationStateField {
     const ALL: &'static [Self] = &[
         DeviceRegistrationStateField::DeviceRegistrationStateId,
         DeviceRegistrationStateField::DeviceRegistrationStateKey,
@@ -59,7 +59,7 @@ impl crate::query::Field for DeviceRegistrationStateField {
 
 /// A query of the `deviceRegistrationStates` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &crate::Client,
+    client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, DeviceRegistrationState> {
     crate::query::Query::new(
         client,
@@ -67,7 +67,7 @@ pub fn query(
     )
 }
 
-impl crate::query::EntitySet for DeviceRegistrationState {
+impl ::odata_runtime::query::EntitySet for DeviceRegistrationState {
     const NAME: &'static str = "deviceRegistrationStates";
     const KEY: &'static [&'static str] = &["deviceRegistrationStateID"];
     type Field = DeviceRegistrationStateField;

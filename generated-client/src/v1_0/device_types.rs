@@ -36,7 +36,7 @@ pub enum DeviceTypeField {
     DeviceTypeName,
 }
 
-impl crate::query::Field for DeviceTypeField {
+impl ::odata_runtime::query::Field for DeviceTypeField {
     const ALL: &'static [Self] = &[
         DeviceTypeField::DeviceTypeId,
         DeviceTypeField::DeviceTypeKey,
@@ -52,14 +52,14 @@ impl crate::query::Field for DeviceTypeField {
 }
 
 /// A query of the `deviceTypes` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, DeviceType> {
+pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, DeviceType> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::v1_0::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for DeviceType {
+impl ::odata_runtime::query::EntitySet for DeviceType {
     const NAME: &'static str = "deviceTypes";
     const KEY: &'static [&'static str] = &["deviceTypeID"];
     type Field = DeviceTypeField;

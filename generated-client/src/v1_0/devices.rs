@@ -37,11 +37,11 @@ pub struct Device {
     #[serde(rename = "ownerTypeKey")]
     pub owner_type_key: i32,
     /// When the device enrolled.
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "enrolledDateTime", default)]
     pub enrolled_date_time: ::std::option::Option<::time::OffsetDateTime>,
     /// When the device last checked in with Intune.
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "lastSyncDateTime", default)]
     pub last_sync_date_time: ::std::option::Option<::time::OffsetDateTime>,
     /// The `managementAgentKey` property of `device`.
@@ -78,7 +78,7 @@ pub struct Device {
     #[serde(rename = "userId", default)]
     pub user_id: ::std::option::Option<::std::string::String>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "rowLastModifiedDateTimeUTC")]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
     /// The `manufacturer` property of `device`.
@@ -103,11 +103,11 @@ pub struct Device {
     #[serde(rename = "isSupervised", default)]
     pub is_supervised: ::std::option::Option<i32>,
     /// Free storage in bytes.
-    #[serde_as(as = "::std::option::Option<crate::edm::Int64>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
     #[serde(rename = "freeStorageSpaceInBytes", default)]
     pub free_storage_space_in_bytes: ::std::option::Option<i64>,
     /// Total storage in bytes.
-    #[serde_as(as = "::std::option::Option<crate::edm::Int64>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
     #[serde(rename = "totalStorageSpaceInBytes", default)]
     pub total_storage_space_in_bytes: ::std::option::Option<i64>,
     /// Encryption state as an integer code.
@@ -241,7 +241,7 @@ pub enum DeviceField {
     IpAddressV4Wifi,
 }
 
-impl crate::query::Field for DeviceField {
+impl ::odata_runtime::query::Field for DeviceField {
     const ALL: &'static [Self] = &[
         DeviceField::DeviceKey,
         DeviceField::DeviceId,
@@ -335,14 +335,14 @@ impl crate::query::Field for DeviceField {
 }
 
 /// A query of the `devices` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, Device> {
+pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, Device> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::v1_0::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for Device {
+impl ::odata_runtime::query::EntitySet for Device {
     const NAME: &'static str = "devices";
     const KEY: &'static [&'static str] = &["deviceKey"];
     type Field = DeviceField;

@@ -62,7 +62,7 @@ pub enum EnrollmentActivityField {
     Count,
 }
 
-impl crate::query::Field for EnrollmentActivityField {
+impl ::odata_runtime::query::Field for EnrollmentActivityField {
     const ALL: &'static [Self] = &[
         EnrollmentActivityField::DateKey,
         EnrollmentActivityField::DeviceEnrollmentTypeKey,
@@ -94,14 +94,16 @@ impl crate::query::Field for EnrollmentActivityField {
 }
 
 /// A query of the `enrollmentActivities` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, EnrollmentActivity> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, EnrollmentActivity> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::v1_0::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for EnrollmentActivity {
+impl ::odata_runtime::query::EntitySet for EnrollmentActivity {
     const NAME: &'static str = "enrollmentActivities";
     const KEY: &'static [&'static str] = &[
         "dateKey",

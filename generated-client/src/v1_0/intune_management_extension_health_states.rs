@@ -31,7 +31,7 @@ pub enum IntuneManagementExtensionHealthStateField {
     ExtensionState,
 }
 
-impl crate::query::Field for IntuneManagementExtensionHealthStateField {
+impl ::odata_runtime::query::Field for IntuneManagementExtensionHealthStateField {
     const ALL: &'static [Self] = &[
         IntuneManagementExtensionHealthStateField::ExtensionStateKey,
         IntuneManagementExtensionHealthStateField::ExtensionState,
@@ -48,7 +48,7 @@ impl crate::query::Field for IntuneManagementExtensionHealthStateField {
 
 /// A query of the `intuneManagementExtensionHealthStates` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &crate::Client,
+    client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, IntuneManagementExtensionHealthState> {
     crate::query::Query::new(
         client,
@@ -56,7 +56,7 @@ pub fn query(
     )
 }
 
-impl crate::query::EntitySet for IntuneManagementExtensionHealthState {
+impl ::odata_runtime::query::EntitySet for IntuneManagementExtensionHealthState {
     const NAME: &'static str = "intuneManagementExtensionHealthStates";
     const KEY: &'static [&'static str] = &["extensionStateKey"];
     type Field = IntuneManagementExtensionHealthStateField;

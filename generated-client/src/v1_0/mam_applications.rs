@@ -29,15 +29,15 @@ pub struct MamApplication {
     #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
     /// The `startDateInclusiveUTC` property of `mamApplication`.
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "startDateInclusiveUTC")]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     /// The `deletedDateUTC` property of `mamApplication`.
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "deletedDateUTC", default)]
     pub deleted_date_utc: ::std::option::Option<::time::OffsetDateTime>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "rowLastModifiedDateTimeUTC")]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
@@ -62,7 +62,7 @@ pub enum MamApplicationField {
     RowLastModifiedDateTimeUtc,
 }
 
-impl crate::query::Field for MamApplicationField {
+impl ::odata_runtime::query::Field for MamApplicationField {
     const ALL: &'static [Self] = &[
         MamApplicationField::MamApplicationKey,
         MamApplicationField::MamApplicationName,
@@ -88,14 +88,16 @@ impl crate::query::Field for MamApplicationField {
 }
 
 /// A query of the `mamApplications` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, MamApplication> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, MamApplication> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::v1_0::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for MamApplication {
+impl ::odata_runtime::query::EntitySet for MamApplication {
     const NAME: &'static str = "mamApplications";
     const KEY: &'static [&'static str] = &["mamApplicationKey"];
     type Field = MamApplicationField;

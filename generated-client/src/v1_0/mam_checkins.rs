@@ -38,7 +38,7 @@ pub struct MamCheckin {
     #[serde(rename = "effectiveAppliedPolicyKey")]
     pub effective_applied_policy_key: i32,
     /// The `lastCheckInDate` property of `mamCheckin`.
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "lastCheckInDate", default)]
     pub last_check_in_date: ::std::option::Option<::time::OffsetDateTime>,
 }
@@ -65,7 +65,7 @@ pub enum MamCheckinField {
     LastCheckInDate,
 }
 
-impl crate::query::Field for MamCheckinField {
+impl ::odata_runtime::query::Field for MamCheckinField {
     const ALL: &'static [Self] = &[
         MamCheckinField::DateKey,
         MamCheckinField::ApplicationInstanceKey,
@@ -91,14 +91,14 @@ impl crate::query::Field for MamCheckinField {
 }
 
 /// A query of the `mamCheckins` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, MamCheckin> {
+pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, MamCheckin> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::v1_0::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for MamCheckin {
+impl ::odata_runtime::query::EntitySet for MamCheckin {
     const NAME: &'static str = "mamCheckins";
     const KEY: &'static [&'static str] = &["dateKey", "applicationInstanceKey"];
     type Field = MamCheckinField;

@@ -21,7 +21,7 @@ pub struct MamEffectivePolicy {
     #[serde(rename = "realPolicyKey")]
     pub real_policy_key: i32,
     /// The `rowCreatedDateTimeUTC` property of `mamEffectivePolicy`.
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "rowCreatedDateTimeUTC")]
     pub row_created_date_time_utc: ::time::OffsetDateTime,
 }
@@ -38,7 +38,7 @@ pub enum MamEffectivePolicyField {
     RowCreatedDateTimeUtc,
 }
 
-impl crate::query::Field for MamEffectivePolicyField {
+impl ::odata_runtime::query::Field for MamEffectivePolicyField {
     const ALL: &'static [Self] = &[
         MamEffectivePolicyField::EffectivePolicyKey,
         MamEffectivePolicyField::RealPolicyKey,
@@ -54,14 +54,16 @@ impl crate::query::Field for MamEffectivePolicyField {
 }
 
 /// A query of the `mamEffectivePolicies` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, MamEffectivePolicy> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, MamEffectivePolicy> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::v1_0::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for MamEffectivePolicy {
+impl ::odata_runtime::query::EntitySet for MamEffectivePolicy {
     const NAME: &'static str = "mamEffectivePolicies";
     const KEY: &'static [&'static str] = &["effectivePolicyKey"];
     type Field = MamEffectivePolicyField;

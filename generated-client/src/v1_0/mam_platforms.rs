@@ -26,7 +26,7 @@ pub struct MamPlatform {
     #[serde(rename = "platformName", default)]
     pub platform_name: ::std::option::Option<::std::string::String>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "rowLastModifiedDateTimeUTC")]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
@@ -45,7 +45,7 @@ pub enum MamPlatformField {
     RowLastModifiedDateTimeUtc,
 }
 
-impl crate::query::Field for MamPlatformField {
+impl ::odata_runtime::query::Field for MamPlatformField {
     const ALL: &'static [Self] = &[
         MamPlatformField::PlatformKey,
         MamPlatformField::Platform,
@@ -63,14 +63,14 @@ impl crate::query::Field for MamPlatformField {
 }
 
 /// A query of the `mamPlatforms` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, MamPlatform> {
+pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, MamPlatform> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::v1_0::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for MamPlatform {
+impl ::odata_runtime::query::EntitySet for MamPlatform {
     const NAME: &'static str = "mamPlatforms";
     const KEY: &'static [&'static str] = &["platformKey"];
     type Field = MamPlatformField;

@@ -36,7 +36,7 @@ pub enum ManagementAgentTypeField {
     ManagementAgentName,
 }
 
-impl crate::query::Field for ManagementAgentTypeField {
+impl ::odata_runtime::query::Field for ManagementAgentTypeField {
     const ALL: &'static [Self] = &[
         ManagementAgentTypeField::ManagementAgentId,
         ManagementAgentTypeField::ManagementAgentKey,
@@ -52,14 +52,16 @@ impl crate::query::Field for ManagementAgentTypeField {
 }
 
 /// A query of the `managementAgentTypes` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, ManagementAgentType> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, ManagementAgentType> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::v1_0::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for ManagementAgentType {
+impl ::odata_runtime::query::EntitySet for ManagementAgentType {
     const NAME: &'static str = "managementAgentTypes";
     const KEY: &'static [&'static str] = &["managementAgentID"];
     type Field = ManagementAgentTypeField;

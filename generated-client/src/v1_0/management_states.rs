@@ -36,7 +36,7 @@ pub enum ManagementStateField {
     ManagementStateName,
 }
 
-impl crate::query::Field for ManagementStateField {
+impl ::odata_runtime::query::Field for ManagementStateField {
     const ALL: &'static [Self] = &[
         ManagementStateField::ManagementStateId,
         ManagementStateField::ManagementStateKey,
@@ -52,14 +52,16 @@ impl crate::query::Field for ManagementStateField {
 }
 
 /// A query of the `managementStates` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, ManagementState> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, ManagementState> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::v1_0::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for ManagementState {
+impl ::odata_runtime::query::EntitySet for ManagementState {
     const NAME: &'static str = "managementStates";
     const KEY: &'static [&'static str] = &["managementStateID"];
     type Field = ManagementStateField;

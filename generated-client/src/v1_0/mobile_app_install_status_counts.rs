@@ -52,7 +52,7 @@ pub enum MobileAppInstallStatusCountField {
     Count,
 }
 
-impl crate::query::Field for MobileAppInstallStatusCountField {
+impl ::odata_runtime::query::Field for MobileAppInstallStatusCountField {
     const ALL: &'static [Self] = &[
         MobileAppInstallStatusCountField::DateKey,
         MobileAppInstallStatusCountField::AppKey,
@@ -75,7 +75,7 @@ impl crate::query::Field for MobileAppInstallStatusCountField {
 
 /// A query of the `mobileAppInstallStatusCounts` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &crate::Client,
+    client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, MobileAppInstallStatusCount> {
     crate::query::Query::new(
         client,
@@ -83,7 +83,7 @@ pub fn query(
     )
 }
 
-impl crate::query::EntitySet for MobileAppInstallStatusCount {
+impl ::odata_runtime::query::EntitySet for MobileAppInstallStatusCount {
     const NAME: &'static str = "mobileAppInstallStatusCounts";
     const KEY: &'static [&'static str] = &[
         "dateKey",

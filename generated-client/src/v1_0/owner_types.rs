@@ -36,7 +36,7 @@ pub enum OwnerTypeField {
     OwnerTypeName,
 }
 
-impl crate::query::Field for OwnerTypeField {
+impl ::odata_runtime::query::Field for OwnerTypeField {
     const ALL: &'static [Self] = &[
         OwnerTypeField::OwnerTypeId,
         OwnerTypeField::OwnerTypeKey,
@@ -52,14 +52,14 @@ impl crate::query::Field for OwnerTypeField {
 }
 
 /// A query of the `ownerTypes` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, OwnerType> {
+pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, OwnerType> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::v1_0::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for OwnerType {
+impl ::odata_runtime::query::EntitySet for OwnerType {
     const NAME: &'static str = "ownerTypes";
     const KEY: &'static [&'static str] = &["ownerTypeID"];
     type Field = OwnerTypeField;

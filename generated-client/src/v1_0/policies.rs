@@ -32,15 +32,15 @@ pub struct Policy {
     #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
     /// The `startDateInclusiveUTC` property of `policy`.
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "startDateInclusiveUTC")]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     /// The `deletedDateUTC` property of `policy`.
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "deletedDateUTC", default)]
     pub deleted_date_utc: ::std::option::Option<::time::OffsetDateTime>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "rowLastModifiedDateTimeUTC")]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
@@ -67,7 +67,7 @@ pub enum PolicyField {
     RowLastModifiedDateTimeUtc,
 }
 
-impl crate::query::Field for PolicyField {
+impl ::odata_runtime::query::Field for PolicyField {
     const ALL: &'static [Self] = &[
         PolicyField::PolicyKey,
         PolicyField::PolicyId,
@@ -93,14 +93,14 @@ impl crate::query::Field for PolicyField {
 }
 
 /// A query of the `policies` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, Policy> {
+pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, Policy> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::v1_0::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for Policy {
+impl ::odata_runtime::query::EntitySet for Policy {
     const NAME: &'static str = "policies";
     const KEY: &'static [&'static str] = &["policyKey"];
     type Field = PolicyField;

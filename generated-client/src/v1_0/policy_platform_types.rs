@@ -36,7 +36,7 @@ pub enum PolicyPlatformTypeField {
     PolicyPlatformTypeName,
 }
 
-impl crate::query::Field for PolicyPlatformTypeField {
+impl ::odata_runtime::query::Field for PolicyPlatformTypeField {
     const ALL: &'static [Self] = &[
         PolicyPlatformTypeField::PolicyPlatformTypeKey,
         PolicyPlatformTypeField::PolicyPlatformTypeId,
@@ -52,14 +52,16 @@ impl crate::query::Field for PolicyPlatformTypeField {
 }
 
 /// A query of the `policyPlatformTypes` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, PolicyPlatformType> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, PolicyPlatformType> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::v1_0::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for PolicyPlatformType {
+impl ::odata_runtime::query::EntitySet for PolicyPlatformType {
     const NAME: &'static str = "policyPlatformTypes";
     const KEY: &'static [&'static str] = &["policyPlatformTypeKey"];
     type Field = PolicyPlatformTypeField;

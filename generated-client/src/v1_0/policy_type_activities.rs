@@ -54,7 +54,7 @@ pub enum PolicyTypeActivityField {
     Failed,
 }
 
-impl crate::query::Field for PolicyTypeActivityField {
+impl ::odata_runtime::query::Field for PolicyTypeActivityField {
     const ALL: &'static [Self] = &[
         PolicyTypeActivityField::DateKey,
         PolicyTypeActivityField::PolicyKey,
@@ -78,14 +78,16 @@ impl crate::query::Field for PolicyTypeActivityField {
 }
 
 /// A query of the `policyTypeActivities` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, PolicyTypeActivity> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, PolicyTypeActivity> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::v1_0::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for PolicyTypeActivity {
+impl ::odata_runtime::query::EntitySet for PolicyTypeActivity {
     const NAME: &'static str = "policyTypeActivities";
     const KEY: &'static [&'static str] = &["dateKey", "policyKey", "policyTypeKey"];
     type Field = PolicyTypeActivityField;

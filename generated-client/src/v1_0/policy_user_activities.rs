@@ -49,7 +49,7 @@ pub enum PolicyUserActivityField {
     Failed,
 }
 
-impl crate::query::Field for PolicyUserActivityField {
+impl ::odata_runtime::query::Field for PolicyUserActivityField {
     const ALL: &'static [Self] = &[
         PolicyUserActivityField::DateKey,
         PolicyUserActivityField::PolicyTypeKey,
@@ -71,14 +71,16 @@ impl crate::query::Field for PolicyUserActivityField {
 }
 
 /// A query of the `policyUserActivities` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, PolicyUserActivity> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, PolicyUserActivity> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::v1_0::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for PolicyUserActivity {
+impl ::odata_runtime::query::EntitySet for PolicyUserActivity {
     const NAME: &'static str = "policyUserActivities";
     const KEY: &'static [&'static str] = &["dateKey", "policyTypeKey"];
     type Field = PolicyUserActivityField;

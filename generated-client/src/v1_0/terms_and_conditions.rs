@@ -42,11 +42,11 @@ pub struct TermsAndConditions {
     #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
     /// The `startDateInclusiveUTC` property of `termsAndConditions`.
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "startDateInclusiveUTC")]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     /// The `endDateExclusiveUTC` property of `termsAndConditions`.
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "endDateExclusiveUTC")]
     pub end_date_exclusive_utc: ::time::OffsetDateTime,
 }
@@ -79,7 +79,7 @@ pub enum TermsAndConditionsField {
     EndDateExclusiveUtc,
 }
 
-impl crate::query::Field for TermsAndConditionsField {
+impl ::odata_runtime::query::Field for TermsAndConditionsField {
     const ALL: &'static [Self] = &[
         TermsAndConditionsField::TermsAndConditionsKey,
         TermsAndConditionsField::TermsAndConditionsId,
@@ -115,14 +115,16 @@ impl crate::query::Field for TermsAndConditionsField {
 }
 
 /// A query of the `termsAndConditions` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, TermsAndConditions> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, TermsAndConditions> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::v1_0::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for TermsAndConditions {
+impl ::odata_runtime::query::EntitySet for TermsAndConditions {
     const NAME: &'static str = "termsAndConditions";
     const KEY: &'static [&'static str] = &["termsAndConditionsKey"];
     type Field = TermsAndConditionsField;

@@ -21,11 +21,11 @@ pub struct UserDeviceAssociation {
     #[serde(rename = "deviceKey")]
     pub device_key: i32,
     /// The `createdDateTimeUTC` property of `userDeviceAssociation`.
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "createdDateTimeUTC")]
     pub created_date_time_utc: ::time::OffsetDateTime,
     /// The `endedDateTimeUTC` property of `userDeviceAssociation`.
-    #[serde_as(as = "::std::option::Option<crate::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "endedDateTimeUTC", default)]
     pub ended_date_time_utc: ::std::option::Option<::time::OffsetDateTime>,
     /// The `isDeleted` property of `userDeviceAssociation`.
@@ -49,7 +49,7 @@ pub enum UserDeviceAssociationField {
     IsDeleted,
 }
 
-impl crate::query::Field for UserDeviceAssociationField {
+impl ::odata_runtime::query::Field for UserDeviceAssociationField {
     const ALL: &'static [Self] = &[
         UserDeviceAssociationField::UserKey,
         UserDeviceAssociationField::DeviceKey,
@@ -69,14 +69,16 @@ impl crate::query::Field for UserDeviceAssociationField {
 }
 
 /// A query of the `userDeviceAssociations` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, UserDeviceAssociation> {
+pub fn query(
+    client: &::odata_runtime::Client,
+) -> crate::query::Query<'_, UserDeviceAssociation> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::v1_0::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for UserDeviceAssociation {
+impl ::odata_runtime::query::EntitySet for UserDeviceAssociation {
     const NAME: &'static str = "userDeviceAssociations";
     const KEY: &'static [&'static str] = &["userKey", "deviceKey"];
     type Field = UserDeviceAssociationField;

@@ -38,7 +38,7 @@ pub struct User {
     #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde_as(as = "crate::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "rowLastModifiedDateTimeUTC")]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
@@ -65,7 +65,7 @@ pub enum UserField {
     RowLastModifiedDateTimeUtc,
 }
 
-impl crate::query::Field for UserField {
+impl ::odata_runtime::query::Field for UserField {
     const ALL: &'static [Self] = &[
         UserField::UserKey,
         UserField::UserId,
@@ -91,14 +91,14 @@ impl crate::query::Field for UserField {
 }
 
 /// A query of the `users` entity set (the same as the `Collections` accessor).
-pub fn query(client: &crate::Client) -> crate::query::Query<'_, User> {
+pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, User> {
     crate::query::Query::new(
         client,
         ::std::option::Option::Some(crate::v1_0::API_VERSION),
     )
 }
 
-impl crate::query::EntitySet for User {
+impl ::odata_runtime::query::EntitySet for User {
     const NAME: &'static str = "users";
     const KEY: &'static [&'static str] = &["userKey"];
     type Field = UserField;

@@ -8,8 +8,6 @@
 //! URL: `GET {service root}/activities?api-version=v1.0` (entity set of container `Docs.Warehouse`).
 //!
 //! Key: `dateKey`, `policyKey`; rows are `Docs.activity`.
-//!
-//! Date-keyed: the key includes `dateKey`, so rows can be limited with typed `dateKey` bounds or with `maxhistorydays` (not both).
 
 /// One row per day and policy.
 ///
@@ -46,7 +44,7 @@ pub enum ActivityField {
     NewCount,
 }
 
-impl ::intune_dw_client::query::Field for ActivityField {
+impl ::odata_runtime::query::Field for ActivityField {
     const ALL: &'static [Self] = &[
         ActivityField::DateKey,
         ActivityField::PolicyKey,
@@ -65,18 +63,16 @@ impl ::intune_dw_client::query::Field for ActivityField {
 
 /// A query of the `activities` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &::intune_dw_client::Client,
-) -> ::intune_dw_client::query::Query<'_, Activity> {
-    ::intune_dw_client::query::Query::new(
+    client: &::odata_runtime::Client,
+) -> ::odata_runtime::query::Query<'_, Activity> {
+    ::odata_runtime::query::Query::new(
         client,
         ::std::option::Option::Some(crate::annotations::API_VERSION),
     )
 }
 
-impl ::intune_dw_client::query::EntitySet for Activity {
+impl ::odata_runtime::query::EntitySet for Activity {
     const NAME: &'static str = "activities";
     const KEY: &'static [&'static str] = &["dateKey", "policyKey"];
     type Field = ActivityField;
 }
-
-impl ::intune_dw_client::query::DateKeyed for Activity {}

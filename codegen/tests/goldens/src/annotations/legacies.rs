@@ -6,8 +6,6 @@
 //! URL: `GET {service root}/legacies?api-version=v1.0` (entity set of container `Docs.Warehouse`).
 //!
 //! Key: `legacyKey`; rows are `Docs.legacy`.
-//!
-//! Rows can be limited to those modified since a point in time (`rowLastModifiedDateTimeUTC`).
 
 /// The `Docs.legacy` entity type.
 #[deprecated(note = "Removed from the service.")]
@@ -19,7 +17,7 @@ pub struct Legacy {
     #[serde(rename = "legacyKey")]
     pub legacy_key: i32,
     /// The `rowLastModifiedDateTimeUTC` property of `legacy`.
-    #[serde_as(as = "::intune_dw_client::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     #[serde(rename = "rowLastModifiedDateTimeUTC")]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
@@ -34,7 +32,7 @@ pub enum LegacyField {
     RowLastModifiedDateTimeUtc,
 }
 
-impl ::intune_dw_client::query::Field for LegacyField {
+impl ::odata_runtime::query::Field for LegacyField {
     const ALL: &'static [Self] = &[
         LegacyField::LegacyKey,
         LegacyField::RowLastModifiedDateTimeUtc,
@@ -50,20 +48,17 @@ impl ::intune_dw_client::query::Field for LegacyField {
 /// A query of the `legacies` entity set (the same as the `Collections` accessor).
 #[allow(deprecated)]
 pub fn query(
-    client: &::intune_dw_client::Client,
-) -> ::intune_dw_client::query::Query<'_, Legacy> {
-    ::intune_dw_client::query::Query::new(
+    client: &::odata_runtime::Client,
+) -> ::odata_runtime::query::Query<'_, Legacy> {
+    ::odata_runtime::query::Query::new(
         client,
         ::std::option::Option::Some(crate::annotations::API_VERSION),
     )
 }
 
 #[allow(deprecated)]
-impl ::intune_dw_client::query::EntitySet for Legacy {
+impl ::odata_runtime::query::EntitySet for Legacy {
     const NAME: &'static str = "legacies";
     const KEY: &'static [&'static str] = &["legacyKey"];
     type Field = LegacyField;
 }
-
-#[allow(deprecated)]
-impl ::intune_dw_client::query::RowLastModified for Legacy {}

@@ -32,7 +32,7 @@ impl State {
 }
 
 #[allow(deprecated)]
-impl ::intune_dw_client::edm::EnumMember for State {
+impl ::odata_runtime::edm::EnumMember for State {
     fn from_name(name: &str) -> Self {
         match name {
             "active" => State::Active,

@@ -13,7 +13,7 @@
 #[non_exhaustive]
 pub struct Item {
     /// The `Id` property of `Item`.
-    #[serde_as(as = "::intune_dw_client::edm::Int64")]
+    #[serde_as(as = "::odata_runtime::edm::Int64")]
     #[serde(rename = "Id")]
     pub id: i64,
     /// The `Color` property of `Item`.
@@ -22,7 +22,7 @@ pub struct Item {
     /// The `Permissions` property of `Item`.
     #[serde(rename = "Permissions", default)]
     pub permissions: ::std::option::Option<
-        ::intune_dw_client::edm::Flags<crate::enums::types::Permission>,
+        ::odata_runtime::edm::Flags<crate::enums::types::Permission>,
     >,
     /// The `History` property of `Item`.
     #[serde(rename = "History", default)]
@@ -53,7 +53,7 @@ pub enum ItemField {
     Priority,
 }
 
-impl ::intune_dw_client::query::Field for ItemField {
+impl ::odata_runtime::query::Field for ItemField {
     const ALL: &'static [Self] = &[
         ItemField::Id,
         ItemField::Color,
@@ -76,12 +76,12 @@ impl ::intune_dw_client::query::Field for ItemField {
 
 /// A query of the `Items` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &::intune_dw_client::Client,
-) -> ::intune_dw_client::query::Query<'_, Item> {
-    ::intune_dw_client::query::Query::new(client, ::std::option::Option::None)
+    client: &::odata_runtime::Client,
+) -> ::odata_runtime::query::Query<'_, Item> {
+    ::odata_runtime::query::Query::new(client, ::std::option::Option::None)
 }
 
-impl ::intune_dw_client::query::EntitySet for Item {
+impl ::odata_runtime::query::EntitySet for Item {
     const NAME: &'static str = "Items";
     const KEY: &'static [&'static str] = &["Id"];
     type Field = ItemField;

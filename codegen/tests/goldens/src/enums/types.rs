@@ -37,7 +37,7 @@ impl Color {
     }
 }
 
-impl ::intune_dw_client::edm::EnumMember for Color {
+impl ::odata_runtime::edm::EnumMember for Color {
     fn from_name(name: &str) -> Self {
         match name {
             "red" => Color::Red,
@@ -71,7 +71,7 @@ impl ::std::fmt::Display for Color {
 
 /// The `Enums.Permission` flags enum type.
 ///
-/// Values of this flags type are [`::intune_dw_client::edm::Flags<Permission>`].
+/// Values of this flags type are [`::odata_runtime::edm::Flags<Permission>`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub enum Permission {
@@ -101,7 +101,7 @@ impl Permission {
     }
 }
 
-impl ::intune_dw_client::edm::EnumMember for Permission {
+impl ::odata_runtime::edm::EnumMember for Permission {
     fn from_name(name: &str) -> Self {
         match name {
             "None" => Permission::None,
@@ -151,7 +151,7 @@ impl Empty {
     }
 }
 
-impl ::intune_dw_client::edm::EnumMember for Empty {
+impl ::odata_runtime::edm::EnumMember for Empty {
     fn from_name(name: &str) -> Self {
         Empty::UnrecognizedValue(name.to_owned())
     }
@@ -197,7 +197,7 @@ impl Priority {
     }
 }
 
-impl ::intune_dw_client::edm::EnumMember for Priority {
+impl ::odata_runtime::edm::EnumMember for Priority {
     fn from_name(name: &str) -> Self {
         match name {
             "Low" => Priority::Low,

@@ -17,7 +17,7 @@ pub enum DirectoryObjectField {
     DeletedDateTime,
 }
 
-impl ::intune_dw_client::query::Field for DirectoryObjectField {
+impl ::odata_runtime::query::Field for DirectoryObjectField {
     const ALL: &'static [Self] = &[
         DirectoryObjectField::Id,
         DirectoryObjectField::DeletedDateTime,
@@ -37,12 +37,12 @@ pub struct DeletedObjectsRow(pub crate::inheritance::types::DirectoryObject);
 
 /// A query of the `deletedObjects` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &::intune_dw_client::Client,
-) -> ::intune_dw_client::query::Query<'_, DeletedObjectsRow> {
-    ::intune_dw_client::query::Query::new(client, ::std::option::Option::None)
+    client: &::odata_runtime::Client,
+) -> ::odata_runtime::query::Query<'_, DeletedObjectsRow> {
+    ::odata_runtime::query::Query::new(client, ::std::option::Option::None)
 }
 
-impl ::intune_dw_client::query::EntitySet for DeletedObjectsRow {
+impl ::odata_runtime::query::EntitySet for DeletedObjectsRow {
     const NAME: &'static str = "deletedObjects";
     const KEY: &'static [&'static str] = &["id"];
     type Field = DirectoryObjectField;

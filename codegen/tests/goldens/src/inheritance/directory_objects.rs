@@ -17,7 +17,7 @@ pub enum DirectoryObjectField {
     DeletedDateTime,
 }
 
-impl ::intune_dw_client::query::Field for DirectoryObjectField {
+impl ::odata_runtime::query::Field for DirectoryObjectField {
     const ALL: &'static [Self] = &[
         DirectoryObjectField::Id,
         DirectoryObjectField::DeletedDateTime,
@@ -37,12 +37,12 @@ pub struct DirectoryObjectsRow(pub crate::inheritance::types::DirectoryObject);
 
 /// A query of the `directoryObjects` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &::intune_dw_client::Client,
-) -> ::intune_dw_client::query::Query<'_, DirectoryObjectsRow> {
-    ::intune_dw_client::query::Query::new(client, ::std::option::Option::None)
+    client: &::odata_runtime::Client,
+) -> ::odata_runtime::query::Query<'_, DirectoryObjectsRow> {
+    ::odata_runtime::query::Query::new(client, ::std::option::Option::None)
 }
 
-impl ::intune_dw_client::query::EntitySet for DirectoryObjectsRow {
+impl ::odata_runtime::query::EntitySet for DirectoryObjectsRow {
     const NAME: &'static str = "directoryObjects";
     const KEY: &'static [&'static str] = &["id"];
     type Field = DirectoryObjectField;

@@ -21,7 +21,7 @@ pub struct DirectoryObject {
     /// The `id` property of `entity`.
     pub id: ::std::string::String,
     /// The `deletedDateTime` property of `directoryObject`.
-    #[serde_as(as = "::std::option::Option<::intune_dw_client::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "deletedDateTime", default)]
     pub deleted_date_time: ::std::option::Option<::time::OffsetDateTime>,
 }

@@ -17,7 +17,7 @@ pub struct User {
     /// The `id` property of `entity`.
     pub id: ::std::string::String,
     /// The `deletedDateTime` property of `directoryObject`.
-    #[serde_as(as = "::std::option::Option<::intune_dw_client::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(rename = "deletedDateTime", default)]
     pub deleted_date_time: ::std::option::Option<::time::OffsetDateTime>,
     /// The `displayName` property of `user`.
@@ -42,7 +42,7 @@ pub enum UserField {
     Address,
 }
 
-impl ::intune_dw_client::query::Field for UserField {
+impl ::odata_runtime::query::Field for UserField {
     const ALL: &'static [Self] = &[
         UserField::Id,
         UserField::DeletedDateTime,
@@ -61,12 +61,12 @@ impl ::intune_dw_client::query::Field for UserField {
 
 /// A query of the `users` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &::intune_dw_client::Client,
-) -> ::intune_dw_client::query::Query<'_, User> {
-    ::intune_dw_client::query::Query::new(client, ::std::option::Option::None)
+    client: &::odata_runtime::Client,
+) -> ::odata_runtime::query::Query<'_, User> {
+    ::odata_runtime::query::Query::new(client, ::std::option::Option::None)
 }
 
-impl ::intune_dw_client::query::EntitySet for User {
+impl ::odata_runtime::query::EntitySet for User {
     const NAME: &'static str = "users";
     const KEY: &'static [&'static str] = &["id"];
     type Field = UserField;

@@ -35,7 +35,7 @@ pub enum OrderField {
     Shipping,
 }
 
-impl ::intune_dw_client::query::Field for OrderField {
+impl ::odata_runtime::query::Field for OrderField {
     const ALL: &'static [Self] = &[
         OrderField::Id,
         OrderField::Status,
@@ -52,12 +52,12 @@ impl ::intune_dw_client::query::Field for OrderField {
 
 /// A query of the `orders` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &::intune_dw_client::Client,
-) -> ::intune_dw_client::query::Query<'_, Order> {
-    ::intune_dw_client::query::Query::new(client, ::std::option::Option::None)
+    client: &::odata_runtime::Client,
+) -> ::odata_runtime::query::Query<'_, Order> {
+    ::odata_runtime::query::Query::new(client, ::std::option::Option::None)
 }
 
-impl ::intune_dw_client::query::EntitySet for Order {
+impl ::odata_runtime::query::EntitySet for Order {
     const NAME: &'static str = "orders";
     const KEY: &'static [&'static str] = &["id"];
     type Field = OrderField;

@@ -44,7 +44,7 @@ pub enum TypeField {
     RemoteControl,
 }
 
-impl ::intune_dw_client::query::Field for TypeField {
+impl ::odata_runtime::query::Field for TypeField {
     const ALL: &'static [Self] = &[
         TypeField::Self_,
         TypeField::Type,
@@ -88,12 +88,12 @@ pub struct AllTypesRow(pub crate::naming::types::Type);
 
 /// A query of the `allTypes` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &::intune_dw_client::Client,
-) -> ::intune_dw_client::query::Query<'_, AllTypesRow> {
-    ::intune_dw_client::query::Query::new(client, ::std::option::Option::None)
+    client: &::odata_runtime::Client,
+) -> ::odata_runtime::query::Query<'_, AllTypesRow> {
+    ::odata_runtime::query::Query::new(client, ::std::option::Option::None)
 }
 
-impl ::intune_dw_client::query::EntitySet for AllTypesRow {
+impl ::odata_runtime::query::EntitySet for AllTypesRow {
     const NAME: &'static str = "allTypes";
     const KEY: &'static [&'static str] = &["self"];
     type Field = TypeField;

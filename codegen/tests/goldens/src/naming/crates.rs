@@ -44,7 +44,7 @@ pub enum TypeField {
     RemoteControl,
 }
 
-impl ::intune_dw_client::query::Field for TypeField {
+impl ::odata_runtime::query::Field for TypeField {
     const ALL: &'static [Self] = &[
         TypeField::Self_,
         TypeField::Type,
@@ -88,12 +88,12 @@ pub struct CratesRow(pub crate::naming::types::Type);
 
 /// A query of the `Crates` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &::intune_dw_client::Client,
-) -> ::intune_dw_client::query::Query<'_, CratesRow> {
-    ::intune_dw_client::query::Query::new(client, ::std::option::Option::None)
+    client: &::odata_runtime::Client,
+) -> ::odata_runtime::query::Query<'_, CratesRow> {
+    ::odata_runtime::query::Query::new(client, ::std::option::Option::None)
 }
 
-impl ::intune_dw_client::query::EntitySet for CratesRow {
+impl ::odata_runtime::query::EntitySet for CratesRow {
     const NAME: &'static str = "Crates";
     const KEY: &'static [&'static str] = &["self"];
     type Field = TypeField;

@@ -31,7 +31,7 @@ pub struct Type {
     #[serde(rename = "ID", default)]
     pub id: ::std::option::Option<::uuid::Uuid>,
     /// The `Größe` property of `type`.
-    #[serde_as(as = "::std::option::Option<::intune_dw_client::edm::Float>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Float>")]
     #[serde(rename = "Größe", default)]
     pub gr_u00f6_u00df_e: ::std::option::Option<f64>,
     /// The `String` property of `type`.
@@ -113,7 +113,7 @@ impl Option_ {
     }
 }
 
-impl ::intune_dw_client::edm::EnumMember for Option_ {
+impl ::odata_runtime::edm::EnumMember for Option_ {
     fn from_name(name: &str) -> Self {
         match name {
             "None" => Option_::None,

@@ -34,37 +34,37 @@ pub struct Sample {
     #[serde(default)]
     pub int32: ::std::option::Option<i32>,
     /// The `int64` property of `Sample`.
-    #[serde_as(as = "::intune_dw_client::edm::Int64")]
+    #[serde_as(as = "::odata_runtime::edm::Int64")]
     pub int64: i64,
     /// The `single` property of `Sample`.
-    #[serde_as(as = "::std::option::Option<::intune_dw_client::edm::Float>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Float>")]
     #[serde(default)]
     pub single: ::std::option::Option<f32>,
     /// The `double` property of `Sample`.
-    #[serde_as(as = "::std::option::Option<::intune_dw_client::edm::Float>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Float>")]
     #[serde(default)]
     pub double: ::std::option::Option<f64>,
     /// The `amount` property of `Sample`.
-    #[serde_as(as = "::std::option::Option<::intune_dw_client::edm::Decimal>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Decimal>")]
     #[serde(default)]
     pub amount: ::std::option::Option<::bigdecimal::BigDecimal>,
     /// The `date` property of `Sample`.
-    #[serde_as(as = "::std::option::Option<::intune_dw_client::edm::Date>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Date>")]
     #[serde(default)]
     pub date: ::std::option::Option<::time::Date>,
     /// The `timestamp` property of `Sample`.
-    #[serde_as(as = "::intune_dw_client::edm::DateTimeOffset")]
+    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
     pub timestamp: ::time::OffsetDateTime,
     /// The `timeOfDay` property of `Sample`.
-    #[serde_as(as = "::std::option::Option<::intune_dw_client::edm::TimeOfDay>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::TimeOfDay>")]
     #[serde(rename = "timeOfDay", default)]
     pub time_of_day: ::std::option::Option<::time::Time>,
     /// The `duration` property of `Sample`.
-    #[serde_as(as = "::std::option::Option<::intune_dw_client::edm::Duration>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Duration>")]
     #[serde(default)]
     pub duration: ::std::option::Option<::time::Duration>,
     /// The `payload` property of `Sample`.
-    #[serde_as(as = "::std::option::Option<::intune_dw_client::edm::Binary>")]
+    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Binary>")]
     #[serde(default)]
     pub payload: ::std::option::Option<::std::vec::Vec<u8>>,
     /// The `photo` property of `Sample`.
@@ -91,11 +91,11 @@ pub struct Sample {
     #[serde(default)]
     pub tags: ::std::vec::Vec<::std::string::String>,
     /// The `readings` property of `Sample`.
-    #[serde_as(as = "::std::vec::Vec<::intune_dw_client::edm::Int64>")]
+    #[serde_as(as = "::std::vec::Vec<::odata_runtime::edm::Int64>")]
     #[serde(default)]
     pub readings: ::std::vec::Vec<i64>,
     /// The `moments` property of `Sample`.
-    #[serde_as(as = "::std::vec::Vec<::intune_dw_client::edm::DateTimeOffset>")]
+    #[serde_as(as = "::std::vec::Vec<::odata_runtime::edm::DateTimeOffset>")]
     #[serde(default)]
     pub moments: ::std::vec::Vec<::time::OffsetDateTime>,
 }
@@ -160,7 +160,7 @@ pub enum SampleField {
     Moments,
 }
 
-impl ::intune_dw_client::query::Field for SampleField {
+impl ::odata_runtime::query::Field for SampleField {
     const ALL: &'static [Self] = &[
         SampleField::Id,
         SampleField::Required,
@@ -225,12 +225,12 @@ impl ::intune_dw_client::query::Field for SampleField {
 
 /// A query of the `samples` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &::intune_dw_client::Client,
-) -> ::intune_dw_client::query::Query<'_, Sample> {
-    ::intune_dw_client::query::Query::new(client, ::std::option::Option::None)
+    client: &::odata_runtime::Client,
+) -> ::odata_runtime::query::Query<'_, Sample> {
+    ::odata_runtime::query::Query::new(client, ::std::option::Option::None)
 }
 
-impl ::intune_dw_client::query::EntitySet for Sample {
+impl ::odata_runtime::query::EntitySet for Sample {
     const NAME: &'static str = "samples";
     const KEY: &'static [&'static str] = &["id"];
     type Field = SampleField;

@@ -9,10 +9,10 @@
 #[non_exhaustive]
 pub struct Point {
     /// The `x` property of `Point`.
-    #[serde_as(as = "::intune_dw_client::edm::Float")]
+    #[serde_as(as = "::odata_runtime::edm::Float")]
     pub x: f64,
     /// The `y` property of `Point`.
-    #[serde_as(as = "::intune_dw_client::edm::Float")]
+    #[serde_as(as = "::odata_runtime::edm::Float")]
     pub y: f64,
 }
 
@@ -25,4 +25,4 @@ pub struct Tag(pub ::std::string::String);
 #[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[serde(transparent)]
-pub struct Counter(#[serde_as(as = "::intune_dw_client::edm::Int64")] pub i64);
+pub struct Counter(#[serde_as(as = "::odata_runtime::edm::Int64")] pub i64);

@@ -28,7 +28,7 @@ pub enum DepartmentField {
     Id,
 }
 
-impl ::intune_dw_client::query::Field for DepartmentField {
+impl ::odata_runtime::query::Field for DepartmentField {
     const ALL: &'static [Self] = &[DepartmentField::Id];
     fn wire_name(self) -> &'static str {
         match self {
@@ -39,12 +39,12 @@ impl ::intune_dw_client::query::Field for DepartmentField {
 
 /// A query of the `departments` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &::intune_dw_client::Client,
-) -> ::intune_dw_client::query::Query<'_, Department> {
-    ::intune_dw_client::query::Query::new(client, ::std::option::Option::None)
+    client: &::odata_runtime::Client,
+) -> ::odata_runtime::query::Query<'_, Department> {
+    ::odata_runtime::query::Query::new(client, ::std::option::Option::None)
 }
 
-impl ::intune_dw_client::query::EntitySet for Department {
+impl ::odata_runtime::query::EntitySet for Department {
     const NAME: &'static str = "departments";
     const KEY: &'static [&'static str] = &["id"];
     type Field = DepartmentField;

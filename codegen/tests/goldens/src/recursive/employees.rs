@@ -39,7 +39,7 @@ pub enum EmployeeField {
     Position,
 }
 
-impl ::intune_dw_client::query::Field for EmployeeField {
+impl ::odata_runtime::query::Field for EmployeeField {
     const ALL: &'static [Self] = &[EmployeeField::Id, EmployeeField::Position];
     fn wire_name(self) -> &'static str {
         match self {
@@ -51,12 +51,12 @@ impl ::intune_dw_client::query::Field for EmployeeField {
 
 /// A query of the `employees` entity set (the same as the `Collections` accessor).
 pub fn query(
-    client: &::intune_dw_client::Client,
-) -> ::intune_dw_client::query::Query<'_, Employee> {
-    ::intune_dw_client::query::Query::new(client, ::std::option::Option::None)
+    client: &::odata_runtime::Client,
+) -> ::odata_runtime::query::Query<'_, Employee> {
+    ::odata_runtime::query::Query::new(client, ::std::option::Option::None)
 }
 
-impl ::intune_dw_client::query::EntitySet for Employee {
+impl ::odata_runtime::query::EntitySet for Employee {
     const NAME: &'static str = "employees";
     const KEY: &'static [&'static str] = &["id"];
     type Field = EmployeeField;

@@ -29,7 +29,7 @@ impl Status {
     }
 }
 
-impl ::intune_dw_client::edm::EnumMember for Status {
+impl ::odata_runtime::edm::EnumMember for Status {
     fn from_name(name: &str) -> Self {
         match name {
             "pending" => Status::Pending,
