@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::Deserialize;
 
-/// A Rust path (`crate::v1_0`, `::odata_runtime`, `crate::query::DateKeyed`), checked to parse.
+/// A Rust path (`crate::v1_0`, `::odata_runtime`, `crate::query::Audited`), checked to parse.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RustPath(String);
 
@@ -151,9 +151,9 @@ impl Options {
 /// query = "crate::query::Query"
 ///
 /// [[rule]]
-/// implement = "crate::query::DateKeyed"    # a marker trait the row type gets
-/// when = { key_includes = "dateKey" }
-/// doc = "Date-keyed: rows can be limited with typed `dateKey` bounds."
+/// implement = "crate::query::Audited"    # a marker trait the row type gets
+/// when = { key_includes = "auditDay" }
+/// doc = "Audited: rows can be limited by audit day."
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]

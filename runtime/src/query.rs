@@ -73,7 +73,7 @@ pub trait QueryExtension: Clone + fmt::Debug + Default + Send + Sync + 'static {
         Ok(Vec::new())
     }
 
-    /// Query options to send, e.g. `("maxhistorydays", "7")`.
+    /// Query options to send, e.g. `("tracking", "on")`.
     fn options(&self) -> Result<Vec<(&'static str, String)>, Error> {
         Ok(Vec::new())
     }
