@@ -36,9 +36,9 @@ pub fn emit(plan: &Plan, paths: &Paths) -> Vec<EmittedModule> {
     let api_version = match plan.api_version {
         Some(_) => {
             let root = path_tokens(&paths.module_root);
-            quote!(::std::option::Option::Some(#root::API_VERSION))
+            quote!(Some(#root::API_VERSION))
         }
-        None => quote!(::std::option::Option::None),
+        None => quote!(None),
     };
     let emitter = Emitter { paths, api_version };
     // Intermediate modules (e.g. `types` above per-namespace modules) get a file too.
@@ -122,29 +122,39 @@ impl Emitter<'_> {
                 let member = self.type_path(path, from);
                 quote!(#runtime::edm::Flags<#member>)
             }
+            // Prelude names are safe bare: the naming module never gives a generated item one.
             RustType::Option(inner) => {
                 let inner = self.rust_type(inner, from);
-                quote!(::std::option::Option<#inner>)
+                quote!(Option<#inner>)
             }
             RustType::Vec(inner) => {
                 let inner = self.rust_type(inner, from);
-                quote!(::std::vec::Vec<#inner>)
+                quote!(Vec<#inner>)
             }
             RustType::Box(inner) => {
                 let inner = self.rust_type(inner, from);
-                quote!(::std::boxed::Box<#inner>)
+                quote!(Box<#inner>)
             }
         }
     }
 
-    /// The `serde_as` type mirroring `ty`, with `_` wherever serde's own impl is right.
-    fn serde_as(&self, ty: &RustType) -> String {
+    /// The `serde(with = …)` module of a type that needs an adapter: serde_with's `As` of the
+    /// adapter type mirroring `ty` (no attribute macro runs per struct).
+    fn serde_with(&self, ty: &RustType) -> String {
+        format!("::serde_with::As::<{}>", self.adapter_type(ty))
+    }
+
+    /// The serde_with type mirroring `ty`: the runtime's adapter at the core, `Same` wherever
+    /// serde's own impl is right.
+    fn adapter_type(&self, ty: &RustType) -> String {
         match ty {
             RustType::Scalar { adapter: Some(adapter), .. } => format!("{}::edm::{adapter}", self.paths.runtime),
-            RustType::Scalar { adapter: None, .. } | RustType::Named(_) | RustType::Flags(_) => "_".to_owned(),
-            RustType::Option(inner) => format!("::std::option::Option<{}>", self.serde_as(inner)),
-            RustType::Vec(inner) => format!("::std::vec::Vec<{}>", self.serde_as(inner)),
-            RustType::Box(inner) => format!("::std::boxed::Box<{}>", self.serde_as(inner)),
+            RustType::Scalar { adapter: None, .. } | RustType::Named(_) | RustType::Flags(_) => {
+                "::serde_with::Same".to_owned()
+            }
+            RustType::Option(inner) => format!("Option<{}>", self.adapter_type(inner)),
+            RustType::Vec(inner) => format!("Vec<{}>", self.adapter_type(inner)),
+            RustType::Box(inner) => format!("Box<{}>", self.adapter_type(inner)),
         }
     }
 
@@ -182,7 +192,7 @@ impl Emitter<'_> {
         let visits = plan.entity_sets.iter().map(|set| {
             let name = &set.set_name;
             let row = self.type_path(&set.row, &root);
-            quote!(#name => ::std::option::Option::Some(visitor.visit::<#row>()),)
+            quote!(#name => Some(visitor.visit::<#row>()),)
         });
         let any_deprecated = plan.entity_sets.iter().any(|s| s.row_deprecated);
         let visit_allow = if any_deprecated { quote!(#[allow(deprecated)]) } else { quote!() };
@@ -213,10 +223,10 @@ impl Emitter<'_> {
             /// Calls `visitor.visit::<Row>()` with the row type of the entity set named `name`, for code
             /// that picks the entity set at run time; `None` for an unknown name.
             #visit_allow
-            pub fn visit_entity_set<V: #runtime::query::EntitySetVisitor>(name: &str, visitor: V) -> ::std::option::Option<V::Output> {
+            pub fn visit_entity_set<V: #runtime::query::EntitySetVisitor>(name: &str, visitor: V) -> Option<V::Output> {
                 match name {
                     #(#visits)*
-                    _ => ::std::option::Option::None,
+                    _ => None,
                 }
             }
         }
@@ -247,8 +257,6 @@ impl Emitter<'_> {
     fn structure(&self, plan: &StructPlan, module: &ModulePath) -> TokenStream {
         let docs = outer_docs(&plan.docs);
         let name = ident(&plan.name);
-        let serde_as = plan.fields.iter().any(|f| f.ty.has_adapter());
-        let serde_as_attr = if serde_as { quote!(#[::serde_with::serde_as]) } else { quote!() };
         let fields = plan.fields.iter().map(|f| self.field(f, module));
         // rustc checks field names at the struct, so a field keeping its wire spelling needs the
         // allowance there.
@@ -256,7 +264,6 @@ impl Emitter<'_> {
         let allow_deprecated = deprecated_allow(plan.uses_deprecated);
         quote! {
             #docs
-            #serde_as_attr
             #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
             #[non_exhaustive]
             #allow_case
@@ -271,20 +278,19 @@ impl Emitter<'_> {
         let docs = outer_docs(&field.docs);
         let name = ident(&field.name);
         let ty = self.rust_type(&field.ty, module);
-        let serde_as = field.ty.has_adapter().then(|| {
-            let as_type = self.serde_as(&field.ty);
-            quote!(#[serde_as(as = #as_type)])
-        });
         let rename = (field.name != field.wire_name).then(|| {
             let wire = &field.wire_name;
             quote!(rename = #wire)
         });
         let default = field.default.then(|| quote!(default));
-        let serde_args: Vec<TokenStream> = rename.into_iter().chain(default).collect();
+        let with = field.ty.has_adapter().then(|| {
+            let with = self.serde_with(&field.ty);
+            quote!(with = #with)
+        });
+        let serde_args: Vec<TokenStream> = rename.into_iter().chain(default).chain(with).collect();
         let serde_attr = (!serde_args.is_empty()).then(|| quote!(#[serde(#(#serde_args),*)]));
         quote! {
             #docs
-            #serde_as
             #serde_attr
             pub #name: #ty,
         }
@@ -374,84 +380,57 @@ impl Emitter<'_> {
         let docs = outer_docs(&plan.docs);
         let name = ident(&plan.name);
         let unrecognized = ident(UNRECOGNIZED_VARIANT);
-        let variants: Vec<_> = plan.variants.iter().map(|v| ident(&v.name)).collect();
-        let wires: Vec<_> = plan.variants.iter().map(|v| &v.wire_name).collect();
-        let values = plan.variants.iter().map(|v| proc_macro2::Literal::i64_unsuffixed(v.value));
         let declarations = plan.variants.iter().map(|v| {
             let docs = outer_docs(&v.docs);
             let variant = ident(&v.name);
             let allow = v.verbatim.then(|| quote!(#[allow(non_camel_case_types)]));
-            let rename = (v.name != v.wire_name).then(|| {
-                let wire = &v.wire_name;
-                quote!(#[serde(rename = #wire)])
-            });
-            quote!(#docs #allow #rename #variant,)
+            quote!(#docs #allow #variant,)
+        });
+        // The members, once: variant, wire name and value, read by the runtime's generic code.
+        let members = plan.variants.iter().map(|v| {
+            let variant = ident(&v.name);
+            let wire = &v.wire_name;
+            let value = proc_macro2::Literal::i64_unsuffixed(v.value);
+            quote!((Self::#variant, #wire, #value))
         });
         let allow = deprecated_allow(
             plan.variants.iter().any(|v| v.docs.deprecated.is_some()) || plan.docs.deprecated.is_some(),
         );
-        // An enum without members (seen in Microsoft Graph) only has the catch-all.
-        let from_name = if plan.variants.is_empty() {
-            quote!(#name::#unrecognized(name.to_owned()))
-        } else {
-            quote! {
-                match name {
-                    #(#wires => #name::#variants,)*
-                    other => #name::#unrecognized(other.to_owned()),
-                }
-            }
-        };
         let flags_note = plan.is_flags.then(|| {
             let doc = format!(" Values of this flags type are [`{}::edm::Flags<{}>`].", self.paths.runtime, plan.name);
             quote!(#[doc = ""] #[doc = #doc])
         });
+        // An enum without members (seen in Microsoft Graph) only has the catch-all.
+        let unrecognized_name = if plan.variants.is_empty() {
+            quote!(let Self::#unrecognized(name) = self; Some(name))
+        } else {
+            quote!(if let Self::#unrecognized(name) = self { Some(name) } else { None })
+        };
         quote! {
             #docs
             #flags_note
-            #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Deserialize, ::serde::Serialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
             #[non_exhaustive]
             pub enum #name {
                 #(#declarations)*
                 /// A member this version of the client does not know, kept as the service sent it.
-                #[serde(untagged)]
-                #unrecognized(::std::string::String),
-            }
-
-            #allow
-            impl #name {
-                /// The member's name on the wire.
-                pub fn as_str(&self) -> &str {
-                    match self {
-                        #(#name::#variants => #wires,)*
-                        #name::#unrecognized(name) => name,
-                    }
-                }
+                #unrecognized(String),
             }
 
             #allow
             impl #runtime::edm::EnumMember for #name {
-                fn from_name(name: &str) -> Self {
-                    #from_name
+                const MEMBERS: &'static [(Self, &'static str, i64)] = &[#(#members),*];
+
+                fn unrecognized(name: &str) -> Self {
+                    Self::#unrecognized(name.to_owned())
                 }
 
-                fn name(&self) -> &str {
-                    self.as_str()
-                }
-
-                fn value(&self) -> ::std::option::Option<i64> {
-                    match self {
-                        #(#name::#variants => ::std::option::Option::Some(#values),)*
-                        #name::#unrecognized(_) => ::std::option::Option::None,
-                    }
+                fn unrecognized_name(&self) -> Option<&str> {
+                    #unrecognized_name
                 }
             }
 
-            #allow
-            impl ::std::fmt::Display for #name {
-                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                    f.write_str(self.as_str())
-                }
-            }
+            #runtime::enum_impls!(#name);
         }
     }
 
@@ -459,15 +438,12 @@ impl Emitter<'_> {
         let docs = outer_docs(&plan.docs);
         let name = ident(&plan.name);
         let inner = self.rust_type(&plan.inner, module);
-        let (serde_as_attr, field_attr) = if plan.inner.has_adapter() {
-            let as_type = self.serde_as(&plan.inner);
-            (quote!(#[::serde_with::serde_as]), quote!(#[serde_as(as = #as_type)]))
-        } else {
-            (quote!(), quote!())
-        };
+        let field_attr = plan.inner.has_adapter().then(|| {
+            let with = self.serde_with(&plan.inner);
+            quote!(#[serde(with = #with)])
+        });
         quote! {
             #docs
-            #serde_as_attr
             #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
             #[serde(transparent)]
             pub struct #name(#field_attr pub #inner);
@@ -529,10 +505,10 @@ fn needs_blank_line(prev: &str, line: &str) -> bool {
     if prev.starts_with("//!") {
         return !line.starts_with("//!");
     }
-    let starts_item = ["///", "#[", "pub ", "fn ", "impl", "const ", "type ", "struct ", "enum ", "mod "]
+    let starts_item = ["///", "#[", "pub ", "fn ", "impl", "const ", "type ", "struct ", "enum ", "mod ", "::"]
         .iter()
         .any(|p| text.starts_with(p));
-    let closes_block = prev_text == "}";
+    let closes_block = prev_text == "}" || prev_text == "];";
     let ends_top_level_item =
         indent(prev) == 0 && !prev.starts_with(['/', '#']) && (prev.ends_with("{}") || prev.ends_with(';'));
     starts_item && (closes_block || ends_top_level_item)

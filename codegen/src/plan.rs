@@ -722,18 +722,18 @@ fn edm_type(edm: EdmType) -> RustType {
         EdmType::Single => ("f32", Some("Float")),
         EdmType::Double => ("f64", Some("Float")),
         EdmType::Decimal => ("::bigdecimal::BigDecimal", Some("Decimal")),
-        EdmType::String => ("::std::string::String", None),
+        EdmType::String => ("String", None),
         EdmType::Guid => ("::uuid::Uuid", None),
         EdmType::Date => ("::time::Date", Some("Date")),
         EdmType::DateTimeOffset => ("::time::OffsetDateTime", Some("DateTimeOffset")),
         EdmType::TimeOfDay => ("::time::Time", Some("TimeOfDay")),
         EdmType::Duration => ("::time::Duration", Some("Duration")),
-        EdmType::Binary => ("::std::vec::Vec<u8>", Some("Binary")),
+        EdmType::Binary => ("Vec<u8>", Some("Binary")),
         EdmType::AnnotationPath
         | EdmType::PropertyPath
         | EdmType::NavigationPropertyPath
         | EdmType::AnyPropertyPath
-        | EdmType::ModelElementPath => ("::std::string::String", None),
+        | EdmType::ModelElementPath => ("String", None),
         // Streams, spatial values (GeoJSON), untyped and abstract values stay JSON.
         EdmType::Stream
         | EdmType::Geography(_)

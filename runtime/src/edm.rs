@@ -330,15 +330,93 @@ fn format_duration(value: time::Duration) -> String {
     out
 }
 
-/// A member of a generated enum type: converts from and to the member name used on the wire,
-/// keeping names this version of the client does not know.
-pub trait EnumMember: Sized {
+/// A generated enum type: its members are a table, read by the default methods, so each
+/// member is written once in generated code (the catch-all variant keeps names this version of
+/// the client does not know).
+pub trait EnumMember: Sized + Clone + PartialEq + 'static {
+    /// Every known member with its wire name and integer value, in schema order.
+    const MEMBERS: &'static [(Self, &'static str, i64)];
+
+    /// The catch-all variant holding `name`.
+    fn unrecognized(name: &str) -> Self;
+
+    /// The name held by the catch-all variant; `None` for a known member.
+    fn unrecognized_name(&self) -> Option<&str>;
+
     /// The member with this wire name, or the catch-all variant holding the name.
-    fn from_name(name: &str) -> Self;
+    fn from_name(name: &str) -> Self {
+        Self::MEMBERS
+            .iter()
+            .find(|(_, wire, _)| *wire == name)
+            .map_or_else(|| Self::unrecognized(name), |(member, _, _)| member.clone())
+    }
+
     /// The wire name.
-    fn name(&self) -> &str;
+    fn name(&self) -> &str {
+        match self.unrecognized_name() {
+            Some(name) => name,
+            None => self.known().map_or("", |(_, wire, _)| wire),
+        }
+    }
+
     /// The member's integer value, `None` for a name the client does not know.
-    fn value(&self) -> Option<i64>;
+    fn value(&self) -> Option<i64> {
+        self.known().map(|(_, _, value)| *value)
+    }
+
+    /// The member's row of [`MEMBERS`](EnumMember::MEMBERS).
+    #[doc(hidden)]
+    fn known(&self) -> Option<&'static (Self, &'static str, i64)> {
+        if self.unrecognized_name().is_some() {
+            return None;
+        }
+        Self::MEMBERS.iter().find(|(member, _, _)| member == self)
+    }
+}
+
+/// Serializes a member as its wire name (for [`enum_impls!`](crate::enum_impls)).
+#[doc(hidden)]
+pub fn serialize_member<E: EnumMember, S: Serializer>(member: &E, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(member.name())
+}
+
+/// Deserializes a member from its wire name (for [`enum_impls!`](crate::enum_impls)).
+#[doc(hidden)]
+pub fn deserialize_member<'de, E: EnumMember, D: Deserializer<'de>>(deserializer: D) -> Result<E, D::Error> {
+    let name = std::borrow::Cow::<str>::deserialize(deserializer)?;
+    Ok(E::from_name(&name))
+}
+
+/// The serde, `Display` and `as_str` impls of a generated enum type, from its [`EnumMember`]
+/// table: `odata_runtime::enum_impls!(Color);`.
+#[macro_export]
+macro_rules! enum_impls {
+    ($enum:ident) => {
+        impl $enum {
+            /// The member's name on the wire.
+            pub fn as_str(&self) -> &str {
+                $crate::edm::EnumMember::name(self)
+            }
+        }
+
+        impl $crate::__private::serde::Serialize for $enum {
+            fn serialize<S: $crate::__private::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                $crate::edm::serialize_member(self, serializer)
+            }
+        }
+
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $enum {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                $crate::edm::deserialize_member(deserializer)
+            }
+        }
+
+        impl ::std::fmt::Display for $enum {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str($crate::edm::EnumMember::name(self))
+            }
+        }
+    };
 }
 
 /// The value of an `IsFlags` enum type: a set of members, written by OData as
@@ -556,27 +634,30 @@ mod tests {
     }
 
     impl EnumMember for Access {
-        fn from_name(name: &str) -> Self {
-            match name {
-                "Read" => Access::Read,
-                "Write" => Access::Write,
-                other => Access::Unknown(other.to_owned()),
-            }
+        const MEMBERS: &'static [(Self, &'static str, i64)] = &[(Access::Read, "Read", 1), (Access::Write, "Write", 2)];
+        fn unrecognized(name: &str) -> Self {
+            Access::Unknown(name.to_owned())
         }
-        fn name(&self) -> &str {
+        fn unrecognized_name(&self) -> Option<&str> {
             match self {
-                Access::Read => "Read",
-                Access::Write => "Write",
-                Access::Unknown(name) => name,
+                Access::Unknown(name) => Some(name),
+                _ => None,
             }
         }
-        fn value(&self) -> Option<i64> {
-            match self {
-                Access::Read => Some(1),
-                Access::Write => Some(2),
-                Access::Unknown(_) => None,
-            }
-        }
+    }
+
+    crate::enum_impls!(Access);
+
+    #[test]
+    fn enum_members_come_from_the_table() {
+        assert_eq!(Access::from_name("Write"), Access::Write);
+        assert_eq!(Access::from_name("Execute"), Access::Unknown("Execute".into()));
+        assert_eq!((Access::Write.as_str(), Access::Write.value()), ("Write", Some(2)));
+        assert_eq!((Access::Unknown("X".into()).as_str(), Access::Unknown("X".into()).value()), ("X", None));
+        assert_eq!(serde_json::to_string(&Access::Read).unwrap(), r#""Read""#);
+        let unknown: Access = serde_json::from_str(r#""Delete""#).unwrap();
+        assert_eq!(unknown.to_string(), "Delete");
+        assert!(serde_json::from_str::<Access>("1").is_err());
     }
 
     #[test]

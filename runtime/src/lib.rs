@@ -36,6 +36,12 @@ pub mod retry;
 mod origin;
 mod transport;
 
+/// What the runtime's macros expand to; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+}
+
 pub use auth::{AccessToken, ClientCredentials, StaticToken, TokenProvider};
 pub use client::{Client, ClientBuilder, ServiceDocument};
 pub use error::Error;

@@ -12,7 +12,6 @@
 //! Rows can be limited to those modified since a point in time (`rowLastModifiedDateTimeUTC`).
 
 /// A single uploaded version (revision) of an app, kept as a slowly changing dimension with a validity window.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct AppRevision {
@@ -21,15 +20,15 @@ pub struct AppRevision {
     pub app_key: i32,
     /// The `applicationId` property of `appRevision`.
     #[serde(rename = "applicationId", default)]
-    pub application_id: ::std::option::Option<::std::string::String>,
+    pub application_id: Option<String>,
     /// Revision number of the uploaded app binary.
     pub revision: i32,
     /// The `title` property of `appRevision`.
     #[serde(default)]
-    pub title: ::std::option::Option<::std::string::String>,
+    pub title: Option<String>,
     /// The `publisher` property of `appRevision`.
     #[serde(default)]
-    pub publisher: ::std::option::Option<::std::string::String>,
+    pub publisher: Option<String>,
     /// The `appTypeKey` property of `appRevision`.
     #[serde(rename = "appTypeKey")]
     pub app_type_key: i32,
@@ -37,9 +36,8 @@ pub struct AppRevision {
     #[serde(rename = "vppProgramTypeKey")]
     pub vpp_program_type_key: i32,
     /// The `size` property of `appRevision`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
-    #[serde(default)]
-    pub size: ::std::option::Option<i64>,
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
+    pub size: Option<i64>,
     /// The `isCurrent` property of `appRevision`.
     #[serde(rename = "isCurrent")]
     pub is_current: bool,
@@ -47,28 +45,40 @@ pub struct AppRevision {
     #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
     /// The `startDateInclusiveUTC` property of `appRevision`.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "startDateInclusiveUTC")]
+    #[serde(
+        rename = "startDateInclusiveUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     /// The `endDateExclusiveUTC` property of `appRevision`.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "endDateExclusiveUTC")]
+    #[serde(
+        rename = "endDateExclusiveUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub end_date_exclusive_utc: ::time::OffsetDateTime,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "rowLastModifiedDateTimeUTC")]
+    #[serde(
+        rename = "rowLastModifiedDateTimeUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
     /// The `uploadState` property of `appRevision`.
     #[serde(rename = "uploadState", default)]
-    pub upload_state: ::std::option::Option<i32>,
+    pub upload_state: Option<i32>,
     /// The `creationTime` property of `appRevision`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "creationTime", default)]
-    pub creation_time: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "creationTime",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub creation_time: Option<::time::OffsetDateTime>,
     /// The `modifiedTime` property of `appRevision`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "modifiedTime", default)]
-    pub modified_time: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "modifiedTime",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub modified_time: Option<::time::OffsetDateTime>,
 }
 
 /// The properties of [`AppRevision`], for `select`.
@@ -128,6 +138,7 @@ impl ::odata_runtime::query::Field for AppRevisionField {
         AppRevisionField::CreationTime,
         AppRevisionField::ModifiedTime,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             AppRevisionField::AppKey => "appKey",
@@ -152,10 +163,7 @@ impl ::odata_runtime::query::Field for AppRevisionField {
 
 /// A query of the `appRevisions` entity set (the same as the `Collections` accessor).
 pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, AppRevision> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for AppRevision {

@@ -21,7 +21,7 @@ pub struct AppType {
     pub app_type_key: i32,
     /// The `appTypeName` property of `appType`.
     #[serde(rename = "appTypeName", default)]
-    pub app_type_name: ::std::option::Option<::std::string::String>,
+    pub app_type_name: Option<String>,
 }
 
 /// The properties of [`AppType`], for `select`.
@@ -42,6 +42,7 @@ impl ::odata_runtime::query::Field for AppTypeField {
         AppTypeField::AppTypeKey,
         AppTypeField::AppTypeName,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             AppTypeField::AppTypeId => "appTypeID",
@@ -53,10 +54,7 @@ impl ::odata_runtime::query::Field for AppTypeField {
 
 /// A query of the `appTypes` entity set (the same as the `Collections` accessor).
 pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, AppType> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for AppType {

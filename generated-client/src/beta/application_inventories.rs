@@ -15,7 +15,6 @@
 #[deprecated(
     note = "Removed from both beta and v1.0 in release 2202 (February 2022); no replacement collection. (since 2202)"
 )]
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct ApplicationInventory {
@@ -42,20 +41,23 @@ pub struct ApplicationInventory {
         note = "Removed together with the applicationInventories collection in 2202 (February 2022). (since 2202)"
     )]
     #[serde(rename = "applicationName", default)]
-    pub application_name: ::std::option::Option<::std::string::String>,
+    pub application_name: Option<String>,
     /// The `applicationVersion` property of `applicationInventory`.
     #[deprecated(
         note = "Removed together with the applicationInventories collection in 2202 (February 2022). (since 2202)"
     )]
     #[serde(rename = "applicationVersion", default)]
-    pub application_version: ::std::option::Option<::std::string::String>,
+    pub application_version: Option<String>,
     /// The `bundleSize` property of `applicationInventory`.
     #[deprecated(
         note = "Removed together with the applicationInventories collection in 2202 (February 2022). (since 2202)"
     )]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
-    #[serde(rename = "bundleSize", default)]
-    pub bundle_size: ::std::option::Option<i64>,
+    #[serde(
+        rename = "bundleSize",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
+    )]
+    pub bundle_size: Option<i64>,
 }
 
 /// The properties of [`ApplicationInventory`], for `select`.
@@ -85,6 +87,7 @@ impl ::odata_runtime::query::Field for ApplicationInventoryField {
         ApplicationInventoryField::ApplicationVersion,
         ApplicationInventoryField::BundleSize,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             ApplicationInventoryField::DateKey => "dateKey",
@@ -102,10 +105,7 @@ impl ::odata_runtime::query::Field for ApplicationInventoryField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, ApplicationInventory> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 #[allow(deprecated)]

@@ -33,7 +33,7 @@ pub struct ClientRegistrationStateType {
         note = "Removed together with the clientRegistrationStateTypes collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "clientRegistrationStateName", default)]
-    pub client_registration_state_name: ::std::option::Option<::std::string::String>,
+    pub client_registration_state_name: Option<String>,
 }
 
 /// The properties of [`ClientRegistrationStateType`], for `select`.
@@ -54,6 +54,7 @@ impl ::odata_runtime::query::Field for ClientRegistrationStateTypeField {
         ClientRegistrationStateTypeField::ClientRegistrationStateKey,
         ClientRegistrationStateTypeField::ClientRegistrationStateName,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             ClientRegistrationStateTypeField::ClientRegistrationStateId => {
@@ -74,10 +75,7 @@ impl ::odata_runtime::query::Field for ClientRegistrationStateTypeField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, ClientRegistrationStateType> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 #[allow(deprecated)]

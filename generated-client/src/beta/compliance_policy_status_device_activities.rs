@@ -65,6 +65,7 @@ impl ::odata_runtime::query::Field for CompliancePolicyStatusDeviceActivityField
         CompliancePolicyStatusDeviceActivityField::NonCompliant,
         CompliancePolicyStatusDeviceActivityField::Error,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             CompliancePolicyStatusDeviceActivityField::DateKey => "dateKey",
@@ -82,10 +83,7 @@ impl ::odata_runtime::query::Field for CompliancePolicyStatusDeviceActivityField
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, CompliancePolicyStatusDeviceActivity> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for CompliancePolicyStatusDeviceActivity {

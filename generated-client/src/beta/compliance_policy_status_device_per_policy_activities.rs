@@ -78,6 +78,7 @@ for CompliancePolicyStatusDevicePerPolicyActivityField {
         CompliancePolicyStatusDevicePerPolicyActivityField::NonCompliant,
         CompliancePolicyStatusDevicePerPolicyActivityField::Error,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             CompliancePolicyStatusDevicePerPolicyActivityField::DateKey => "dateKey",
@@ -105,10 +106,7 @@ for CompliancePolicyStatusDevicePerPolicyActivityField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, CompliancePolicyStatusDevicePerPolicyActivity> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet

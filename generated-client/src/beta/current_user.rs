@@ -13,7 +13,6 @@
 
 /// Legacy view of a user who currently holds a license.
 #[deprecated(note = "Introduced in 1710 and removed in 1903 Part 2. (since 1903)")]
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct CurrentUser {
@@ -28,44 +27,48 @@ pub struct CurrentUser {
         note = "Removed together with the currentUser collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "userId", default)]
-    pub user_id: ::std::option::Option<::std::string::String>,
+    pub user_id: Option<String>,
     /// The `userEmail` property of `currentUser`.
     #[deprecated(
         note = "Removed together with the currentUser collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "userEmail", default)]
-    pub user_email: ::std::option::Option<::std::string::String>,
+    pub user_email: Option<String>,
     /// The `userPrincipalName` property of `currentUser`.
     #[deprecated(
         note = "Removed together with the currentUser collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "userPrincipalName", default)]
-    pub user_principal_name: ::std::option::Option<::std::string::String>,
+    pub user_principal_name: Option<String>,
     /// The `displayName` property of `currentUser`.
     #[deprecated(
         note = "Removed together with the currentUser collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "displayName", default)]
-    pub display_name: ::std::option::Option<::std::string::String>,
+    pub display_name: Option<String>,
     /// The `intuneLicensed` property of `currentUser`.
     #[deprecated(
         note = "Removed together with the currentUser collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "intuneLicensed", default)]
-    pub intune_licensed: ::std::option::Option<bool>,
+    pub intune_licensed: Option<bool>,
     /// The `startDateInclusiveUTC` property of `currentUser`.
     #[deprecated(
         note = "Removed together with the currentUser collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "startDateInclusiveUTC")]
+    #[serde(
+        rename = "startDateInclusiveUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
     #[deprecated(
         note = "Removed together with the currentUser collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "rowLastModifiedDateTimeUTC")]
+    #[serde(
+        rename = "rowLastModifiedDateTimeUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
 
@@ -102,6 +105,7 @@ impl ::odata_runtime::query::Field for CurrentUserField {
         CurrentUserField::StartDateInclusiveUtc,
         CurrentUserField::RowLastModifiedDateTimeUtc,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             CurrentUserField::UserKey => "userKey",
@@ -119,10 +123,7 @@ impl ::odata_runtime::query::Field for CurrentUserField {
 /// A query of the `currentUser` entity set (the same as the `Collections` accessor).
 #[allow(deprecated)]
 pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, CurrentUser> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 #[allow(deprecated)]

@@ -21,7 +21,7 @@ pub struct DeviceEnrollmentType {
     pub device_enrollment_type_key: i32,
     /// The `deviceEnrollmentTypeName` property of `deviceEnrollmentType`.
     #[serde(rename = "deviceEnrollmentTypeName", default)]
-    pub device_enrollment_type_name: ::std::option::Option<::std::string::String>,
+    pub device_enrollment_type_name: Option<String>,
 }
 
 /// The properties of [`DeviceEnrollmentType`], for `select`.
@@ -42,6 +42,7 @@ impl ::odata_runtime::query::Field for DeviceEnrollmentTypeField {
         DeviceEnrollmentTypeField::DeviceEnrollmentTypeKey,
         DeviceEnrollmentTypeField::DeviceEnrollmentTypeName,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             DeviceEnrollmentTypeField::DeviceEnrollmentTypeId => "deviceEnrollmentTypeID",
@@ -59,10 +60,7 @@ impl ::odata_runtime::query::Field for DeviceEnrollmentTypeField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, DeviceEnrollmentType> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for DeviceEnrollmentType {

@@ -12,7 +12,6 @@
 //! Date-keyed: the key includes `dateKey`, so rows can be limited with typed `dateKey` bounds or with `maxhistorydays` (not both).
 
 /// Snapshot of selected attributes of one device as they were on one day.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct DevicePropertyHistory {
@@ -24,7 +23,7 @@ pub struct DevicePropertyHistory {
     pub device_key: i32,
     /// The `deviceName` property of `devicePropertyHistory`.
     #[serde(rename = "deviceName", default)]
-    pub device_name: ::std::option::Option<::std::string::String>,
+    pub device_name: Option<String>,
     /// The `deviceRegistrationStateKey` property of `devicePropertyHistory`.
     #[serde(rename = "deviceRegistrationStateKey")]
     pub device_registration_state_key: i32,
@@ -36,27 +35,33 @@ pub struct DevicePropertyHistory {
     pub management_state_key: i32,
     /// The `azureADRegistered` property of `devicePropertyHistory`.
     #[serde(rename = "azureADRegistered", default)]
-    pub azure_ad_registered: ::std::option::Option<bool>,
+    pub azure_ad_registered: Option<bool>,
     /// The `complianceStateKey` property of `devicePropertyHistory`.
     #[serde(rename = "complianceStateKey")]
     pub compliance_state_key: i32,
     /// The `osVersion` property of `devicePropertyHistory`.
     #[serde(rename = "osVersion", default)]
-    pub os_version: ::std::option::Option<::std::string::String>,
+    pub os_version: Option<String>,
     /// The `jailBroken` property of `devicePropertyHistory`.
     #[serde(rename = "jailBroken", default)]
-    pub jail_broken: ::std::option::Option<i32>,
+    pub jail_broken: Option<i32>,
     /// The `deviceCategoryKey` property of `devicePropertyHistory`.
     #[serde(rename = "deviceCategoryKey")]
     pub device_category_key: i32,
     /// The `physicalMemoryInBytes` property of `devicePropertyHistory`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
-    #[serde(rename = "physicalMemoryInBytes", default)]
-    pub physical_memory_in_bytes: ::std::option::Option<i64>,
+    #[serde(
+        rename = "physicalMemoryInBytes",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
+    )]
+    pub physical_memory_in_bytes: Option<i64>,
     /// The `totalStorageSpaceInBytes` property of `devicePropertyHistory`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
-    #[serde(rename = "totalStorageSpaceInBytes", default)]
-    pub total_storage_space_in_bytes: ::std::option::Option<i64>,
+    #[serde(
+        rename = "totalStorageSpaceInBytes",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
+    )]
+    pub total_storage_space_in_bytes: Option<i64>,
     /// The `deviceTypeKey` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.deviceTypeKey. (since 1903)"
@@ -73,26 +78,38 @@ pub struct DevicePropertyHistory {
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.enrolledDateTime. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "createdDate", default)]
-    pub created_date: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "createdDate",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub created_date: Option<::time::OffsetDateTime>,
     /// The `lastContact` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.lastSyncDateTime. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "lastContact", default)]
-    pub last_contact: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "lastContact",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub last_contact: Option<::time::OffsetDateTime>,
     /// The `lastContactNotification` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "lastContactNotification", default)]
-    pub last_contact_notification: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "lastContactNotification",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub last_contact_notification: Option<::time::OffsetDateTime>,
     /// The `lastContactWorkplaceJoin` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "lastContactWorkplaceJoin", default)]
-    pub last_contact_workplace_join: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "lastContactWorkplaceJoin",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub last_contact_workplace_join: Option<::time::OffsetDateTime>,
     /// The `managementAgentKey` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; the change log names managementStateKey as its replacement. (since 1903)"
@@ -104,7 +121,7 @@ pub struct DevicePropertyHistory {
         note = "Removed in 1903 Part 2; replaced by devices.azureADDeviceId. (since 1903)"
     )]
     #[serde(rename = "referenceId", default)]
-    pub reference_id: ::std::option::Option<::std::string::String>,
+    pub reference_id: Option<String>,
     /// The `workPlaceJoinStateKey` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by azureADRegistered. (since 1903)"
@@ -116,7 +133,7 @@ pub struct DevicePropertyHistory {
         note = "Removed in 1903 Part 2; replaced by deviceCategoryKey. (since 1903)"
     )]
     #[serde(rename = "categoryId", default)]
-    pub category_id: ::std::option::Option<::std::string::String>,
+    pub category_id: Option<String>,
     /// The `enrollmentTypeKey` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.deviceEnrollmentTypeKey. (since 1903)"
@@ -125,9 +142,12 @@ pub struct DevicePropertyHistory {
     pub enrollment_type_key: i32,
     /// The `certExpirationDate` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "certExpirationDate", default)]
-    pub cert_expiration_date: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "certExpirationDate",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub cert_expiration_date: Option<::time::OffsetDateTime>,
     /// The `mdmStatusKey` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by complianceStateKey. (since 1903)"
@@ -139,70 +159,79 @@ pub struct DevicePropertyHistory {
         note = "Removed in 1903 Part 2; replaced by devices.easDeviceId. (since 1903)"
     )]
     #[serde(rename = "easID", default)]
-    pub eas_id: ::std::option::Option<::std::string::String>,
+    pub eas_id: Option<String>,
     /// The `graphDeviceIsManaged` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
     #[serde(rename = "graphDeviceIsManaged", default)]
-    pub graph_device_is_managed: ::std::option::Option<bool>,
+    pub graph_device_is_managed: Option<bool>,
     /// The `graphDeviceIsCompliant` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
     #[serde(rename = "graphDeviceIsCompliant", default)]
-    pub graph_device_is_compliant: ::std::option::Option<bool>,
+    pub graph_device_is_compliant: Option<bool>,
     /// The `serialNumber` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.serialNumber. (since 1903)"
     )]
     #[serde(rename = "serialNumber", default)]
-    pub serial_number: ::std::option::Option<::std::string::String>,
+    pub serial_number: Option<String>,
     /// The `enrolledByUser` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.userId. (since 1903)"
     )]
     #[serde(rename = "enrolledByUser", default)]
-    pub enrolled_by_user: ::std::option::Option<::std::string::String>,
+    pub enrolled_by_user: Option<String>,
     /// The `lastModifiedDateTimeUTC` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "lastModifiedDateTimeUTC", default)]
-    pub last_modified_date_time_utc: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "lastModifiedDateTimeUTC",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub last_modified_date_time_utc: Option<::time::OffsetDateTime>,
     /// The `processorArchitecture` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
     #[serde(rename = "processorArchitecture", default)]
-    pub processor_architecture: ::std::option::Option<::std::string::String>,
+    pub processor_architecture: Option<String>,
     /// The `manufacturer` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.manufacturer. (since 1903)"
     )]
     #[serde(default)]
-    pub manufacturer: ::std::option::Option<::std::string::String>,
+    pub manufacturer: Option<String>,
     /// The `model` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.model. (since 1903)"
     )]
     #[serde(default)]
-    pub model: ::std::option::Option<::std::string::String>,
+    pub model: Option<String>,
     /// The `osFamily` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.operatingSystem. (since 1903)"
     )]
     #[serde(rename = "osFamily", default)]
-    pub os_family: ::std::option::Option<::std::string::String>,
+    pub os_family: Option<String>,
     /// The `osRevisionNumber` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.osVersion. (since 1903)"
     )]
     #[serde(rename = "osRevisionNumber", default)]
-    pub os_revision_number: ::std::option::Option<i32>,
+    pub os_revision_number: Option<i32>,
     /// The `lastPolicyUpdateUtc` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "lastPolicyUpdateUtc", default)]
-    pub last_policy_update_utc: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "lastPolicyUpdateUtc",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub last_policy_update_utc: Option<::time::OffsetDateTime>,
     /// The `lastExchangeStatusUtc` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "lastExchangeStatusUtc", default)]
-    pub last_exchange_status_utc: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "lastExchangeStatusUtc",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub last_exchange_status_utc: Option<::time::OffsetDateTime>,
     /// The `objectSourceKey` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Listed only in the 2017 documentation and never seen in a service capture; not part of the current beta. (since legacy)"
@@ -214,25 +243,25 @@ pub struct DevicePropertyHistory {
         note = "Listed only in the 2017 documentation and never seen in a service capture; not part of the current beta. (since legacy)"
     )]
     #[serde(rename = "osMajorVersion", default)]
-    pub os_major_version: ::std::option::Option<::std::string::String>,
+    pub os_major_version: Option<String>,
     /// The `osMinorVersion` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Listed only in the 2017 documentation and never seen in a service capture; not part of the current beta. (since legacy)"
     )]
     #[serde(rename = "osMinorVersion", default)]
-    pub os_minor_version: ::std::option::Option<::std::string::String>,
+    pub os_minor_version: Option<String>,
     /// The `osBuildNumber` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Listed only in the 2017 documentation and never seen in a service capture; not part of the current beta. (since legacy)"
     )]
     #[serde(rename = "osBuildNumber", default)]
-    pub os_build_number: ::std::option::Option<::std::string::String>,
+    pub os_build_number: Option<String>,
     /// The `deviceAction` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Listed only in the 2017 documentation and never seen in a service capture; not part of the current beta. (since legacy)"
     )]
     #[serde(rename = "deviceAction", default)]
-    pub device_action: ::std::option::Option<::std::string::String>,
+    pub device_action: Option<String>,
 }
 
 /// The properties of [`DevicePropertyHistory`], for `select`.
@@ -376,6 +405,7 @@ impl ::odata_runtime::query::Field for DevicePropertyHistoryField {
         DevicePropertyHistoryField::OsBuildNumber,
         DevicePropertyHistoryField::DeviceAction,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             DevicePropertyHistoryField::DateKey => "dateKey",
@@ -444,10 +474,7 @@ impl ::odata_runtime::query::Field for DevicePropertyHistoryField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, DevicePropertyHistory> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for DevicePropertyHistory {

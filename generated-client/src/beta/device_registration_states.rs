@@ -21,7 +21,7 @@ pub struct DeviceRegistrationState {
     pub device_registration_state_key: i32,
     /// The `deviceRegistrationStateName` property of `deviceRegistrationState`.
     #[serde(rename = "deviceRegistrationStateName", default)]
-    pub device_registration_state_name: ::std::option::Option<::std::string::String>,
+    pub device_registration_state_name: Option<String>,
 }
 
 /// The properties of [`DeviceRegistrationState`], for `select`.
@@ -42,6 +42,7 @@ impl ::odata_runtime::query::Field for DeviceRegistrationStateField {
         DeviceRegistrationStateField::DeviceRegistrationStateKey,
         DeviceRegistrationStateField::DeviceRegistrationStateName,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             DeviceRegistrationStateField::DeviceRegistrationStateId => {
@@ -61,10 +62,7 @@ impl ::odata_runtime::query::Field for DeviceRegistrationStateField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, DeviceRegistrationState> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for DeviceRegistrationState {

@@ -21,7 +21,7 @@ pub struct DeviceType {
     pub device_type_key: i32,
     /// The `deviceTypeName` property of `deviceType`.
     #[serde(rename = "deviceTypeName", default)]
-    pub device_type_name: ::std::option::Option<::std::string::String>,
+    pub device_type_name: Option<String>,
 }
 
 /// The properties of [`DeviceType`], for `select`.
@@ -42,6 +42,7 @@ impl ::odata_runtime::query::Field for DeviceTypeField {
         DeviceTypeField::DeviceTypeKey,
         DeviceTypeField::DeviceTypeName,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             DeviceTypeField::DeviceTypeId => "deviceTypeID",
@@ -53,10 +54,7 @@ impl ::odata_runtime::query::Field for DeviceTypeField {
 
 /// A query of the `deviceTypes` entity set (the same as the `Collections` accessor).
 pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, DeviceType> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for DeviceType {

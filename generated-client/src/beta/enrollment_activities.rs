@@ -35,7 +35,7 @@ pub struct EnrollmentActivity {
     pub enrollment_failure_reason_key: i32,
     /// Operating-system version reported during enrollment; part of the composite key.
     #[serde(rename = "osVersion")]
-    pub os_version: ::std::string::String,
+    pub os_version: String,
     /// The `count` property of `enrollmentActivity`.
     pub count: i32,
     /// The `enrollmentTypeKey` property of `enrollmentActivity`.
@@ -82,6 +82,7 @@ impl ::odata_runtime::query::Field for EnrollmentActivityField {
         EnrollmentActivityField::Count,
         EnrollmentActivityField::EnrollmentTypeKey,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             EnrollmentActivityField::DateKey => "dateKey",
@@ -107,10 +108,7 @@ impl ::odata_runtime::query::Field for EnrollmentActivityField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, EnrollmentActivity> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for EnrollmentActivity {
@@ -124,6 +122,7 @@ impl ::odata_runtime::query::EntitySet for EnrollmentActivity {
         "enrollmentFailureReasonKey",
         "osVersion",
     ];
+
     type Field = EnrollmentActivityField;
 }
 

@@ -18,7 +18,7 @@ pub struct EnrollmentFailureCategory {
     pub enrollment_failure_category_key: i32,
     /// The `enrollmentFailureCategoryName` property of `enrollmentFailureCategory`.
     #[serde(rename = "enrollmentFailureCategoryName", default)]
-    pub enrollment_failure_category_name: ::std::option::Option<::std::string::String>,
+    pub enrollment_failure_category_name: Option<String>,
 }
 
 /// The properties of [`EnrollmentFailureCategory`], for `select`.
@@ -36,6 +36,7 @@ impl ::odata_runtime::query::Field for EnrollmentFailureCategoryField {
         EnrollmentFailureCategoryField::EnrollmentFailureCategoryKey,
         EnrollmentFailureCategoryField::EnrollmentFailureCategoryName,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             EnrollmentFailureCategoryField::EnrollmentFailureCategoryKey => {
@@ -52,10 +53,7 @@ impl ::odata_runtime::query::Field for EnrollmentFailureCategoryField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, EnrollmentFailureCategory> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for EnrollmentFailureCategory {

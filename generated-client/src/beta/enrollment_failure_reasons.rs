@@ -18,7 +18,7 @@ pub struct EnrollmentFailureReason {
     pub enrollment_failure_reason_key: i32,
     /// The `enrollmentFailureReasonName` property of `enrollmentFailureReason`.
     #[serde(rename = "enrollmentFailureReasonName", default)]
-    pub enrollment_failure_reason_name: ::std::option::Option<::std::string::String>,
+    pub enrollment_failure_reason_name: Option<String>,
 }
 
 /// The properties of [`EnrollmentFailureReason`], for `select`.
@@ -36,6 +36,7 @@ impl ::odata_runtime::query::Field for EnrollmentFailureReasonField {
         EnrollmentFailureReasonField::EnrollmentFailureReasonKey,
         EnrollmentFailureReasonField::EnrollmentFailureReasonName,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             EnrollmentFailureReasonField::EnrollmentFailureReasonKey => {
@@ -52,10 +53,7 @@ impl ::odata_runtime::query::Field for EnrollmentFailureReasonField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, EnrollmentFailureReason> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for EnrollmentFailureReason {

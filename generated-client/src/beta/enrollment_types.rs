@@ -33,7 +33,7 @@ pub struct EnrollmentType {
         note = "Removed together with the enrollmentTypes collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "enrollmentTypeName", default)]
-    pub enrollment_type_name: ::std::option::Option<::std::string::String>,
+    pub enrollment_type_name: Option<String>,
 }
 
 /// The properties of [`EnrollmentType`], for `select`.
@@ -54,6 +54,7 @@ impl ::odata_runtime::query::Field for EnrollmentTypeField {
         EnrollmentTypeField::EnrollmentTypeKey,
         EnrollmentTypeField::EnrollmentTypeName,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             EnrollmentTypeField::EnrollmentTypeId => "enrollmentTypeID",
@@ -68,10 +69,7 @@ impl ::odata_runtime::query::Field for EnrollmentTypeField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, EnrollmentType> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 #[allow(deprecated)]

@@ -18,7 +18,7 @@ pub struct IntuneManagementExtensionHealthState {
     pub extension_state_key: i32,
     /// The `extensionState` property of `intuneManagementExtensionHealthState`.
     #[serde(rename = "extensionState", default)]
-    pub extension_state: ::std::option::Option<::std::string::String>,
+    pub extension_state: Option<String>,
 }
 
 /// The properties of [`IntuneManagementExtensionHealthState`], for `select`.
@@ -36,6 +36,7 @@ impl ::odata_runtime::query::Field for IntuneManagementExtensionHealthStateField
         IntuneManagementExtensionHealthStateField::ExtensionStateKey,
         IntuneManagementExtensionHealthStateField::ExtensionState,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             IntuneManagementExtensionHealthStateField::ExtensionStateKey => {
@@ -50,10 +51,7 @@ impl ::odata_runtime::query::Field for IntuneManagementExtensionHealthStateField
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, IntuneManagementExtensionHealthState> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for IntuneManagementExtensionHealthState {

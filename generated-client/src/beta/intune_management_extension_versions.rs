@@ -18,7 +18,7 @@ pub struct IntuneManagementExtensionVersion {
     pub extension_version_key: i32,
     /// The `extensionVersion` property of `intuneManagementExtensionVersion`.
     #[serde(rename = "extensionVersion", default)]
-    pub extension_version: ::std::option::Option<::std::string::String>,
+    pub extension_version: Option<String>,
 }
 
 /// The properties of [`IntuneManagementExtensionVersion`], for `select`.
@@ -36,6 +36,7 @@ impl ::odata_runtime::query::Field for IntuneManagementExtensionVersionField {
         IntuneManagementExtensionVersionField::ExtensionVersionKey,
         IntuneManagementExtensionVersionField::ExtensionVersion,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             IntuneManagementExtensionVersionField::ExtensionVersionKey => {
@@ -50,10 +51,7 @@ impl ::odata_runtime::query::Field for IntuneManagementExtensionVersionField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, IntuneManagementExtensionVersion> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for IntuneManagementExtensionVersion {

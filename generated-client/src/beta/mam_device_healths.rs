@@ -12,7 +12,6 @@
 //! Rows can be limited to those modified since a point in time (`rowLastModifiedDateTimeUTC`).
 
 /// Lookup value for device health as app protection sees it, e.g. healthy versus jailbroken or rooted.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct MamDeviceHealth {
@@ -21,13 +20,15 @@ pub struct MamDeviceHealth {
     pub device_health_key: i32,
     /// The `deviceHealth` property of `mamDeviceHealth`.
     #[serde(rename = "deviceHealth", default)]
-    pub device_health: ::std::option::Option<i32>,
+    pub device_health: Option<i32>,
     /// The `deviceHealthName` property of `mamDeviceHealth`.
     #[serde(rename = "deviceHealthName", default)]
-    pub device_health_name: ::std::option::Option<::std::string::String>,
+    pub device_health_name: Option<String>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "rowLastModifiedDateTimeUTC")]
+    #[serde(
+        rename = "rowLastModifiedDateTimeUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
 
@@ -52,6 +53,7 @@ impl ::odata_runtime::query::Field for MamDeviceHealthField {
         MamDeviceHealthField::DeviceHealthName,
         MamDeviceHealthField::RowLastModifiedDateTimeUtc,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             MamDeviceHealthField::DeviceHealthKey => "deviceHealthKey",
@@ -68,10 +70,7 @@ impl ::odata_runtime::query::Field for MamDeviceHealthField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, MamDeviceHealth> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for MamDeviceHealth {

@@ -15,7 +15,6 @@
 #[deprecated(
     note = "Described only in the 2017-2019 beta documentation and never captured from the service; it may never have been exposed, and the entity-set name is a guess. (since legacy)"
 )]
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct MamGlobalApplication {
@@ -30,19 +29,21 @@ pub struct MamGlobalApplication {
         note = "Known only from the 2017-2019 beta documentation; never seen in a capture of the service. (since legacy)"
     )]
     #[serde(rename = "applicationId", default)]
-    pub application_id: ::std::option::Option<::std::string::String>,
+    pub application_id: Option<String>,
     /// The `applicationName` property of `mamGlobalApplication`.
     #[deprecated(
         note = "Known only from the 2017-2019 beta documentation; never seen in a capture of the service. (since legacy)"
     )]
     #[serde(rename = "applicationName", default)]
-    pub application_name: ::std::option::Option<::std::string::String>,
+    pub application_name: Option<String>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
     #[deprecated(
         note = "Known only from the 2017-2019 beta documentation; never seen in a capture of the service. (since legacy)"
     )]
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "rowLastModifiedDateTimeUTC")]
+    #[serde(
+        rename = "rowLastModifiedDateTimeUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
 
@@ -67,6 +68,7 @@ impl ::odata_runtime::query::Field for MamGlobalApplicationField {
         MamGlobalApplicationField::ApplicationName,
         MamGlobalApplicationField::RowLastModifiedDateTimeUtc,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             MamGlobalApplicationField::ApplicationKey => "applicationKey",
@@ -84,10 +86,7 @@ impl ::odata_runtime::query::Field for MamGlobalApplicationField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, MamGlobalApplication> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 #[allow(deprecated)]

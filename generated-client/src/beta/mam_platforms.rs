@@ -12,7 +12,6 @@
 //! Rows can be limited to those modified since a point in time (`rowLastModifiedDateTimeUTC`).
 
 /// Lookup value for a platform on which app-protected apps run.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct MamPlatform {
@@ -21,13 +20,15 @@ pub struct MamPlatform {
     pub platform_key: i32,
     /// The `platform` property of `mamPlatform`.
     #[serde(default)]
-    pub platform: ::std::option::Option<i32>,
+    pub platform: Option<i32>,
     /// The `platformName` property of `mamPlatform`.
     #[serde(rename = "platformName", default)]
-    pub platform_name: ::std::option::Option<::std::string::String>,
+    pub platform_name: Option<String>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "rowLastModifiedDateTimeUTC")]
+    #[serde(
+        rename = "rowLastModifiedDateTimeUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
 
@@ -52,6 +53,7 @@ impl ::odata_runtime::query::Field for MamPlatformField {
         MamPlatformField::PlatformName,
         MamPlatformField::RowLastModifiedDateTimeUtc,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             MamPlatformField::PlatformKey => "platformKey",
@@ -64,10 +66,7 @@ impl ::odata_runtime::query::Field for MamPlatformField {
 
 /// A query of the `mamPlatforms` entity set (the same as the `Collections` accessor).
 pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, MamPlatform> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for MamPlatform {

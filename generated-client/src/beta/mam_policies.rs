@@ -15,7 +15,6 @@
 #[deprecated(
     note = "Seen only in the 2017 beta Power BI template and never documented; not offered any more. (since legacy)"
 )]
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct MamPolicy {
@@ -30,19 +29,19 @@ pub struct MamPolicy {
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
     #[serde(rename = "policyId", default)]
-    pub policy_id: ::std::option::Option<::std::string::String>,
+    pub policy_id: Option<String>,
     /// The `name` property of `mamPolicy`.
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
     #[serde(default)]
-    pub name: ::std::option::Option<::std::string::String>,
+    pub name: Option<String>,
     /// The `description` property of `mamPolicy`.
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
     #[serde(default)]
-    pub description: ::std::option::Option<::std::string::String>,
+    pub description: Option<String>,
     /// The `platformKey` property of `mamPolicy`.
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
@@ -65,22 +64,29 @@ pub struct MamPolicy {
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "startDateInclusiveUTC")]
+    #[serde(
+        rename = "startDateInclusiveUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     /// The `deletedDateUTC` property of `mamPolicy`.
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "deletedDateUTC", default)]
-    pub deleted_date_utc: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "deletedDateUTC",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub deleted_date_utc: Option<::time::OffsetDateTime>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "rowLastModifiedDateTimeUTC")]
+    #[serde(
+        rename = "rowLastModifiedDateTimeUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
 
@@ -123,6 +129,7 @@ impl ::odata_runtime::query::Field for MamPolicyField {
         MamPolicyField::DeletedDateUtc,
         MamPolicyField::RowLastModifiedDateTimeUtc,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             MamPolicyField::PolicyKey => "policyKey",
@@ -142,10 +149,7 @@ impl ::odata_runtime::query::Field for MamPolicyField {
 /// A query of the `mamPolicies` entity set (the same as the `Collections` accessor).
 #[allow(deprecated)]
 pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, MamPolicy> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 #[allow(deprecated)]

@@ -15,7 +15,6 @@
 #[deprecated(
     note = "Seen only in the 2017 beta Power BI template and never documented; not offered any more. (since legacy)"
 )]
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct MamPolicyType {
@@ -30,19 +29,21 @@ pub struct MamPolicyType {
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
     #[serde(rename = "policyType", default)]
-    pub policy_type: ::std::option::Option<i32>,
+    pub policy_type: Option<i32>,
     /// The `policyTypeName` property of `mamPolicyType`.
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
     #[serde(rename = "policyTypeName", default)]
-    pub policy_type_name: ::std::option::Option<::std::string::String>,
+    pub policy_type_name: Option<String>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "rowLastModifiedDateTimeUTC")]
+    #[serde(
+        rename = "rowLastModifiedDateTimeUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
 
@@ -67,6 +68,7 @@ impl ::odata_runtime::query::Field for MamPolicyTypeField {
         MamPolicyTypeField::PolicyTypeName,
         MamPolicyTypeField::RowLastModifiedDateTimeUtc,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             MamPolicyTypeField::PolicyTypeKey => "policyTypeKey",
@@ -84,10 +86,7 @@ impl ::odata_runtime::query::Field for MamPolicyTypeField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, MamPolicyType> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 #[allow(deprecated)]

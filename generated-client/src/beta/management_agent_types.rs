@@ -21,7 +21,7 @@ pub struct ManagementAgentType {
     pub management_agent_key: i32,
     /// The `managementAgentName` property of `managementAgentType`.
     #[serde(rename = "managementAgentName", default)]
-    pub management_agent_name: ::std::option::Option<::std::string::String>,
+    pub management_agent_name: Option<String>,
 }
 
 /// The properties of [`ManagementAgentType`], for `select`.
@@ -42,6 +42,7 @@ impl ::odata_runtime::query::Field for ManagementAgentTypeField {
         ManagementAgentTypeField::ManagementAgentKey,
         ManagementAgentTypeField::ManagementAgentName,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             ManagementAgentTypeField::ManagementAgentId => "managementAgentID",
@@ -55,10 +56,7 @@ impl ::odata_runtime::query::Field for ManagementAgentTypeField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, ManagementAgentType> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for ManagementAgentType {

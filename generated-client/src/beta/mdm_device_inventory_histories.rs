@@ -15,7 +15,6 @@
 #[deprecated(
     note = "Removed in 1903 Part 2; a few of its attributes survive on devices and devicePropertyHistories. (since 1903)"
 )]
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct MdmDeviceInventoryHistory {
@@ -36,577 +35,615 @@ pub struct MdmDeviceInventoryHistory {
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.model. (since 1903)"
     )]
     #[serde(rename = "deviceModel", default)]
-    pub device_model: ::std::option::Option<::std::string::String>,
+    pub device_model: Option<String>,
     /// The `os` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(default)]
-    pub os: ::std::option::Option<::std::string::String>,
+    pub os: Option<String>,
     /// The `deviceName` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.deviceName. (since 1903)"
     )]
     #[serde(rename = "deviceName", default)]
-    pub device_name: ::std::option::Option<::std::string::String>,
+    pub device_name: Option<String>,
     /// The `softwareVersion` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "softwareVersion", default)]
-    pub software_version: ::std::option::Option<::std::string::String>,
+    pub software_version: Option<String>,
     /// The `imei` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.imei. (since 1903)"
     )]
     #[serde(default)]
-    pub imei: ::std::option::Option<::std::string::String>,
+    pub imei: Option<String>,
     /// The `hardwareInventoryTimeUtc` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "hardwareInventoryTimeUtc", default)]
-    pub hardware_inventory_time_utc: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "hardwareInventoryTimeUtc",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub hardware_inventory_time_utc: Option<::time::OffsetDateTime>,
     /// The `inventoryReportingTimeUtc` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "inventoryReportingTimeUtc", default)]
-    pub inventory_reporting_time_utc: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "inventoryReportingTimeUtc",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub inventory_reporting_time_utc: Option<::time::OffsetDateTime>,
     /// The `exchangeActiveSyncId` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.easDeviceId. (since 1903)"
     )]
     #[serde(rename = "exchangeActiveSyncId", default)]
-    pub exchange_active_sync_id: ::std::option::Option<::std::string::String>,
+    pub exchange_active_sync_id: Option<String>,
     /// The `computerSystemDescription` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "computerSystemDescription", default)]
-    pub computer_system_description: ::std::option::Option<::std::string::String>,
+    pub computer_system_description: Option<String>,
     /// The `computerSystemManufacturer` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "computerSystemManufacturer", default)]
-    pub computer_system_manufacturer: ::std::option::Option<::std::string::String>,
+    pub computer_system_manufacturer: Option<String>,
     /// The `computerSystemModel` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "computerSystemModel", default)]
-    pub computer_system_model: ::std::option::Option<::std::string::String>,
+    pub computer_system_model: Option<String>,
     /// The `userName` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "userName", default)]
-    pub user_name: ::std::option::Option<::std::string::String>,
+    pub user_name: Option<String>,
     /// The `osType` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "osType", default)]
-    pub os_type: ::std::option::Option<i32>,
+    pub os_type: Option<i32>,
     /// The `osCaption` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "osCaption", default)]
-    pub os_caption: ::std::option::Option<::std::string::String>,
+    pub os_caption: Option<String>,
     /// The `osName` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.deviceTypeKey. (since 1903)"
     )]
     #[serde(rename = "osName", default)]
-    pub os_name: ::std::option::Option<::std::string::String>,
+    pub os_name: Option<String>,
     /// The `osManufacturer` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "osManufacturer", default)]
-    pub os_manufacturer: ::std::option::Option<::std::string::String>,
+    pub os_manufacturer: Option<String>,
     /// The `osProductSuite` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "osProductSuite", default)]
-    pub os_product_suite: ::std::option::Option<i32>,
+    pub os_product_suite: Option<i32>,
     /// The `osProductType` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "osProductType", default)]
-    pub os_product_type: ::std::option::Option<i32>,
+    pub os_product_type: Option<i32>,
     /// The `locale` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(default)]
-    pub locale: ::std::option::Option<::std::string::String>,
+    pub locale: Option<String>,
     /// The `physicalMemoryCapacity` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
-    #[serde(rename = "physicalMemoryCapacity", default)]
-    pub physical_memory_capacity: ::std::option::Option<i64>,
+    #[serde(
+        rename = "physicalMemoryCapacity",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
+    )]
+    pub physical_memory_capacity: Option<i64>,
     /// The `physicalMemoryRemovable` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "physicalMemoryRemovable", default)]
-    pub physical_memory_removable: ::std::option::Option<bool>,
+    pub physical_memory_removable: Option<bool>,
     /// The `systemEnclosureChassisTypesInnerText` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "systemEnclosureChassisTypesInnerText", default)]
-    pub system_enclosure_chassis_types_inner_text: ::std::option::Option<
-        ::std::string::String,
-    >,
+    pub system_enclosure_chassis_types_inner_text: Option<String>,
     /// The `systemEnclosureModel` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "systemEnclosureModel", default)]
-    pub system_enclosure_model: ::std::option::Option<::std::string::String>,
+    pub system_enclosure_model: Option<String>,
     /// The `systemEnclosureSerialNumber` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "systemEnclosureSerialNumber", default)]
-    pub system_enclosure_serial_number: ::std::option::Option<::std::string::String>,
+    pub system_enclosure_serial_number: Option<String>,
     /// The `networkAdapterConfigurationText` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "networkAdapterConfigurationText", default)]
-    pub network_adapter_configuration_text: ::std::option::Option<::std::string::String>,
+    pub network_adapter_configuration_text: Option<String>,
     /// The `macAddress` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "macAddress", default)]
-    pub mac_address: ::std::option::Option<::std::string::String>,
+    pub mac_address: Option<String>,
     /// The `smsID` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "smsID", default)]
-    pub sms_id: ::std::option::Option<::std::string::String>,
+    pub sms_id: Option<String>,
     /// The `certExpiry` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "certExpiry", default)]
-    pub cert_expiry: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "certExpiry",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub cert_expiry: Option<::time::OffsetDateTime>,
     /// The `deviceClientAgentVersion` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "deviceClientAgentVersion", default)]
-    pub device_client_agent_version: ::std::option::Option<::std::string::String>,
+    pub device_client_agent_version: Option<String>,
     /// The `deviceClientID` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.deviceId. (since 1903)"
     )]
     #[serde(rename = "deviceClientID", default)]
-    pub device_client_id: ::std::option::Option<::std::string::String>,
+    pub device_client_id: Option<String>,
     /// The `serialNumber` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.serialNumber. (since 1903)"
     )]
     #[serde(rename = "serialNumber", default)]
-    pub serial_number: ::std::option::Option<::std::string::String>,
+    pub serial_number: Option<String>,
     /// The `deviceManufacturer` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.manufacturer. (since 1903)"
     )]
     #[serde(rename = "deviceManufacturer", default)]
-    pub device_manufacturer: ::std::option::Option<::std::string::String>,
+    pub device_manufacturer: Option<String>,
     /// The `dmVersion` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "dmVersion", default)]
-    pub dm_version: ::std::option::Option<::std::string::String>,
+    pub dm_version: Option<String>,
     /// The `firmwareVersion` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "firmwareVersion", default)]
-    pub firmware_version: ::std::option::Option<::std::string::String>,
+    pub firmware_version: Option<String>,
     /// The `hardwareVersion` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "hardwareVersion", default)]
-    pub hardware_version: ::std::option::Option<::std::string::String>,
+    pub hardware_version: Option<String>,
     /// The `platformType` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.model. (since 1903)"
     )]
     #[serde(rename = "platformType", default)]
-    pub platform_type: ::std::option::Option<::std::string::String>,
+    pub platform_type: Option<String>,
     /// The `processorLevel` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "processorLevel", default)]
-    pub processor_level: ::std::option::Option<i32>,
+    pub processor_level: Option<i32>,
     /// The `processorRevision` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "processorRevision", default)]
-    pub processor_revision: ::std::option::Option<i32>,
+    pub processor_revision: Option<i32>,
     /// The `product` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.deviceTypeKey. (since 1903)"
     )]
     #[serde(default)]
-    pub product: ::std::option::Option<::std::string::String>,
+    pub product: Option<String>,
     /// The `productVersion` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devicePropertyHistories.osVersion. (since 1903)"
     )]
     #[serde(rename = "productVersion", default)]
-    pub product_version: ::std::option::Option<::std::string::String>,
+    pub product_version: Option<String>,
     /// The `oem` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.manufacturer. (since 1903)"
     )]
     #[serde(default)]
-    pub oem: ::std::option::Option<::std::string::String>,
+    pub oem: Option<String>,
     /// The `deviceBuildVersion` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "deviceBuildVersion", default)]
-    pub device_build_version: ::std::option::Option<::std::string::String>,
+    pub device_build_version: Option<String>,
     /// The `meid` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.meid. (since 1903)"
     )]
     #[serde(default)]
-    pub meid: ::std::option::Option<::std::string::String>,
+    pub meid: Option<String>,
     /// The `phoneNumber` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.phoneNumber. (since 1903)"
     )]
     #[serde(rename = "phoneNumber", default)]
-    pub phone_number: ::std::option::Option<::std::string::String>,
+    pub phone_number: Option<String>,
     /// The `subscriberCarrierNetwork` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.subscriberCarrier. (since 1903)"
     )]
     #[serde(rename = "subscriberCarrierNetwork", default)]
-    pub subscriber_carrier_network: ::std::option::Option<::std::string::String>,
+    pub subscriber_carrier_network: Option<String>,
     /// The `cellularTechnology` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.cellularTechnology. (since 1903)"
     )]
     #[serde(rename = "cellularTechnology", default)]
-    pub cellular_technology: ::std::option::Option<::std::string::String>,
+    pub cellular_technology: Option<String>,
     /// The `imsi` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(default)]
-    pub imsi: ::std::option::Option<::std::string::String>,
+    pub imsi: Option<String>,
     /// The `jailBroken` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devicePropertyHistories.jailBroken. (since 1903)"
     )]
     #[serde(rename = "jailBroken", default)]
-    pub jail_broken: ::std::option::Option<i32>,
+    pub jail_broken: Option<i32>,
     /// The `isActivationLockEnabled` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "isActivationLockEnabled", default)]
-    pub is_activation_lock_enabled: ::std::option::Option<i32>,
+    pub is_activation_lock_enabled: Option<i32>,
     /// The `deviceType` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.deviceTypeKey. (since 1903)"
     )]
     #[serde(rename = "deviceType", default)]
-    pub device_type: ::std::option::Option<::std::string::String>,
+    pub device_type: Option<String>,
     /// The `isSupervised` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.isSupervised. (since 1903)"
     )]
     #[serde(rename = "isSupervised", default)]
-    pub is_supervised: ::std::option::Option<i32>,
+    pub is_supervised: Option<i32>,
     /// The `deviceDisplayNumberOfColors` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "deviceDisplayNumberOfColors", default)]
-    pub device_display_number_of_colors: ::std::option::Option<i32>,
+    pub device_display_number_of_colors: Option<i32>,
     /// The `horizontalResolution` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "horizontalResolution", default)]
-    pub horizontal_resolution: ::std::option::Option<i32>,
+    pub horizontal_resolution: Option<i32>,
     /// The `verticalResolution` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "verticalResolution", default)]
-    pub vertical_resolution: ::std::option::Option<i32>,
+    pub vertical_resolution: Option<i32>,
     /// The `storageFree` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.freeStorageSpaceInBytes. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
-    #[serde(rename = "storageFree", default)]
-    pub storage_free: ::std::option::Option<i64>,
+    #[serde(
+        rename = "storageFree",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
+    )]
+    pub storage_free: Option<i64>,
     /// The `storageTotal` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.totalStorageSpaceInBytes. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
-    #[serde(rename = "storageTotal", default)]
-    pub storage_total: ::std::option::Option<i64>,
+    #[serde(
+        rename = "storageTotal",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
+    )]
+    pub storage_total: Option<i64>,
     /// The `programFree` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
-    #[serde(rename = "programFree", default)]
-    pub program_free: ::std::option::Option<i64>,
+    #[serde(
+        rename = "programFree",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
+    )]
+    pub program_free: Option<i64>,
     /// The `programTotal` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
-    #[serde(rename = "programTotal", default)]
-    pub program_total: ::std::option::Option<i64>,
+    #[serde(
+        rename = "programTotal",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
+    )]
+    pub program_total: Option<i64>,
     /// The `removableStorageFree` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
-    #[serde(rename = "removableStorageFree", default)]
-    pub removable_storage_free: ::std::option::Option<i64>,
+    #[serde(
+        rename = "removableStorageFree",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
+    )]
+    pub removable_storage_free: Option<i64>,
     /// The `removableStorageTotal` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
-    #[serde(rename = "removableStorageTotal", default)]
-    pub removable_storage_total: ::std::option::Option<i64>,
+    #[serde(
+        rename = "removableStorageTotal",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
+    )]
+    pub removable_storage_total: Option<i64>,
     /// The `deviceMemoryDeviceCapacity` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
-    #[serde(rename = "deviceMemoryDeviceCapacity", default)]
-    pub device_memory_device_capacity: ::std::option::Option<i64>,
+    #[serde(
+        rename = "deviceMemoryDeviceCapacity",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
+    )]
+    pub device_memory_device_capacity: Option<i64>,
     /// The `deviceMemoryAvailableDeviceCapacity` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
-    #[serde(rename = "deviceMemoryAvailableDeviceCapacity", default)]
-    pub device_memory_available_device_capacity: ::std::option::Option<i64>,
+    #[serde(
+        rename = "deviceMemoryAvailableDeviceCapacity",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
+    )]
+    pub device_memory_available_device_capacity: Option<i64>,
     /// The `deviceOSVersion` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devicePropertyHistories.osVersion. (since 1903)"
     )]
     #[serde(rename = "deviceOSVersion", default)]
-    pub device_os_version: ::std::option::Option<::std::string::String>,
+    pub device_os_version: Option<String>,
     /// The `deviceOSPlatform` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.deviceTypeKey. (since 1903)"
     )]
     #[serde(rename = "deviceOSPlatform", default)]
-    pub device_os_platform: ::std::option::Option<::std::string::String>,
+    pub device_os_platform: Option<String>,
     /// The `deviceOSLanguage` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "deviceOSLanguage", default)]
-    pub device_os_language: ::std::option::Option<::std::string::String>,
+    pub device_os_language: Option<String>,
     /// The `passwordMaxAttemptsBeforeWipe` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "passwordMaxAttemptsBeforeWipe", default)]
-    pub password_max_attempts_before_wipe: ::std::option::Option<i32>,
+    pub password_max_attempts_before_wipe: Option<i32>,
     /// The `passwordMinComplexChars` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "passwordMinComplexChars", default)]
-    pub password_min_complex_chars: ::std::option::Option<i32>,
+    pub password_min_complex_chars: Option<i32>,
     /// The `passwordMinLength` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "passwordMinLength", default)]
-    pub password_min_length: ::std::option::Option<i32>,
+    pub password_min_length: Option<i32>,
     /// The `passwordHistory` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "passwordHistory", default)]
-    pub password_history: ::std::option::Option<i32>,
+    pub password_history: Option<i32>,
     /// The `passwordEnabled` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "passwordEnabled", default)]
-    pub password_enabled: ::std::option::Option<bool>,
+    pub password_enabled: Option<bool>,
     /// The `passwordExpiration` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "passwordExpiration", default)]
-    pub password_expiration: ::std::option::Option<i32>,
+    pub password_expiration: Option<i32>,
     /// The `allowRecoveryPassword` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "allowRecoveryPassword", default)]
-    pub allow_recovery_password: ::std::option::Option<bool>,
+    pub allow_recovery_password: Option<bool>,
     /// The `passwordAutoLockTimeout` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "passwordAutoLockTimeout", default)]
-    pub password_auto_lock_timeout: ::std::option::Option<i32>,
+    pub password_auto_lock_timeout: Option<i32>,
     /// The `passwordType` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "passwordType", default)]
-    pub password_type: ::std::option::Option<i32>,
+    pub password_type: Option<i32>,
     /// The `backlightACTimeout` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "backlightACTimeout", default)]
-    pub backlight_ac_timeout: ::std::option::Option<i32>,
+    pub backlight_ac_timeout: Option<i32>,
     /// The `backlightBatTimeout` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "backlightBatTimeout", default)]
-    pub backlight_bat_timeout: ::std::option::Option<i32>,
+    pub backlight_bat_timeout: Option<i32>,
     /// The `powerBackupPercent` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "powerBackupPercent", default)]
-    pub power_backup_percent: ::std::option::Option<i32>,
+    pub power_backup_percent: Option<i32>,
     /// The `batteryPercent` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "batteryPercent", default)]
-    pub battery_percent: ::std::option::Option<i32>,
+    pub battery_percent: Option<i32>,
     /// The `platformID` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "platformID", default)]
-    pub platform_id: ::std::option::Option<::std::string::String>,
+    pub platform_id: Option<String>,
     /// The `exchangeDeviceID` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.easDeviceId. (since 1903)"
     )]
     #[serde(rename = "exchangeDeviceID", default)]
-    pub exchange_device_id: ::std::option::Option<::std::string::String>,
+    pub exchange_device_id: Option<String>,
     /// The `smsProcessorDescription` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "smsProcessorDescription", default)]
-    pub sms_processor_description: ::std::option::Option<::std::string::String>,
+    pub sms_processor_description: Option<String>,
     /// The `ownerEmailAddress` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "ownerEmailAddress", default)]
-    pub owner_email_address: ::std::option::Option<::std::string::String>,
+    pub owner_email_address: Option<String>,
     /// The `wifiMac` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.wiFiMacAddress. (since 1903)"
     )]
     #[serde(rename = "wifiMac", default)]
-    pub wifi_mac: ::std::option::Option<::std::string::String>,
+    pub wifi_mac: Option<String>,
     /// The `ethernetMac` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "ethernetMac", default)]
-    pub ethernet_mac: ::std::option::Option<::std::string::String>,
+    pub ethernet_mac: Option<String>,
     /// The `encryptionState` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.encryptionState. (since 1903)"
     )]
     #[serde(rename = "encryptionState", default)]
-    pub encryption_state: ::std::option::Option<i32>,
+    pub encryption_state: Option<i32>,
     /// The `activationLockBypassCode` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "activationLockBypassCode", default)]
-    pub activation_lock_bypass_code: ::std::option::Option<::std::string::String>,
+    pub activation_lock_bypass_code: Option<String>,
     /// The `cachedUsersList` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "cachedUsersList", default)]
-    pub cached_users_list: ::std::option::Option<::std::string::String>,
+    pub cached_users_list: Option<String>,
     /// The `isMultipleUser` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "isMultipleUser", default)]
-    pub is_multiple_user: ::std::option::Option<bool>,
+    pub is_multiple_user: Option<bool>,
     /// The `lastCachedUsersListRefreshTime` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "lastCachedUsersListRefreshTime", default)]
-    pub last_cached_users_list_refresh_time: ::std::option::Option<
-        ::time::OffsetDateTime,
-    >,
+    #[serde(
+        rename = "lastCachedUsersListRefreshTime",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub last_cached_users_list_refresh_time: Option<::time::OffsetDateTime>,
     /// The `requireEncryption` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Early 2017 name of encryptionState (renamed by October 2017); the whole collection was later removed in 1903 Part 2. (since legacy)"
     )]
     #[serde(rename = "requireEncryption", default)]
-    pub require_encryption: ::std::option::Option<i32>,
+    pub require_encryption: Option<i32>,
     /// The `inventoryModifiedTimeUtc` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Listed only in the 2017 documentation, never in a service capture; removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "inventoryModifiedTimeUtc", default)]
-    pub inventory_modified_time_utc: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "inventoryModifiedTimeUtc",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub inventory_modified_time_utc: Option<::time::OffsetDateTime>,
     /// The `computerSystemName` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Listed only in the 2017 documentation, never in a service capture; removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "computerSystemName", default)]
-    pub computer_system_name: ::std::option::Option<::std::string::String>,
+    pub computer_system_name: Option<String>,
     /// The `deviceOSName` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Listed only in the 2017 documentation, never in a service capture; removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "deviceOSName", default)]
-    pub device_os_name: ::std::option::Option<::std::string::String>,
+    pub device_os_name: Option<String>,
 }
 
 /// The properties of [`MdmDeviceInventoryHistory`], for `select`.
@@ -903,6 +940,7 @@ impl ::odata_runtime::query::Field for MdmDeviceInventoryHistoryField {
         MdmDeviceInventoryHistoryField::ComputerSystemName,
         MdmDeviceInventoryHistoryField::DeviceOsName,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             MdmDeviceInventoryHistoryField::DateKey => "dateKey",
@@ -1065,10 +1103,7 @@ impl ::odata_runtime::query::Field for MdmDeviceInventoryHistoryField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, MdmDeviceInventoryHistory> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 #[allow(deprecated)]

@@ -21,7 +21,7 @@ pub struct MdmStatus {
         note = "Removed together with the mdmStatuses collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "mdmStatusID")]
-    pub mdm_status_id: ::std::string::String,
+    pub mdm_status_id: String,
     /// The `mdmStatusKey` property of `mdmStatus`.
     #[deprecated(
         note = "Removed together with the mdmStatuses collection in 1903 Part 2. (since 1903)"
@@ -33,7 +33,7 @@ pub struct MdmStatus {
         note = "Removed together with the mdmStatuses collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "complianceStatus", default)]
-    pub compliance_status: ::std::option::Option<::std::string::String>,
+    pub compliance_status: Option<String>,
 }
 
 /// The properties of [`MdmStatus`], for `select`.
@@ -54,6 +54,7 @@ impl ::odata_runtime::query::Field for MdmStatusField {
         MdmStatusField::MdmStatusKey,
         MdmStatusField::ComplianceStatus,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             MdmStatusField::MdmStatusId => "mdmStatusID",
@@ -66,10 +67,7 @@ impl ::odata_runtime::query::Field for MdmStatusField {
 /// A query of the `mdmStatuses` entity set (the same as the `Collections` accessor).
 #[allow(deprecated)]
 pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, MdmStatus> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 #[allow(deprecated)]

@@ -83,6 +83,7 @@ impl ::odata_runtime::query::Field for MobileAppDeviceUserInstallStatusField {
         MobileAppDeviceUserInstallStatusField::AppInstallStateKey,
         MobileAppDeviceUserInstallStatusField::ErrorCode,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             MobileAppDeviceUserInstallStatusField::DateKey => "dateKey",
@@ -102,10 +103,7 @@ impl ::odata_runtime::query::Field for MobileAppDeviceUserInstallStatusField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, MobileAppDeviceUserInstallStatus> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 #[allow(deprecated)]

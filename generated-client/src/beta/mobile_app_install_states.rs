@@ -18,10 +18,10 @@ pub struct MobileAppInstallState {
     pub app_install_state_key: i32,
     /// The `appInstallState` property of `mobileAppInstallState`.
     #[serde(rename = "appInstallState", default)]
-    pub app_install_state: ::std::option::Option<i32>,
+    pub app_install_state: Option<i32>,
     /// The `appInstallStateName` property of `mobileAppInstallState`.
     #[serde(rename = "appInstallStateName", default)]
-    pub app_install_state_name: ::std::option::Option<::std::string::String>,
+    pub app_install_state_name: Option<String>,
 }
 
 /// The properties of [`MobileAppInstallState`], for `select`.
@@ -42,6 +42,7 @@ impl ::odata_runtime::query::Field for MobileAppInstallStateField {
         MobileAppInstallStateField::AppInstallState,
         MobileAppInstallStateField::AppInstallStateName,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             MobileAppInstallStateField::AppInstallStateKey => "appInstallStateKey",
@@ -55,10 +56,7 @@ impl ::odata_runtime::query::Field for MobileAppInstallStateField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, MobileAppInstallState> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for MobileAppInstallState {

@@ -665,10 +665,10 @@ impl<'c> Collections<'c> {
 pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
     name: &str,
     visitor: V,
-) -> ::std::option::Option<V::Output> {
+) -> Option<V::Output> {
     match name {
         "applicationInventories" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::application_inventories::ApplicationInventory,
@@ -676,17 +676,11 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "appRevisions" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::beta::app_revisions::AppRevision>(),
-            )
+            Some(visitor.visit::<crate::beta::app_revisions::AppRevision>())
         }
-        "appTypes" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::beta::app_types::AppType>(),
-            )
-        }
+        "appTypes" => Some(visitor.visit::<crate::beta::app_types::AppType>()),
         "clientRegistrationStateTypes" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::client_registration_state_types::ClientRegistrationStateType,
@@ -694,7 +688,7 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "compliancePolicyStatusDeviceActivities" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::compliance_policy_status_device_activities::CompliancePolicyStatusDeviceActivity,
@@ -702,7 +696,7 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "compliancePolicyStatusDevicePerPolicyActivities" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::compliance_policy_status_device_per_policy_activities::CompliancePolicyStatusDevicePerPolicyActivity,
@@ -710,25 +704,15 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "complianceStates" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::beta::compliance_states::ComplianceState>(),
-            )
+            Some(visitor.visit::<crate::beta::compliance_states::ComplianceState>())
         }
-        "currentUser" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::beta::current_user::CurrentUser>(),
-            )
-        }
-        "dates" => {
-            ::std::option::Option::Some(visitor.visit::<crate::beta::dates::Date>())
-        }
+        "currentUser" => Some(visitor.visit::<crate::beta::current_user::CurrentUser>()),
+        "dates" => Some(visitor.visit::<crate::beta::dates::Date>()),
         "deviceCategories" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::beta::device_categories::DeviceCategory>(),
-            )
+            Some(visitor.visit::<crate::beta::device_categories::DeviceCategory>())
         }
         "deviceConfigurationProfileDeviceActivities" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::device_configuration_profile_device_activities::DeviceConfigurationProfileDeviceActivity,
@@ -736,7 +720,7 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "deviceConfigurationProfileUserActivities" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::device_configuration_profile_user_activities::DeviceConfigurationProfileUserActivity,
@@ -744,7 +728,7 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "deviceEnrollmentTypes" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::device_enrollment_types::DeviceEnrollmentType,
@@ -752,7 +736,7 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "devicePropertyHistories" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::device_property_histories::DevicePropertyHistory,
@@ -760,28 +744,22 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "deviceRegistrationStates" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::device_registration_states::DeviceRegistrationState,
                     >(),
             )
         }
-        "devices" => {
-            ::std::option::Option::Some(visitor.visit::<crate::beta::devices::Device>())
-        }
-        "deviceTypes" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::beta::device_types::DeviceType>(),
-            )
-        }
+        "devices" => Some(visitor.visit::<crate::beta::devices::Device>()),
+        "deviceTypes" => Some(visitor.visit::<crate::beta::device_types::DeviceType>()),
         "enrollmentActivities" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor.visit::<crate::beta::enrollment_activities::EnrollmentActivity>(),
             )
         }
         "enrollmentEventStatuses" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::enrollment_event_statuses::EnrollmentEventStatus,
@@ -789,7 +767,7 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "enrollmentFailureCategories" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::enrollment_failure_categories::EnrollmentFailureCategory,
@@ -797,7 +775,7 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "enrollmentFailureReasons" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::enrollment_failure_reasons::EnrollmentFailureReason,
@@ -805,12 +783,10 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "enrollmentTypes" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::beta::enrollment_types::EnrollmentType>(),
-            )
+            Some(visitor.visit::<crate::beta::enrollment_types::EnrollmentType>())
         }
         "intuneManagementExtensionHealthStates" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::intune_management_extension_health_states::IntuneManagementExtensionHealthState,
@@ -818,7 +794,7 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "intuneManagementExtensions" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::intune_management_extensions::IntuneManagementExtension,
@@ -826,7 +802,7 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "intuneManagementExtensionVersions" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::intune_management_extension_versions::IntuneManagementExtensionVersion,
@@ -834,7 +810,7 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "mamApplicationInstances" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::mam_application_instances::MamApplicationInstance,
@@ -842,28 +818,20 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "mamApplications" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::beta::mam_applications::MamApplication>(),
-            )
+            Some(visitor.visit::<crate::beta::mam_applications::MamApplication>())
         }
-        "mamCheckins" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::beta::mam_checkins::MamCheckin>(),
-            )
-        }
+        "mamCheckins" => Some(visitor.visit::<crate::beta::mam_checkins::MamCheckin>()),
         "mamDeviceHealths" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::beta::mam_device_healths::MamDeviceHealth>(),
-            )
+            Some(visitor.visit::<crate::beta::mam_device_healths::MamDeviceHealth>())
         }
         "mamEffectivePolicies" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<crate::beta::mam_effective_policies::MamEffectivePolicy>(),
             )
         }
         "mamGlobalApplications" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::mam_global_applications::MamGlobalApplication,
@@ -871,46 +839,32 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "mamPlatforms" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::beta::mam_platforms::MamPlatform>(),
-            )
+            Some(visitor.visit::<crate::beta::mam_platforms::MamPlatform>())
         }
-        "mamPolicies" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::beta::mam_policies::MamPolicy>(),
-            )
-        }
+        "mamPolicies" => Some(visitor.visit::<crate::beta::mam_policies::MamPolicy>()),
         "mamPolicyTypes" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::beta::mam_policy_types::MamPolicyType>(),
-            )
+            Some(visitor.visit::<crate::beta::mam_policy_types::MamPolicyType>())
         }
         "managementAgentTypes" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<crate::beta::management_agent_types::ManagementAgentType>(),
             )
         }
         "managementStates" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::beta::management_states::ManagementState>(),
-            )
+            Some(visitor.visit::<crate::beta::management_states::ManagementState>())
         }
         "mdmDeviceInventoryHistories" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::mdm_device_inventory_histories::MdmDeviceInventoryHistory,
                     >(),
             )
         }
-        "mdmStatuses" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::beta::mdm_statuses::MdmStatus>(),
-            )
-        }
+        "mdmStatuses" => Some(visitor.visit::<crate::beta::mdm_statuses::MdmStatus>()),
         "mobileAppDeviceUserInstallStatus" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::mobile_app_device_user_install_status::MobileAppDeviceUserInstallStatus,
@@ -918,7 +872,7 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "mobileAppInstallStates" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::mobile_app_install_states::MobileAppInstallState,
@@ -926,23 +880,17 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "mobileAppInstallStatusCounts" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::mobile_app_install_status_counts::MobileAppInstallStatusCount,
                     >(),
             )
         }
-        "ownerTypes" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::beta::owner_types::OwnerType>(),
-            )
-        }
-        "policies" => {
-            ::std::option::Option::Some(visitor.visit::<crate::beta::policies::Policy>())
-        }
+        "ownerTypes" => Some(visitor.visit::<crate::beta::owner_types::OwnerType>()),
+        "policies" => Some(visitor.visit::<crate::beta::policies::Policy>()),
         "policyDeviceActivities" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::policy_device_activities::PolicyDeviceActivity,
@@ -950,45 +898,39 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "policyPlatformTypes" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor.visit::<crate::beta::policy_platform_types::PolicyPlatformType>(),
             )
         }
         "policyTypeActivities" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<crate::beta::policy_type_activities::PolicyTypeActivity>(),
             )
         }
-        "policyTypes" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::beta::policy_types::PolicyType>(),
-            )
-        }
+        "policyTypes" => Some(visitor.visit::<crate::beta::policy_types::PolicyType>()),
         "policyUserActivities" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<crate::beta::policy_user_activities::PolicyUserActivity>(),
             )
         }
         "termsAndConditions" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor.visit::<crate::beta::terms_and_conditions::TermsAndConditions>(),
             )
         }
         "userDeviceAssociations" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::user_device_associations::UserDeviceAssociation,
                     >(),
             )
         }
-        "users" => {
-            ::std::option::Option::Some(visitor.visit::<crate::beta::users::User>())
-        }
+        "users" => Some(visitor.visit::<crate::beta::users::User>()),
         "userTermsAndConditionsAcceptances" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::user_terms_and_conditions_acceptances::UserTermsAndConditionsAcceptance,
@@ -996,18 +938,16 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "vppProgramTypes" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::beta::vpp_program_types::VppProgramType>(),
-            )
+            Some(visitor.visit::<crate::beta::vpp_program_types::VppProgramType>())
         }
         "workPlaceJoinStateTypes" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::beta::work_place_join_state_types::WorkPlaceJoinStateType,
                     >(),
             )
         }
-        _ => ::std::option::Option::None,
+        _ => None,
     }
 }

@@ -12,7 +12,6 @@
 //! Rows can be limited to those modified since a point in time (`rowLastModifiedDateTimeUTC`).
 
 /// A device configuration, app configuration or compliance policy; versioned, with soft delete.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct Policy {
@@ -21,27 +20,34 @@ pub struct Policy {
     pub policy_key: i32,
     /// The `policyId` property of `policy`.
     #[serde(rename = "policyId", default)]
-    pub policy_id: ::std::option::Option<::std::string::String>,
+    pub policy_id: Option<String>,
     /// The `policyName` property of `policy`.
     #[serde(rename = "policyName", default)]
-    pub policy_name: ::std::option::Option<::std::string::String>,
+    pub policy_name: Option<String>,
     /// The `policyVersion` property of `policy`.
     #[serde(rename = "policyVersion", default)]
-    pub policy_version: ::std::option::Option<i32>,
+    pub policy_version: Option<i32>,
     /// The `isDeleted` property of `policy`.
     #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
     /// The `startDateInclusiveUTC` property of `policy`.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "startDateInclusiveUTC")]
+    #[serde(
+        rename = "startDateInclusiveUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     /// The `deletedDateUTC` property of `policy`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "deletedDateUTC", default)]
-    pub deleted_date_utc: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "deletedDateUTC",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub deleted_date_utc: Option<::time::OffsetDateTime>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "rowLastModifiedDateTimeUTC")]
+    #[serde(
+        rename = "rowLastModifiedDateTimeUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
 
@@ -78,6 +84,7 @@ impl ::odata_runtime::query::Field for PolicyField {
         PolicyField::DeletedDateUtc,
         PolicyField::RowLastModifiedDateTimeUtc,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             PolicyField::PolicyKey => "policyKey",
@@ -94,10 +101,7 @@ impl ::odata_runtime::query::Field for PolicyField {
 
 /// A query of the `policies` entity set (the same as the `Collections` accessor).
 pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, Policy> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for Policy {

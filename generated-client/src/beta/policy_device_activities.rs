@@ -58,6 +58,7 @@ impl ::odata_runtime::query::Field for PolicyDeviceActivityField {
         PolicyDeviceActivityField::Error,
         PolicyDeviceActivityField::Failed,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             PolicyDeviceActivityField::DateKey => "dateKey",
@@ -74,10 +75,7 @@ impl ::odata_runtime::query::Field for PolicyDeviceActivityField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, PolicyDeviceActivity> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for PolicyDeviceActivity {

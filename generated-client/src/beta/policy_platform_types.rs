@@ -21,7 +21,7 @@ pub struct PolicyPlatformType {
     pub policy_platform_type_id: i32,
     /// The `policyPlatformTypeName` property of `policyPlatformType`.
     #[serde(rename = "policyPlatformTypeName", default)]
-    pub policy_platform_type_name: ::std::option::Option<::std::string::String>,
+    pub policy_platform_type_name: Option<String>,
 }
 
 /// The properties of [`PolicyPlatformType`], for `select`.
@@ -42,6 +42,7 @@ impl ::odata_runtime::query::Field for PolicyPlatformTypeField {
         PolicyPlatformTypeField::PolicyPlatformTypeId,
         PolicyPlatformTypeField::PolicyPlatformTypeName,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             PolicyPlatformTypeField::PolicyPlatformTypeKey => "policyPlatformTypeKey",
@@ -55,10 +56,7 @@ impl ::odata_runtime::query::Field for PolicyPlatformTypeField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, PolicyPlatformType> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for PolicyPlatformType {

@@ -64,6 +64,7 @@ impl ::odata_runtime::query::Field for PolicyTypeActivityField {
         PolicyTypeActivityField::Error,
         PolicyTypeActivityField::Failed,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             PolicyTypeActivityField::DateKey => "dateKey",
@@ -81,10 +82,7 @@ impl ::odata_runtime::query::Field for PolicyTypeActivityField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, PolicyTypeActivity> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for PolicyTypeActivity {

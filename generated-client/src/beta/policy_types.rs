@@ -21,7 +21,7 @@ pub struct PolicyType {
     pub policy_type_key: i32,
     /// The `policyTypeName` property of `policyType`.
     #[serde(rename = "policyTypeName", default)]
-    pub policy_type_name: ::std::option::Option<::std::string::String>,
+    pub policy_type_name: Option<String>,
 }
 
 /// The properties of [`PolicyType`], for `select`.
@@ -42,6 +42,7 @@ impl ::odata_runtime::query::Field for PolicyTypeField {
         PolicyTypeField::PolicyTypeKey,
         PolicyTypeField::PolicyTypeName,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             PolicyTypeField::PolicyTypeId => "policyTypeId",
@@ -53,10 +54,7 @@ impl ::odata_runtime::query::Field for PolicyTypeField {
 
 /// A query of the `policyTypes` entity set (the same as the `Collections` accessor).
 pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, PolicyType> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for PolicyType {

@@ -58,6 +58,7 @@ impl ::odata_runtime::query::Field for PolicyUserActivityField {
         PolicyUserActivityField::Error,
         PolicyUserActivityField::Failed,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             PolicyUserActivityField::DateKey => "dateKey",
@@ -74,10 +75,7 @@ impl ::odata_runtime::query::Field for PolicyUserActivityField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, PolicyUserActivity> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for PolicyUserActivity {

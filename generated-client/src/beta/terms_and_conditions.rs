@@ -10,7 +10,6 @@
 //! Key: `termsAndConditionsKey`; rows are `Microsoft.Intune.DataWarehouse.termsAndConditions`.
 
 /// One version of a terms-and-conditions policy, with its texts and validity window.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct TermsAndConditions {
@@ -19,35 +18,39 @@ pub struct TermsAndConditions {
     pub terms_and_conditions_key: i32,
     /// The `termsAndConditionsId` property of `termsAndConditions`.
     #[serde(rename = "termsAndConditionsId", default)]
-    pub terms_and_conditions_id: ::std::option::Option<::std::string::String>,
+    pub terms_and_conditions_id: Option<String>,
     /// The `termsAndConditionsVersion` property of `termsAndConditions`.
     #[serde(rename = "termsAndConditionsVersion", default)]
-    pub terms_and_conditions_version: ::std::option::Option<i32>,
+    pub terms_and_conditions_version: Option<i32>,
     /// The `name` property of `termsAndConditions`.
     #[serde(default)]
-    pub name: ::std::option::Option<::std::string::String>,
+    pub name: Option<String>,
     /// The `description` property of `termsAndConditions`.
     #[serde(default)]
-    pub description: ::std::option::Option<::std::string::String>,
+    pub description: Option<String>,
     /// The `title` property of `termsAndConditions`.
     #[serde(default)]
-    pub title: ::std::option::Option<::std::string::String>,
+    pub title: Option<String>,
     /// The `summaryOfTerms` property of `termsAndConditions`.
     #[serde(rename = "summaryOfTerms", default)]
-    pub summary_of_terms: ::std::option::Option<::std::string::String>,
+    pub summary_of_terms: Option<String>,
     /// The `termsAndConditionsBodyText` property of `termsAndConditions`.
     #[serde(rename = "termsAndConditionsBodyText", default)]
-    pub terms_and_conditions_body_text: ::std::option::Option<::std::string::String>,
+    pub terms_and_conditions_body_text: Option<String>,
     /// The `isDeleted` property of `termsAndConditions`.
     #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
     /// The `startDateInclusiveUTC` property of `termsAndConditions`.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "startDateInclusiveUTC")]
+    #[serde(
+        rename = "startDateInclusiveUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     /// The `endDateExclusiveUTC` property of `termsAndConditions`.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "endDateExclusiveUTC")]
+    #[serde(
+        rename = "endDateExclusiveUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub end_date_exclusive_utc: ::time::OffsetDateTime,
 }
 
@@ -93,6 +96,7 @@ impl ::odata_runtime::query::Field for TermsAndConditionsField {
         TermsAndConditionsField::StartDateInclusiveUtc,
         TermsAndConditionsField::EndDateExclusiveUtc,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             TermsAndConditionsField::TermsAndConditionsKey => "termsAndConditionsKey",
@@ -118,10 +122,7 @@ impl ::odata_runtime::query::Field for TermsAndConditionsField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, TermsAndConditions> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for TermsAndConditions {

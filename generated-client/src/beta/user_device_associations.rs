@@ -10,7 +10,6 @@
 //! Key: `userKey`, `deviceKey`; rows are `Microsoft.Intune.DataWarehouse.userDeviceAssociation`.
 
 /// Link between a user and a device, with the times the link started and ended.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct UserDeviceAssociation {
@@ -21,13 +20,18 @@ pub struct UserDeviceAssociation {
     #[serde(rename = "deviceKey")]
     pub device_key: i32,
     /// The `createdDateTimeUTC` property of `userDeviceAssociation`.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "createdDateTimeUTC")]
+    #[serde(
+        rename = "createdDateTimeUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub created_date_time_utc: ::time::OffsetDateTime,
     /// The `endedDateTimeUTC` property of `userDeviceAssociation`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "endedDateTimeUTC", default)]
-    pub ended_date_time_utc: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "endedDateTimeUTC",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub ended_date_time_utc: Option<::time::OffsetDateTime>,
     /// The `isDeleted` property of `userDeviceAssociation`.
     #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
@@ -57,6 +61,7 @@ impl ::odata_runtime::query::Field for UserDeviceAssociationField {
         UserDeviceAssociationField::EndedDateTimeUtc,
         UserDeviceAssociationField::IsDeleted,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             UserDeviceAssociationField::UserKey => "userKey",
@@ -72,10 +77,7 @@ impl ::odata_runtime::query::Field for UserDeviceAssociationField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, UserDeviceAssociation> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for UserDeviceAssociation {

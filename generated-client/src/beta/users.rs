@@ -12,7 +12,6 @@
 //! Rows can be limited to those modified since a point in time (`rowLastModifiedDateTimeUTC`).
 
 /// A licensed Entra ID (formerly Azure AD) user; users who were removed are kept.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct User {
@@ -21,35 +20,41 @@ pub struct User {
     pub user_key: i32,
     /// The `userId` property of `user`.
     #[serde(rename = "userId", default)]
-    pub user_id: ::std::option::Option<::std::string::String>,
+    pub user_id: Option<String>,
     /// The `userEmail` property of `user`.
     #[serde(rename = "userEmail", default)]
-    pub user_email: ::std::option::Option<::std::string::String>,
+    pub user_email: Option<String>,
     /// The `userPrincipalName` property of `user`.
     #[serde(rename = "userPrincipalName", default)]
-    pub user_principal_name: ::std::option::Option<::std::string::String>,
+    pub user_principal_name: Option<String>,
     /// The `displayName` property of `user`.
     #[serde(rename = "displayName", default)]
-    pub display_name: ::std::option::Option<::std::string::String>,
+    pub display_name: Option<String>,
     /// The `intuneLicensed` property of `user`.
     #[serde(rename = "intuneLicensed", default)]
-    pub intune_licensed: ::std::option::Option<bool>,
+    pub intune_licensed: Option<bool>,
     /// The `isDeleted` property of `user`.
     #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "rowLastModifiedDateTimeUTC")]
+    #[serde(
+        rename = "rowLastModifiedDateTimeUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
     /// The `startDateInclusiveUTC` property of `user`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "startDateInclusiveUTC")]
+    #[serde(
+        rename = "startDateInclusiveUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     /// The `endDateExclusiveUTC` property of `user`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "endDateExclusiveUTC")]
+    #[serde(
+        rename = "endDateExclusiveUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub end_date_exclusive_utc: ::time::OffsetDateTime,
     /// The `isCurrent` property of `user`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
@@ -99,6 +104,7 @@ impl ::odata_runtime::query::Field for UserField {
         UserField::EndDateExclusiveUtc,
         UserField::IsCurrent,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             UserField::UserKey => "userKey",
@@ -118,10 +124,7 @@ impl ::odata_runtime::query::Field for UserField {
 
 /// A query of the `users` entity set (the same as the `Collections` accessor).
 pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, User> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for User {

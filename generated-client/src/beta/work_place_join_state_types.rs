@@ -33,7 +33,7 @@ pub struct WorkPlaceJoinStateType {
         note = "Removed together with the workPlaceJoinStateTypes collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(rename = "workPlaceJoinStateName", default)]
-    pub work_place_join_state_name: ::std::option::Option<::std::string::String>,
+    pub work_place_join_state_name: Option<String>,
 }
 
 /// The properties of [`WorkPlaceJoinStateType`], for `select`.
@@ -54,6 +54,7 @@ impl ::odata_runtime::query::Field for WorkPlaceJoinStateTypeField {
         WorkPlaceJoinStateTypeField::WorkPlaceJoinStateKey,
         WorkPlaceJoinStateTypeField::WorkPlaceJoinStateName,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             WorkPlaceJoinStateTypeField::WorkPlaceJoinStateId => "workPlaceJoinStateID",
@@ -70,10 +71,7 @@ impl ::odata_runtime::query::Field for WorkPlaceJoinStateTypeField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, WorkPlaceJoinStateType> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::beta::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::beta::API_VERSION))
 }
 
 #[allow(deprecated)]

@@ -15,13 +15,13 @@
 pub struct ComplianceState {
     /// Identifier of the compliance state (text in this service); key of this lookup.
     #[serde(rename = "complianceStateID")]
-    pub compliance_state_id: ::std::string::String,
+    pub compliance_state_id: String,
     /// The `complianceStateKey` property of `complianceState`.
     #[serde(rename = "complianceStateKey")]
     pub compliance_state_key: i32,
     /// The `complianceStatus` property of `complianceState`.
     #[serde(rename = "complianceStatus", default)]
-    pub compliance_status: ::std::option::Option<::std::string::String>,
+    pub compliance_status: Option<String>,
 }
 
 /// The properties of [`ComplianceState`], for `select`.
@@ -42,6 +42,7 @@ impl ::odata_runtime::query::Field for ComplianceStateField {
         ComplianceStateField::ComplianceStateKey,
         ComplianceStateField::ComplianceStatus,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             ComplianceStateField::ComplianceStateId => "complianceStateID",
@@ -55,10 +56,7 @@ impl ::odata_runtime::query::Field for ComplianceStateField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, ComplianceState> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::v1_0::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::v1_0::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for ComplianceState {

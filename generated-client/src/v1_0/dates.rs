@@ -12,7 +12,6 @@
 //! Date-keyed: the key includes `dateKey`, so rows can be limited with typed `dateKey` bounds or with `maxhistorydays` (not both).
 
 /// One calendar day; every dateKey column in the warehouse points here.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct Date {
@@ -20,8 +19,10 @@ pub struct Date {
     #[serde(rename = "dateKey")]
     pub date_key: i32,
     /// The `fullDate` property of `date`.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "fullDate")]
+    #[serde(
+        rename = "fullDate",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub full_date: ::time::OffsetDateTime,
     /// The `dayOfWeek` property of `date`.
     #[serde(rename = "dayOfWeek")]
@@ -82,6 +83,7 @@ impl ::odata_runtime::query::Field for DateField {
         DateField::CalendarQuarter,
         DateField::CalendarYear,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             DateField::DateKey => "dateKey",
@@ -99,10 +101,7 @@ impl ::odata_runtime::query::Field for DateField {
 
 /// A query of the `dates` entity set (the same as the `Collections` accessor).
 pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, Date> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::v1_0::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::v1_0::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for Date {

@@ -12,25 +12,26 @@
 //! Rows can be limited to those modified since a point in time (`rowLastModifiedDateTimeUTC`).
 
 /// A device category defined by an administrator; deleted categories stay as flagged rows.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct DeviceCategory {
     /// The `deviceCategoryID` property of `deviceCategory`.
     #[serde(rename = "deviceCategoryID", default)]
-    pub device_category_id: ::std::option::Option<::std::string::String>,
+    pub device_category_id: Option<String>,
     /// Surrogate key of the device category.
     #[serde(rename = "deviceCategoryKey")]
     pub device_category_key: i32,
     /// The `deviceCategoryName` property of `deviceCategory`.
     #[serde(rename = "deviceCategoryName", default)]
-    pub device_category_name: ::std::option::Option<::std::string::String>,
+    pub device_category_name: Option<String>,
     /// The `isDeleted` property of `deviceCategory`.
     #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "rowLastModifiedDateTimeUTC")]
+    #[serde(
+        rename = "rowLastModifiedDateTimeUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
 
@@ -58,6 +59,7 @@ impl ::odata_runtime::query::Field for DeviceCategoryField {
         DeviceCategoryField::IsDeleted,
         DeviceCategoryField::RowLastModifiedDateTimeUtc,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             DeviceCategoryField::DeviceCategoryId => "deviceCategoryID",
@@ -75,10 +77,7 @@ impl ::odata_runtime::query::Field for DeviceCategoryField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, DeviceCategory> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::v1_0::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::v1_0::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for DeviceCategory {

@@ -52,6 +52,7 @@ impl ::odata_runtime::query::Field for DeviceConfigurationProfileDeviceActivityF
         DeviceConfigurationProfileDeviceActivityField::Error,
         DeviceConfigurationProfileDeviceActivityField::Failed,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             DeviceConfigurationProfileDeviceActivityField::DateKey => "dateKey",
@@ -67,10 +68,7 @@ impl ::odata_runtime::query::Field for DeviceConfigurationProfileDeviceActivityF
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, DeviceConfigurationProfileDeviceActivity> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::v1_0::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::v1_0::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for DeviceConfigurationProfileDeviceActivity {

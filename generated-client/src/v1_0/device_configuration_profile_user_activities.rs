@@ -52,6 +52,7 @@ impl ::odata_runtime::query::Field for DeviceConfigurationProfileUserActivityFie
         DeviceConfigurationProfileUserActivityField::Error,
         DeviceConfigurationProfileUserActivityField::Failed,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             DeviceConfigurationProfileUserActivityField::DateKey => "dateKey",
@@ -67,10 +68,7 @@ impl ::odata_runtime::query::Field for DeviceConfigurationProfileUserActivityFie
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, DeviceConfigurationProfileUserActivity> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::v1_0::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::v1_0::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for DeviceConfigurationProfileUserActivity {

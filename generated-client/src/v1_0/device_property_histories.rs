@@ -12,7 +12,6 @@
 //! Date-keyed: the key includes `dateKey`, so rows can be limited with typed `dateKey` bounds or with `maxhistorydays` (not both).
 
 /// Snapshot of selected attributes of one device as they were on one day.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct DevicePropertyHistory {
@@ -24,7 +23,7 @@ pub struct DevicePropertyHistory {
     pub device_key: i32,
     /// The `deviceName` property of `devicePropertyHistory`.
     #[serde(rename = "deviceName", default)]
-    pub device_name: ::std::option::Option<::std::string::String>,
+    pub device_name: Option<String>,
     /// The `deviceRegistrationStateKey` property of `devicePropertyHistory`.
     #[serde(rename = "deviceRegistrationStateKey")]
     pub device_registration_state_key: i32,
@@ -36,27 +35,33 @@ pub struct DevicePropertyHistory {
     pub management_state_key: i32,
     /// The `azureADRegistered` property of `devicePropertyHistory`.
     #[serde(rename = "azureADRegistered", default)]
-    pub azure_ad_registered: ::std::option::Option<bool>,
+    pub azure_ad_registered: Option<bool>,
     /// The `complianceStateKey` property of `devicePropertyHistory`.
     #[serde(rename = "complianceStateKey")]
     pub compliance_state_key: i32,
     /// The `osVersion` property of `devicePropertyHistory`.
     #[serde(rename = "osVersion", default)]
-    pub os_version: ::std::option::Option<::std::string::String>,
+    pub os_version: Option<String>,
     /// The `jailBroken` property of `devicePropertyHistory`.
     #[serde(rename = "jailBroken", default)]
-    pub jail_broken: ::std::option::Option<i32>,
+    pub jail_broken: Option<i32>,
     /// The `deviceCategoryKey` property of `devicePropertyHistory`.
     #[serde(rename = "deviceCategoryKey")]
     pub device_category_key: i32,
     /// The `physicalMemoryInBytes` property of `devicePropertyHistory`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
-    #[serde(rename = "physicalMemoryInBytes", default)]
-    pub physical_memory_in_bytes: ::std::option::Option<i64>,
+    #[serde(
+        rename = "physicalMemoryInBytes",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
+    )]
+    pub physical_memory_in_bytes: Option<i64>,
     /// The `totalStorageSpaceInBytes` property of `devicePropertyHistory`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
-    #[serde(rename = "totalStorageSpaceInBytes", default)]
-    pub total_storage_space_in_bytes: ::std::option::Option<i64>,
+    #[serde(
+        rename = "totalStorageSpaceInBytes",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
+    )]
+    pub total_storage_space_in_bytes: Option<i64>,
 }
 
 /// The properties of [`DevicePropertyHistory`], for `select`.
@@ -107,6 +112,7 @@ impl ::odata_runtime::query::Field for DevicePropertyHistoryField {
         DevicePropertyHistoryField::PhysicalMemoryInBytes,
         DevicePropertyHistoryField::TotalStorageSpaceInBytes,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             DevicePropertyHistoryField::DateKey => "dateKey",
@@ -134,10 +140,7 @@ impl ::odata_runtime::query::Field for DevicePropertyHistoryField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, DevicePropertyHistory> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::v1_0::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::v1_0::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for DevicePropertyHistory {

@@ -14,7 +14,6 @@
 //! Rows can be limited to those modified since a point in time (`rowLastModifiedDateTimeUTC`).
 
 /// An enrolled device with its current attributes; deleted devices remain as rows flagged isDeleted.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct Device {
@@ -23,10 +22,10 @@ pub struct Device {
     pub device_key: i32,
     /// Intune identifier of the device (GUID text).
     #[serde(rename = "deviceId", default)]
-    pub device_id: ::std::option::Option<::std::string::String>,
+    pub device_id: Option<String>,
     /// Name of the device as shown in Intune.
     #[serde(rename = "deviceName", default)]
-    pub device_name: ::std::option::Option<::std::string::String>,
+    pub device_name: Option<String>,
     /// The `deviceTypeKey` property of `device`.
     #[serde(rename = "deviceTypeKey")]
     pub device_type_key: i32,
@@ -37,13 +36,19 @@ pub struct Device {
     #[serde(rename = "ownerTypeKey")]
     pub owner_type_key: i32,
     /// When the device enrolled.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "enrolledDateTime", default)]
-    pub enrolled_date_time: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "enrolledDateTime",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub enrolled_date_time: Option<::time::OffsetDateTime>,
     /// When the device last checked in with Intune.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "lastSyncDateTime", default)]
-    pub last_sync_date_time: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "lastSyncDateTime",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub last_sync_date_time: Option<::time::OffsetDateTime>,
     /// The `managementAgentKey` property of `device`.
     #[serde(rename = "managementAgentKey")]
     pub management_agent_key: i32,
@@ -52,10 +57,10 @@ pub struct Device {
     pub management_state_key: i32,
     /// Entra ID (Azure AD) device identifier, if the device is registered there.
     #[serde(rename = "azureADDeviceId", default)]
-    pub azure_ad_device_id: ::std::option::Option<::std::string::String>,
+    pub azure_ad_device_id: Option<String>,
     /// The `azureADRegistered` property of `device`.
     #[serde(rename = "azureADRegistered", default)]
-    pub azure_ad_registered: ::std::option::Option<bool>,
+    pub azure_ad_registered: Option<bool>,
     /// The `deviceCategoryKey` property of `device`.
     #[serde(rename = "deviceCategoryKey")]
     pub device_category_key: i32,
@@ -67,88 +72,96 @@ pub struct Device {
     pub compliance_state_key: i32,
     /// The `osVersion` property of `device`.
     #[serde(rename = "osVersion", default)]
-    pub os_version: ::std::option::Option<::std::string::String>,
+    pub os_version: Option<String>,
     /// The `easDeviceId` property of `device`.
     #[serde(rename = "easDeviceId", default)]
-    pub eas_device_id: ::std::option::Option<::std::string::String>,
+    pub eas_device_id: Option<String>,
     /// The `serialNumber` property of `device`.
     #[serde(rename = "serialNumber", default)]
-    pub serial_number: ::std::option::Option<::std::string::String>,
+    pub serial_number: Option<String>,
     /// The `userId` property of `device`.
     #[serde(rename = "userId", default)]
-    pub user_id: ::std::option::Option<::std::string::String>,
+    pub user_id: Option<String>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "rowLastModifiedDateTimeUTC")]
+    #[serde(
+        rename = "rowLastModifiedDateTimeUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
     /// The `manufacturer` property of `device`.
     #[serde(default)]
-    pub manufacturer: ::std::option::Option<::std::string::String>,
+    pub manufacturer: Option<String>,
     /// The `model` property of `device`.
     #[serde(default)]
-    pub model: ::std::option::Option<::std::string::String>,
+    pub model: Option<String>,
     /// The `operatingSystem` property of `device`.
     #[serde(rename = "operatingSystem", default)]
-    pub operating_system: ::std::option::Option<::std::string::String>,
+    pub operating_system: Option<String>,
     /// True when the device is no longer enrolled; such rows are kept rather than removed.
     #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
     /// The `androidSecurityPatchLevel` property of `device`.
     #[serde(rename = "androidSecurityPatchLevel", default)]
-    pub android_security_patch_level: ::std::option::Option<::std::string::String>,
+    pub android_security_patch_level: Option<String>,
     /// The `meid` property of `device`.
     #[serde(default)]
-    pub meid: ::std::option::Option<::std::string::String>,
+    pub meid: Option<String>,
     /// Supervision flag as an integer (1 = supervised), not a Boolean.
     #[serde(rename = "isSupervised", default)]
-    pub is_supervised: ::std::option::Option<i32>,
+    pub is_supervised: Option<i32>,
     /// Free storage in bytes.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
-    #[serde(rename = "freeStorageSpaceInBytes", default)]
-    pub free_storage_space_in_bytes: ::std::option::Option<i64>,
+    #[serde(
+        rename = "freeStorageSpaceInBytes",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
+    )]
+    pub free_storage_space_in_bytes: Option<i64>,
     /// Total storage in bytes.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Int64>")]
-    #[serde(rename = "totalStorageSpaceInBytes", default)]
-    pub total_storage_space_in_bytes: ::std::option::Option<i64>,
+    #[serde(
+        rename = "totalStorageSpaceInBytes",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
+    )]
+    pub total_storage_space_in_bytes: Option<i64>,
     /// Encryption state as an integer code.
     #[serde(rename = "encryptionState", default)]
-    pub encryption_state: ::std::option::Option<i32>,
+    pub encryption_state: Option<i32>,
     /// The `subscriberCarrier` property of `device`.
     #[serde(rename = "subscriberCarrier", default)]
-    pub subscriber_carrier: ::std::option::Option<::std::string::String>,
+    pub subscriber_carrier: Option<String>,
     /// The `phoneNumber` property of `device`.
     #[serde(rename = "phoneNumber", default)]
-    pub phone_number: ::std::option::Option<::std::string::String>,
+    pub phone_number: Option<String>,
     /// The `imei` property of `device`.
     #[serde(default)]
-    pub imei: ::std::option::Option<::std::string::String>,
+    pub imei: Option<String>,
     /// The `cellularTechnology` property of `device`.
     #[serde(rename = "cellularTechnology", default)]
-    pub cellular_technology: ::std::option::Option<::std::string::String>,
+    pub cellular_technology: Option<String>,
     /// The `wiFiMacAddress` property of `device`.
     #[serde(rename = "wiFiMacAddress", default)]
-    pub wi_fi_mac_address: ::std::option::Option<::std::string::String>,
+    pub wi_fi_mac_address: Option<String>,
     /// The `ethernetMacAddress` property of `device`.
     #[serde(rename = "ethernetMacAddress", default)]
-    pub ethernet_mac_address: ::std::option::Option<::std::string::String>,
+    pub ethernet_mac_address: Option<String>,
     /// The `office365Version` property of `device`.
     #[serde(rename = "office365Version", default)]
-    pub office365_version: ::std::option::Option<::std::string::String>,
+    pub office365_version: Option<String>,
     /// Windows edition reported by the device, e.g. "Enterprise" or "Pro".
     #[serde(rename = "windowsOsEdition", default)]
-    pub windows_os_edition: ::std::option::Option<::std::string::String>,
+    pub windows_os_edition: Option<String>,
     /// Primary user of the device; seen only in a third-party observation of the live service & not documented.
     #[serde(rename = "primaryUser", default)]
-    pub primary_user: ::std::option::Option<::std::string::String>,
+    pub primary_user: Option<String>,
     /// SIM card identifier (ICCID); the docs spell it ICCD.
     #[serde(default)]
-    pub iccid: ::std::option::Option<::std::string::String>,
+    pub iccid: Option<String>,
     /// The `subnetAddressV4Wifi` property of `device`.
     #[serde(rename = "subnetAddressV4Wifi", default)]
-    pub subnet_address_v4_wifi: ::std::option::Option<::std::string::String>,
+    pub subnet_address_v4_wifi: Option<String>,
     /// The `ipAddressV4Wifi` property of `device`.
     #[serde(rename = "ipAddressV4Wifi", default)]
-    pub ip_address_v4_wifi: ::std::option::Option<::std::string::String>,
+    pub ip_address_v4_wifi: Option<String>,
 }
 
 /// The properties of [`Device`], for `select`.
@@ -286,6 +299,7 @@ impl ::odata_runtime::query::Field for DeviceField {
         DeviceField::SubnetAddressV4Wifi,
         DeviceField::IpAddressV4Wifi,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             DeviceField::DeviceKey => "deviceKey",
@@ -336,10 +350,7 @@ impl ::odata_runtime::query::Field for DeviceField {
 
 /// A query of the `devices` entity set (the same as the `Collections` accessor).
 pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, Device> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::v1_0::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::v1_0::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for Device {

@@ -35,7 +35,7 @@ pub struct EnrollmentActivity {
     pub enrollment_failure_reason_key: i32,
     /// Operating-system version reported during enrollment; part of the composite key.
     #[serde(rename = "osVersion")]
-    pub os_version: ::std::string::String,
+    pub os_version: String,
     /// The `count` property of `enrollmentActivity`.
     pub count: i32,
 }
@@ -73,6 +73,7 @@ impl ::odata_runtime::query::Field for EnrollmentActivityField {
         EnrollmentActivityField::OsVersion,
         EnrollmentActivityField::Count,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             EnrollmentActivityField::DateKey => "dateKey",
@@ -97,10 +98,7 @@ impl ::odata_runtime::query::Field for EnrollmentActivityField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, EnrollmentActivity> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::v1_0::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::v1_0::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for EnrollmentActivity {
@@ -114,6 +112,7 @@ impl ::odata_runtime::query::EntitySet for EnrollmentActivity {
         "enrollmentFailureReasonKey",
         "osVersion",
     ];
+
     type Field = EnrollmentActivityField;
 }
 

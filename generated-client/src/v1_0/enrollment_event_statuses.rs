@@ -18,7 +18,7 @@ pub struct EnrollmentEventStatus {
     pub enrollment_event_status_key: i32,
     /// The `enrollmentEventStatusName` property of `enrollmentEventStatus`.
     #[serde(rename = "enrollmentEventStatusName", default)]
-    pub enrollment_event_status_name: ::std::option::Option<::std::string::String>,
+    pub enrollment_event_status_name: Option<String>,
 }
 
 /// The properties of [`EnrollmentEventStatus`], for `select`.
@@ -36,6 +36,7 @@ impl ::odata_runtime::query::Field for EnrollmentEventStatusField {
         EnrollmentEventStatusField::EnrollmentEventStatusKey,
         EnrollmentEventStatusField::EnrollmentEventStatusName,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             EnrollmentEventStatusField::EnrollmentEventStatusKey => {
@@ -52,10 +53,7 @@ impl ::odata_runtime::query::Field for EnrollmentEventStatusField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, EnrollmentEventStatus> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::v1_0::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::v1_0::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for EnrollmentEventStatus {

@@ -56,6 +56,7 @@ impl ::odata_runtime::query::Field for IntuneManagementExtensionField {
         IntuneManagementExtensionField::ExtensionVersionKey,
         IntuneManagementExtensionField::ExtensionStateKey,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             IntuneManagementExtensionField::DateKey => "dateKey",
@@ -71,10 +72,7 @@ impl ::odata_runtime::query::Field for IntuneManagementExtensionField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, IntuneManagementExtension> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::v1_0::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::v1_0::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for IntuneManagementExtension {

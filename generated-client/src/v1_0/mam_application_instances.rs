@@ -12,7 +12,6 @@
 //! Rows can be limited to those modified since a point in time (`rowLastModifiedDateTimeUTC`).
 
 /// One instance of an app-protection-managed app, for one user on one device.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct MamApplicationInstance {
@@ -21,52 +20,62 @@ pub struct MamApplicationInstance {
     pub application_instance_key: i32,
     /// The `userId` property of `mamApplicationInstance`.
     #[serde(rename = "userId", default)]
-    pub user_id: ::std::option::Option<::std::string::String>,
+    pub user_id: Option<String>,
     /// The `applicationInstanceId` property of `mamApplicationInstance`.
     #[serde(rename = "applicationInstanceId", default)]
-    pub application_instance_id: ::std::option::Option<::std::string::String>,
+    pub application_instance_id: Option<String>,
     /// The `mamApplicationId` property of `mamApplicationInstance`.
     #[serde(rename = "mamApplicationId", default)]
-    pub mam_application_id: ::std::option::Option<::std::string::String>,
+    pub mam_application_id: Option<String>,
     /// The `applicationVersion` property of `mamApplicationInstance`.
     #[serde(rename = "applicationVersion", default)]
-    pub application_version: ::std::option::Option<::std::string::String>,
+    pub application_version: Option<String>,
     /// The `createdDate` property of `mamApplicationInstance`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "createdDate", default)]
-    pub created_date: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "createdDate",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub created_date: Option<::time::OffsetDateTime>,
     /// The `platform` property of `mamApplicationInstance`.
     #[serde(default)]
-    pub platform: ::std::option::Option<i32>,
+    pub platform: Option<i32>,
     /// The `platformVersion` property of `mamApplicationInstance`.
     #[serde(rename = "platformVersion", default)]
-    pub platform_version: ::std::option::Option<::std::string::String>,
+    pub platform_version: Option<String>,
     /// The `sdkVersion` property of `mamApplicationInstance`.
     #[serde(rename = "sdkVersion", default)]
-    pub sdk_version: ::std::option::Option<::std::string::String>,
+    pub sdk_version: Option<String>,
     /// The `mamDeviceId` property of `mamApplicationInstance`.
     #[serde(rename = "mamDeviceId", default)]
-    pub mam_device_id: ::std::option::Option<::std::string::String>,
+    pub mam_device_id: Option<String>,
     /// The `mamDeviceType` property of `mamApplicationInstance`.
     #[serde(rename = "mamDeviceType", default)]
-    pub mam_device_type: ::std::option::Option<::std::string::String>,
+    pub mam_device_type: Option<String>,
     /// The `mamDeviceName` property of `mamApplicationInstance`.
     #[serde(rename = "mamDeviceName", default)]
-    pub mam_device_name: ::std::option::Option<::std::string::String>,
+    pub mam_device_name: Option<String>,
     /// The `isDeleted` property of `mamApplicationInstance`.
     #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
     /// The `startDateInclusiveUTC` property of `mamApplicationInstance`.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "startDateInclusiveUTC")]
+    #[serde(
+        rename = "startDateInclusiveUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     /// The `deletedDateUTC` property of `mamApplicationInstance`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "deletedDateUTC", default)]
-    pub deleted_date_utc: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "deletedDateUTC",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub deleted_date_utc: Option<::time::OffsetDateTime>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "rowLastModifiedDateTimeUTC")]
+    #[serde(
+        rename = "rowLastModifiedDateTimeUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
 
@@ -127,6 +136,7 @@ impl ::odata_runtime::query::Field for MamApplicationInstanceField {
         MamApplicationInstanceField::DeletedDateUtc,
         MamApplicationInstanceField::RowLastModifiedDateTimeUtc,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             MamApplicationInstanceField::ApplicationInstanceKey => {
@@ -157,10 +167,7 @@ impl ::odata_runtime::query::Field for MamApplicationInstanceField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, MamApplicationInstance> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::v1_0::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::v1_0::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for MamApplicationInstance {

@@ -12,7 +12,6 @@
 //! Rows can be limited to those modified since a point in time (`rowLastModifiedDateTimeUTC`).
 
 /// An app managed through app protection (MAM); versioned, with soft delete.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct MamApplication {
@@ -21,24 +20,31 @@ pub struct MamApplication {
     pub mam_application_key: i32,
     /// The `mamApplicationName` property of `mamApplication`.
     #[serde(rename = "mamApplicationName", default)]
-    pub mam_application_name: ::std::option::Option<::std::string::String>,
+    pub mam_application_name: Option<String>,
     /// The `mamApplicationId` property of `mamApplication`.
     #[serde(rename = "mamApplicationId", default)]
-    pub mam_application_id: ::std::option::Option<::std::string::String>,
+    pub mam_application_id: Option<String>,
     /// The `isDeleted` property of `mamApplication`.
     #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
     /// The `startDateInclusiveUTC` property of `mamApplication`.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "startDateInclusiveUTC")]
+    #[serde(
+        rename = "startDateInclusiveUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     /// The `deletedDateUTC` property of `mamApplication`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "deletedDateUTC", default)]
-    pub deleted_date_utc: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "deletedDateUTC",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub deleted_date_utc: Option<::time::OffsetDateTime>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "rowLastModifiedDateTimeUTC")]
+    #[serde(
+        rename = "rowLastModifiedDateTimeUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
 
@@ -72,6 +78,7 @@ impl ::odata_runtime::query::Field for MamApplicationField {
         MamApplicationField::DeletedDateUtc,
         MamApplicationField::RowLastModifiedDateTimeUtc,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             MamApplicationField::MamApplicationKey => "mamApplicationKey",
@@ -91,10 +98,7 @@ impl ::odata_runtime::query::Field for MamApplicationField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, MamApplication> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::v1_0::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::v1_0::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for MamApplication {

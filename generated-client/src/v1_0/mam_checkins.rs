@@ -12,7 +12,6 @@
 //! Date-keyed: the key includes `dateKey`, so rows can be limited with typed `dateKey` bounds or with `maxhistorydays` (not both).
 
 /// One protected app instance checking in with the app protection service on one day.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct MamCheckin {
@@ -38,9 +37,12 @@ pub struct MamCheckin {
     #[serde(rename = "effectiveAppliedPolicyKey")]
     pub effective_applied_policy_key: i32,
     /// The `lastCheckInDate` property of `mamCheckin`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "lastCheckInDate", default)]
-    pub last_check_in_date: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "lastCheckInDate",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub last_check_in_date: Option<::time::OffsetDateTime>,
 }
 
 /// The properties of [`MamCheckin`], for `select`.
@@ -76,6 +78,7 @@ impl ::odata_runtime::query::Field for MamCheckinField {
         MamCheckinField::EffectiveAppliedPolicyKey,
         MamCheckinField::LastCheckInDate,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             MamCheckinField::DateKey => "dateKey",
@@ -92,10 +95,7 @@ impl ::odata_runtime::query::Field for MamCheckinField {
 
 /// A query of the `mamCheckins` entity set (the same as the `Collections` accessor).
 pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, MamCheckin> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::v1_0::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::v1_0::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for MamCheckin {

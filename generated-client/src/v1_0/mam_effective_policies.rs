@@ -10,7 +10,6 @@
 //! Key: `effectivePolicyKey`; rows are `Microsoft.Intune.DataWarehouse.mamEffectivePolicy`.
 
 /// A merged app-protection policy that is in effect, linked to the authored policy it came from.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct MamEffectivePolicy {
@@ -21,8 +20,10 @@ pub struct MamEffectivePolicy {
     #[serde(rename = "realPolicyKey")]
     pub real_policy_key: i32,
     /// The `rowCreatedDateTimeUTC` property of `mamEffectivePolicy`.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "rowCreatedDateTimeUTC")]
+    #[serde(
+        rename = "rowCreatedDateTimeUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub row_created_date_time_utc: ::time::OffsetDateTime,
 }
 
@@ -44,6 +45,7 @@ impl ::odata_runtime::query::Field for MamEffectivePolicyField {
         MamEffectivePolicyField::RealPolicyKey,
         MamEffectivePolicyField::RowCreatedDateTimeUtc,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             MamEffectivePolicyField::EffectivePolicyKey => "effectivePolicyKey",
@@ -57,10 +59,7 @@ impl ::odata_runtime::query::Field for MamEffectivePolicyField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, MamEffectivePolicy> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::v1_0::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::v1_0::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for MamEffectivePolicy {

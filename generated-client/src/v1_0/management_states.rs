@@ -21,7 +21,7 @@ pub struct ManagementState {
     pub management_state_key: i32,
     /// The `managementStateName` property of `managementState`.
     #[serde(rename = "managementStateName", default)]
-    pub management_state_name: ::std::option::Option<::std::string::String>,
+    pub management_state_name: Option<String>,
 }
 
 /// The properties of [`ManagementState`], for `select`.
@@ -42,6 +42,7 @@ impl ::odata_runtime::query::Field for ManagementStateField {
         ManagementStateField::ManagementStateKey,
         ManagementStateField::ManagementStateName,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             ManagementStateField::ManagementStateId => "managementStateID",
@@ -55,10 +56,7 @@ impl ::odata_runtime::query::Field for ManagementStateField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, ManagementState> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::v1_0::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::v1_0::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for ManagementState {

@@ -61,6 +61,7 @@ impl ::odata_runtime::query::Field for MobileAppInstallStatusCountField {
         MobileAppInstallStatusCountField::ErrorCode,
         MobileAppInstallStatusCountField::Count,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             MobileAppInstallStatusCountField::DateKey => "dateKey",
@@ -77,10 +78,7 @@ impl ::odata_runtime::query::Field for MobileAppInstallStatusCountField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, MobileAppInstallStatusCount> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::v1_0::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::v1_0::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for MobileAppInstallStatusCount {
@@ -92,6 +90,7 @@ impl ::odata_runtime::query::EntitySet for MobileAppInstallStatusCount {
         "appInstallStateKey",
         "errorCode",
     ];
+
     type Field = MobileAppInstallStatusCountField;
 }
 

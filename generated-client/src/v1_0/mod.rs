@@ -525,20 +525,14 @@ impl<'c> Collections<'c> {
 pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
     name: &str,
     visitor: V,
-) -> ::std::option::Option<V::Output> {
+) -> Option<V::Output> {
     match name {
         "appRevisions" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::v1_0::app_revisions::AppRevision>(),
-            )
+            Some(visitor.visit::<crate::v1_0::app_revisions::AppRevision>())
         }
-        "appTypes" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::v1_0::app_types::AppType>(),
-            )
-        }
+        "appTypes" => Some(visitor.visit::<crate::v1_0::app_types::AppType>()),
         "compliancePolicyStatusDeviceActivities" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::v1_0::compliance_policy_status_device_activities::CompliancePolicyStatusDeviceActivity,
@@ -546,7 +540,7 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "compliancePolicyStatusDevicePerPolicyActivities" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::v1_0::compliance_policy_status_device_per_policy_activities::CompliancePolicyStatusDevicePerPolicyActivity,
@@ -554,20 +548,14 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "complianceStates" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::v1_0::compliance_states::ComplianceState>(),
-            )
+            Some(visitor.visit::<crate::v1_0::compliance_states::ComplianceState>())
         }
-        "dates" => {
-            ::std::option::Option::Some(visitor.visit::<crate::v1_0::dates::Date>())
-        }
+        "dates" => Some(visitor.visit::<crate::v1_0::dates::Date>()),
         "deviceCategories" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::v1_0::device_categories::DeviceCategory>(),
-            )
+            Some(visitor.visit::<crate::v1_0::device_categories::DeviceCategory>())
         }
         "deviceConfigurationProfileDeviceActivities" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::v1_0::device_configuration_profile_device_activities::DeviceConfigurationProfileDeviceActivity,
@@ -575,7 +563,7 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "deviceConfigurationProfileUserActivities" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::v1_0::device_configuration_profile_user_activities::DeviceConfigurationProfileUserActivity,
@@ -583,7 +571,7 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "deviceEnrollmentTypes" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::v1_0::device_enrollment_types::DeviceEnrollmentType,
@@ -591,7 +579,7 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "devicePropertyHistories" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::v1_0::device_property_histories::DevicePropertyHistory,
@@ -599,28 +587,22 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "deviceRegistrationStates" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::v1_0::device_registration_states::DeviceRegistrationState,
                     >(),
             )
         }
-        "devices" => {
-            ::std::option::Option::Some(visitor.visit::<crate::v1_0::devices::Device>())
-        }
-        "deviceTypes" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::v1_0::device_types::DeviceType>(),
-            )
-        }
+        "devices" => Some(visitor.visit::<crate::v1_0::devices::Device>()),
+        "deviceTypes" => Some(visitor.visit::<crate::v1_0::device_types::DeviceType>()),
         "enrollmentActivities" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor.visit::<crate::v1_0::enrollment_activities::EnrollmentActivity>(),
             )
         }
         "enrollmentEventStatuses" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::v1_0::enrollment_event_statuses::EnrollmentEventStatus,
@@ -628,7 +610,7 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "enrollmentFailureCategories" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::v1_0::enrollment_failure_categories::EnrollmentFailureCategory,
@@ -636,7 +618,7 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "enrollmentFailureReasons" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::v1_0::enrollment_failure_reasons::EnrollmentFailureReason,
@@ -644,7 +626,7 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "intuneManagementExtensionHealthStates" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::v1_0::intune_management_extension_health_states::IntuneManagementExtensionHealthState,
@@ -652,7 +634,7 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "intuneManagementExtensions" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::v1_0::intune_management_extensions::IntuneManagementExtension,
@@ -660,7 +642,7 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "intuneManagementExtensionVersions" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::v1_0::intune_management_extension_versions::IntuneManagementExtensionVersion,
@@ -668,7 +650,7 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "mamApplicationInstances" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::v1_0::mam_application_instances::MamApplicationInstance,
@@ -676,44 +658,32 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "mamApplications" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::v1_0::mam_applications::MamApplication>(),
-            )
+            Some(visitor.visit::<crate::v1_0::mam_applications::MamApplication>())
         }
-        "mamCheckins" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::v1_0::mam_checkins::MamCheckin>(),
-            )
-        }
+        "mamCheckins" => Some(visitor.visit::<crate::v1_0::mam_checkins::MamCheckin>()),
         "mamDeviceHealths" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::v1_0::mam_device_healths::MamDeviceHealth>(),
-            )
+            Some(visitor.visit::<crate::v1_0::mam_device_healths::MamDeviceHealth>())
         }
         "mamEffectivePolicies" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<crate::v1_0::mam_effective_policies::MamEffectivePolicy>(),
             )
         }
         "mamPlatforms" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::v1_0::mam_platforms::MamPlatform>(),
-            )
+            Some(visitor.visit::<crate::v1_0::mam_platforms::MamPlatform>())
         }
         "managementAgentTypes" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<crate::v1_0::management_agent_types::ManagementAgentType>(),
             )
         }
         "managementStates" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::v1_0::management_states::ManagementState>(),
-            )
+            Some(visitor.visit::<crate::v1_0::management_states::ManagementState>())
         }
         "mobileAppInstallStates" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::v1_0::mobile_app_install_states::MobileAppInstallState,
@@ -721,23 +691,17 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "mobileAppInstallStatusCounts" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::v1_0::mobile_app_install_status_counts::MobileAppInstallStatusCount,
                     >(),
             )
         }
-        "ownerTypes" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::v1_0::owner_types::OwnerType>(),
-            )
-        }
-        "policies" => {
-            ::std::option::Option::Some(visitor.visit::<crate::v1_0::policies::Policy>())
-        }
+        "ownerTypes" => Some(visitor.visit::<crate::v1_0::owner_types::OwnerType>()),
+        "policies" => Some(visitor.visit::<crate::v1_0::policies::Policy>()),
         "policyDeviceActivities" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::v1_0::policy_device_activities::PolicyDeviceActivity,
@@ -745,45 +709,39 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "policyPlatformTypes" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor.visit::<crate::v1_0::policy_platform_types::PolicyPlatformType>(),
             )
         }
         "policyTypeActivities" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<crate::v1_0::policy_type_activities::PolicyTypeActivity>(),
             )
         }
-        "policyTypes" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::v1_0::policy_types::PolicyType>(),
-            )
-        }
+        "policyTypes" => Some(visitor.visit::<crate::v1_0::policy_types::PolicyType>()),
         "policyUserActivities" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<crate::v1_0::policy_user_activities::PolicyUserActivity>(),
             )
         }
         "termsAndConditions" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor.visit::<crate::v1_0::terms_and_conditions::TermsAndConditions>(),
             )
         }
         "userDeviceAssociations" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::v1_0::user_device_associations::UserDeviceAssociation,
                     >(),
             )
         }
-        "users" => {
-            ::std::option::Option::Some(visitor.visit::<crate::v1_0::users::User>())
-        }
+        "users" => Some(visitor.visit::<crate::v1_0::users::User>()),
         "userTermsAndConditionsAcceptances" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::v1_0::user_terms_and_conditions_acceptances::UserTermsAndConditionsAcceptance,
@@ -791,10 +749,8 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "vppProgramTypes" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::v1_0::vpp_program_types::VppProgramType>(),
-            )
+            Some(visitor.visit::<crate::v1_0::vpp_program_types::VppProgramType>())
         }
-        _ => ::std::option::Option::None,
+        _ => None,
     }
 }

@@ -21,7 +21,7 @@ pub struct OwnerType {
     pub owner_type_key: i32,
     /// The `ownerTypeName` property of `ownerType`.
     #[serde(rename = "ownerTypeName", default)]
-    pub owner_type_name: ::std::option::Option<::std::string::String>,
+    pub owner_type_name: Option<String>,
 }
 
 /// The properties of [`OwnerType`], for `select`.
@@ -42,6 +42,7 @@ impl ::odata_runtime::query::Field for OwnerTypeField {
         OwnerTypeField::OwnerTypeKey,
         OwnerTypeField::OwnerTypeName,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             OwnerTypeField::OwnerTypeId => "ownerTypeID",
@@ -53,10 +54,7 @@ impl ::odata_runtime::query::Field for OwnerTypeField {
 
 /// A query of the `ownerTypes` entity set (the same as the `Collections` accessor).
 pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, OwnerType> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::v1_0::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::v1_0::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for OwnerType {

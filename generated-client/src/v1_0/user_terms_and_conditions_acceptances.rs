@@ -12,7 +12,6 @@
 //! Date-keyed: the key includes `dateKey`, so rows can be limited with typed `dateKey` bounds or with `maxhistorydays` (not both).
 
 /// A user's acceptance of one terms-and-conditions version, as recorded on one day.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct UserTermsAndConditionsAcceptance {
@@ -26,13 +25,19 @@ pub struct UserTermsAndConditionsAcceptance {
     #[serde(rename = "termsAndConditionsKey")]
     pub terms_and_conditions_key: i32,
     /// The `acceptedDateTimeUTC` property of `userTermsAndConditionsAcceptance`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "acceptedDateTimeUTC", default)]
-    pub accepted_date_time_utc: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "acceptedDateTimeUTC",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub accepted_date_time_utc: Option<::time::OffsetDateTime>,
     /// The `lastModifiedDateTimeUTC` property of `userTermsAndConditionsAcceptance`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "lastModifiedDateTimeUTC", default)]
-    pub last_modified_date_time_utc: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "lastModifiedDateTimeUTC",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub last_modified_date_time_utc: Option<::time::OffsetDateTime>,
 }
 
 /// The properties of [`UserTermsAndConditionsAcceptance`], for `select`.
@@ -59,6 +64,7 @@ impl ::odata_runtime::query::Field for UserTermsAndConditionsAcceptanceField {
         UserTermsAndConditionsAcceptanceField::AcceptedDateTimeUtc,
         UserTermsAndConditionsAcceptanceField::LastModifiedDateTimeUtc,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             UserTermsAndConditionsAcceptanceField::DateKey => "dateKey",
@@ -80,10 +86,7 @@ impl ::odata_runtime::query::Field for UserTermsAndConditionsAcceptanceField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, UserTermsAndConditionsAcceptance> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::v1_0::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::v1_0::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for UserTermsAndConditionsAcceptance {
@@ -93,6 +96,7 @@ impl ::odata_runtime::query::EntitySet for UserTermsAndConditionsAcceptance {
         "userKey",
         "termsAndConditionsKey",
     ];
+
     type Field = UserTermsAndConditionsAcceptanceField;
 }
 

@@ -12,7 +12,6 @@
 //! Rows can be limited to those modified since a point in time (`rowLastModifiedDateTimeUTC`).
 
 /// A licensed Entra ID (formerly Azure AD) user; users who were removed are kept.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct User {
@@ -21,25 +20,27 @@ pub struct User {
     pub user_key: i32,
     /// The `userId` property of `user`.
     #[serde(rename = "userId", default)]
-    pub user_id: ::std::option::Option<::std::string::String>,
+    pub user_id: Option<String>,
     /// The `userEmail` property of `user`.
     #[serde(rename = "userEmail", default)]
-    pub user_email: ::std::option::Option<::std::string::String>,
+    pub user_email: Option<String>,
     /// The `userPrincipalName` property of `user`.
     #[serde(rename = "userPrincipalName", default)]
-    pub user_principal_name: ::std::option::Option<::std::string::String>,
+    pub user_principal_name: Option<String>,
     /// The `displayName` property of `user`.
     #[serde(rename = "displayName", default)]
-    pub display_name: ::std::option::Option<::std::string::String>,
+    pub display_name: Option<String>,
     /// The `intuneLicensed` property of `user`.
     #[serde(rename = "intuneLicensed", default)]
-    pub intune_licensed: ::std::option::Option<bool>,
+    pub intune_licensed: Option<bool>,
     /// The `isDeleted` property of `user`.
     #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "rowLastModifiedDateTimeUTC")]
+    #[serde(
+        rename = "rowLastModifiedDateTimeUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
 
@@ -76,6 +77,7 @@ impl ::odata_runtime::query::Field for UserField {
         UserField::IsDeleted,
         UserField::RowLastModifiedDateTimeUtc,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             UserField::UserKey => "userKey",
@@ -92,10 +94,7 @@ impl ::odata_runtime::query::Field for UserField {
 
 /// A query of the `users` entity set (the same as the `Collections` accessor).
 pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, User> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::v1_0::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::v1_0::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for User {

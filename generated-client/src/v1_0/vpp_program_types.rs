@@ -15,13 +15,13 @@
 pub struct VppProgramType {
     /// Identifier of the volume-purchase program (text); key of this lookup.
     #[serde(rename = "vppProgramTypeId")]
-    pub vpp_program_type_id: ::std::string::String,
+    pub vpp_program_type_id: String,
     /// The `vppProgramTypeKey` property of `vppProgramType`.
     #[serde(rename = "vppProgramTypeKey")]
     pub vpp_program_type_key: i32,
     /// The `vppProgramTypeName` property of `vppProgramType`.
     #[serde(rename = "vppProgramTypeName", default)]
-    pub vpp_program_type_name: ::std::option::Option<::std::string::String>,
+    pub vpp_program_type_name: Option<String>,
 }
 
 /// The properties of [`VppProgramType`], for `select`.
@@ -42,6 +42,7 @@ impl ::odata_runtime::query::Field for VppProgramTypeField {
         VppProgramTypeField::VppProgramTypeKey,
         VppProgramTypeField::VppProgramTypeName,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             VppProgramTypeField::VppProgramTypeId => "vppProgramTypeId",
@@ -55,10 +56,7 @@ impl ::odata_runtime::query::Field for VppProgramTypeField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> crate::query::Query<'_, VppProgramType> {
-    crate::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::v1_0::API_VERSION),
-    )
+    crate::query::Query::new(client, Some(crate::v1_0::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for VppProgramType {

@@ -24,10 +24,10 @@ pub struct Activity {
     /// The `oldCount` property of `activity`.
     #[deprecated(note = "Replaced by newCount. (since 1903)")]
     #[serde(rename = "oldCount", default)]
-    pub old_count: ::std::option::Option<i32>,
+    pub old_count: Option<i32>,
     /// The count, from an external annotation.
     #[serde(rename = "newCount", default)]
-    pub new_count: ::std::option::Option<i32>,
+    pub new_count: Option<i32>,
 }
 
 /// The properties of [`Activity`], for `select`.
@@ -51,6 +51,7 @@ impl ::odata_runtime::query::Field for ActivityField {
         ActivityField::OldCount,
         ActivityField::NewCount,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             ActivityField::DateKey => "dateKey",
@@ -65,10 +66,7 @@ impl ::odata_runtime::query::Field for ActivityField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> ::odata_runtime::query::Query<'_, Activity> {
-    ::odata_runtime::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::annotations::API_VERSION),
-    )
+    ::odata_runtime::query::Query::new(client, Some(crate::annotations::API_VERSION))
 }
 
 impl ::odata_runtime::query::EntitySet for Activity {

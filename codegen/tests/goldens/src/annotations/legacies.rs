@@ -9,7 +9,6 @@
 
 /// The `Docs.legacy` entity type.
 #[deprecated(note = "Removed from the service.")]
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct Legacy {
@@ -17,8 +16,10 @@ pub struct Legacy {
     #[serde(rename = "legacyKey")]
     pub legacy_key: i32,
     /// The `rowLastModifiedDateTimeUTC` property of `legacy`.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
-    #[serde(rename = "rowLastModifiedDateTimeUTC")]
+    #[serde(
+        rename = "rowLastModifiedDateTimeUTC",
+        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+    )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
 
@@ -37,6 +38,7 @@ impl ::odata_runtime::query::Field for LegacyField {
         LegacyField::LegacyKey,
         LegacyField::RowLastModifiedDateTimeUtc,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             LegacyField::LegacyKey => "legacyKey",
@@ -50,10 +52,7 @@ impl ::odata_runtime::query::Field for LegacyField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> ::odata_runtime::query::Query<'_, Legacy> {
-    ::odata_runtime::query::Query::new(
-        client,
-        ::std::option::Option::Some(crate::annotations::API_VERSION),
-    )
+    ::odata_runtime::query::Query::new(client, Some(crate::annotations::API_VERSION))
 }
 
 #[allow(deprecated)]

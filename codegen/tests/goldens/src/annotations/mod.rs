@@ -49,18 +49,10 @@ impl<'c> Collections<'c> {
 pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
     name: &str,
     visitor: V,
-) -> ::std::option::Option<V::Output> {
+) -> Option<V::Output> {
     match name {
-        "activities" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::annotations::activities::Activity>(),
-            )
-        }
-        "legacies" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::annotations::legacies::Legacy>(),
-            )
-        }
-        _ => ::std::option::Option::None,
+        "activities" => Some(visitor.visit::<crate::annotations::activities::Activity>()),
+        "legacies" => Some(visitor.visit::<crate::annotations::legacies::Legacy>()),
+        _ => None,
     }
 }

@@ -4,59 +4,32 @@
 //! Complex, enum and type-definition types, and entity types that are not the row type of exactly one entity set.
 
 /// The `Docs.state` enum type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Deserialize, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum State {
     /// In use.
-    #[serde(rename = "active")]
     Active,
     /// `retired` (value 1).
     #[deprecated(note = "No longer reported.")]
-    #[serde(rename = "retired")]
     Retired,
     /// A member this version of the client does not know, kept as the service sent it.
-    #[serde(untagged)]
-    UnrecognizedValue(::std::string::String),
-}
-
-#[allow(deprecated)]
-impl State {
-    /// The member's name on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            State::Active => "active",
-            State::Retired => "retired",
-            State::UnrecognizedValue(name) => name,
-        }
-    }
+    UnrecognizedValue(String),
 }
 
 #[allow(deprecated)]
 impl ::odata_runtime::edm::EnumMember for State {
-    fn from_name(name: &str) -> Self {
-        match name {
-            "active" => State::Active,
-            "retired" => State::Retired,
-            other => State::UnrecognizedValue(other.to_owned()),
-        }
+    const MEMBERS: &'static [(Self, &'static str, i64)] = &[
+        (Self::Active, "active", 0),
+        (Self::Retired, "retired", 1),
+    ];
+
+    fn unrecognized(name: &str) -> Self {
+        Self::UnrecognizedValue(name.to_owned())
     }
 
-    fn name(&self) -> &str {
-        self.as_str()
-    }
-
-    fn value(&self) -> ::std::option::Option<i64> {
-        match self {
-            State::Active => ::std::option::Option::Some(0),
-            State::Retired => ::std::option::Option::Some(1),
-            State::UnrecognizedValue(_) => ::std::option::Option::None,
-        }
+    fn unrecognized_name(&self) -> Option<&str> {
+        if let Self::UnrecognizedValue(name) = self { Some(name) } else { None }
     }
 }
 
-#[allow(deprecated)]
-impl ::std::fmt::Display for State {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+::odata_runtime::enum_impls!(State);

@@ -8,31 +8,29 @@
 //! Key: `Id`; rows are `Enums.Item`.
 
 /// The `Enums.Item` entity type.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct Item {
     /// The `Id` property of `Item`.
-    #[serde_as(as = "::odata_runtime::edm::Int64")]
-    #[serde(rename = "Id")]
+    #[serde(rename = "Id", with = "::serde_with::As::<::odata_runtime::edm::Int64>")]
     pub id: i64,
     /// The `Color` property of `Item`.
     #[serde(rename = "Color")]
     pub color: crate::enums::types::Color,
     /// The `Permissions` property of `Item`.
     #[serde(rename = "Permissions", default)]
-    pub permissions: ::std::option::Option<
+    pub permissions: Option<
         ::odata_runtime::edm::Flags<crate::enums::types::Permission>,
     >,
     /// The `History` property of `Item`.
     #[serde(rename = "History", default)]
-    pub history: ::std::vec::Vec<crate::enums::types::Color>,
+    pub history: Vec<crate::enums::types::Color>,
     /// The `Nothing` property of `Item`.
     #[serde(rename = "Nothing", default)]
-    pub nothing: ::std::option::Option<crate::enums::types::Empty>,
+    pub nothing: Option<crate::enums::types::Empty>,
     /// The `Priority` property of `Item`.
     #[serde(rename = "Priority", default)]
-    pub priority: ::std::option::Option<crate::enums::types::Priority>,
+    pub priority: Option<crate::enums::types::Priority>,
 }
 
 /// The properties of [`Item`], for `select`.
@@ -62,6 +60,7 @@ impl ::odata_runtime::query::Field for ItemField {
         ItemField::Nothing,
         ItemField::Priority,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             ItemField::Id => "Id",
@@ -78,7 +77,7 @@ impl ::odata_runtime::query::Field for ItemField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> ::odata_runtime::query::Query<'_, Item> {
-    ::odata_runtime::query::Query::new(client, ::std::option::Option::None)
+    ::odata_runtime::query::Query::new(client, None)
 }
 
 impl ::odata_runtime::query::EntitySet for Item {

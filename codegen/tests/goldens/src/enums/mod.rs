@@ -33,11 +33,9 @@ impl<'c> Collections<'c> {
 pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
     name: &str,
     visitor: V,
-) -> ::std::option::Option<V::Output> {
+) -> Option<V::Output> {
     match name {
-        "Items" => {
-            ::std::option::Option::Some(visitor.visit::<crate::enums::items::Item>())
-        }
-        _ => ::std::option::Option::None,
+        "Items" => Some(visitor.visit::<crate::enums::items::Item>()),
+        _ => None,
     }
 }

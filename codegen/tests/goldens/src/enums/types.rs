@@ -4,75 +4,44 @@
 //! Complex, enum and type-definition types, and entity types that are not the row type of exactly one entity set.
 
 /// The `Enums.color` enum type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Deserialize, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Color {
     /// `red` (value 0).
-    #[serde(rename = "red")]
     Red,
     /// `green` (value 1).
-    #[serde(rename = "green")]
     Green,
     /// `blue` (value 2).
-    #[serde(rename = "blue")]
     Blue,
     /// `unknownFutureValue` (value 3).
-    #[serde(rename = "unknownFutureValue")]
     UnknownFutureValue,
     /// A member this version of the client does not know, kept as the service sent it.
-    #[serde(untagged)]
-    UnrecognizedValue(::std::string::String),
-}
-
-impl Color {
-    /// The member's name on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Color::Red => "red",
-            Color::Green => "green",
-            Color::Blue => "blue",
-            Color::UnknownFutureValue => "unknownFutureValue",
-            Color::UnrecognizedValue(name) => name,
-        }
-    }
+    UnrecognizedValue(String),
 }
 
 impl ::odata_runtime::edm::EnumMember for Color {
-    fn from_name(name: &str) -> Self {
-        match name {
-            "red" => Color::Red,
-            "green" => Color::Green,
-            "blue" => Color::Blue,
-            "unknownFutureValue" => Color::UnknownFutureValue,
-            other => Color::UnrecognizedValue(other.to_owned()),
-        }
+    const MEMBERS: &'static [(Self, &'static str, i64)] = &[
+        (Self::Red, "red", 0),
+        (Self::Green, "green", 1),
+        (Self::Blue, "blue", 2),
+        (Self::UnknownFutureValue, "unknownFutureValue", 3),
+    ];
+
+    fn unrecognized(name: &str) -> Self {
+        Self::UnrecognizedValue(name.to_owned())
     }
 
-    fn name(&self) -> &str {
-        self.as_str()
-    }
-
-    fn value(&self) -> ::std::option::Option<i64> {
-        match self {
-            Color::Red => ::std::option::Option::Some(0),
-            Color::Green => ::std::option::Option::Some(1),
-            Color::Blue => ::std::option::Option::Some(2),
-            Color::UnknownFutureValue => ::std::option::Option::Some(3),
-            Color::UnrecognizedValue(_) => ::std::option::Option::None,
-        }
+    fn unrecognized_name(&self) -> Option<&str> {
+        if let Self::UnrecognizedValue(name) = self { Some(name) } else { None }
     }
 }
 
-impl ::std::fmt::Display for Color {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+::odata_runtime::enum_impls!(Color);
 
 /// The `Enums.Permission` flags enum type.
 ///
 /// Values of this flags type are [`::odata_runtime::edm::Flags<Permission>`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Deserialize, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Permission {
     /// `None` (value 0).
@@ -84,97 +53,52 @@ pub enum Permission {
     /// `ReadWrite` (value 3).
     ReadWrite,
     /// A member this version of the client does not know, kept as the service sent it.
-    #[serde(untagged)]
-    UnrecognizedValue(::std::string::String),
-}
-
-impl Permission {
-    /// The member's name on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Permission::None => "None",
-            Permission::Read => "Read",
-            Permission::Write => "Write",
-            Permission::ReadWrite => "ReadWrite",
-            Permission::UnrecognizedValue(name) => name,
-        }
-    }
+    UnrecognizedValue(String),
 }
 
 impl ::odata_runtime::edm::EnumMember for Permission {
-    fn from_name(name: &str) -> Self {
-        match name {
-            "None" => Permission::None,
-            "Read" => Permission::Read,
-            "Write" => Permission::Write,
-            "ReadWrite" => Permission::ReadWrite,
-            other => Permission::UnrecognizedValue(other.to_owned()),
-        }
+    const MEMBERS: &'static [(Self, &'static str, i64)] = &[
+        (Self::None, "None", 0),
+        (Self::Read, "Read", 1),
+        (Self::Write, "Write", 2),
+        (Self::ReadWrite, "ReadWrite", 3),
+    ];
+
+    fn unrecognized(name: &str) -> Self {
+        Self::UnrecognizedValue(name.to_owned())
     }
 
-    fn name(&self) -> &str {
-        self.as_str()
-    }
-
-    fn value(&self) -> ::std::option::Option<i64> {
-        match self {
-            Permission::None => ::std::option::Option::Some(0),
-            Permission::Read => ::std::option::Option::Some(1),
-            Permission::Write => ::std::option::Option::Some(2),
-            Permission::ReadWrite => ::std::option::Option::Some(3),
-            Permission::UnrecognizedValue(_) => ::std::option::Option::None,
-        }
+    fn unrecognized_name(&self) -> Option<&str> {
+        if let Self::UnrecognizedValue(name) = self { Some(name) } else { None }
     }
 }
 
-impl ::std::fmt::Display for Permission {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+::odata_runtime::enum_impls!(Permission);
 
 /// The `Enums.empty` enum type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Deserialize, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Empty {
     /// A member this version of the client does not know, kept as the service sent it.
-    #[serde(untagged)]
-    UnrecognizedValue(::std::string::String),
-}
-
-impl Empty {
-    /// The member's name on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Empty::UnrecognizedValue(name) => name,
-        }
-    }
+    UnrecognizedValue(String),
 }
 
 impl ::odata_runtime::edm::EnumMember for Empty {
-    fn from_name(name: &str) -> Self {
-        Empty::UnrecognizedValue(name.to_owned())
+    const MEMBERS: &'static [(Self, &'static str, i64)] = &[];
+    fn unrecognized(name: &str) -> Self {
+        Self::UnrecognizedValue(name.to_owned())
     }
 
-    fn name(&self) -> &str {
-        self.as_str()
-    }
-
-    fn value(&self) -> ::std::option::Option<i64> {
-        match self {
-            Empty::UnrecognizedValue(_) => ::std::option::Option::None,
-        }
+    fn unrecognized_name(&self) -> Option<&str> {
+        let Self::UnrecognizedValue(name) = self;
+        Some(name)
     }
 }
 
-impl ::std::fmt::Display for Empty {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+::odata_runtime::enum_impls!(Empty);
 
 /// The `Enums.Priority` enum type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Deserialize, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Priority {
     /// `Low` (value 10).
@@ -182,45 +106,22 @@ pub enum Priority {
     /// `High` (value 200).
     High,
     /// A member this version of the client does not know, kept as the service sent it.
-    #[serde(untagged)]
-    UnrecognizedValue(::std::string::String),
-}
-
-impl Priority {
-    /// The member's name on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Priority::Low => "Low",
-            Priority::High => "High",
-            Priority::UnrecognizedValue(name) => name,
-        }
-    }
+    UnrecognizedValue(String),
 }
 
 impl ::odata_runtime::edm::EnumMember for Priority {
-    fn from_name(name: &str) -> Self {
-        match name {
-            "Low" => Priority::Low,
-            "High" => Priority::High,
-            other => Priority::UnrecognizedValue(other.to_owned()),
-        }
+    const MEMBERS: &'static [(Self, &'static str, i64)] = &[
+        (Self::Low, "Low", 10),
+        (Self::High, "High", 200),
+    ];
+
+    fn unrecognized(name: &str) -> Self {
+        Self::UnrecognizedValue(name.to_owned())
     }
 
-    fn name(&self) -> &str {
-        self.as_str()
-    }
-
-    fn value(&self) -> ::std::option::Option<i64> {
-        match self {
-            Priority::Low => ::std::option::Option::Some(10),
-            Priority::High => ::std::option::Option::Some(200),
-            Priority::UnrecognizedValue(_) => ::std::option::Option::None,
-        }
+    fn unrecognized_name(&self) -> Option<&str> {
+        if let Self::UnrecognizedValue(name) = self { Some(name) } else { None }
     }
 }
 
-impl ::std::fmt::Display for Priority {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+::odata_runtime::enum_impls!(Priority);

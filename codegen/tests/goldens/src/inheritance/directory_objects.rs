@@ -22,6 +22,7 @@ impl ::odata_runtime::query::Field for DirectoryObjectField {
         DirectoryObjectField::Id,
         DirectoryObjectField::DeletedDateTime,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             DirectoryObjectField::Id => "id",
@@ -39,7 +40,7 @@ pub struct DirectoryObjectsRow(pub crate::inheritance::types::DirectoryObject);
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> ::odata_runtime::query::Query<'_, DirectoryObjectsRow> {
-    ::odata_runtime::query::Query::new(client, ::std::option::Option::None)
+    ::odata_runtime::query::Query::new(client, None)
 }
 
 impl ::odata_runtime::query::EntitySet for DirectoryObjectsRow {

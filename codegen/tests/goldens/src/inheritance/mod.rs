@@ -59,15 +59,11 @@ impl<'c> Collections<'c> {
 pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
     name: &str,
     visitor: V,
-) -> ::std::option::Option<V::Output> {
+) -> Option<V::Output> {
     match name {
-        "users" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::inheritance::users::User>(),
-            )
-        }
+        "users" => Some(visitor.visit::<crate::inheritance::users::User>()),
         "directoryObjects" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor
                     .visit::<
                         crate::inheritance::directory_objects::DirectoryObjectsRow,
@@ -75,10 +71,10 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             )
         }
         "deletedObjects" => {
-            ::std::option::Option::Some(
+            Some(
                 visitor.visit::<crate::inheritance::deleted_objects::DeletedObjectsRow>(),
             )
         }
-        _ => ::std::option::Option::None,
+        _ => None,
     }
 }

@@ -8,22 +8,24 @@
 #[non_exhaustive]
 pub struct Entity {
     /// The `id` property of `entity`.
-    pub id: ::std::string::String,
+    pub id: String,
 }
 
 /// The `Inherit.directoryObject` entity type.
 ///
 /// Derived from `Inherit.entity`; its properties are included.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct DirectoryObject {
     /// The `id` property of `entity`.
-    pub id: ::std::string::String,
+    pub id: String,
     /// The `deletedDateTime` property of `directoryObject`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "deletedDateTime", default)]
-    pub deleted_date_time: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "deletedDateTime",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub deleted_date_time: Option<::time::OffsetDateTime>,
 }
 
 /// The `Inherit.address` complex type.
@@ -32,10 +34,10 @@ pub struct DirectoryObject {
 pub struct Address {
     /// The `street` property of `address`.
     #[serde(default)]
-    pub street: ::std::option::Option<::std::string::String>,
+    pub street: Option<String>,
     /// The `city` property of `address`.
     #[serde(default)]
-    pub city: ::std::option::Option<::std::string::String>,
+    pub city: Option<String>,
 }
 
 /// The `Inherit.postalAddress` complex type.
@@ -46,11 +48,11 @@ pub struct Address {
 pub struct PostalAddress {
     /// The `street` property of `address`.
     #[serde(default)]
-    pub street: ::std::option::Option<::std::string::String>,
+    pub street: Option<String>,
     /// The `city` property of `address`.
     #[serde(default)]
-    pub city: ::std::option::Option<::std::string::String>,
+    pub city: Option<String>,
     /// The `postalCode` property of `postalAddress`.
     #[serde(rename = "postalCode", default)]
-    pub postal_code: ::std::option::Option<::std::string::String>,
+    pub postal_code: Option<String>,
 }

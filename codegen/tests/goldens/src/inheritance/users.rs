@@ -10,22 +10,24 @@
 /// The `Inherit.user` entity type.
 ///
 /// Derived from `Inherit.directoryObject`; its properties are included.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct User {
     /// The `id` property of `entity`.
-    pub id: ::std::string::String,
+    pub id: String,
     /// The `deletedDateTime` property of `directoryObject`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(rename = "deletedDateTime", default)]
-    pub deleted_date_time: ::std::option::Option<::time::OffsetDateTime>,
+    #[serde(
+        rename = "deletedDateTime",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub deleted_date_time: Option<::time::OffsetDateTime>,
     /// The `displayName` property of `user`.
     #[serde(rename = "displayName", default)]
-    pub display_name: ::std::option::Option<::std::string::String>,
+    pub display_name: Option<String>,
     /// The `address` property of `user`.
     #[serde(default)]
-    pub address: ::std::option::Option<crate::inheritance::types::PostalAddress>,
+    pub address: Option<crate::inheritance::types::PostalAddress>,
 }
 
 /// The properties of [`User`], for `select`.
@@ -49,6 +51,7 @@ impl ::odata_runtime::query::Field for UserField {
         UserField::DisplayName,
         UserField::Address,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             UserField::Id => "id",
@@ -63,7 +66,7 @@ impl ::odata_runtime::query::Field for UserField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> ::odata_runtime::query::Query<'_, User> {
-    ::odata_runtime::query::Query::new(client, ::std::option::Option::None)
+    ::odata_runtime::query::Query::new(client, None)
 }
 
 impl ::odata_runtime::query::EntitySet for User {

@@ -35,13 +35,9 @@ impl<'c> Collections<'c> {
 pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
     name: &str,
     visitor: V,
-) -> ::std::option::Option<V::Output> {
+) -> Option<V::Output> {
     match name {
-        "orders" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::namespaces::orders::Order>(),
-            )
-        }
-        _ => ::std::option::Option::None,
+        "orders" => Some(visitor.visit::<crate::namespaces::orders::Order>()),
+        _ => None,
     }
 }

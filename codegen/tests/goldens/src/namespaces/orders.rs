@@ -15,12 +15,10 @@ pub struct Order {
     pub id: i32,
     /// The `status` property of `order`.
     #[serde(default)]
-    pub status: ::std::option::Option<crate::namespaces::types::contoso_sales::Status>,
+    pub status: Option<crate::namespaces::types::contoso_sales::Status>,
     /// The `shipping` property of `order`.
     #[serde(default)]
-    pub shipping: ::std::option::Option<
-        crate::namespaces::types::contoso_shipping::Status,
-    >,
+    pub shipping: Option<crate::namespaces::types::contoso_shipping::Status>,
 }
 
 /// The properties of [`Order`], for `select`.
@@ -41,6 +39,7 @@ impl ::odata_runtime::query::Field for OrderField {
         OrderField::Status,
         OrderField::Shipping,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             OrderField::Id => "id",
@@ -54,7 +53,7 @@ impl ::odata_runtime::query::Field for OrderField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> ::odata_runtime::query::Query<'_, Order> {
-    ::odata_runtime::query::Query::new(client, ::std::option::Option::None)
+    ::odata_runtime::query::Query::new(client, None)
 }
 
 impl ::odata_runtime::query::EntitySet for Order {

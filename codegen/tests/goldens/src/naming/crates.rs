@@ -61,6 +61,7 @@ impl ::odata_runtime::query::Field for TypeField {
         TypeField::remote_Control,
         TypeField::RemoteControl,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             TypeField::Self_ => "self",
@@ -90,7 +91,7 @@ pub struct CratesRow(pub crate::naming::types::Type);
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> ::odata_runtime::query::Query<'_, CratesRow> {
-    ::odata_runtime::query::Query::new(client, ::std::option::Option::None)
+    ::odata_runtime::query::Query::new(client, None)
 }
 
 impl ::odata_runtime::query::EntitySet for CratesRow {

@@ -44,18 +44,10 @@ impl<'c> Collections<'c> {
 pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
     name: &str,
     visitor: V,
-) -> ::std::option::Option<V::Output> {
+) -> Option<V::Output> {
     match name {
-        "allTypes" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::naming::all_types::AllTypesRow>(),
-            )
-        }
-        "Crates" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::naming::crates::CratesRow>(),
-            )
-        }
-        _ => ::std::option::Option::None,
+        "allTypes" => Some(visitor.visit::<crate::naming::all_types::AllTypesRow>()),
+        "Crates" => Some(visitor.visit::<crate::naming::crates::CratesRow>()),
+        _ => None,
     }
 }

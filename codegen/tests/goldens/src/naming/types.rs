@@ -4,7 +4,6 @@
 //! Complex, enum and type-definition types, and entity types that are not the row type of exactly one entity set.
 
 /// The `Hostile.Names.type` entity type.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 #[allow(non_snake_case)]
@@ -14,44 +13,47 @@ pub struct Type {
     pub self_: i32,
     /// The `type` property of `type`.
     #[serde(rename = "type", default)]
-    pub type_: ::std::option::Option<::std::string::String>,
+    pub type_: Option<String>,
     /// The `crate` property of `type`.
     #[serde(rename = "crate", default)]
-    pub crate_: ::std::option::Option<::std::string::String>,
+    pub crate_: Option<String>,
     /// The `1stPlace` property of `type`.
     #[serde(rename = "1stPlace", default)]
-    pub _1st_place: ::std::option::Option<bool>,
+    pub _1st_place: Option<bool>,
     /// The `odata.etag` property of `type`.
     #[serde(rename = "odata.etag", default)]
-    pub odata_etag: ::std::option::Option<::std::string::String>,
+    pub odata_etag: Option<String>,
     /// The `$filter` property of `type`.
     #[serde(rename = "$filter", default)]
-    pub filter: ::std::option::Option<::std::string::String>,
+    pub filter: Option<String>,
     /// The `ID` property of `type`.
     #[serde(rename = "ID", default)]
-    pub id: ::std::option::Option<::uuid::Uuid>,
+    pub id: Option<::uuid::Uuid>,
     /// The `Größe` property of `type`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Float>")]
-    #[serde(rename = "Größe", default)]
-    pub gr_u00f6_u00df_e: ::std::option::Option<f64>,
+    #[serde(
+        rename = "Größe",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::Float>>"
+    )]
+    pub gr_u00f6_u00df_e: Option<f64>,
     /// The `String` property of `type`.
     #[serde(rename = "String", default)]
-    pub string: ::std::option::Option<String_>,
+    pub string: Option<String_>,
     /// The `Option` property of `type`.
     #[serde(rename = "Option", default)]
-    pub option: ::std::option::Option<Option_>,
+    pub option: Option<Option_>,
     /// The `deviceKey` property of `type`.
     #[serde(default)]
-    pub deviceKey: ::std::option::Option<i32>,
+    pub deviceKey: Option<i32>,
     /// The `DeviceKey` property of `type`.
     #[serde(default)]
-    pub DeviceKey: ::std::option::Option<i32>,
+    pub DeviceKey: Option<i32>,
     /// The `remote_Control` property of `type`.
     #[serde(default)]
-    pub remote_Control: ::std::option::Option<i32>,
+    pub remote_Control: Option<i32>,
     /// The `remoteControl` property of `type`.
     #[serde(rename = "remoteControl", default)]
-    pub remote_control: ::std::option::Option<i32>,
+    pub remote_control: Option<i32>,
 }
 
 /// The `Hostile.Names.String` complex type.
@@ -60,17 +62,17 @@ pub struct Type {
 pub struct String_ {
     /// The `Vec` property of `String`.
     #[serde(rename = "Vec", default)]
-    pub vec: ::std::option::Option<::std::string::String>,
+    pub vec: Option<String>,
     /// The `Box` property of `String`.
     #[serde(rename = "Box", default)]
-    pub box_: ::std::option::Option<::std::string::String>,
+    pub box_: Option<String>,
     /// The `Result` property of `String`.
     #[serde(rename = "Result", default)]
-    pub result: ::std::option::Option<::std::string::String>,
+    pub result: Option<String>,
 }
 
 /// The `Hostile.Names.Option` enum type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Deserialize, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Option_ {
     /// `None` (value 0).
@@ -78,75 +80,39 @@ pub enum Option_ {
     /// `Some` (value 1).
     Some,
     /// `Self` (value 2).
-    #[serde(rename = "Self")]
     Self_,
     /// `1st` (value 3).
-    #[serde(rename = "1st")]
     _1st,
     /// `remote_Control_Software` (value 4).
     #[allow(non_camel_case_types)]
     remote_Control_Software,
     /// `remoteControlSoftware` (value 5).
-    #[serde(rename = "remoteControlSoftware")]
     RemoteControlSoftware,
     /// `unrecognizedValue` (value 6).
     #[allow(non_camel_case_types)]
     unrecognizedValue,
     /// A member this version of the client does not know, kept as the service sent it.
-    #[serde(untagged)]
-    UnrecognizedValue(::std::string::String),
-}
-
-impl Option_ {
-    /// The member's name on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Option_::None => "None",
-            Option_::Some => "Some",
-            Option_::Self_ => "Self",
-            Option_::_1st => "1st",
-            Option_::remote_Control_Software => "remote_Control_Software",
-            Option_::RemoteControlSoftware => "remoteControlSoftware",
-            Option_::unrecognizedValue => "unrecognizedValue",
-            Option_::UnrecognizedValue(name) => name,
-        }
-    }
+    UnrecognizedValue(String),
 }
 
 impl ::odata_runtime::edm::EnumMember for Option_ {
-    fn from_name(name: &str) -> Self {
-        match name {
-            "None" => Option_::None,
-            "Some" => Option_::Some,
-            "Self" => Option_::Self_,
-            "1st" => Option_::_1st,
-            "remote_Control_Software" => Option_::remote_Control_Software,
-            "remoteControlSoftware" => Option_::RemoteControlSoftware,
-            "unrecognizedValue" => Option_::unrecognizedValue,
-            other => Option_::UnrecognizedValue(other.to_owned()),
-        }
+    const MEMBERS: &'static [(Self, &'static str, i64)] = &[
+        (Self::None, "None", 0),
+        (Self::Some, "Some", 1),
+        (Self::Self_, "Self", 2),
+        (Self::_1st, "1st", 3),
+        (Self::remote_Control_Software, "remote_Control_Software", 4),
+        (Self::RemoteControlSoftware, "remoteControlSoftware", 5),
+        (Self::unrecognizedValue, "unrecognizedValue", 6),
+    ];
+
+    fn unrecognized(name: &str) -> Self {
+        Self::UnrecognizedValue(name.to_owned())
     }
 
-    fn name(&self) -> &str {
-        self.as_str()
-    }
-
-    fn value(&self) -> ::std::option::Option<i64> {
-        match self {
-            Option_::None => ::std::option::Option::Some(0),
-            Option_::Some => ::std::option::Option::Some(1),
-            Option_::Self_ => ::std::option::Option::Some(2),
-            Option_::_1st => ::std::option::Option::Some(3),
-            Option_::remote_Control_Software => ::std::option::Option::Some(4),
-            Option_::RemoteControlSoftware => ::std::option::Option::Some(5),
-            Option_::unrecognizedValue => ::std::option::Option::Some(6),
-            Option_::UnrecognizedValue(_) => ::std::option::Option::None,
-        }
+    fn unrecognized_name(&self) -> Option<&str> {
+        if let Self::UnrecognizedValue(name) = self { Some(name) } else { None }
     }
 }
 
-impl ::std::fmt::Display for Option_ {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+::odata_runtime::enum_impls!(Option_);

@@ -35,13 +35,9 @@ impl<'c> Collections<'c> {
 pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
     name: &str,
     visitor: V,
-) -> ::std::option::Option<V::Output> {
+) -> Option<V::Output> {
     match name {
-        "samples" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::nullable::samples::Sample>(),
-            )
-        }
-        _ => ::std::option::Option::None,
+        "samples" => Some(visitor.visit::<crate::nullable::samples::Sample>()),
+        _ => None,
     }
 }

@@ -8,96 +8,96 @@
 //! Key: `id`; rows are `Shapes.Sample`.
 
 /// The `Shapes.Sample` entity type.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct Sample {
     /// The `id` property of `Sample`.
     pub id: ::uuid::Uuid,
     /// The `required` property of `Sample`.
-    pub required: ::std::string::String,
+    pub required: String,
     /// The `optional` property of `Sample`.
     #[serde(default)]
-    pub optional: ::std::option::Option<::std::string::String>,
+    pub optional: Option<String>,
     /// The `flag` property of `Sample`.
     pub flag: bool,
     /// The `byte` property of `Sample`.
     #[serde(default)]
-    pub byte: ::std::option::Option<u8>,
+    pub byte: Option<u8>,
     /// The `sbyte` property of `Sample`.
     #[serde(default)]
-    pub sbyte: ::std::option::Option<i8>,
+    pub sbyte: Option<i8>,
     /// The `int16` property of `Sample`.
     #[serde(default)]
-    pub int16: ::std::option::Option<i16>,
+    pub int16: Option<i16>,
     /// The `int32` property of `Sample`.
     #[serde(default)]
-    pub int32: ::std::option::Option<i32>,
+    pub int32: Option<i32>,
     /// The `int64` property of `Sample`.
-    #[serde_as(as = "::odata_runtime::edm::Int64")]
+    #[serde(with = "::serde_with::As::<::odata_runtime::edm::Int64>")]
     pub int64: i64,
     /// The `single` property of `Sample`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Float>")]
-    #[serde(default)]
-    pub single: ::std::option::Option<f32>,
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Float>>")]
+    pub single: Option<f32>,
     /// The `double` property of `Sample`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Float>")]
-    #[serde(default)]
-    pub double: ::std::option::Option<f64>,
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Float>>")]
+    pub double: Option<f64>,
     /// The `amount` property of `Sample`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Decimal>")]
-    #[serde(default)]
-    pub amount: ::std::option::Option<::bigdecimal::BigDecimal>,
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Decimal>>")]
+    pub amount: Option<::bigdecimal::BigDecimal>,
     /// The `date` property of `Sample`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Date>")]
-    #[serde(default)]
-    pub date: ::std::option::Option<::time::Date>,
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Date>>")]
+    pub date: Option<::time::Date>,
     /// The `timestamp` property of `Sample`.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
+    #[serde(with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>")]
     pub timestamp: ::time::OffsetDateTime,
     /// The `timeOfDay` property of `Sample`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::TimeOfDay>")]
-    #[serde(rename = "timeOfDay", default)]
-    pub time_of_day: ::std::option::Option<::time::Time>,
+    #[serde(
+        rename = "timeOfDay",
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::TimeOfDay>>"
+    )]
+    pub time_of_day: Option<::time::Time>,
     /// The `duration` property of `Sample`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Duration>")]
-    #[serde(default)]
-    pub duration: ::std::option::Option<::time::Duration>,
+    #[serde(
+        default,
+        with = "::serde_with::As::<Option<::odata_runtime::edm::Duration>>"
+    )]
+    pub duration: Option<::time::Duration>,
     /// The `payload` property of `Sample`.
-    #[serde_as(as = "::std::option::Option<::odata_runtime::edm::Binary>")]
-    #[serde(default)]
-    pub payload: ::std::option::Option<::std::vec::Vec<u8>>,
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Binary>>")]
+    pub payload: Option<Vec<u8>>,
     /// The `photo` property of `Sample`.
     #[serde(default)]
-    pub photo: ::std::option::Option<::serde_json::Value>,
+    pub photo: Option<::serde_json::Value>,
     /// The `location` property of `Sample`.
     #[serde(default)]
-    pub location: ::std::option::Option<::serde_json::Value>,
+    pub location: Option<::serde_json::Value>,
     /// The `anything` property of `Sample`.
     #[serde(default)]
-    pub anything: ::std::option::Option<::serde_json::Value>,
+    pub anything: Option<::serde_json::Value>,
     /// The `tag` property of `Sample`.
     #[serde(default)]
-    pub tag: ::std::option::Option<crate::nullable::types::Tag>,
+    pub tag: Option<crate::nullable::types::Tag>,
     /// The `counter` property of `Sample`.
     pub counter: crate::nullable::types::Counter,
     /// The `origin` property of `Sample`.
     #[serde(default)]
-    pub origin: ::std::option::Option<crate::nullable::types::Point>,
+    pub origin: Option<crate::nullable::types::Point>,
     /// The `corners` property of `Sample`.
     #[serde(default)]
-    pub corners: ::std::vec::Vec<crate::nullable::types::Point>,
+    pub corners: Vec<crate::nullable::types::Point>,
     /// The `tags` property of `Sample`.
     #[serde(default)]
-    pub tags: ::std::vec::Vec<::std::string::String>,
+    pub tags: Vec<String>,
     /// The `readings` property of `Sample`.
-    #[serde_as(as = "::std::vec::Vec<::odata_runtime::edm::Int64>")]
-    #[serde(default)]
-    pub readings: ::std::vec::Vec<i64>,
+    #[serde(default, with = "::serde_with::As::<Vec<::odata_runtime::edm::Int64>>")]
+    pub readings: Vec<i64>,
     /// The `moments` property of `Sample`.
-    #[serde_as(as = "::std::vec::Vec<::odata_runtime::edm::DateTimeOffset>")]
-    #[serde(default)]
-    pub moments: ::std::vec::Vec<::time::OffsetDateTime>,
+    #[serde(
+        default,
+        with = "::serde_with::As::<Vec<::odata_runtime::edm::DateTimeOffset>>"
+    )]
+    pub moments: Vec<::time::OffsetDateTime>,
 }
 
 /// The properties of [`Sample`], for `select`.
@@ -190,6 +190,7 @@ impl ::odata_runtime::query::Field for SampleField {
         SampleField::Readings,
         SampleField::Moments,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             SampleField::Id => "id",
@@ -227,7 +228,7 @@ impl ::odata_runtime::query::Field for SampleField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> ::odata_runtime::query::Query<'_, Sample> {
-    ::odata_runtime::query::Query::new(client, ::std::option::Option::None)
+    ::odata_runtime::query::Query::new(client, None)
 }
 
 impl ::odata_runtime::query::EntitySet for Sample {

@@ -4,25 +4,26 @@
 //! Complex, enum and type-definition types, and entity types that are not the row type of exactly one entity set.
 
 /// The `Shapes.Point` complex type.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct Point {
     /// The `x` property of `Point`.
-    #[serde_as(as = "::odata_runtime::edm::Float")]
+    #[serde(with = "::serde_with::As::<::odata_runtime::edm::Float>")]
     pub x: f64,
     /// The `y` property of `Point`.
-    #[serde_as(as = "::odata_runtime::edm::Float")]
+    #[serde(with = "::serde_with::As::<::odata_runtime::edm::Float>")]
     pub y: f64,
 }
 
 /// The `Tag` type definition (`Edm.String`).
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[serde(transparent)]
-pub struct Tag(pub ::std::string::String);
+pub struct Tag(pub String);
 
 /// The `Counter` type definition (`Edm.Int64`).
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[serde(transparent)]
-pub struct Counter(#[serde_as(as = "::odata_runtime::edm::Int64")] pub i64);
+pub struct Counter(
+    #[serde(with = "::serde_with::As::<::odata_runtime::edm::Int64>")]
+    pub i64,
+);

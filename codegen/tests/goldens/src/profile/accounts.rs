@@ -20,7 +20,7 @@ pub struct Account {
     pub account_id: i32,
     /// The `stamp` property of `account`.
     #[serde(default)]
-    pub stamp: ::std::option::Option<::std::string::String>,
+    pub stamp: Option<String>,
 }
 
 /// The properties of [`Account`], for `select`.
@@ -45,7 +45,7 @@ impl ::odata_runtime::query::Field for AccountField {
 
 /// A query of the `accounts` entity set (the same as the `Collections` accessor).
 pub fn query(client: &::odata_runtime::Client) -> crate::AuditedQuery<'_, Account> {
-    crate::AuditedQuery::new(client, ::std::option::Option::None)
+    crate::AuditedQuery::new(client, None)
 }
 
 impl ::odata_runtime::query::EntitySet for Account {

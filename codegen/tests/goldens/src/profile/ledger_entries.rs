@@ -14,19 +14,20 @@
 //! Rows carry an audit stamp: they can be limited to those stamped since a point in time.
 
 /// The `Books.ledgerEntry` entity type.
-#[::serde_with::serde_as]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct LedgerEntry {
     /// The `entryId` property of `ledgerEntry`.
-    #[serde_as(as = "::odata_runtime::edm::Int64")]
-    #[serde(rename = "entryId")]
+    #[serde(
+        rename = "entryId",
+        with = "::serde_with::As::<::odata_runtime::edm::Int64>"
+    )]
     pub entry_id: i64,
     /// The `memo` property of `ledgerEntry`.
     #[serde(default)]
-    pub memo: ::std::option::Option<::std::string::String>,
+    pub memo: Option<String>,
     /// The `stamp` property of `ledgerEntry`.
-    #[serde_as(as = "::odata_runtime::edm::DateTimeOffset")]
+    #[serde(with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>")]
     pub stamp: ::time::OffsetDateTime,
 }
 
@@ -48,6 +49,7 @@ impl ::odata_runtime::query::Field for LedgerEntryField {
         LedgerEntryField::Memo,
         LedgerEntryField::Stamp,
     ];
+
     fn wire_name(self) -> &'static str {
         match self {
             LedgerEntryField::EntryId => "entryId",
@@ -59,7 +61,7 @@ impl ::odata_runtime::query::Field for LedgerEntryField {
 
 /// A query of the `ledgerEntries` entity set (the same as the `Collections` accessor).
 pub fn query(client: &::odata_runtime::Client) -> crate::AuditedQuery<'_, LedgerEntry> {
-    crate::AuditedQuery::new(client, ::std::option::Option::None)
+    crate::AuditedQuery::new(client, None)
 }
 
 impl ::odata_runtime::query::EntitySet for LedgerEntry {

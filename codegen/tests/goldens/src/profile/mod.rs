@@ -42,18 +42,12 @@ impl<'c> Collections<'c> {
 pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
     name: &str,
     visitor: V,
-) -> ::std::option::Option<V::Output> {
+) -> Option<V::Output> {
     match name {
         "ledgerEntries" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::profile::ledger_entries::LedgerEntry>(),
-            )
+            Some(visitor.visit::<crate::profile::ledger_entries::LedgerEntry>())
         }
-        "accounts" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::profile::accounts::Account>(),
-            )
-        }
-        _ => ::std::option::Option::None,
+        "accounts" => Some(visitor.visit::<crate::profile::accounts::Account>()),
+        _ => None,
     }
 }

@@ -15,9 +15,7 @@ pub struct Department {
     pub id: i32,
     /// The `head` navigation property of `department` (present when expanded).
     #[serde(default)]
-    pub head: ::std::option::Option<
-        ::std::boxed::Box<crate::recursive::employees::Employee>,
-    >,
+    pub head: Option<Box<crate::recursive::employees::Employee>>,
 }
 
 /// The properties of [`Department`], for `select`.
@@ -41,7 +39,7 @@ impl ::odata_runtime::query::Field for DepartmentField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> ::odata_runtime::query::Query<'_, Department> {
-    ::odata_runtime::query::Query::new(client, ::std::option::Option::None)
+    ::odata_runtime::query::Query::new(client, None)
 }
 
 impl ::odata_runtime::query::EntitySet for Department {

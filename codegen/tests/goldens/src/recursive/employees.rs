@@ -15,18 +15,16 @@ pub struct Employee {
     pub id: i32,
     /// The `position` property of `employee`.
     #[serde(default)]
-    pub position: ::std::option::Option<crate::recursive::types::Node>,
+    pub position: Option<crate::recursive::types::Node>,
     /// The `manager` navigation property of `employee` (present when expanded).
     #[serde(default)]
-    pub manager: ::std::option::Option<::std::boxed::Box<Employee>>,
+    pub manager: Option<Box<Employee>>,
     /// The `reports` navigation property of `employee` (present when expanded).
     #[serde(default)]
-    pub reports: ::std::vec::Vec<Employee>,
+    pub reports: Vec<Employee>,
     /// The `department` navigation property of `employee` (present when expanded).
     #[serde(default)]
-    pub department: ::std::option::Option<
-        ::std::boxed::Box<crate::recursive::departments::Department>,
-    >,
+    pub department: Option<Box<crate::recursive::departments::Department>>,
 }
 
 /// The properties of [`Employee`], for `select`.
@@ -53,7 +51,7 @@ impl ::odata_runtime::query::Field for EmployeeField {
 pub fn query(
     client: &::odata_runtime::Client,
 ) -> ::odata_runtime::query::Query<'_, Employee> {
-    ::odata_runtime::query::Query::new(client, ::std::option::Option::None)
+    ::odata_runtime::query::Query::new(client, None)
 }
 
 impl ::odata_runtime::query::EntitySet for Employee {

@@ -44,18 +44,12 @@ impl<'c> Collections<'c> {
 pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
     name: &str,
     visitor: V,
-) -> ::std::option::Option<V::Output> {
+) -> Option<V::Output> {
     match name {
-        "employees" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::recursive::employees::Employee>(),
-            )
-        }
+        "employees" => Some(visitor.visit::<crate::recursive::employees::Employee>()),
         "departments" => {
-            ::std::option::Option::Some(
-                visitor.visit::<crate::recursive::departments::Department>(),
-            )
+            Some(visitor.visit::<crate::recursive::departments::Department>())
         }
-        _ => ::std::option::Option::None,
+        _ => None,
     }
 }

@@ -9,13 +9,13 @@
 pub struct Node {
     /// The `label` property of `node`.
     #[serde(default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: Option<String>,
     /// The `parent` property of `node`.
     #[serde(default)]
-    pub parent: ::std::option::Option<::std::boxed::Box<Node>>,
+    pub parent: Option<Box<Node>>,
     /// The `children` property of `node`.
     #[serde(default)]
-    pub children: ::std::vec::Vec<Node>,
+    pub children: Vec<Node>,
 }
 
 /// The `Trees.ping` complex type.
@@ -23,7 +23,7 @@ pub struct Node {
 #[non_exhaustive]
 pub struct Ping {
     /// The `pong` property of `ping`.
-    pub pong: ::std::boxed::Box<Pong>,
+    pub pong: Box<Pong>,
 }
 
 /// The `Trees.pong` complex type.
@@ -32,5 +32,5 @@ pub struct Ping {
 pub struct Pong {
     /// The `ping` property of `pong`.
     #[serde(default)]
-    pub ping: ::std::option::Option<::std::boxed::Box<Ping>>,
+    pub ping: Option<Box<Ping>>,
 }

@@ -4,55 +4,30 @@
 //! Types of the `Contoso.Sales` namespace.
 
 /// The `Contoso.Sales.status` enum type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Deserialize, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Status {
     /// `open` (value 0).
-    #[serde(rename = "open")]
     Open,
     /// `closed` (value 1).
-    #[serde(rename = "closed")]
     Closed,
     /// A member this version of the client does not know, kept as the service sent it.
-    #[serde(untagged)]
-    UnrecognizedValue(::std::string::String),
-}
-
-impl Status {
-    /// The member's name on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Status::Open => "open",
-            Status::Closed => "closed",
-            Status::UnrecognizedValue(name) => name,
-        }
-    }
+    UnrecognizedValue(String),
 }
 
 impl ::odata_runtime::edm::EnumMember for Status {
-    fn from_name(name: &str) -> Self {
-        match name {
-            "open" => Status::Open,
-            "closed" => Status::Closed,
-            other => Status::UnrecognizedValue(other.to_owned()),
-        }
+    const MEMBERS: &'static [(Self, &'static str, i64)] = &[
+        (Self::Open, "open", 0),
+        (Self::Closed, "closed", 1),
+    ];
+
+    fn unrecognized(name: &str) -> Self {
+        Self::UnrecognizedValue(name.to_owned())
     }
 
-    fn name(&self) -> &str {
-        self.as_str()
-    }
-
-    fn value(&self) -> ::std::option::Option<i64> {
-        match self {
-            Status::Open => ::std::option::Option::Some(0),
-            Status::Closed => ::std::option::Option::Some(1),
-            Status::UnrecognizedValue(_) => ::std::option::Option::None,
-        }
+    fn unrecognized_name(&self) -> Option<&str> {
+        if let Self::UnrecognizedValue(name) = self { Some(name) } else { None }
     }
 }
 
-impl ::std::fmt::Display for Status {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+::odata_runtime::enum_impls!(Status);

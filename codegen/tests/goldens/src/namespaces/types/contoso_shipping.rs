@@ -4,55 +4,30 @@
 //! Types of the `Contoso.Shipping` namespace.
 
 /// The `Contoso.Shipping.status` enum type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Deserialize, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Status {
     /// `pending` (value 0).
-    #[serde(rename = "pending")]
     Pending,
     /// `shipped` (value 1).
-    #[serde(rename = "shipped")]
     Shipped,
     /// A member this version of the client does not know, kept as the service sent it.
-    #[serde(untagged)]
-    UnrecognizedValue(::std::string::String),
-}
-
-impl Status {
-    /// The member's name on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Status::Pending => "pending",
-            Status::Shipped => "shipped",
-            Status::UnrecognizedValue(name) => name,
-        }
-    }
+    UnrecognizedValue(String),
 }
 
 impl ::odata_runtime::edm::EnumMember for Status {
-    fn from_name(name: &str) -> Self {
-        match name {
-            "pending" => Status::Pending,
-            "shipped" => Status::Shipped,
-            other => Status::UnrecognizedValue(other.to_owned()),
-        }
+    const MEMBERS: &'static [(Self, &'static str, i64)] = &[
+        (Self::Pending, "pending", 0),
+        (Self::Shipped, "shipped", 1),
+    ];
+
+    fn unrecognized(name: &str) -> Self {
+        Self::UnrecognizedValue(name.to_owned())
     }
 
-    fn name(&self) -> &str {
-        self.as_str()
-    }
-
-    fn value(&self) -> ::std::option::Option<i64> {
-        match self {
-            Status::Pending => ::std::option::Option::Some(0),
-            Status::Shipped => ::std::option::Option::Some(1),
-            Status::UnrecognizedValue(_) => ::std::option::Option::None,
-        }
+    fn unrecognized_name(&self) -> Option<&str> {
+        if let Self::UnrecognizedValue(name) = self { Some(name) } else { None }
     }
 }
 
-impl ::std::fmt::Display for Status {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+::odata_runtime::enum_impls!(Status);
