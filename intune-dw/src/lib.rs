@@ -4,9 +4,24 @@
 //! - [`schema`]: the collections, keys, kinds and typed columns of the metadata the client was
 //!   generated from;
 //! - [`catalog`]: the client's collections, chosen by name at run time;
-//! - [`mock`] (feature `mock-server`): a local Warehouse for demos and tests.
+//! - [`config`]: the client from the environment;
+//! - [`fetch`]: pages of a collection through its typed query, rows checked against its type;
+//! - [`store`]: the SQLite store and its bookkeeping;
+//! - [`sync`]: incremental, resumable, concurrent sync; [`drift`]: schema drift;
+//! - [`export`]: one collection to NDJSON or CSV;
+//! - [`progress`]: progress bars or lines on stderr;
+//! - [`cli`]: the command line;
+//! - [`mock`] (feature `mock-server`, default): a local Warehouse for demos and tests.
 
 pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod drift;
+pub mod export;
+pub mod fetch;
 #[cfg(feature = "mock-server")]
 pub mod mock;
+pub mod progress;
 pub mod schema;
+pub mod store;
+pub mod sync;

@@ -67,6 +67,14 @@ pub fn parse_metadata(text: &str) -> Result<Model, csdl::Errors> {
     csdl::parse(text)
 }
 
+/// A timestamp in the service's wire format: UTC with 7 fractional digits
+/// (`2025-03-01T00:00:00.0000000Z`); text order is time order.
+pub fn format_timestamp(at: time::OffsetDateTime) -> String {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:7]Z");
+    at.to_offset(time::UtcOffset::UTC).format(format).unwrap_or_default()
+}
+
 /// How a collection changes over time, which decides how it is synced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {

@@ -29,7 +29,6 @@ use serde_json::{Map, Value, json};
 use time::Date;
 
 use rows::Data;
-pub use rows::format_timestamp;
 use rules::{Clause, Filterable};
 
 use crate::schema::{ApiVersion, Collection, Kind};

@@ -16,19 +16,12 @@ use serde_json::{Map, Value};
 use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time};
 
 use super::rules::{self, RowFacts};
-use crate::schema::{ApiVersion, Collection, ColumnType, Kind};
+use crate::schema::{ApiVersion, Collection, ColumnType, Kind, format_timestamp};
 use intune_dw_client::query::{DATE_KEY, ROW_LAST_MODIFIED};
 
 /// Seconds after `first_day` at which the modification clock starts (later than every initial
 /// `rowLastModifiedDateTimeUTC`).
 const CLOCK_START: i64 = 20 * 365 * 86_400;
-
-/// The wire format of timestamps: UTC with 7 fractional digits, like the service.
-pub fn format_timestamp(at: OffsetDateTime) -> String {
-    let format =
-        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:7]Z");
-    at.format(format).unwrap_or_default()
-}
 
 /// What changed since the mock started.
 #[derive(Debug, Clone, Copy)]

@@ -1,0 +1,233 @@
+//! The command line: `intune-dw collections | sync | export | mock-server`.
+//!
+//! Exit codes: 0 when everything asked for completed, 1 when something failed part-way (what
+//! was stored stays and the next run continues from it), 2 for usage and configuration errors.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::catalog;
+use crate::config;
+use crate::export::{self, ExportOptions, Format};
+use crate::progress::Progress;
+use crate::schema::ApiVersion;
+use crate::sync::{self, Outcome, SyncOptions};
+
+/// Everything asked for completed.
+pub const EXIT_OK: u8 = 0;
+/// Something failed part-way.
+pub const EXIT_FAILED: u8 = 1;
+/// A usage or configuration error.
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(name = "intune-dw", version, about = "Keep a local copy of the Intune Data Warehouse")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Every collection the client knows, with its key and kind.
+    Collections {
+        #[arg(long, default_value = "v1.0", value_parser = parse_version)]
+        api_version: ApiVersion,
+    },
+    /// Copy the Warehouse into a SQLite file, incrementally and resumably.
+    Sync {
+        /// The SQLite file (created if needed).
+        #[arg(long)]
+        store: PathBuf,
+        #[arg(long, default_value = "v1.0", value_parser = parse_version)]
+        api_version: ApiVersion,
+        /// Only these collections (comma-separated entity-set names).
+        #[arg(long, value_delimiter = ',')]
+        collections: Vec<String>,
+        /// How many collections are fetched at once.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+        concurrency: u16,
+    },
+    /// Write one collection from the service to a file (or stdout), streamed.
+    Export {
+        /// The collection (entity set), e.g. `devices`.
+        collection: String,
+        #[arg(long, value_enum, default_value = "ndjson")]
+        format: Format,
+        /// The file (written atomically); stdout when absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, default_value = "v1.0", value_parser = parse_version)]
+        api_version: ApiVersion,
+        /// Only rows modified at or after this RFC 3339 time (collections with
+        /// rowLastModifiedDateTimeUTC).
+        #[arg(long, value_parser = parse_rfc3339)]
+        since: Option<OffsetDateTime>,
+        /// Only the last N days (date-keyed collections).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        max_history_days: Option<u32>,
+    },
+    /// Serve a local mock Warehouse (generated rows for every collection) until interrupted.
+    #[cfg(feature = "mock-server")]
+    MockServer {
+        /// The loopback port (0: any free one).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Rows per collection.
+        #[arg(long, default_value_t = 1000)]
+        rows: usize,
+        /// Days of data in date-keyed collections.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// Rows per page.
+        #[arg(long, default_value_t = 1000)]
+        page_size: usize,
+        /// Delay before each page, in milliseconds.
+        #[arg(long, default_value_t = 0)]
+        latency_ms: u64,
+    },
+}
+
+fn parse_version(text: &str) -> Result<ApiVersion, String> {
+    ApiVersion::parse(text).ok_or_else(|| format!("unknown api-version {text:?}: expected v1.0 or beta"))
+}
+
+fn parse_rfc3339(text: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(text, &Rfc3339).map_err(|e| format!("not an RFC 3339 time: {e}"))
+}
+
+/// The whole program, with its arguments, environment and standard output passed in (tests
+/// call it directly); progress and errors go to stderr. Returns the exit code.
+pub async fn run(
+    args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    env: &dyn Fn(&str) -> Option<String>,
+    out: &mut dyn Write,
+) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            eprint!("{e}");
+            return EXIT_USAGE;
+        }
+        Err(help) => {
+            let _ = write!(out, "{help}");
+            return EXIT_OK;
+        }
+    };
+    match cli.command {
+        Command::Collections { api_version } => {
+            for entry in catalog::entries(api_version) {
+                let _ = writeln!(out, "{}\t{}\t{}", entry.name, entry.key.join(","), entry.kind.describe());
+            }
+            EXIT_OK
+        }
+        Command::Sync { store, api_version, collections, concurrency } => {
+            if let Err(unknown) = sync::select(api_version, &collections) {
+                eprintln!("error: api-version {api_version} has no collection {}", unknown.join(", "));
+                return EXIT_USAGE;
+            }
+            let client = match config::client_from_env(env) {
+                Ok(client) => client,
+                Err(e) => return usage_error(&e),
+            };
+            let options = SyncOptions { store, version: api_version, collections, concurrency: concurrency.into() };
+            match sync::run(&client, &options, &Progress::stderr()).await {
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    EXIT_FAILED
+                }
+                Ok(report) => {
+                    let (mut done, mut rows) = (0, 0);
+                    for (name, outcome) in &report.collections {
+                        match outcome {
+                            Outcome::Done { rows: n, .. } => {
+                                done += 1;
+                                rows += n;
+                            }
+                            Outcome::Stopped(why) => eprintln!("error: {name}: stopped: {why}"),
+                            Outcome::Failed(why) => eprintln!("error: {name}: {why}"),
+                        }
+                    }
+                    eprintln!("synced {done} of {} collections ({rows} rows fetched)", report.collections.len());
+                    if report.complete() { EXIT_OK } else { EXIT_FAILED }
+                }
+            }
+        }
+        Command::Export { collection, format, out: file, api_version, since, max_history_days } => {
+            if catalog::entry(api_version, &collection).is_none() {
+                eprintln!(
+                    "error: api-version {api_version} has no collection {collection:?}; it has: {}",
+                    catalog::entity_sets(api_version).join(", ")
+                );
+                return EXIT_USAGE;
+            }
+            let client = match config::client_from_env(env) {
+                Ok(client) => client,
+                Err(e) => return usage_error(&e),
+            };
+            let options =
+                ExportOptions { version: api_version, collection, format, out: file, since, max_history_days };
+            match export::run(&client, &options, &Progress::stderr()).await {
+                Ok(written) => {
+                    eprintln!("exported {} rows in {} pages", written.rows, written.pages);
+                    EXIT_OK
+                }
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    EXIT_FAILED
+                }
+            }
+        }
+        #[cfg(feature = "mock-server")]
+        Command::MockServer { port, rows, days, page_size, latency_ms } => {
+            mock_server(port, rows, days, page_size, latency_ms, out).await
+        }
+    }
+}
+
+fn usage_error(error: &dyn std::error::Error) -> u8 {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    eprintln!("error: {text}");
+    EXIT_USAGE
+}
+
+#[cfg(feature = "mock-server")]
+async fn mock_server(port: u16, rows: usize, days: u32, page_size: usize, latency_ms: u64, out: &mut dyn Write) -> u8 {
+    use crate::mock::{MockConfig, MockWarehouse, TOKEN};
+    let config = MockConfig {
+        port,
+        rows,
+        days,
+        page_size,
+        latency: std::time::Duration::from_millis(latency_ms),
+        ..MockConfig::default()
+    };
+    let warehouse = match MockWarehouse::start(config).await {
+        Ok(warehouse) => warehouse,
+        Err(e) => {
+            eprintln!("error: cannot listen on 127.0.0.1:{port}: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let _ = writeln!(out, "mock Intune Data Warehouse on {}", warehouse.base());
+    let _ = writeln!(out, "export INTUNE_DW_SERVICE_ROOT={} INTUNE_DW_TOKEN={TOKEN}", warehouse.service_root());
+    let _ = out.flush();
+    match tokio::signal::ctrl_c().await {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            eprintln!("error: cannot wait for Ctrl-C: {e}");
+            EXIT_FAILED
+        }
+    }
+}
