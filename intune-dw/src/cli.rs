@@ -15,8 +15,9 @@ use crate::catalog;
 use crate::config;
 use crate::export::{self, ExportOptions, Format};
 use crate::progress::Progress;
-use crate::schema::ApiVersion;
+use crate::schema::{ApiVersion, Kind};
 use crate::sync::{self, Outcome, SyncOptions};
+use intune_dw_client::query::ROW_LAST_MODIFIED;
 
 /// Everything asked for completed.
 pub const EXIT_OK: u8 = 0;
@@ -159,11 +160,20 @@ pub async fn run(
             }
         }
         Command::Export { collection, format, out: file, api_version, since, max_history_days } => {
-            if catalog::entry(api_version, &collection).is_none() {
+            let Some(entry) = catalog::entry(api_version, &collection) else {
                 eprintln!(
                     "error: api-version {api_version} has no collection {collection:?}; it has: {}",
                     catalog::entity_sets(api_version).join(", ")
                 );
+                return EXIT_USAGE;
+            };
+            if max_history_days.is_some() && entry.kind != Kind::Fact {
+                eprintln!("error: {collection} is not keyed by dateKey: --max-history-days does not apply");
+                return EXIT_USAGE;
+            }
+            let has_modified = api_version.schema().collection(&collection).and_then(|c| c.column(ROW_LAST_MODIFIED));
+            if since.is_some() && has_modified.is_none() {
+                eprintln!("error: {collection} has no {ROW_LAST_MODIFIED}: --since does not apply");
                 return EXIT_USAGE;
             }
             let client = match config::client_from_env(env) {

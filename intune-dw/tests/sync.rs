@@ -257,3 +257,22 @@ fn usage_and_configuration_errors_exit_2() {
     assert_eq!(served.cli(&["collections", "--api-version", "v2"], &[]), 2);
     assert_eq!(served.cli(&["collections", "--api-version", "beta"], &[]), 0);
 }
+
+#[test]
+fn days_the_service_no_longer_keeps_stay_in_the_store() {
+    let served = Served::start(MockConfig { retention_days: Some(3), ..small() });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dw.db");
+    let args = ["sync", "--store", &store_arg(&path), "--collections", "mamCheckins"];
+    assert_eq!(served.cli(&args, &[]), 0);
+    let before = stored(&path, V1.schema().collection("mamCheckins").unwrap());
+    served.warehouse.add_days(2);
+    assert_eq!(served.cli(&args, &[]), 0);
+    let checkins = V1.schema().collection("mamCheckins").unwrap();
+    let after = stored(&path, checkins);
+    let served_now = support::served(&served.warehouse, V1, checkins);
+    assert_eq!(served_now.len(), 30, "the service keeps 3 days");
+    assert_eq!(after.len(), 50, "the store keeps all 5");
+    assert!(served_now.iter().all(|(key, row)| after.get(key) == Some(row)));
+    assert!(before.iter().all(|(key, row)| after.get(key) == Some(row)));
+}

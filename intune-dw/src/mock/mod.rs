@@ -59,6 +59,8 @@ pub struct MockConfig {
     pub page_size: usize,
     /// Delay before answering each collection page.
     pub latency: Duration,
+    /// Facts keep only their last N days, like the service's retention (all days when `None`).
+    pub retention_days: Option<u32>,
 }
 
 impl Default for MockConfig {
@@ -70,6 +72,7 @@ impl Default for MockConfig {
             first_day: time::macros::date!(2025 - 03 - 01),
             page_size: 50,
             latency: Duration::ZERO,
+            retention_days: None,
         }
     }
 }
@@ -148,7 +151,7 @@ impl MockWarehouse {
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             base: format!("http://{addr}"),
-            data: Mutex::new(Data::new(config.first_day, config.days, config.rows)),
+            data: Mutex::new(Data::new(config.first_day, config.days, config.rows, config.retention_days)),
             config,
             faults: Mutex::new(Faults::default()),
             tokens: Mutex::new(HashSet::from([TOKEN.to_owned()])),
@@ -262,7 +265,7 @@ impl MockWarehouse {
     pub fn rows(&self, version: ApiVersion, collection: &str) -> Vec<Map<String, Value>> {
         let Some(collection) = version.schema().collection(collection) else { return Vec::new() };
         let data = lock(&self.shared.data);
-        (0..data.len(collection)).map(|i| data.row(version, collection, i)).collect()
+        data.range(collection).map(|i| data.row(version, collection, i)).collect()
     }
 }
 
@@ -425,7 +428,8 @@ fn page(shared: &Shared, request: &Recorded, version: ApiVersion, collection: &C
         }
         Some(_) => return Reply::error(400, &rules::refused_message(&url)),
     };
-    let matching: Vec<usize> = (0..data.len(collection))
+    let matching: Vec<usize> = data
+        .range(collection)
         .filter(|&i| {
             let facts = data.facts(version, collection, i);
             rules::keep(facts, &clauses) && history.is_none_or(|first| facts.date_key.is_some_and(|k| k >= first))

@@ -11,6 +11,7 @@
 //!   row is modified; other values come from a hash of the row and property names.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use serde_json::{Map, Value};
 use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time};
@@ -38,6 +39,7 @@ pub struct Data {
     first_day: Date,
     initial_days: u32,
     days: u32,
+    retention: Option<u32>,
     rows: usize,
     clock: i64,
     edits: HashMap<RowId, Edit>,
@@ -46,13 +48,15 @@ pub struct Data {
 }
 
 impl Data {
-    /// `rows` rows per collection, facts spread over `days` days from `first_day`.
-    pub fn new(first_day: Date, days: u32, rows: usize) -> Data {
+    /// `rows` rows per collection, facts spread over `days` days from `first_day`; facts keep
+    /// only the last `retention` days when given.
+    pub fn new(first_day: Date, days: u32, rows: usize, retention: Option<u32>) -> Data {
         let days = days.max(1);
         Data {
             first_day,
             initial_days: days,
             days,
+            retention: retention.map(|r| r.max(1)),
             rows,
             clock: CLOCK_START,
             edits: HashMap::new(),
@@ -75,18 +79,23 @@ impl Data {
         if collection.key == [DATE_KEY] { 1 } else { (self.rows / self.initial_days as usize).max(1) }
     }
 
-    /// How many rows `collection` has now.
-    pub fn len(&self, collection: &Collection) -> usize {
+    /// The indexes of the rows `collection` serves now (a fact's old days age out with
+    /// retention; indexes stay those of their day).
+    pub fn range(&self, collection: &Collection) -> Range<usize> {
         match collection.kind {
-            Kind::Fact => self.days as usize * self.rows_per_day(collection),
-            Kind::Dimension | Kind::Lookup => self.rows,
+            Kind::Fact => {
+                let per_day = self.rows_per_day(collection);
+                let first = self.retention.map_or(0, |r| self.days.saturating_sub(r)) as usize;
+                first * per_day..self.days as usize * per_day
+            }
+            Kind::Dimension | Kind::Lookup => 0..self.rows,
         }
     }
 
     /// Modifies `count` rows of `collection`: the first ones of a dimension or lookup, those of
     /// the last day of a fact. Returns their indexes.
     pub fn modify(&mut self, version: ApiVersion, collection: &Collection, count: usize) -> Vec<usize> {
-        let len = self.len(collection);
+        let len = self.range(collection).end;
         let start = match collection.kind {
             Kind::Fact => len.saturating_sub(self.rows_per_day(collection)),
             Kind::Dimension | Kind::Lookup => 0,
@@ -237,30 +246,40 @@ mod tests {
 
     #[test]
     fn rows_are_deterministic_typed_and_uniquely_keyed() {
-        let data = Data::new(date!(2025 - 03 - 01), 3, 10);
+        let data = Data::new(date!(2025 - 03 - 01), 3, 10, None);
         let schema = ApiVersion::V1_0.schema();
         let checkins = schema.collection("mamCheckins").unwrap();
-        assert_eq!(data.len(checkins), 9); // 10 rows over 3 days: 3 a day
+        assert_eq!(data.range(checkins), 0..9); // 10 rows over 3 days: 3 a day
         let first = data.row(ApiVersion::V1_0, checkins, 0);
         assert_eq!(first, data.row(ApiVersion::V1_0, checkins, 0));
         assert_eq!(first["dateKey"], 20250301);
         assert_eq!(data.row(ApiVersion::V1_0, checkins, 8)["dateKey"], 20250303);
         let dates = schema.collection("dates").unwrap();
-        assert_eq!(data.len(dates), 3);
+        assert_eq!(data.range(dates).len(), 3);
         for collection in &schema.collections {
-            let keys: std::collections::HashSet<String> = (0..data.len(collection))
+            let keys: std::collections::HashSet<String> = data
+                .range(collection)
                 .map(|i| {
                     let row = data.row(ApiVersion::V1_0, collection, i);
                     collection.key.iter().map(|k| row[k].to_string()).collect::<Vec<_>>().join("|")
                 })
                 .collect();
-            assert_eq!(keys.len(), data.len(collection), "{}", collection.name);
+            assert_eq!(keys.len(), data.range(collection).len(), "{}", collection.name);
         }
     }
 
     #[test]
+    fn old_days_age_out_with_retention() {
+        let mut data = Data::new(date!(2025 - 03 - 01), 3, 9, Some(3));
+        let checkins = ApiVersion::V1_0.schema().collection("mamCheckins").unwrap();
+        data.add_days(2);
+        assert_eq!(data.range(checkins), 6..15);
+        assert_eq!(data.row(ApiVersion::V1_0, checkins, 6)["dateKey"], 20250303);
+    }
+
+    #[test]
     fn modified_rows_change_and_move_past_every_watermark() {
-        let mut data = Data::new(date!(2025 - 03 - 01), 3, 10);
+        let mut data = Data::new(date!(2025 - 03 - 01), 3, 10, None);
         let devices = ApiVersion::V1_0.schema().collection("devices").unwrap();
         let before = data.row(ApiVersion::V1_0, devices, 1);
         let latest = (0..10).filter_map(|i| data.facts(ApiVersion::V1_0, devices, i).modified).max().unwrap();
