@@ -54,13 +54,19 @@ enum Command {
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
         concurrency: u16,
     },
-    /// Write one collection from the service to a file (or stdout), streamed.
+    /// Write one collection from the service to a file (or stdout), streamed; or, with
+    /// `--store`, the whole store as Parquet, one folder per collection.
     Export {
-        /// The collection (entity set), e.g. `devices`.
-        collection: String,
-        #[arg(long, value_enum, default_value = "ndjson")]
-        format: Format,
-        /// The file (written atomically); stdout when absent.
+        /// The collection (entity set), e.g. `devices`; not with `--store`.
+        #[arg(required_unless_present = "store", conflicts_with = "store")]
+        collection: Option<String>,
+        /// Write this store as Parquet into the `--out` folder, partitioned by dateKey.
+        #[arg(long, requires = "out", conflicts_with_all = ["since", "max_history_days"])]
+        store: Option<PathBuf>,
+        /// The format (`--store` writes Parquet).
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// The file or, with `--store`, the folder (written atomically); stdout when absent.
         #[arg(long)]
         out: Option<PathBuf>,
         #[arg(long, default_value = "v1.0", value_parser = parse_version)]
@@ -159,44 +165,90 @@ pub async fn run(
                 }
             }
         }
-        Command::Export { collection, format, out: file, api_version, since, max_history_days } => {
-            let Some(entry) = catalog::entry(api_version, &collection) else {
-                eprintln!(
-                    "error: api-version {api_version} has no collection {collection:?}; it has: {}",
-                    catalog::entity_sets(api_version).join(", ")
-                );
-                return EXIT_USAGE;
-            };
-            if max_history_days.is_some() && entry.kind != Kind::Fact {
-                eprintln!("error: {collection} is not keyed by dateKey: --max-history-days does not apply");
-                return EXIT_USAGE;
+        Command::Export { collection, store, format, out: file, api_version, since, max_history_days } => match store {
+            Some(store) => export_store(&store, format, file),
+            None => {
+                let options = ExportOptions {
+                    version: api_version,
+                    collection: collection.unwrap_or_default(),
+                    format: format.unwrap_or(Format::Ndjson),
+                    out: file,
+                    since,
+                    max_history_days,
+                };
+                export_collection(options, env).await
             }
-            let has_modified = api_version.schema().collection(&collection).and_then(|c| c.column(ROW_LAST_MODIFIED));
-            if since.is_some() && has_modified.is_none() {
-                eprintln!("error: {collection} has no {ROW_LAST_MODIFIED}: --since does not apply");
-                return EXIT_USAGE;
-            }
-            let client = match config::client_from_env(env) {
-                Ok(client) => client,
-                Err(e) => return usage_error(&e),
-            };
-            let options =
-                ExportOptions { version: api_version, collection, format, out: file, since, max_history_days };
-            match export::run(&client, &options, &Progress::stderr()).await {
-                Ok(written) => {
-                    eprintln!("exported {} rows in {} pages", written.rows, written.pages);
-                    EXIT_OK
-                }
-                Err(e) => {
-                    eprintln!("error: {e:#}");
-                    EXIT_FAILED
-                }
-            }
-        }
+        },
         #[cfg(feature = "mock-server")]
         Command::MockServer { port, rows, days, page_size, latency_ms } => {
             mock_server(port, rows, days, page_size, latency_ms, out).await
         }
+    }
+}
+
+async fn export_collection(options: ExportOptions, env: &dyn Fn(&str) -> Option<String>) -> u8 {
+    let (version, collection) = (options.version, options.collection.as_str());
+    let Some(entry) = catalog::entry(version, collection) else {
+        eprintln!(
+            "error: api-version {version} has no collection {collection:?}; it has: {}",
+            catalog::entity_sets(version).join(", ")
+        );
+        return EXIT_USAGE;
+    };
+    if options.max_history_days.is_some() && entry.kind != Kind::Fact {
+        eprintln!("error: {collection} is not keyed by dateKey: --max-history-days does not apply");
+        return EXIT_USAGE;
+    }
+    let has_modified = version.schema().collection(collection).and_then(|c| c.column(ROW_LAST_MODIFIED));
+    if options.since.is_some() && has_modified.is_none() {
+        eprintln!("error: {collection} has no {ROW_LAST_MODIFIED}: --since does not apply");
+        return EXIT_USAGE;
+    }
+    if options.format == Format::Parquet && (options.out.is_none() || cfg!(not(feature = "parquet"))) {
+        eprintln!("error: --format parquet needs --out FILE and a build with `--features parquet`");
+        return EXIT_USAGE;
+    }
+    let client = match config::client_from_env(env) {
+        Ok(client) => client,
+        Err(e) => return usage_error(&e),
+    };
+    match export::run(&client, &options, &Progress::stderr()).await {
+        Ok(written) => {
+            eprintln!("exported {} rows in {} pages", written.rows, written.pages);
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            EXIT_FAILED
+        }
+    }
+}
+
+fn export_store(store: &std::path::Path, format: Option<Format>, out: Option<PathBuf>) -> u8 {
+    if format.is_some_and(|f| f != Format::Parquet) {
+        eprintln!("error: --store exports Parquet only");
+        return EXIT_USAGE;
+    }
+    let Some(out) = out else {
+        eprintln!("error: --store needs --out FOLDER");
+        return EXIT_USAGE;
+    };
+    #[cfg(feature = "parquet")]
+    match crate::parquet_out::export_store(store, &out) {
+        Ok(rows) => {
+            eprintln!("exported {rows} rows of {} to {}", store.display(), out.display());
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            EXIT_FAILED
+        }
+    }
+    #[cfg(not(feature = "parquet"))]
+    {
+        let _ = (store, out);
+        eprintln!("error: built without Parquet support: add `--features parquet`");
+        EXIT_USAGE
     }
 }
 

@@ -25,6 +25,8 @@ pub enum Format {
     Ndjson,
     /// A header of wire names, then one line per row (`_extra` last: unknown properties as JSON).
     Csv,
+    /// Apache Parquet, column types from the metadata (needs the `parquet` feature).
+    Parquet,
 }
 
 /// What to export.
@@ -65,7 +67,7 @@ pub async fn run(client: &Client, options: &ExportOptions, progress: &Progress) 
     let pages = fetch::open(client, options.version, &collection.name, request)?;
     match &options.out {
         None => {
-            let mut out = BufWriter::new(io::stdout().lock());
+            let mut out = BufWriter::new(io::stdout());
             write_rows(collection, options.format, pages, &mut out, progress).await
         }
         Some(path) => {
@@ -77,13 +79,32 @@ pub async fn run(client: &Client, options: &ExportOptions, progress: &Progress) 
     }
 }
 
+type Out<'a> = &'a mut (dyn Write + Send);
+
 /// Where rows go.
 enum Sink<'a> {
-    Ndjson(&'a mut dyn Write),
-    Csv(Box<csv::Writer<&'a mut dyn Write>>),
+    Ndjson(Out<'a>),
+    Csv(Box<csv::Writer<Out<'a>>>),
+    #[cfg(feature = "parquet")]
+    Parquet(Box<crate::parquet_out::ParquetRows<Out<'a>>>),
 }
 
-impl Sink<'_> {
+impl<'a> Sink<'a> {
+    fn new(collection: &Collection, format: Format, out: Out<'a>) -> Result<Sink<'a>> {
+        Ok(match format {
+            Format::Ndjson => Sink::Ndjson(out),
+            Format::Csv => {
+                let mut csv = csv::Writer::from_writer(out);
+                csv.write_record(collection.columns.iter().map(|c| c.name.as_str()).chain([EXTRA_COLUMN]))?;
+                Sink::Csv(Box::new(csv))
+            }
+            #[cfg(feature = "parquet")]
+            Format::Parquet => Sink::Parquet(Box::new(crate::parquet_out::ParquetRows::new(collection, out)?)),
+            #[cfg(not(feature = "parquet"))]
+            Format::Parquet => anyhow::bail!("built without Parquet support: add `--features parquet`"),
+        })
+    }
+
     fn row(&mut self, collection: &Collection, row: &Value) -> Result<()> {
         match self {
             Sink::Ndjson(out) => {
@@ -91,15 +112,25 @@ impl Sink<'_> {
                 out.write_all(b"\n")?;
             }
             Sink::Csv(csv) => csv.write_record(csv_record(collection, row))?,
+            #[cfg(feature = "parquet")]
+            Sink::Parquet(parquet) => {
+                let empty = serde_json::Map::new();
+                parquet.push(row.as_object().unwrap_or(&empty))?;
+            }
         }
         Ok(())
     }
 
-    fn flush(&mut self) -> io::Result<()> {
+    fn finish(self) -> Result<()> {
         match self {
-            Sink::Ndjson(out) => out.flush(),
-            Sink::Csv(csv) => csv.flush(),
+            Sink::Ndjson(out) => out.flush()?,
+            Sink::Csv(mut csv) => csv.flush()?,
+            #[cfg(feature = "parquet")]
+            Sink::Parquet(parquet) => {
+                parquet.finish()?;
+            }
         }
+        Ok(())
     }
 }
 
@@ -107,18 +138,11 @@ async fn write_rows(
     collection: &Collection,
     format: Format,
     mut pages: fetch::RowPages,
-    out: &mut dyn Write,
+    out: Out<'_>,
     progress: &Progress,
 ) -> Result<Written> {
     let mut bar = progress.collection(&collection.name);
-    let mut sink = match format {
-        Format::Ndjson => Sink::Ndjson(out),
-        Format::Csv => {
-            let mut csv = csv::Writer::from_writer(out);
-            csv.write_record(collection.columns.iter().map(|c| c.name.as_str()).chain([EXTRA_COLUMN]))?;
-            Sink::Csv(Box::new(csv))
-        }
-    };
+    let mut sink = Sink::new(collection, format, out)?;
     let mut written = Written::default();
     let result: Result<()> = async {
         while let Some(page) = pages.pages.try_next().await? {
@@ -135,8 +159,7 @@ async fn write_rows(
             written.pages += 1;
             bar.page(page.rows().len());
         }
-        sink.flush()?;
-        Ok(())
+        sink.finish()
     }
     .await;
     bar.finish(if result.is_ok() { "done" } else { "failed" });
@@ -184,7 +207,7 @@ impl AtomicFile {
     }
 
     /// Where to write.
-    pub fn writer(&mut self) -> &mut dyn Write {
+    pub fn writer(&mut self) -> &mut (dyn Write + Send) {
         match &mut self.file {
             Some(file) => file,
             None => unreachable!("the file is only taken by commit, which consumes it"),

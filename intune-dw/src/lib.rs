@@ -8,7 +8,8 @@
 //! - [`fetch`]: pages of a collection through its typed query, rows checked against its type;
 //! - [`store`]: the SQLite store and its bookkeeping;
 //! - [`sync`]: incremental, resumable, concurrent sync; [`drift`]: schema drift;
-//! - [`export`]: one collection to NDJSON or CSV;
+//! - [`export`]: one collection to NDJSON, CSV or Parquet; `parquet_out` (feature `parquet`):
+//!   Parquet files and the whole store as a partitioned Parquet folder;
 //! - [`progress`]: progress bars or lines on stderr;
 //! - [`cli`]: the command line;
 //! - [`mock`] (feature `mock-server`, default): a local Warehouse for demos and tests.
@@ -21,6 +22,8 @@ pub mod export;
 pub mod fetch;
 #[cfg(feature = "mock-server")]
 pub mod mock;
+#[cfg(feature = "parquet")]
+pub mod parquet_out;
 pub mod progress;
 pub mod schema;
 pub mod store;
