@@ -97,6 +97,9 @@ enum Command {
         /// Delay before each page, in milliseconds.
         #[arg(long, default_value_t = 0)]
         latency_ms: u64,
+        /// Answer the first attempt of every page with 429 and `Retry-After: 0`.
+        #[arg(long)]
+        throttle: bool,
     },
 }
 
@@ -140,7 +143,7 @@ pub async fn run(
             }
             let client = match config::client_from_env(env) {
                 Ok(client) => client,
-                Err(e) => return usage_error(&e),
+                Err(e) => return usage_error(e),
             };
             let options = SyncOptions { store, version: api_version, collections, concurrency: concurrency.into() };
             match sync::run(&client, &options, &Progress::stderr()).await {
@@ -180,8 +183,16 @@ pub async fn run(
             }
         },
         #[cfg(feature = "mock-server")]
-        Command::MockServer { port, rows, days, page_size, latency_ms } => {
-            mock_server(port, rows, days, page_size, latency_ms, out).await
+        Command::MockServer { port, rows, days, page_size, latency_ms, throttle } => {
+            let config = crate::mock::MockConfig {
+                port,
+                rows,
+                days,
+                page_size,
+                latency: std::time::Duration::from_millis(latency_ms),
+                ..crate::mock::MockConfig::default()
+            };
+            mock_server(config, throttle, out).await
         }
     }
 }
@@ -210,7 +221,7 @@ async fn export_collection(options: ExportOptions, env: &dyn Fn(&str) -> Option<
     }
     let client = match config::client_from_env(env) {
         Ok(client) => client,
-        Err(e) => return usage_error(&e),
+        Err(e) => return usage_error(e),
     };
     match export::run(&client, &options, &Progress::stderr()).await {
         Ok(written) => {
@@ -252,29 +263,15 @@ fn export_store(store: &std::path::Path, format: Option<Format>, out: Option<Pat
     }
 }
 
-fn usage_error(error: &dyn std::error::Error) -> u8 {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    eprintln!("error: {text}");
+fn usage_error(error: config::ConfigError) -> u8 {
+    eprintln!("error: {:#}", anyhow::Error::new(error));
     EXIT_USAGE
 }
 
 #[cfg(feature = "mock-server")]
-async fn mock_server(port: u16, rows: usize, days: u32, page_size: usize, latency_ms: u64, out: &mut dyn Write) -> u8 {
-    use crate::mock::{MockConfig, MockWarehouse, TOKEN};
-    let config = MockConfig {
-        port,
-        rows,
-        days,
-        page_size,
-        latency: std::time::Duration::from_millis(latency_ms),
-        ..MockConfig::default()
-    };
+async fn mock_server(config: crate::mock::MockConfig, throttle: bool, out: &mut dyn Write) -> u8 {
+    use crate::mock::{MockWarehouse, TOKEN};
+    let port = config.port;
     let warehouse = match MockWarehouse::start(config).await {
         Ok(warehouse) => warehouse,
         Err(e) => {
@@ -282,6 +279,7 @@ async fn mock_server(port: u16, rows: usize, days: u32, page_size: usize, latenc
             return EXIT_USAGE;
         }
     };
+    warehouse.throttle_first_attempts(throttle);
     let _ = writeln!(out, "mock Intune Data Warehouse on {}", warehouse.base());
     let _ = writeln!(out, "export INTUNE_DW_SERVICE_ROOT={} INTUNE_DW_TOKEN={TOKEN}", warehouse.service_root());
     let _ = out.flush();

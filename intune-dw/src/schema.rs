@@ -235,8 +235,8 @@ impl Schema {
         self.collections.iter().map(|c| c.name.as_str()).collect()
     }
 
-    /// The collections whose entity type is `entity_type`, or whose properties use the type
-    /// `used_type` (for changes to enum, complex or type-definition declarations).
+    /// The collections of `model` (that this schema also has) whose entity type is
+    /// `type_name`, or whose properties use it (enum, complex or type-definition declarations).
     pub fn collections_using(&self, model: &Model, type_name: &str) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
         for (_, container) in model.entity_containers() {

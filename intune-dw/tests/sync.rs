@@ -276,3 +276,32 @@ fn days_the_service_no_longer_keeps_stay_in_the_store() {
     assert!(served_now.iter().all(|(key, row)| after.get(key) == Some(row)));
     assert!(before.iter().all(|(key, row)| after.get(key) == Some(row)));
 }
+
+#[test]
+fn the_quick_start_mock_server_then_sync_works() {
+    use std::io::BufRead;
+    let bin = env!("CARGO_BIN_EXE_intune-dw");
+    let mut server = std::process::Command::new(bin)
+        .args(["mock-server", "--port", "0", "--rows", "20", "--page-size", "8"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(server.stdout.take().unwrap()).lines();
+    let exports = lines.nth(1).unwrap().unwrap();
+    let vars: Vec<(String, String)> = exports
+        .trim_start_matches("export ")
+        .split(' ')
+        .filter_map(|pair| pair.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new(bin)
+        .args(["sync", "--store", &store_arg(&dir.path().join("dw.db")), "--collections", "devices"])
+        .envs(vars)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(status.success());
+    assert_eq!(stored(&dir.path().join("dw.db"), V1.schema().collection("devices").unwrap()).len(), 20);
+}
