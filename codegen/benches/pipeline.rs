@@ -24,16 +24,8 @@ fn document() -> (String, Vec<u8>) {
 }
 
 fn options() -> codegen::Options {
-    codegen::Options {
-        api_version: None,
-        title: "bench".to_owned(),
-        out_dir: "src".to_owned(),
-        root_file: "lib.rs".to_owned(),
-        module_root: "crate".to_owned(),
-        runtime: "::intune_dw_client".to_owned(),
-        command: "cargo bench".to_owned(),
-        source_name: "bench.xml".to_owned(),
-    }
+    let header = codegen::Header { command: "cargo bench".to_owned(), source_name: "bench.xml".to_owned() };
+    codegen::Options::standalone("bench", header)
 }
 
 /// (benchmark id, what it measures); the first is the floor.

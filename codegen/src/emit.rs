@@ -18,8 +18,11 @@ pub struct Paths {
     /// The path of the version module from the crate root, e.g. `crate::v1_0` (or `crate` when the
     /// version is the crate root).
     pub module_root: String,
-    /// The path of the runtime crate, e.g. `crate` inside the client crate or `::intune_dw_client`.
+    /// The path of the runtime crate, e.g. `::odata_runtime`.
     pub runtime: String,
+    /// The query type of the entity-set accessors (the runtime's `query::Query`, or a
+    /// service-specific wrapper named by the profile).
+    pub query: String,
 }
 
 /// One emitted module: its path and its items (the header is added by the caller).
@@ -79,13 +82,23 @@ fn ident(name: &str) -> syn::Ident {
     format_ident!("{}", name)
 }
 
+/// A path the options checked (`RustPath`) or the plan built from identifiers.
 fn path_tokens(path: &str) -> TokenStream {
-    syn::parse_str::<syn::Path>(path).map(|p| quote!(#p)).unwrap_or_else(|_| quote!(crate))
+    match syn::parse_str::<syn::Path>(path) {
+        Ok(path) => quote!(#path),
+        // Unreachable for checked paths; emitting the text makes the file fail to parse, which
+        // `generate` reports as an internal error instead of writing wrong code.
+        Err(_) => quote!(#path),
+    }
 }
 
 impl Emitter<'_> {
     fn runtime(&self) -> TokenStream {
         path_tokens(&self.paths.runtime)
+    }
+
+    fn query(&self) -> TokenStream {
+        path_tokens(&self.paths.query)
     }
 
     /// A generated type as seen from module `from`: its bare name in its own module, else the
@@ -143,6 +156,7 @@ impl Emitter<'_> {
             quote!(pub mod #m;)
         });
         let runtime = self.runtime();
+        let query_type = self.query();
         let root = Vec::new();
         let api_version_item = plan.api_version.as_ref().map(|version| {
             quote! {
@@ -160,7 +174,7 @@ impl Emitter<'_> {
             quote! {
                 #[doc = #doc]
                 #allow
-                pub fn #accessor(&self) -> #runtime::query::Query<'c, #row> {
+                pub fn #accessor(&self) -> #query_type<'c, #row> {
                     #query(self.client)
                 }
             }
@@ -328,9 +342,11 @@ impl Emitter<'_> {
                 pub struct #row_name(pub #inner);
             }
         });
-        let date_keyed = set.date_keyed.then(|| quote!(#allow impl #runtime::query::DateKeyed for #row {}));
-        let row_last_modified =
-            set.row_last_modified.then(|| quote!(#allow impl #runtime::query::RowLastModified for #row {}));
+        let markers = set.markers.iter().map(|marker| {
+            let marker = path_tokens(marker);
+            quote!(#allow impl #marker for #row {})
+        });
+        let query_type = self.query();
         let query_doc = format!(" A query of the `{name}` entity set (the same as the `Collections` accessor).");
         let api_version = &self.api_version;
         quote! {
@@ -338,8 +354,8 @@ impl Emitter<'_> {
 
             #[doc = #query_doc]
             #allow
-            pub fn query(client: &#runtime::Client) -> #runtime::query::Query<'_, #row> {
-                #runtime::query::Query::new(client, #api_version)
+            pub fn query(client: &#runtime::Client) -> #query_type<'_, #row> {
+                #query_type::new(client, #api_version)
             }
 
             #allow
@@ -349,8 +365,7 @@ impl Emitter<'_> {
                 type Field = #field_enum;
             }
 
-            #date_keyed
-            #row_last_modified
+            #(#markers)*
         }
     }
 

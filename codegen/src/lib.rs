@@ -13,6 +13,8 @@ pub mod diff;
 mod emit;
 mod generate;
 pub mod naming;
+mod options;
 mod plan;
 
-pub use generate::{Files, GenerateError, Options, generate};
+pub use generate::{Files, GenerateError, generate};
+pub use options::{Condition, Header, Layout, Options, OptionsError, Profile, Rule, RustPath};

@@ -238,11 +238,11 @@ mod tests {
     }
 
     #[test]
-    fn warehouse_names() {
+    fn camel_case_wire_names() {
         let cases = [
             ("deviceKey", "device_key"),
             ("azureADDeviceId", "azure_ad_device_id"),
-            ("rowLastModifiedDateTimeUTC", "row_last_modified_date_time_utc"),
+            ("createdDateTimeUTC", "created_date_time_utc"),
             ("lastPolicyUpdateUtc", "last_policy_update_utc"),
             ("clientRegisterationStateKey", "client_registeration_state_key"),
             ("easID", "eas_id"),

@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::csdl::{
     Annotations, EdmType, EntitySet, EnumType, Model, NavigationProperty, Property, QualifiedName, StructuredKind,
-    StructuredType, TypeDecl, TypeDefinition, TypeRef, TypeTarget,
+    StructuredType, TypeDecl, TypeDefinition, TypeRef, TypeTarget, Value,
 };
 use crate::naming::{self, Assigned, NameClash, Scope, Style, snake_case, upper_camel_case, variant_name};
+use crate::options::{Condition, Options, Profile};
 
 /// The name of the module holding the types that are not the row type of exactly one entity set.
 pub const TYPES_MODULE: &str = "types";
@@ -165,8 +166,8 @@ pub struct EntitySetPlan {
     pub wrapped: Option<TypePath>,
     pub field_enum: TypePath,
     pub key: Vec<String>,
-    pub date_keyed: bool,
-    pub row_last_modified: bool,
+    /// The marker traits of the service profile that the row type implements.
+    pub markers: Vec<String>,
     /// The row's entity type is deprecated, so code naming it needs `#[allow(deprecated)]`.
     pub row_deprecated: bool,
     pub docs: Docs,
@@ -196,13 +197,16 @@ pub struct Plan {
 /// What can make planning fail: names that clash after conversion.
 pub type PlanErrors = Vec<NameClash>;
 
-/// The property of Warehouse fact sets that `dateKey` filters and `maxhistorydays` act on.
-const DATE_KEY: &str = "dateKey";
-/// The Warehouse's row-audit timestamp that "modified since" filters use.
-const ROW_LAST_MODIFIED: &str = "rowLastModifiedDateTimeUTC";
-
-pub fn plan(model: &Model, api_version: Option<&str>, title: &str) -> Result<Plan, PlanErrors> {
-    let mut planner = Planner { model, errors: Vec::new(), homes: BTreeMap::new(), deprecated: BTreeSet::new() };
+pub fn plan(model: &Model, options: &Options) -> Result<Plan, PlanErrors> {
+    let api_version = options.api_version.as_deref();
+    let title = &options.title;
+    let mut planner = Planner {
+        model,
+        profile: &options.profile,
+        errors: Vec::new(),
+        homes: BTreeMap::new(),
+        deprecated: BTreeSet::new(),
+    };
     let sets = planner.entity_sets();
     planner.assign_homes();
     let boxed = recursive_edges(model);
@@ -257,6 +261,7 @@ pub fn plan(model: &Model, api_version: Option<&str>, title: &str) -> Result<Pla
 
 struct Planner<'m> {
     model: &'m Model,
+    profile: &'m Profile,
     errors: Vec<NameClash>,
     /// Where every named type lives.
     homes: BTreeMap<QualifiedName, TypePath>,
@@ -555,17 +560,16 @@ impl<'m> Planner<'m> {
             .collect();
         let key: Vec<String> = self.model.effective_key(info.ty).iter().map(|k| k.name.clone()).collect();
         let properties = self.model.all_properties(info.ty);
-        let date_keyed = key.iter().any(|k| k == DATE_KEY);
-        let row_last_modified = properties.iter().any(|p| {
-            p.name == ROW_LAST_MODIFIED && !p.ty.collection && p.ty.target == TypeTarget::Edm(EdmType::DateTimeOffset)
-        });
+        let rules: Vec<_> =
+            self.profile.rules.iter().filter(|rule| rule_applies(&rule.when, &key, &properties)).collect();
         let module_plan = plan.modules.entry(vec![module.clone()]).or_default();
         module_plan.field_enums.push(FieldEnumPlan {
             name: field_enum.name.clone(),
             row: entity_path.name.clone(),
             variants,
         });
-        let docs = self.set_docs(info, &key, date_keyed, row_last_modified, plan.api_version.as_deref());
+        let mut docs = self.set_docs(info, &key, plan.api_version.as_deref());
+        docs.paragraphs.extend(rules.iter().filter_map(|rule| rule.doc.clone()));
         EntitySetPlan {
             set_name: set.name.clone(),
             accessor: module.clone(),
@@ -574,21 +578,13 @@ impl<'m> Planner<'m> {
             wrapped,
             field_enum,
             key,
-            date_keyed,
-            row_last_modified,
+            markers: rules.iter().map(|rule| rule.implement.to_string()).collect(),
             row_deprecated: info.ty.annotations.deprecation().is_some() || docs.deprecated.is_some(),
             docs,
         }
     }
 
-    fn set_docs(
-        &self,
-        info: &SetInfo<'m>,
-        key: &[String],
-        date_keyed: bool,
-        row_last_modified: bool,
-        api_version: Option<&str>,
-    ) -> Docs {
+    fn set_docs(&self, info: &SetInfo<'m>, key: &[String], api_version: Option<&str>) -> Docs {
         let set = info.set;
         let mut docs = docs_for(&set.annotations, || format!("The `{}` entity set.", set.name));
         if let Some(type_description) = &info.ty.annotations.description
@@ -607,18 +603,7 @@ impl<'m> Planner<'m> {
             if key_list.is_empty() { "none".to_owned() } else { key_list.join(", ") },
             set.entity_type
         ));
-        if date_keyed {
-            docs.paragraphs.push(
-                "Date-keyed: the key includes `dateKey`, so rows can be limited with typed `dateKey` bounds or with `maxhistorydays` (not both)."
-                    .to_owned(),
-            );
-        }
-        if row_last_modified {
-            docs.paragraphs.push(
-                "Rows can be limited to those modified since a point in time (`rowLastModifiedDateTimeUTC`)."
-                    .to_owned(),
-            );
-        }
+        docs.paragraphs.extend(capability_notes(&set.annotations));
         docs
     }
 
@@ -635,6 +620,70 @@ impl<'m> Planner<'m> {
             self.clash(result);
         }
     }
+}
+
+/// Whether a profile rule's condition holds for an entity set with this key and these properties.
+fn rule_applies(condition: &Condition, key: &[String], properties: &[&Property]) -> bool {
+    match condition {
+        Condition::KeyIncludes(name) => key.iter().any(|k| k == name),
+        Condition::Property { name, ty } => properties.iter().any(|p| {
+            &p.name == name && !p.ty.collection && ty.as_ref().is_none_or(|ty| type_name(&p.ty.target) == *ty)
+        }),
+    }
+}
+
+/// The CSDL spelling of a single-valued type (`Edm.Int32`, `Namespace.Type`).
+fn type_name(target: &TypeTarget) -> String {
+    match target {
+        TypeTarget::Edm(edm) => format!("Edm.{}", edm.name()),
+        TypeTarget::Named(name) | TypeTarget::External(name) => name.to_string(),
+    }
+}
+
+/// What the entity set's `Capabilities` annotations say the service refuses, for its docs.
+fn capability_notes(annotations: &Annotations) -> Vec<String> {
+    let mut notes = Vec::new();
+    let list = |paths: &[String]| paths.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ");
+    if let Some(filter) = annotations.filter_restrictions() {
+        if filter.flag("Filterable") == Some(false) {
+            notes.push(
+                "The service does not support `$filter` on this entity set (`Capabilities.FilterRestrictions`)."
+                    .to_owned(),
+            );
+        } else {
+            let non_filterable = filter.paths("NonFilterableProperties");
+            if !non_filterable.is_empty() {
+                notes.push(format!(
+                    "Not filterable (`Capabilities.FilterRestrictions`): {}; a `$filter` on them is refused.",
+                    list(non_filterable)
+                ));
+            }
+            let required = filter.paths("RequiredProperties");
+            if filter.flag("RequiresFilter") == Some(true) || !required.is_empty() {
+                let which = if required.is_empty() { String::new() } else { format!(" on {}", list(required)) };
+                notes.push(format!("The service requires a `$filter`{which} (`Capabilities.FilterRestrictions`)."));
+            }
+        }
+    }
+    for (term, option) in [("TopSupported", "$top"), ("SkipSupported", "$skip")] {
+        let qualified = format!("{}.{term}", crate::csdl::CAPABILITIES);
+        let refused = annotations.other.iter().any(|a| a.term == qualified && matches!(a.value, Value::Bool(false)));
+        if refused {
+            notes.push(format!("The service does not support `{option}` on this entity set (`Capabilities.{term}`)."));
+        }
+    }
+    let select_support = format!("{}.SelectSupport", crate::csdl::CAPABILITIES);
+    let select_refused = annotations.other.iter().any(|a| {
+        a.term == select_support
+            && matches!(&a.value, Value::Record { properties, .. }
+                if properties.iter().any(|(name, value)| name == "Supported" && matches!(value, Value::Bool(false))))
+    });
+    if select_refused {
+        notes.push(
+            "The service does not support `$select` on this entity set (`Capabilities.SelectSupport`).".to_owned(),
+        );
+    }
+    notes
 }
 
 /// Entity type → the entity set whose module holds it: the one entity set using it as its type.

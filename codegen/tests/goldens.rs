@@ -29,19 +29,31 @@ fn api_version(source: &str) -> Option<String> {
         .find_map(|line| line.trim().strip_prefix("<!-- golden: api-version=")?.strip_suffix(" -->").map(str::to_owned))
 }
 
+/// The service profile of a case: `cases/<case>.toml` when it exists.
+fn profile(path: &Path) -> codegen::Profile {
+    match std::fs::read_to_string(path.with_extension("toml")) {
+        Ok(text) => toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+        Err(_) => codegen::Profile::default(),
+    }
+}
+
+fn options(case: &str, source: &[u8], profile: codegen::Profile) -> codegen::Options {
+    codegen::Options {
+        layout: codegen::Layout::module(case).unwrap(),
+        runtime: codegen::RustPath::parse("::odata_runtime").unwrap(),
+        api_version: api_version(&String::from_utf8_lossy(source)),
+        title: format!("The `{case}` golden case"),
+        header: codegen::Header {
+            command: "UPDATE_EXPECT=1 cargo test -p codegen --test goldens".to_owned(),
+            source_name: format!("codegen/tests/goldens/cases/{case}.xml"),
+        },
+        profile,
+    }
+}
+
 fn generate(case: &str, path: &Path) -> codegen::Files {
     let source = std::fs::read(path).unwrap();
-    let options = codegen::Options {
-        api_version: api_version(&String::from_utf8_lossy(&source)),
-        title: format!("The `{case}` golden case"),
-        out_dir: format!("src/{case}"),
-        root_file: "mod.rs".to_owned(),
-        module_root: format!("crate::{case}"),
-        runtime: "::intune_dw_client".to_owned(),
-        command: "UPDATE_EXPECT=1 cargo test -p codegen --test goldens".to_owned(),
-        source_name: format!("codegen/tests/goldens/cases/{case}.xml"),
-    };
-    codegen::generate(&source, &options).unwrap_or_else(|e| panic!("{case}: {e}"))
+    codegen::generate(&source, &options(case, &source, profile(path))).unwrap_or_else(|e| panic!("{case}: {e}"))
 }
 
 /// The golden files of a case currently on disk, relative to the goldens directory.
@@ -97,4 +109,36 @@ fn generation_is_deterministic() {
     for (case, path) in cases() {
         assert_eq!(generate(&case, &path), generate(&case, &path), "{case}");
     }
+}
+
+#[test]
+fn profile_rules_add_marker_impls_only_with_the_profile() {
+    let path = goldens_dir().join("cases/profile.xml");
+    let source = std::fs::read(&path).unwrap();
+    let with = codegen::generate(&source, &options("profile", &source, profile(&path))).unwrap();
+    let without = codegen::generate(&source, &options("profile", &source, codegen::Profile::default())).unwrap();
+    let ledger = "src/profile/ledger_entries.rs";
+    assert!(with[ledger].contains("impl crate::Audited for LedgerEntry {}"), "{}", with[ledger]);
+    assert!(with[ledger].contains("Rows carry an audit stamp"), "{}", with[ledger]);
+    assert!(!without[ledger].contains("impl crate::Audited"), "{}", without[ledger]);
+    // The rule's condition is checked per entity set: the other set has no `stamp`.
+    assert!(!with["src/profile/accounts.rs"].contains("impl crate::Audited"));
+    // And the profile's query type replaces the runtime's.
+    assert!(with[ledger].contains("crate::AuditedQuery<'_, LedgerEntry>"), "{}", with[ledger]);
+    assert!(without[ledger].contains("::odata_runtime::query::Query<'_, LedgerEntry>"), "{}", without[ledger]);
+}
+
+#[test]
+fn capabilities_restrictions_are_documented() {
+    let path = goldens_dir().join("cases/profile.xml");
+    let source = std::fs::read(&path).unwrap();
+    let files = codegen::generate(&source, &options("profile", &source, codegen::Profile::default())).unwrap();
+    let ledger = &files["src/profile/ledger_entries.rs"];
+    assert!(ledger.contains("Not filterable (`Capabilities.FilterRestrictions`): `memo`"), "{ledger}");
+    assert!(ledger.contains("does not support `$top`"), "{ledger}");
+    let accounts = &files["src/profile/accounts.rs"];
+    assert!(
+        accounts.contains("does not support `$filter`") && accounts.contains("does not support `$skip`"),
+        "{accounts}"
+    );
 }

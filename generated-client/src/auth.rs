@@ -1,96 +1,82 @@
 //! Access tokens for the Warehouse (audience `https://api.manage.microsoft.com/`).
 //!
-//! The client asks a [`TokenProvider`] for a token before every request. Two are provided:
+//! The runtime's token providers, with the Warehouse's scope and environment variable filled in:
 //! [`StaticToken`] (a bearer token obtained elsewhere) and [`ClientCredentials`] (OAuth 2.0
 //! client credentials against Microsoft Entra ID, cached and refreshed). Tokens and secrets are
-//! kept in [`secrecy`] wrappers and never appear in `Debug` output, errors or logs.
-
-mod client_credentials;
+//! never shown in `Debug` output, errors or logs.
 
 use std::fmt;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use reqwest::StatusCode;
-use secrecy::{ExposeSecret, SecretString};
+use odata_runtime::RetryPolicy;
+pub use odata_runtime::auth::{AccessToken, AuthError, DEFAULT_AUTHORITY_HOST, StaticToken, TokenProvider};
+use url::Url;
 
-pub use client_credentials::{ClientCredentials, DEFAULT_AUTHORITY_HOST, WAREHOUSE_SCOPE};
+pub use crate::warehouse::{SCOPE as WAREHOUSE_SCOPE, TOKEN_VAR};
 
-/// A bearer token. Its `Debug` output is redacted.
-#[derive(Clone)]
-pub struct AccessToken(SecretString);
+/// App-only tokens for the Warehouse from Entra ID: the runtime's
+/// [`ClientCredentials`](odata_runtime::ClientCredentials) asking for [`WAREHOUSE_SCOPE`].
+pub struct ClientCredentials(odata_runtime::ClientCredentials);
 
-impl AccessToken {
-    /// Wraps a token.
-    pub fn new(token: impl Into<String>) -> Self {
-        AccessToken(SecretString::from(token.into()))
+impl ClientCredentials {
+    /// Credentials of an app registration in `tenant_id` (a GUID or a domain name), for the
+    /// public cloud. See [`with_authority_host`](Self::with_authority_host) for other clouds.
+    pub fn new(
+        tenant_id: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Result<Self, AuthError> {
+        odata_runtime::ClientCredentials::new(tenant_id, client_id, client_secret, WAREHOUSE_SCOPE).map(Self)
     }
 
-    /// The token itself, for the `Authorization` header.
-    pub fn expose_secret(&self) -> &str {
-        self.0.expose_secret()
+    /// Reads `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` and, optionally,
+    /// `AZURE_AUTHORITY_HOST` (the names `azure_identity` uses).
+    pub fn from_env() -> Result<Self, AuthError> {
+        Self::from_env_with(|name| std::env::var(name).ok())
     }
 
-    pub(crate) fn same_as(&self, other: &AccessToken) -> bool {
-        self.expose_secret() == other.expose_secret()
+    /// Like [`from_env`](Self::from_env), reading variables through `lookup`.
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, AuthError> {
+        odata_runtime::ClientCredentials::from_env_with(lookup, WAREHOUSE_SCOPE).map(Self)
+    }
+
+    /// Uses another authority host, e.g. `https://login.microsoftonline.us` (US Government).
+    pub fn with_authority_host(self, authority_host: &str) -> Result<Self, AuthError> {
+        self.0.with_authority_host(authority_host).map(Self)
+    }
+
+    /// Requests another scope than [`WAREHOUSE_SCOPE`].
+    pub fn with_scope(self, scope: impl Into<String>) -> Self {
+        Self(self.0.with_scope(scope))
+    }
+
+    /// Retries token requests (429, 5xx, connection failures) under `policy`.
+    pub fn with_retry_policy(self, policy: RetryPolicy) -> Self {
+        Self(self.0.with_retry_policy(policy))
+    }
+
+    /// The token endpoint.
+    pub fn token_url(&self) -> &Url {
+        self.0.token_url()
     }
 }
 
-impl fmt::Debug for AccessToken {
+impl fmt::Debug for ClientCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("AccessToken([redacted])")
+        self.0.fmt(f)
     }
 }
 
-/// Supplies bearer tokens to the client.
-///
-/// Object safe, so the client can hold any provider as `Arc<dyn TokenProvider>`.
-/// Implementations should cache: `token` is called before every request.
-pub trait TokenProvider: Send + Sync + fmt::Debug {
-    /// A token that is valid now.
-    fn token(&self) -> BoxFuture<'_, Result<AccessToken, AuthError>>;
-
-    /// Called when the service answered 401 to a request that carried `rejected`. Returns whether
-    /// a later [`token`](TokenProvider::token) call may yield a different token, in which case
-    /// the client sends the request once more (once only). The default: `false`.
-    fn invalidate(&self, rejected: &AccessToken) -> bool {
-        let _ = rejected;
-        false
-    }
-}
-
-impl<T: TokenProvider + ?Sized> TokenProvider for Arc<T> {
+impl TokenProvider for ClientCredentials {
     fn token(&self) -> BoxFuture<'_, Result<AccessToken, AuthError>> {
-        (**self).token()
+        self.0.token()
     }
 
     fn invalidate(&self, rejected: &AccessToken) -> bool {
-        (**self).invalidate(rejected)
+        self.0.invalidate(rejected)
     }
 }
-
-/// A fixed bearer token (e.g. from `az account get-access-token`); never refreshed.
-#[derive(Debug, Clone)]
-pub struct StaticToken(AccessToken);
-
-impl StaticToken {
-    /// Uses `token` for every request.
-    pub fn new(token: impl Into<String>) -> Self {
-        StaticToken(AccessToken::new(token))
-    }
-}
-
-impl TokenProvider for StaticToken {
-    fn token(&self) -> BoxFuture<'_, Result<AccessToken, AuthError>> {
-        let token = self.0.clone();
-        Box::pin(async move { Ok(token) })
-    }
-}
-
-/// The environment variable holding a ready bearer token (e.g. from
-/// `az account get-access-token --resource https://api.manage.microsoft.com/`). When set, it
-/// takes precedence over the client credentials.
-pub const TOKEN_VAR: &str = "INTUNE_DW_TOKEN";
 
 /// The token provider the environment configures: a [`StaticToken`] from [`TOKEN_VAR`]
 /// (`INTUNE_DW_TOKEN`) when it is set and not blank, else [`ClientCredentials::from_env`]
@@ -105,60 +91,7 @@ pub fn provider_from_env() -> Result<Arc<dyn TokenProvider>, AuthError> {
 
 /// Like [`provider_from_env`], reading variables through `lookup`.
 pub fn provider_from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Arc<dyn TokenProvider>, AuthError> {
-    if let Some(token) = lookup(TOKEN_VAR).filter(|t| !t.trim().is_empty()) {
-        return Ok(Arc::new(StaticToken::new(token.trim())));
-    }
-    match ClientCredentials::from_env_with(lookup) {
-        Ok(credentials) => Ok(Arc::new(credentials)),
-        Err(e) => Err(AuthError::with_source(
-            format!(
-                "no usable credentials in the environment: set {TOKEN_VAR} (a bearer token), or \
-                 AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (client credentials; \
-                 optionally AZURE_AUTHORITY_HOST)"
-            ),
-            e,
-        )),
-    }
-}
-
-/// A token could not be obtained.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct AuthError {
-    message: String,
-    status: Option<StatusCode>,
-    code: Option<String>,
-    #[source]
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
-}
-
-impl AuthError {
-    /// An error with a message. The message must not contain secrets.
-    pub fn new(message: impl Into<String>) -> Self {
-        AuthError { message: message.into(), status: None, code: None, source: None }
-    }
-
-    /// An error with a message and its cause.
-    pub fn with_source(
-        message: impl Into<String>,
-        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
-    ) -> Self {
-        AuthError { source: Some(source.into()), ..AuthError::new(message) }
-    }
-
-    /// The token endpoint's HTTP status, when it answered with an error.
-    pub fn status(&self) -> Option<StatusCode> {
-        self.status
-    }
-
-    /// The OAuth 2.0 error code (e.g. `invalid_client`), when the token endpoint sent one.
-    pub fn code(&self) -> Option<&str> {
-        self.code.as_deref()
-    }
-
-    pub(crate) fn from_endpoint(message: String, status: StatusCode, code: Option<String>) -> Self {
-        AuthError { status: Some(status), code, ..AuthError::new(message) }
-    }
+    odata_runtime::auth::provider_from_env_with(lookup, TOKEN_VAR, WAREHOUSE_SCOPE)
 }
 
 #[cfg(test)]
@@ -166,51 +99,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tokens_are_redacted_in_debug_output() {
-        let token = AccessToken::new("eyJ0eXAi.secret-token");
-        assert_eq!(format!("{token:?}"), "AccessToken([redacted])");
-        let provider = StaticToken::new("eyJ0eXAi.secret-token");
-        assert!(!format!("{provider:?}").contains("secret-token"));
-        assert!(!format!("{provider:#?}").contains("secret-token"));
-        assert_eq!(token.expose_secret(), "eyJ0eXAi.secret-token");
-    }
-
-    fn env(vars: Vec<(&'static str, &'static str)>) -> impl Fn(&str) -> Option<String> {
-        move |name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
-    }
-
-    const CREDENTIALS: [(&str, &str); 3] =
-        [("AZURE_TENANT_ID", "contoso.onmicrosoft.com"), ("AZURE_CLIENT_ID", "app"), ("AZURE_CLIENT_SECRET", "s3cret")];
-
-    #[tokio::test]
-    async fn the_environment_token_comes_before_the_client_credentials() {
-        let mut vars = CREDENTIALS.to_vec();
-        vars.push((TOKEN_VAR, " static-token\n"));
-        let provider = provider_from_env_with(env(vars)).unwrap();
-        assert_eq!(provider.token().await.unwrap().expose_secret(), "static-token");
-
-        let mut vars = CREDENTIALS.to_vec();
-        vars.push((TOKEN_VAR, "  "));
-        let provider = provider_from_env_with(env(vars)).unwrap();
-        assert!(format!("{provider:?}").starts_with("ClientCredentials"), "{provider:?}");
-    }
-
-    #[test]
-    fn missing_credentials_name_every_variable() {
-        let error = provider_from_env_with(env(vec![("AZURE_TENANT_ID", "t")])).unwrap_err();
-        let message = error.to_string();
-        for name in [TOKEN_VAR, "AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"] {
-            assert!(message.contains(name), "{message}");
-        }
-        let source = std::error::Error::source(&error).map(ToString::to_string);
-        assert_eq!(source.as_deref(), Some("environment variable AZURE_CLIENT_ID is not set"));
-    }
-
-    #[tokio::test]
-    async fn static_token_is_returned_and_never_invalidated() {
-        let provider: Arc<dyn TokenProvider> = Arc::new(StaticToken::new("abc"));
-        let token = provider.token().await.unwrap();
-        assert_eq!(token.expose_secret(), "abc");
-        assert!(!provider.invalidate(&token));
+    fn asks_for_the_warehouse_scope() {
+        let credentials = ClientCredentials::new("contoso.onmicrosoft.com", "app", "s3cret").unwrap();
+        let debug = format!("{credentials:?}");
+        assert!(debug.contains(WAREHOUSE_SCOPE) && !debug.contains("s3cret"), "{debug}");
+        let vars = |name: &str| match name {
+            TOKEN_VAR => Some(" static-token\n".to_owned()),
+            _ => None,
+        };
+        assert!(format!("{:?}", provider_from_env_with(vars).unwrap()).starts_with("StaticToken"));
     }
 }

@@ -1,23 +1,17 @@
-//! The [`Client`]: service root, HTTP connection pool, token provider and retry policy.
+//! The Warehouse [`Client`]: the runtime's client, configured for a tenant's location, with one
+//! accessor per API version.
 
-use std::sync::Arc;
+use std::ops::Deref;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-use url::Url;
+use odata_runtime::{Error, RetryPolicy, ServiceDocument, TokenProvider};
 
-use crate::auth::{StaticToken, TokenProvider};
-use crate::error::{DecodeError, Error};
-use crate::origin::require_secure;
-use crate::retry::RetryPolicy;
-use crate::transport::Transport;
-
-pub(crate) const DEFAULT_USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
-
-const JSON: &str = "application/json";
-const XML: &str = "application/xml";
+use crate::warehouse;
 
 /// A connection to one tenant's Intune Data Warehouse. Cheap to clone (shared state).
+///
+/// Everything the OData runtime's client offers is available through `Deref`
+/// ([`service_root`](odata_runtime::Client::service_root), …).
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), intune_dw_client::Error> {
@@ -32,7 +26,7 @@ const XML: &str = "application/xml";
 /// ```
 #[derive(Debug, Clone)]
 pub struct Client {
-    inner: Arc<Transport>,
+    inner: odata_runtime::Client,
 }
 
 impl Client {
@@ -41,102 +35,56 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// The service root, e.g.
-    /// `https://fef.msua06.manage.microsoft.com/ReportingService/DataWarehouseFEService`.
-    pub fn service_root(&self) -> &Url {
-        &self.inner.service_root
-    }
-
-    /// The retry policy in force.
-    pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.inner.retry
-    }
-
     /// The OData service document: the collections of `api_version` (`v1.0` or `beta`).
     pub async fn service_document(&self, api_version: &str) -> Result<ServiceDocument, Error> {
-        let url = self.url_with_version(&[], api_version)?;
-        let body = self.inner.get(&url, JSON).await?;
-        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&body)).map_err(|e| {
-            Error::Decode(Box::new(DecodeError {
-                collection: "service document".into(),
-                url,
-                page: 0,
-                row: None,
-                path: e.path().to_string(),
-                source: e.into_inner(),
-            }))
-        })
+        self.inner.service_document(Some(api_version)).await
     }
 
     /// The raw CSDL `$metadata` document of `api_version`.
     pub async fn metadata(&self, api_version: &str) -> Result<String, Error> {
-        let url = self.url_with_version(&["$metadata"], api_version)?;
-        let body = self.inner.get(&url, XML).await?;
-        String::from_utf8(body).map_err(|e| {
-            Error::Decode(Box::new(DecodeError {
-                collection: "$metadata".into(),
-                url,
-                page: 0,
-                row: None,
-                path: format!("byte {}", e.utf8_error().valid_up_to()),
-                source: serde::de::Error::custom("the document is not UTF-8"),
-            }))
-        })
-    }
-
-    /// `{service root}/{segments}` without a query.
-    pub(crate) fn url(&self, segments: &[&str]) -> Url {
-        let mut url = self.inner.service_root.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            // The builder only accepts http(s) roots, which always have path segments.
-            path.pop_if_empty().extend(segments);
-        }
-        url
-    }
-
-    fn url_with_version(&self, segments: &[&str], api_version: &str) -> Result<Url, Error> {
-        let mut url = self.url(segments);
-        crate::query::set_query(&mut url, &[("api-version", api_version)]);
-        Ok(url)
-    }
-
-    pub(crate) async fn get_json(&self, url: &Url) -> Result<Vec<u8>, Error> {
-        self.inner.get(url, JSON).await
+        self.inner.metadata(Some(api_version)).await
     }
 
     /// The `api-version=v1.0` collections.
     #[cfg(feature = "v1_0")]
     pub fn v1_0(&self) -> crate::v1_0::Collections<'_> {
-        crate::v1_0::Collections::new(self)
+        crate::v1_0::Collections::new(&self.inner)
     }
 
     /// The `api-version=beta` collections (may change without notice).
     #[cfg(feature = "beta")]
     pub fn beta(&self) -> crate::beta::Collections<'_> {
-        crate::beta::Collections::new(self)
+        crate::beta::Collections::new(&self.inner)
     }
 }
 
-/// Configures a [`Client`]. A service root (or location) and a token provider are required.
+impl Deref for Client {
+    type Target = odata_runtime::Client;
+
+    fn deref(&self) -> &odata_runtime::Client {
+        &self.inner
+    }
+}
+
+impl AsRef<odata_runtime::Client> for Client {
+    fn as_ref(&self) -> &odata_runtime::Client {
+        &self.inner
+    }
+}
+
+/// Configures a [`Client`]. A location (or service root) and a token provider are required.
 #[derive(Debug)]
 pub struct ClientBuilder {
-    service_root: Option<Result<Url, String>>,
-    tokens: Option<Arc<dyn TokenProvider>>,
-    timeout: Duration,
-    connect_timeout: Duration,
-    user_agent: String,
-    retry: RetryPolicy,
+    inner: odata_runtime::ClientBuilder,
+    /// An invalid [`location`](ClientBuilder::location), reported by `build`.
+    invalid_location: Option<String>,
 }
 
 impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
-            service_root: None,
-            tokens: None,
-            timeout: Duration::from_secs(300),
-            connect_timeout: Duration::from_secs(30),
-            user_agent: DEFAULT_USER_AGENT.to_owned(),
-            retry: RetryPolicy::default(),
+            inner: odata_runtime::Client::builder().user_agent(warehouse::USER_AGENT),
+            invalid_location: None,
         }
     }
 }
@@ -146,15 +94,13 @@ impl ClientBuilder {
     /// e.g. `msua06` for
     /// `https://fef.msua06.manage.microsoft.com/ReportingService/DataWarehouseFEService`.
     pub fn location(mut self, location: &str) -> Self {
-        let valid = !location.is_empty()
-            && location.len() <= 63
-            && location.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        self.service_root = Some(if valid {
-            Url::parse(&format!("https://fef.{location}.manage.microsoft.com/ReportingService/DataWarehouseFEService"))
-                .map_err(|e| e.to_string())
-        } else {
-            Err(format!("invalid location {location:?}: expected lowercase letters, digits and '-', e.g. msua06"))
-        });
+        match warehouse::service_root(location) {
+            Ok(root) => {
+                self.inner = self.inner.service_root(&root);
+                self.invalid_location = None;
+            }
+            Err(message) => self.invalid_location = Some(message),
+        }
         self
     }
 
@@ -165,119 +111,59 @@ impl ClientBuilder {
     /// dropped, since the version is chosen per request. Only `https` is accepted, and plain
     /// `http` to loopback addresses (test servers).
     pub fn service_root(mut self, url: &str) -> Self {
-        self.service_root = Some(parse_service_root(url));
+        self.inner = self.inner.service_root(url);
+        self.invalid_location = None;
         self
     }
 
     /// The source of bearer tokens.
     pub fn token_provider(mut self, provider: impl TokenProvider + 'static) -> Self {
-        self.tokens = Some(Arc::new(provider));
+        self.inner = self.inner.token_provider(provider);
         self
     }
 
-    /// A fixed bearer token (shorthand for [`StaticToken`]).
-    pub fn bearer_token(self, token: impl Into<String>) -> Self {
-        self.token_provider(StaticToken::new(token))
+    /// A fixed bearer token (shorthand for [`StaticToken`](crate::StaticToken)).
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.inner = self.inner.bearer_token(token);
+        self
     }
 
     /// Time limit for one request, body included (default 5 minutes).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.inner = self.inner.timeout(timeout);
         self
     }
 
     /// Time limit for opening a connection (default 30 seconds).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.inner = self.inner.connect_timeout(timeout);
         self
     }
 
     /// The `User-Agent` header (default `intune-dw-client/<version>`).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
+        self.inner = self.inner.user_agent(user_agent);
         self
     }
 
     /// When and how often failed requests are retried.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
+        self.inner = self.inner.retry_policy(policy);
         self
     }
 
     /// Builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        let service_root = self
-            .service_root
-            .ok_or_else(|| Error::Config("no service root or location given".into()))?
-            .map_err(Error::Config)?;
-        let tokens = self.tokens.ok_or_else(|| Error::Config("no token provider given".into()))?;
-        // Redirects are not followed: the token must only go to the service root.
-        let http = reqwest::Client::builder()
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .user_agent(self.user_agent)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Client { inner: Arc::new(Transport { http, service_root, tokens, retry: self.retry }) })
+        if let Some(message) = self.invalid_location {
+            return Err(Error::Config(message));
+        }
+        Ok(Client { inner: self.inner.build()? })
     }
-}
-
-fn parse_service_root(text: &str) -> Result<Url, String> {
-    let mut url = Url::parse(text.trim()).map_err(|e| format!("invalid service root {text:?}: {e}"))?;
-    require_secure(&url).map_err(|e| format!("invalid service root: {e}"))?;
-    if url.fragment().is_some() {
-        return Err(format!("the service root `{url}` must not have a fragment"));
-    }
-    let only_api_version = url.query_pairs().all(|(key, _)| key.eq_ignore_ascii_case("api-version"));
-    if !only_api_version {
-        return Err(format!("the service root `{url}` must not have a query (other than api-version)"));
-    }
-    url.set_query(None);
-    if let Ok(mut path) = url.path_segments_mut() {
-        path.pop_if_empty();
-    }
-    Ok(url)
-}
-
-/// The OData service document: one entry per collection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ServiceDocument {
-    /// `@odata.context`.
-    #[serde(rename = "@odata.context", default, skip_serializing_if = "Option::is_none")]
-    pub context: Option<String>,
-    /// The entries.
-    pub value: Vec<ServiceDocumentEntry>,
-}
-
-impl ServiceDocument {
-    /// The entity-set names, in the service's order (entries without a `kind` count as sets).
-    pub fn entity_set_names(&self) -> impl Iterator<Item = &str> {
-        self.value.iter().filter(|e| e.kind.as_deref().is_none_or(|k| k == "EntitySet")).map(|e| e.name.as_str())
-    }
-}
-
-/// One service-document entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ServiceDocumentEntry {
-    /// The collection name (`name`; Power Query reads it as `Name`).
-    #[serde(alias = "Name")]
-    pub name: String,
-    /// `EntitySet`, `Singleton`, `FunctionImport` or `ServiceDocument`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    /// The collection's URL, relative to the service root.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn client(root: &str) -> Result<Client, Error> {
-        Client::builder().service_root(root).bearer_token("t").build()
-    }
 
     #[test]
     fn builds_the_root_from_a_location() {
@@ -294,45 +180,16 @@ mod tests {
             let err = Client::builder().location(bad).bearer_token("t").build();
             assert!(matches!(err, Err(Error::Config(_))), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn normalizes_a_service_root_url() {
-        let gov = "https://fef.fxpasu01.manage.microsoft.us/ReportingService/DataWarehouseFEService/?api-version=v1.0";
-        let c = client(gov).unwrap();
-        assert_eq!(
-            c.service_root().as_str(),
-            "https://fef.fxpasu01.manage.microsoft.us/ReportingService/DataWarehouseFEService"
-        );
-        assert_eq!(
-            c.url(&["$metadata"]).as_str(),
-            "https://fef.fxpasu01.manage.microsoft.us/ReportingService/DataWarehouseFEService/$metadata"
-        );
-        for bad in [
-            "not a url",
-            "http://fef.msua06.manage.microsoft.com/x",
-            "https://example.com/x?foo=bar",
-            "https://example.com/x#frag",
-        ] {
-            assert!(matches!(client(bad), Err(Error::Config(_))), "{bad:?}");
-        }
-        assert!(matches!(Client::builder().bearer_token("t").build(), Err(Error::Config(_))));
         assert!(matches!(Client::builder().location("msua06").build(), Err(Error::Config(_))));
     }
 
     #[test]
-    fn debug_output_hides_the_token() {
-        let c = Client::builder().location("msua06").bearer_token("very-secret-token").build().unwrap();
-        assert!(!format!("{c:?}").contains("very-secret-token"));
-    }
-
-    #[test]
-    fn lists_entity_sets_of_the_service_document() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/v1.0/samples/service-document.json");
-        let text = std::fs::read_to_string(path).unwrap();
-        let doc: ServiceDocument = serde_json::from_str(&text).unwrap();
-        let names: Vec<_> = doc.entity_set_names().collect();
-        assert_eq!(names.len(), 43);
-        assert!(names.contains(&"devices") && names.contains(&"dates"));
+    fn accepts_the_admin_center_url() {
+        let gov = "https://fef.fxpasu01.manage.microsoft.us/ReportingService/DataWarehouseFEService/?api-version=v1.0";
+        let c = Client::builder().service_root(gov).bearer_token("t").build().unwrap();
+        assert_eq!(
+            c.url(&["$metadata"]).as_str(),
+            "https://fef.fxpasu01.manage.microsoft.us/ReportingService/DataWarehouseFEService/$metadata"
+        );
     }
 }

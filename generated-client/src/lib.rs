@@ -1,16 +1,17 @@
 //! Typed client for the Microsoft Intune Data Warehouse, a read-only OData v4 service.
 //!
 //! The version modules (`v1_0`, `beta`) are generated from the service's `$metadata` by
-//! `cargo xtask codegen`: one row type and one typed query per collection. The rest is the
-//! hand-written runtime:
+//! `cargo xtask codegen`: one row type and one typed query per collection. They run on the
+//! generic OData runtime ([`odata_runtime`]); what is the Warehouse's own is hand-written here:
 //!
-//! - [`client`]: the [`Client`] (service root, HTTP, token provider, retry policy), the service
-//!   document and `$metadata`;
-//! - [`auth`]: token providers (static token, Entra ID client credentials);
-//! - [`query`]: the query builder, restricted to what the Warehouse accepts;
-//! - [`paging`]: lazy page and row streams following `@odata.nextLink`, resumable cursors;
-//! - [`retry`]: the retry policy;
-//! - [`error`]: the one [`Error`] type.
+//! - [`client`]: the [`Client`], configured by the tenant's location, with `v1_0()` / `beta()`;
+//! - [`auth`]: token providers with the Warehouse's scope and environment variable;
+//! - [`query`]: the query builder, restricted to what the Warehouse accepts (`dateKey` bounds or
+//!   `maxhistorydays`, "modified since");
+//! - [`warehouse`]: the service's rules (service root, scope, filter properties, error body).
+//!
+//! Paging, retries, the Edm adapters and the error type are the runtime's, re-exported
+//! ([`paging`], [`retry`], [`edm`], [`error`]).
 //!
 //! ```no_run
 //! # #[cfg(feature = "v1_0")]
@@ -38,17 +39,15 @@
 //! # Ok(()) }
 //! ```
 
+#![deny(missing_docs)]
+
 pub mod auth;
 pub mod client;
-pub mod error;
-pub mod paging;
 pub mod query;
-pub mod retry;
+pub mod warehouse;
 
-mod origin;
-mod transport;
+pub use odata_runtime::{edm, error, paging, retry};
 
-pub mod edm;
 #[cfg(feature = "v1_0")]
 #[rustfmt::skip]
 pub mod v1_0;
@@ -57,8 +56,6 @@ pub mod v1_0;
 pub mod beta;
 
 pub use auth::{AccessToken, ClientCredentials, StaticToken, TokenProvider};
-pub use client::{Client, ClientBuilder, ServiceDocument};
-pub use error::Error;
-pub use paging::{Cursor, Page};
+pub use client::{Client, ClientBuilder};
+pub use odata_runtime::{Cursor, Error, Page, RetryPolicy, ServiceDocument};
 pub use query::Query;
-pub use retry::RetryPolicy;

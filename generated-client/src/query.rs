@@ -1,10 +1,9 @@
 //! Typed queries on one collection, restricted to what the Warehouse accepts.
 //!
-//! The generated code implements [`EntitySet`] (and [`Field`]) for every collection's row type,
-//! and the marker traits [`DateKeyed`] / [`RowLastModified`] where they apply; the query methods
-//! are then only available where the service supports them:
+//! Every collection's row type implements [`EntitySet`] (and [`Field`]) and, where they apply,
+//! the marker traits [`DateKeyed`] / [`RowLastModified`]; the query methods that need them exist
+//! only on those collections:
 //!
-//! - every collection: [`select`](Query::select), [`top`](Query::top), [`skip`](Query::skip);
 //! - key includes `dateKey` ([`DateKeyed`]): `dateKey` bounds
 //!   ([`date_key_ge`](Query::date_key_ge) and friends, joined by `and`, sent as `yyyymmdd`) **or**
 //!   [`max_history_days`](Query::max_history_days): the service ignores `maxhistorydays` when a
@@ -13,7 +12,7 @@
 //! - has `rowLastModifiedDateTimeUTC` ([`RowLastModified`]):
 //!   [`modified_since`](Query::modified_since).
 //!
-//! ```compile_fail,E0599
+//! ```compile_fail
 //! # use intune_dw_client::query::*;
 //! # #[derive(serde::Serialize, serde::Deserialize)] struct Dev;
 //! # #[derive(Debug, Clone, Copy)] enum F { K }
@@ -25,7 +24,7 @@
 //! # }
 //! ```
 //!
-//! ```compile_fail,E0599
+//! ```compile_fail
 //! # use intune_dw_client::query::*;
 //! # #[derive(serde::Serialize, serde::Deserialize)] struct Day;
 //! # #[derive(Debug, Clone, Copy)] enum F { K }
@@ -40,8 +39,9 @@
 //! # }
 //! ```
 //!
-//! Results come as a lazy [`stream`](Query::stream) of rows, a [`pages`](Query::pages) stream
-//! whose pages carry a resumable [`Cursor`], or all at once ([`collect_all`](Query::collect_all)).
+//! The OData part (select, top, skip, paging, cursors) is the runtime's
+//! [`odata_runtime::Query`]; this module adds the Warehouse's state to it as a
+//! [`QueryExtension`].
 //!
 //! # Escape hatch
 //!
@@ -52,57 +52,16 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use futures::{StreamExt, TryStreamExt};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde::Serialize;
+use odata_runtime::paging::{Pages, Rows};
+use odata_runtime::query::date_time_offset_literal;
+pub use odata_runtime::query::{EntitySet, EntitySetVisitor, Field, QueryExtension};
+use odata_runtime::{Client, Cursor, Error};
 use serde::de::DeserializeOwned;
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::{Date, OffsetDateTime};
 use url::Url;
 
-use crate::client::Client;
-use crate::error::Error;
-use crate::paging::{self, Cursor, Pages, Rows};
-
-/// The date key property (an integer `yyyymmdd`).
-pub const DATE_KEY: &str = "dateKey";
-/// The row-modified timestamp property.
-pub const ROW_LAST_MODIFIED: &str = "rowLastModifiedDateTimeUTC";
-
-/// The structural properties of one collection (a generated enum).
-pub trait Field: Copy + fmt::Debug + Send + Sync + 'static {
-    /// Every property, in metadata order.
-    const ALL: &'static [Self];
-
-    /// The property name on the wire (e.g. `deviceKey`).
-    fn wire_name(self) -> &'static str;
-
-    /// The property with this wire name.
-    fn from_wire_name(name: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|f| f.wire_name() == name)
-    }
-}
-
-/// A collection's row type.
-pub trait EntitySet: DeserializeOwned + Serialize + Send + 'static {
-    /// The entity-set name: the URL path segment, e.g. `devices`.
-    const NAME: &'static str;
-    /// The key properties' wire names, in key order.
-    const KEY: &'static [&'static str];
-    /// The property enum.
-    type Field: Field;
-
-    /// Whether the key includes `dateKey` (the runtime twin of [`DateKeyed`]), for code that is
-    /// generic over collections.
-    fn is_date_keyed() -> bool {
-        Self::KEY.contains(&DATE_KEY)
-    }
-
-    /// Whether the collection has `rowLastModifiedDateTimeUTC` (the runtime twin of
-    /// [`RowLastModified`]).
-    fn has_row_last_modified() -> bool {
-        Self::Field::from_wire_name(ROW_LAST_MODIFIED).is_some()
-    }
-}
+use crate::warehouse::{self, MAX_HISTORY_DAYS};
+pub use crate::warehouse::{DATE_KEY, ROW_LAST_MODIFIED};
 
 /// Marks collections whose key includes `dateKey`: they accept `dateKey` filters and
 /// `maxhistorydays`.
@@ -112,14 +71,21 @@ pub trait DateKeyed: EntitySet {}
 /// "modified since" filter.
 pub trait RowLastModified: EntitySet {}
 
-/// Code that works on any collection, chosen by name at run time through the generated
-/// `visit_entity_set` functions.
-pub trait EntitySetVisitor {
-    /// What the visit returns.
-    type Output;
-    /// Called with the collection's row type.
-    fn visit<E: EntitySet>(self) -> Self::Output;
+/// The run-time twins of [`DateKeyed`] and [`RowLastModified`], for code that picks a
+/// collection at run time.
+pub trait CollectionKind: EntitySet {
+    /// Whether the key includes `dateKey`.
+    fn is_date_keyed() -> bool {
+        Self::KEY.contains(&DATE_KEY)
+    }
+
+    /// Whether the collection has `rowLastModifiedDateTimeUTC`.
+    fn has_row_last_modified() -> bool {
+        Self::Field::from_wire_name(ROW_LAST_MODIFIED).is_some()
+    }
 }
+
+impl<E: EntitySet> CollectionKind for E {}
 
 mod sealed {
     pub trait Sealed {}
@@ -170,60 +136,66 @@ impl Comparison {
     }
 }
 
-/// Query options that the service manages, not available as custom options.
-const RESERVED_OPTIONS: &[&str] = &["api-version", "$select", "$filter", "$top", "$skip", "maxhistorydays"];
+/// The Warehouse's part of a query, as the runtime carries it.
+#[derive(Debug, Clone, Default)]
+pub struct WarehouseFilters {
+    date_key: Vec<(Comparison, Date)>,
+    max_history_days: Option<u32>,
+    modified_since: Option<OffsetDateTime>,
+}
+
+impl QueryExtension for WarehouseFilters {
+    fn filter_clauses(&self) -> Result<Vec<String>, Error> {
+        let mut clauses = Vec::new();
+        for (comparison, date) in &self.date_key {
+            let key = warehouse::date_key(*date)
+                .ok_or_else(|| Error::InvalidQuery(format!("{date} is outside the years 1 to 9999")))?;
+            clauses.push(format!("{DATE_KEY} {} {key}", comparison.operator()));
+        }
+        if let Some(since) = self.modified_since {
+            clauses.push(format!("{ROW_LAST_MODIFIED} ge {}", date_time_offset_literal(since)?));
+        }
+        Ok(clauses)
+    }
+
+    fn options(&self) -> Result<Vec<(&'static str, String)>, Error> {
+        match self.max_history_days {
+            Some(0) => Err(Error::InvalidQuery(format!("{MAX_HISTORY_DAYS} must be at least 1"))),
+            Some(days) => Ok(vec![(MAX_HISTORY_DAYS, days.to_string())]),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    fn reserved_options(&self) -> &'static [&'static str] {
+        &[MAX_HISTORY_DAYS]
+    }
+
+    fn check_raw_filter(&self, raw: &str) -> Result<(), Error> {
+        if self.max_history_days.is_some() && raw.to_ascii_lowercase().contains("datekey") {
+            return Err(Error::InvalidQuery(format!(
+                "the service ignores {MAX_HISTORY_DAYS} when the $filter names {DATE_KEY}"
+            )));
+        }
+        Ok(())
+    }
+}
 
 /// A query on the collection `E`, built then run with [`stream`](Query::stream),
 /// [`pages`](Query::pages) or [`collect_all`](Query::collect_all).
 pub struct Query<'c, E: EntitySet, S: DateScope = NoDateScope> {
-    client: &'c Client,
-    api_version: Option<&'static str>,
-    select: Vec<E::Field>,
-    top: Option<u32>,
-    skip: Option<u64>,
-    date_key: Vec<(Comparison, Date)>,
-    max_history_days: Option<u32>,
-    modified_since: Option<OffsetDateTime>,
-    raw_filter: Option<String>,
-    custom: Vec<(String, String)>,
-    resume: Option<Cursor>,
-    _scope: PhantomData<fn() -> (E, S)>,
+    inner: odata_runtime::Query<'c, E, WarehouseFilters>,
+    _scope: PhantomData<fn() -> S>,
 }
 
 impl<E: EntitySet, S: DateScope> Clone for Query<'_, E, S> {
     fn clone(&self) -> Self {
-        Query {
-            client: self.client,
-            api_version: self.api_version,
-            select: self.select.clone(),
-            top: self.top,
-            skip: self.skip,
-            date_key: self.date_key.clone(),
-            max_history_days: self.max_history_days,
-            modified_since: self.modified_since,
-            raw_filter: self.raw_filter.clone(),
-            custom: self.custom.clone(),
-            resume: self.resume.clone(),
-            _scope: PhantomData,
-        }
+        Query { inner: self.inner.clone(), _scope: PhantomData }
     }
 }
 
 impl<E: EntitySet, S: DateScope> fmt::Debug for Query<'_, E, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Query")
-            .field("entity_set", &E::NAME)
-            .field("api_version", &self.api_version)
-            .field("select", &self.select)
-            .field("top", &self.top)
-            .field("skip", &self.skip)
-            .field("date_key", &self.date_key)
-            .field("max_history_days", &self.max_history_days)
-            .field("modified_since", &self.modified_since)
-            .field("raw_filter", &self.raw_filter)
-            .field("custom", &self.custom)
-            .field("resume", &self.resume)
-            .finish()
+        self.inner.fmt(f)
     }
 }
 
@@ -231,20 +203,7 @@ impl<'c, E: EntitySet> Query<'c, E> {
     /// A query on `E` that sends `api-version={api_version}` (generated code passes its
     /// version module's `API_VERSION`).
     pub fn new(client: &'c Client, api_version: Option<&'static str>) -> Self {
-        Query {
-            client,
-            api_version,
-            select: Vec::new(),
-            top: None,
-            skip: None,
-            date_key: Vec::new(),
-            max_history_days: None,
-            modified_since: None,
-            raw_filter: None,
-            custom: Vec::new(),
-            resume: None,
-            _scope: PhantomData,
-        }
+        Query { inner: odata_runtime::Query::new(client, api_version), _scope: PhantomData }
     }
 
     /// The runtime-checked twin of [`max_history_days`](Query::max_history_days) for code that
@@ -252,7 +211,7 @@ impl<'c, E: EntitySet> Query<'c, E> {
     pub fn try_max_history_days(self, days: u32) -> Result<Query<'c, E, HistoryLimited>, Error> {
         if !E::is_date_keyed() {
             return Err(Error::InvalidQuery(format!(
-                "{} is not keyed by {DATE_KEY}: maxhistorydays would have no effect",
+                "{} is not keyed by {DATE_KEY}: {MAX_HISTORY_DAYS} would have no effect",
                 E::NAME
             )));
         }
@@ -260,9 +219,7 @@ impl<'c, E: EntitySet> Query<'c, E> {
     }
 
     fn history(self, days: u32) -> Query<'c, E, HistoryLimited> {
-        let mut query = self.into_scope();
-        query.max_history_days = Some(days);
-        query
+        self.with_filters(|filters| filters.max_history_days = Some(days))
     }
 }
 
@@ -302,9 +259,7 @@ impl<'c, E: DateKeyed, S: AcceptsDateKeyBounds> Query<'c, E, S> {
     }
 
     fn date_bound(self, comparison: Comparison, date: Date) -> Query<'c, E, DateKeyFiltered> {
-        let mut query = self.into_scope();
-        query.date_key.push((comparison, date));
-        query
+        self.with_filters(|filters| filters.date_key.push((comparison, date)))
     }
 }
 
@@ -312,21 +267,19 @@ impl<E: RowLastModified, S: DateScope> Query<'_, E, S> {
     /// Rows modified at or after `since`: `$filter=rowLastModifiedDateTimeUTC ge {since}`,
     /// sent in UTC with 7 fractional digits (truncated, so no row is missed). Replaces an earlier
     /// `modified_since`.
-    pub fn modified_since(mut self, since: OffsetDateTime) -> Self {
-        self.modified_since = Some(since);
-        self
+    pub fn modified_since(self, since: OffsetDateTime) -> Self {
+        self.with_filters(|filters| filters.modified_since = Some(since))
     }
 }
 
 impl<'c, E: EntitySet, S: DateScope> Query<'c, E, S> {
     /// The runtime-checked twin of [`modified_since`](Query::modified_since): an error when
     /// `E` has no `rowLastModifiedDateTimeUTC`.
-    pub fn try_modified_since(mut self, since: OffsetDateTime) -> Result<Self, Error> {
+    pub fn try_modified_since(self, since: OffsetDateTime) -> Result<Self, Error> {
         if !E::has_row_last_modified() {
             return Err(Error::InvalidQuery(format!("{} has no {ROW_LAST_MODIFIED} property to filter on", E::NAME)));
         }
-        self.modified_since = Some(since);
-        Ok(self)
+        Ok(self.with_filters(|filters| filters.modified_since = Some(since)))
     }
 
     /// Only these properties (`$select`); adds to an earlier selection.
@@ -334,219 +287,108 @@ impl<'c, E: EntitySet, S: DateScope> Query<'c, E, S> {
     /// Rows still decode into `E`: if `E` has required (non-`Option`) properties that the
     /// selection leaves out, read them with [`stream_as`](Query::stream_as) into a type of your
     /// own (or `serde_json::Value`). Whether the live service honours `$select` is uncertain.
-    pub fn select(mut self, fields: impl IntoIterator<Item = E::Field>) -> Self {
-        for field in fields {
-            if !self.select.iter().any(|f| f.wire_name() == field.wire_name()) {
-                self.select.push(field);
-            }
-        }
-        self
+    pub fn select(self, fields: impl IntoIterator<Item = E::Field>) -> Self {
+        self.map(|q| q.select(fields))
     }
 
     /// At most `n` rows (`$top`).
-    pub fn top(mut self, n: u32) -> Self {
-        self.top = Some(n);
-        self
+    pub fn top(self, n: u32) -> Self {
+        self.map(|q| q.top(n))
     }
 
     /// Skips the first `n` rows (`$skip`).
-    pub fn skip(mut self, n: u64) -> Self {
-        self.skip = Some(n);
-        self
+    pub fn skip(self, n: u64) -> Self {
+        self.map(|q| q.skip(n))
     }
 
     /// **Escape hatch**: an unchecked `$filter` expression, joined with `and` to the typed
     /// filters. Meant for experiments: the Warehouse answers 400 to filters on anything but
     /// `dateKey` and `rowLastModifiedDateTimeUTC`. A raw filter that mentions `dateKey` is
     /// refused next to [`max_history_days`](Query::max_history_days), which it would disable.
-    pub fn raw_filter(mut self, filter: impl Into<String>) -> Self {
-        self.raw_filter = Some(filter.into());
-        self
+    pub fn raw_filter(self, filter: impl Into<String>) -> Self {
+        self.map(|q| q.raw_filter(filter))
     }
 
     /// **Escape hatch**: an extra query option sent as is (percent-encoded), e.g. `$orderby`
     /// on `beta`. The options this builder manages (`api-version`, `$select`, `$filter`,
     /// `$top`, `$skip`, `maxhistorydays`) are refused when the query is sent.
-    pub fn custom_option(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.custom.push((name.into(), value.into()));
-        self
+    pub fn custom_option(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.map(|q| q.custom_option(name, value))
     }
 
-    /// Continues an interrupted extraction from `cursor` (taken from a [`paging::Page`] of this
-    /// same query): the first request goes to the cursor's next link, so the rows of the pages
-    /// read before are neither lost nor repeated. Refused when the query differs from the one
-    /// the cursor came from.
-    pub fn resume(mut self, cursor: Cursor) -> Self {
-        self.resume = Some(cursor);
-        self
+    /// Continues an interrupted extraction from `cursor` (taken from a
+    /// [`Page`](odata_runtime::Page) of this same query): the first request goes to the cursor's
+    /// next link, so the rows of the pages read before are neither lost nor repeated. Refused
+    /// when the query differs from the one the cursor came from.
+    pub fn resume(self, cursor: Cursor) -> Self {
+        self.map(|q| q.resume(cursor))
     }
 
     /// The `api-version` sent.
     pub fn api_version(&self) -> Option<&'static str> {
-        self.api_version
+        self.inner.api_version()
     }
 
     /// The URL of the first page.
     pub fn request_url(&self) -> Result<Url, Error> {
-        let mut pairs: Vec<(&str, String)> = Vec::new();
-        if let Some(version) = self.api_version {
-            pairs.push(("api-version", version.to_owned()));
-        }
-        if !self.select.is_empty() {
-            let names: Vec<_> = self.select.iter().map(|f| f.wire_name()).collect();
-            pairs.push(("$select", names.join(",")));
-        }
-        if let Some(filter) = self.filter()? {
-            pairs.push(("$filter", filter));
-        }
-        if let Some(top) = self.top {
-            pairs.push(("$top", top.to_string()));
-        }
-        if let Some(skip) = self.skip {
-            pairs.push(("$skip", skip.to_string()));
-        }
-        if let Some(days) = self.max_history_days {
-            if days == 0 {
-                return Err(Error::InvalidQuery("maxhistorydays must be at least 1".into()));
-            }
-            pairs.push(("maxhistorydays", days.to_string()));
-        }
-        for (name, value) in &self.custom {
-            if name.is_empty() || RESERVED_OPTIONS.iter().any(|r| r.eq_ignore_ascii_case(name)) {
-                return Err(Error::InvalidQuery(format!(
-                    "custom option {name:?} is managed by the query builder or empty"
-                )));
-            }
-            pairs.push((name, value.clone()));
-        }
-        let mut url = self.client.url(&[E::NAME]);
-        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        set_query(&mut url, &pairs);
-        Ok(url)
-    }
-
-    fn filter(&self) -> Result<Option<String>, Error> {
-        let mut clauses = Vec::new();
-        for (comparison, date) in &self.date_key {
-            clauses.push(format!("{DATE_KEY} {} {}", comparison.operator(), date_key(*date)?));
-        }
-        if let Some(since) = self.modified_since {
-            clauses.push(format!("{ROW_LAST_MODIFIED} ge {}", timestamp(since)?));
-        }
-        if let Some(raw) = &self.raw_filter {
-            if self.max_history_days.is_some() && raw.to_ascii_lowercase().contains("datekey") {
-                return Err(Error::InvalidQuery(
-                    "the service ignores maxhistorydays when the $filter names dateKey".into(),
-                ));
-            }
-            clauses.push(raw.clone());
-        }
-        Ok((!clauses.is_empty()).then(|| clauses.join(" and ")))
+        self.inner.request_url()
     }
 
     /// Every page, fetched lazily as the stream is polled; each page carries the [`Cursor`]
     /// of the next one. The stream ends after the last page or after the first error.
     pub fn pages(&self) -> Pages<E> {
-        self.pages_as()
+        self.inner.pages()
     }
 
     /// Like [`pages`](Query::pages), decoding rows into `T` instead of `E` (e.g. after
     /// [`select`](Query::select), or into `serde_json::Value`).
     pub fn pages_as<T: DeserializeOwned + Send + 'static>(&self) -> Pages<T> {
-        paging::pages(self.client.clone(), E::NAME, self.start())
+        self.inner.pages_as()
     }
 
     /// Every row of every page, following `@odata.nextLink` lazily: at most one page is held
     /// in memory. Use [`pages`](Query::pages) to be able to resume after a failure.
     pub fn stream(&self) -> Rows<E> {
-        self.stream_as()
+        self.inner.stream()
     }
 
     /// Like [`stream`](Query::stream), decoding rows into `T`.
     pub fn stream_as<T: DeserializeOwned + Send + 'static>(&self) -> Rows<T> {
-        self.pages_as::<T>()
-            .map_ok(|page| futures::stream::iter(page.into_rows().into_iter().map(Ok)))
-            .try_flatten()
-            .boxed()
+        self.inner.stream_as()
     }
 
     /// Reads every row into memory.
     pub async fn collect_all(&self) -> Result<Vec<E>, Error> {
-        self.stream().try_collect().await
+        self.inner.collect_all().await
     }
 
-    fn start(&self) -> Result<paging::Start, Error> {
-        let first = self.request_url()?;
-        match &self.resume {
-            None => Ok(paging::Start::first(first)),
-            Some(cursor) => cursor.start(E::NAME, first, self.client.service_root()),
-        }
+    /// The OData query underneath.
+    pub fn as_odata(&self) -> &odata_runtime::Query<'c, E, WarehouseFilters> {
+        &self.inner
     }
 
-    fn into_scope<S2: DateScope>(self) -> Query<'c, E, S2> {
-        Query {
-            client: self.client,
-            api_version: self.api_version,
-            select: self.select,
-            top: self.top,
-            skip: self.skip,
-            date_key: self.date_key,
-            max_history_days: self.max_history_days,
-            modified_since: self.modified_since,
-            raw_filter: self.raw_filter,
-            custom: self.custom,
-            resume: self.resume,
-            _scope: PhantomData,
-        }
+    fn map(
+        self,
+        f: impl FnOnce(odata_runtime::Query<'c, E, WarehouseFilters>) -> odata_runtime::Query<'c, E, WarehouseFilters>,
+    ) -> Self {
+        Query { inner: f(self.inner), _scope: PhantomData }
     }
-}
 
-/// A date as the integer `yyyymmdd` the Warehouse uses for `dateKey`.
-fn date_key(date: Date) -> Result<i32, Error> {
-    if !(1..=9999).contains(&date.year()) {
-        return Err(Error::InvalidQuery(format!("{date} is outside the years 1 to 9999")));
+    /// Changes the Warehouse filters and moves to the scope `S2`.
+    fn with_filters<S2: DateScope>(self, change: impl FnOnce(&mut WarehouseFilters)) -> Query<'c, E, S2> {
+        let inner = self.inner.map_extension(|mut filters| {
+            change(&mut filters);
+            filters
+        });
+        Query { inner, _scope: PhantomData }
     }
-    Ok(date.year() * 10_000 + i32::from(u8::from(date.month())) * 100 + i32::from(date.day()))
-}
-
-/// An unquoted OData `DateTimeOffset` literal in UTC with 7 fractional digits, like the
-/// Warehouse documentation's `2018-02-21T23:18:51.3277273Z`.
-fn timestamp(at: OffsetDateTime) -> Result<String, Error> {
-    let format =
-        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:7]Z");
-    let out_of_range = || Error::InvalidQuery(format!("{at} is outside the years 1 to 9999"));
-    let utc = at.checked_to_offset(UtcOffset::UTC).ok_or_else(out_of_range)?;
-    if !(1..=9999).contains(&utc.year()) {
-        return Err(out_of_range());
-    }
-    utc.format(format).map_err(|_| out_of_range())
-}
-
-/// Characters sent unescaped in query keys and values: RFC 3986 unreserved plus `$` (option
-/// names), `:` (timestamps) and `,` (`$select` lists). Spaces become `%20`, not `+`.
-const QUERY_COMPONENT: &AsciiSet =
-    &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'$').remove(b':').remove(b',');
-
-/// Replaces `url`'s query by the percent-encoded `pairs`.
-pub(crate) fn set_query(url: &mut Url, pairs: &[(&str, &str)]) {
-    if pairs.is_empty() {
-        url.set_query(None);
-        return;
-    }
-    let query = pairs
-        .iter()
-        .map(|(key, value)| {
-            format!("{}={}", utf8_percent_encode(key, QUERY_COMPONENT), utf8_percent_encode(value, QUERY_COMPONENT))
-        })
-        .collect::<Vec<_>>()
-        .join("&");
-    url.set_query(Some(&query));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde::Deserialize;
+    use serde::Serialize;
     use time::macros::{date, datetime};
 
     #[derive(Serialize, Deserialize)]
@@ -596,8 +438,8 @@ mod tests {
     }
     impl RowLastModified for Category {}
 
-    fn client() -> Client {
-        Client::builder().location("msua06").bearer_token("t").build().unwrap()
+    fn client() -> crate::Client {
+        crate::Client::builder().location("msua06").bearer_token("t").build().unwrap()
     }
 
     const ROOT: &str = "https://fef.msua06.manage.microsoft.com/ReportingService/DataWarehouseFEService";

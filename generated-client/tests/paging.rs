@@ -3,8 +3,8 @@
 mod support;
 
 use futures::{StreamExt, TryStreamExt};
-use intune_dw_client::error::ErrorBody;
 use intune_dw_client::query::Query;
+use intune_dw_client::warehouse::WarehouseError;
 use intune_dw_client::{Cursor, Error};
 use support::*;
 use time::macros::{date, datetime};
@@ -154,10 +154,10 @@ async fn unsupported_filters_get_the_warehouse_400_once() {
     };
     assert_eq!(status.status.as_u16(), 400);
     assert_eq!(status.attempts, 1);
-    let ErrorBody::Warehouse { message, version } = &status.body else {
+    let Some(WarehouseError { message, version }) = WarehouseError::from_body(&status.body) else {
         panic!("expected the Warehouse error shape, got {:?}", status.body);
     };
-    assert_eq!(*version, Some(3));
+    assert_eq!(version, Some(3));
     assert!(message.starts_with("An error has occurred - Operation ID"), "{message}");
     assert!(error.to_string().contains("HTTP 400"), "{error}");
     assert_eq!(warehouse.request_count(), 1, "400 is never retried");

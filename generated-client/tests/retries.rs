@@ -110,7 +110,7 @@ async fn client_errors_are_never_retried() {
     for (reply, expected) in [
         (
             Reply::warehouse_error(400, "An error has occurred."),
-            ErrorBody::Warehouse { message: "An error has occurred.".into(), version: Some(3) },
+            ErrorBody::Json(serde_json::json!({"_version": 3, "Message": "An error has occurred."})),
         ),
         (
             Reply::new(403, odata),

@@ -1,7 +1,7 @@
 //! The collections the client knows, chosen by name at run time through the generated
 //! `visit_entity_set` functions.
 
-use intune_dw_client::query::{EntitySet, EntitySetVisitor};
+use intune_dw_client::query::{CollectionKind, EntitySet, EntitySetVisitor};
 
 use crate::schema::{ApiVersion, Kind};
 

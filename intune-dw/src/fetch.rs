@@ -6,7 +6,7 @@
 
 use anyhow::{Result, anyhow};
 use intune_dw_client::paging::Pages;
-use intune_dw_client::query::{DATE_KEY, DateScope, EntitySet, EntitySetVisitor, Query};
+use intune_dw_client::query::{CollectionKind, DATE_KEY, DateScope, EntitySet, EntitySetVisitor, Query};
 use intune_dw_client::{Client, Cursor};
 use serde_json::Value;
 use time::OffsetDateTime;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use codegen::{Files, Options};
+use codegen::{Files, Header, Layout, Options, Profile, RustPath};
 
 use crate::fsutil;
 
@@ -20,6 +20,15 @@ pub const COMMAND: &str = "cargo xtask codegen";
 
 /// The API versions of the Intune Data Warehouse and their Rust modules.
 pub const VERSIONS: &[(&str, &str)] = &[("v1.0", "v1_0"), ("beta", "beta")];
+
+/// The Warehouse's service profile, beside the fixtures.
+pub const PROFILE: &str = "fixtures/profile.toml";
+
+/// Reads a service profile (TOML, see `codegen::Profile`).
+pub fn read_profile(path: &Path) -> anyhow::Result<Profile> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("invalid service profile {}", path.display()))
+}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -41,18 +50,17 @@ pub fn client_dir(root: &Path) -> PathBuf {
 pub fn expected_files(root: &Path) -> anyhow::Result<Files> {
     let mut all = Files::new();
     let mut failures = Vec::new();
+    let profile = read_profile(&root.join(PROFILE))?;
     for (version, module) in VERSIONS {
         let source_name = format!("fixtures/{version}/metadata.xml");
         let source = std::fs::read(root.join(&source_name)).with_context(|| format!("cannot read {source_name}"))?;
         let options = Options {
+            layout: Layout::module(module)?,
+            runtime: RustPath::parse("::odata_runtime")?,
             api_version: Some((*version).to_owned()),
             title: "Intune Data Warehouse".to_owned(),
-            out_dir: format!("src/{module}"),
-            root_file: "mod.rs".to_owned(),
-            module_root: format!("crate::{module}"),
-            runtime: "crate".to_owned(),
-            command: COMMAND.to_owned(),
-            source_name: source_name.clone(),
+            header: Header { command: COMMAND.to_owned(), source_name: source_name.clone() },
+            profile: profile.clone(),
         };
         match codegen::generate(&source, &options) {
             Ok(files) => all.extend(files),

@@ -1,14 +1,18 @@
-//! `cargo xtask generate --metadata FILE --out DIR [--crate-name NAME] [--api-version V]`: a
-//! standalone client crate for any OData v4 service, using this project's runtime through a path
-//! dependency.
+//! `cargo xtask generate --metadata FILE --out DIR [--crate-name NAME] [--api-version V]
+//! [--profile FILE] [--runtime-from-registry]`: a client crate of its own for any OData v4
+//! service, on this project's runtime (`odata-runtime`).
+//!
+//! The crate is portable: its manifest names the runtime by version and by a path relative to
+//! `DIR` (or by version only, for a crate to publish), never by an absolute path, and lists only
+//! the dependencies the generated code uses.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use codegen::Options;
+use codegen::{Files, Header, Options, RustPath};
 
-use crate::codegen::{client_dir, workspace_root};
+use crate::codegen::{read_profile, workspace_root};
 use crate::fsutil;
 
 #[derive(Debug, clap::Args)]
@@ -25,13 +29,19 @@ pub struct Args {
     /// An `api-version` query parameter to send with every request.
     #[arg(long)]
     api_version: Option<String>,
+    /// A service profile (TOML, like `fixtures/profile.toml`) with the service's own rules.
+    #[arg(long)]
+    profile: Option<PathBuf>,
+    /// Depend on the runtime by version only (from the registry), with no path.
+    #[arg(long)]
+    runtime_from_registry: bool,
 }
 
 /// The runtime crate's package and library names.
-const RUNTIME_PACKAGE: &str = "intune-dw-client";
-const RUNTIME_LIB: &str = "intune_dw_client";
-/// Dependencies the generated code names directly; their versions and features are taken from
-/// the client crate's manifest so both always agree.
+const RUNTIME_PACKAGE: &str = "odata-runtime";
+const RUNTIME_LIB: &str = "odata_runtime";
+/// Crates the generated code may name besides the runtime; each becomes a dependency when the
+/// code names it, with the version and features the runtime itself uses, so both always agree.
 const DIRECT_DEPENDENCIES: &[&str] = &["serde", "serde_with", "serde_json", "time", "uuid", "bigdecimal"];
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -50,16 +60,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let source = std::fs::read(&args.metadata).with_context(|| format!("cannot read {}", args.metadata.display()))?;
     let source_name =
         args.metadata.file_name().map_or_else(|| "metadata".to_owned(), |n| n.to_string_lossy().into_owned());
-    let options = Options {
-        api_version: args.api_version.clone(),
-        title: format!("The `{crate_name}` service"),
-        out_dir: "src".to_owned(),
-        root_file: "lib.rs".to_owned(),
-        module_root: "crate".to_owned(),
-        runtime: format!("::{RUNTIME_LIB}"),
-        command: "cargo xtask generate".to_owned(),
-        source_name,
-    };
+    let mut options = Options::standalone(
+        format!("The `{crate_name}` service"),
+        Header { command: "cargo xtask generate".to_owned(), source_name },
+    );
+    options.runtime = RustPath::parse(&format!("::{RUNTIME_LIB}"))?;
+    options.api_version.clone_from(&args.api_version);
+    if let Some(profile) = &args.profile {
+        options.profile = read_profile(profile)?;
+    }
     let files = match codegen::generate(&source, &options) {
         Ok(files) => files,
         Err(error) => {
@@ -69,7 +78,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    let manifest = manifest(&crate_name, &client_dir(&workspace_root()))?;
+    let runtime_dir = workspace_root().join("runtime");
+    let runtime_path = if args.runtime_from_registry { None } else { Some(relative_path(&args.out, &runtime_dir)?) };
+    let manifest = manifest(&crate_name, &runtime_dir, runtime_path.as_deref(), &files)?;
     let mut writes: Vec<(PathBuf, String)> = vec![(args.out.join("Cargo.toml"), manifest)];
     writes.extend(files.into_iter().map(|(path, text)| (args.out.join(path), text)));
     // Files a previous run generated but this one does not are removed.
@@ -83,29 +94,47 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The generated crate's `Cargo.toml`: the runtime by path, and the generated code's direct
-/// dependencies exactly as the client crate declares them.
-fn manifest(crate_name: &str, client: &Path) -> anyhow::Result<String> {
-    let client_manifest_path = client.join("Cargo.toml");
-    let text = std::fs::read_to_string(&client_manifest_path)
-        .with_context(|| format!("cannot read {}", client_manifest_path.display()))?;
-    let client_manifest: toml::Table =
-        text.parse().with_context(|| format!("cannot parse {}", client_manifest_path.display()))?;
-    let dependencies = client_manifest
+/// The generated crate's `Cargo.toml`: the runtime by version (and `runtime_path`, relative to
+/// the crate), and each crate the generated code names, as the runtime's manifest declares it.
+fn manifest(crate_name: &str, runtime_dir: &Path, runtime_path: Option<&str>, files: &Files) -> anyhow::Result<String> {
+    let runtime_manifest_path = runtime_dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&runtime_manifest_path)
+        .with_context(|| format!("cannot read {}", runtime_manifest_path.display()))?;
+    let runtime_manifest: toml::Table =
+        text.parse().with_context(|| format!("cannot parse {}", runtime_manifest_path.display()))?;
+    let version = runtime_manifest
+        .get("package")
+        .and_then(|p| p.get("version"))
+        .and_then(toml::Value::as_str)
+        .context("the runtime manifest has no package version")?;
+    let dependencies = runtime_manifest
         .get("dependencies")
         .and_then(toml::Value::as_table)
-        .context("the client manifest has no [dependencies]")?;
-    let runtime_path = std::path::absolute(client)?;
-    let mut lines = vec![format!(
-        "{RUNTIME_PACKAGE} = {{ path = {}, default-features = false }}",
-        toml::Value::String(runtime_path.display().to_string())
-    )];
+        .context("the runtime manifest has no [dependencies]")?;
+    let path = runtime_path.map(|p| format!(", path = {}", toml::Value::String(p.to_owned()))).unwrap_or_default();
+    let mut lines = vec![format!("{RUNTIME_PACKAGE} = {{ version = \"{version}\"{path} }}")];
     for name in DIRECT_DEPENDENCIES {
-        let spec = dependencies.get(*name).with_context(|| format!("the client manifest does not depend on {name}"))?;
+        let used = *name == "serde" || files.values().any(|text| text.contains(&format!("::{name}::")));
+        if !used {
+            continue;
+        }
+        let spec = dependencies.get(*name).with_context(|| format!("the runtime does not depend on {name}"))?;
         lines.push(format!("{name} = {spec}"));
     }
     Ok(format!(
         "# @generated by `cargo xtask generate`.\n[package]\nname = \"{crate_name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n# A crate of its own, even when generated inside another workspace.\n[workspace]\n\n[dependencies]\n{}\n",
         lines.join("\n")
     ))
+}
+
+/// The path of `target` relative to the directory `from` (created if missing), with `/`
+/// separators, for a manifest that keeps working when both move together.
+fn relative_path(from: &Path, target: &Path) -> anyhow::Result<String> {
+    std::fs::create_dir_all(from).with_context(|| format!("cannot create {}", from.display()))?;
+    let from = from.canonicalize().with_context(|| format!("cannot resolve {}", from.display()))?;
+    let target = target.canonicalize().with_context(|| format!("cannot resolve {}", target.display()))?;
+    let relative = pathdiff::diff_paths(&target, &from)
+        .with_context(|| format!("no relative path from {} to {}", from.display(), target.display()))?;
+    let parts: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    if parts.is_empty() { Ok(".".to_owned()) } else { Ok(parts.join("/")) }
 }

@@ -17,7 +17,12 @@ fn generated_dir() -> PathBuf {
 
 /// Runs `xtask generate` and returns the crate directory.
 fn generate(metadata: &Path, name: &str) -> PathBuf {
-    let out = generated_dir().join(name);
+    generate_into(metadata, generated_dir().join(name))
+}
+
+/// Runs `xtask generate --out out` and copies the workspace's lock file beside the crate.
+fn generate_into(metadata: &Path, out: PathBuf) -> PathBuf {
+    let name = out.display().to_string();
     let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["generate", "--metadata"])
         .arg(metadata)
@@ -62,13 +67,65 @@ fn every_v4_corpus_document_generates_a_crate_that_compiles_without_warnings() {
         let name = row.file.trim_end_matches(".xml").replace('.', "-");
         let dir = generate(&corpora.join(&row.file), &name);
         let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
-        assert!(manifest.contains("intune-dw-client = { path = "), "{manifest}");
+        assert!(manifest.contains("odata-runtime = { version = \"0.1.0\", path = \""), "{manifest}");
         assert!(manifest.contains("[workspace]"), "the crate stands alone: {manifest}");
         cargo_check(&dir);
         checked.push(row.file);
     }
     assert!(checked.iter().any(|f| f.starts_with("graph-")), "Microsoft Graph was checked: {checked:?}");
     assert!(checked.len() >= 3, "{checked:?}");
+}
+
+#[test]
+fn a_crate_generated_anywhere_builds_in_place_and_is_plain_odata() {
+    let Some(corpora) = support::corpora_dir("a_crate_generated_anywhere_builds_in_place_and_is_plain_odata") else {
+        return;
+    };
+    // Outside the workspace: the manifest must not rely on where it was written from.
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = generate_into(&corpora.join("trippin.xml"), scratch.path().join("trippin-client"));
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    let parsed: toml::Table = manifest.parse().unwrap();
+    let runtime = &parsed["dependencies"]["odata-runtime"];
+    assert_eq!(runtime["version"].as_str(), Some("0.1.0"), "{manifest}");
+    let path = runtime["path"].as_str().unwrap();
+    assert!(Path::new(path).is_relative() && !path.contains('\\'), "{manifest}");
+    assert_eq!(
+        dir.join(path).canonicalize().unwrap(),
+        support::workspace_root().join("runtime").canonicalize().unwrap(),
+        "the relative path leads to the runtime"
+    );
+    assert!(!manifest.contains("intune"), "{manifest}");
+    assert!(!manifest.contains("bigdecimal"), "TripPin has no Edm.Decimal: {manifest}");
+    for file in walk(&dir.join("src")) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for warehouse in ["max_history_days", "date_key", "fn location", "DateKeyed", "RowLastModified", "intune"] {
+            assert!(!text.to_lowercase().contains(&warehouse.to_lowercase()), "{warehouse} in {}", file.display());
+        }
+    }
+    cargo_check(&dir);
+
+    // Published crates name the runtime by version only.
+    let registry = scratch.path().join("registry");
+    let status = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["generate", "--runtime-from-registry", "--metadata"])
+        .arg(corpora.join("trippin.xml"))
+        .arg("--out")
+        .arg(&registry)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let manifest = std::fs::read_to_string(registry.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("odata-runtime = { version = \"0.1.0\" }") && !manifest.contains("path ="), "{manifest}");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() { files.extend(walk(&path)) } else { files.push(path) }
+    }
+    files
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::fmt;
 use super::model::Location;
 
 /// One problem in a CSDL document, with its line:column and element path
-/// (e.g. `Schema[Microsoft.Intune]/EntityType[device]/Property[deviceKey]`).
+/// (e.g. `Schema[Trippin]/EntityType[Person]/Property[UserName]`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{location}: {}{kind}", path_prefix(.path))]
 pub struct Error {

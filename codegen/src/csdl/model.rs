@@ -44,7 +44,7 @@ impl fmt::Display for ODataVersion {
     }
 }
 
-/// A namespace-qualified name such as `Microsoft.Intune.DataWarehouse.device`.
+/// A namespace-qualified name such as `Microsoft.OData.SampleService.Models.TripPin.Person`.
 ///
 /// In a resolved [`Model`] the namespace is always the declared namespace, never an alias.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -175,12 +175,12 @@ pub const ENTITY_SETS: &[&str] = &[
 /// The entity sets of this module, as typed queries.
 #[derive(Debug, Clone, Copy)]
 pub struct Collections<'c> {
-    client: &'c crate::Client,
+    client: &'c ::odata_runtime::Client,
 }
 
 impl<'c> Collections<'c> {
     /// The entity sets, queried through `client`.
-    pub fn new(client: &'c crate::Client) -> Self {
+    pub fn new(client: &'c ::odata_runtime::Client) -> Self {
         Collections { client }
     }
 
@@ -662,7 +662,7 @@ impl<'c> Collections<'c> {
 /// Calls `visitor.visit::<Row>()` with the row type of the entity set named `name`, for code
 /// that picks the entity set at run time; `None` for an unknown name.
 #[allow(deprecated)]
-pub fn visit_entity_set<V: crate::query::EntitySetVisitor>(
+pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
     name: &str,
     visitor: V,
 ) -> ::std::option::Option<V::Output> {

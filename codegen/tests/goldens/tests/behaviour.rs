@@ -3,8 +3,8 @@
 //! type decodes, and hostile wire names map to their fields.
 
 use codegen_goldens::{enums, inheritance, naming, nullable, recursive};
-use intune_dw_client::edm::EnumMember;
-use intune_dw_client::query::{EntitySet, Field};
+use odata_runtime::edm::EnumMember;
+use odata_runtime::query::{EntitySet, Field};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -119,4 +119,23 @@ fn hostile_wire_names_map_to_their_fields() {
     assert_eq!(naming::all_types::TypeField::Filter.wire_name(), "$filter");
     assert_eq!(naming::types::Option_::remote_Control_Software.as_str(), "remote_Control_Software");
     assert_eq!(naming::types::Option_::RemoteControlSoftware.as_str(), "remoteControlSoftware");
+}
+
+#[test]
+fn profile_markers_gate_service_specific_query_methods() {
+    use codegen_goldens::profile;
+    let client = odata_runtime::Client::builder()
+        .service_root("https://books.example.com/odata")
+        .bearer_token("t")
+        .build()
+        .unwrap();
+    // Only `ledgerEntries` has the rule's marker, so only its query takes `stamped_since`.
+    let since = time::macros::datetime!(2025-03-01 0:00 UTC);
+    let query = codegen_goldens::stamped_since(profile::ledger_entries::query(&client), since);
+    assert_eq!(
+        query.request_url().unwrap().as_str(),
+        "https://books.example.com/odata/ledgerEntries?$filter=stamp%20ge%202025-03-01T00:00:00.0000000Z"
+    );
+    let accounts = profile::Collections::new(&client).accounts();
+    assert_eq!(accounts.request_url().unwrap().as_str(), "https://books.example.com/odata/accounts");
 }

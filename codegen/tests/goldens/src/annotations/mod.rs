@@ -18,19 +18,19 @@ pub const ENTITY_SETS: &[&str] = &["activities", "legacies"];
 /// The entity sets of this module, as typed queries.
 #[derive(Debug, Clone, Copy)]
 pub struct Collections<'c> {
-    client: &'c ::intune_dw_client::Client,
+    client: &'c ::odata_runtime::Client,
 }
 
 impl<'c> Collections<'c> {
     /// The entity sets, queried through `client`.
-    pub fn new(client: &'c ::intune_dw_client::Client) -> Self {
+    pub fn new(client: &'c ::odata_runtime::Client) -> Self {
         Collections { client }
     }
 
     /// Query the `activities` entity set.
     pub fn activities(
         &self,
-    ) -> ::intune_dw_client::query::Query<'c, crate::annotations::activities::Activity> {
+    ) -> ::odata_runtime::query::Query<'c, crate::annotations::activities::Activity> {
         crate::annotations::activities::query(self.client)
     }
 
@@ -38,7 +38,7 @@ impl<'c> Collections<'c> {
     #[allow(deprecated)]
     pub fn legacies(
         &self,
-    ) -> ::intune_dw_client::query::Query<'c, crate::annotations::legacies::Legacy> {
+    ) -> ::odata_runtime::query::Query<'c, crate::annotations::legacies::Legacy> {
         crate::annotations::legacies::query(self.client)
     }
 }
@@ -46,7 +46,7 @@ impl<'c> Collections<'c> {
 /// Calls `visitor.visit::<Row>()` with the row type of the entity set named `name`, for code
 /// that picks the entity set at run time; `None` for an unknown name.
 #[allow(deprecated)]
-pub fn visit_entity_set<V: ::intune_dw_client::query::EntitySetVisitor>(
+pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
     name: &str,
     visitor: V,
 ) -> ::std::option::Option<V::Output> {

@@ -17,26 +17,26 @@ pub const ENTITY_SETS: &[&str] = &["users", "directoryObjects", "deletedObjects"
 /// The entity sets of this module, as typed queries.
 #[derive(Debug, Clone, Copy)]
 pub struct Collections<'c> {
-    client: &'c ::intune_dw_client::Client,
+    client: &'c ::odata_runtime::Client,
 }
 
 impl<'c> Collections<'c> {
     /// The entity sets, queried through `client`.
-    pub fn new(client: &'c ::intune_dw_client::Client) -> Self {
+    pub fn new(client: &'c ::odata_runtime::Client) -> Self {
         Collections { client }
     }
 
     /// Query the `users` entity set.
     pub fn users(
         &self,
-    ) -> ::intune_dw_client::query::Query<'c, crate::inheritance::users::User> {
+    ) -> ::odata_runtime::query::Query<'c, crate::inheritance::users::User> {
         crate::inheritance::users::query(self.client)
     }
 
     /// Query the `directoryObjects` entity set.
     pub fn directory_objects(
         &self,
-    ) -> ::intune_dw_client::query::Query<
+    ) -> ::odata_runtime::query::Query<
         'c,
         crate::inheritance::directory_objects::DirectoryObjectsRow,
     > {
@@ -46,7 +46,7 @@ impl<'c> Collections<'c> {
     /// Query the `deletedObjects` entity set.
     pub fn deleted_objects(
         &self,
-    ) -> ::intune_dw_client::query::Query<
+    ) -> ::odata_runtime::query::Query<
         'c,
         crate::inheritance::deleted_objects::DeletedObjectsRow,
     > {
@@ -56,7 +56,7 @@ impl<'c> Collections<'c> {
 
 /// Calls `visitor.visit::<Row>()` with the row type of the entity set named `name`, for code
 /// that picks the entity set at run time; `None` for an unknown name.
-pub fn visit_entity_set<V: ::intune_dw_client::query::EntitySetVisitor>(
+pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
     name: &str,
     visitor: V,
 ) -> ::std::option::Option<V::Output> {

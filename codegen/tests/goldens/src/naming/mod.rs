@@ -15,33 +15,33 @@ pub const ENTITY_SETS: &[&str] = &["allTypes", "Crates"];
 /// The entity sets of this module, as typed queries.
 #[derive(Debug, Clone, Copy)]
 pub struct Collections<'c> {
-    client: &'c ::intune_dw_client::Client,
+    client: &'c ::odata_runtime::Client,
 }
 
 impl<'c> Collections<'c> {
     /// The entity sets, queried through `client`.
-    pub fn new(client: &'c ::intune_dw_client::Client) -> Self {
+    pub fn new(client: &'c ::odata_runtime::Client) -> Self {
         Collections { client }
     }
 
     /// Query the `allTypes` entity set.
     pub fn all_types(
         &self,
-    ) -> ::intune_dw_client::query::Query<'c, crate::naming::all_types::AllTypesRow> {
+    ) -> ::odata_runtime::query::Query<'c, crate::naming::all_types::AllTypesRow> {
         crate::naming::all_types::query(self.client)
     }
 
     /// Query the `Crates` entity set.
     pub fn crates(
         &self,
-    ) -> ::intune_dw_client::query::Query<'c, crate::naming::crates::CratesRow> {
+    ) -> ::odata_runtime::query::Query<'c, crate::naming::crates::CratesRow> {
         crate::naming::crates::query(self.client)
     }
 }
 
 /// Calls `visitor.visit::<Row>()` with the row type of the entity set named `name`, for code
 /// that picks the entity set at run time; `None` for an unknown name.
-pub fn visit_entity_set<V: ::intune_dw_client::query::EntitySetVisitor>(
+pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
     name: &str,
     visitor: V,
 ) -> ::std::option::Option<V::Output> {

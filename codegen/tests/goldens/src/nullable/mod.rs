@@ -13,26 +13,26 @@ pub const ENTITY_SETS: &[&str] = &["samples"];
 /// The entity sets of this module, as typed queries.
 #[derive(Debug, Clone, Copy)]
 pub struct Collections<'c> {
-    client: &'c ::intune_dw_client::Client,
+    client: &'c ::odata_runtime::Client,
 }
 
 impl<'c> Collections<'c> {
     /// The entity sets, queried through `client`.
-    pub fn new(client: &'c ::intune_dw_client::Client) -> Self {
+    pub fn new(client: &'c ::odata_runtime::Client) -> Self {
         Collections { client }
     }
 
     /// Query the `samples` entity set.
     pub fn samples(
         &self,
-    ) -> ::intune_dw_client::query::Query<'c, crate::nullable::samples::Sample> {
+    ) -> ::odata_runtime::query::Query<'c, crate::nullable::samples::Sample> {
         crate::nullable::samples::query(self.client)
     }
 }
 
 /// Calls `visitor.visit::<Row>()` with the row type of the entity set named `name`, for code
 /// that picks the entity set at run time; `None` for an unknown name.
-pub fn visit_entity_set<V: ::intune_dw_client::query::EntitySetVisitor>(
+pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
     name: &str,
     visitor: V,
 ) -> ::std::option::Option<V::Output> {

@@ -15,36 +15,33 @@ pub const ENTITY_SETS: &[&str] = &["employees", "departments"];
 /// The entity sets of this module, as typed queries.
 #[derive(Debug, Clone, Copy)]
 pub struct Collections<'c> {
-    client: &'c ::intune_dw_client::Client,
+    client: &'c ::odata_runtime::Client,
 }
 
 impl<'c> Collections<'c> {
     /// The entity sets, queried through `client`.
-    pub fn new(client: &'c ::intune_dw_client::Client) -> Self {
+    pub fn new(client: &'c ::odata_runtime::Client) -> Self {
         Collections { client }
     }
 
     /// Query the `employees` entity set.
     pub fn employees(
         &self,
-    ) -> ::intune_dw_client::query::Query<'c, crate::recursive::employees::Employee> {
+    ) -> ::odata_runtime::query::Query<'c, crate::recursive::employees::Employee> {
         crate::recursive::employees::query(self.client)
     }
 
     /// Query the `departments` entity set.
     pub fn departments(
         &self,
-    ) -> ::intune_dw_client::query::Query<
-        'c,
-        crate::recursive::departments::Department,
-    > {
+    ) -> ::odata_runtime::query::Query<'c, crate::recursive::departments::Department> {
         crate::recursive::departments::query(self.client)
     }
 }
 
 /// Calls `visitor.visit::<Row>()` with the row type of the entity set named `name`, for code
 /// that picks the entity set at run time; `None` for an unknown name.
-pub fn visit_entity_set<V: ::intune_dw_client::query::EntitySetVisitor>(
+pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
     name: &str,
     visitor: V,
 ) -> ::std::option::Option<V::Output> {

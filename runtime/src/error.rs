@@ -10,7 +10,7 @@ use url::Url;
 
 use crate::auth::AuthError;
 
-/// Everything that can go wrong when talking to the Intune Data Warehouse.
+/// Everything that can go wrong when talking to an OData service.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -83,7 +83,10 @@ impl fmt::Display for StatusError {
         }
         match &self.body {
             ErrorBody::OData { code, message } => write!(f, ": {code}: {message}"),
-            ErrorBody::Warehouse { message, .. } => write!(f, ": {message}"),
+            ErrorBody::Json(json) => match message_of(json) {
+                Some(message) => write!(f, ": {message}"),
+                None => write!(f, ": {json}"),
+            },
             ErrorBody::Text(text) => write!(f, ": {text}"),
             ErrorBody::Empty => Ok(()),
         }
@@ -103,13 +106,9 @@ pub enum ErrorBody {
         /// `error.message`.
         message: String,
     },
-    /// The Warehouse's own (ASP.NET Web API) shape: `{"_version": 3, "Message": "..."}`.
-    Warehouse {
-        /// `Message`: usually names an operation ID and activity ID for Microsoft support.
-        message: String,
-        /// `_version`, when present.
-        version: Option<i64>,
-    },
+    /// Another small JSON object with a top-level `message` or `Message` string (ASP.NET Web
+    /// API's shape, `{"Message": "..."}`), kept whole for service-specific code to read.
+    Json(serde_json::Value),
     /// Any other body, as text (cut to [`ErrorBody::MAX_TEXT`] bytes).
     Text(String),
     /// No body.
@@ -125,7 +124,9 @@ impl ErrorBody {
         if body.iter().all(u8::is_ascii_whitespace) {
             return ErrorBody::Empty;
         }
-        if let Ok(json) = serde_json::from_slice::<serde_json::Value>(body)
+        // Bounded like text: JSON is only kept whole when it is small.
+        if body.len() <= Self::MAX_TEXT
+            && let Ok(json) = serde_json::from_slice::<serde_json::Value>(body)
             && let Some(parsed) = Self::from_json(&json)
         {
             return parsed;
@@ -147,20 +148,23 @@ impl ErrorBody {
                 error.get("message").and_then(|m| m.as_str().or_else(|| m.get("value").and_then(|v| v.as_str())));
             return Some(ErrorBody::OData { code: code.to_owned(), message: message.unwrap_or("").to_owned() });
         }
-        let message = json.get("Message").or_else(|| json.get("message")).and_then(|m| m.as_str())?;
-        Some(ErrorBody::Warehouse {
-            message: message.to_owned(),
-            version: json.get("_version").and_then(|v| v.as_i64()),
-        })
+        message_of(json).is_some().then(|| ErrorBody::Json(json.clone()))
     }
 
     /// The human-readable message, when the body has a known error shape.
     pub fn message(&self) -> Option<&str> {
         match self {
-            ErrorBody::OData { message, .. } | ErrorBody::Warehouse { message, .. } => Some(message),
+            ErrorBody::OData { message, .. } => Some(message),
+            ErrorBody::Json(json) => message_of(json),
             ErrorBody::Text(_) | ErrorBody::Empty => None,
         }
     }
+}
+
+/// The top-level `message` (or `Message`) string of a JSON error body: the shape of ASP.NET Web
+/// API and many other non-OData error answers.
+fn message_of(json: &serde_json::Value) -> Option<&str> {
+    json.get("Message").or_else(|| json.get("message")).and_then(serde_json::Value::as_str)
 }
 
 /// A response that did not match the expected shape.
@@ -203,15 +207,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_warehouse_error_body() {
-        let body = br#"{"_version":3,"Message":"An error has occurred - Operation ID (for customer support): 0000 - Activity ID: 1111"}"#;
-        assert_eq!(
-            ErrorBody::parse(body),
-            ErrorBody::Warehouse {
-                message: "An error has occurred - Operation ID (for customer support): 0000 - Activity ID: 1111".into(),
-                version: Some(3),
-            }
-        );
+    fn keeps_message_shaped_json_bodies() {
+        let body = br#"{"_version":3,"Message":"An error has occurred - Activity ID: 1111"}"#;
+        let parsed = ErrorBody::parse(body);
+        assert_eq!(parsed, ErrorBody::Json(serde_json::from_slice(body).unwrap()));
+        assert_eq!(parsed.message(), Some("An error has occurred - Activity ID: 1111"));
         let legacy = br#"{"Message":"An internal server error has occurred"}"#;
         assert_eq!(ErrorBody::parse(legacy).message(), Some("An internal server error has occurred"));
     }

@@ -48,11 +48,11 @@ mod tests {
 
     #[test]
     fn allows_https_and_loopback_http_only() {
-        assert!(require_secure(&url("https://fef.msua06.manage.microsoft.com/x")).is_ok());
+        assert!(require_secure(&url("https://services.example.com/x")).is_ok());
         assert!(require_secure(&url("http://127.0.0.1:8080/x")).is_ok());
         assert!(require_secure(&url("http://localhost/x")).is_ok());
         assert!(require_secure(&url("http://[::1]:1/x")).is_ok());
-        assert!(require_secure(&url("http://fef.msua06.manage.microsoft.com/x")).is_err());
+        assert!(require_secure(&url("http://services.example.com/x")).is_err());
         assert!(require_secure(&url("ftp://127.0.0.1/x")).is_err());
         let err = require_secure(&url("https://user:hunter2@example.com/x")).unwrap_err();
         assert!(!err.contains("hunter2"), "{err}");
@@ -60,11 +60,11 @@ mod tests {
 
     #[test]
     fn compares_scheme_host_and_port() {
-        let root = url("https://fef.msua06.manage.microsoft.com/ReportingService/DataWarehouseFEService");
-        assert!(same_origin(&root, &url("https://fef.msua06.manage.microsoft.com:443/other?a=b")));
-        assert!(same_origin(&root, &url("https://FEF.msua06.manage.microsoft.com/x")));
-        assert!(!same_origin(&root, &url("http://fef.msua06.manage.microsoft.com/x")));
-        assert!(!same_origin(&root, &url("https://fef.msua06.manage.microsoft.com:8443/x")));
+        let root = url("https://services.example.com/Service/Root");
+        assert!(same_origin(&root, &url("https://services.example.com:443/other?a=b")));
+        assert!(same_origin(&root, &url("https://SERVICES.example.com/x")));
+        assert!(!same_origin(&root, &url("http://services.example.com/x")));
+        assert!(!same_origin(&root, &url("https://services.example.com:8443/x")));
         assert!(!same_origin(&root, &url("https://evil.example/x")));
     }
 }

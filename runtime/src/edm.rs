@@ -10,7 +10,7 @@
 //! | `Int64` | `i64` | [`Int64`] | numbers and strings (`IEEE754Compatible=true`) |
 //! | `Single`, `Double` | `f32`, `f64` | [`Float`] | numbers, `"NaN"`, `"INF"`, `"-INF"`, numeric strings |
 //! | `Decimal` | `BigDecimal` | [`Decimal`] | numbers (without going through `f64`) and strings |
-//! | `DateTimeOffset` | `OffsetDateTime` | [`DateTimeOffset`] | RFC 3339 with any number of fractional digits (the Warehouse sends 7) |
+//! | `DateTimeOffset` | `OffsetDateTime` | [`DateTimeOffset`] | RFC 3339 with any number of fractional digits (some services send 7) |
 //! | `Date` | `time::Date` | [`Date`] | `2024-11-22` |
 //! | `TimeOfDay` | `time::Time` | [`TimeOfDay`] | `13:45`, `13:45:30`, `13:45:30.1234567` |
 //! | `Duration` | `time::Duration` | [`Duration`] | ISO 8601 `-P1DT2H3M4.5S` |
@@ -361,6 +361,7 @@ impl<E: EnumMember> Flags<E> {
         &self.0
     }
 
+    /// Whether `member` is set.
     pub fn contains(&self, member: &E) -> bool
     where
         E: PartialEq,
@@ -368,6 +369,7 @@ impl<E: EnumMember> Flags<E> {
         self.0.contains(member)
     }
 
+    /// Whether no member is set.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

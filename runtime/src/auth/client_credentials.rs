@@ -17,10 +17,6 @@ use crate::retry::{self, RetryPolicy};
 /// Entra ID's public-cloud authority host (`AZURE_AUTHORITY_HOST` overrides it).
 pub const DEFAULT_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
 
-/// The v2 scope of the Intune API, whose application permission `get_data_warehouse` the
-/// Warehouse requires.
-pub const WAREHOUSE_SCOPE: &str = "https://api.manage.microsoft.com/.default";
-
 /// Longest time before expiry at which a cached token is replaced.
 const REFRESH_MARGIN: Duration = Duration::from_secs(300);
 /// Longest lifetime believed (Entra ID issues tokens for 60 to 90 minutes).
@@ -28,7 +24,7 @@ const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// App-only tokens from `{authority_host}/{tenant}/oauth2/v2.0/token`, cached until shortly
 /// before they expire (5 minutes, or half their lifetime when that is shorter) and dropped
-/// after the Warehouse rejects them with 401.
+/// after the service rejects them with 401.
 ///
 /// Concurrent callers share one token request. The client secret is held in a
 /// [`SecretString`] and never appears in `Debug` output or errors.
@@ -63,11 +59,13 @@ impl fmt::Debug for ClientCredentials {
 
 impl ClientCredentials {
     /// Credentials of an app registration in `tenant_id` (a GUID or a domain name), for the
-    /// public cloud. See [`with_authority_host`](Self::with_authority_host) for other clouds.
+    /// public cloud, asking for `scope` (the service's `{resource}/.default`). See
+    /// [`with_authority_host`](Self::with_authority_host) for other clouds.
     pub fn new(
         tenant_id: impl Into<String>,
         client_id: impl Into<String>,
         client_secret: impl Into<String>,
+        scope: impl Into<String>,
     ) -> Result<Self, AuthError> {
         let tenant_id = tenant_id.into();
         let valid_tenant =
@@ -91,7 +89,7 @@ impl ClientCredentials {
             client_id,
             client_secret: SecretString::from(client_secret.into()),
             token_url,
-            scope: WAREHOUSE_SCOPE.to_owned(),
+            scope: scope.into(),
             retry: RetryPolicy::default(),
             http,
             cache: Mutex::new(None),
@@ -100,19 +98,20 @@ impl ClientCredentials {
     }
 
     /// Reads `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` and, optionally,
-    /// `AZURE_AUTHORITY_HOST` (the names `azure_identity` uses).
-    pub fn from_env() -> Result<Self, AuthError> {
-        Self::from_env_with(|name| std::env::var(name).ok())
+    /// `AZURE_AUTHORITY_HOST` (the names `azure_identity` uses), asking for `scope`.
+    pub fn from_env(scope: impl Into<String>) -> Result<Self, AuthError> {
+        Self::from_env_with(|name| std::env::var(name).ok(), scope)
     }
 
     /// Like [`from_env`](Self::from_env), reading variables through `lookup`.
-    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, AuthError> {
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>, scope: impl Into<String>) -> Result<Self, AuthError> {
         let var = |name: &str| {
             lookup(name)
                 .filter(|v| !v.trim().is_empty())
                 .ok_or_else(|| AuthError::new(format!("environment variable {name} is not set")))
         };
-        let credentials = Self::new(var("AZURE_TENANT_ID")?, var("AZURE_CLIENT_ID")?, var("AZURE_CLIENT_SECRET")?)?;
+        let credentials =
+            Self::new(var("AZURE_TENANT_ID")?, var("AZURE_CLIENT_ID")?, var("AZURE_CLIENT_SECRET")?, scope)?;
         match lookup("AZURE_AUTHORITY_HOST").filter(|v| !v.trim().is_empty()) {
             Some(host) => credentials.with_authority_host(host.trim()),
             None => Ok(credentials),
@@ -125,7 +124,7 @@ impl ClientCredentials {
         Ok(self)
     }
 
-    /// Requests another scope than [`WAREHOUSE_SCOPE`].
+    /// Requests another scope.
     pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
         self.scope = scope.into();
         self
@@ -317,9 +316,11 @@ fn endpoint_error(status: StatusCode, body: &[u8]) -> AuthError {
 mod tests {
     use super::*;
 
+    const SCOPE: &str = "api://service/.default";
+
     #[test]
     fn builds_the_v2_token_url() {
-        let c = ClientCredentials::new("contoso.onmicrosoft.com", "app", "s3cret").unwrap();
+        let c = ClientCredentials::new("contoso.onmicrosoft.com", "app", "s3cret", SCOPE).unwrap();
         assert_eq!(
             c.token_url().as_str(),
             "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
@@ -335,7 +336,7 @@ mod tests {
     #[test]
     fn rejects_tenant_ids_that_would_change_the_path() {
         for tenant in ["", "a/b", "../common", "x?y", "a b"] {
-            assert!(ClientCredentials::new(tenant, "app", "s").is_err(), "{tenant:?}");
+            assert!(ClientCredentials::new(tenant, "app", "s", SCOPE).is_err(), "{tenant:?}");
         }
     }
 
@@ -351,16 +352,18 @@ mod tests {
             }
             .map(str::to_owned)
         };
-        let c = ClientCredentials::from_env_with(env).unwrap();
+        let c = ClientCredentials::from_env_with(env, SCOPE).unwrap();
         assert_eq!(
             c.token_url().as_str(),
             "https://login.chinacloudapi.cn/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"
         );
         let debug = format!("{c:?}");
         assert!(debug.contains("app-id") && !debug.contains("top-secret-value"), "{debug}");
+        assert!(debug.contains(SCOPE), "{debug}");
 
-        let missing = ClientCredentials::from_env_with(|name| (name != "AZURE_CLIENT_SECRET").then(|| "x".to_owned()))
-            .unwrap_err();
+        let missing =
+            ClientCredentials::from_env_with(|name| (name != "AZURE_CLIENT_SECRET").then(|| "x".to_owned()), SCOPE)
+                .unwrap_err();
         assert!(missing.to_string().contains("AZURE_CLIENT_SECRET"), "{missing}");
     }
 

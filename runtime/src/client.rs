@@ -1,0 +1,290 @@
+//! The [`Client`]: service root, HTTP connection pool, token provider and retry policy.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::auth::{StaticToken, TokenProvider};
+use crate::error::{DecodeError, Error};
+use crate::origin::require_secure;
+use crate::retry::RetryPolicy;
+use crate::transport::Transport;
+
+pub(crate) const DEFAULT_USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+
+const JSON: &str = "application/json";
+const XML: &str = "application/xml";
+
+/// A connection to one OData service. Cheap to clone (shared state).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), odata_runtime::Error> {
+/// use odata_runtime::{Client, auth::ClientCredentials};
+///
+/// let client = Client::builder()
+///     .service_root("https://services.example.com/odata")
+///     .token_provider(ClientCredentials::from_env("api://example/.default")?)
+///     .build()?;
+/// let names = client.service_document(None).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: Arc<Transport>,
+}
+
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The service root, e.g. `https://services.example.com/odata`.
+    pub fn service_root(&self) -> &Url {
+        &self.inner.service_root
+    }
+
+    /// The retry policy in force.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// The OData service document (of `api_version`, for services that take an `api-version`
+    /// query option).
+    pub async fn service_document(&self, api_version: Option<&str>) -> Result<ServiceDocument, Error> {
+        let url = self.url_with_version(&[], api_version)?;
+        let body = self.inner.get(&url, JSON).await?;
+        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&body)).map_err(|e| {
+            Error::Decode(Box::new(DecodeError {
+                collection: "service document".into(),
+                url,
+                page: 0,
+                row: None,
+                path: e.path().to_string(),
+                source: e.into_inner(),
+            }))
+        })
+    }
+
+    /// The raw CSDL `$metadata` document (of `api_version`, for services that take one).
+    pub async fn metadata(&self, api_version: Option<&str>) -> Result<String, Error> {
+        let url = self.url_with_version(&["$metadata"], api_version)?;
+        let body = self.inner.get(&url, XML).await?;
+        String::from_utf8(body).map_err(|e| {
+            Error::Decode(Box::new(DecodeError {
+                collection: "$metadata".into(),
+                url,
+                page: 0,
+                row: None,
+                path: format!("byte {}", e.utf8_error().valid_up_to()),
+                source: serde::de::Error::custom("the document is not UTF-8"),
+            }))
+        })
+    }
+
+    /// `{service root}/{segments}` without a query.
+    pub fn url(&self, segments: &[&str]) -> Url {
+        let mut url = self.inner.service_root.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            // The builder only accepts http(s) roots, which always have path segments.
+            path.pop_if_empty().extend(segments);
+        }
+        url
+    }
+
+    fn url_with_version(&self, segments: &[&str], api_version: Option<&str>) -> Result<Url, Error> {
+        let mut url = self.url(segments);
+        let pairs: Vec<(&str, &str)> = api_version.map(|v| ("api-version", v)).into_iter().collect();
+        crate::query::set_query(&mut url, &pairs);
+        Ok(url)
+    }
+
+    pub(crate) async fn get_json(&self, url: &Url) -> Result<Vec<u8>, Error> {
+        self.inner.get(url, JSON).await
+    }
+}
+
+/// Configures a [`Client`]. A service root and a token provider are required.
+#[derive(Debug)]
+pub struct ClientBuilder {
+    service_root: Option<Result<Url, String>>,
+    tokens: Option<Arc<dyn TokenProvider>>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    user_agent: String,
+    retry: RetryPolicy,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            service_root: None,
+            tokens: None,
+            timeout: Duration::from_secs(300),
+            connect_timeout: Duration::from_secs(30),
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The service root URL, e.g. `https://services.example.com/odata`.
+    ///
+    /// A query of `api-version` only is accepted and dropped, since the version is chosen per
+    /// request. Only `https` is accepted, and plain
+    /// `http` to loopback addresses (test servers).
+    pub fn service_root(mut self, url: &str) -> Self {
+        self.service_root = Some(parse_service_root(url));
+        self
+    }
+
+    /// The source of bearer tokens.
+    pub fn token_provider(mut self, provider: impl TokenProvider + 'static) -> Self {
+        self.tokens = Some(Arc::new(provider));
+        self
+    }
+
+    /// A fixed bearer token (shorthand for [`StaticToken`]).
+    pub fn bearer_token(self, token: impl Into<String>) -> Self {
+        self.token_provider(StaticToken::new(token))
+    }
+
+    /// Time limit for one request, body included (default 5 minutes).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Time limit for opening a connection (default 30 seconds).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` header (default `odata-runtime/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// When and how often failed requests are retried.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let service_root =
+            self.service_root.ok_or_else(|| Error::Config("no service root given".into()))?.map_err(Error::Config)?;
+        let tokens = self.tokens.ok_or_else(|| Error::Config("no token provider given".into()))?;
+        // Redirects are not followed: the token must only go to the service root.
+        let http = reqwest::Client::builder()
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .user_agent(self.user_agent)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Client { inner: Arc::new(Transport { http, service_root, tokens, retry: self.retry }) })
+    }
+}
+
+fn parse_service_root(text: &str) -> Result<Url, String> {
+    let mut url = Url::parse(text.trim()).map_err(|e| format!("invalid service root {text:?}: {e}"))?;
+    require_secure(&url).map_err(|e| format!("invalid service root: {e}"))?;
+    if url.fragment().is_some() {
+        return Err(format!("the service root `{url}` must not have a fragment"));
+    }
+    let only_api_version = url.query_pairs().all(|(key, _)| key.eq_ignore_ascii_case("api-version"));
+    if !only_api_version {
+        return Err(format!("the service root `{url}` must not have a query (other than api-version)"));
+    }
+    url.set_query(None);
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.pop_if_empty();
+    }
+    Ok(url)
+}
+
+/// The OData service document: one entry per collection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceDocument {
+    /// `@odata.context`.
+    #[serde(rename = "@odata.context", default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// The entries.
+    pub value: Vec<ServiceDocumentEntry>,
+}
+
+impl ServiceDocument {
+    /// The entity-set names, in the service's order (entries without a `kind` count as sets).
+    pub fn entity_set_names(&self) -> impl Iterator<Item = &str> {
+        self.value.iter().filter(|e| e.kind.as_deref().is_none_or(|k| k == "EntitySet")).map(|e| e.name.as_str())
+    }
+}
+
+/// One service-document entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceDocumentEntry {
+    /// The collection name (`name`; Power Query reads it as `Name`).
+    #[serde(alias = "Name")]
+    pub name: String,
+    /// `EntitySet`, `Singleton`, `FunctionImport` or `ServiceDocument`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The collection's URL, relative to the service root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(root: &str) -> Result<Client, Error> {
+        Client::builder().service_root(root).bearer_token("t").build()
+    }
+
+    #[test]
+    fn normalizes_a_service_root_url() {
+        let c = client("https://services.example.com/Service/Root/?api-version=v1.0").unwrap();
+        assert_eq!(c.service_root().as_str(), "https://services.example.com/Service/Root");
+        assert_eq!(c.url(&["$metadata"]).as_str(), "https://services.example.com/Service/Root/$metadata");
+        assert_eq!(c.url(&["people"]).as_str(), "https://services.example.com/Service/Root/people");
+        for bad in [
+            "not a url",
+            "http://services.example.com/x",
+            "https://example.com/x?foo=bar",
+            "https://example.com/x#frag",
+        ] {
+            assert!(matches!(client(bad), Err(Error::Config(_))), "{bad:?}");
+        }
+        assert!(matches!(Client::builder().bearer_token("t").build(), Err(Error::Config(_))));
+        let no_tokens = Client::builder().service_root("https://services.example.com/x").build();
+        assert!(matches!(no_tokens, Err(Error::Config(_))));
+    }
+
+    #[test]
+    fn debug_output_hides_the_token() {
+        let c = Client::builder()
+            .service_root("https://services.example.com/x")
+            .bearer_token("very-secret-token")
+            .build()
+            .unwrap();
+        assert!(!format!("{c:?}").contains("very-secret-token"));
+    }
+
+    #[test]
+    fn lists_entity_sets_of_the_service_document() {
+        let text = r#"{"@odata.context":"$metadata","value":[
+            {"name":"people","kind":"EntitySet","url":"people"},
+            {"Name":"airlines","url":"airlines"},
+            {"name":"me","kind":"Singleton","url":"me"}]}"#;
+        let doc: ServiceDocument = serde_json::from_str(text).unwrap();
+        assert_eq!(doc.entity_set_names().collect::<Vec<_>>(), ["people", "airlines"]);
+    }
+}

@@ -1,0 +1,44 @@
+//! The runtime of the OData v4 clients that this project's generator (`codegen`) writes: every
+//! generated crate depends on it, and it knows OData and HTTP, no particular service.
+//!
+//! - [`client`]: the [`Client`] (service root, HTTP, timeouts, user agent, token provider,
+//!   retry policy), the service document and `$metadata`;
+//! - [`auth`]: token providers (static token, Entra ID client credentials);
+//! - [`query`]: the typed query core and its extension point for service-specific state;
+//! - [`paging`]: lazy page and row streams following `@odata.nextLink`, resumable cursors;
+//! - [`retry`]: the retry policy;
+//! - [`edm`]: serde adapters for the Edm primitive types, and flags enums;
+//! - [`error`]: the one [`Error`] type, with the standard OData error body.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), odata_runtime::Error> {
+//! use odata_runtime::{Client, auth::ClientCredentials};
+//!
+//! let client = Client::builder()
+//!     .service_root("https://services.example.com/odata")
+//!     .token_provider(ClientCredentials::from_env("api://example/.default")?)
+//!     .build()?;
+//! let metadata = client.metadata(None).await?;
+//! # let _ = metadata;
+//! # Ok(()) }
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod auth;
+pub mod client;
+pub mod edm;
+pub mod error;
+pub mod paging;
+pub mod query;
+pub mod retry;
+
+mod origin;
+mod transport;
+
+pub use auth::{AccessToken, ClientCredentials, StaticToken, TokenProvider};
+pub use client::{Client, ClientBuilder, ServiceDocument};
+pub use error::Error;
+pub use paging::{Cursor, Page};
+pub use query::{EntitySet, EntitySetVisitor, Field, Query, QueryExtension};
+pub use retry::RetryPolicy;
