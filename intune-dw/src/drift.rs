@@ -52,7 +52,8 @@ pub fn compare(embedded: &Model, live: &Model, schema: &Schema) -> Drift {
             }
             _ => {
                 let on = affected.into_iter().collect::<Vec<_>>().join(", ");
-                drift.notes.push(if on.is_empty() { text } else { format!("{on}: {text} (kept in _extra)") });
+                let kept = if matches!(change.item, Item::Property) { " (kept in _extra)" } else { "" };
+                drift.notes.push(if on.is_empty() { text } else { format!("{on}: {text}{kept}") });
             }
         }
     }

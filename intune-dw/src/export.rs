@@ -174,14 +174,7 @@ fn csv_record(collection: &Collection, row: &Value) -> Vec<String> {
         Some(other) => other.to_string(),
     };
     let mut record: Vec<String> = collection.columns.iter().map(|c| text(row.get(&c.name))).collect();
-    let extra: serde_json::Map<String, Value> = row
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(k, _)| collection.column(k).is_none() && !k.starts_with("@odata."))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    record.push(if extra.is_empty() { String::new() } else { Value::Object(extra).to_string() });
+    record.push(row.as_object().and_then(|r| collection.extra_json(r)).unwrap_or_default());
     record
 }
 

@@ -199,12 +199,7 @@ impl<W: Write + Send> ParquetRows<W> {
                 .push(row.get(&column.name))
                 .map_err(|e| anyhow!("{}: row {} at `{}`: {e}", self.collection.name, self.rows, column.name))?;
         }
-        let extra: Map<String, Value> = row
-            .iter()
-            .filter(|(k, _)| self.collection.column(k).is_none() && !k.starts_with("@odata."))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let extra = (!extra.is_empty()).then(|| Value::from(Value::Object(extra).to_string()));
+        let extra = self.collection.extra_json(row).map(Value::from);
         self.builders[columns].push(extra.as_ref()).map_err(|e| anyhow!(e))?;
         self.buffered += 1;
         self.rows += 1;

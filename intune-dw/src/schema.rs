@@ -170,10 +170,27 @@ impl Collection {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// The properties of `row` that the metadata does not have (OData annotations aside), as
+    /// JSON object text: what the `_extra` column keeps.
+    pub fn extra_json(&self, row: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
+        let extra: serde_json::Map<String, serde_json::Value> = row
+            .iter()
+            .filter(|(name, _)| is_extra(name, |n| self.column(n).is_some()))
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect();
+        (!extra.is_empty()).then(|| serde_json::Value::Object(extra).to_string())
+    }
+
     /// The position of the column with this wire name.
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
     }
+}
+
+/// Whether a row's property `name` belongs in `_extra`: not a known column (per `known`) and not
+/// an OData annotation (`@odata.…`).
+pub fn is_extra(name: &str, known: impl Fn(&str) -> bool) -> bool {
+    !name.starts_with("@odata.") && !known(name)
 }
 
 /// The collections of one metadata document, in entity-set order.

@@ -34,7 +34,7 @@ use crate::catalog;
 use crate::drift;
 use crate::fetch::{self, Decoder, Request, RowPages};
 use crate::progress::{CollectionProgress, Progress};
-use crate::schema::{ApiVersion, Collection, Kind, format_timestamp};
+use crate::schema::{self, ApiVersion, Collection, Kind, format_timestamp};
 use crate::store::{self, Checkpoint, PageWrite, Plan, Scope, Store};
 
 /// What to sync.
@@ -267,7 +267,8 @@ fn decode_page(
                 .map_err(|e| row_error(index, ROW_LAST_MODIFIED.into(), format!("not an RFC 3339 timestamp: {e}")))?;
             watermark = watermark.max(Some(at));
         }
-        object.retain(|name, _| !known.contains(name.as_str()) && !name.starts_with("@odata."));
+        // A set lookup: this runs for every property of every row.
+        object.retain(|name, _| schema::is_extra(name, |n| known.contains(n)));
         values.push(if object.is_empty() { SqlValue::Null } else { SqlValue::Text(Value::Object(object).to_string()) });
         out.push(values);
     }
