@@ -305,3 +305,14 @@ fn the_quick_start_mock_server_then_sync_works() {
     assert!(status.success());
     assert_eq!(stored(&dir.path().join("dw.db"), V1.schema().collection("devices").unwrap()).len(), 20);
 }
+
+#[test]
+fn a_beta_sync_stores_exactly_the_served_beta_rows() {
+    let served = Served::start(small());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("beta.db");
+    assert_eq!(served.cli(&["sync", "--store", &store_arg(&path), "--api-version", "beta"], &[]), 0);
+    assert_store_matches(&path, &served.warehouse, ApiVersion::Beta, &[]);
+    // A store keeps one API version.
+    assert_eq!(served.cli(&["sync", "--store", &store_arg(&path), "--collections", "devices"], &[]), 1);
+}
