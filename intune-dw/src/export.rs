@@ -184,7 +184,8 @@ fn csv_record(collection: &Collection, row: &Value) -> Vec<String> {
 pub struct AtomicFile {
     path: PathBuf,
     temp: PathBuf,
-    file: Option<BufWriter<File>>,
+    file: BufWriter<File>,
+    committed: bool,
 }
 
 impl AtomicFile {
@@ -196,31 +197,28 @@ impl AtomicFile {
         temp_name.push(format!(".{}.tmp", std::process::id()));
         let temp = path.with_file_name(temp_name);
         let file = File::create(&temp).with_context(|| format!("cannot create {}", temp.display()))?;
-        Ok(AtomicFile { path: path.to_owned(), temp, file: Some(BufWriter::new(file)) })
+        Ok(AtomicFile { path: path.to_owned(), temp, file: BufWriter::new(file), committed: false })
     }
 
     /// Where to write.
     pub fn writer(&mut self) -> &mut (dyn Write + Send) {
-        match &mut self.file {
-            Some(file) => file,
-            None => unreachable!("the file is only taken by commit, which consumes it"),
-        }
+        &mut self.file
     }
 
     /// Flushes, syncs and renames the file into place.
     pub fn commit(mut self) -> Result<()> {
-        if let Some(file) = self.file.take() {
-            let file = file.into_inner().map_err(|e| e.into_error())?;
-            file.sync_all()?;
-        }
+        self.file.flush()?;
+        self.file.get_ref().sync_all()?;
         std::fs::rename(&self.temp, &self.path)
-            .with_context(|| format!("cannot move {} to {}", self.temp.display(), self.path.display()))
+            .with_context(|| format!("cannot move {} to {}", self.temp.display(), self.path.display()))?;
+        self.committed = true;
+        Ok(())
     }
 }
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if self.file.is_some() {
+        if !self.committed {
             let _ = std::fs::remove_file(&self.temp);
         }
     }
