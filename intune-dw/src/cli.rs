@@ -1,0 +1,293 @@
+//! The command line: `intune-dw collections | sync | export | mock-server`.
+//!
+//! Exit codes: 0 when everything asked for completed, 1 when something failed part-way (what
+//! was stored stays and the next run continues from it), 2 for usage and configuration errors.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::catalog;
+use crate::config;
+use crate::export::{self, ExportOptions, Format};
+use crate::progress::Progress;
+use crate::schema::{ApiVersion, Kind};
+use crate::sync::{self, Outcome, SyncOptions};
+use intune_dw_client::query::ROW_LAST_MODIFIED;
+
+/// Everything asked for completed.
+pub const EXIT_OK: u8 = 0;
+/// Something failed part-way.
+pub const EXIT_FAILED: u8 = 1;
+/// A usage or configuration error.
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(name = "intune-dw", version, about = "Keep a local copy of the Intune Data Warehouse")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Every collection the client knows, with its key and kind.
+    Collections {
+        #[arg(long, default_value = "v1.0", value_parser = parse_version)]
+        api_version: ApiVersion,
+    },
+    /// Copy the Warehouse into a SQLite file, incrementally and resumably.
+    Sync {
+        /// The SQLite file (created if needed).
+        #[arg(long)]
+        store: PathBuf,
+        #[arg(long, default_value = "v1.0", value_parser = parse_version)]
+        api_version: ApiVersion,
+        /// Only these collections (comma-separated entity-set names).
+        #[arg(long, value_delimiter = ',')]
+        collections: Vec<String>,
+        /// How many collections are fetched at once.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+        concurrency: u16,
+    },
+    /// Write one collection from the service to a file (or stdout), streamed; or, with
+    /// `--store`, the whole store as Parquet, one folder per collection.
+    Export {
+        /// The collection (entity set), e.g. `devices`; not with `--store`.
+        #[arg(required_unless_present = "store", conflicts_with = "store")]
+        collection: Option<String>,
+        /// Write this store as Parquet into the `--out` folder, partitioned by dateKey.
+        #[arg(long, requires = "out", conflicts_with_all = ["since", "max_history_days"])]
+        store: Option<PathBuf>,
+        /// The format (`--store` writes Parquet).
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// The file or, with `--store`, the folder (written atomically); stdout when absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, default_value = "v1.0", value_parser = parse_version)]
+        api_version: ApiVersion,
+        /// Only rows modified at or after this RFC 3339 time (collections with
+        /// rowLastModifiedDateTimeUTC).
+        #[arg(long, value_parser = parse_rfc3339)]
+        since: Option<OffsetDateTime>,
+        /// Only the last N days (date-keyed collections).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        max_history_days: Option<u32>,
+    },
+    /// Serve a local mock Warehouse (generated rows for every collection) until interrupted.
+    #[cfg(feature = "mock-server")]
+    MockServer {
+        /// The loopback port (0: any free one).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Rows per collection.
+        #[arg(long, default_value_t = 1000)]
+        rows: usize,
+        /// Days of data in date-keyed collections.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// Rows per page.
+        #[arg(long, default_value_t = 1000)]
+        page_size: usize,
+        /// Delay before each page, in milliseconds.
+        #[arg(long, default_value_t = 0)]
+        latency_ms: u64,
+        /// Answer the first attempt of every page with 429 and `Retry-After: 0`.
+        #[arg(long)]
+        throttle: bool,
+    },
+}
+
+fn parse_version(text: &str) -> Result<ApiVersion, String> {
+    ApiVersion::parse(text).ok_or_else(|| format!("unknown api-version {text:?}: expected v1.0 or beta"))
+}
+
+fn parse_rfc3339(text: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(text, &Rfc3339).map_err(|e| format!("not an RFC 3339 time: {e}"))
+}
+
+/// The whole program, with its arguments, environment and standard output passed in (tests
+/// call it directly); progress and errors go to stderr. Returns the exit code.
+pub async fn run(
+    args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    env: &dyn Fn(&str) -> Option<String>,
+    out: &mut dyn Write,
+) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            eprint!("{e}");
+            return EXIT_USAGE;
+        }
+        Err(help) => {
+            let _ = write!(out, "{help}");
+            return EXIT_OK;
+        }
+    };
+    match cli.command {
+        Command::Collections { api_version } => {
+            for entry in catalog::entries(api_version) {
+                let _ = writeln!(out, "{}\t{}\t{}", entry.name, entry.key.join(","), entry.kind.describe());
+            }
+            EXIT_OK
+        }
+        Command::Sync { store, api_version, collections, concurrency } => {
+            if let Err(unknown) = sync::select(api_version, &collections) {
+                eprintln!("error: api-version {api_version} has no collection {}", unknown.join(", "));
+                return EXIT_USAGE;
+            }
+            let client = match config::client_from_env(env) {
+                Ok(client) => client,
+                Err(e) => return usage_error(e),
+            };
+            let options = SyncOptions { store, version: api_version, collections, concurrency: concurrency.into() };
+            match sync::run(&client, &options, &Progress::stderr()).await {
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    EXIT_FAILED
+                }
+                Ok(report) => {
+                    let (mut done, mut rows) = (0, 0);
+                    for (name, outcome) in &report.collections {
+                        match outcome {
+                            Outcome::Done { rows: n, .. } => {
+                                done += 1;
+                                rows += n;
+                            }
+                            Outcome::Stopped(why) => eprintln!("error: {name}: stopped: {why}"),
+                            Outcome::Failed(why) => eprintln!("error: {name}: {why}"),
+                        }
+                    }
+                    eprintln!("synced {done} of {} collections ({rows} rows fetched)", report.collections.len());
+                    if report.complete() { EXIT_OK } else { EXIT_FAILED }
+                }
+            }
+        }
+        Command::Export { collection, store, format, out: file, api_version, since, max_history_days } => match store {
+            Some(store) => export_store(&store, format, file),
+            None => {
+                let options = ExportOptions {
+                    version: api_version,
+                    collection: collection.unwrap_or_default(),
+                    format: format.unwrap_or(Format::Ndjson),
+                    out: file,
+                    since,
+                    max_history_days,
+                };
+                export_collection(options, env).await
+            }
+        },
+        #[cfg(feature = "mock-server")]
+        Command::MockServer { port, rows, days, page_size, latency_ms, throttle } => {
+            let config = crate::mock::MockConfig {
+                port,
+                rows,
+                days,
+                page_size,
+                latency: std::time::Duration::from_millis(latency_ms),
+                ..crate::mock::MockConfig::default()
+            };
+            mock_server(config, throttle, out).await
+        }
+    }
+}
+
+async fn export_collection(options: ExportOptions, env: &dyn Fn(&str) -> Option<String>) -> u8 {
+    let (version, collection) = (options.version, options.collection.as_str());
+    let Some(entry) = catalog::entry(version, collection) else {
+        eprintln!(
+            "error: api-version {version} has no collection {collection:?}; it has: {}",
+            catalog::entity_sets(version).join(", ")
+        );
+        return EXIT_USAGE;
+    };
+    if options.max_history_days.is_some() && entry.kind != Kind::Fact {
+        eprintln!("error: {collection} is not keyed by dateKey: --max-history-days does not apply");
+        return EXIT_USAGE;
+    }
+    let has_modified = version.schema().collection(collection).and_then(|c| c.column(ROW_LAST_MODIFIED));
+    if options.since.is_some() && has_modified.is_none() {
+        eprintln!("error: {collection} has no {ROW_LAST_MODIFIED}: --since does not apply");
+        return EXIT_USAGE;
+    }
+    if options.format == Format::Parquet && (options.out.is_none() || cfg!(not(feature = "parquet"))) {
+        eprintln!("error: --format parquet needs --out FILE and a build with `--features parquet`");
+        return EXIT_USAGE;
+    }
+    let client = match config::client_from_env(env) {
+        Ok(client) => client,
+        Err(e) => return usage_error(e),
+    };
+    match export::run(&client, &options, &Progress::stderr()).await {
+        Ok(written) => {
+            eprintln!("exported {} rows in {} pages", written.rows, written.pages);
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            EXIT_FAILED
+        }
+    }
+}
+
+fn export_store(store: &std::path::Path, format: Option<Format>, out: Option<PathBuf>) -> u8 {
+    if format.is_some_and(|f| f != Format::Parquet) {
+        eprintln!("error: --store exports Parquet only");
+        return EXIT_USAGE;
+    }
+    let Some(out) = out else {
+        eprintln!("error: --store needs --out FOLDER");
+        return EXIT_USAGE;
+    };
+    #[cfg(feature = "parquet")]
+    match crate::parquet_out::export_store(store, &out) {
+        Ok(rows) => {
+            eprintln!("exported {rows} rows of {} to {}", store.display(), out.display());
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            EXIT_FAILED
+        }
+    }
+    #[cfg(not(feature = "parquet"))]
+    {
+        let _ = (store, out);
+        eprintln!("error: built without Parquet support: add `--features parquet`");
+        EXIT_USAGE
+    }
+}
+
+fn usage_error(error: config::ConfigError) -> u8 {
+    eprintln!("error: {:#}", anyhow::Error::new(error));
+    EXIT_USAGE
+}
+
+#[cfg(feature = "mock-server")]
+async fn mock_server(config: crate::mock::MockConfig, throttle: bool, out: &mut dyn Write) -> u8 {
+    use crate::mock::{MockWarehouse, TOKEN};
+    let port = config.port;
+    let warehouse = match MockWarehouse::start(config).await {
+        Ok(warehouse) => warehouse,
+        Err(e) => {
+            eprintln!("error: cannot listen on 127.0.0.1:{port}: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    warehouse.throttle_first_attempts(throttle);
+    let _ = writeln!(out, "mock Intune Data Warehouse on {}", warehouse.base());
+    let _ = writeln!(out, "export INTUNE_DW_SERVICE_ROOT={} INTUNE_DW_TOKEN={TOKEN}", warehouse.service_root());
+    let _ = out.flush();
+    match tokio::signal::ctrl_c().await {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            eprintln!("error: cannot wait for Ctrl-C: {e}");
+            EXIT_FAILED
+        }
+    }
+}

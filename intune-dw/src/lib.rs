@@ -1,0 +1,30 @@
+//! `intune-dw`: keeps a local SQLite copy of the Intune Data Warehouse, built on the public API
+//! of `intune-dw-client`.
+//!
+//! - [`schema`]: the collections, keys, kinds and typed columns of the metadata the client was
+//!   generated from;
+//! - [`catalog`]: the client's collections, chosen by name at run time;
+//! - [`config`]: the client from the environment;
+//! - [`fetch`]: pages of a collection through its typed query, rows checked against its type;
+//! - [`store`]: the SQLite store and its bookkeeping;
+//! - [`sync`]: incremental, resumable, concurrent sync; [`drift`]: schema drift;
+//! - [`export`]: one collection to NDJSON, CSV or Parquet; `parquet_out` (feature `parquet`):
+//!   Parquet files and the whole store as a partitioned Parquet folder;
+//! - [`progress`]: progress bars or lines on stderr;
+//! - [`cli`]: the command line;
+//! - [`mock`] (feature `mock-server`, default): a local Warehouse for demos and tests.
+
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod drift;
+pub mod export;
+pub mod fetch;
+#[cfg(feature = "mock-server")]
+pub mod mock;
+#[cfg(feature = "parquet")]
+pub mod parquet_out;
+pub mod progress;
+pub mod schema;
+pub mod store;
+pub mod sync;

@@ -1,0 +1,297 @@
+//! Parquet output (feature `parquet`): rows in their served JSON form to Arrow record batches
+//! with column types from the metadata (`Edm.Int32` → Int32, `Edm.DateTimeOffset` → timestamp
+//! in nanoseconds UTC, `Edm.Date` → Date32, ...), written in row groups so memory stays bounded.
+//!
+//! [`export_store`] writes a whole store as a data-lake folder: one folder per collection,
+//! partitioned `dateKey=yyyymmdd/` where the collection has a `dateKey`.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow, bail};
+use arrow_array::builder::{
+    BooleanBuilder, Date32Builder, Float32Builder, Float64Builder, Int8Builder, Int16Builder, Int32Builder,
+    Int64Builder, StringBuilder, TimestampNanosecondBuilder, UInt8Builder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema as ArrowSchema, TimeUnit};
+use intune_dw_client::query::DATE_KEY;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::schema::{Collection, Column, ColumnType};
+use crate::store::{EXTRA_COLUMN, Store};
+
+/// Rows buffered before they become a record batch.
+const BATCH_ROWS: usize = 8_192;
+/// Rows per row group.
+const ROW_GROUP_ROWS: usize = 65_536;
+
+fn data_type(column: &Column) -> DataType {
+    match (column.ty, column.edm.as_str()) {
+        (ColumnType::Integer, "Edm.Int64") => DataType::Int64,
+        (ColumnType::Integer, "Edm.Int16") => DataType::Int16,
+        (ColumnType::Integer, "Edm.Byte") => DataType::UInt8,
+        (ColumnType::Integer, "Edm.SByte") => DataType::Int8,
+        (ColumnType::Integer, _) => DataType::Int32,
+        (ColumnType::Boolean, _) => DataType::Boolean,
+        (ColumnType::Real, "Edm.Single") => DataType::Float32,
+        (ColumnType::Real, _) => DataType::Float64,
+        (ColumnType::Text, "Edm.DateTimeOffset") => DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())),
+        (ColumnType::Text, "Edm.Date") => DataType::Date32,
+        (ColumnType::Text | ColumnType::Json, _) => DataType::Utf8,
+    }
+}
+
+/// The Arrow schema of a collection: its columns, then `_extra` (JSON text).
+pub fn arrow_schema(collection: &Collection) -> Arc<ArrowSchema> {
+    let mut fields: Vec<Field> =
+        collection.columns.iter().map(|c| Field::new(&c.name, data_type(c), c.nullable)).collect();
+    fields.push(Field::new(EXTRA_COLUMN, DataType::Utf8, true));
+    Arc::new(ArrowSchema::new(fields))
+}
+
+/// One column being built.
+enum Builder {
+    I8(Int8Builder),
+    I16(Int16Builder),
+    I32(Int32Builder),
+    I64(Int64Builder),
+    U8(UInt8Builder),
+    Bool(BooleanBuilder),
+    F32(Float32Builder),
+    F64(Float64Builder),
+    Timestamp(TimestampNanosecondBuilder),
+    Date(Date32Builder),
+    Text(StringBuilder),
+}
+
+impl Builder {
+    fn new(data_type: &DataType) -> Builder {
+        match data_type {
+            DataType::Int8 => Builder::I8(Int8Builder::new()),
+            DataType::Int16 => Builder::I16(Int16Builder::new()),
+            DataType::Int32 => Builder::I32(Int32Builder::new()),
+            DataType::Int64 => Builder::I64(Int64Builder::new()),
+            DataType::UInt8 => Builder::U8(UInt8Builder::new()),
+            DataType::Boolean => Builder::Bool(BooleanBuilder::new()),
+            DataType::Float32 => Builder::F32(Float32Builder::new()),
+            DataType::Float64 => Builder::F64(Float64Builder::new()),
+            DataType::Timestamp(..) => Builder::Timestamp(TimestampNanosecondBuilder::new().with_timezone("UTC")),
+            DataType::Date32 => Builder::Date(Date32Builder::new()),
+            _ => Builder::Text(StringBuilder::new()),
+        }
+    }
+
+    /// Appends `value` (served JSON form); `Err` names what does not fit.
+    fn push(&mut self, value: Option<&Value>) -> Result<(), String> {
+        let value = value.filter(|v| !v.is_null());
+        let int = |v: &Value| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok()));
+        let bad = |v: &Value| format!("{v} does not fit the column type");
+        macro_rules! integer {
+            ($b:expr, $t:ty) => {
+                match value {
+                    None => $b.append_null(),
+                    Some(v) => $b.append_value(int(v).and_then(|i| <$t>::try_from(i).ok()).ok_or_else(|| bad(v))?),
+                }
+            };
+        }
+        match self {
+            Builder::I8(b) => integer!(b, i8),
+            Builder::I16(b) => integer!(b, i16),
+            Builder::I32(b) => integer!(b, i32),
+            Builder::I64(b) => integer!(b, i64),
+            Builder::U8(b) => integer!(b, u8),
+            Builder::Bool(b) => match value {
+                None => b.append_null(),
+                Some(v) => b.append_value(v.as_bool().ok_or_else(|| bad(v))?),
+            },
+            Builder::F32(b) => match value {
+                None => b.append_null(),
+                Some(v) => b.append_value(v.as_f64().ok_or_else(|| bad(v))? as f32),
+            },
+            Builder::F64(b) => match value {
+                None => b.append_null(),
+                Some(v) => b.append_value(v.as_f64().ok_or_else(|| bad(v))?),
+            },
+            Builder::Timestamp(b) => match value {
+                None => b.append_null(),
+                Some(v) => {
+                    let at = v.as_str().and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok()).ok_or_else(|| bad(v))?;
+                    b.append_value(i64::try_from(at.unix_timestamp_nanos()).map_err(|_| bad(v))?);
+                }
+            },
+            Builder::Date(b) => match value {
+                None => b.append_null(),
+                Some(v) => {
+                    let format = time::macros::format_description!("[year]-[month]-[day]");
+                    let date = v.as_str().and_then(|s| time::Date::parse(s, format).ok()).ok_or_else(|| bad(v))?;
+                    let epoch = time::macros::date!(1970 - 01 - 01);
+                    b.append_value((date - epoch).whole_days() as i32);
+                }
+            },
+            Builder::Text(b) => match value {
+                None => b.append_null(),
+                Some(Value::String(s)) => b.append_value(s),
+                Some(other) => b.append_value(other.to_string()),
+            },
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Builder::I8(b) => Arc::new(b.finish()),
+            Builder::I16(b) => Arc::new(b.finish()),
+            Builder::I32(b) => Arc::new(b.finish()),
+            Builder::I64(b) => Arc::new(b.finish()),
+            Builder::U8(b) => Arc::new(b.finish()),
+            Builder::Bool(b) => Arc::new(b.finish()),
+            Builder::F32(b) => Arc::new(b.finish()),
+            Builder::F64(b) => Arc::new(b.finish()),
+            Builder::Timestamp(b) => Arc::new(b.finish()),
+            Builder::Date(b) => Arc::new(b.finish()),
+            Builder::Text(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+/// Rows of one collection into one Parquet file.
+pub struct ParquetRows<W: Write + Send> {
+    collection: Collection,
+    schema: Arc<ArrowSchema>,
+    builders: Vec<Builder>,
+    buffered: usize,
+    rows: u64,
+    writer: ArrowWriter<W>,
+}
+
+impl<W: Write + Send> std::fmt::Debug for ParquetRows<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParquetRows").field("collection", &self.collection.name).field("rows", &self.rows).finish()
+    }
+}
+
+impl<W: Write + Send> ParquetRows<W> {
+    /// Starts a file for `collection` on `out`.
+    pub fn new(collection: &Collection, out: W) -> Result<ParquetRows<W>> {
+        let schema = arrow_schema(collection);
+        let properties = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_max_row_group_size(ROW_GROUP_ROWS)
+            .build();
+        let writer = ArrowWriter::try_new(out, schema.clone(), Some(properties))?;
+        let builders = schema.fields().iter().map(|f| Builder::new(f.data_type())).collect();
+        Ok(ParquetRows { collection: collection.clone(), schema, builders, buffered: 0, rows: 0, writer })
+    }
+
+    /// Adds one row (served JSON form; unknown properties go to `_extra`).
+    pub fn push(&mut self, row: &Map<String, Value>) -> Result<()> {
+        let columns = self.collection.columns.len();
+        for (index, column) in self.collection.columns.iter().enumerate() {
+            self.builders[index]
+                .push(row.get(&column.name))
+                .map_err(|e| anyhow!("{}: row {} at `{}`: {e}", self.collection.name, self.rows, column.name))?;
+        }
+        let extra = self.collection.extra_json(row).map(Value::from);
+        self.builders[columns].push(extra.as_ref()).map_err(|e| anyhow!(e))?;
+        self.buffered += 1;
+        self.rows += 1;
+        if self.buffered >= BATCH_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.buffered == 0 {
+            return Ok(());
+        }
+        let arrays: Vec<ArrayRef> = self.builders.iter_mut().map(Builder::finish).collect();
+        let batch = RecordBatch::try_new(self.schema.clone(), arrays)
+            .with_context(|| format!("{}: rows do not fit the Parquet schema", self.collection.name))?;
+        self.writer.write(&batch)?;
+        self.buffered = 0;
+        Ok(())
+    }
+
+    /// Writes the rest and the footer; returns the number of rows.
+    pub fn finish(mut self) -> Result<u64> {
+        self.flush()?;
+        self.writer.close()?;
+        Ok(self.rows)
+    }
+}
+
+/// Writes every collection of the store at `store` under `out`: `out/{collection}/part-0.parquet`,
+/// or `out/{collection}/dateKey={yyyymmdd}/part-0.parquet` for collections with a `dateKey`.
+/// Built in a temporary folder beside `out`, then moved into place (replacing `out`).
+pub fn export_store(store: &Path, out: &Path) -> Result<u64> {
+    let store = Store::open_existing(store)?;
+    let tables = store.tables()?;
+    let name = out.file_name().ok_or_else(|| anyhow!("{} is not a folder name", out.display()))?;
+    let temp = out.with_file_name(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
+    let result = write_folder(&store, &tables, &temp);
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&temp);
+        return result;
+    }
+    if out.exists() {
+        let old = out.with_file_name(format!(".{}.{}.old", name.to_string_lossy(), std::process::id()));
+        std::fs::rename(out, &old).with_context(|| format!("cannot move the previous {} aside", out.display()))?;
+        std::fs::rename(&temp, out).with_context(|| format!("cannot move the export to {}", out.display()))?;
+        std::fs::remove_dir_all(&old).with_context(|| format!("cannot remove {}", old.display()))?;
+    } else {
+        std::fs::rename(&temp, out).with_context(|| format!("cannot move the export to {}", out.display()))?;
+    }
+    result
+}
+
+fn write_folder(store: &Store, tables: &std::collections::HashSet<String>, folder: &Path) -> Result<u64> {
+    std::fs::create_dir_all(folder).with_context(|| format!("cannot create {}", folder.display()))?;
+    let mut total = 0;
+    for collection in store.version().schema().collections.iter().filter(|c| tables.contains(&c.name)) {
+        let base = folder.join(&collection.name);
+        std::fs::create_dir_all(&base)?;
+        let partitioned =
+            collection.column(DATE_KEY).is_some() && collection.key.first().map(String::as_str) == Some(DATE_KEY);
+        let mut current: Option<(i64, ParquetRows<BufWriter<File>>)> = None;
+        let mut whole = if partitioned { None } else { Some(ParquetRows::new(collection, create(&base)?)?) };
+        store.for_each_row(collection, |row| {
+            if let Some(writer) = &mut whole {
+                return writer.push(&row);
+            }
+            let day = row.get(DATE_KEY).and_then(Value::as_i64).ok_or_else(|| anyhow!("a row without {DATE_KEY}"))?;
+            if current.as_ref().is_none_or(|(d, _)| *d != day) {
+                if let Some((_, writer)) = current.take() {
+                    total += writer.finish()?;
+                }
+                let partition = base.join(format!("{DATE_KEY}={day}"));
+                std::fs::create_dir_all(&partition)?;
+                current = Some((day, ParquetRows::new(collection, create(&partition)?)?));
+            }
+            match &mut current {
+                Some((_, writer)) => writer.push(&row),
+                None => bail!("no open partition"),
+            }
+        })?;
+        if let Some((_, writer)) = current {
+            total += writer.finish()?;
+        }
+        if let Some(writer) = whole {
+            total += writer.finish()?;
+        }
+    }
+    Ok(total)
+}
+
+fn create(folder: &Path) -> Result<BufWriter<File>> {
+    let path: PathBuf = folder.join("part-0.parquet");
+    Ok(BufWriter::new(File::create(&path).with_context(|| format!("cannot create {}", path.display()))?))
+}

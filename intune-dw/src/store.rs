@@ -1,0 +1,413 @@
+//! The local SQLite copy: one table per collection, named exactly as the entity set, one column
+//! per property named exactly as its wire name (typed from the metadata), the entity key as
+//! primary key, plus an `_extra` JSON column for properties the metadata did not have.
+//! Bookkeeping lives only in `_`-prefixed tables:
+//!
+//! - `_meta(key, value)`: the store's `api_version`;
+//! - `_sync_state(collection, scope, cursor)`: an unfinished sync of a collection: what it
+//!   fetches and the client's cursor of its next page, written in the same transaction as the
+//!   page's rows, so a sync killed anywhere continues where it stopped;
+//! - `_collections(collection, watermark, last_synced)`: the highest
+//!   `rowLastModifiedDateTimeUTC` stored and when the collection last completed.
+//!
+//! The database is in WAL mode with `synchronous=NORMAL`: a committed page survives the
+//! process being killed.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use intune_dw_client::Cursor;
+use intune_dw_client::query::DATE_KEY;
+use rusqlite::types::{Value as SqlValue, ValueRef};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::schema::{ApiVersion, Collection, ColumnType};
+
+/// The column holding properties the metadata does not know, as a JSON object.
+pub const EXTRA_COLUMN: &str = "_extra";
+
+/// What one sync of a collection fetches, and what it replaces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Scope {
+    /// Every row; replaces the table.
+    Whole,
+    /// The days from `date_key` on; replaces them.
+    #[serde(rename_all = "camelCase")]
+    FromDay {
+        /// `yyyymmdd`
+        date_key: i64,
+    },
+    /// Rows modified at or after `since` (everything when `None`); upserted by key.
+    ModifiedSince {
+        /// A timestamp in wire format.
+        since: Option<String>,
+    },
+}
+
+/// An unfinished sync of a collection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// What it fetches.
+    pub scope: Scope,
+    /// Where the next page starts; `None` once the last page is stored (the sync then restarts
+    /// the same scope, which is idempotent).
+    pub cursor: Option<Cursor>,
+}
+
+/// What the store knows before syncing a collection.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// An unfinished sync to continue.
+    pub checkpoint: Option<Checkpoint>,
+    /// The most recent `dateKey` stored (facts).
+    pub latest_day: Option<i64>,
+    /// The highest `rowLastModifiedDateTimeUTC` stored.
+    pub watermark: Option<String>,
+}
+
+/// One page, ready to store.
+#[derive(Debug, Clone)]
+pub struct PageWrite {
+    /// Delete what the scope replaces first (the first page of a scope).
+    pub replace: Option<Scope>,
+    /// One value per column, then `_extra`.
+    pub rows: Vec<Vec<SqlValue>>,
+    /// The highest `rowLastModifiedDateTimeUTC` of the page, in wire format.
+    pub watermark: Option<String>,
+    /// Saved with the rows.
+    pub checkpoint: Checkpoint,
+}
+
+/// An open store.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    version: ApiVersion,
+}
+
+/// `"name"`, with embedded quotes doubled.
+pub fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+impl Store {
+    /// Opens (creating it if needed) the store at `path` for `version`; a store made for the
+    /// other version is refused.
+    pub fn open(path: &Path, version: ApiVersion) -> Result<Store> {
+        let conn = Connection::open(path).with_context(|| format!("cannot open the store {}", path.display()))?;
+        conn.busy_timeout(Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS _sync_state (collection TEXT PRIMARY KEY, scope TEXT NOT NULL, cursor TEXT);
+             CREATE TABLE IF NOT EXISTS _collections (collection TEXT PRIMARY KEY, watermark TEXT, last_synced TEXT);",
+        )
+        .with_context(|| format!("cannot set up the store {}", path.display()))?;
+        let stored: Option<String> =
+            conn.query_row("SELECT value FROM _meta WHERE key = 'api_version'", [], |r| r.get(0)).optional()?;
+        match stored {
+            None => {
+                conn.execute("INSERT INTO _meta (key, value) VALUES ('api_version', ?1)", [version.as_str()])?;
+            }
+            Some(stored) if stored == version.as_str() => {}
+            Some(stored) => bail!("{} holds api-version {stored}, not {version}", path.display()),
+        }
+        Ok(Store { conn, version })
+    }
+
+    /// Opens an existing store, whatever its version.
+    pub fn open_existing(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            bail!("no store at {}", path.display());
+        }
+        let conn = Connection::open(path).with_context(|| format!("cannot open the store {}", path.display()))?;
+        let stored: Option<String> = conn
+            .query_row("SELECT value FROM _meta WHERE key = 'api_version'", [], |r| r.get(0))
+            .optional()
+            .with_context(|| format!("{} is not an intune-dw store", path.display()))?;
+        let version = stored
+            .as_deref()
+            .and_then(ApiVersion::parse)
+            .with_context(|| format!("{} has no known api-version", path.display()))?;
+        Ok(Store { conn, version })
+    }
+
+    /// The store's API version.
+    pub fn version(&self) -> ApiVersion {
+        self.version
+    }
+
+    /// Creates the table of `collection`, or adds the columns it lacks.
+    pub fn ensure_table(&self, collection: &Collection) -> Result<()> {
+        let table = quote(&collection.name);
+        let mut columns: Vec<String> = collection
+            .columns
+            .iter()
+            .map(|c| format!("{} {}{}", quote(&c.name), c.ty.sql(), if c.nullable { "" } else { " NOT NULL" }))
+            .collect();
+        columns.push(format!("{} JSON", quote(EXTRA_COLUMN)));
+        let key: Vec<String> = collection.key.iter().map(|k| quote(k)).collect();
+        self.conn
+            .execute_batch(&format!(
+                "CREATE TABLE IF NOT EXISTS {table} ({}, PRIMARY KEY ({}))",
+                columns.join(", "),
+                key.join(", ")
+            ))
+            .with_context(|| format!("cannot create the table {}", collection.name))?;
+        let existing: HashSet<String> = self
+            .conn
+            .prepare(&format!("SELECT name FROM pragma_table_info({})", sql_string(&collection.name)))?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for column in &collection.columns {
+            if !existing.contains(&column.name) {
+                self.conn.execute_batch(&format!(
+                    "ALTER TABLE {table} ADD COLUMN {} {}",
+                    quote(&column.name),
+                    column.ty.sql()
+                ))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// What is stored for `collection`.
+    pub fn plan(&self, collection: &Collection) -> Result<Plan> {
+        let state: Option<(String, Option<String>)> = self
+            .conn
+            .query_row("SELECT scope, cursor FROM _sync_state WHERE collection = ?1", [&collection.name], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let checkpoint = match state {
+            None => None,
+            Some((scope, cursor)) => Some(Checkpoint {
+                scope: serde_json::from_str(&scope).context("unreadable sync state")?,
+                cursor: cursor.map(|c| serde_json::from_str(&c)).transpose().context("unreadable sync cursor")?,
+            }),
+        };
+        let latest_day = match collection.column(DATE_KEY) {
+            Some(_) => self.conn.query_row(
+                &format!("SELECT max({}) FROM {}", quote(DATE_KEY), quote(&collection.name)),
+                [],
+                |r| r.get(0),
+            )?,
+            None => None,
+        };
+        let watermark: Option<String> = self
+            .conn
+            .query_row("SELECT watermark FROM _collections WHERE collection = ?1", [&collection.name], |r| r.get(0))
+            .optional()?
+            .flatten();
+        Ok(Plan { checkpoint, latest_day, watermark })
+    }
+
+    /// Stores one page and its checkpoint in one transaction.
+    pub fn write_page(&mut self, collection: &Collection, page: &PageWrite) -> Result<()> {
+        let table = quote(&collection.name);
+        let tx = self.conn.transaction()?;
+        match &page.replace {
+            None | Some(Scope::ModifiedSince { .. }) => {}
+            Some(Scope::Whole) => {
+                tx.execute(&format!("DELETE FROM {table}"), [])?;
+            }
+            Some(Scope::FromDay { date_key }) => {
+                tx.execute(&format!("DELETE FROM {table} WHERE {} >= ?1", quote(DATE_KEY)), [date_key])?;
+            }
+        }
+        {
+            let names: Vec<String> =
+                collection.columns.iter().map(|c| quote(&c.name)).chain([quote(EXTRA_COLUMN)]).collect();
+            let marks = vec!["?"; names.len()].join(", ");
+            let mut insert =
+                tx.prepare_cached(&format!("INSERT OR REPLACE INTO {table} ({}) VALUES ({marks})", names.join(", ")))?;
+            for row in &page.rows {
+                insert
+                    .execute(rusqlite::params_from_iter(row.iter()))
+                    .with_context(|| format!("cannot store a row of {}", collection.name))?;
+            }
+        }
+        if let Some(watermark) = &page.watermark {
+            tx.execute(
+                "INSERT INTO _collections (collection, watermark) VALUES (?1, ?2)
+                 ON CONFLICT (collection) DO UPDATE SET watermark = max(coalesce(watermark, ''), excluded.watermark)",
+                params![collection.name, watermark],
+            )?;
+        }
+        let scope = serde_json::to_string(&page.checkpoint.scope)?;
+        let cursor = page.checkpoint.cursor.as_ref().map(serde_json::to_string).transpose()?;
+        tx.execute(
+            "INSERT OR REPLACE INTO _sync_state (collection, scope, cursor) VALUES (?1, ?2, ?3)",
+            params![collection.name, scope, cursor],
+        )?;
+        tx.commit().with_context(|| format!("cannot commit a page of {}", collection.name))?;
+        Ok(())
+    }
+
+    /// Marks the sync of `collection` complete.
+    pub fn finish(&mut self, collection: &Collection, at: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM _sync_state WHERE collection = ?1", [&collection.name])?;
+        tx.execute(
+            "INSERT INTO _collections (collection, last_synced) VALUES (?1, ?2)
+             ON CONFLICT (collection) DO UPDATE SET last_synced = excluded.last_synced",
+            params![collection.name, at],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The collections that have a table.
+    pub fn tables(&self) -> Result<HashSet<String>> {
+        let mut statement = self.conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?;
+        let names = statement.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(names)
+    }
+
+    /// Calls `f` with every row of `collection` as a JSON object (the served form: integers,
+    /// booleans, numbers and strings; `_extra` merged back in), in key order.
+    pub fn for_each_row(
+        &self,
+        collection: &Collection,
+        mut f: impl FnMut(Map<String, Value>) -> Result<()>,
+    ) -> Result<()> {
+        let key: Vec<String> = collection.key.iter().map(|k| quote(k)).collect();
+        let names: Vec<String> =
+            collection.columns.iter().map(|c| quote(&c.name)).chain([quote(EXTRA_COLUMN)]).collect();
+        let mut statement = self.conn.prepare(&format!(
+            "SELECT {} FROM {} ORDER BY {}",
+            names.join(", "),
+            quote(&collection.name),
+            key.join(", ")
+        ))?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let mut object = Map::new();
+            for (i, column) in collection.columns.iter().enumerate() {
+                object.insert(column.name.clone(), to_json(column.ty, row.get_ref(i)?));
+            }
+            if let ValueRef::Text(extra) = row.get_ref(collection.columns.len())?
+                && let Ok(Value::Object(extra)) = serde_json::from_slice::<Value>(extra)
+            {
+                object.extend(extra);
+            }
+            f(object)?;
+        }
+        Ok(())
+    }
+}
+
+/// `'text'` as an SQL string literal.
+fn sql_string(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// A JSON value as stored in a column of type `ty`.
+pub fn to_sql(ty: ColumnType, value: &Value) -> SqlValue {
+    match (ty, value) {
+        (_, Value::Null) => SqlValue::Null,
+        (ColumnType::Integer, Value::Number(n)) => match n.as_i64() {
+            Some(i) => SqlValue::Integer(i),
+            None => SqlValue::Real(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        // Int64 may come as a string (IEEE754Compatible).
+        (ColumnType::Integer, Value::String(s)) => match s.parse::<i64>() {
+            Ok(i) => SqlValue::Integer(i),
+            Err(_) => SqlValue::Text(s.clone()),
+        },
+        (ColumnType::Boolean, Value::Bool(b)) => SqlValue::Integer(i64::from(*b)),
+        (ColumnType::Real, Value::Number(n)) => SqlValue::Real(n.as_f64().unwrap_or(f64::NAN)),
+        (ColumnType::Real, Value::String(s)) => match s.as_str() {
+            "INF" => SqlValue::Real(f64::INFINITY),
+            "-INF" => SqlValue::Real(f64::NEG_INFINITY),
+            _ => SqlValue::Text(s.clone()),
+        },
+        (ColumnType::Text, Value::String(s)) => SqlValue::Text(s.clone()),
+        (_, other) => SqlValue::Text(other.to_string()),
+    }
+}
+
+/// A stored value back in its served JSON form.
+pub fn to_json(ty: ColumnType, value: ValueRef<'_>) -> Value {
+    match (ty, value) {
+        (_, ValueRef::Null) => Value::Null,
+        (ColumnType::Boolean, ValueRef::Integer(i)) => Value::Bool(i != 0),
+        (_, ValueRef::Integer(i)) => Value::from(i),
+        (_, ValueRef::Real(f)) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+        (ColumnType::Json, ValueRef::Text(t)) => {
+            serde_json::from_slice(t).unwrap_or_else(|_| Value::from(String::from_utf8_lossy(t).into_owned()))
+        }
+        (_, ValueRef::Text(t) | ValueRef::Blob(t)) => Value::from(String::from_utf8_lossy(t).into_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn values_round_trip_through_their_column_types() {
+        for (ty, value) in [
+            (ColumnType::Integer, json!(42)),
+            (ColumnType::Integer, json!(-1)),
+            (ColumnType::Boolean, json!(true)),
+            (ColumnType::Real, json!(1.25)),
+            (ColumnType::Text, json!("2025-03-01T00:00:00.0000000Z")),
+            (ColumnType::Json, json!([1, {"a": 2}])),
+            (ColumnType::Text, Value::Null),
+        ] {
+            let stored = to_sql(ty, &value);
+            assert_eq!(to_json(ty, ValueRef::from(&stored)), value, "{ty:?}");
+        }
+        assert_eq!(to_sql(ColumnType::Integer, &json!("9007199254740993")), SqlValue::Integer(9007199254740993));
+    }
+
+    #[test]
+    fn pages_replace_their_scope_and_keep_the_checkpoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        let mut store = Store::open(&path, ApiVersion::V1_0).unwrap();
+        let dates = ApiVersion::V1_0.schema().collection("dates").unwrap();
+        store.ensure_table(dates).unwrap();
+        let row = |key: i64| -> Vec<SqlValue> {
+            dates
+                .columns
+                .iter()
+                .map(|c| if c.name == DATE_KEY { SqlValue::Integer(key) } else { to_sql(c.ty, &json!("x")) })
+                .chain([SqlValue::Null])
+                .collect()
+        };
+        let scope = Scope::FromDay { date_key: 20250302 };
+        let page = |replace, rows| PageWrite {
+            replace,
+            rows,
+            watermark: None,
+            checkpoint: Checkpoint { scope: scope.clone(), cursor: None },
+        };
+        store.write_page(dates, &page(Some(Scope::Whole), vec![row(20250301), row(20250302), row(20250303)])).unwrap();
+        store.write_page(dates, &page(Some(scope.clone()), vec![row(20250304)])).unwrap();
+        let plan = store.plan(dates).unwrap();
+        assert_eq!(plan.latest_day, Some(20250304));
+        assert_eq!(plan.checkpoint, Some(Checkpoint { scope, cursor: None }));
+        let mut keys = Vec::new();
+        store
+            .for_each_row(dates, |r| {
+                keys.push(r[DATE_KEY].as_i64().unwrap());
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(keys, [20250301, 20250304]);
+        store.finish(dates, "now").unwrap();
+        assert!(store.plan(dates).unwrap().checkpoint.is_none());
+        drop(store);
+        assert!(Store::open(&path, ApiVersion::Beta).is_err());
+        assert_eq!(Store::open_existing(&path).unwrap().version(), ApiVersion::V1_0);
+    }
+}
