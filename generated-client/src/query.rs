@@ -263,6 +263,17 @@ impl<'c, E: DateKeyed, S: AcceptsDateKeyBounds> Query<'c, E, S> {
     }
 }
 
+impl<'c, E: EntitySet, S: AcceptsDateKeyBounds> Query<'c, E, S> {
+    /// The runtime-checked twin of [`date_key_ge`](Query::date_key_ge) for code that is generic
+    /// over collections: an error when `E` is not keyed by `dateKey`.
+    pub fn try_date_key_ge(self, date: Date) -> Result<Query<'c, E, DateKeyFiltered>, Error> {
+        if !E::is_date_keyed() {
+            return Err(Error::InvalidQuery(format!("{} is not keyed by {DATE_KEY}", E::NAME)));
+        }
+        Ok(self.with_filters(|filters| filters.date_key.push((Comparison::Ge, date))))
+    }
+}
+
 impl<E: RowLastModified, S: DateScope> Query<'_, E, S> {
     /// Rows modified at or after `since`: `$filter=rowLastModifiedDateTimeUTC ge {since}`,
     /// sent in UTC with 7 fractional digits (truncated, so no row is missed). Replaces an earlier
@@ -530,6 +541,9 @@ mod tests {
         let since = datetime!(2025-01-01 0:00 UTC);
         assert!(Query::<Day>::new(&c, None).try_modified_since(since).is_err());
         assert!(Query::<Category>::new(&c, None).try_max_history_days(7).is_err());
+        assert!(Query::<Category>::new(&c, None).try_date_key_ge(date!(2025 - 01 - 01)).is_err());
+        let q = Query::<Day>::new(&c, None).try_date_key_ge(date!(2025 - 01 - 01)).unwrap();
+        assert_eq!(query_of(q.request_url().unwrap()), "$filter=dateKey%20ge%2020250101");
         let q = Query::<Day>::new(&c, None).try_max_history_days(7).unwrap();
         assert_eq!(query_of(q.request_url().unwrap()), "maxhistorydays=7");
         let q = Query::<Category>::new(&c, None).try_modified_since(since).unwrap();
