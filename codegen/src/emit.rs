@@ -262,9 +262,11 @@ impl Emitter<'_> {
         // allowance there.
         let allow_case = plan.fields.iter().any(|f| f.verbatim).then(|| quote!(#[allow(non_snake_case)]));
         let allow_deprecated = deprecated_allow(plan.uses_deprecated);
+        let rename_all = plan.camel_case.then(|| quote!(#[serde(rename_all = "camelCase")]));
         quote! {
             #docs
             #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+            #rename_all
             #[non_exhaustive]
             #allow_case
             #allow_deprecated
@@ -278,11 +280,13 @@ impl Emitter<'_> {
         let docs = outer_docs(&field.docs);
         let name = ident(&field.name);
         let ty = self.rust_type(&field.ty, module);
-        let rename = (field.name != field.wire_name).then(|| {
+        let rename = field.renamed.then(|| {
             let wire = &field.wire_name;
             quote!(rename = #wire)
         });
-        let default = field.default.then(|| quote!(default));
+        // serde reads an absent `Option` field as `None` by itself, unless an adapter reads it.
+        let needs_default = matches!(field.ty, RustType::Vec(_)) || field.ty.has_adapter();
+        let default = (field.default && needs_default).then(|| quote!(default));
         let with = field.ty.has_adapter().then(|| {
             let with = self.serde_with(&field.ty);
             quote!(with = #with)
@@ -300,15 +304,16 @@ impl Emitter<'_> {
         let runtime = self.runtime();
         let name = ident(&plan.name);
         let doc = format!(" The properties of [`{}`], for `select`.", plan.row);
-        let variants: Vec<_> = plan.variants.iter().map(|v| ident(&v.name)).collect();
         let declarations = plan.variants.iter().map(|v| {
-            let doc = format!(" `{}`", v.wire_name);
             let variant = ident(&v.name);
             let allow = v.verbatim.then(|| quote!(#[allow(non_camel_case_types)]));
-            quote!(#[doc = #doc] #allow #variant,)
+            quote!(#allow #variant,)
         });
-        let wires = plan.variants.iter().map(|v| &v.wire_name);
-        let all = &variants;
+        let all = plan.variants.iter().map(|v| {
+            let variant = ident(&v.name);
+            let wire = &v.wire_name;
+            quote!((Self::#variant, #wire))
+        });
         quote! {
             #[doc = #doc]
             #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -318,13 +323,7 @@ impl Emitter<'_> {
             }
 
             impl #runtime::query::Field for #name {
-                const ALL: &'static [Self] = &[#(#name::#all),*];
-
-                fn wire_name(self) -> &'static str {
-                    match self {
-                        #(#name::#variants => #wires,)*
-                    }
-                }
+                const ALL: &'static [(Self, &'static str)] = &[#(#all),*];
             }
         }
     }

@@ -79,6 +79,9 @@ pub struct Docs {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldPlan {
     pub name: String,
+    /// `#[serde(rename)]` is needed: the wire name is not what the struct's rename rule makes of
+    /// `name`.
+    pub renamed: bool,
     /// The name keeps the wire spelling (a case-conversion clash), so the struct allows
     /// `non_snake_case`.
     pub verbatim: bool,
@@ -92,6 +95,8 @@ pub struct FieldPlan {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StructPlan {
     pub name: String,
+    /// `#[serde(rename_all = "camelCase")]`: fewer fields need a rename of their own with it.
+    pub camel_case: bool,
     pub docs: Docs,
     pub fields: Vec<FieldPlan>,
     /// A field's type is deprecated, so the struct (and its derives) allow `deprecated`.
@@ -386,33 +391,32 @@ impl<'m> Planner<'m> {
         boxed: &BTreeSet<(QualifiedName, String)>,
     ) -> StructPlan {
         // Base types are flattened: the struct carries every inherited member, base-most first.
-        let mut members: Vec<(&'m str, Member<'m>)> = Vec::new();
+        let mut members: Vec<Member<'m>> = Vec::new();
         let mut sources = Vec::new();
         for (owner_name, owner) in self.base_most_first(qualified, ty) {
             for property in &owner.properties {
                 sources.push((property.name.as_str(), format!("property {owner_name}/{}", property.name)));
-                members.push((&owner.name, Member::Property(property)));
+                members.push(Member::Property(property));
             }
             for nav in &owner.navigation_properties {
                 sources.push((nav.name.as_str(), format!("navigation property {owner_name}/{}", nav.name)));
-                members.push((&owner.name, Member::Navigation(nav)));
+                members.push(Member::Navigation(nav));
             }
         }
         let names = self.assign(&sources, Style::Field, &[], &format!("struct {}", path.name));
         let fields: Vec<FieldPlan> = members
             .into_iter()
             .zip(names)
-            .map(|((owner, member), assigned)| {
+            .map(|(member, assigned)| {
                 let wire_name = member_name(&member);
                 let recursive = boxed.contains(&(qualified.clone(), wire_name.to_owned()));
                 match member {
-                    Member::Property(property) => self.field(owner, property, assigned, recursive),
+                    Member::Property(property) => self.field(property, assigned, recursive),
                     Member::Navigation(nav) => {
                         let ty = wrap(self.type_target(&nav.ty.target), nav.ty.collection, true, recursive);
-                        let docs = docs_for(&nav.annotations, || {
-                            format!("The `{}` navigation property of `{owner}` (present when expanded).", nav.name)
-                        });
+                        let docs = docs_for(&nav.annotations);
                         FieldPlan {
+                            renamed: false,
                             name: assigned.name,
                             verbatim: assigned.verbatim,
                             wire_name: nav.name.clone(),
@@ -424,16 +428,14 @@ impl<'m> Planner<'m> {
                 }
             })
             .collect();
-        let what = match ty.kind {
-            StructuredKind::Entity => "entity type",
-            StructuredKind::Complex => "complex type",
-        };
-        let mut docs = docs_for(&ty.annotations, || format!("The `{qualified}` {what}."));
+        let mut docs = docs_for(&ty.annotations);
         if let Some(base) = &ty.base_type {
             docs.paragraphs.push(format!("Derived from `{base}`; its properties are included."));
         }
         let uses_deprecated = fields.iter().any(|f| f.ty.names_any(&|path| self.deprecated.contains(path)));
-        StructPlan { name: path.name.clone(), docs, fields, uses_deprecated }
+        let mut fields = fields;
+        let camel_case = choose_rename_rule(&mut fields);
+        StructPlan { name: path.name.clone(), camel_case, docs, fields, uses_deprecated }
     }
 
     /// Names the members of one scope (see [`naming::assign`]); a clash is recorded and the
@@ -463,12 +465,13 @@ impl<'m> Planner<'m> {
         chain
     }
 
-    fn field(&self, owner: &str, property: &Property, assigned: Assigned, recursive: bool) -> FieldPlan {
+    fn field(&self, property: &Property, assigned: Assigned, recursive: bool) -> FieldPlan {
         let element = self.type_target(&property.ty.target);
         let ty = wrap(element, property.ty.collection, property.nullable, recursive);
         let default = property.nullable || property.ty.collection;
-        let docs = docs_for(&property.annotations, || format!("The `{}` property of `{owner}`.", property.name));
+        let docs = docs_for(&property.annotations);
         FieldPlan {
+            renamed: false,
             name: assigned.name,
             verbatim: assigned.verbatim,
             wire_name: property.name.clone(),
@@ -502,7 +505,7 @@ impl<'m> Planner<'m> {
             .iter()
             .zip(names)
             .map(|(member, assigned)| {
-                let docs = docs_for(&member.annotations, || format!("`{}` (value {}).", member.name, member.value));
+                let docs = docs_for(&member.annotations);
                 VariantPlan {
                     name: assigned.name,
                     verbatim: assigned.verbatim,
@@ -512,15 +515,12 @@ impl<'m> Planner<'m> {
                 }
             })
             .collect();
-        let what = if ty.is_flags { "flags enum type" } else { "enum type" };
-        let docs = docs_for(&ty.annotations, || format!("The `{namespace}.{}` {what}.", ty.name));
+        let docs = docs_for(&ty.annotations);
         EnumPlan { name: path.name.clone(), docs, is_flags: ty.is_flags, variants }
     }
 
     fn newtype(&self, ty: &TypeDefinition, path: &TypePath) -> NewtypePlan {
-        let docs = docs_for(&ty.annotations, || {
-            format!("The `{}` type definition (`Edm.{}`).", ty.name, ty.underlying_type.name())
-        });
+        let docs = docs_for(&ty.annotations);
         NewtypePlan { name: path.name.clone(), docs, inner: edm_type(ty.underlying_type) }
     }
 
@@ -586,7 +586,7 @@ impl<'m> Planner<'m> {
 
     fn set_docs(&self, info: &SetInfo<'m>, key: &[String], api_version: Option<&str>) -> Docs {
         let set = info.set;
-        let mut docs = docs_for(&set.annotations, || format!("The `{}` entity set.", set.name));
+        let mut docs = docs_for(&set.annotations);
         if let Some(type_description) = &info.ty.annotations.description
             && set.annotations.description.as_ref() != Some(type_description)
         {
@@ -619,6 +619,46 @@ impl<'m> Planner<'m> {
             let result = accessors.claim(&set.accessor, &source, "struct Collections");
             self.clash(result);
         }
+    }
+}
+
+/// Decides whether a struct takes `rename_all = "camelCase"` (when that leaves fewer fields with a
+/// rename of their own, as for the camelCase wire names of most services) and marks the fields
+/// that still need one.
+fn choose_rename_rule(fields: &mut [FieldPlan]) -> bool {
+    let plain = fields.iter().filter(|f| f.name != f.wire_name).count();
+    // serde's rule slices the first byte, so only ASCII names may go through it.
+    let camel = fields
+        .iter()
+        .all(|f| f.name.is_ascii())
+        .then(|| fields.iter().filter(|f| serde_camel_case(&f.name) != f.wire_name).count());
+    let camel_case = camel.is_some_and(|camel| camel < plain);
+    for field in fields {
+        field.renamed =
+            if camel_case { serde_camel_case(&field.name) != field.wire_name } else { field.name != field.wire_name };
+    }
+    camel_case
+}
+
+/// What serde's `rename_all = "camelCase"` makes of an ASCII field name (serde's own rule: the
+/// PascalCase of the name, `_` dropped and the letter after each upper-cased, then the first
+/// letter lower-cased).
+fn serde_camel_case(field: &str) -> String {
+    let mut pascal = String::with_capacity(field.len());
+    let mut capitalize = true;
+    for ch in field.chars() {
+        if ch == '_' {
+            capitalize = true;
+        } else if capitalize {
+            pascal.push(ch.to_ascii_uppercase());
+            capitalize = false;
+        } else {
+            pascal.push(ch);
+        }
+    }
+    match pascal.get(..1) {
+        Some(first) => first.to_ascii_lowercase() + &pascal[1..],
+        None => pascal,
     }
 }
 
@@ -756,15 +796,13 @@ fn wrap(element: RustType, collection: bool, nullable: bool, recursive: bool) ->
     if nullable { RustType::Option(Box::new(element)) } else { element }
 }
 
-/// Rustdoc from `Core.Description` and `Core.LongDescription`, else the fallback line; plus the
-/// first `Core.Revisions` deprecation.
-fn docs_for(annotations: &Annotations, fallback: impl FnOnce() -> String) -> Docs {
+/// Rustdoc from `Core.Description` and `Core.LongDescription` (nothing when the schema says
+/// nothing: a line repeating the element's name adds only bytes to compile), plus the first
+/// `Core.Revisions` deprecation.
+fn docs_for(annotations: &Annotations) -> Docs {
     let mut paragraphs = Vec::new();
     paragraphs.extend(annotations.description.as_deref().map(schema_text));
     paragraphs.extend(annotations.long_description.as_deref().map(schema_text));
-    if paragraphs.is_empty() {
-        paragraphs.push(fallback());
-    }
     let deprecated = annotations.deprecation().map(|revision| {
         let mut note = revision.description.clone().unwrap_or_else(|| "Deprecated by the service.".to_owned());
         if let Some(version) = &revision.version {
@@ -932,6 +970,17 @@ mod tests {
         assert_eq!(schema_text("See https://example.com/a_b."), "See <https://example.com/a_b>.");
         assert_eq!(schema_text("```rust\nfn main() {}\n```"), r"\`\`\`rust fn main() {} \`\`\`");
         assert_eq!(schema_text("One.\r\n\r\nTwo."), "One.\n\nTwo.");
+    }
+
+    #[test]
+    fn serde_camel_case_matches_serdes_rule() {
+        for (field, wire) in
+            [("device_key", "deviceKey"), ("type_", "type"), ("_1st", "1st"), ("x", "x"), ("a__b", "aB")]
+        {
+            assert_eq!(serde_camel_case(field), wire);
+        }
+        // `azureADDeviceId` is not what camelCase makes of `azure_ad_device_id`: it keeps a rename.
+        assert_eq!(serde_camel_case("azure_ad_device_id"), "azureAdDeviceId");
     }
 
     #[test]

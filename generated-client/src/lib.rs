@@ -48,11 +48,14 @@ pub mod warehouse;
 
 pub use odata_runtime::{edm, error, paging, retry};
 
+// Generated: documented from the schema, which does not describe every element.
 #[cfg(feature = "v1_0")]
 #[rustfmt::skip]
+#[allow(missing_docs)]
 pub mod v1_0;
 #[cfg(feature = "beta")]
 #[rustfmt::skip]
+#[allow(missing_docs)]
 pub mod beta;
 
 pub use auth::{AccessToken, ClientCredentials, StaticToken, TokenProvider};

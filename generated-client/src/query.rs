@@ -15,8 +15,8 @@
 //! ```compile_fail
 //! # use intune_dw_client::query::*;
 //! # #[derive(serde::Serialize, serde::Deserialize)] struct Dev;
-//! # #[derive(Debug, Clone, Copy)] enum F { K }
-//! # impl Field for F { const ALL: &'static [Self] = &[F::K]; fn wire_name(self) -> &'static str { "deviceKey" } }
+//! # #[derive(Debug, Clone, Copy, PartialEq)] enum F { K }
+//! # impl Field for F { const ALL: &'static [(Self, &'static str)] = &[(F::K, "deviceKey")]; }
 //! # impl EntitySet for Dev { const NAME: &'static str = "devices"; const KEY: &'static [&'static str] = &["deviceKey"]; type Field = F; }
 //! # fn f(client: &intune_dw_client::Client) {
 //! // `devices` is not keyed by date: no dateKey filter.
@@ -27,8 +27,8 @@
 //! ```compile_fail
 //! # use intune_dw_client::query::*;
 //! # #[derive(serde::Serialize, serde::Deserialize)] struct Day;
-//! # #[derive(Debug, Clone, Copy)] enum F { K }
-//! # impl Field for F { const ALL: &'static [Self] = &[F::K]; fn wire_name(self) -> &'static str { "dateKey" } }
+//! # #[derive(Debug, Clone, Copy, PartialEq)] enum F { K }
+//! # impl Field for F { const ALL: &'static [(Self, &'static str)] = &[(F::K, "dateKey")]; }
 //! # impl EntitySet for Day { const NAME: &'static str = "dates"; const KEY: &'static [&'static str] = &["dateKey"]; type Field = F; }
 //! # impl DateKeyed for Day {}
 //! # fn f(client: &intune_dw_client::Client) {
@@ -407,15 +407,12 @@ mod tests {
         #[serde(rename = "dateKey")]
         date_key: i32,
     }
-    #[derive(Debug, Clone, Copy)]
+    #[derive(Debug, Clone, Copy, PartialEq)]
     enum DayField {
         DateKey,
     }
     impl Field for DayField {
-        const ALL: &'static [Self] = &[DayField::DateKey];
-        fn wire_name(self) -> &'static str {
-            "dateKey"
-        }
+        const ALL: &'static [(Self, &'static str)] = &[(DayField::DateKey, "dateKey")];
     }
     impl EntitySet for Day {
         const NAME: &'static str = "dates";
@@ -426,21 +423,18 @@ mod tests {
 
     #[derive(Serialize, Deserialize)]
     struct Category;
-    #[derive(Debug, Clone, Copy)]
+    #[derive(Debug, Clone, Copy, PartialEq)]
     enum CategoryField {
         Key,
         Name,
         Modified,
     }
     impl Field for CategoryField {
-        const ALL: &'static [Self] = &[Self::Key, Self::Name, Self::Modified];
-        fn wire_name(self) -> &'static str {
-            match self {
-                Self::Key => "deviceCategoryKey",
-                Self::Name => "deviceCategoryName",
-                Self::Modified => "rowLastModifiedDateTimeUTC",
-            }
-        }
+        const ALL: &'static [(Self, &'static str)] = &[
+            (Self::Key, "deviceCategoryKey"),
+            (Self::Name, "deviceCategoryName"),
+            (Self::Modified, "rowLastModifiedDateTimeUTC"),
+        ];
     }
     impl EntitySet for Category {
         const NAME: &'static str = "deviceCategories";

@@ -137,13 +137,10 @@ async fn an_unknown_collection_is_a_404() {
     let warehouse = Warehouse::start().await;
     #[derive(serde::Serialize, serde::Deserialize)]
     struct Nothing;
-    #[derive(Debug, Clone, Copy)]
+    #[derive(Debug, Clone, Copy, PartialEq)]
     enum NoField {}
     impl intune_dw_client::query::Field for NoField {
-        const ALL: &'static [Self] = &[];
-        fn wire_name(self) -> &'static str {
-            match self {}
-        }
+        const ALL: &'static [(Self, &'static str)] = &[];
     }
     impl intune_dw_client::query::EntitySet for Nothing {
         const NAME: &'static str = "noSuchCollection";

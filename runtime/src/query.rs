@@ -31,17 +31,19 @@ use crate::client::Client;
 use crate::error::Error;
 use crate::paging::{self, Cursor, Pages, Rows};
 
-/// The structural properties of one entity type (a generated enum).
-pub trait Field: Copy + fmt::Debug + Send + Sync + 'static {
-    /// Every property, in metadata order.
-    const ALL: &'static [Self];
+/// The structural properties of one entity type (a generated enum, for `$select`).
+pub trait Field: Copy + PartialEq + fmt::Debug + Send + Sync + 'static {
+    /// Every property with its name on the wire, in metadata order.
+    const ALL: &'static [(Self, &'static str)];
 
     /// The property name on the wire (e.g. `deviceKey`).
-    fn wire_name(self) -> &'static str;
+    fn wire_name(self) -> &'static str {
+        Self::ALL.iter().find(|(field, _)| *field == self).map_or("", |(_, wire)| wire)
+    }
 
     /// The property with this wire name.
     fn from_wire_name(name: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|f| f.wire_name() == name)
+        Self::ALL.iter().find(|(_, wire)| *wire == name).map(|(field, _)| *field)
     }
 }
 
@@ -370,19 +372,13 @@ mod tests {
 
     #[derive(Serialize, Deserialize)]
     struct Person;
-    #[derive(Debug, Clone, Copy)]
+    #[derive(Debug, Clone, Copy, PartialEq)]
     enum PersonField {
         UserName,
         FirstName,
     }
     impl Field for PersonField {
-        const ALL: &'static [Self] = &[Self::UserName, Self::FirstName];
-        fn wire_name(self) -> &'static str {
-            match self {
-                Self::UserName => "UserName",
-                Self::FirstName => "FirstName",
-            }
-        }
+        const ALL: &'static [(Self, &'static str)] = &[(Self::UserName, "UserName"), (Self::FirstName, "FirstName")];
     }
     impl EntitySet for Person {
         const NAME: &'static str = "People";

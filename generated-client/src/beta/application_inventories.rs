@@ -16,47 +16,36 @@
     note = "Removed from both beta and v1.0 in release 2202 (February 2022); no replacement collection. (since 2202)"
 )]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ApplicationInventory {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
     #[deprecated(
         note = "Removed together with the applicationInventories collection in 2202 (February 2022). (since 2202)"
     )]
-    #[serde(rename = "dateKey")]
     pub date_key: i32,
     /// Key of the device (devices.deviceKey).
     #[deprecated(
         note = "Removed together with the applicationInventories collection in 2202 (February 2022). (since 2202)"
     )]
-    #[serde(rename = "deviceKey")]
     pub device_key: i32,
     /// Key of the inventoried application.
     #[deprecated(
         note = "Removed together with the applicationInventories collection in 2202 (February 2022). (since 2202)"
     )]
-    #[serde(rename = "applicationKey")]
     pub application_key: i32,
-    /// The `applicationName` property of `applicationInventory`.
     #[deprecated(
         note = "Removed together with the applicationInventories collection in 2202 (February 2022). (since 2202)"
     )]
-    #[serde(rename = "applicationName", default)]
     pub application_name: Option<String>,
-    /// The `applicationVersion` property of `applicationInventory`.
     #[deprecated(
         note = "Removed together with the applicationInventories collection in 2202 (February 2022). (since 2202)"
     )]
-    #[serde(rename = "applicationVersion", default)]
     pub application_version: Option<String>,
-    /// The `bundleSize` property of `applicationInventory`.
     #[deprecated(
         note = "Removed together with the applicationInventories collection in 2202 (February 2022). (since 2202)"
     )]
-    #[serde(
-        rename = "bundleSize",
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
-    )]
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
     pub bundle_size: Option<i64>,
 }
 
@@ -64,40 +53,23 @@ pub struct ApplicationInventory {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ApplicationInventoryField {
-    /// `dateKey`
     DateKey,
-    /// `deviceKey`
     DeviceKey,
-    /// `applicationKey`
     ApplicationKey,
-    /// `applicationName`
     ApplicationName,
-    /// `applicationVersion`
     ApplicationVersion,
-    /// `bundleSize`
     BundleSize,
 }
 
 impl ::odata_runtime::query::Field for ApplicationInventoryField {
-    const ALL: &'static [Self] = &[
-        ApplicationInventoryField::DateKey,
-        ApplicationInventoryField::DeviceKey,
-        ApplicationInventoryField::ApplicationKey,
-        ApplicationInventoryField::ApplicationName,
-        ApplicationInventoryField::ApplicationVersion,
-        ApplicationInventoryField::BundleSize,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DateKey, "dateKey"),
+        (Self::DeviceKey, "deviceKey"),
+        (Self::ApplicationKey, "applicationKey"),
+        (Self::ApplicationName, "applicationName"),
+        (Self::ApplicationVersion, "applicationVersion"),
+        (Self::BundleSize, "bundleSize"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            ApplicationInventoryField::DateKey => "dateKey",
-            ApplicationInventoryField::DeviceKey => "deviceKey",
-            ApplicationInventoryField::ApplicationKey => "applicationKey",
-            ApplicationInventoryField::ApplicationName => "applicationName",
-            ApplicationInventoryField::ApplicationVersion => "applicationVersion",
-            ApplicationInventoryField::BundleSize => "bundleSize",
-        }
-    }
 }
 
 /// A query of the `applicationInventories` entity set (the same as the `Collections` accessor).

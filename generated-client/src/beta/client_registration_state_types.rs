@@ -14,6 +14,7 @@
     note = "Removed in 1903 Part 2; superseded by deviceRegistrationStates. (since 1903)"
 )]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ClientRegistrationStateType {
     /// Identifier of the client registration state; key of this lookup.
@@ -22,17 +23,13 @@ pub struct ClientRegistrationStateType {
     )]
     #[serde(rename = "clientRegistrationStateID")]
     pub client_registration_state_id: i32,
-    /// The `clientRegistrationStateKey` property of `clientRegistrationStateType`.
     #[deprecated(
         note = "Removed together with the clientRegistrationStateTypes collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "clientRegistrationStateKey")]
     pub client_registration_state_key: i32,
-    /// The `clientRegistrationStateName` property of `clientRegistrationStateType`.
     #[deprecated(
         note = "Removed together with the clientRegistrationStateTypes collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "clientRegistrationStateName", default)]
     pub client_registration_state_name: Option<String>,
 }
 
@@ -40,34 +37,17 @@ pub struct ClientRegistrationStateType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ClientRegistrationStateTypeField {
-    /// `clientRegistrationStateID`
     ClientRegistrationStateId,
-    /// `clientRegistrationStateKey`
     ClientRegistrationStateKey,
-    /// `clientRegistrationStateName`
     ClientRegistrationStateName,
 }
 
 impl ::odata_runtime::query::Field for ClientRegistrationStateTypeField {
-    const ALL: &'static [Self] = &[
-        ClientRegistrationStateTypeField::ClientRegistrationStateId,
-        ClientRegistrationStateTypeField::ClientRegistrationStateKey,
-        ClientRegistrationStateTypeField::ClientRegistrationStateName,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::ClientRegistrationStateId, "clientRegistrationStateID"),
+        (Self::ClientRegistrationStateKey, "clientRegistrationStateKey"),
+        (Self::ClientRegistrationStateName, "clientRegistrationStateName"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            ClientRegistrationStateTypeField::ClientRegistrationStateId => {
-                "clientRegistrationStateID"
-            }
-            ClientRegistrationStateTypeField::ClientRegistrationStateKey => {
-                "clientRegistrationStateKey"
-            }
-            ClientRegistrationStateTypeField::ClientRegistrationStateName => {
-                "clientRegistrationStateName"
-            }
-        }
-    }
 }
 
 /// A query of the `clientRegistrationStateTypes` entity set (the same as the `Collections` accessor).

@@ -14,45 +14,34 @@
 /// Legacy view of a user who currently holds a license.
 #[deprecated(note = "Introduced in 1710 and removed in 1903 Part 2. (since 1903)")]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CurrentUser {
     /// Warehouse surrogate key of the user.
     #[deprecated(
         note = "Removed together with the currentUser collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "userKey")]
     pub user_key: i32,
-    /// The `userId` property of `currentUser`.
     #[deprecated(
         note = "Removed together with the currentUser collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "userId", default)]
     pub user_id: Option<String>,
-    /// The `userEmail` property of `currentUser`.
     #[deprecated(
         note = "Removed together with the currentUser collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "userEmail", default)]
     pub user_email: Option<String>,
-    /// The `userPrincipalName` property of `currentUser`.
     #[deprecated(
         note = "Removed together with the currentUser collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "userPrincipalName", default)]
     pub user_principal_name: Option<String>,
-    /// The `displayName` property of `currentUser`.
     #[deprecated(
         note = "Removed together with the currentUser collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "displayName", default)]
     pub display_name: Option<String>,
-    /// The `intuneLicensed` property of `currentUser`.
     #[deprecated(
         note = "Removed together with the currentUser collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "intuneLicensed", default)]
     pub intune_licensed: Option<bool>,
-    /// The `startDateInclusiveUTC` property of `currentUser`.
     #[deprecated(
         note = "Removed together with the currentUser collection in 1903 Part 2. (since 1903)"
     )]
@@ -76,48 +65,27 @@ pub struct CurrentUser {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CurrentUserField {
-    /// `userKey`
     UserKey,
-    /// `userId`
     UserId,
-    /// `userEmail`
     UserEmail,
-    /// `userPrincipalName`
     UserPrincipalName,
-    /// `displayName`
     DisplayName,
-    /// `intuneLicensed`
     IntuneLicensed,
-    /// `startDateInclusiveUTC`
     StartDateInclusiveUtc,
-    /// `rowLastModifiedDateTimeUTC`
     RowLastModifiedDateTimeUtc,
 }
 
 impl ::odata_runtime::query::Field for CurrentUserField {
-    const ALL: &'static [Self] = &[
-        CurrentUserField::UserKey,
-        CurrentUserField::UserId,
-        CurrentUserField::UserEmail,
-        CurrentUserField::UserPrincipalName,
-        CurrentUserField::DisplayName,
-        CurrentUserField::IntuneLicensed,
-        CurrentUserField::StartDateInclusiveUtc,
-        CurrentUserField::RowLastModifiedDateTimeUtc,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::UserKey, "userKey"),
+        (Self::UserId, "userId"),
+        (Self::UserEmail, "userEmail"),
+        (Self::UserPrincipalName, "userPrincipalName"),
+        (Self::DisplayName, "displayName"),
+        (Self::IntuneLicensed, "intuneLicensed"),
+        (Self::StartDateInclusiveUtc, "startDateInclusiveUTC"),
+        (Self::RowLastModifiedDateTimeUtc, "rowLastModifiedDateTimeUTC"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            CurrentUserField::UserKey => "userKey",
-            CurrentUserField::UserId => "userId",
-            CurrentUserField::UserEmail => "userEmail",
-            CurrentUserField::UserPrincipalName => "userPrincipalName",
-            CurrentUserField::DisplayName => "displayName",
-            CurrentUserField::IntuneLicensed => "intuneLicensed",
-            CurrentUserField::StartDateInclusiveUtc => "startDateInclusiveUTC",
-            CurrentUserField::RowLastModifiedDateTimeUtc => "rowLastModifiedDateTimeUTC",
-        }
-    }
 }
 
 /// A query of the `currentUser` entity set (the same as the `Collections` accessor).

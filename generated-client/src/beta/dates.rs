@@ -13,37 +13,19 @@
 
 /// One calendar day; every dateKey column in the warehouse points here.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Date {
     /// Integer key of the day in yyyymmdd form, e.g. 20250310.
-    #[serde(rename = "dateKey")]
     pub date_key: i32,
-    /// The `fullDate` property of `date`.
-    #[serde(
-        rename = "fullDate",
-        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
-    )]
+    #[serde(with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>")]
     pub full_date: ::time::OffsetDateTime,
-    /// The `dayOfWeek` property of `date`.
-    #[serde(rename = "dayOfWeek")]
     pub day_of_week: i32,
-    /// The `dayOfMonth` property of `date`.
-    #[serde(rename = "dayOfMonth")]
     pub day_of_month: i32,
-    /// The `dayOfYear` property of `date`.
-    #[serde(rename = "dayOfYear")]
     pub day_of_year: i32,
-    /// The `weekOfYear` property of `date`.
-    #[serde(rename = "weekOfYear")]
     pub week_of_year: i32,
-    /// The `monthOfYear` property of `date`.
-    #[serde(rename = "monthOfYear")]
     pub month_of_year: i32,
-    /// The `calendarQuarter` property of `date`.
-    #[serde(rename = "calendarQuarter")]
     pub calendar_quarter: i32,
-    /// The `calendarYear` property of `date`.
-    #[serde(rename = "calendarYear")]
     pub calendar_year: i32,
 }
 
@@ -51,52 +33,29 @@ pub struct Date {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DateField {
-    /// `dateKey`
     DateKey,
-    /// `fullDate`
     FullDate,
-    /// `dayOfWeek`
     DayOfWeek,
-    /// `dayOfMonth`
     DayOfMonth,
-    /// `dayOfYear`
     DayOfYear,
-    /// `weekOfYear`
     WeekOfYear,
-    /// `monthOfYear`
     MonthOfYear,
-    /// `calendarQuarter`
     CalendarQuarter,
-    /// `calendarYear`
     CalendarYear,
 }
 
 impl ::odata_runtime::query::Field for DateField {
-    const ALL: &'static [Self] = &[
-        DateField::DateKey,
-        DateField::FullDate,
-        DateField::DayOfWeek,
-        DateField::DayOfMonth,
-        DateField::DayOfYear,
-        DateField::WeekOfYear,
-        DateField::MonthOfYear,
-        DateField::CalendarQuarter,
-        DateField::CalendarYear,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DateKey, "dateKey"),
+        (Self::FullDate, "fullDate"),
+        (Self::DayOfWeek, "dayOfWeek"),
+        (Self::DayOfMonth, "dayOfMonth"),
+        (Self::DayOfYear, "dayOfYear"),
+        (Self::WeekOfYear, "weekOfYear"),
+        (Self::MonthOfYear, "monthOfYear"),
+        (Self::CalendarQuarter, "calendarQuarter"),
+        (Self::CalendarYear, "calendarYear"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            DateField::DateKey => "dateKey",
-            DateField::FullDate => "fullDate",
-            DateField::DayOfWeek => "dayOfWeek",
-            DateField::DayOfMonth => "dayOfMonth",
-            DateField::DayOfYear => "dayOfYear",
-            DateField::WeekOfYear => "weekOfYear",
-            DateField::MonthOfYear => "monthOfYear",
-            DateField::CalendarQuarter => "calendarQuarter",
-            DateField::CalendarYear => "calendarYear",
-        }
-    }
 }
 
 /// A query of the `dates` entity set (the same as the `Collections` accessor).

@@ -13,18 +13,14 @@
 
 /// Number of users in each configuration-profile deployment state on one day.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeviceConfigurationProfileUserActivity {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
-    #[serde(rename = "dateKey")]
     pub date_key: i32,
-    /// The `pending` property of `deviceConfigurationProfileUserActivity`.
     pub pending: i32,
-    /// The `succeeded` property of `deviceConfigurationProfileUserActivity`.
     pub succeeded: i32,
-    /// The `error` property of `deviceConfigurationProfileUserActivity`.
     pub error: i32,
-    /// The `failed` property of `deviceConfigurationProfileUserActivity`.
     pub failed: i32,
 }
 
@@ -32,36 +28,21 @@ pub struct DeviceConfigurationProfileUserActivity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeviceConfigurationProfileUserActivityField {
-    /// `dateKey`
     DateKey,
-    /// `pending`
     Pending,
-    /// `succeeded`
     Succeeded,
-    /// `error`
     Error,
-    /// `failed`
     Failed,
 }
 
 impl ::odata_runtime::query::Field for DeviceConfigurationProfileUserActivityField {
-    const ALL: &'static [Self] = &[
-        DeviceConfigurationProfileUserActivityField::DateKey,
-        DeviceConfigurationProfileUserActivityField::Pending,
-        DeviceConfigurationProfileUserActivityField::Succeeded,
-        DeviceConfigurationProfileUserActivityField::Error,
-        DeviceConfigurationProfileUserActivityField::Failed,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DateKey, "dateKey"),
+        (Self::Pending, "pending"),
+        (Self::Succeeded, "succeeded"),
+        (Self::Error, "error"),
+        (Self::Failed, "failed"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            DeviceConfigurationProfileUserActivityField::DateKey => "dateKey",
-            DeviceConfigurationProfileUserActivityField::Pending => "pending",
-            DeviceConfigurationProfileUserActivityField::Succeeded => "succeeded",
-            DeviceConfigurationProfileUserActivityField::Error => "error",
-            DeviceConfigurationProfileUserActivityField::Failed => "failed",
-        }
-    }
 }
 
 /// A query of the `deviceConfigurationProfileUserActivities` entity set (the same as the `Collections` accessor).

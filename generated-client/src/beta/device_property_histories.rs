@@ -13,174 +13,110 @@
 
 /// Snapshot of selected attributes of one device as they were on one day.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DevicePropertyHistory {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
-    #[serde(rename = "dateKey")]
     pub date_key: i32,
     /// Key of the device (devices.deviceKey).
-    #[serde(rename = "deviceKey")]
     pub device_key: i32,
-    /// The `deviceName` property of `devicePropertyHistory`.
-    #[serde(rename = "deviceName", default)]
     pub device_name: Option<String>,
-    /// The `deviceRegistrationStateKey` property of `devicePropertyHistory`.
-    #[serde(rename = "deviceRegistrationStateKey")]
     pub device_registration_state_key: i32,
-    /// The `ownerTypeKey` property of `devicePropertyHistory`.
-    #[serde(rename = "ownerTypeKey")]
     pub owner_type_key: i32,
-    /// The `managementStateKey` property of `devicePropertyHistory`.
-    #[serde(rename = "managementStateKey")]
     pub management_state_key: i32,
-    /// The `azureADRegistered` property of `devicePropertyHistory`.
-    #[serde(rename = "azureADRegistered", default)]
+    #[serde(rename = "azureADRegistered")]
     pub azure_ad_registered: Option<bool>,
-    /// The `complianceStateKey` property of `devicePropertyHistory`.
-    #[serde(rename = "complianceStateKey")]
     pub compliance_state_key: i32,
-    /// The `osVersion` property of `devicePropertyHistory`.
-    #[serde(rename = "osVersion", default)]
     pub os_version: Option<String>,
-    /// The `jailBroken` property of `devicePropertyHistory`.
-    #[serde(rename = "jailBroken", default)]
     pub jail_broken: Option<i32>,
-    /// The `deviceCategoryKey` property of `devicePropertyHistory`.
-    #[serde(rename = "deviceCategoryKey")]
     pub device_category_key: i32,
-    /// The `physicalMemoryInBytes` property of `devicePropertyHistory`.
-    #[serde(
-        rename = "physicalMemoryInBytes",
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
-    )]
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
     pub physical_memory_in_bytes: Option<i64>,
-    /// The `totalStorageSpaceInBytes` property of `devicePropertyHistory`.
-    #[serde(
-        rename = "totalStorageSpaceInBytes",
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
-    )]
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
     pub total_storage_space_in_bytes: Option<i64>,
-    /// The `deviceTypeKey` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.deviceTypeKey. (since 1903)"
     )]
-    #[serde(rename = "deviceTypeKey")]
     pub device_type_key: i32,
-    /// The `clientRegisterationStateKey` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by deviceRegistrationStateKey. (since 1903)"
     )]
-    #[serde(rename = "clientRegisterationStateKey")]
     pub client_registeration_state_key: i32,
-    /// The `createdDate` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.enrolledDateTime. (since 1903)"
     )]
     #[serde(
-        rename = "createdDate",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub created_date: Option<::time::OffsetDateTime>,
-    /// The `lastContact` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.lastSyncDateTime. (since 1903)"
     )]
     #[serde(
-        rename = "lastContact",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub last_contact: Option<::time::OffsetDateTime>,
-    /// The `lastContactNotification` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
     #[serde(
-        rename = "lastContactNotification",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub last_contact_notification: Option<::time::OffsetDateTime>,
-    /// The `lastContactWorkplaceJoin` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
     #[serde(
-        rename = "lastContactWorkplaceJoin",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub last_contact_workplace_join: Option<::time::OffsetDateTime>,
-    /// The `managementAgentKey` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; the change log names managementStateKey as its replacement. (since 1903)"
     )]
-    #[serde(rename = "managementAgentKey")]
     pub management_agent_key: i32,
-    /// The `referenceId` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.azureADDeviceId. (since 1903)"
     )]
-    #[serde(rename = "referenceId", default)]
     pub reference_id: Option<String>,
-    /// The `workPlaceJoinStateKey` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by azureADRegistered. (since 1903)"
     )]
-    #[serde(rename = "workPlaceJoinStateKey")]
     pub work_place_join_state_key: i32,
-    /// The `categoryId` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by deviceCategoryKey. (since 1903)"
     )]
-    #[serde(rename = "categoryId", default)]
     pub category_id: Option<String>,
-    /// The `enrollmentTypeKey` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.deviceEnrollmentTypeKey. (since 1903)"
     )]
-    #[serde(rename = "enrollmentTypeKey")]
     pub enrollment_type_key: i32,
-    /// The `certExpirationDate` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
     #[serde(
-        rename = "certExpirationDate",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub cert_expiration_date: Option<::time::OffsetDateTime>,
-    /// The `mdmStatusKey` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by complianceStateKey. (since 1903)"
     )]
-    #[serde(rename = "mdmStatusKey")]
     pub mdm_status_key: i32,
-    /// The `easID` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.easDeviceId. (since 1903)"
     )]
-    #[serde(rename = "easID", default)]
+    #[serde(rename = "easID")]
     pub eas_id: Option<String>,
-    /// The `graphDeviceIsManaged` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(rename = "graphDeviceIsManaged", default)]
     pub graph_device_is_managed: Option<bool>,
-    /// The `graphDeviceIsCompliant` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(rename = "graphDeviceIsCompliant", default)]
     pub graph_device_is_compliant: Option<bool>,
-    /// The `serialNumber` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.serialNumber. (since 1903)"
     )]
-    #[serde(rename = "serialNumber", default)]
     pub serial_number: Option<String>,
-    /// The `enrolledByUser` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.userId. (since 1903)"
     )]
-    #[serde(rename = "enrolledByUser", default)]
     pub enrolled_by_user: Option<String>,
-    /// The `lastModifiedDateTimeUTC` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
     #[serde(
         rename = "lastModifiedDateTimeUTC",
@@ -188,79 +124,55 @@ pub struct DevicePropertyHistory {
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub last_modified_date_time_utc: Option<::time::OffsetDateTime>,
-    /// The `processorArchitecture` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(rename = "processorArchitecture", default)]
     pub processor_architecture: Option<String>,
-    /// The `manufacturer` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.manufacturer. (since 1903)"
     )]
-    #[serde(default)]
     pub manufacturer: Option<String>,
-    /// The `model` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.model. (since 1903)"
     )]
-    #[serde(default)]
     pub model: Option<String>,
-    /// The `osFamily` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.operatingSystem. (since 1903)"
     )]
-    #[serde(rename = "osFamily", default)]
     pub os_family: Option<String>,
-    /// The `osRevisionNumber` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.osVersion. (since 1903)"
     )]
-    #[serde(rename = "osRevisionNumber", default)]
     pub os_revision_number: Option<i32>,
-    /// The `lastPolicyUpdateUtc` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
     #[serde(
-        rename = "lastPolicyUpdateUtc",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub last_policy_update_utc: Option<::time::OffsetDateTime>,
-    /// The `lastExchangeStatusUtc` property of `devicePropertyHistory`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
     #[serde(
-        rename = "lastExchangeStatusUtc",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub last_exchange_status_utc: Option<::time::OffsetDateTime>,
-    /// The `objectSourceKey` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Listed only in the 2017 documentation and never seen in a service capture; not part of the current beta. (since legacy)"
     )]
-    #[serde(rename = "objectSourceKey")]
     pub object_source_key: i32,
-    /// The `osMajorVersion` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Listed only in the 2017 documentation and never seen in a service capture; not part of the current beta. (since legacy)"
     )]
-    #[serde(rename = "osMajorVersion", default)]
     pub os_major_version: Option<String>,
-    /// The `osMinorVersion` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Listed only in the 2017 documentation and never seen in a service capture; not part of the current beta. (since legacy)"
     )]
-    #[serde(rename = "osMinorVersion", default)]
     pub os_minor_version: Option<String>,
-    /// The `osBuildNumber` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Listed only in the 2017 documentation and never seen in a service capture; not part of the current beta. (since legacy)"
     )]
-    #[serde(rename = "osBuildNumber", default)]
     pub os_build_number: Option<String>,
-    /// The `deviceAction` property of `devicePropertyHistory`.
     #[deprecated(
         note = "Listed only in the 2017 documentation and never seen in a service capture; not part of the current beta. (since legacy)"
     )]
-    #[serde(rename = "deviceAction", default)]
     pub device_action: Option<String>,
 }
 
@@ -268,206 +180,99 @@ pub struct DevicePropertyHistory {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DevicePropertyHistoryField {
-    /// `dateKey`
     DateKey,
-    /// `deviceKey`
     DeviceKey,
-    /// `deviceName`
     DeviceName,
-    /// `deviceRegistrationStateKey`
     DeviceRegistrationStateKey,
-    /// `ownerTypeKey`
     OwnerTypeKey,
-    /// `managementStateKey`
     ManagementStateKey,
-    /// `azureADRegistered`
     AzureAdRegistered,
-    /// `complianceStateKey`
     ComplianceStateKey,
-    /// `osVersion`
     OsVersion,
-    /// `jailBroken`
     JailBroken,
-    /// `deviceCategoryKey`
     DeviceCategoryKey,
-    /// `physicalMemoryInBytes`
     PhysicalMemoryInBytes,
-    /// `totalStorageSpaceInBytes`
     TotalStorageSpaceInBytes,
-    /// `deviceTypeKey`
     DeviceTypeKey,
-    /// `clientRegisterationStateKey`
     ClientRegisterationStateKey,
-    /// `createdDate`
     CreatedDate,
-    /// `lastContact`
     LastContact,
-    /// `lastContactNotification`
     LastContactNotification,
-    /// `lastContactWorkplaceJoin`
     LastContactWorkplaceJoin,
-    /// `managementAgentKey`
     ManagementAgentKey,
-    /// `referenceId`
     ReferenceId,
-    /// `workPlaceJoinStateKey`
     WorkPlaceJoinStateKey,
-    /// `categoryId`
     CategoryId,
-    /// `enrollmentTypeKey`
     EnrollmentTypeKey,
-    /// `certExpirationDate`
     CertExpirationDate,
-    /// `mdmStatusKey`
     MdmStatusKey,
-    /// `easID`
     EasId,
-    /// `graphDeviceIsManaged`
     GraphDeviceIsManaged,
-    /// `graphDeviceIsCompliant`
     GraphDeviceIsCompliant,
-    /// `serialNumber`
     SerialNumber,
-    /// `enrolledByUser`
     EnrolledByUser,
-    /// `lastModifiedDateTimeUTC`
     LastModifiedDateTimeUtc,
-    /// `processorArchitecture`
     ProcessorArchitecture,
-    /// `manufacturer`
     Manufacturer,
-    /// `model`
     Model,
-    /// `osFamily`
     OsFamily,
-    /// `osRevisionNumber`
     OsRevisionNumber,
-    /// `lastPolicyUpdateUtc`
     LastPolicyUpdateUtc,
-    /// `lastExchangeStatusUtc`
     LastExchangeStatusUtc,
-    /// `objectSourceKey`
     ObjectSourceKey,
-    /// `osMajorVersion`
     OsMajorVersion,
-    /// `osMinorVersion`
     OsMinorVersion,
-    /// `osBuildNumber`
     OsBuildNumber,
-    /// `deviceAction`
     DeviceAction,
 }
 
 impl ::odata_runtime::query::Field for DevicePropertyHistoryField {
-    const ALL: &'static [Self] = &[
-        DevicePropertyHistoryField::DateKey,
-        DevicePropertyHistoryField::DeviceKey,
-        DevicePropertyHistoryField::DeviceName,
-        DevicePropertyHistoryField::DeviceRegistrationStateKey,
-        DevicePropertyHistoryField::OwnerTypeKey,
-        DevicePropertyHistoryField::ManagementStateKey,
-        DevicePropertyHistoryField::AzureAdRegistered,
-        DevicePropertyHistoryField::ComplianceStateKey,
-        DevicePropertyHistoryField::OsVersion,
-        DevicePropertyHistoryField::JailBroken,
-        DevicePropertyHistoryField::DeviceCategoryKey,
-        DevicePropertyHistoryField::PhysicalMemoryInBytes,
-        DevicePropertyHistoryField::TotalStorageSpaceInBytes,
-        DevicePropertyHistoryField::DeviceTypeKey,
-        DevicePropertyHistoryField::ClientRegisterationStateKey,
-        DevicePropertyHistoryField::CreatedDate,
-        DevicePropertyHistoryField::LastContact,
-        DevicePropertyHistoryField::LastContactNotification,
-        DevicePropertyHistoryField::LastContactWorkplaceJoin,
-        DevicePropertyHistoryField::ManagementAgentKey,
-        DevicePropertyHistoryField::ReferenceId,
-        DevicePropertyHistoryField::WorkPlaceJoinStateKey,
-        DevicePropertyHistoryField::CategoryId,
-        DevicePropertyHistoryField::EnrollmentTypeKey,
-        DevicePropertyHistoryField::CertExpirationDate,
-        DevicePropertyHistoryField::MdmStatusKey,
-        DevicePropertyHistoryField::EasId,
-        DevicePropertyHistoryField::GraphDeviceIsManaged,
-        DevicePropertyHistoryField::GraphDeviceIsCompliant,
-        DevicePropertyHistoryField::SerialNumber,
-        DevicePropertyHistoryField::EnrolledByUser,
-        DevicePropertyHistoryField::LastModifiedDateTimeUtc,
-        DevicePropertyHistoryField::ProcessorArchitecture,
-        DevicePropertyHistoryField::Manufacturer,
-        DevicePropertyHistoryField::Model,
-        DevicePropertyHistoryField::OsFamily,
-        DevicePropertyHistoryField::OsRevisionNumber,
-        DevicePropertyHistoryField::LastPolicyUpdateUtc,
-        DevicePropertyHistoryField::LastExchangeStatusUtc,
-        DevicePropertyHistoryField::ObjectSourceKey,
-        DevicePropertyHistoryField::OsMajorVersion,
-        DevicePropertyHistoryField::OsMinorVersion,
-        DevicePropertyHistoryField::OsBuildNumber,
-        DevicePropertyHistoryField::DeviceAction,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DateKey, "dateKey"),
+        (Self::DeviceKey, "deviceKey"),
+        (Self::DeviceName, "deviceName"),
+        (Self::DeviceRegistrationStateKey, "deviceRegistrationStateKey"),
+        (Self::OwnerTypeKey, "ownerTypeKey"),
+        (Self::ManagementStateKey, "managementStateKey"),
+        (Self::AzureAdRegistered, "azureADRegistered"),
+        (Self::ComplianceStateKey, "complianceStateKey"),
+        (Self::OsVersion, "osVersion"),
+        (Self::JailBroken, "jailBroken"),
+        (Self::DeviceCategoryKey, "deviceCategoryKey"),
+        (Self::PhysicalMemoryInBytes, "physicalMemoryInBytes"),
+        (Self::TotalStorageSpaceInBytes, "totalStorageSpaceInBytes"),
+        (Self::DeviceTypeKey, "deviceTypeKey"),
+        (Self::ClientRegisterationStateKey, "clientRegisterationStateKey"),
+        (Self::CreatedDate, "createdDate"),
+        (Self::LastContact, "lastContact"),
+        (Self::LastContactNotification, "lastContactNotification"),
+        (Self::LastContactWorkplaceJoin, "lastContactWorkplaceJoin"),
+        (Self::ManagementAgentKey, "managementAgentKey"),
+        (Self::ReferenceId, "referenceId"),
+        (Self::WorkPlaceJoinStateKey, "workPlaceJoinStateKey"),
+        (Self::CategoryId, "categoryId"),
+        (Self::EnrollmentTypeKey, "enrollmentTypeKey"),
+        (Self::CertExpirationDate, "certExpirationDate"),
+        (Self::MdmStatusKey, "mdmStatusKey"),
+        (Self::EasId, "easID"),
+        (Self::GraphDeviceIsManaged, "graphDeviceIsManaged"),
+        (Self::GraphDeviceIsCompliant, "graphDeviceIsCompliant"),
+        (Self::SerialNumber, "serialNumber"),
+        (Self::EnrolledByUser, "enrolledByUser"),
+        (Self::LastModifiedDateTimeUtc, "lastModifiedDateTimeUTC"),
+        (Self::ProcessorArchitecture, "processorArchitecture"),
+        (Self::Manufacturer, "manufacturer"),
+        (Self::Model, "model"),
+        (Self::OsFamily, "osFamily"),
+        (Self::OsRevisionNumber, "osRevisionNumber"),
+        (Self::LastPolicyUpdateUtc, "lastPolicyUpdateUtc"),
+        (Self::LastExchangeStatusUtc, "lastExchangeStatusUtc"),
+        (Self::ObjectSourceKey, "objectSourceKey"),
+        (Self::OsMajorVersion, "osMajorVersion"),
+        (Self::OsMinorVersion, "osMinorVersion"),
+        (Self::OsBuildNumber, "osBuildNumber"),
+        (Self::DeviceAction, "deviceAction"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            DevicePropertyHistoryField::DateKey => "dateKey",
-            DevicePropertyHistoryField::DeviceKey => "deviceKey",
-            DevicePropertyHistoryField::DeviceName => "deviceName",
-            DevicePropertyHistoryField::DeviceRegistrationStateKey => {
-                "deviceRegistrationStateKey"
-            }
-            DevicePropertyHistoryField::OwnerTypeKey => "ownerTypeKey",
-            DevicePropertyHistoryField::ManagementStateKey => "managementStateKey",
-            DevicePropertyHistoryField::AzureAdRegistered => "azureADRegistered",
-            DevicePropertyHistoryField::ComplianceStateKey => "complianceStateKey",
-            DevicePropertyHistoryField::OsVersion => "osVersion",
-            DevicePropertyHistoryField::JailBroken => "jailBroken",
-            DevicePropertyHistoryField::DeviceCategoryKey => "deviceCategoryKey",
-            DevicePropertyHistoryField::PhysicalMemoryInBytes => "physicalMemoryInBytes",
-            DevicePropertyHistoryField::TotalStorageSpaceInBytes => {
-                "totalStorageSpaceInBytes"
-            }
-            DevicePropertyHistoryField::DeviceTypeKey => "deviceTypeKey",
-            DevicePropertyHistoryField::ClientRegisterationStateKey => {
-                "clientRegisterationStateKey"
-            }
-            DevicePropertyHistoryField::CreatedDate => "createdDate",
-            DevicePropertyHistoryField::LastContact => "lastContact",
-            DevicePropertyHistoryField::LastContactNotification => {
-                "lastContactNotification"
-            }
-            DevicePropertyHistoryField::LastContactWorkplaceJoin => {
-                "lastContactWorkplaceJoin"
-            }
-            DevicePropertyHistoryField::ManagementAgentKey => "managementAgentKey",
-            DevicePropertyHistoryField::ReferenceId => "referenceId",
-            DevicePropertyHistoryField::WorkPlaceJoinStateKey => "workPlaceJoinStateKey",
-            DevicePropertyHistoryField::CategoryId => "categoryId",
-            DevicePropertyHistoryField::EnrollmentTypeKey => "enrollmentTypeKey",
-            DevicePropertyHistoryField::CertExpirationDate => "certExpirationDate",
-            DevicePropertyHistoryField::MdmStatusKey => "mdmStatusKey",
-            DevicePropertyHistoryField::EasId => "easID",
-            DevicePropertyHistoryField::GraphDeviceIsManaged => "graphDeviceIsManaged",
-            DevicePropertyHistoryField::GraphDeviceIsCompliant => {
-                "graphDeviceIsCompliant"
-            }
-            DevicePropertyHistoryField::SerialNumber => "serialNumber",
-            DevicePropertyHistoryField::EnrolledByUser => "enrolledByUser",
-            DevicePropertyHistoryField::LastModifiedDateTimeUtc => {
-                "lastModifiedDateTimeUTC"
-            }
-            DevicePropertyHistoryField::ProcessorArchitecture => "processorArchitecture",
-            DevicePropertyHistoryField::Manufacturer => "manufacturer",
-            DevicePropertyHistoryField::Model => "model",
-            DevicePropertyHistoryField::OsFamily => "osFamily",
-            DevicePropertyHistoryField::OsRevisionNumber => "osRevisionNumber",
-            DevicePropertyHistoryField::LastPolicyUpdateUtc => "lastPolicyUpdateUtc",
-            DevicePropertyHistoryField::LastExchangeStatusUtc => "lastExchangeStatusUtc",
-            DevicePropertyHistoryField::ObjectSourceKey => "objectSourceKey",
-            DevicePropertyHistoryField::OsMajorVersion => "osMajorVersion",
-            DevicePropertyHistoryField::OsMinorVersion => "osMinorVersion",
-            DevicePropertyHistoryField::OsBuildNumber => "osBuildNumber",
-            DevicePropertyHistoryField::DeviceAction => "deviceAction",
-        }
-    }
 }
 
 /// A query of the `devicePropertyHistories` entity set (the same as the `Collections` accessor).

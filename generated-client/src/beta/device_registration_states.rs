@@ -11,16 +11,13 @@
 
 /// Lookup value for the registration state of a device.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeviceRegistrationState {
     /// Identifier of the registration state; key of this lookup.
     #[serde(rename = "deviceRegistrationStateID")]
     pub device_registration_state_id: i32,
-    /// The `deviceRegistrationStateKey` property of `deviceRegistrationState`.
-    #[serde(rename = "deviceRegistrationStateKey")]
     pub device_registration_state_key: i32,
-    /// The `deviceRegistrationStateName` property of `deviceRegistrationState`.
-    #[serde(rename = "deviceRegistrationStateName", default)]
     pub device_registration_state_name: Option<String>,
 }
 
@@ -28,34 +25,17 @@ pub struct DeviceRegistrationState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeviceRegistrationStateField {
-    /// `deviceRegistrationStateID`
     DeviceRegistrationStateId,
-    /// `deviceRegistrationStateKey`
     DeviceRegistrationStateKey,
-    /// `deviceRegistrationStateName`
     DeviceRegistrationStateName,
 }
 
 impl ::odata_runtime::query::Field for DeviceRegistrationStateField {
-    const ALL: &'static [Self] = &[
-        DeviceRegistrationStateField::DeviceRegistrationStateId,
-        DeviceRegistrationStateField::DeviceRegistrationStateKey,
-        DeviceRegistrationStateField::DeviceRegistrationStateName,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DeviceRegistrationStateId, "deviceRegistrationStateID"),
+        (Self::DeviceRegistrationStateKey, "deviceRegistrationStateKey"),
+        (Self::DeviceRegistrationStateName, "deviceRegistrationStateName"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            DeviceRegistrationStateField::DeviceRegistrationStateId => {
-                "deviceRegistrationStateID"
-            }
-            DeviceRegistrationStateField::DeviceRegistrationStateKey => {
-                "deviceRegistrationStateKey"
-            }
-            DeviceRegistrationStateField::DeviceRegistrationStateName => {
-                "deviceRegistrationStateName"
-            }
-        }
-    }
 }
 
 /// A query of the `deviceRegistrationStates` entity set (the same as the `Collections` accessor).

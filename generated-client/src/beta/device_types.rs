@@ -11,16 +11,13 @@
 
 /// Lookup value for a device platform or hardware family.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeviceType {
     /// Identifier of the device type; key of this lookup.
     #[serde(rename = "deviceTypeID")]
     pub device_type_id: i32,
-    /// The `deviceTypeKey` property of `deviceType`.
-    #[serde(rename = "deviceTypeKey")]
     pub device_type_key: i32,
-    /// The `deviceTypeName` property of `deviceType`.
-    #[serde(rename = "deviceTypeName", default)]
     pub device_type_name: Option<String>,
 }
 
@@ -28,28 +25,17 @@ pub struct DeviceType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeviceTypeField {
-    /// `deviceTypeID`
     DeviceTypeId,
-    /// `deviceTypeKey`
     DeviceTypeKey,
-    /// `deviceTypeName`
     DeviceTypeName,
 }
 
 impl ::odata_runtime::query::Field for DeviceTypeField {
-    const ALL: &'static [Self] = &[
-        DeviceTypeField::DeviceTypeId,
-        DeviceTypeField::DeviceTypeKey,
-        DeviceTypeField::DeviceTypeName,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DeviceTypeId, "deviceTypeID"),
+        (Self::DeviceTypeKey, "deviceTypeKey"),
+        (Self::DeviceTypeName, "deviceTypeName"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            DeviceTypeField::DeviceTypeId => "deviceTypeID",
-            DeviceTypeField::DeviceTypeKey => "deviceTypeKey",
-            DeviceTypeField::DeviceTypeName => "deviceTypeName",
-        }
-    }
 }
 
 /// A query of the `deviceTypes` entity set (the same as the `Collections` accessor).

@@ -15,72 +15,44 @@
 
 /// An enrolled device with its current attributes; deleted devices remain as rows flagged isDeleted.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Device {
     /// Warehouse surrogate key of the device; other collections refer to it.
-    #[serde(rename = "deviceKey")]
     pub device_key: i32,
     /// Intune identifier of the device (GUID text).
-    #[serde(rename = "deviceId", default)]
     pub device_id: Option<String>,
     /// Name of the device as shown in Intune.
-    #[serde(rename = "deviceName", default)]
     pub device_name: Option<String>,
-    /// The `deviceTypeKey` property of `device`.
-    #[serde(rename = "deviceTypeKey")]
     pub device_type_key: i32,
-    /// The `deviceRegistrationStateKey` property of `device`.
-    #[serde(rename = "deviceRegistrationStateKey")]
     pub device_registration_state_key: i32,
-    /// The `ownerTypeKey` property of `device`.
-    #[serde(rename = "ownerTypeKey")]
     pub owner_type_key: i32,
     /// When the device enrolled.
     #[serde(
-        rename = "enrolledDateTime",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub enrolled_date_time: Option<::time::OffsetDateTime>,
     /// When the device last checked in with Intune.
     #[serde(
-        rename = "lastSyncDateTime",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub last_sync_date_time: Option<::time::OffsetDateTime>,
-    /// The `managementAgentKey` property of `device`.
-    #[serde(rename = "managementAgentKey")]
     pub management_agent_key: i32,
-    /// The `managementStateKey` property of `device`.
-    #[serde(rename = "managementStateKey")]
     pub management_state_key: i32,
     /// Entra ID (Azure AD) device identifier, if the device is registered there.
-    #[serde(rename = "azureADDeviceId", default)]
+    #[serde(rename = "azureADDeviceId")]
     pub azure_ad_device_id: Option<String>,
-    /// The `azureADRegistered` property of `device`.
-    #[serde(rename = "azureADRegistered", default)]
+    #[serde(rename = "azureADRegistered")]
     pub azure_ad_registered: Option<bool>,
-    /// The `deviceCategoryKey` property of `device`.
-    #[serde(rename = "deviceCategoryKey")]
     pub device_category_key: i32,
-    /// The `deviceEnrollmentTypeKey` property of `device`.
-    #[serde(rename = "deviceEnrollmentTypeKey")]
     pub device_enrollment_type_key: i32,
     /// Key of the compliance state (complianceStates.complianceStateKey).
-    #[serde(rename = "complianceStateKey")]
     pub compliance_state_key: i32,
-    /// The `osVersion` property of `device`.
-    #[serde(rename = "osVersion", default)]
     pub os_version: Option<String>,
-    /// The `easDeviceId` property of `device`.
-    #[serde(rename = "easDeviceId", default)]
     pub eas_device_id: Option<String>,
-    /// The `serialNumber` property of `device`.
-    #[serde(rename = "serialNumber", default)]
     pub serial_number: Option<String>,
-    /// The `userId` property of `device`.
-    #[serde(rename = "userId", default)]
     pub user_id: Option<String>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
     #[serde(
@@ -88,237 +60,146 @@ pub struct Device {
         with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
     )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
-    /// The `manufacturer` property of `device`.
-    #[serde(default)]
     pub manufacturer: Option<String>,
-    /// The `model` property of `device`.
-    #[serde(default)]
     pub model: Option<String>,
-    /// The `operatingSystem` property of `device`.
-    #[serde(rename = "operatingSystem", default)]
     pub operating_system: Option<String>,
     /// True when the device is no longer enrolled; such rows are kept rather than removed.
-    #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
-    /// The `androidSecurityPatchLevel` property of `device`.
-    #[serde(rename = "androidSecurityPatchLevel", default)]
     pub android_security_patch_level: Option<String>,
-    /// The `meid` property of `device`.
-    #[serde(default)]
     pub meid: Option<String>,
     /// Supervision flag as an integer (1 = supervised), not a Boolean.
-    #[serde(rename = "isSupervised", default)]
     pub is_supervised: Option<i32>,
     /// Free storage in bytes.
-    #[serde(
-        rename = "freeStorageSpaceInBytes",
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
-    )]
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
     pub free_storage_space_in_bytes: Option<i64>,
     /// Total storage in bytes.
-    #[serde(
-        rename = "totalStorageSpaceInBytes",
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
-    )]
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
     pub total_storage_space_in_bytes: Option<i64>,
     /// Encryption state as an integer code.
-    #[serde(rename = "encryptionState", default)]
     pub encryption_state: Option<i32>,
-    /// The `subscriberCarrier` property of `device`.
-    #[serde(rename = "subscriberCarrier", default)]
     pub subscriber_carrier: Option<String>,
-    /// The `phoneNumber` property of `device`.
-    #[serde(rename = "phoneNumber", default)]
     pub phone_number: Option<String>,
-    /// The `imei` property of `device`.
-    #[serde(default)]
     pub imei: Option<String>,
-    /// The `cellularTechnology` property of `device`.
-    #[serde(rename = "cellularTechnology", default)]
     pub cellular_technology: Option<String>,
-    /// The `wiFiMacAddress` property of `device`.
-    #[serde(rename = "wiFiMacAddress", default)]
     pub wi_fi_mac_address: Option<String>,
-    /// The `ethernetMacAddress` property of `device`.
-    #[serde(rename = "ethernetMacAddress", default)]
     pub ethernet_mac_address: Option<String>,
-    /// The `office365Version` property of `device`.
-    #[serde(rename = "office365Version", default)]
     pub office365_version: Option<String>,
     /// Windows edition reported by the device, e.g. "Enterprise" or "Pro".
-    #[serde(rename = "windowsOsEdition", default)]
     pub windows_os_edition: Option<String>,
     /// Primary user of the device; seen only in a third-party observation of the live service & not documented.
-    #[serde(rename = "primaryUser", default)]
     pub primary_user: Option<String>,
     /// SIM card identifier (ICCID); the docs spell it ICCD.
-    #[serde(default)]
     pub iccid: Option<String>,
-    /// The `subnetAddressV4Wifi` property of `device`.
-    #[serde(rename = "subnetAddressV4Wifi", default)]
     pub subnet_address_v4_wifi: Option<String>,
-    /// The `ipAddressV4Wifi` property of `device`.
-    #[serde(rename = "ipAddressV4Wifi", default)]
     pub ip_address_v4_wifi: Option<String>,
-    /// The `clientRegisterationStateKey` property of `device`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by deviceRegistrationStateKey. (since 1903)"
     )]
-    #[serde(rename = "clientRegisterationStateKey")]
     pub client_registeration_state_key: i32,
-    /// The `createdDate` property of `device`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by enrolledDateTime. (since 1903)"
     )]
     #[serde(
-        rename = "createdDate",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub created_date: Option<::time::OffsetDateTime>,
-    /// The `lastContact` property of `device`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by lastSyncDateTime. (since 1903)"
     )]
     #[serde(
-        rename = "lastContact",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub last_contact: Option<::time::OffsetDateTime>,
-    /// The `lastContactNotification` property of `device`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
     #[serde(
-        rename = "lastContactNotification",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub last_contact_notification: Option<::time::OffsetDateTime>,
-    /// The `lastContactWorkplaceJoin` property of `device`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
     #[serde(
-        rename = "lastContactWorkplaceJoin",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub last_contact_workplace_join: Option<::time::OffsetDateTime>,
-    /// The `referenceId` property of `device`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by azureADDeviceId. (since 1903)"
     )]
-    #[serde(rename = "referenceId", default)]
     pub reference_id: Option<String>,
-    /// The `workPlaceJoinStateKey` property of `device`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by azureADRegistered. (since 1903)"
     )]
-    #[serde(rename = "workPlaceJoinStateKey")]
     pub work_place_join_state_key: i32,
-    /// The `categoryId` property of `device`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by deviceCategoryKey. (since 1903)"
     )]
-    #[serde(rename = "categoryId", default)]
     pub category_id: Option<String>,
-    /// The `enrollmentTypeKey` property of `device`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by deviceEnrollmentTypeKey. (since 1903)"
     )]
-    #[serde(rename = "enrollmentTypeKey")]
     pub enrollment_type_key: i32,
-    /// The `certExpirationDate` property of `device`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
     #[serde(
-        rename = "certExpirationDate",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub cert_expiration_date: Option<::time::OffsetDateTime>,
-    /// The `mdmStatusKey` property of `device`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by complianceStateKey. (since 1903)"
     )]
-    #[serde(rename = "mdmStatusKey")]
     pub mdm_status_key: i32,
-    /// The `easID` property of `device`.
     #[deprecated(note = "Removed in 1903 Part 2; replaced by easDeviceId. (since 1903)")]
-    #[serde(rename = "easID", default)]
+    #[serde(rename = "easID")]
     pub eas_id: Option<String>,
-    /// The `graphDeviceIsManaged` property of `device`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(rename = "graphDeviceIsManaged", default)]
     pub graph_device_is_managed: Option<bool>,
-    /// The `graphDeviceIsCompliant` property of `device`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(rename = "graphDeviceIsCompliant", default)]
     pub graph_device_is_compliant: Option<bool>,
-    /// The `enrolledByUser` property of `device`.
     #[deprecated(note = "Removed in 1903 Part 2; replaced by userId. (since 1903)")]
-    #[serde(rename = "enrolledByUser", default)]
     pub enrolled_by_user: Option<String>,
-    /// The `processorArchitecture` property of `device`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(rename = "processorArchitecture", default)]
     pub processor_architecture: Option<String>,
-    /// The `osFamily` property of `device`.
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by operatingSystem. (since 1903)"
     )]
-    #[serde(rename = "osFamily", default)]
     pub os_family: Option<String>,
-    /// The `lastPolicyUpdateUtc` property of `device`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
     #[serde(
-        rename = "lastPolicyUpdateUtc",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub last_policy_update_utc: Option<::time::OffsetDateTime>,
-    /// The `lastExchangeStatusUtc` property of `device`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
     #[serde(
-        rename = "lastExchangeStatusUtc",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub last_exchange_status_utc: Option<::time::OffsetDateTime>,
-    /// The `objectSourceKey` property of `device`.
     #[deprecated(
         note = "Listed only in the 2017 documentation and never seen in a service capture; not part of the current beta. (since legacy)"
     )]
-    #[serde(rename = "objectSourceKey")]
     pub object_source_key: i32,
-    /// The `osMajorVersion` property of `device`.
     #[deprecated(
         note = "Listed only in the 2017 documentation and never seen in a service capture; not part of the current beta. (since legacy)"
     )]
-    #[serde(rename = "osMajorVersion", default)]
     pub os_major_version: Option<String>,
-    /// The `osMinorVersion` property of `device`.
     #[deprecated(
         note = "Listed only in the 2017 documentation and never seen in a service capture; not part of the current beta. (since legacy)"
     )]
-    #[serde(rename = "osMinorVersion", default)]
     pub os_minor_version: Option<String>,
-    /// The `osBuildNumber` property of `device`.
     #[deprecated(
         note = "Listed only in the 2017 documentation and never seen in a service capture; not part of the current beta. (since legacy)"
     )]
-    #[serde(rename = "osBuildNumber", default)]
     pub os_build_number: Option<String>,
-    /// The `osRevisionNumber` property of `device`.
     #[deprecated(
         note = "Listed only in the 2017 documentation and never seen in a service capture; not part of the current beta. (since legacy)"
     )]
-    #[serde(rename = "osRevisionNumber", default)]
     pub os_revision_number: Option<String>,
-    /// The `deviceAction` property of `device`.
     #[deprecated(
         note = "Listed only in the 2017 documentation and never seen in a service capture; not part of the current beta. (since legacy)"
     )]
-    #[serde(rename = "deviceAction", default)]
     pub device_action: Option<String>,
 }
 
@@ -326,284 +207,145 @@ pub struct Device {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeviceField {
-    /// `deviceKey`
     DeviceKey,
-    /// `deviceId`
     DeviceId,
-    /// `deviceName`
     DeviceName,
-    /// `deviceTypeKey`
     DeviceTypeKey,
-    /// `deviceRegistrationStateKey`
     DeviceRegistrationStateKey,
-    /// `ownerTypeKey`
     OwnerTypeKey,
-    /// `enrolledDateTime`
     EnrolledDateTime,
-    /// `lastSyncDateTime`
     LastSyncDateTime,
-    /// `managementAgentKey`
     ManagementAgentKey,
-    /// `managementStateKey`
     ManagementStateKey,
-    /// `azureADDeviceId`
     AzureAdDeviceId,
-    /// `azureADRegistered`
     AzureAdRegistered,
-    /// `deviceCategoryKey`
     DeviceCategoryKey,
-    /// `deviceEnrollmentTypeKey`
     DeviceEnrollmentTypeKey,
-    /// `complianceStateKey`
     ComplianceStateKey,
-    /// `osVersion`
     OsVersion,
-    /// `easDeviceId`
     EasDeviceId,
-    /// `serialNumber`
     SerialNumber,
-    /// `userId`
     UserId,
-    /// `rowLastModifiedDateTimeUTC`
     RowLastModifiedDateTimeUtc,
-    /// `manufacturer`
     Manufacturer,
-    /// `model`
     Model,
-    /// `operatingSystem`
     OperatingSystem,
-    /// `isDeleted`
     IsDeleted,
-    /// `androidSecurityPatchLevel`
     AndroidSecurityPatchLevel,
-    /// `meid`
     Meid,
-    /// `isSupervised`
     IsSupervised,
-    /// `freeStorageSpaceInBytes`
     FreeStorageSpaceInBytes,
-    /// `totalStorageSpaceInBytes`
     TotalStorageSpaceInBytes,
-    /// `encryptionState`
     EncryptionState,
-    /// `subscriberCarrier`
     SubscriberCarrier,
-    /// `phoneNumber`
     PhoneNumber,
-    /// `imei`
     Imei,
-    /// `cellularTechnology`
     CellularTechnology,
-    /// `wiFiMacAddress`
     WiFiMacAddress,
-    /// `ethernetMacAddress`
     EthernetMacAddress,
-    /// `office365Version`
     Office365Version,
-    /// `windowsOsEdition`
     WindowsOsEdition,
-    /// `primaryUser`
     PrimaryUser,
-    /// `iccid`
     Iccid,
-    /// `subnetAddressV4Wifi`
     SubnetAddressV4Wifi,
-    /// `ipAddressV4Wifi`
     IpAddressV4Wifi,
-    /// `clientRegisterationStateKey`
     ClientRegisterationStateKey,
-    /// `createdDate`
     CreatedDate,
-    /// `lastContact`
     LastContact,
-    /// `lastContactNotification`
     LastContactNotification,
-    /// `lastContactWorkplaceJoin`
     LastContactWorkplaceJoin,
-    /// `referenceId`
     ReferenceId,
-    /// `workPlaceJoinStateKey`
     WorkPlaceJoinStateKey,
-    /// `categoryId`
     CategoryId,
-    /// `enrollmentTypeKey`
     EnrollmentTypeKey,
-    /// `certExpirationDate`
     CertExpirationDate,
-    /// `mdmStatusKey`
     MdmStatusKey,
-    /// `easID`
     EasId,
-    /// `graphDeviceIsManaged`
     GraphDeviceIsManaged,
-    /// `graphDeviceIsCompliant`
     GraphDeviceIsCompliant,
-    /// `enrolledByUser`
     EnrolledByUser,
-    /// `processorArchitecture`
     ProcessorArchitecture,
-    /// `osFamily`
     OsFamily,
-    /// `lastPolicyUpdateUtc`
     LastPolicyUpdateUtc,
-    /// `lastExchangeStatusUtc`
     LastExchangeStatusUtc,
-    /// `objectSourceKey`
     ObjectSourceKey,
-    /// `osMajorVersion`
     OsMajorVersion,
-    /// `osMinorVersion`
     OsMinorVersion,
-    /// `osBuildNumber`
     OsBuildNumber,
-    /// `osRevisionNumber`
     OsRevisionNumber,
-    /// `deviceAction`
     DeviceAction,
 }
 
 impl ::odata_runtime::query::Field for DeviceField {
-    const ALL: &'static [Self] = &[
-        DeviceField::DeviceKey,
-        DeviceField::DeviceId,
-        DeviceField::DeviceName,
-        DeviceField::DeviceTypeKey,
-        DeviceField::DeviceRegistrationStateKey,
-        DeviceField::OwnerTypeKey,
-        DeviceField::EnrolledDateTime,
-        DeviceField::LastSyncDateTime,
-        DeviceField::ManagementAgentKey,
-        DeviceField::ManagementStateKey,
-        DeviceField::AzureAdDeviceId,
-        DeviceField::AzureAdRegistered,
-        DeviceField::DeviceCategoryKey,
-        DeviceField::DeviceEnrollmentTypeKey,
-        DeviceField::ComplianceStateKey,
-        DeviceField::OsVersion,
-        DeviceField::EasDeviceId,
-        DeviceField::SerialNumber,
-        DeviceField::UserId,
-        DeviceField::RowLastModifiedDateTimeUtc,
-        DeviceField::Manufacturer,
-        DeviceField::Model,
-        DeviceField::OperatingSystem,
-        DeviceField::IsDeleted,
-        DeviceField::AndroidSecurityPatchLevel,
-        DeviceField::Meid,
-        DeviceField::IsSupervised,
-        DeviceField::FreeStorageSpaceInBytes,
-        DeviceField::TotalStorageSpaceInBytes,
-        DeviceField::EncryptionState,
-        DeviceField::SubscriberCarrier,
-        DeviceField::PhoneNumber,
-        DeviceField::Imei,
-        DeviceField::CellularTechnology,
-        DeviceField::WiFiMacAddress,
-        DeviceField::EthernetMacAddress,
-        DeviceField::Office365Version,
-        DeviceField::WindowsOsEdition,
-        DeviceField::PrimaryUser,
-        DeviceField::Iccid,
-        DeviceField::SubnetAddressV4Wifi,
-        DeviceField::IpAddressV4Wifi,
-        DeviceField::ClientRegisterationStateKey,
-        DeviceField::CreatedDate,
-        DeviceField::LastContact,
-        DeviceField::LastContactNotification,
-        DeviceField::LastContactWorkplaceJoin,
-        DeviceField::ReferenceId,
-        DeviceField::WorkPlaceJoinStateKey,
-        DeviceField::CategoryId,
-        DeviceField::EnrollmentTypeKey,
-        DeviceField::CertExpirationDate,
-        DeviceField::MdmStatusKey,
-        DeviceField::EasId,
-        DeviceField::GraphDeviceIsManaged,
-        DeviceField::GraphDeviceIsCompliant,
-        DeviceField::EnrolledByUser,
-        DeviceField::ProcessorArchitecture,
-        DeviceField::OsFamily,
-        DeviceField::LastPolicyUpdateUtc,
-        DeviceField::LastExchangeStatusUtc,
-        DeviceField::ObjectSourceKey,
-        DeviceField::OsMajorVersion,
-        DeviceField::OsMinorVersion,
-        DeviceField::OsBuildNumber,
-        DeviceField::OsRevisionNumber,
-        DeviceField::DeviceAction,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DeviceKey, "deviceKey"),
+        (Self::DeviceId, "deviceId"),
+        (Self::DeviceName, "deviceName"),
+        (Self::DeviceTypeKey, "deviceTypeKey"),
+        (Self::DeviceRegistrationStateKey, "deviceRegistrationStateKey"),
+        (Self::OwnerTypeKey, "ownerTypeKey"),
+        (Self::EnrolledDateTime, "enrolledDateTime"),
+        (Self::LastSyncDateTime, "lastSyncDateTime"),
+        (Self::ManagementAgentKey, "managementAgentKey"),
+        (Self::ManagementStateKey, "managementStateKey"),
+        (Self::AzureAdDeviceId, "azureADDeviceId"),
+        (Self::AzureAdRegistered, "azureADRegistered"),
+        (Self::DeviceCategoryKey, "deviceCategoryKey"),
+        (Self::DeviceEnrollmentTypeKey, "deviceEnrollmentTypeKey"),
+        (Self::ComplianceStateKey, "complianceStateKey"),
+        (Self::OsVersion, "osVersion"),
+        (Self::EasDeviceId, "easDeviceId"),
+        (Self::SerialNumber, "serialNumber"),
+        (Self::UserId, "userId"),
+        (Self::RowLastModifiedDateTimeUtc, "rowLastModifiedDateTimeUTC"),
+        (Self::Manufacturer, "manufacturer"),
+        (Self::Model, "model"),
+        (Self::OperatingSystem, "operatingSystem"),
+        (Self::IsDeleted, "isDeleted"),
+        (Self::AndroidSecurityPatchLevel, "androidSecurityPatchLevel"),
+        (Self::Meid, "meid"),
+        (Self::IsSupervised, "isSupervised"),
+        (Self::FreeStorageSpaceInBytes, "freeStorageSpaceInBytes"),
+        (Self::TotalStorageSpaceInBytes, "totalStorageSpaceInBytes"),
+        (Self::EncryptionState, "encryptionState"),
+        (Self::SubscriberCarrier, "subscriberCarrier"),
+        (Self::PhoneNumber, "phoneNumber"),
+        (Self::Imei, "imei"),
+        (Self::CellularTechnology, "cellularTechnology"),
+        (Self::WiFiMacAddress, "wiFiMacAddress"),
+        (Self::EthernetMacAddress, "ethernetMacAddress"),
+        (Self::Office365Version, "office365Version"),
+        (Self::WindowsOsEdition, "windowsOsEdition"),
+        (Self::PrimaryUser, "primaryUser"),
+        (Self::Iccid, "iccid"),
+        (Self::SubnetAddressV4Wifi, "subnetAddressV4Wifi"),
+        (Self::IpAddressV4Wifi, "ipAddressV4Wifi"),
+        (Self::ClientRegisterationStateKey, "clientRegisterationStateKey"),
+        (Self::CreatedDate, "createdDate"),
+        (Self::LastContact, "lastContact"),
+        (Self::LastContactNotification, "lastContactNotification"),
+        (Self::LastContactWorkplaceJoin, "lastContactWorkplaceJoin"),
+        (Self::ReferenceId, "referenceId"),
+        (Self::WorkPlaceJoinStateKey, "workPlaceJoinStateKey"),
+        (Self::CategoryId, "categoryId"),
+        (Self::EnrollmentTypeKey, "enrollmentTypeKey"),
+        (Self::CertExpirationDate, "certExpirationDate"),
+        (Self::MdmStatusKey, "mdmStatusKey"),
+        (Self::EasId, "easID"),
+        (Self::GraphDeviceIsManaged, "graphDeviceIsManaged"),
+        (Self::GraphDeviceIsCompliant, "graphDeviceIsCompliant"),
+        (Self::EnrolledByUser, "enrolledByUser"),
+        (Self::ProcessorArchitecture, "processorArchitecture"),
+        (Self::OsFamily, "osFamily"),
+        (Self::LastPolicyUpdateUtc, "lastPolicyUpdateUtc"),
+        (Self::LastExchangeStatusUtc, "lastExchangeStatusUtc"),
+        (Self::ObjectSourceKey, "objectSourceKey"),
+        (Self::OsMajorVersion, "osMajorVersion"),
+        (Self::OsMinorVersion, "osMinorVersion"),
+        (Self::OsBuildNumber, "osBuildNumber"),
+        (Self::OsRevisionNumber, "osRevisionNumber"),
+        (Self::DeviceAction, "deviceAction"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            DeviceField::DeviceKey => "deviceKey",
-            DeviceField::DeviceId => "deviceId",
-            DeviceField::DeviceName => "deviceName",
-            DeviceField::DeviceTypeKey => "deviceTypeKey",
-            DeviceField::DeviceRegistrationStateKey => "deviceRegistrationStateKey",
-            DeviceField::OwnerTypeKey => "ownerTypeKey",
-            DeviceField::EnrolledDateTime => "enrolledDateTime",
-            DeviceField::LastSyncDateTime => "lastSyncDateTime",
-            DeviceField::ManagementAgentKey => "managementAgentKey",
-            DeviceField::ManagementStateKey => "managementStateKey",
-            DeviceField::AzureAdDeviceId => "azureADDeviceId",
-            DeviceField::AzureAdRegistered => "azureADRegistered",
-            DeviceField::DeviceCategoryKey => "deviceCategoryKey",
-            DeviceField::DeviceEnrollmentTypeKey => "deviceEnrollmentTypeKey",
-            DeviceField::ComplianceStateKey => "complianceStateKey",
-            DeviceField::OsVersion => "osVersion",
-            DeviceField::EasDeviceId => "easDeviceId",
-            DeviceField::SerialNumber => "serialNumber",
-            DeviceField::UserId => "userId",
-            DeviceField::RowLastModifiedDateTimeUtc => "rowLastModifiedDateTimeUTC",
-            DeviceField::Manufacturer => "manufacturer",
-            DeviceField::Model => "model",
-            DeviceField::OperatingSystem => "operatingSystem",
-            DeviceField::IsDeleted => "isDeleted",
-            DeviceField::AndroidSecurityPatchLevel => "androidSecurityPatchLevel",
-            DeviceField::Meid => "meid",
-            DeviceField::IsSupervised => "isSupervised",
-            DeviceField::FreeStorageSpaceInBytes => "freeStorageSpaceInBytes",
-            DeviceField::TotalStorageSpaceInBytes => "totalStorageSpaceInBytes",
-            DeviceField::EncryptionState => "encryptionState",
-            DeviceField::SubscriberCarrier => "subscriberCarrier",
-            DeviceField::PhoneNumber => "phoneNumber",
-            DeviceField::Imei => "imei",
-            DeviceField::CellularTechnology => "cellularTechnology",
-            DeviceField::WiFiMacAddress => "wiFiMacAddress",
-            DeviceField::EthernetMacAddress => "ethernetMacAddress",
-            DeviceField::Office365Version => "office365Version",
-            DeviceField::WindowsOsEdition => "windowsOsEdition",
-            DeviceField::PrimaryUser => "primaryUser",
-            DeviceField::Iccid => "iccid",
-            DeviceField::SubnetAddressV4Wifi => "subnetAddressV4Wifi",
-            DeviceField::IpAddressV4Wifi => "ipAddressV4Wifi",
-            DeviceField::ClientRegisterationStateKey => "clientRegisterationStateKey",
-            DeviceField::CreatedDate => "createdDate",
-            DeviceField::LastContact => "lastContact",
-            DeviceField::LastContactNotification => "lastContactNotification",
-            DeviceField::LastContactWorkplaceJoin => "lastContactWorkplaceJoin",
-            DeviceField::ReferenceId => "referenceId",
-            DeviceField::WorkPlaceJoinStateKey => "workPlaceJoinStateKey",
-            DeviceField::CategoryId => "categoryId",
-            DeviceField::EnrollmentTypeKey => "enrollmentTypeKey",
-            DeviceField::CertExpirationDate => "certExpirationDate",
-            DeviceField::MdmStatusKey => "mdmStatusKey",
-            DeviceField::EasId => "easID",
-            DeviceField::GraphDeviceIsManaged => "graphDeviceIsManaged",
-            DeviceField::GraphDeviceIsCompliant => "graphDeviceIsCompliant",
-            DeviceField::EnrolledByUser => "enrolledByUser",
-            DeviceField::ProcessorArchitecture => "processorArchitecture",
-            DeviceField::OsFamily => "osFamily",
-            DeviceField::LastPolicyUpdateUtc => "lastPolicyUpdateUtc",
-            DeviceField::LastExchangeStatusUtc => "lastExchangeStatusUtc",
-            DeviceField::ObjectSourceKey => "objectSourceKey",
-            DeviceField::OsMajorVersion => "osMajorVersion",
-            DeviceField::OsMinorVersion => "osMinorVersion",
-            DeviceField::OsBuildNumber => "osBuildNumber",
-            DeviceField::OsRevisionNumber => "osRevisionNumber",
-            DeviceField::DeviceAction => "deviceAction",
-        }
-    }
 }
 
 /// A query of the `devices` entity set (the same as the `Collections` accessor).

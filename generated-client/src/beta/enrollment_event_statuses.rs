@@ -11,13 +11,11 @@
 
 /// Lookup value for the outcome of an enrollment attempt.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EnrollmentEventStatus {
     /// Key of the enrollment outcome.
-    #[serde(rename = "enrollmentEventStatusKey")]
     pub enrollment_event_status_key: i32,
-    /// The `enrollmentEventStatusName` property of `enrollmentEventStatus`.
-    #[serde(rename = "enrollmentEventStatusName", default)]
     pub enrollment_event_status_name: Option<String>,
 }
 
@@ -25,28 +23,15 @@ pub struct EnrollmentEventStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EnrollmentEventStatusField {
-    /// `enrollmentEventStatusKey`
     EnrollmentEventStatusKey,
-    /// `enrollmentEventStatusName`
     EnrollmentEventStatusName,
 }
 
 impl ::odata_runtime::query::Field for EnrollmentEventStatusField {
-    const ALL: &'static [Self] = &[
-        EnrollmentEventStatusField::EnrollmentEventStatusKey,
-        EnrollmentEventStatusField::EnrollmentEventStatusName,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::EnrollmentEventStatusKey, "enrollmentEventStatusKey"),
+        (Self::EnrollmentEventStatusName, "enrollmentEventStatusName"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            EnrollmentEventStatusField::EnrollmentEventStatusKey => {
-                "enrollmentEventStatusKey"
-            }
-            EnrollmentEventStatusField::EnrollmentEventStatusName => {
-                "enrollmentEventStatusName"
-            }
-        }
-    }
 }
 
 /// A query of the `enrollmentEventStatuses` entity set (the same as the `Collections` accessor).

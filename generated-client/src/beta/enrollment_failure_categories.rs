@@ -11,13 +11,11 @@
 
 /// Lookup value for a broad category of enrollment failure.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EnrollmentFailureCategory {
     /// Key of the enrollment failure category.
-    #[serde(rename = "enrollmentFailureCategoryKey")]
     pub enrollment_failure_category_key: i32,
-    /// The `enrollmentFailureCategoryName` property of `enrollmentFailureCategory`.
-    #[serde(rename = "enrollmentFailureCategoryName", default)]
     pub enrollment_failure_category_name: Option<String>,
 }
 
@@ -25,28 +23,15 @@ pub struct EnrollmentFailureCategory {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EnrollmentFailureCategoryField {
-    /// `enrollmentFailureCategoryKey`
     EnrollmentFailureCategoryKey,
-    /// `enrollmentFailureCategoryName`
     EnrollmentFailureCategoryName,
 }
 
 impl ::odata_runtime::query::Field for EnrollmentFailureCategoryField {
-    const ALL: &'static [Self] = &[
-        EnrollmentFailureCategoryField::EnrollmentFailureCategoryKey,
-        EnrollmentFailureCategoryField::EnrollmentFailureCategoryName,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::EnrollmentFailureCategoryKey, "enrollmentFailureCategoryKey"),
+        (Self::EnrollmentFailureCategoryName, "enrollmentFailureCategoryName"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            EnrollmentFailureCategoryField::EnrollmentFailureCategoryKey => {
-                "enrollmentFailureCategoryKey"
-            }
-            EnrollmentFailureCategoryField::EnrollmentFailureCategoryName => {
-                "enrollmentFailureCategoryName"
-            }
-        }
-    }
 }
 
 /// A query of the `enrollmentFailureCategories` entity set (the same as the `Collections` accessor).

@@ -14,6 +14,7 @@
     note = "Removed in 1903 Part 2; superseded by deviceEnrollmentTypes. (since 1903)"
 )]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EnrollmentType {
     /// Identifier of the enrollment method; key of this lookup.
@@ -22,17 +23,13 @@ pub struct EnrollmentType {
     )]
     #[serde(rename = "enrollmentTypeID")]
     pub enrollment_type_id: i32,
-    /// The `enrollmentTypeKey` property of `enrollmentType`.
     #[deprecated(
         note = "Removed together with the enrollmentTypes collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "enrollmentTypeKey")]
     pub enrollment_type_key: i32,
-    /// The `enrollmentTypeName` property of `enrollmentType`.
     #[deprecated(
         note = "Removed together with the enrollmentTypes collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "enrollmentTypeName", default)]
     pub enrollment_type_name: Option<String>,
 }
 
@@ -40,28 +37,17 @@ pub struct EnrollmentType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EnrollmentTypeField {
-    /// `enrollmentTypeID`
     EnrollmentTypeId,
-    /// `enrollmentTypeKey`
     EnrollmentTypeKey,
-    /// `enrollmentTypeName`
     EnrollmentTypeName,
 }
 
 impl ::odata_runtime::query::Field for EnrollmentTypeField {
-    const ALL: &'static [Self] = &[
-        EnrollmentTypeField::EnrollmentTypeId,
-        EnrollmentTypeField::EnrollmentTypeKey,
-        EnrollmentTypeField::EnrollmentTypeName,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::EnrollmentTypeId, "enrollmentTypeID"),
+        (Self::EnrollmentTypeKey, "enrollmentTypeKey"),
+        (Self::EnrollmentTypeName, "enrollmentTypeName"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            EnrollmentTypeField::EnrollmentTypeId => "enrollmentTypeID",
-            EnrollmentTypeField::EnrollmentTypeKey => "enrollmentTypeKey",
-            EnrollmentTypeField::EnrollmentTypeName => "enrollmentTypeName",
-        }
-    }
 }
 
 /// A query of the `enrollmentTypes` entity set (the same as the `Collections` accessor).

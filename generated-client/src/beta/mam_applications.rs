@@ -13,27 +13,19 @@
 
 /// An app managed through app protection (MAM); versioned, with soft delete.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MamApplication {
     /// Surrogate key of the app-protection managed app.
-    #[serde(rename = "mamApplicationKey")]
     pub mam_application_key: i32,
-    /// The `mamApplicationName` property of `mamApplication`.
-    #[serde(rename = "mamApplicationName", default)]
     pub mam_application_name: Option<String>,
-    /// The `mamApplicationId` property of `mamApplication`.
-    #[serde(rename = "mamApplicationId", default)]
     pub mam_application_id: Option<String>,
-    /// The `isDeleted` property of `mamApplication`.
-    #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
-    /// The `startDateInclusiveUTC` property of `mamApplication`.
     #[serde(
         rename = "startDateInclusiveUTC",
         with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
     )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
-    /// The `deletedDateUTC` property of `mamApplication`.
     #[serde(
         rename = "deletedDateUTC",
         default,
@@ -46,17 +38,11 @@ pub struct MamApplication {
         with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
     )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
-    /// The `applicationKey` property of `mamApplication`.
     #[deprecated(note = "Renamed to mamApplicationKey in 1903 Part 2. (since 1903)")]
-    #[serde(rename = "applicationKey")]
     pub application_key: i32,
-    /// The `applicationName` property of `mamApplication`.
     #[deprecated(note = "Renamed to mamApplicationName in 1903 Part 2. (since 1903)")]
-    #[serde(rename = "applicationName", default)]
     pub application_name: Option<String>,
-    /// The `applicationId` property of `mamApplication`.
     #[deprecated(note = "Renamed to mamApplicationId in 1903 Part 2. (since 1903)")]
-    #[serde(rename = "applicationId", default)]
     pub application_id: Option<String>,
 }
 
@@ -64,58 +50,31 @@ pub struct MamApplication {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MamApplicationField {
-    /// `mamApplicationKey`
     MamApplicationKey,
-    /// `mamApplicationName`
     MamApplicationName,
-    /// `mamApplicationId`
     MamApplicationId,
-    /// `isDeleted`
     IsDeleted,
-    /// `startDateInclusiveUTC`
     StartDateInclusiveUtc,
-    /// `deletedDateUTC`
     DeletedDateUtc,
-    /// `rowLastModifiedDateTimeUTC`
     RowLastModifiedDateTimeUtc,
-    /// `applicationKey`
     ApplicationKey,
-    /// `applicationName`
     ApplicationName,
-    /// `applicationId`
     ApplicationId,
 }
 
 impl ::odata_runtime::query::Field for MamApplicationField {
-    const ALL: &'static [Self] = &[
-        MamApplicationField::MamApplicationKey,
-        MamApplicationField::MamApplicationName,
-        MamApplicationField::MamApplicationId,
-        MamApplicationField::IsDeleted,
-        MamApplicationField::StartDateInclusiveUtc,
-        MamApplicationField::DeletedDateUtc,
-        MamApplicationField::RowLastModifiedDateTimeUtc,
-        MamApplicationField::ApplicationKey,
-        MamApplicationField::ApplicationName,
-        MamApplicationField::ApplicationId,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::MamApplicationKey, "mamApplicationKey"),
+        (Self::MamApplicationName, "mamApplicationName"),
+        (Self::MamApplicationId, "mamApplicationId"),
+        (Self::IsDeleted, "isDeleted"),
+        (Self::StartDateInclusiveUtc, "startDateInclusiveUTC"),
+        (Self::DeletedDateUtc, "deletedDateUTC"),
+        (Self::RowLastModifiedDateTimeUtc, "rowLastModifiedDateTimeUTC"),
+        (Self::ApplicationKey, "applicationKey"),
+        (Self::ApplicationName, "applicationName"),
+        (Self::ApplicationId, "applicationId"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            MamApplicationField::MamApplicationKey => "mamApplicationKey",
-            MamApplicationField::MamApplicationName => "mamApplicationName",
-            MamApplicationField::MamApplicationId => "mamApplicationId",
-            MamApplicationField::IsDeleted => "isDeleted",
-            MamApplicationField::StartDateInclusiveUtc => "startDateInclusiveUTC",
-            MamApplicationField::DeletedDateUtc => "deletedDateUTC",
-            MamApplicationField::RowLastModifiedDateTimeUtc => {
-                "rowLastModifiedDateTimeUTC"
-            }
-            MamApplicationField::ApplicationKey => "applicationKey",
-            MamApplicationField::ApplicationName => "applicationName",
-            MamApplicationField::ApplicationId => "applicationId",
-        }
-    }
 }
 
 /// A query of the `mamApplications` entity set (the same as the `Collections` accessor).

@@ -13,39 +13,24 @@
 
 /// One protected app instance checking in with the app protection service on one day.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MamCheckin {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
-    #[serde(rename = "dateKey")]
     pub date_key: i32,
     /// Key of the protected app instance (mamApplicationInstances).
-    #[serde(rename = "applicationInstanceKey")]
     pub application_instance_key: i32,
-    /// The `userKey` property of `mamCheckin`.
-    #[serde(rename = "userKey")]
     pub user_key: i32,
-    /// The `mamApplicationKey` property of `mamCheckin`.
-    #[serde(rename = "mamApplicationKey")]
     pub mam_application_key: i32,
-    /// The `deviceHealthKey` property of `mamCheckin`.
-    #[serde(rename = "deviceHealthKey")]
     pub device_health_key: i32,
-    /// The `platformKey` property of `mamCheckin`.
-    #[serde(rename = "platformKey")]
     pub platform_key: i32,
-    /// The `effectiveAppliedPolicyKey` property of `mamCheckin`.
-    #[serde(rename = "effectiveAppliedPolicyKey")]
     pub effective_applied_policy_key: i32,
-    /// The `lastCheckInDate` property of `mamCheckin`.
     #[serde(
-        rename = "lastCheckInDate",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub last_check_in_date: Option<::time::OffsetDateTime>,
-    /// The `applicationKey` property of `mamCheckin`.
     #[deprecated(note = "Renamed to mamApplicationKey in 1903 Part 2. (since 1903)")]
-    #[serde(rename = "applicationKey")]
     pub application_key: i32,
 }
 
@@ -53,52 +38,29 @@ pub struct MamCheckin {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MamCheckinField {
-    /// `dateKey`
     DateKey,
-    /// `applicationInstanceKey`
     ApplicationInstanceKey,
-    /// `userKey`
     UserKey,
-    /// `mamApplicationKey`
     MamApplicationKey,
-    /// `deviceHealthKey`
     DeviceHealthKey,
-    /// `platformKey`
     PlatformKey,
-    /// `effectiveAppliedPolicyKey`
     EffectiveAppliedPolicyKey,
-    /// `lastCheckInDate`
     LastCheckInDate,
-    /// `applicationKey`
     ApplicationKey,
 }
 
 impl ::odata_runtime::query::Field for MamCheckinField {
-    const ALL: &'static [Self] = &[
-        MamCheckinField::DateKey,
-        MamCheckinField::ApplicationInstanceKey,
-        MamCheckinField::UserKey,
-        MamCheckinField::MamApplicationKey,
-        MamCheckinField::DeviceHealthKey,
-        MamCheckinField::PlatformKey,
-        MamCheckinField::EffectiveAppliedPolicyKey,
-        MamCheckinField::LastCheckInDate,
-        MamCheckinField::ApplicationKey,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DateKey, "dateKey"),
+        (Self::ApplicationInstanceKey, "applicationInstanceKey"),
+        (Self::UserKey, "userKey"),
+        (Self::MamApplicationKey, "mamApplicationKey"),
+        (Self::DeviceHealthKey, "deviceHealthKey"),
+        (Self::PlatformKey, "platformKey"),
+        (Self::EffectiveAppliedPolicyKey, "effectiveAppliedPolicyKey"),
+        (Self::LastCheckInDate, "lastCheckInDate"),
+        (Self::ApplicationKey, "applicationKey"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            MamCheckinField::DateKey => "dateKey",
-            MamCheckinField::ApplicationInstanceKey => "applicationInstanceKey",
-            MamCheckinField::UserKey => "userKey",
-            MamCheckinField::MamApplicationKey => "mamApplicationKey",
-            MamCheckinField::DeviceHealthKey => "deviceHealthKey",
-            MamCheckinField::PlatformKey => "platformKey",
-            MamCheckinField::EffectiveAppliedPolicyKey => "effectiveAppliedPolicyKey",
-            MamCheckinField::LastCheckInDate => "lastCheckInDate",
-            MamCheckinField::ApplicationKey => "applicationKey",
-        }
-    }
 }
 
 /// A query of the `mamCheckins` entity set (the same as the `Collections` accessor).

@@ -16,25 +16,21 @@
     note = "Described only in the 2017-2019 beta documentation and never captured from the service; it may never have been exposed, and the entity-set name is a guess. (since legacy)"
 )]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MamGlobalApplication {
     /// Surrogate key of the application.
     #[deprecated(
         note = "Known only from the 2017-2019 beta documentation; never seen in a capture of the service. (since legacy)"
     )]
-    #[serde(rename = "applicationKey")]
     pub application_key: i32,
-    /// The `applicationId` property of `mamGlobalApplication`.
     #[deprecated(
         note = "Known only from the 2017-2019 beta documentation; never seen in a capture of the service. (since legacy)"
     )]
-    #[serde(rename = "applicationId", default)]
     pub application_id: Option<String>,
-    /// The `applicationName` property of `mamGlobalApplication`.
     #[deprecated(
         note = "Known only from the 2017-2019 beta documentation; never seen in a capture of the service. (since legacy)"
     )]
-    #[serde(rename = "applicationName", default)]
     pub application_name: Option<String>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
     #[deprecated(
@@ -51,34 +47,19 @@ pub struct MamGlobalApplication {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MamGlobalApplicationField {
-    /// `applicationKey`
     ApplicationKey,
-    /// `applicationId`
     ApplicationId,
-    /// `applicationName`
     ApplicationName,
-    /// `rowLastModifiedDateTimeUTC`
     RowLastModifiedDateTimeUtc,
 }
 
 impl ::odata_runtime::query::Field for MamGlobalApplicationField {
-    const ALL: &'static [Self] = &[
-        MamGlobalApplicationField::ApplicationKey,
-        MamGlobalApplicationField::ApplicationId,
-        MamGlobalApplicationField::ApplicationName,
-        MamGlobalApplicationField::RowLastModifiedDateTimeUtc,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::ApplicationKey, "applicationKey"),
+        (Self::ApplicationId, "applicationId"),
+        (Self::ApplicationName, "applicationName"),
+        (Self::RowLastModifiedDateTimeUtc, "rowLastModifiedDateTimeUTC"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            MamGlobalApplicationField::ApplicationKey => "applicationKey",
-            MamGlobalApplicationField::ApplicationId => "applicationId",
-            MamGlobalApplicationField::ApplicationName => "applicationName",
-            MamGlobalApplicationField::RowLastModifiedDateTimeUtc => {
-                "rowLastModifiedDateTimeUTC"
-            }
-        }
-    }
 }
 
 /// A query of the `mamGlobalApplications` entity set (the same as the `Collections` accessor).

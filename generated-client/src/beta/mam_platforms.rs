@@ -13,16 +13,12 @@
 
 /// Lookup value for a platform on which app-protected apps run.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MamPlatform {
     /// Key of the platform.
-    #[serde(rename = "platformKey")]
     pub platform_key: i32,
-    /// The `platform` property of `mamPlatform`.
-    #[serde(default)]
     pub platform: Option<i32>,
-    /// The `platformName` property of `mamPlatform`.
-    #[serde(rename = "platformName", default)]
     pub platform_name: Option<String>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
     #[serde(
@@ -36,32 +32,19 @@ pub struct MamPlatform {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MamPlatformField {
-    /// `platformKey`
     PlatformKey,
-    /// `platform`
     Platform,
-    /// `platformName`
     PlatformName,
-    /// `rowLastModifiedDateTimeUTC`
     RowLastModifiedDateTimeUtc,
 }
 
 impl ::odata_runtime::query::Field for MamPlatformField {
-    const ALL: &'static [Self] = &[
-        MamPlatformField::PlatformKey,
-        MamPlatformField::Platform,
-        MamPlatformField::PlatformName,
-        MamPlatformField::RowLastModifiedDateTimeUtc,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::PlatformKey, "platformKey"),
+        (Self::Platform, "platform"),
+        (Self::PlatformName, "platformName"),
+        (Self::RowLastModifiedDateTimeUtc, "rowLastModifiedDateTimeUTC"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            MamPlatformField::PlatformKey => "platformKey",
-            MamPlatformField::Platform => "platform",
-            MamPlatformField::PlatformName => "platformName",
-            MamPlatformField::RowLastModifiedDateTimeUtc => "rowLastModifiedDateTimeUTC",
-        }
-    }
 }
 
 /// A query of the `mamPlatforms` entity set (the same as the `Collections` accessor).

@@ -16,51 +16,38 @@
     note = "Seen only in the 2017 beta Power BI template and never documented; not offered any more. (since legacy)"
 )]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MamPolicy {
     /// Surrogate key of the app-protection policy row.
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
-    #[serde(rename = "policyKey")]
     pub policy_key: i32,
-    /// The `policyId` property of `mamPolicy`.
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
-    #[serde(rename = "policyId", default)]
     pub policy_id: Option<String>,
-    /// The `name` property of `mamPolicy`.
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
-    #[serde(default)]
     pub name: Option<String>,
-    /// The `description` property of `mamPolicy`.
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
-    #[serde(default)]
     pub description: Option<String>,
-    /// The `platformKey` property of `mamPolicy`.
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
-    #[serde(rename = "platformKey")]
     pub platform_key: i32,
-    /// The `policyTypeKey` property of `mamPolicy`.
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
-    #[serde(rename = "policyTypeKey")]
     pub policy_type_key: i32,
-    /// The `isDeleted` property of `mamPolicy`.
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
-    #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
-    /// The `startDateInclusiveUTC` property of `mamPolicy`.
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
@@ -69,7 +56,6 @@ pub struct MamPolicy {
         with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
     )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
-    /// The `deletedDateUTC` property of `mamPolicy`.
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
@@ -94,56 +80,31 @@ pub struct MamPolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MamPolicyField {
-    /// `policyKey`
     PolicyKey,
-    /// `policyId`
     PolicyId,
-    /// `name`
     Name,
-    /// `description`
     Description,
-    /// `platformKey`
     PlatformKey,
-    /// `policyTypeKey`
     PolicyTypeKey,
-    /// `isDeleted`
     IsDeleted,
-    /// `startDateInclusiveUTC`
     StartDateInclusiveUtc,
-    /// `deletedDateUTC`
     DeletedDateUtc,
-    /// `rowLastModifiedDateTimeUTC`
     RowLastModifiedDateTimeUtc,
 }
 
 impl ::odata_runtime::query::Field for MamPolicyField {
-    const ALL: &'static [Self] = &[
-        MamPolicyField::PolicyKey,
-        MamPolicyField::PolicyId,
-        MamPolicyField::Name,
-        MamPolicyField::Description,
-        MamPolicyField::PlatformKey,
-        MamPolicyField::PolicyTypeKey,
-        MamPolicyField::IsDeleted,
-        MamPolicyField::StartDateInclusiveUtc,
-        MamPolicyField::DeletedDateUtc,
-        MamPolicyField::RowLastModifiedDateTimeUtc,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::PolicyKey, "policyKey"),
+        (Self::PolicyId, "policyId"),
+        (Self::Name, "name"),
+        (Self::Description, "description"),
+        (Self::PlatformKey, "platformKey"),
+        (Self::PolicyTypeKey, "policyTypeKey"),
+        (Self::IsDeleted, "isDeleted"),
+        (Self::StartDateInclusiveUtc, "startDateInclusiveUTC"),
+        (Self::DeletedDateUtc, "deletedDateUTC"),
+        (Self::RowLastModifiedDateTimeUtc, "rowLastModifiedDateTimeUTC"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            MamPolicyField::PolicyKey => "policyKey",
-            MamPolicyField::PolicyId => "policyId",
-            MamPolicyField::Name => "name",
-            MamPolicyField::Description => "description",
-            MamPolicyField::PlatformKey => "platformKey",
-            MamPolicyField::PolicyTypeKey => "policyTypeKey",
-            MamPolicyField::IsDeleted => "isDeleted",
-            MamPolicyField::StartDateInclusiveUtc => "startDateInclusiveUTC",
-            MamPolicyField::DeletedDateUtc => "deletedDateUTC",
-            MamPolicyField::RowLastModifiedDateTimeUtc => "rowLastModifiedDateTimeUTC",
-        }
-    }
 }
 
 /// A query of the `mamPolicies` entity set (the same as the `Collections` accessor).

@@ -16,25 +16,21 @@
     note = "Seen only in the 2017 beta Power BI template and never documented; not offered any more. (since legacy)"
 )]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MamPolicyType {
     /// Surrogate key of the app-protection policy kind.
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
-    #[serde(rename = "policyTypeKey")]
     pub policy_type_key: i32,
-    /// The `policyType` property of `mamPolicyType`.
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
-    #[serde(rename = "policyType", default)]
     pub policy_type: Option<i32>,
-    /// The `policyTypeName` property of `mamPolicyType`.
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
-    #[serde(rename = "policyTypeName", default)]
     pub policy_type_name: Option<String>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
     #[deprecated(
@@ -51,34 +47,19 @@ pub struct MamPolicyType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MamPolicyTypeField {
-    /// `policyTypeKey`
     PolicyTypeKey,
-    /// `policyType`
     PolicyType,
-    /// `policyTypeName`
     PolicyTypeName,
-    /// `rowLastModifiedDateTimeUTC`
     RowLastModifiedDateTimeUtc,
 }
 
 impl ::odata_runtime::query::Field for MamPolicyTypeField {
-    const ALL: &'static [Self] = &[
-        MamPolicyTypeField::PolicyTypeKey,
-        MamPolicyTypeField::PolicyType,
-        MamPolicyTypeField::PolicyTypeName,
-        MamPolicyTypeField::RowLastModifiedDateTimeUtc,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::PolicyTypeKey, "policyTypeKey"),
+        (Self::PolicyType, "policyType"),
+        (Self::PolicyTypeName, "policyTypeName"),
+        (Self::RowLastModifiedDateTimeUtc, "rowLastModifiedDateTimeUTC"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            MamPolicyTypeField::PolicyTypeKey => "policyTypeKey",
-            MamPolicyTypeField::PolicyType => "policyType",
-            MamPolicyTypeField::PolicyTypeName => "policyTypeName",
-            MamPolicyTypeField::RowLastModifiedDateTimeUtc => {
-                "rowLastModifiedDateTimeUTC"
-            }
-        }
-    }
 }
 
 /// A query of the `mamPolicyTypes` entity set (the same as the `Collections` accessor).

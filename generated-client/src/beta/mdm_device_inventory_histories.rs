@@ -16,633 +16,428 @@
     note = "Removed in 1903 Part 2; a few of its attributes survive on devices and devicePropertyHistories. (since 1903)"
 )]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MdmDeviceInventoryHistory {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "dateKey")]
     pub date_key: i32,
     /// Key of the device (devices.deviceKey).
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "deviceKey")]
     pub device_key: i32,
-    /// The `deviceModel` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.model. (since 1903)"
     )]
-    #[serde(rename = "deviceModel", default)]
     pub device_model: Option<String>,
-    /// The `os` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(default)]
     pub os: Option<String>,
-    /// The `deviceName` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.deviceName. (since 1903)"
     )]
-    #[serde(rename = "deviceName", default)]
     pub device_name: Option<String>,
-    /// The `softwareVersion` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "softwareVersion", default)]
     pub software_version: Option<String>,
-    /// The `imei` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.imei. (since 1903)"
     )]
-    #[serde(default)]
     pub imei: Option<String>,
-    /// The `hardwareInventoryTimeUtc` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(
-        rename = "hardwareInventoryTimeUtc",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub hardware_inventory_time_utc: Option<::time::OffsetDateTime>,
-    /// The `inventoryReportingTimeUtc` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(
-        rename = "inventoryReportingTimeUtc",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub inventory_reporting_time_utc: Option<::time::OffsetDateTime>,
-    /// The `exchangeActiveSyncId` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.easDeviceId. (since 1903)"
     )]
-    #[serde(rename = "exchangeActiveSyncId", default)]
     pub exchange_active_sync_id: Option<String>,
-    /// The `computerSystemDescription` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "computerSystemDescription", default)]
     pub computer_system_description: Option<String>,
-    /// The `computerSystemManufacturer` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "computerSystemManufacturer", default)]
     pub computer_system_manufacturer: Option<String>,
-    /// The `computerSystemModel` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "computerSystemModel", default)]
     pub computer_system_model: Option<String>,
-    /// The `userName` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "userName", default)]
     pub user_name: Option<String>,
-    /// The `osType` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "osType", default)]
     pub os_type: Option<i32>,
-    /// The `osCaption` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "osCaption", default)]
     pub os_caption: Option<String>,
-    /// The `osName` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.deviceTypeKey. (since 1903)"
     )]
-    #[serde(rename = "osName", default)]
     pub os_name: Option<String>,
-    /// The `osManufacturer` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "osManufacturer", default)]
     pub os_manufacturer: Option<String>,
-    /// The `osProductSuite` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "osProductSuite", default)]
     pub os_product_suite: Option<i32>,
-    /// The `osProductType` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "osProductType", default)]
     pub os_product_type: Option<i32>,
-    /// The `locale` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(default)]
     pub locale: Option<String>,
-    /// The `physicalMemoryCapacity` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(
-        rename = "physicalMemoryCapacity",
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
-    )]
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
     pub physical_memory_capacity: Option<i64>,
-    /// The `physicalMemoryRemovable` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "physicalMemoryRemovable", default)]
     pub physical_memory_removable: Option<bool>,
-    /// The `systemEnclosureChassisTypesInnerText` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "systemEnclosureChassisTypesInnerText", default)]
     pub system_enclosure_chassis_types_inner_text: Option<String>,
-    /// The `systemEnclosureModel` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "systemEnclosureModel", default)]
     pub system_enclosure_model: Option<String>,
-    /// The `systemEnclosureSerialNumber` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "systemEnclosureSerialNumber", default)]
     pub system_enclosure_serial_number: Option<String>,
-    /// The `networkAdapterConfigurationText` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "networkAdapterConfigurationText", default)]
     pub network_adapter_configuration_text: Option<String>,
-    /// The `macAddress` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "macAddress", default)]
     pub mac_address: Option<String>,
-    /// The `smsID` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "smsID", default)]
+    #[serde(rename = "smsID")]
     pub sms_id: Option<String>,
-    /// The `certExpiry` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(
-        rename = "certExpiry",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub cert_expiry: Option<::time::OffsetDateTime>,
-    /// The `deviceClientAgentVersion` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "deviceClientAgentVersion", default)]
     pub device_client_agent_version: Option<String>,
-    /// The `deviceClientID` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.deviceId. (since 1903)"
     )]
-    #[serde(rename = "deviceClientID", default)]
+    #[serde(rename = "deviceClientID")]
     pub device_client_id: Option<String>,
-    /// The `serialNumber` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.serialNumber. (since 1903)"
     )]
-    #[serde(rename = "serialNumber", default)]
     pub serial_number: Option<String>,
-    /// The `deviceManufacturer` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.manufacturer. (since 1903)"
     )]
-    #[serde(rename = "deviceManufacturer", default)]
     pub device_manufacturer: Option<String>,
-    /// The `dmVersion` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "dmVersion", default)]
     pub dm_version: Option<String>,
-    /// The `firmwareVersion` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "firmwareVersion", default)]
     pub firmware_version: Option<String>,
-    /// The `hardwareVersion` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "hardwareVersion", default)]
     pub hardware_version: Option<String>,
-    /// The `platformType` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.model. (since 1903)"
     )]
-    #[serde(rename = "platformType", default)]
     pub platform_type: Option<String>,
-    /// The `processorLevel` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "processorLevel", default)]
     pub processor_level: Option<i32>,
-    /// The `processorRevision` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "processorRevision", default)]
     pub processor_revision: Option<i32>,
-    /// The `product` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.deviceTypeKey. (since 1903)"
     )]
-    #[serde(default)]
     pub product: Option<String>,
-    /// The `productVersion` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devicePropertyHistories.osVersion. (since 1903)"
     )]
-    #[serde(rename = "productVersion", default)]
     pub product_version: Option<String>,
-    /// The `oem` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.manufacturer. (since 1903)"
     )]
-    #[serde(default)]
     pub oem: Option<String>,
-    /// The `deviceBuildVersion` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "deviceBuildVersion", default)]
     pub device_build_version: Option<String>,
-    /// The `meid` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.meid. (since 1903)"
     )]
-    #[serde(default)]
     pub meid: Option<String>,
-    /// The `phoneNumber` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.phoneNumber. (since 1903)"
     )]
-    #[serde(rename = "phoneNumber", default)]
     pub phone_number: Option<String>,
-    /// The `subscriberCarrierNetwork` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.subscriberCarrier. (since 1903)"
     )]
-    #[serde(rename = "subscriberCarrierNetwork", default)]
     pub subscriber_carrier_network: Option<String>,
-    /// The `cellularTechnology` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.cellularTechnology. (since 1903)"
     )]
-    #[serde(rename = "cellularTechnology", default)]
     pub cellular_technology: Option<String>,
-    /// The `imsi` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(default)]
     pub imsi: Option<String>,
-    /// The `jailBroken` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devicePropertyHistories.jailBroken. (since 1903)"
     )]
-    #[serde(rename = "jailBroken", default)]
     pub jail_broken: Option<i32>,
-    /// The `isActivationLockEnabled` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "isActivationLockEnabled", default)]
     pub is_activation_lock_enabled: Option<i32>,
-    /// The `deviceType` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.deviceTypeKey. (since 1903)"
     )]
-    #[serde(rename = "deviceType", default)]
     pub device_type: Option<String>,
-    /// The `isSupervised` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.isSupervised. (since 1903)"
     )]
-    #[serde(rename = "isSupervised", default)]
     pub is_supervised: Option<i32>,
-    /// The `deviceDisplayNumberOfColors` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "deviceDisplayNumberOfColors", default)]
     pub device_display_number_of_colors: Option<i32>,
-    /// The `horizontalResolution` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "horizontalResolution", default)]
     pub horizontal_resolution: Option<i32>,
-    /// The `verticalResolution` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "verticalResolution", default)]
     pub vertical_resolution: Option<i32>,
-    /// The `storageFree` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.freeStorageSpaceInBytes. (since 1903)"
     )]
-    #[serde(
-        rename = "storageFree",
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
-    )]
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
     pub storage_free: Option<i64>,
-    /// The `storageTotal` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.totalStorageSpaceInBytes. (since 1903)"
     )]
-    #[serde(
-        rename = "storageTotal",
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
-    )]
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
     pub storage_total: Option<i64>,
-    /// The `programFree` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(
-        rename = "programFree",
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
-    )]
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
     pub program_free: Option<i64>,
-    /// The `programTotal` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(
-        rename = "programTotal",
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
-    )]
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
     pub program_total: Option<i64>,
-    /// The `removableStorageFree` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(
-        rename = "removableStorageFree",
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
-    )]
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
     pub removable_storage_free: Option<i64>,
-    /// The `removableStorageTotal` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(
-        rename = "removableStorageTotal",
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
-    )]
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
     pub removable_storage_total: Option<i64>,
-    /// The `deviceMemoryDeviceCapacity` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(
-        rename = "deviceMemoryDeviceCapacity",
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
-    )]
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
     pub device_memory_device_capacity: Option<i64>,
-    /// The `deviceMemoryAvailableDeviceCapacity` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(
-        rename = "deviceMemoryAvailableDeviceCapacity",
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
-    )]
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
     pub device_memory_available_device_capacity: Option<i64>,
-    /// The `deviceOSVersion` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devicePropertyHistories.osVersion. (since 1903)"
     )]
-    #[serde(rename = "deviceOSVersion", default)]
+    #[serde(rename = "deviceOSVersion")]
     pub device_os_version: Option<String>,
-    /// The `deviceOSPlatform` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.deviceTypeKey. (since 1903)"
     )]
-    #[serde(rename = "deviceOSPlatform", default)]
+    #[serde(rename = "deviceOSPlatform")]
     pub device_os_platform: Option<String>,
-    /// The `deviceOSLanguage` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "deviceOSLanguage", default)]
+    #[serde(rename = "deviceOSLanguage")]
     pub device_os_language: Option<String>,
-    /// The `passwordMaxAttemptsBeforeWipe` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "passwordMaxAttemptsBeforeWipe", default)]
     pub password_max_attempts_before_wipe: Option<i32>,
-    /// The `passwordMinComplexChars` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "passwordMinComplexChars", default)]
     pub password_min_complex_chars: Option<i32>,
-    /// The `passwordMinLength` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "passwordMinLength", default)]
     pub password_min_length: Option<i32>,
-    /// The `passwordHistory` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "passwordHistory", default)]
     pub password_history: Option<i32>,
-    /// The `passwordEnabled` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "passwordEnabled", default)]
     pub password_enabled: Option<bool>,
-    /// The `passwordExpiration` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "passwordExpiration", default)]
     pub password_expiration: Option<i32>,
-    /// The `allowRecoveryPassword` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "allowRecoveryPassword", default)]
     pub allow_recovery_password: Option<bool>,
-    /// The `passwordAutoLockTimeout` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "passwordAutoLockTimeout", default)]
     pub password_auto_lock_timeout: Option<i32>,
-    /// The `passwordType` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "passwordType", default)]
     pub password_type: Option<i32>,
-    /// The `backlightACTimeout` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "backlightACTimeout", default)]
+    #[serde(rename = "backlightACTimeout")]
     pub backlight_ac_timeout: Option<i32>,
-    /// The `backlightBatTimeout` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "backlightBatTimeout", default)]
     pub backlight_bat_timeout: Option<i32>,
-    /// The `powerBackupPercent` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "powerBackupPercent", default)]
     pub power_backup_percent: Option<i32>,
-    /// The `batteryPercent` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "batteryPercent", default)]
     pub battery_percent: Option<i32>,
-    /// The `platformID` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "platformID", default)]
+    #[serde(rename = "platformID")]
     pub platform_id: Option<String>,
-    /// The `exchangeDeviceID` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.easDeviceId. (since 1903)"
     )]
-    #[serde(rename = "exchangeDeviceID", default)]
+    #[serde(rename = "exchangeDeviceID")]
     pub exchange_device_id: Option<String>,
-    /// The `smsProcessorDescription` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "smsProcessorDescription", default)]
     pub sms_processor_description: Option<String>,
-    /// The `ownerEmailAddress` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "ownerEmailAddress", default)]
     pub owner_email_address: Option<String>,
-    /// The `wifiMac` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.wiFiMacAddress. (since 1903)"
     )]
-    #[serde(rename = "wifiMac", default)]
     pub wifi_mac: Option<String>,
-    /// The `ethernetMac` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "ethernetMac", default)]
     pub ethernet_mac: Option<String>,
-    /// The `encryptionState` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.encryptionState. (since 1903)"
     )]
-    #[serde(rename = "encryptionState", default)]
     pub encryption_state: Option<i32>,
-    /// The `activationLockBypassCode` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "activationLockBypassCode", default)]
     pub activation_lock_bypass_code: Option<String>,
-    /// The `cachedUsersList` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "cachedUsersList", default)]
     pub cached_users_list: Option<String>,
-    /// The `isMultipleUser` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "isMultipleUser", default)]
     pub is_multiple_user: Option<bool>,
-    /// The `lastCachedUsersListRefreshTime` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(
-        rename = "lastCachedUsersListRefreshTime",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub last_cached_users_list_refresh_time: Option<::time::OffsetDateTime>,
-    /// The `requireEncryption` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Early 2017 name of encryptionState (renamed by October 2017); the whole collection was later removed in 1903 Part 2. (since legacy)"
     )]
-    #[serde(rename = "requireEncryption", default)]
     pub require_encryption: Option<i32>,
-    /// The `inventoryModifiedTimeUtc` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Listed only in the 2017 documentation, never in a service capture; removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
     #[serde(
-        rename = "inventoryModifiedTimeUtc",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub inventory_modified_time_utc: Option<::time::OffsetDateTime>,
-    /// The `computerSystemName` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Listed only in the 2017 documentation, never in a service capture; removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "computerSystemName", default)]
     pub computer_system_name: Option<String>,
-    /// The `deviceOSName` property of `mdmDeviceInventoryHistory`.
     #[deprecated(
         note = "Listed only in the 2017 documentation, never in a service capture; removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "deviceOSName", default)]
+    #[serde(rename = "deviceOSName")]
     pub device_os_name: Option<String>,
 }
 
@@ -650,452 +445,207 @@ pub struct MdmDeviceInventoryHistory {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MdmDeviceInventoryHistoryField {
-    /// `dateKey`
     DateKey,
-    /// `deviceKey`
     DeviceKey,
-    /// `deviceModel`
     DeviceModel,
-    /// `os`
     Os,
-    /// `deviceName`
     DeviceName,
-    /// `softwareVersion`
     SoftwareVersion,
-    /// `imei`
     Imei,
-    /// `hardwareInventoryTimeUtc`
     HardwareInventoryTimeUtc,
-    /// `inventoryReportingTimeUtc`
     InventoryReportingTimeUtc,
-    /// `exchangeActiveSyncId`
     ExchangeActiveSyncId,
-    /// `computerSystemDescription`
     ComputerSystemDescription,
-    /// `computerSystemManufacturer`
     ComputerSystemManufacturer,
-    /// `computerSystemModel`
     ComputerSystemModel,
-    /// `userName`
     UserName,
-    /// `osType`
     OsType,
-    /// `osCaption`
     OsCaption,
-    /// `osName`
     OsName,
-    /// `osManufacturer`
     OsManufacturer,
-    /// `osProductSuite`
     OsProductSuite,
-    /// `osProductType`
     OsProductType,
-    /// `locale`
     Locale,
-    /// `physicalMemoryCapacity`
     PhysicalMemoryCapacity,
-    /// `physicalMemoryRemovable`
     PhysicalMemoryRemovable,
-    /// `systemEnclosureChassisTypesInnerText`
     SystemEnclosureChassisTypesInnerText,
-    /// `systemEnclosureModel`
     SystemEnclosureModel,
-    /// `systemEnclosureSerialNumber`
     SystemEnclosureSerialNumber,
-    /// `networkAdapterConfigurationText`
     NetworkAdapterConfigurationText,
-    /// `macAddress`
     MacAddress,
-    /// `smsID`
     SmsId,
-    /// `certExpiry`
     CertExpiry,
-    /// `deviceClientAgentVersion`
     DeviceClientAgentVersion,
-    /// `deviceClientID`
     DeviceClientId,
-    /// `serialNumber`
     SerialNumber,
-    /// `deviceManufacturer`
     DeviceManufacturer,
-    /// `dmVersion`
     DmVersion,
-    /// `firmwareVersion`
     FirmwareVersion,
-    /// `hardwareVersion`
     HardwareVersion,
-    /// `platformType`
     PlatformType,
-    /// `processorLevel`
     ProcessorLevel,
-    /// `processorRevision`
     ProcessorRevision,
-    /// `product`
     Product,
-    /// `productVersion`
     ProductVersion,
-    /// `oem`
     Oem,
-    /// `deviceBuildVersion`
     DeviceBuildVersion,
-    /// `meid`
     Meid,
-    /// `phoneNumber`
     PhoneNumber,
-    /// `subscriberCarrierNetwork`
     SubscriberCarrierNetwork,
-    /// `cellularTechnology`
     CellularTechnology,
-    /// `imsi`
     Imsi,
-    /// `jailBroken`
     JailBroken,
-    /// `isActivationLockEnabled`
     IsActivationLockEnabled,
-    /// `deviceType`
     DeviceType,
-    /// `isSupervised`
     IsSupervised,
-    /// `deviceDisplayNumberOfColors`
     DeviceDisplayNumberOfColors,
-    /// `horizontalResolution`
     HorizontalResolution,
-    /// `verticalResolution`
     VerticalResolution,
-    /// `storageFree`
     StorageFree,
-    /// `storageTotal`
     StorageTotal,
-    /// `programFree`
     ProgramFree,
-    /// `programTotal`
     ProgramTotal,
-    /// `removableStorageFree`
     RemovableStorageFree,
-    /// `removableStorageTotal`
     RemovableStorageTotal,
-    /// `deviceMemoryDeviceCapacity`
     DeviceMemoryDeviceCapacity,
-    /// `deviceMemoryAvailableDeviceCapacity`
     DeviceMemoryAvailableDeviceCapacity,
-    /// `deviceOSVersion`
     DeviceOsVersion,
-    /// `deviceOSPlatform`
     DeviceOsPlatform,
-    /// `deviceOSLanguage`
     DeviceOsLanguage,
-    /// `passwordMaxAttemptsBeforeWipe`
     PasswordMaxAttemptsBeforeWipe,
-    /// `passwordMinComplexChars`
     PasswordMinComplexChars,
-    /// `passwordMinLength`
     PasswordMinLength,
-    /// `passwordHistory`
     PasswordHistory,
-    /// `passwordEnabled`
     PasswordEnabled,
-    /// `passwordExpiration`
     PasswordExpiration,
-    /// `allowRecoveryPassword`
     AllowRecoveryPassword,
-    /// `passwordAutoLockTimeout`
     PasswordAutoLockTimeout,
-    /// `passwordType`
     PasswordType,
-    /// `backlightACTimeout`
     BacklightAcTimeout,
-    /// `backlightBatTimeout`
     BacklightBatTimeout,
-    /// `powerBackupPercent`
     PowerBackupPercent,
-    /// `batteryPercent`
     BatteryPercent,
-    /// `platformID`
     PlatformId,
-    /// `exchangeDeviceID`
     ExchangeDeviceId,
-    /// `smsProcessorDescription`
     SmsProcessorDescription,
-    /// `ownerEmailAddress`
     OwnerEmailAddress,
-    /// `wifiMac`
     WifiMac,
-    /// `ethernetMac`
     EthernetMac,
-    /// `encryptionState`
     EncryptionState,
-    /// `activationLockBypassCode`
     ActivationLockBypassCode,
-    /// `cachedUsersList`
     CachedUsersList,
-    /// `isMultipleUser`
     IsMultipleUser,
-    /// `lastCachedUsersListRefreshTime`
     LastCachedUsersListRefreshTime,
-    /// `requireEncryption`
     RequireEncryption,
-    /// `inventoryModifiedTimeUtc`
     InventoryModifiedTimeUtc,
-    /// `computerSystemName`
     ComputerSystemName,
-    /// `deviceOSName`
     DeviceOsName,
 }
 
 impl ::odata_runtime::query::Field for MdmDeviceInventoryHistoryField {
-    const ALL: &'static [Self] = &[
-        MdmDeviceInventoryHistoryField::DateKey,
-        MdmDeviceInventoryHistoryField::DeviceKey,
-        MdmDeviceInventoryHistoryField::DeviceModel,
-        MdmDeviceInventoryHistoryField::Os,
-        MdmDeviceInventoryHistoryField::DeviceName,
-        MdmDeviceInventoryHistoryField::SoftwareVersion,
-        MdmDeviceInventoryHistoryField::Imei,
-        MdmDeviceInventoryHistoryField::HardwareInventoryTimeUtc,
-        MdmDeviceInventoryHistoryField::InventoryReportingTimeUtc,
-        MdmDeviceInventoryHistoryField::ExchangeActiveSyncId,
-        MdmDeviceInventoryHistoryField::ComputerSystemDescription,
-        MdmDeviceInventoryHistoryField::ComputerSystemManufacturer,
-        MdmDeviceInventoryHistoryField::ComputerSystemModel,
-        MdmDeviceInventoryHistoryField::UserName,
-        MdmDeviceInventoryHistoryField::OsType,
-        MdmDeviceInventoryHistoryField::OsCaption,
-        MdmDeviceInventoryHistoryField::OsName,
-        MdmDeviceInventoryHistoryField::OsManufacturer,
-        MdmDeviceInventoryHistoryField::OsProductSuite,
-        MdmDeviceInventoryHistoryField::OsProductType,
-        MdmDeviceInventoryHistoryField::Locale,
-        MdmDeviceInventoryHistoryField::PhysicalMemoryCapacity,
-        MdmDeviceInventoryHistoryField::PhysicalMemoryRemovable,
-        MdmDeviceInventoryHistoryField::SystemEnclosureChassisTypesInnerText,
-        MdmDeviceInventoryHistoryField::SystemEnclosureModel,
-        MdmDeviceInventoryHistoryField::SystemEnclosureSerialNumber,
-        MdmDeviceInventoryHistoryField::NetworkAdapterConfigurationText,
-        MdmDeviceInventoryHistoryField::MacAddress,
-        MdmDeviceInventoryHistoryField::SmsId,
-        MdmDeviceInventoryHistoryField::CertExpiry,
-        MdmDeviceInventoryHistoryField::DeviceClientAgentVersion,
-        MdmDeviceInventoryHistoryField::DeviceClientId,
-        MdmDeviceInventoryHistoryField::SerialNumber,
-        MdmDeviceInventoryHistoryField::DeviceManufacturer,
-        MdmDeviceInventoryHistoryField::DmVersion,
-        MdmDeviceInventoryHistoryField::FirmwareVersion,
-        MdmDeviceInventoryHistoryField::HardwareVersion,
-        MdmDeviceInventoryHistoryField::PlatformType,
-        MdmDeviceInventoryHistoryField::ProcessorLevel,
-        MdmDeviceInventoryHistoryField::ProcessorRevision,
-        MdmDeviceInventoryHistoryField::Product,
-        MdmDeviceInventoryHistoryField::ProductVersion,
-        MdmDeviceInventoryHistoryField::Oem,
-        MdmDeviceInventoryHistoryField::DeviceBuildVersion,
-        MdmDeviceInventoryHistoryField::Meid,
-        MdmDeviceInventoryHistoryField::PhoneNumber,
-        MdmDeviceInventoryHistoryField::SubscriberCarrierNetwork,
-        MdmDeviceInventoryHistoryField::CellularTechnology,
-        MdmDeviceInventoryHistoryField::Imsi,
-        MdmDeviceInventoryHistoryField::JailBroken,
-        MdmDeviceInventoryHistoryField::IsActivationLockEnabled,
-        MdmDeviceInventoryHistoryField::DeviceType,
-        MdmDeviceInventoryHistoryField::IsSupervised,
-        MdmDeviceInventoryHistoryField::DeviceDisplayNumberOfColors,
-        MdmDeviceInventoryHistoryField::HorizontalResolution,
-        MdmDeviceInventoryHistoryField::VerticalResolution,
-        MdmDeviceInventoryHistoryField::StorageFree,
-        MdmDeviceInventoryHistoryField::StorageTotal,
-        MdmDeviceInventoryHistoryField::ProgramFree,
-        MdmDeviceInventoryHistoryField::ProgramTotal,
-        MdmDeviceInventoryHistoryField::RemovableStorageFree,
-        MdmDeviceInventoryHistoryField::RemovableStorageTotal,
-        MdmDeviceInventoryHistoryField::DeviceMemoryDeviceCapacity,
-        MdmDeviceInventoryHistoryField::DeviceMemoryAvailableDeviceCapacity,
-        MdmDeviceInventoryHistoryField::DeviceOsVersion,
-        MdmDeviceInventoryHistoryField::DeviceOsPlatform,
-        MdmDeviceInventoryHistoryField::DeviceOsLanguage,
-        MdmDeviceInventoryHistoryField::PasswordMaxAttemptsBeforeWipe,
-        MdmDeviceInventoryHistoryField::PasswordMinComplexChars,
-        MdmDeviceInventoryHistoryField::PasswordMinLength,
-        MdmDeviceInventoryHistoryField::PasswordHistory,
-        MdmDeviceInventoryHistoryField::PasswordEnabled,
-        MdmDeviceInventoryHistoryField::PasswordExpiration,
-        MdmDeviceInventoryHistoryField::AllowRecoveryPassword,
-        MdmDeviceInventoryHistoryField::PasswordAutoLockTimeout,
-        MdmDeviceInventoryHistoryField::PasswordType,
-        MdmDeviceInventoryHistoryField::BacklightAcTimeout,
-        MdmDeviceInventoryHistoryField::BacklightBatTimeout,
-        MdmDeviceInventoryHistoryField::PowerBackupPercent,
-        MdmDeviceInventoryHistoryField::BatteryPercent,
-        MdmDeviceInventoryHistoryField::PlatformId,
-        MdmDeviceInventoryHistoryField::ExchangeDeviceId,
-        MdmDeviceInventoryHistoryField::SmsProcessorDescription,
-        MdmDeviceInventoryHistoryField::OwnerEmailAddress,
-        MdmDeviceInventoryHistoryField::WifiMac,
-        MdmDeviceInventoryHistoryField::EthernetMac,
-        MdmDeviceInventoryHistoryField::EncryptionState,
-        MdmDeviceInventoryHistoryField::ActivationLockBypassCode,
-        MdmDeviceInventoryHistoryField::CachedUsersList,
-        MdmDeviceInventoryHistoryField::IsMultipleUser,
-        MdmDeviceInventoryHistoryField::LastCachedUsersListRefreshTime,
-        MdmDeviceInventoryHistoryField::RequireEncryption,
-        MdmDeviceInventoryHistoryField::InventoryModifiedTimeUtc,
-        MdmDeviceInventoryHistoryField::ComputerSystemName,
-        MdmDeviceInventoryHistoryField::DeviceOsName,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DateKey, "dateKey"),
+        (Self::DeviceKey, "deviceKey"),
+        (Self::DeviceModel, "deviceModel"),
+        (Self::Os, "os"),
+        (Self::DeviceName, "deviceName"),
+        (Self::SoftwareVersion, "softwareVersion"),
+        (Self::Imei, "imei"),
+        (Self::HardwareInventoryTimeUtc, "hardwareInventoryTimeUtc"),
+        (Self::InventoryReportingTimeUtc, "inventoryReportingTimeUtc"),
+        (Self::ExchangeActiveSyncId, "exchangeActiveSyncId"),
+        (Self::ComputerSystemDescription, "computerSystemDescription"),
+        (Self::ComputerSystemManufacturer, "computerSystemManufacturer"),
+        (Self::ComputerSystemModel, "computerSystemModel"),
+        (Self::UserName, "userName"),
+        (Self::OsType, "osType"),
+        (Self::OsCaption, "osCaption"),
+        (Self::OsName, "osName"),
+        (Self::OsManufacturer, "osManufacturer"),
+        (Self::OsProductSuite, "osProductSuite"),
+        (Self::OsProductType, "osProductType"),
+        (Self::Locale, "locale"),
+        (Self::PhysicalMemoryCapacity, "physicalMemoryCapacity"),
+        (Self::PhysicalMemoryRemovable, "physicalMemoryRemovable"),
+        (
+            Self::SystemEnclosureChassisTypesInnerText,
+            "systemEnclosureChassisTypesInnerText",
+        ),
+        (Self::SystemEnclosureModel, "systemEnclosureModel"),
+        (Self::SystemEnclosureSerialNumber, "systemEnclosureSerialNumber"),
+        (Self::NetworkAdapterConfigurationText, "networkAdapterConfigurationText"),
+        (Self::MacAddress, "macAddress"),
+        (Self::SmsId, "smsID"),
+        (Self::CertExpiry, "certExpiry"),
+        (Self::DeviceClientAgentVersion, "deviceClientAgentVersion"),
+        (Self::DeviceClientId, "deviceClientID"),
+        (Self::SerialNumber, "serialNumber"),
+        (Self::DeviceManufacturer, "deviceManufacturer"),
+        (Self::DmVersion, "dmVersion"),
+        (Self::FirmwareVersion, "firmwareVersion"),
+        (Self::HardwareVersion, "hardwareVersion"),
+        (Self::PlatformType, "platformType"),
+        (Self::ProcessorLevel, "processorLevel"),
+        (Self::ProcessorRevision, "processorRevision"),
+        (Self::Product, "product"),
+        (Self::ProductVersion, "productVersion"),
+        (Self::Oem, "oem"),
+        (Self::DeviceBuildVersion, "deviceBuildVersion"),
+        (Self::Meid, "meid"),
+        (Self::PhoneNumber, "phoneNumber"),
+        (Self::SubscriberCarrierNetwork, "subscriberCarrierNetwork"),
+        (Self::CellularTechnology, "cellularTechnology"),
+        (Self::Imsi, "imsi"),
+        (Self::JailBroken, "jailBroken"),
+        (Self::IsActivationLockEnabled, "isActivationLockEnabled"),
+        (Self::DeviceType, "deviceType"),
+        (Self::IsSupervised, "isSupervised"),
+        (Self::DeviceDisplayNumberOfColors, "deviceDisplayNumberOfColors"),
+        (Self::HorizontalResolution, "horizontalResolution"),
+        (Self::VerticalResolution, "verticalResolution"),
+        (Self::StorageFree, "storageFree"),
+        (Self::StorageTotal, "storageTotal"),
+        (Self::ProgramFree, "programFree"),
+        (Self::ProgramTotal, "programTotal"),
+        (Self::RemovableStorageFree, "removableStorageFree"),
+        (Self::RemovableStorageTotal, "removableStorageTotal"),
+        (Self::DeviceMemoryDeviceCapacity, "deviceMemoryDeviceCapacity"),
+        (
+            Self::DeviceMemoryAvailableDeviceCapacity,
+            "deviceMemoryAvailableDeviceCapacity",
+        ),
+        (Self::DeviceOsVersion, "deviceOSVersion"),
+        (Self::DeviceOsPlatform, "deviceOSPlatform"),
+        (Self::DeviceOsLanguage, "deviceOSLanguage"),
+        (Self::PasswordMaxAttemptsBeforeWipe, "passwordMaxAttemptsBeforeWipe"),
+        (Self::PasswordMinComplexChars, "passwordMinComplexChars"),
+        (Self::PasswordMinLength, "passwordMinLength"),
+        (Self::PasswordHistory, "passwordHistory"),
+        (Self::PasswordEnabled, "passwordEnabled"),
+        (Self::PasswordExpiration, "passwordExpiration"),
+        (Self::AllowRecoveryPassword, "allowRecoveryPassword"),
+        (Self::PasswordAutoLockTimeout, "passwordAutoLockTimeout"),
+        (Self::PasswordType, "passwordType"),
+        (Self::BacklightAcTimeout, "backlightACTimeout"),
+        (Self::BacklightBatTimeout, "backlightBatTimeout"),
+        (Self::PowerBackupPercent, "powerBackupPercent"),
+        (Self::BatteryPercent, "batteryPercent"),
+        (Self::PlatformId, "platformID"),
+        (Self::ExchangeDeviceId, "exchangeDeviceID"),
+        (Self::SmsProcessorDescription, "smsProcessorDescription"),
+        (Self::OwnerEmailAddress, "ownerEmailAddress"),
+        (Self::WifiMac, "wifiMac"),
+        (Self::EthernetMac, "ethernetMac"),
+        (Self::EncryptionState, "encryptionState"),
+        (Self::ActivationLockBypassCode, "activationLockBypassCode"),
+        (Self::CachedUsersList, "cachedUsersList"),
+        (Self::IsMultipleUser, "isMultipleUser"),
+        (Self::LastCachedUsersListRefreshTime, "lastCachedUsersListRefreshTime"),
+        (Self::RequireEncryption, "requireEncryption"),
+        (Self::InventoryModifiedTimeUtc, "inventoryModifiedTimeUtc"),
+        (Self::ComputerSystemName, "computerSystemName"),
+        (Self::DeviceOsName, "deviceOSName"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            MdmDeviceInventoryHistoryField::DateKey => "dateKey",
-            MdmDeviceInventoryHistoryField::DeviceKey => "deviceKey",
-            MdmDeviceInventoryHistoryField::DeviceModel => "deviceModel",
-            MdmDeviceInventoryHistoryField::Os => "os",
-            MdmDeviceInventoryHistoryField::DeviceName => "deviceName",
-            MdmDeviceInventoryHistoryField::SoftwareVersion => "softwareVersion",
-            MdmDeviceInventoryHistoryField::Imei => "imei",
-            MdmDeviceInventoryHistoryField::HardwareInventoryTimeUtc => {
-                "hardwareInventoryTimeUtc"
-            }
-            MdmDeviceInventoryHistoryField::InventoryReportingTimeUtc => {
-                "inventoryReportingTimeUtc"
-            }
-            MdmDeviceInventoryHistoryField::ExchangeActiveSyncId => {
-                "exchangeActiveSyncId"
-            }
-            MdmDeviceInventoryHistoryField::ComputerSystemDescription => {
-                "computerSystemDescription"
-            }
-            MdmDeviceInventoryHistoryField::ComputerSystemManufacturer => {
-                "computerSystemManufacturer"
-            }
-            MdmDeviceInventoryHistoryField::ComputerSystemModel => "computerSystemModel",
-            MdmDeviceInventoryHistoryField::UserName => "userName",
-            MdmDeviceInventoryHistoryField::OsType => "osType",
-            MdmDeviceInventoryHistoryField::OsCaption => "osCaption",
-            MdmDeviceInventoryHistoryField::OsName => "osName",
-            MdmDeviceInventoryHistoryField::OsManufacturer => "osManufacturer",
-            MdmDeviceInventoryHistoryField::OsProductSuite => "osProductSuite",
-            MdmDeviceInventoryHistoryField::OsProductType => "osProductType",
-            MdmDeviceInventoryHistoryField::Locale => "locale",
-            MdmDeviceInventoryHistoryField::PhysicalMemoryCapacity => {
-                "physicalMemoryCapacity"
-            }
-            MdmDeviceInventoryHistoryField::PhysicalMemoryRemovable => {
-                "physicalMemoryRemovable"
-            }
-            MdmDeviceInventoryHistoryField::SystemEnclosureChassisTypesInnerText => {
-                "systemEnclosureChassisTypesInnerText"
-            }
-            MdmDeviceInventoryHistoryField::SystemEnclosureModel => {
-                "systemEnclosureModel"
-            }
-            MdmDeviceInventoryHistoryField::SystemEnclosureSerialNumber => {
-                "systemEnclosureSerialNumber"
-            }
-            MdmDeviceInventoryHistoryField::NetworkAdapterConfigurationText => {
-                "networkAdapterConfigurationText"
-            }
-            MdmDeviceInventoryHistoryField::MacAddress => "macAddress",
-            MdmDeviceInventoryHistoryField::SmsId => "smsID",
-            MdmDeviceInventoryHistoryField::CertExpiry => "certExpiry",
-            MdmDeviceInventoryHistoryField::DeviceClientAgentVersion => {
-                "deviceClientAgentVersion"
-            }
-            MdmDeviceInventoryHistoryField::DeviceClientId => "deviceClientID",
-            MdmDeviceInventoryHistoryField::SerialNumber => "serialNumber",
-            MdmDeviceInventoryHistoryField::DeviceManufacturer => "deviceManufacturer",
-            MdmDeviceInventoryHistoryField::DmVersion => "dmVersion",
-            MdmDeviceInventoryHistoryField::FirmwareVersion => "firmwareVersion",
-            MdmDeviceInventoryHistoryField::HardwareVersion => "hardwareVersion",
-            MdmDeviceInventoryHistoryField::PlatformType => "platformType",
-            MdmDeviceInventoryHistoryField::ProcessorLevel => "processorLevel",
-            MdmDeviceInventoryHistoryField::ProcessorRevision => "processorRevision",
-            MdmDeviceInventoryHistoryField::Product => "product",
-            MdmDeviceInventoryHistoryField::ProductVersion => "productVersion",
-            MdmDeviceInventoryHistoryField::Oem => "oem",
-            MdmDeviceInventoryHistoryField::DeviceBuildVersion => "deviceBuildVersion",
-            MdmDeviceInventoryHistoryField::Meid => "meid",
-            MdmDeviceInventoryHistoryField::PhoneNumber => "phoneNumber",
-            MdmDeviceInventoryHistoryField::SubscriberCarrierNetwork => {
-                "subscriberCarrierNetwork"
-            }
-            MdmDeviceInventoryHistoryField::CellularTechnology => "cellularTechnology",
-            MdmDeviceInventoryHistoryField::Imsi => "imsi",
-            MdmDeviceInventoryHistoryField::JailBroken => "jailBroken",
-            MdmDeviceInventoryHistoryField::IsActivationLockEnabled => {
-                "isActivationLockEnabled"
-            }
-            MdmDeviceInventoryHistoryField::DeviceType => "deviceType",
-            MdmDeviceInventoryHistoryField::IsSupervised => "isSupervised",
-            MdmDeviceInventoryHistoryField::DeviceDisplayNumberOfColors => {
-                "deviceDisplayNumberOfColors"
-            }
-            MdmDeviceInventoryHistoryField::HorizontalResolution => {
-                "horizontalResolution"
-            }
-            MdmDeviceInventoryHistoryField::VerticalResolution => "verticalResolution",
-            MdmDeviceInventoryHistoryField::StorageFree => "storageFree",
-            MdmDeviceInventoryHistoryField::StorageTotal => "storageTotal",
-            MdmDeviceInventoryHistoryField::ProgramFree => "programFree",
-            MdmDeviceInventoryHistoryField::ProgramTotal => "programTotal",
-            MdmDeviceInventoryHistoryField::RemovableStorageFree => {
-                "removableStorageFree"
-            }
-            MdmDeviceInventoryHistoryField::RemovableStorageTotal => {
-                "removableStorageTotal"
-            }
-            MdmDeviceInventoryHistoryField::DeviceMemoryDeviceCapacity => {
-                "deviceMemoryDeviceCapacity"
-            }
-            MdmDeviceInventoryHistoryField::DeviceMemoryAvailableDeviceCapacity => {
-                "deviceMemoryAvailableDeviceCapacity"
-            }
-            MdmDeviceInventoryHistoryField::DeviceOsVersion => "deviceOSVersion",
-            MdmDeviceInventoryHistoryField::DeviceOsPlatform => "deviceOSPlatform",
-            MdmDeviceInventoryHistoryField::DeviceOsLanguage => "deviceOSLanguage",
-            MdmDeviceInventoryHistoryField::PasswordMaxAttemptsBeforeWipe => {
-                "passwordMaxAttemptsBeforeWipe"
-            }
-            MdmDeviceInventoryHistoryField::PasswordMinComplexChars => {
-                "passwordMinComplexChars"
-            }
-            MdmDeviceInventoryHistoryField::PasswordMinLength => "passwordMinLength",
-            MdmDeviceInventoryHistoryField::PasswordHistory => "passwordHistory",
-            MdmDeviceInventoryHistoryField::PasswordEnabled => "passwordEnabled",
-            MdmDeviceInventoryHistoryField::PasswordExpiration => "passwordExpiration",
-            MdmDeviceInventoryHistoryField::AllowRecoveryPassword => {
-                "allowRecoveryPassword"
-            }
-            MdmDeviceInventoryHistoryField::PasswordAutoLockTimeout => {
-                "passwordAutoLockTimeout"
-            }
-            MdmDeviceInventoryHistoryField::PasswordType => "passwordType",
-            MdmDeviceInventoryHistoryField::BacklightAcTimeout => "backlightACTimeout",
-            MdmDeviceInventoryHistoryField::BacklightBatTimeout => "backlightBatTimeout",
-            MdmDeviceInventoryHistoryField::PowerBackupPercent => "powerBackupPercent",
-            MdmDeviceInventoryHistoryField::BatteryPercent => "batteryPercent",
-            MdmDeviceInventoryHistoryField::PlatformId => "platformID",
-            MdmDeviceInventoryHistoryField::ExchangeDeviceId => "exchangeDeviceID",
-            MdmDeviceInventoryHistoryField::SmsProcessorDescription => {
-                "smsProcessorDescription"
-            }
-            MdmDeviceInventoryHistoryField::OwnerEmailAddress => "ownerEmailAddress",
-            MdmDeviceInventoryHistoryField::WifiMac => "wifiMac",
-            MdmDeviceInventoryHistoryField::EthernetMac => "ethernetMac",
-            MdmDeviceInventoryHistoryField::EncryptionState => "encryptionState",
-            MdmDeviceInventoryHistoryField::ActivationLockBypassCode => {
-                "activationLockBypassCode"
-            }
-            MdmDeviceInventoryHistoryField::CachedUsersList => "cachedUsersList",
-            MdmDeviceInventoryHistoryField::IsMultipleUser => "isMultipleUser",
-            MdmDeviceInventoryHistoryField::LastCachedUsersListRefreshTime => {
-                "lastCachedUsersListRefreshTime"
-            }
-            MdmDeviceInventoryHistoryField::RequireEncryption => "requireEncryption",
-            MdmDeviceInventoryHistoryField::InventoryModifiedTimeUtc => {
-                "inventoryModifiedTimeUtc"
-            }
-            MdmDeviceInventoryHistoryField::ComputerSystemName => "computerSystemName",
-            MdmDeviceInventoryHistoryField::DeviceOsName => "deviceOSName",
-        }
-    }
 }
 
 /// A query of the `mdmDeviceInventoryHistories` entity set (the same as the `Collections` accessor).

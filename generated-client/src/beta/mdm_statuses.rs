@@ -14,6 +14,7 @@
     note = "Removed in 1903 Part 2; superseded by complianceStates. (since 1903)"
 )]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MdmStatus {
     /// Identifier of the MDM status (text); key of this lookup.
@@ -22,17 +23,13 @@ pub struct MdmStatus {
     )]
     #[serde(rename = "mdmStatusID")]
     pub mdm_status_id: String,
-    /// The `mdmStatusKey` property of `mdmStatus`.
     #[deprecated(
         note = "Removed together with the mdmStatuses collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "mdmStatusKey")]
     pub mdm_status_key: i32,
-    /// The `complianceStatus` property of `mdmStatus`.
     #[deprecated(
         note = "Removed together with the mdmStatuses collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "complianceStatus", default)]
     pub compliance_status: Option<String>,
 }
 
@@ -40,28 +37,17 @@ pub struct MdmStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MdmStatusField {
-    /// `mdmStatusID`
     MdmStatusId,
-    /// `mdmStatusKey`
     MdmStatusKey,
-    /// `complianceStatus`
     ComplianceStatus,
 }
 
 impl ::odata_runtime::query::Field for MdmStatusField {
-    const ALL: &'static [Self] = &[
-        MdmStatusField::MdmStatusId,
-        MdmStatusField::MdmStatusKey,
-        MdmStatusField::ComplianceStatus,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::MdmStatusId, "mdmStatusID"),
+        (Self::MdmStatusKey, "mdmStatusKey"),
+        (Self::ComplianceStatus, "complianceStatus"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            MdmStatusField::MdmStatusId => "mdmStatusID",
-            MdmStatusField::MdmStatusKey => "mdmStatusKey",
-            MdmStatusField::ComplianceStatus => "complianceStatus",
-        }
-    }
 }
 
 /// A query of the `mdmStatuses` entity set (the same as the `Collections` accessor).

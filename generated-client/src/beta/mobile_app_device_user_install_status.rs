@@ -16,43 +16,36 @@
     note = "Introduced in 1801 and removed in 1903 Part 2; use the aggregated mobileAppInstallStatusCounts instead. (since 1903)"
 )]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MobileAppDeviceUserInstallStatus {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
     #[deprecated(
         note = "Removed together with the mobileAppDeviceUserInstallStatus collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "dateKey")]
     pub date_key: i32,
     /// Key of the app (appRevisions.appKey).
     #[deprecated(
         note = "Removed together with the mobileAppDeviceUserInstallStatus collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "appKey")]
     pub app_key: i32,
     /// Key of the device (devices.deviceKey).
     #[deprecated(
         note = "Removed together with the mobileAppDeviceUserInstallStatus collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "deviceKey")]
     pub device_key: i32,
     /// Key of the user (users.userKey).
     #[deprecated(
         note = "Removed together with the mobileAppDeviceUserInstallStatus collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "userKey")]
     pub user_key: i32,
-    /// The `appInstallStateKey` property of `mobileAppDeviceUserInstallStatus`.
     #[deprecated(
         note = "Removed together with the mobileAppDeviceUserInstallStatus collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "appInstallStateKey")]
     pub app_install_state_key: i32,
-    /// The `errorCode` property of `mobileAppDeviceUserInstallStatus`.
     #[deprecated(
         note = "Removed together with the mobileAppDeviceUserInstallStatus collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "errorCode")]
     pub error_code: i32,
 }
 
@@ -60,42 +53,23 @@ pub struct MobileAppDeviceUserInstallStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MobileAppDeviceUserInstallStatusField {
-    /// `dateKey`
     DateKey,
-    /// `appKey`
     AppKey,
-    /// `deviceKey`
     DeviceKey,
-    /// `userKey`
     UserKey,
-    /// `appInstallStateKey`
     AppInstallStateKey,
-    /// `errorCode`
     ErrorCode,
 }
 
 impl ::odata_runtime::query::Field for MobileAppDeviceUserInstallStatusField {
-    const ALL: &'static [Self] = &[
-        MobileAppDeviceUserInstallStatusField::DateKey,
-        MobileAppDeviceUserInstallStatusField::AppKey,
-        MobileAppDeviceUserInstallStatusField::DeviceKey,
-        MobileAppDeviceUserInstallStatusField::UserKey,
-        MobileAppDeviceUserInstallStatusField::AppInstallStateKey,
-        MobileAppDeviceUserInstallStatusField::ErrorCode,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DateKey, "dateKey"),
+        (Self::AppKey, "appKey"),
+        (Self::DeviceKey, "deviceKey"),
+        (Self::UserKey, "userKey"),
+        (Self::AppInstallStateKey, "appInstallStateKey"),
+        (Self::ErrorCode, "errorCode"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            MobileAppDeviceUserInstallStatusField::DateKey => "dateKey",
-            MobileAppDeviceUserInstallStatusField::AppKey => "appKey",
-            MobileAppDeviceUserInstallStatusField::DeviceKey => "deviceKey",
-            MobileAppDeviceUserInstallStatusField::UserKey => "userKey",
-            MobileAppDeviceUserInstallStatusField::AppInstallStateKey => {
-                "appInstallStateKey"
-            }
-            MobileAppDeviceUserInstallStatusField::ErrorCode => "errorCode",
-        }
-    }
 }
 
 /// A query of the `mobileAppDeviceUserInstallStatus` entity set (the same as the `Collections` accessor).

@@ -11,16 +11,12 @@
 
 /// Lookup value for an app installation state.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MobileAppInstallState {
     /// Key of the app installation state.
-    #[serde(rename = "appInstallStateKey")]
     pub app_install_state_key: i32,
-    /// The `appInstallState` property of `mobileAppInstallState`.
-    #[serde(rename = "appInstallState", default)]
     pub app_install_state: Option<i32>,
-    /// The `appInstallStateName` property of `mobileAppInstallState`.
-    #[serde(rename = "appInstallStateName", default)]
     pub app_install_state_name: Option<String>,
 }
 
@@ -28,28 +24,17 @@ pub struct MobileAppInstallState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MobileAppInstallStateField {
-    /// `appInstallStateKey`
     AppInstallStateKey,
-    /// `appInstallState`
     AppInstallState,
-    /// `appInstallStateName`
     AppInstallStateName,
 }
 
 impl ::odata_runtime::query::Field for MobileAppInstallStateField {
-    const ALL: &'static [Self] = &[
-        MobileAppInstallStateField::AppInstallStateKey,
-        MobileAppInstallStateField::AppInstallState,
-        MobileAppInstallStateField::AppInstallStateName,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::AppInstallStateKey, "appInstallStateKey"),
+        (Self::AppInstallState, "appInstallState"),
+        (Self::AppInstallStateName, "appInstallStateName"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            MobileAppInstallStateField::AppInstallStateKey => "appInstallStateKey",
-            MobileAppInstallStateField::AppInstallState => "appInstallState",
-            MobileAppInstallStateField::AppInstallStateName => "appInstallStateName",
-        }
-    }
 }
 
 /// A query of the `mobileAppInstallStates` entity set (the same as the `Collections` accessor).

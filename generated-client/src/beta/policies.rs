@@ -13,30 +13,20 @@
 
 /// A device configuration, app configuration or compliance policy; versioned, with soft delete.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Policy {
     /// Surrogate key of the policy version row.
-    #[serde(rename = "policyKey")]
     pub policy_key: i32,
-    /// The `policyId` property of `policy`.
-    #[serde(rename = "policyId", default)]
     pub policy_id: Option<String>,
-    /// The `policyName` property of `policy`.
-    #[serde(rename = "policyName", default)]
     pub policy_name: Option<String>,
-    /// The `policyVersion` property of `policy`.
-    #[serde(rename = "policyVersion", default)]
     pub policy_version: Option<i32>,
-    /// The `isDeleted` property of `policy`.
-    #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
-    /// The `startDateInclusiveUTC` property of `policy`.
     #[serde(
         rename = "startDateInclusiveUTC",
         with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
     )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
-    /// The `deletedDateUTC` property of `policy`.
     #[serde(
         rename = "deletedDateUTC",
         default,
@@ -55,48 +45,27 @@ pub struct Policy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PolicyField {
-    /// `policyKey`
     PolicyKey,
-    /// `policyId`
     PolicyId,
-    /// `policyName`
     PolicyName,
-    /// `policyVersion`
     PolicyVersion,
-    /// `isDeleted`
     IsDeleted,
-    /// `startDateInclusiveUTC`
     StartDateInclusiveUtc,
-    /// `deletedDateUTC`
     DeletedDateUtc,
-    /// `rowLastModifiedDateTimeUTC`
     RowLastModifiedDateTimeUtc,
 }
 
 impl ::odata_runtime::query::Field for PolicyField {
-    const ALL: &'static [Self] = &[
-        PolicyField::PolicyKey,
-        PolicyField::PolicyId,
-        PolicyField::PolicyName,
-        PolicyField::PolicyVersion,
-        PolicyField::IsDeleted,
-        PolicyField::StartDateInclusiveUtc,
-        PolicyField::DeletedDateUtc,
-        PolicyField::RowLastModifiedDateTimeUtc,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::PolicyKey, "policyKey"),
+        (Self::PolicyId, "policyId"),
+        (Self::PolicyName, "policyName"),
+        (Self::PolicyVersion, "policyVersion"),
+        (Self::IsDeleted, "isDeleted"),
+        (Self::StartDateInclusiveUtc, "startDateInclusiveUTC"),
+        (Self::DeletedDateUtc, "deletedDateUTC"),
+        (Self::RowLastModifiedDateTimeUtc, "rowLastModifiedDateTimeUTC"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            PolicyField::PolicyKey => "policyKey",
-            PolicyField::PolicyId => "policyId",
-            PolicyField::PolicyName => "policyName",
-            PolicyField::PolicyVersion => "policyVersion",
-            PolicyField::IsDeleted => "isDeleted",
-            PolicyField::StartDateInclusiveUtc => "startDateInclusiveUTC",
-            PolicyField::DeletedDateUtc => "deletedDateUTC",
-            PolicyField::RowLastModifiedDateTimeUtc => "rowLastModifiedDateTimeUTC",
-        }
-    }
 }
 
 /// A query of the `policies` entity set (the same as the `Collections` accessor).

@@ -13,21 +13,16 @@
 
 /// Number of devices in each deployment state for one policy type on one day.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PolicyDeviceActivity {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
-    #[serde(rename = "dateKey")]
     pub date_key: i32,
     /// Key of the policy kind (policyTypes.policyTypeKey).
-    #[serde(rename = "policyTypeKey")]
     pub policy_type_key: i32,
-    /// The `pending` property of `policyDeviceActivity`.
     pub pending: i32,
-    /// The `succeeded` property of `policyDeviceActivity`.
     pub succeeded: i32,
-    /// The `error` property of `policyDeviceActivity`.
     pub error: i32,
-    /// The `failed` property of `policyDeviceActivity`.
     pub failed: i32,
 }
 
@@ -35,40 +30,23 @@ pub struct PolicyDeviceActivity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PolicyDeviceActivityField {
-    /// `dateKey`
     DateKey,
-    /// `policyTypeKey`
     PolicyTypeKey,
-    /// `pending`
     Pending,
-    /// `succeeded`
     Succeeded,
-    /// `error`
     Error,
-    /// `failed`
     Failed,
 }
 
 impl ::odata_runtime::query::Field for PolicyDeviceActivityField {
-    const ALL: &'static [Self] = &[
-        PolicyDeviceActivityField::DateKey,
-        PolicyDeviceActivityField::PolicyTypeKey,
-        PolicyDeviceActivityField::Pending,
-        PolicyDeviceActivityField::Succeeded,
-        PolicyDeviceActivityField::Error,
-        PolicyDeviceActivityField::Failed,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DateKey, "dateKey"),
+        (Self::PolicyTypeKey, "policyTypeKey"),
+        (Self::Pending, "pending"),
+        (Self::Succeeded, "succeeded"),
+        (Self::Error, "error"),
+        (Self::Failed, "failed"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            PolicyDeviceActivityField::DateKey => "dateKey",
-            PolicyDeviceActivityField::PolicyTypeKey => "policyTypeKey",
-            PolicyDeviceActivityField::Pending => "pending",
-            PolicyDeviceActivityField::Succeeded => "succeeded",
-            PolicyDeviceActivityField::Error => "error",
-            PolicyDeviceActivityField::Failed => "failed",
-        }
-    }
 }
 
 /// A query of the `policyDeviceActivities` entity set (the same as the `Collections` accessor).

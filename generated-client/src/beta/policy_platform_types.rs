@@ -11,16 +11,12 @@
 
 /// Lookup value for the platform that a policy targets.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PolicyPlatformType {
     /// Surrogate key of the policy platform type.
-    #[serde(rename = "policyPlatformTypeKey")]
     pub policy_platform_type_key: i32,
-    /// The `policyPlatformTypeId` property of `policyPlatformType`.
-    #[serde(rename = "policyPlatformTypeId")]
     pub policy_platform_type_id: i32,
-    /// The `policyPlatformTypeName` property of `policyPlatformType`.
-    #[serde(rename = "policyPlatformTypeName", default)]
     pub policy_platform_type_name: Option<String>,
 }
 
@@ -28,28 +24,17 @@ pub struct PolicyPlatformType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PolicyPlatformTypeField {
-    /// `policyPlatformTypeKey`
     PolicyPlatformTypeKey,
-    /// `policyPlatformTypeId`
     PolicyPlatformTypeId,
-    /// `policyPlatformTypeName`
     PolicyPlatformTypeName,
 }
 
 impl ::odata_runtime::query::Field for PolicyPlatformTypeField {
-    const ALL: &'static [Self] = &[
-        PolicyPlatformTypeField::PolicyPlatformTypeKey,
-        PolicyPlatformTypeField::PolicyPlatformTypeId,
-        PolicyPlatformTypeField::PolicyPlatformTypeName,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::PolicyPlatformTypeKey, "policyPlatformTypeKey"),
+        (Self::PolicyPlatformTypeId, "policyPlatformTypeId"),
+        (Self::PolicyPlatformTypeName, "policyPlatformTypeName"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            PolicyPlatformTypeField::PolicyPlatformTypeKey => "policyPlatformTypeKey",
-            PolicyPlatformTypeField::PolicyPlatformTypeId => "policyPlatformTypeId",
-            PolicyPlatformTypeField::PolicyPlatformTypeName => "policyPlatformTypeName",
-        }
-    }
 }
 
 /// A query of the `policyPlatformTypes` entity set (the same as the `Collections` accessor).

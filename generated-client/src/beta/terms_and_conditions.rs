@@ -11,42 +11,24 @@
 
 /// One version of a terms-and-conditions policy, with its texts and validity window.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TermsAndConditions {
     /// Surrogate key of the terms-and-conditions version.
-    #[serde(rename = "termsAndConditionsKey")]
     pub terms_and_conditions_key: i32,
-    /// The `termsAndConditionsId` property of `termsAndConditions`.
-    #[serde(rename = "termsAndConditionsId", default)]
     pub terms_and_conditions_id: Option<String>,
-    /// The `termsAndConditionsVersion` property of `termsAndConditions`.
-    #[serde(rename = "termsAndConditionsVersion", default)]
     pub terms_and_conditions_version: Option<i32>,
-    /// The `name` property of `termsAndConditions`.
-    #[serde(default)]
     pub name: Option<String>,
-    /// The `description` property of `termsAndConditions`.
-    #[serde(default)]
     pub description: Option<String>,
-    /// The `title` property of `termsAndConditions`.
-    #[serde(default)]
     pub title: Option<String>,
-    /// The `summaryOfTerms` property of `termsAndConditions`.
-    #[serde(rename = "summaryOfTerms", default)]
     pub summary_of_terms: Option<String>,
-    /// The `termsAndConditionsBodyText` property of `termsAndConditions`.
-    #[serde(rename = "termsAndConditionsBodyText", default)]
     pub terms_and_conditions_body_text: Option<String>,
-    /// The `isDeleted` property of `termsAndConditions`.
-    #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
-    /// The `startDateInclusiveUTC` property of `termsAndConditions`.
     #[serde(
         rename = "startDateInclusiveUTC",
         with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
     )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
-    /// The `endDateExclusiveUTC` property of `termsAndConditions`.
     #[serde(
         rename = "endDateExclusiveUTC",
         with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
@@ -58,64 +40,33 @@ pub struct TermsAndConditions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TermsAndConditionsField {
-    /// `termsAndConditionsKey`
     TermsAndConditionsKey,
-    /// `termsAndConditionsId`
     TermsAndConditionsId,
-    /// `termsAndConditionsVersion`
     TermsAndConditionsVersion,
-    /// `name`
     Name,
-    /// `description`
     Description,
-    /// `title`
     Title,
-    /// `summaryOfTerms`
     SummaryOfTerms,
-    /// `termsAndConditionsBodyText`
     TermsAndConditionsBodyText,
-    /// `isDeleted`
     IsDeleted,
-    /// `startDateInclusiveUTC`
     StartDateInclusiveUtc,
-    /// `endDateExclusiveUTC`
     EndDateExclusiveUtc,
 }
 
 impl ::odata_runtime::query::Field for TermsAndConditionsField {
-    const ALL: &'static [Self] = &[
-        TermsAndConditionsField::TermsAndConditionsKey,
-        TermsAndConditionsField::TermsAndConditionsId,
-        TermsAndConditionsField::TermsAndConditionsVersion,
-        TermsAndConditionsField::Name,
-        TermsAndConditionsField::Description,
-        TermsAndConditionsField::Title,
-        TermsAndConditionsField::SummaryOfTerms,
-        TermsAndConditionsField::TermsAndConditionsBodyText,
-        TermsAndConditionsField::IsDeleted,
-        TermsAndConditionsField::StartDateInclusiveUtc,
-        TermsAndConditionsField::EndDateExclusiveUtc,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::TermsAndConditionsKey, "termsAndConditionsKey"),
+        (Self::TermsAndConditionsId, "termsAndConditionsId"),
+        (Self::TermsAndConditionsVersion, "termsAndConditionsVersion"),
+        (Self::Name, "name"),
+        (Self::Description, "description"),
+        (Self::Title, "title"),
+        (Self::SummaryOfTerms, "summaryOfTerms"),
+        (Self::TermsAndConditionsBodyText, "termsAndConditionsBodyText"),
+        (Self::IsDeleted, "isDeleted"),
+        (Self::StartDateInclusiveUtc, "startDateInclusiveUTC"),
+        (Self::EndDateExclusiveUtc, "endDateExclusiveUTC"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            TermsAndConditionsField::TermsAndConditionsKey => "termsAndConditionsKey",
-            TermsAndConditionsField::TermsAndConditionsId => "termsAndConditionsId",
-            TermsAndConditionsField::TermsAndConditionsVersion => {
-                "termsAndConditionsVersion"
-            }
-            TermsAndConditionsField::Name => "name",
-            TermsAndConditionsField::Description => "description",
-            TermsAndConditionsField::Title => "title",
-            TermsAndConditionsField::SummaryOfTerms => "summaryOfTerms",
-            TermsAndConditionsField::TermsAndConditionsBodyText => {
-                "termsAndConditionsBodyText"
-            }
-            TermsAndConditionsField::IsDeleted => "isDeleted",
-            TermsAndConditionsField::StartDateInclusiveUtc => "startDateInclusiveUTC",
-            TermsAndConditionsField::EndDateExclusiveUtc => "endDateExclusiveUTC",
-        }
-    }
 }
 
 /// A query of the `termsAndConditions` entity set (the same as the `Collections` accessor).

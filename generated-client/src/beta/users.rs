@@ -13,28 +13,16 @@
 
 /// A licensed Entra ID (formerly Azure AD) user; users who were removed are kept.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct User {
     /// Warehouse surrogate key of the user; other collections refer to it.
-    #[serde(rename = "userKey")]
     pub user_key: i32,
-    /// The `userId` property of `user`.
-    #[serde(rename = "userId", default)]
     pub user_id: Option<String>,
-    /// The `userEmail` property of `user`.
-    #[serde(rename = "userEmail", default)]
     pub user_email: Option<String>,
-    /// The `userPrincipalName` property of `user`.
-    #[serde(rename = "userPrincipalName", default)]
     pub user_principal_name: Option<String>,
-    /// The `displayName` property of `user`.
-    #[serde(rename = "displayName", default)]
     pub display_name: Option<String>,
-    /// The `intuneLicensed` property of `user`.
-    #[serde(rename = "intuneLicensed", default)]
     pub intune_licensed: Option<bool>,
-    /// The `isDeleted` property of `user`.
-    #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
     #[serde(
@@ -42,23 +30,19 @@ pub struct User {
         with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
     )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
-    /// The `startDateInclusiveUTC` property of `user`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
     #[serde(
         rename = "startDateInclusiveUTC",
         with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
     )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
-    /// The `endDateExclusiveUTC` property of `user`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
     #[serde(
         rename = "endDateExclusiveUTC",
         with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
     )]
     pub end_date_exclusive_utc: ::time::OffsetDateTime,
-    /// The `isCurrent` property of `user`.
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(rename = "isCurrent")]
     pub is_current: bool,
 }
 
@@ -66,60 +50,33 @@ pub struct User {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UserField {
-    /// `userKey`
     UserKey,
-    /// `userId`
     UserId,
-    /// `userEmail`
     UserEmail,
-    /// `userPrincipalName`
     UserPrincipalName,
-    /// `displayName`
     DisplayName,
-    /// `intuneLicensed`
     IntuneLicensed,
-    /// `isDeleted`
     IsDeleted,
-    /// `rowLastModifiedDateTimeUTC`
     RowLastModifiedDateTimeUtc,
-    /// `startDateInclusiveUTC`
     StartDateInclusiveUtc,
-    /// `endDateExclusiveUTC`
     EndDateExclusiveUtc,
-    /// `isCurrent`
     IsCurrent,
 }
 
 impl ::odata_runtime::query::Field for UserField {
-    const ALL: &'static [Self] = &[
-        UserField::UserKey,
-        UserField::UserId,
-        UserField::UserEmail,
-        UserField::UserPrincipalName,
-        UserField::DisplayName,
-        UserField::IntuneLicensed,
-        UserField::IsDeleted,
-        UserField::RowLastModifiedDateTimeUtc,
-        UserField::StartDateInclusiveUtc,
-        UserField::EndDateExclusiveUtc,
-        UserField::IsCurrent,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::UserKey, "userKey"),
+        (Self::UserId, "userId"),
+        (Self::UserEmail, "userEmail"),
+        (Self::UserPrincipalName, "userPrincipalName"),
+        (Self::DisplayName, "displayName"),
+        (Self::IntuneLicensed, "intuneLicensed"),
+        (Self::IsDeleted, "isDeleted"),
+        (Self::RowLastModifiedDateTimeUtc, "rowLastModifiedDateTimeUTC"),
+        (Self::StartDateInclusiveUtc, "startDateInclusiveUTC"),
+        (Self::EndDateExclusiveUtc, "endDateExclusiveUTC"),
+        (Self::IsCurrent, "isCurrent"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            UserField::UserKey => "userKey",
-            UserField::UserId => "userId",
-            UserField::UserEmail => "userEmail",
-            UserField::UserPrincipalName => "userPrincipalName",
-            UserField::DisplayName => "displayName",
-            UserField::IntuneLicensed => "intuneLicensed",
-            UserField::IsDeleted => "isDeleted",
-            UserField::RowLastModifiedDateTimeUtc => "rowLastModifiedDateTimeUTC",
-            UserField::StartDateInclusiveUtc => "startDateInclusiveUTC",
-            UserField::EndDateExclusiveUtc => "endDateExclusiveUTC",
-            UserField::IsCurrent => "isCurrent",
-        }
-    }
 }
 
 /// A query of the `users` entity set (the same as the `Collections` accessor).

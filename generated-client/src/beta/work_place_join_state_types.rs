@@ -14,6 +14,7 @@
     note = "Removed in 1903 Part 2; the information is now the azureADRegistered flag on devices. (since 1903)"
 )]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WorkPlaceJoinStateType {
     /// Identifier of the workplace-join state; key of this lookup.
@@ -22,17 +23,13 @@ pub struct WorkPlaceJoinStateType {
     )]
     #[serde(rename = "workPlaceJoinStateID")]
     pub work_place_join_state_id: i32,
-    /// The `workPlaceJoinStateKey` property of `workPlaceJoinStateType`.
     #[deprecated(
         note = "Removed together with the workPlaceJoinStateTypes collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "workPlaceJoinStateKey")]
     pub work_place_join_state_key: i32,
-    /// The `workPlaceJoinStateName` property of `workPlaceJoinStateType`.
     #[deprecated(
         note = "Removed together with the workPlaceJoinStateTypes collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "workPlaceJoinStateName", default)]
     pub work_place_join_state_name: Option<String>,
 }
 
@@ -40,30 +37,17 @@ pub struct WorkPlaceJoinStateType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum WorkPlaceJoinStateTypeField {
-    /// `workPlaceJoinStateID`
     WorkPlaceJoinStateId,
-    /// `workPlaceJoinStateKey`
     WorkPlaceJoinStateKey,
-    /// `workPlaceJoinStateName`
     WorkPlaceJoinStateName,
 }
 
 impl ::odata_runtime::query::Field for WorkPlaceJoinStateTypeField {
-    const ALL: &'static [Self] = &[
-        WorkPlaceJoinStateTypeField::WorkPlaceJoinStateId,
-        WorkPlaceJoinStateTypeField::WorkPlaceJoinStateKey,
-        WorkPlaceJoinStateTypeField::WorkPlaceJoinStateName,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::WorkPlaceJoinStateId, "workPlaceJoinStateID"),
+        (Self::WorkPlaceJoinStateKey, "workPlaceJoinStateKey"),
+        (Self::WorkPlaceJoinStateName, "workPlaceJoinStateName"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            WorkPlaceJoinStateTypeField::WorkPlaceJoinStateId => "workPlaceJoinStateID",
-            WorkPlaceJoinStateTypeField::WorkPlaceJoinStateKey => "workPlaceJoinStateKey",
-            WorkPlaceJoinStateTypeField::WorkPlaceJoinStateName => {
-                "workPlaceJoinStateName"
-            }
-        }
-    }
 }
 
 /// A query of the `workPlaceJoinStateTypes` entity set (the same as the `Collections` accessor).

@@ -13,44 +13,27 @@
 
 /// A single uploaded version (revision) of an app, kept as a slowly changing dimension with a validity window.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppRevision {
     /// Surrogate key of the app; together with revision it identifies one app version.
-    #[serde(rename = "appKey")]
     pub app_key: i32,
-    /// The `applicationId` property of `appRevision`.
-    #[serde(rename = "applicationId", default)]
     pub application_id: Option<String>,
     /// Revision number of the uploaded app binary.
     pub revision: i32,
-    /// The `title` property of `appRevision`.
-    #[serde(default)]
     pub title: Option<String>,
-    /// The `publisher` property of `appRevision`.
-    #[serde(default)]
     pub publisher: Option<String>,
-    /// The `appTypeKey` property of `appRevision`.
-    #[serde(rename = "appTypeKey")]
     pub app_type_key: i32,
-    /// The `vppProgramTypeKey` property of `appRevision`.
-    #[serde(rename = "vppProgramTypeKey")]
     pub vpp_program_type_key: i32,
-    /// The `size` property of `appRevision`.
     #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
     pub size: Option<i64>,
-    /// The `isCurrent` property of `appRevision`.
-    #[serde(rename = "isCurrent")]
     pub is_current: bool,
-    /// The `isDeleted` property of `appRevision`.
-    #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
-    /// The `startDateInclusiveUTC` property of `appRevision`.
     #[serde(
         rename = "startDateInclusiveUTC",
         with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
     )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
-    /// The `endDateExclusiveUTC` property of `appRevision`.
     #[serde(
         rename = "endDateExclusiveUTC",
         with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
@@ -62,19 +45,13 @@ pub struct AppRevision {
         with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
     )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
-    /// The `uploadState` property of `appRevision`.
-    #[serde(rename = "uploadState", default)]
     pub upload_state: Option<i32>,
-    /// The `creationTime` property of `appRevision`.
     #[serde(
-        rename = "creationTime",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub creation_time: Option<::time::OffsetDateTime>,
-    /// The `modifiedTime` property of `appRevision`.
     #[serde(
-        rename = "modifiedTime",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
@@ -85,80 +62,43 @@ pub struct AppRevision {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AppRevisionField {
-    /// `appKey`
     AppKey,
-    /// `applicationId`
     ApplicationId,
-    /// `revision`
     Revision,
-    /// `title`
     Title,
-    /// `publisher`
     Publisher,
-    /// `appTypeKey`
     AppTypeKey,
-    /// `vppProgramTypeKey`
     VppProgramTypeKey,
-    /// `size`
     Size,
-    /// `isCurrent`
     IsCurrent,
-    /// `isDeleted`
     IsDeleted,
-    /// `startDateInclusiveUTC`
     StartDateInclusiveUtc,
-    /// `endDateExclusiveUTC`
     EndDateExclusiveUtc,
-    /// `rowLastModifiedDateTimeUTC`
     RowLastModifiedDateTimeUtc,
-    /// `uploadState`
     UploadState,
-    /// `creationTime`
     CreationTime,
-    /// `modifiedTime`
     ModifiedTime,
 }
 
 impl ::odata_runtime::query::Field for AppRevisionField {
-    const ALL: &'static [Self] = &[
-        AppRevisionField::AppKey,
-        AppRevisionField::ApplicationId,
-        AppRevisionField::Revision,
-        AppRevisionField::Title,
-        AppRevisionField::Publisher,
-        AppRevisionField::AppTypeKey,
-        AppRevisionField::VppProgramTypeKey,
-        AppRevisionField::Size,
-        AppRevisionField::IsCurrent,
-        AppRevisionField::IsDeleted,
-        AppRevisionField::StartDateInclusiveUtc,
-        AppRevisionField::EndDateExclusiveUtc,
-        AppRevisionField::RowLastModifiedDateTimeUtc,
-        AppRevisionField::UploadState,
-        AppRevisionField::CreationTime,
-        AppRevisionField::ModifiedTime,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::AppKey, "appKey"),
+        (Self::ApplicationId, "applicationId"),
+        (Self::Revision, "revision"),
+        (Self::Title, "title"),
+        (Self::Publisher, "publisher"),
+        (Self::AppTypeKey, "appTypeKey"),
+        (Self::VppProgramTypeKey, "vppProgramTypeKey"),
+        (Self::Size, "size"),
+        (Self::IsCurrent, "isCurrent"),
+        (Self::IsDeleted, "isDeleted"),
+        (Self::StartDateInclusiveUtc, "startDateInclusiveUTC"),
+        (Self::EndDateExclusiveUtc, "endDateExclusiveUTC"),
+        (Self::RowLastModifiedDateTimeUtc, "rowLastModifiedDateTimeUTC"),
+        (Self::UploadState, "uploadState"),
+        (Self::CreationTime, "creationTime"),
+        (Self::ModifiedTime, "modifiedTime"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            AppRevisionField::AppKey => "appKey",
-            AppRevisionField::ApplicationId => "applicationId",
-            AppRevisionField::Revision => "revision",
-            AppRevisionField::Title => "title",
-            AppRevisionField::Publisher => "publisher",
-            AppRevisionField::AppTypeKey => "appTypeKey",
-            AppRevisionField::VppProgramTypeKey => "vppProgramTypeKey",
-            AppRevisionField::Size => "size",
-            AppRevisionField::IsCurrent => "isCurrent",
-            AppRevisionField::IsDeleted => "isDeleted",
-            AppRevisionField::StartDateInclusiveUtc => "startDateInclusiveUTC",
-            AppRevisionField::EndDateExclusiveUtc => "endDateExclusiveUTC",
-            AppRevisionField::RowLastModifiedDateTimeUtc => "rowLastModifiedDateTimeUTC",
-            AppRevisionField::UploadState => "uploadState",
-            AppRevisionField::CreationTime => "creationTime",
-            AppRevisionField::ModifiedTime => "modifiedTime",
-        }
-    }
 }
 
 /// A query of the `appRevisions` entity set (the same as the `Collections` accessor).

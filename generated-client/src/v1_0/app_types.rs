@@ -11,16 +11,13 @@
 
 /// Lookup value for the kind of app by installation source, for example store app, line-of-business app or web link.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppType {
     /// Identifier of the app kind; key of this lookup.
     #[serde(rename = "appTypeID")]
     pub app_type_id: i32,
-    /// The `appTypeKey` property of `appType`.
-    #[serde(rename = "appTypeKey")]
     pub app_type_key: i32,
-    /// The `appTypeName` property of `appType`.
-    #[serde(rename = "appTypeName", default)]
     pub app_type_name: Option<String>,
 }
 
@@ -28,28 +25,17 @@ pub struct AppType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AppTypeField {
-    /// `appTypeID`
     AppTypeId,
-    /// `appTypeKey`
     AppTypeKey,
-    /// `appTypeName`
     AppTypeName,
 }
 
 impl ::odata_runtime::query::Field for AppTypeField {
-    const ALL: &'static [Self] = &[
-        AppTypeField::AppTypeId,
-        AppTypeField::AppTypeKey,
-        AppTypeField::AppTypeName,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::AppTypeId, "appTypeID"),
+        (Self::AppTypeKey, "appTypeKey"),
+        (Self::AppTypeName, "appTypeName"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            AppTypeField::AppTypeId => "appTypeID",
-            AppTypeField::AppTypeKey => "appTypeKey",
-            AppTypeField::AppTypeName => "appTypeName",
-        }
-    }
 }
 
 /// A query of the `appTypes` entity set (the same as the `Collections` accessor).

@@ -13,25 +13,16 @@
 
 /// Tenant-wide number of devices in each compliance state on one day.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CompliancePolicyStatusDeviceActivity {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
-    #[serde(rename = "dateKey")]
     pub date_key: i32,
-    /// The `unknown` property of `compliancePolicyStatusDeviceActivity`.
     pub unknown: i32,
-    /// The `notApplicable` property of `compliancePolicyStatusDeviceActivity`.
-    #[serde(rename = "notApplicable")]
     pub not_applicable: i32,
-    /// The `compliant` property of `compliancePolicyStatusDeviceActivity`.
     pub compliant: i32,
-    /// The `inGracePeriod` property of `compliancePolicyStatusDeviceActivity`.
-    #[serde(rename = "inGracePeriod")]
     pub in_grace_period: i32,
-    /// The `nonCompliant` property of `compliancePolicyStatusDeviceActivity`.
-    #[serde(rename = "nonCompliant")]
     pub non_compliant: i32,
-    /// The `error` property of `compliancePolicyStatusDeviceActivity`.
     pub error: i32,
 }
 
@@ -39,44 +30,25 @@ pub struct CompliancePolicyStatusDeviceActivity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CompliancePolicyStatusDeviceActivityField {
-    /// `dateKey`
     DateKey,
-    /// `unknown`
     Unknown,
-    /// `notApplicable`
     NotApplicable,
-    /// `compliant`
     Compliant,
-    /// `inGracePeriod`
     InGracePeriod,
-    /// `nonCompliant`
     NonCompliant,
-    /// `error`
     Error,
 }
 
 impl ::odata_runtime::query::Field for CompliancePolicyStatusDeviceActivityField {
-    const ALL: &'static [Self] = &[
-        CompliancePolicyStatusDeviceActivityField::DateKey,
-        CompliancePolicyStatusDeviceActivityField::Unknown,
-        CompliancePolicyStatusDeviceActivityField::NotApplicable,
-        CompliancePolicyStatusDeviceActivityField::Compliant,
-        CompliancePolicyStatusDeviceActivityField::InGracePeriod,
-        CompliancePolicyStatusDeviceActivityField::NonCompliant,
-        CompliancePolicyStatusDeviceActivityField::Error,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DateKey, "dateKey"),
+        (Self::Unknown, "unknown"),
+        (Self::NotApplicable, "notApplicable"),
+        (Self::Compliant, "compliant"),
+        (Self::InGracePeriod, "inGracePeriod"),
+        (Self::NonCompliant, "nonCompliant"),
+        (Self::Error, "error"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            CompliancePolicyStatusDeviceActivityField::DateKey => "dateKey",
-            CompliancePolicyStatusDeviceActivityField::Unknown => "unknown",
-            CompliancePolicyStatusDeviceActivityField::NotApplicable => "notApplicable",
-            CompliancePolicyStatusDeviceActivityField::Compliant => "compliant",
-            CompliancePolicyStatusDeviceActivityField::InGracePeriod => "inGracePeriod",
-            CompliancePolicyStatusDeviceActivityField::NonCompliant => "nonCompliant",
-            CompliancePolicyStatusDeviceActivityField::Error => "error",
-        }
-    }
 }
 
 /// A query of the `compliancePolicyStatusDeviceActivities` entity set (the same as the `Collections` accessor).

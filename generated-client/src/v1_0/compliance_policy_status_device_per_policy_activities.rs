@@ -13,31 +13,20 @@
 
 /// Number of devices in each compliance state on one day for one compliance policy and platform.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CompliancePolicyStatusDevicePerPolicyActivity {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
-    #[serde(rename = "dateKey")]
     pub date_key: i32,
     /// Key of the policy (policies.policyKey).
-    #[serde(rename = "policyKey")]
     pub policy_key: i32,
     /// Key of the platform the compliance policy targets.
-    #[serde(rename = "policyPlatformKey")]
     pub policy_platform_key: i32,
-    /// The `unknown` property of `compliancePolicyStatusDevicePerPolicyActivity`.
     pub unknown: i32,
-    /// The `notApplicable` property of `compliancePolicyStatusDevicePerPolicyActivity`.
-    #[serde(rename = "notApplicable")]
     pub not_applicable: i32,
-    /// The `compliant` property of `compliancePolicyStatusDevicePerPolicyActivity`.
     pub compliant: i32,
-    /// The `inGracePeriod` property of `compliancePolicyStatusDevicePerPolicyActivity`.
-    #[serde(rename = "inGracePeriod")]
     pub in_grace_period: i32,
-    /// The `nonCompliant` property of `compliancePolicyStatusDevicePerPolicyActivity`.
-    #[serde(rename = "nonCompliant")]
     pub non_compliant: i32,
-    /// The `error` property of `compliancePolicyStatusDevicePerPolicyActivity`.
     pub error: i32,
 }
 
@@ -45,61 +34,30 @@ pub struct CompliancePolicyStatusDevicePerPolicyActivity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CompliancePolicyStatusDevicePerPolicyActivityField {
-    /// `dateKey`
     DateKey,
-    /// `policyKey`
     PolicyKey,
-    /// `policyPlatformKey`
     PolicyPlatformKey,
-    /// `unknown`
     Unknown,
-    /// `notApplicable`
     NotApplicable,
-    /// `compliant`
     Compliant,
-    /// `inGracePeriod`
     InGracePeriod,
-    /// `nonCompliant`
     NonCompliant,
-    /// `error`
     Error,
 }
 
 impl ::odata_runtime::query::Field
 for CompliancePolicyStatusDevicePerPolicyActivityField {
-    const ALL: &'static [Self] = &[
-        CompliancePolicyStatusDevicePerPolicyActivityField::DateKey,
-        CompliancePolicyStatusDevicePerPolicyActivityField::PolicyKey,
-        CompliancePolicyStatusDevicePerPolicyActivityField::PolicyPlatformKey,
-        CompliancePolicyStatusDevicePerPolicyActivityField::Unknown,
-        CompliancePolicyStatusDevicePerPolicyActivityField::NotApplicable,
-        CompliancePolicyStatusDevicePerPolicyActivityField::Compliant,
-        CompliancePolicyStatusDevicePerPolicyActivityField::InGracePeriod,
-        CompliancePolicyStatusDevicePerPolicyActivityField::NonCompliant,
-        CompliancePolicyStatusDevicePerPolicyActivityField::Error,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DateKey, "dateKey"),
+        (Self::PolicyKey, "policyKey"),
+        (Self::PolicyPlatformKey, "policyPlatformKey"),
+        (Self::Unknown, "unknown"),
+        (Self::NotApplicable, "notApplicable"),
+        (Self::Compliant, "compliant"),
+        (Self::InGracePeriod, "inGracePeriod"),
+        (Self::NonCompliant, "nonCompliant"),
+        (Self::Error, "error"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            CompliancePolicyStatusDevicePerPolicyActivityField::DateKey => "dateKey",
-            CompliancePolicyStatusDevicePerPolicyActivityField::PolicyKey => "policyKey",
-            CompliancePolicyStatusDevicePerPolicyActivityField::PolicyPlatformKey => {
-                "policyPlatformKey"
-            }
-            CompliancePolicyStatusDevicePerPolicyActivityField::Unknown => "unknown",
-            CompliancePolicyStatusDevicePerPolicyActivityField::NotApplicable => {
-                "notApplicable"
-            }
-            CompliancePolicyStatusDevicePerPolicyActivityField::Compliant => "compliant",
-            CompliancePolicyStatusDevicePerPolicyActivityField::InGracePeriod => {
-                "inGracePeriod"
-            }
-            CompliancePolicyStatusDevicePerPolicyActivityField::NonCompliant => {
-                "nonCompliant"
-            }
-            CompliancePolicyStatusDevicePerPolicyActivityField::Error => "error",
-        }
-    }
 }
 
 /// A query of the `compliancePolicyStatusDevicePerPolicyActivities` entity set (the same as the `Collections` accessor).

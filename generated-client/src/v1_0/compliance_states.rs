@@ -11,16 +11,13 @@
 
 /// Lookup value for a device compliance state such as compliant, noncompliant or in grace period.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ComplianceState {
     /// Identifier of the compliance state (text in this service); key of this lookup.
     #[serde(rename = "complianceStateID")]
     pub compliance_state_id: String,
-    /// The `complianceStateKey` property of `complianceState`.
-    #[serde(rename = "complianceStateKey")]
     pub compliance_state_key: i32,
-    /// The `complianceStatus` property of `complianceState`.
-    #[serde(rename = "complianceStatus", default)]
     pub compliance_status: Option<String>,
 }
 
@@ -28,28 +25,17 @@ pub struct ComplianceState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ComplianceStateField {
-    /// `complianceStateID`
     ComplianceStateId,
-    /// `complianceStateKey`
     ComplianceStateKey,
-    /// `complianceStatus`
     ComplianceStatus,
 }
 
 impl ::odata_runtime::query::Field for ComplianceStateField {
-    const ALL: &'static [Self] = &[
-        ComplianceStateField::ComplianceStateId,
-        ComplianceStateField::ComplianceStateKey,
-        ComplianceStateField::ComplianceStatus,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::ComplianceStateId, "complianceStateID"),
+        (Self::ComplianceStateKey, "complianceStateKey"),
+        (Self::ComplianceStatus, "complianceStatus"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            ComplianceStateField::ComplianceStateId => "complianceStateID",
-            ComplianceStateField::ComplianceStateKey => "complianceStateKey",
-            ComplianceStateField::ComplianceStatus => "complianceStatus",
-        }
-    }
 }
 
 /// A query of the `complianceStates` entity set (the same as the `Collections` accessor).

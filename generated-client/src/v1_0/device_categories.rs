@@ -13,19 +13,14 @@
 
 /// A device category defined by an administrator; deleted categories stay as flagged rows.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeviceCategory {
-    /// The `deviceCategoryID` property of `deviceCategory`.
-    #[serde(rename = "deviceCategoryID", default)]
+    #[serde(rename = "deviceCategoryID")]
     pub device_category_id: Option<String>,
     /// Surrogate key of the device category.
-    #[serde(rename = "deviceCategoryKey")]
     pub device_category_key: i32,
-    /// The `deviceCategoryName` property of `deviceCategory`.
-    #[serde(rename = "deviceCategoryName", default)]
     pub device_category_name: Option<String>,
-    /// The `isDeleted` property of `deviceCategory`.
-    #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
     #[serde(
@@ -39,38 +34,21 @@ pub struct DeviceCategory {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeviceCategoryField {
-    /// `deviceCategoryID`
     DeviceCategoryId,
-    /// `deviceCategoryKey`
     DeviceCategoryKey,
-    /// `deviceCategoryName`
     DeviceCategoryName,
-    /// `isDeleted`
     IsDeleted,
-    /// `rowLastModifiedDateTimeUTC`
     RowLastModifiedDateTimeUtc,
 }
 
 impl ::odata_runtime::query::Field for DeviceCategoryField {
-    const ALL: &'static [Self] = &[
-        DeviceCategoryField::DeviceCategoryId,
-        DeviceCategoryField::DeviceCategoryKey,
-        DeviceCategoryField::DeviceCategoryName,
-        DeviceCategoryField::IsDeleted,
-        DeviceCategoryField::RowLastModifiedDateTimeUtc,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DeviceCategoryId, "deviceCategoryID"),
+        (Self::DeviceCategoryKey, "deviceCategoryKey"),
+        (Self::DeviceCategoryName, "deviceCategoryName"),
+        (Self::IsDeleted, "isDeleted"),
+        (Self::RowLastModifiedDateTimeUtc, "rowLastModifiedDateTimeUTC"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            DeviceCategoryField::DeviceCategoryId => "deviceCategoryID",
-            DeviceCategoryField::DeviceCategoryKey => "deviceCategoryKey",
-            DeviceCategoryField::DeviceCategoryName => "deviceCategoryName",
-            DeviceCategoryField::IsDeleted => "isDeleted",
-            DeviceCategoryField::RowLastModifiedDateTimeUtc => {
-                "rowLastModifiedDateTimeUTC"
-            }
-        }
-    }
 }
 
 /// A query of the `deviceCategories` entity set (the same as the `Collections` accessor).

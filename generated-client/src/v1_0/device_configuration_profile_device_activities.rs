@@ -13,18 +13,14 @@
 
 /// Number of devices in each configuration-profile deployment state on one day.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeviceConfigurationProfileDeviceActivity {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
-    #[serde(rename = "dateKey")]
     pub date_key: i32,
-    /// The `pending` property of `deviceConfigurationProfileDeviceActivity`.
     pub pending: i32,
-    /// The `succeeded` property of `deviceConfigurationProfileDeviceActivity`.
     pub succeeded: i32,
-    /// The `error` property of `deviceConfigurationProfileDeviceActivity`.
     pub error: i32,
-    /// The `failed` property of `deviceConfigurationProfileDeviceActivity`.
     pub failed: i32,
 }
 
@@ -32,36 +28,21 @@ pub struct DeviceConfigurationProfileDeviceActivity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeviceConfigurationProfileDeviceActivityField {
-    /// `dateKey`
     DateKey,
-    /// `pending`
     Pending,
-    /// `succeeded`
     Succeeded,
-    /// `error`
     Error,
-    /// `failed`
     Failed,
 }
 
 impl ::odata_runtime::query::Field for DeviceConfigurationProfileDeviceActivityField {
-    const ALL: &'static [Self] = &[
-        DeviceConfigurationProfileDeviceActivityField::DateKey,
-        DeviceConfigurationProfileDeviceActivityField::Pending,
-        DeviceConfigurationProfileDeviceActivityField::Succeeded,
-        DeviceConfigurationProfileDeviceActivityField::Error,
-        DeviceConfigurationProfileDeviceActivityField::Failed,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DateKey, "dateKey"),
+        (Self::Pending, "pending"),
+        (Self::Succeeded, "succeeded"),
+        (Self::Error, "error"),
+        (Self::Failed, "failed"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            DeviceConfigurationProfileDeviceActivityField::DateKey => "dateKey",
-            DeviceConfigurationProfileDeviceActivityField::Pending => "pending",
-            DeviceConfigurationProfileDeviceActivityField::Succeeded => "succeeded",
-            DeviceConfigurationProfileDeviceActivityField::Error => "error",
-            DeviceConfigurationProfileDeviceActivityField::Failed => "failed",
-        }
-    }
 }
 
 /// A query of the `deviceConfigurationProfileDeviceActivities` entity set (the same as the `Collections` accessor).

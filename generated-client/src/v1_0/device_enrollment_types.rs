@@ -11,16 +11,13 @@
 
 /// Lookup value for the method by which a device was enrolled.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeviceEnrollmentType {
     /// Identifier of the enrollment method; key of this lookup.
     #[serde(rename = "deviceEnrollmentTypeID")]
     pub device_enrollment_type_id: i32,
-    /// The `deviceEnrollmentTypeKey` property of `deviceEnrollmentType`.
-    #[serde(rename = "deviceEnrollmentTypeKey")]
     pub device_enrollment_type_key: i32,
-    /// The `deviceEnrollmentTypeName` property of `deviceEnrollmentType`.
-    #[serde(rename = "deviceEnrollmentTypeName", default)]
     pub device_enrollment_type_name: Option<String>,
 }
 
@@ -28,32 +25,17 @@ pub struct DeviceEnrollmentType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeviceEnrollmentTypeField {
-    /// `deviceEnrollmentTypeID`
     DeviceEnrollmentTypeId,
-    /// `deviceEnrollmentTypeKey`
     DeviceEnrollmentTypeKey,
-    /// `deviceEnrollmentTypeName`
     DeviceEnrollmentTypeName,
 }
 
 impl ::odata_runtime::query::Field for DeviceEnrollmentTypeField {
-    const ALL: &'static [Self] = &[
-        DeviceEnrollmentTypeField::DeviceEnrollmentTypeId,
-        DeviceEnrollmentTypeField::DeviceEnrollmentTypeKey,
-        DeviceEnrollmentTypeField::DeviceEnrollmentTypeName,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DeviceEnrollmentTypeId, "deviceEnrollmentTypeID"),
+        (Self::DeviceEnrollmentTypeKey, "deviceEnrollmentTypeKey"),
+        (Self::DeviceEnrollmentTypeName, "deviceEnrollmentTypeName"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            DeviceEnrollmentTypeField::DeviceEnrollmentTypeId => "deviceEnrollmentTypeID",
-            DeviceEnrollmentTypeField::DeviceEnrollmentTypeKey => {
-                "deviceEnrollmentTypeKey"
-            }
-            DeviceEnrollmentTypeField::DeviceEnrollmentTypeName => {
-                "deviceEnrollmentTypeName"
-            }
-        }
-    }
 }
 
 /// A query of the `deviceEnrollmentTypes` entity set (the same as the `Collections` accessor).

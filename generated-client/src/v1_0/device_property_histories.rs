@@ -13,54 +13,26 @@
 
 /// Snapshot of selected attributes of one device as they were on one day.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DevicePropertyHistory {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
-    #[serde(rename = "dateKey")]
     pub date_key: i32,
     /// Key of the device (devices.deviceKey).
-    #[serde(rename = "deviceKey")]
     pub device_key: i32,
-    /// The `deviceName` property of `devicePropertyHistory`.
-    #[serde(rename = "deviceName", default)]
     pub device_name: Option<String>,
-    /// The `deviceRegistrationStateKey` property of `devicePropertyHistory`.
-    #[serde(rename = "deviceRegistrationStateKey")]
     pub device_registration_state_key: i32,
-    /// The `ownerTypeKey` property of `devicePropertyHistory`.
-    #[serde(rename = "ownerTypeKey")]
     pub owner_type_key: i32,
-    /// The `managementStateKey` property of `devicePropertyHistory`.
-    #[serde(rename = "managementStateKey")]
     pub management_state_key: i32,
-    /// The `azureADRegistered` property of `devicePropertyHistory`.
-    #[serde(rename = "azureADRegistered", default)]
+    #[serde(rename = "azureADRegistered")]
     pub azure_ad_registered: Option<bool>,
-    /// The `complianceStateKey` property of `devicePropertyHistory`.
-    #[serde(rename = "complianceStateKey")]
     pub compliance_state_key: i32,
-    /// The `osVersion` property of `devicePropertyHistory`.
-    #[serde(rename = "osVersion", default)]
     pub os_version: Option<String>,
-    /// The `jailBroken` property of `devicePropertyHistory`.
-    #[serde(rename = "jailBroken", default)]
     pub jail_broken: Option<i32>,
-    /// The `deviceCategoryKey` property of `devicePropertyHistory`.
-    #[serde(rename = "deviceCategoryKey")]
     pub device_category_key: i32,
-    /// The `physicalMemoryInBytes` property of `devicePropertyHistory`.
-    #[serde(
-        rename = "physicalMemoryInBytes",
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
-    )]
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
     pub physical_memory_in_bytes: Option<i64>,
-    /// The `totalStorageSpaceInBytes` property of `devicePropertyHistory`.
-    #[serde(
-        rename = "totalStorageSpaceInBytes",
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
-    )]
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
     pub total_storage_space_in_bytes: Option<i64>,
 }
 
@@ -68,72 +40,37 @@ pub struct DevicePropertyHistory {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DevicePropertyHistoryField {
-    /// `dateKey`
     DateKey,
-    /// `deviceKey`
     DeviceKey,
-    /// `deviceName`
     DeviceName,
-    /// `deviceRegistrationStateKey`
     DeviceRegistrationStateKey,
-    /// `ownerTypeKey`
     OwnerTypeKey,
-    /// `managementStateKey`
     ManagementStateKey,
-    /// `azureADRegistered`
     AzureAdRegistered,
-    /// `complianceStateKey`
     ComplianceStateKey,
-    /// `osVersion`
     OsVersion,
-    /// `jailBroken`
     JailBroken,
-    /// `deviceCategoryKey`
     DeviceCategoryKey,
-    /// `physicalMemoryInBytes`
     PhysicalMemoryInBytes,
-    /// `totalStorageSpaceInBytes`
     TotalStorageSpaceInBytes,
 }
 
 impl ::odata_runtime::query::Field for DevicePropertyHistoryField {
-    const ALL: &'static [Self] = &[
-        DevicePropertyHistoryField::DateKey,
-        DevicePropertyHistoryField::DeviceKey,
-        DevicePropertyHistoryField::DeviceName,
-        DevicePropertyHistoryField::DeviceRegistrationStateKey,
-        DevicePropertyHistoryField::OwnerTypeKey,
-        DevicePropertyHistoryField::ManagementStateKey,
-        DevicePropertyHistoryField::AzureAdRegistered,
-        DevicePropertyHistoryField::ComplianceStateKey,
-        DevicePropertyHistoryField::OsVersion,
-        DevicePropertyHistoryField::JailBroken,
-        DevicePropertyHistoryField::DeviceCategoryKey,
-        DevicePropertyHistoryField::PhysicalMemoryInBytes,
-        DevicePropertyHistoryField::TotalStorageSpaceInBytes,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DateKey, "dateKey"),
+        (Self::DeviceKey, "deviceKey"),
+        (Self::DeviceName, "deviceName"),
+        (Self::DeviceRegistrationStateKey, "deviceRegistrationStateKey"),
+        (Self::OwnerTypeKey, "ownerTypeKey"),
+        (Self::ManagementStateKey, "managementStateKey"),
+        (Self::AzureAdRegistered, "azureADRegistered"),
+        (Self::ComplianceStateKey, "complianceStateKey"),
+        (Self::OsVersion, "osVersion"),
+        (Self::JailBroken, "jailBroken"),
+        (Self::DeviceCategoryKey, "deviceCategoryKey"),
+        (Self::PhysicalMemoryInBytes, "physicalMemoryInBytes"),
+        (Self::TotalStorageSpaceInBytes, "totalStorageSpaceInBytes"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            DevicePropertyHistoryField::DateKey => "dateKey",
-            DevicePropertyHistoryField::DeviceKey => "deviceKey",
-            DevicePropertyHistoryField::DeviceName => "deviceName",
-            DevicePropertyHistoryField::DeviceRegistrationStateKey => {
-                "deviceRegistrationStateKey"
-            }
-            DevicePropertyHistoryField::OwnerTypeKey => "ownerTypeKey",
-            DevicePropertyHistoryField::ManagementStateKey => "managementStateKey",
-            DevicePropertyHistoryField::AzureAdRegistered => "azureADRegistered",
-            DevicePropertyHistoryField::ComplianceStateKey => "complianceStateKey",
-            DevicePropertyHistoryField::OsVersion => "osVersion",
-            DevicePropertyHistoryField::JailBroken => "jailBroken",
-            DevicePropertyHistoryField::DeviceCategoryKey => "deviceCategoryKey",
-            DevicePropertyHistoryField::PhysicalMemoryInBytes => "physicalMemoryInBytes",
-            DevicePropertyHistoryField::TotalStorageSpaceInBytes => {
-                "totalStorageSpaceInBytes"
-            }
-        }
-    }
 }
 
 /// A query of the `devicePropertyHistories` entity set (the same as the `Collections` accessor).

@@ -15,72 +15,44 @@
 
 /// An enrolled device with its current attributes; deleted devices remain as rows flagged isDeleted.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Device {
     /// Warehouse surrogate key of the device; other collections refer to it.
-    #[serde(rename = "deviceKey")]
     pub device_key: i32,
     /// Intune identifier of the device (GUID text).
-    #[serde(rename = "deviceId", default)]
     pub device_id: Option<String>,
     /// Name of the device as shown in Intune.
-    #[serde(rename = "deviceName", default)]
     pub device_name: Option<String>,
-    /// The `deviceTypeKey` property of `device`.
-    #[serde(rename = "deviceTypeKey")]
     pub device_type_key: i32,
-    /// The `deviceRegistrationStateKey` property of `device`.
-    #[serde(rename = "deviceRegistrationStateKey")]
     pub device_registration_state_key: i32,
-    /// The `ownerTypeKey` property of `device`.
-    #[serde(rename = "ownerTypeKey")]
     pub owner_type_key: i32,
     /// When the device enrolled.
     #[serde(
-        rename = "enrolledDateTime",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub enrolled_date_time: Option<::time::OffsetDateTime>,
     /// When the device last checked in with Intune.
     #[serde(
-        rename = "lastSyncDateTime",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub last_sync_date_time: Option<::time::OffsetDateTime>,
-    /// The `managementAgentKey` property of `device`.
-    #[serde(rename = "managementAgentKey")]
     pub management_agent_key: i32,
-    /// The `managementStateKey` property of `device`.
-    #[serde(rename = "managementStateKey")]
     pub management_state_key: i32,
     /// Entra ID (Azure AD) device identifier, if the device is registered there.
-    #[serde(rename = "azureADDeviceId", default)]
+    #[serde(rename = "azureADDeviceId")]
     pub azure_ad_device_id: Option<String>,
-    /// The `azureADRegistered` property of `device`.
-    #[serde(rename = "azureADRegistered", default)]
+    #[serde(rename = "azureADRegistered")]
     pub azure_ad_registered: Option<bool>,
-    /// The `deviceCategoryKey` property of `device`.
-    #[serde(rename = "deviceCategoryKey")]
     pub device_category_key: i32,
-    /// The `deviceEnrollmentTypeKey` property of `device`.
-    #[serde(rename = "deviceEnrollmentTypeKey")]
     pub device_enrollment_type_key: i32,
     /// Key of the compliance state (complianceStates.complianceStateKey).
-    #[serde(rename = "complianceStateKey")]
     pub compliance_state_key: i32,
-    /// The `osVersion` property of `device`.
-    #[serde(rename = "osVersion", default)]
     pub os_version: Option<String>,
-    /// The `easDeviceId` property of `device`.
-    #[serde(rename = "easDeviceId", default)]
     pub eas_device_id: Option<String>,
-    /// The `serialNumber` property of `device`.
-    #[serde(rename = "serialNumber", default)]
     pub serial_number: Option<String>,
-    /// The `userId` property of `device`.
-    #[serde(rename = "userId", default)]
     pub user_id: Option<String>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
     #[serde(
@@ -88,79 +60,37 @@ pub struct Device {
         with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
     )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
-    /// The `manufacturer` property of `device`.
-    #[serde(default)]
     pub manufacturer: Option<String>,
-    /// The `model` property of `device`.
-    #[serde(default)]
     pub model: Option<String>,
-    /// The `operatingSystem` property of `device`.
-    #[serde(rename = "operatingSystem", default)]
     pub operating_system: Option<String>,
     /// True when the device is no longer enrolled; such rows are kept rather than removed.
-    #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
-    /// The `androidSecurityPatchLevel` property of `device`.
-    #[serde(rename = "androidSecurityPatchLevel", default)]
     pub android_security_patch_level: Option<String>,
-    /// The `meid` property of `device`.
-    #[serde(default)]
     pub meid: Option<String>,
     /// Supervision flag as an integer (1 = supervised), not a Boolean.
-    #[serde(rename = "isSupervised", default)]
     pub is_supervised: Option<i32>,
     /// Free storage in bytes.
-    #[serde(
-        rename = "freeStorageSpaceInBytes",
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
-    )]
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
     pub free_storage_space_in_bytes: Option<i64>,
     /// Total storage in bytes.
-    #[serde(
-        rename = "totalStorageSpaceInBytes",
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>"
-    )]
+    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
     pub total_storage_space_in_bytes: Option<i64>,
     /// Encryption state as an integer code.
-    #[serde(rename = "encryptionState", default)]
     pub encryption_state: Option<i32>,
-    /// The `subscriberCarrier` property of `device`.
-    #[serde(rename = "subscriberCarrier", default)]
     pub subscriber_carrier: Option<String>,
-    /// The `phoneNumber` property of `device`.
-    #[serde(rename = "phoneNumber", default)]
     pub phone_number: Option<String>,
-    /// The `imei` property of `device`.
-    #[serde(default)]
     pub imei: Option<String>,
-    /// The `cellularTechnology` property of `device`.
-    #[serde(rename = "cellularTechnology", default)]
     pub cellular_technology: Option<String>,
-    /// The `wiFiMacAddress` property of `device`.
-    #[serde(rename = "wiFiMacAddress", default)]
     pub wi_fi_mac_address: Option<String>,
-    /// The `ethernetMacAddress` property of `device`.
-    #[serde(rename = "ethernetMacAddress", default)]
     pub ethernet_mac_address: Option<String>,
-    /// The `office365Version` property of `device`.
-    #[serde(rename = "office365Version", default)]
     pub office365_version: Option<String>,
     /// Windows edition reported by the device, e.g. "Enterprise" or "Pro".
-    #[serde(rename = "windowsOsEdition", default)]
     pub windows_os_edition: Option<String>,
     /// Primary user of the device; seen only in a third-party observation of the live service & not documented.
-    #[serde(rename = "primaryUser", default)]
     pub primary_user: Option<String>,
     /// SIM card identifier (ICCID); the docs spell it ICCD.
-    #[serde(default)]
     pub iccid: Option<String>,
-    /// The `subnetAddressV4Wifi` property of `device`.
-    #[serde(rename = "subnetAddressV4Wifi", default)]
     pub subnet_address_v4_wifi: Option<String>,
-    /// The `ipAddressV4Wifi` property of `device`.
-    #[serde(rename = "ipAddressV4Wifi", default)]
     pub ip_address_v4_wifi: Option<String>,
 }
 
@@ -168,184 +98,95 @@ pub struct Device {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeviceField {
-    /// `deviceKey`
     DeviceKey,
-    /// `deviceId`
     DeviceId,
-    /// `deviceName`
     DeviceName,
-    /// `deviceTypeKey`
     DeviceTypeKey,
-    /// `deviceRegistrationStateKey`
     DeviceRegistrationStateKey,
-    /// `ownerTypeKey`
     OwnerTypeKey,
-    /// `enrolledDateTime`
     EnrolledDateTime,
-    /// `lastSyncDateTime`
     LastSyncDateTime,
-    /// `managementAgentKey`
     ManagementAgentKey,
-    /// `managementStateKey`
     ManagementStateKey,
-    /// `azureADDeviceId`
     AzureAdDeviceId,
-    /// `azureADRegistered`
     AzureAdRegistered,
-    /// `deviceCategoryKey`
     DeviceCategoryKey,
-    /// `deviceEnrollmentTypeKey`
     DeviceEnrollmentTypeKey,
-    /// `complianceStateKey`
     ComplianceStateKey,
-    /// `osVersion`
     OsVersion,
-    /// `easDeviceId`
     EasDeviceId,
-    /// `serialNumber`
     SerialNumber,
-    /// `userId`
     UserId,
-    /// `rowLastModifiedDateTimeUTC`
     RowLastModifiedDateTimeUtc,
-    /// `manufacturer`
     Manufacturer,
-    /// `model`
     Model,
-    /// `operatingSystem`
     OperatingSystem,
-    /// `isDeleted`
     IsDeleted,
-    /// `androidSecurityPatchLevel`
     AndroidSecurityPatchLevel,
-    /// `meid`
     Meid,
-    /// `isSupervised`
     IsSupervised,
-    /// `freeStorageSpaceInBytes`
     FreeStorageSpaceInBytes,
-    /// `totalStorageSpaceInBytes`
     TotalStorageSpaceInBytes,
-    /// `encryptionState`
     EncryptionState,
-    /// `subscriberCarrier`
     SubscriberCarrier,
-    /// `phoneNumber`
     PhoneNumber,
-    /// `imei`
     Imei,
-    /// `cellularTechnology`
     CellularTechnology,
-    /// `wiFiMacAddress`
     WiFiMacAddress,
-    /// `ethernetMacAddress`
     EthernetMacAddress,
-    /// `office365Version`
     Office365Version,
-    /// `windowsOsEdition`
     WindowsOsEdition,
-    /// `primaryUser`
     PrimaryUser,
-    /// `iccid`
     Iccid,
-    /// `subnetAddressV4Wifi`
     SubnetAddressV4Wifi,
-    /// `ipAddressV4Wifi`
     IpAddressV4Wifi,
 }
 
 impl ::odata_runtime::query::Field for DeviceField {
-    const ALL: &'static [Self] = &[
-        DeviceField::DeviceKey,
-        DeviceField::DeviceId,
-        DeviceField::DeviceName,
-        DeviceField::DeviceTypeKey,
-        DeviceField::DeviceRegistrationStateKey,
-        DeviceField::OwnerTypeKey,
-        DeviceField::EnrolledDateTime,
-        DeviceField::LastSyncDateTime,
-        DeviceField::ManagementAgentKey,
-        DeviceField::ManagementStateKey,
-        DeviceField::AzureAdDeviceId,
-        DeviceField::AzureAdRegistered,
-        DeviceField::DeviceCategoryKey,
-        DeviceField::DeviceEnrollmentTypeKey,
-        DeviceField::ComplianceStateKey,
-        DeviceField::OsVersion,
-        DeviceField::EasDeviceId,
-        DeviceField::SerialNumber,
-        DeviceField::UserId,
-        DeviceField::RowLastModifiedDateTimeUtc,
-        DeviceField::Manufacturer,
-        DeviceField::Model,
-        DeviceField::OperatingSystem,
-        DeviceField::IsDeleted,
-        DeviceField::AndroidSecurityPatchLevel,
-        DeviceField::Meid,
-        DeviceField::IsSupervised,
-        DeviceField::FreeStorageSpaceInBytes,
-        DeviceField::TotalStorageSpaceInBytes,
-        DeviceField::EncryptionState,
-        DeviceField::SubscriberCarrier,
-        DeviceField::PhoneNumber,
-        DeviceField::Imei,
-        DeviceField::CellularTechnology,
-        DeviceField::WiFiMacAddress,
-        DeviceField::EthernetMacAddress,
-        DeviceField::Office365Version,
-        DeviceField::WindowsOsEdition,
-        DeviceField::PrimaryUser,
-        DeviceField::Iccid,
-        DeviceField::SubnetAddressV4Wifi,
-        DeviceField::IpAddressV4Wifi,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DeviceKey, "deviceKey"),
+        (Self::DeviceId, "deviceId"),
+        (Self::DeviceName, "deviceName"),
+        (Self::DeviceTypeKey, "deviceTypeKey"),
+        (Self::DeviceRegistrationStateKey, "deviceRegistrationStateKey"),
+        (Self::OwnerTypeKey, "ownerTypeKey"),
+        (Self::EnrolledDateTime, "enrolledDateTime"),
+        (Self::LastSyncDateTime, "lastSyncDateTime"),
+        (Self::ManagementAgentKey, "managementAgentKey"),
+        (Self::ManagementStateKey, "managementStateKey"),
+        (Self::AzureAdDeviceId, "azureADDeviceId"),
+        (Self::AzureAdRegistered, "azureADRegistered"),
+        (Self::DeviceCategoryKey, "deviceCategoryKey"),
+        (Self::DeviceEnrollmentTypeKey, "deviceEnrollmentTypeKey"),
+        (Self::ComplianceStateKey, "complianceStateKey"),
+        (Self::OsVersion, "osVersion"),
+        (Self::EasDeviceId, "easDeviceId"),
+        (Self::SerialNumber, "serialNumber"),
+        (Self::UserId, "userId"),
+        (Self::RowLastModifiedDateTimeUtc, "rowLastModifiedDateTimeUTC"),
+        (Self::Manufacturer, "manufacturer"),
+        (Self::Model, "model"),
+        (Self::OperatingSystem, "operatingSystem"),
+        (Self::IsDeleted, "isDeleted"),
+        (Self::AndroidSecurityPatchLevel, "androidSecurityPatchLevel"),
+        (Self::Meid, "meid"),
+        (Self::IsSupervised, "isSupervised"),
+        (Self::FreeStorageSpaceInBytes, "freeStorageSpaceInBytes"),
+        (Self::TotalStorageSpaceInBytes, "totalStorageSpaceInBytes"),
+        (Self::EncryptionState, "encryptionState"),
+        (Self::SubscriberCarrier, "subscriberCarrier"),
+        (Self::PhoneNumber, "phoneNumber"),
+        (Self::Imei, "imei"),
+        (Self::CellularTechnology, "cellularTechnology"),
+        (Self::WiFiMacAddress, "wiFiMacAddress"),
+        (Self::EthernetMacAddress, "ethernetMacAddress"),
+        (Self::Office365Version, "office365Version"),
+        (Self::WindowsOsEdition, "windowsOsEdition"),
+        (Self::PrimaryUser, "primaryUser"),
+        (Self::Iccid, "iccid"),
+        (Self::SubnetAddressV4Wifi, "subnetAddressV4Wifi"),
+        (Self::IpAddressV4Wifi, "ipAddressV4Wifi"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            DeviceField::DeviceKey => "deviceKey",
-            DeviceField::DeviceId => "deviceId",
-            DeviceField::DeviceName => "deviceName",
-            DeviceField::DeviceTypeKey => "deviceTypeKey",
-            DeviceField::DeviceRegistrationStateKey => "deviceRegistrationStateKey",
-            DeviceField::OwnerTypeKey => "ownerTypeKey",
-            DeviceField::EnrolledDateTime => "enrolledDateTime",
-            DeviceField::LastSyncDateTime => "lastSyncDateTime",
-            DeviceField::ManagementAgentKey => "managementAgentKey",
-            DeviceField::ManagementStateKey => "managementStateKey",
-            DeviceField::AzureAdDeviceId => "azureADDeviceId",
-            DeviceField::AzureAdRegistered => "azureADRegistered",
-            DeviceField::DeviceCategoryKey => "deviceCategoryKey",
-            DeviceField::DeviceEnrollmentTypeKey => "deviceEnrollmentTypeKey",
-            DeviceField::ComplianceStateKey => "complianceStateKey",
-            DeviceField::OsVersion => "osVersion",
-            DeviceField::EasDeviceId => "easDeviceId",
-            DeviceField::SerialNumber => "serialNumber",
-            DeviceField::UserId => "userId",
-            DeviceField::RowLastModifiedDateTimeUtc => "rowLastModifiedDateTimeUTC",
-            DeviceField::Manufacturer => "manufacturer",
-            DeviceField::Model => "model",
-            DeviceField::OperatingSystem => "operatingSystem",
-            DeviceField::IsDeleted => "isDeleted",
-            DeviceField::AndroidSecurityPatchLevel => "androidSecurityPatchLevel",
-            DeviceField::Meid => "meid",
-            DeviceField::IsSupervised => "isSupervised",
-            DeviceField::FreeStorageSpaceInBytes => "freeStorageSpaceInBytes",
-            DeviceField::TotalStorageSpaceInBytes => "totalStorageSpaceInBytes",
-            DeviceField::EncryptionState => "encryptionState",
-            DeviceField::SubscriberCarrier => "subscriberCarrier",
-            DeviceField::PhoneNumber => "phoneNumber",
-            DeviceField::Imei => "imei",
-            DeviceField::CellularTechnology => "cellularTechnology",
-            DeviceField::WiFiMacAddress => "wiFiMacAddress",
-            DeviceField::EthernetMacAddress => "ethernetMacAddress",
-            DeviceField::Office365Version => "office365Version",
-            DeviceField::WindowsOsEdition => "windowsOsEdition",
-            DeviceField::PrimaryUser => "primaryUser",
-            DeviceField::Iccid => "iccid",
-            DeviceField::SubnetAddressV4Wifi => "subnetAddressV4Wifi",
-            DeviceField::IpAddressV4Wifi => "ipAddressV4Wifi",
-        }
-    }
 }
 
 /// A query of the `devices` entity set (the same as the `Collections` accessor).

@@ -13,30 +13,23 @@
 
 /// Number of enrollment attempts on one day for one combination of enrollment method, platform, OS version, outcome and failure reason.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EnrollmentActivity {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
-    #[serde(rename = "dateKey")]
     pub date_key: i32,
     /// Key of the enrollment method (deviceEnrollmentTypes.deviceEnrollmentTypeKey).
-    #[serde(rename = "deviceEnrollmentTypeKey")]
     pub device_enrollment_type_key: i32,
     /// Key of the device type (deviceTypes.deviceTypeKey).
-    #[serde(rename = "deviceTypeKey")]
     pub device_type_key: i32,
     /// Key of the enrollment outcome (enrollmentEventStatuses).
-    #[serde(rename = "enrollmentEventStatusKey")]
     pub enrollment_event_status_key: i32,
     /// Key of the enrollment failure category (enrollmentFailureCategories).
-    #[serde(rename = "enrollmentFailureCategoryKey")]
     pub enrollment_failure_category_key: i32,
     /// Key of the enrollment failure reason (enrollmentFailureReasons).
-    #[serde(rename = "enrollmentFailureReasonKey")]
     pub enrollment_failure_reason_key: i32,
     /// Operating-system version reported during enrollment; part of the composite key.
-    #[serde(rename = "osVersion")]
     pub os_version: String,
-    /// The `count` property of `enrollmentActivity`.
     pub count: i32,
 }
 
@@ -44,54 +37,27 @@ pub struct EnrollmentActivity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EnrollmentActivityField {
-    /// `dateKey`
     DateKey,
-    /// `deviceEnrollmentTypeKey`
     DeviceEnrollmentTypeKey,
-    /// `deviceTypeKey`
     DeviceTypeKey,
-    /// `enrollmentEventStatusKey`
     EnrollmentEventStatusKey,
-    /// `enrollmentFailureCategoryKey`
     EnrollmentFailureCategoryKey,
-    /// `enrollmentFailureReasonKey`
     EnrollmentFailureReasonKey,
-    /// `osVersion`
     OsVersion,
-    /// `count`
     Count,
 }
 
 impl ::odata_runtime::query::Field for EnrollmentActivityField {
-    const ALL: &'static [Self] = &[
-        EnrollmentActivityField::DateKey,
-        EnrollmentActivityField::DeviceEnrollmentTypeKey,
-        EnrollmentActivityField::DeviceTypeKey,
-        EnrollmentActivityField::EnrollmentEventStatusKey,
-        EnrollmentActivityField::EnrollmentFailureCategoryKey,
-        EnrollmentActivityField::EnrollmentFailureReasonKey,
-        EnrollmentActivityField::OsVersion,
-        EnrollmentActivityField::Count,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DateKey, "dateKey"),
+        (Self::DeviceEnrollmentTypeKey, "deviceEnrollmentTypeKey"),
+        (Self::DeviceTypeKey, "deviceTypeKey"),
+        (Self::EnrollmentEventStatusKey, "enrollmentEventStatusKey"),
+        (Self::EnrollmentFailureCategoryKey, "enrollmentFailureCategoryKey"),
+        (Self::EnrollmentFailureReasonKey, "enrollmentFailureReasonKey"),
+        (Self::OsVersion, "osVersion"),
+        (Self::Count, "count"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            EnrollmentActivityField::DateKey => "dateKey",
-            EnrollmentActivityField::DeviceEnrollmentTypeKey => "deviceEnrollmentTypeKey",
-            EnrollmentActivityField::DeviceTypeKey => "deviceTypeKey",
-            EnrollmentActivityField::EnrollmentEventStatusKey => {
-                "enrollmentEventStatusKey"
-            }
-            EnrollmentActivityField::EnrollmentFailureCategoryKey => {
-                "enrollmentFailureCategoryKey"
-            }
-            EnrollmentActivityField::EnrollmentFailureReasonKey => {
-                "enrollmentFailureReasonKey"
-            }
-            EnrollmentActivityField::OsVersion => "osVersion",
-            EnrollmentActivityField::Count => "count",
-        }
-    }
 }
 
 /// A query of the `enrollmentActivities` entity set (the same as the `Collections` accessor).

@@ -11,13 +11,11 @@
 
 /// Lookup value for a specific reason an enrollment failed.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EnrollmentFailureReason {
     /// Key of the enrollment failure reason.
-    #[serde(rename = "enrollmentFailureReasonKey")]
     pub enrollment_failure_reason_key: i32,
-    /// The `enrollmentFailureReasonName` property of `enrollmentFailureReason`.
-    #[serde(rename = "enrollmentFailureReasonName", default)]
     pub enrollment_failure_reason_name: Option<String>,
 }
 
@@ -25,28 +23,15 @@ pub struct EnrollmentFailureReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EnrollmentFailureReasonField {
-    /// `enrollmentFailureReasonKey`
     EnrollmentFailureReasonKey,
-    /// `enrollmentFailureReasonName`
     EnrollmentFailureReasonName,
 }
 
 impl ::odata_runtime::query::Field for EnrollmentFailureReasonField {
-    const ALL: &'static [Self] = &[
-        EnrollmentFailureReasonField::EnrollmentFailureReasonKey,
-        EnrollmentFailureReasonField::EnrollmentFailureReasonName,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::EnrollmentFailureReasonKey, "enrollmentFailureReasonKey"),
+        (Self::EnrollmentFailureReasonName, "enrollmentFailureReasonName"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            EnrollmentFailureReasonField::EnrollmentFailureReasonKey => {
-                "enrollmentFailureReasonKey"
-            }
-            EnrollmentFailureReasonField::EnrollmentFailureReasonName => {
-                "enrollmentFailureReasonName"
-            }
-        }
-    }
 }
 
 /// A query of the `enrollmentFailureReasons` entity set (the same as the `Collections` accessor).

@@ -11,13 +11,11 @@
 
 /// Lookup value for a health state of the Intune management extension.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IntuneManagementExtensionHealthState {
     /// Key of the management-extension health state.
-    #[serde(rename = "extensionStateKey")]
     pub extension_state_key: i32,
-    /// The `extensionState` property of `intuneManagementExtensionHealthState`.
-    #[serde(rename = "extensionState", default)]
     pub extension_state: Option<String>,
 }
 
@@ -25,26 +23,15 @@ pub struct IntuneManagementExtensionHealthState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum IntuneManagementExtensionHealthStateField {
-    /// `extensionStateKey`
     ExtensionStateKey,
-    /// `extensionState`
     ExtensionState,
 }
 
 impl ::odata_runtime::query::Field for IntuneManagementExtensionHealthStateField {
-    const ALL: &'static [Self] = &[
-        IntuneManagementExtensionHealthStateField::ExtensionStateKey,
-        IntuneManagementExtensionHealthStateField::ExtensionState,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::ExtensionStateKey, "extensionStateKey"),
+        (Self::ExtensionState, "extensionState"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            IntuneManagementExtensionHealthStateField::ExtensionStateKey => {
-                "extensionStateKey"
-            }
-            IntuneManagementExtensionHealthStateField::ExtensionState => "extensionState",
-        }
-    }
 }
 
 /// A query of the `intuneManagementExtensionHealthStates` entity set (the same as the `Collections` accessor).

@@ -11,13 +11,11 @@
 
 /// Lookup value for a version of the Intune management extension.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IntuneManagementExtensionVersion {
     /// Key of the management-extension version.
-    #[serde(rename = "extensionVersionKey")]
     pub extension_version_key: i32,
-    /// The `extensionVersion` property of `intuneManagementExtensionVersion`.
-    #[serde(rename = "extensionVersion", default)]
     pub extension_version: Option<String>,
 }
 
@@ -25,26 +23,15 @@ pub struct IntuneManagementExtensionVersion {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum IntuneManagementExtensionVersionField {
-    /// `extensionVersionKey`
     ExtensionVersionKey,
-    /// `extensionVersion`
     ExtensionVersion,
 }
 
 impl ::odata_runtime::query::Field for IntuneManagementExtensionVersionField {
-    const ALL: &'static [Self] = &[
-        IntuneManagementExtensionVersionField::ExtensionVersionKey,
-        IntuneManagementExtensionVersionField::ExtensionVersion,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::ExtensionVersionKey, "extensionVersionKey"),
+        (Self::ExtensionVersion, "extensionVersion"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            IntuneManagementExtensionVersionField::ExtensionVersionKey => {
-                "extensionVersionKey"
-            }
-            IntuneManagementExtensionVersionField::ExtensionVersion => "extensionVersion",
-        }
-    }
 }
 
 /// A query of the `intuneManagementExtensionVersions` entity set (the same as the `Collections` accessor).

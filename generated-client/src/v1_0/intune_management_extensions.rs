@@ -13,22 +13,15 @@
 
 /// Health and version of the Intune management extension on one Windows device on one day.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IntuneManagementExtension {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
-    #[serde(rename = "dateKey")]
     pub date_key: i32,
-    /// The `tenantKey` property of `intuneManagementExtension`.
-    #[serde(rename = "tenantKey")]
     pub tenant_key: i32,
     /// Key of the device (devices.deviceKey).
-    #[serde(rename = "deviceKey")]
     pub device_key: i32,
-    /// The `extensionVersionKey` property of `intuneManagementExtension`.
-    #[serde(rename = "extensionVersionKey")]
     pub extension_version_key: i32,
-    /// The `extensionStateKey` property of `intuneManagementExtension`.
-    #[serde(rename = "extensionStateKey")]
     pub extension_state_key: i32,
 }
 
@@ -36,36 +29,21 @@ pub struct IntuneManagementExtension {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum IntuneManagementExtensionField {
-    /// `dateKey`
     DateKey,
-    /// `tenantKey`
     TenantKey,
-    /// `deviceKey`
     DeviceKey,
-    /// `extensionVersionKey`
     ExtensionVersionKey,
-    /// `extensionStateKey`
     ExtensionStateKey,
 }
 
 impl ::odata_runtime::query::Field for IntuneManagementExtensionField {
-    const ALL: &'static [Self] = &[
-        IntuneManagementExtensionField::DateKey,
-        IntuneManagementExtensionField::TenantKey,
-        IntuneManagementExtensionField::DeviceKey,
-        IntuneManagementExtensionField::ExtensionVersionKey,
-        IntuneManagementExtensionField::ExtensionStateKey,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DateKey, "dateKey"),
+        (Self::TenantKey, "tenantKey"),
+        (Self::DeviceKey, "deviceKey"),
+        (Self::ExtensionVersionKey, "extensionVersionKey"),
+        (Self::ExtensionStateKey, "extensionStateKey"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            IntuneManagementExtensionField::DateKey => "dateKey",
-            IntuneManagementExtensionField::TenantKey => "tenantKey",
-            IntuneManagementExtensionField::DeviceKey => "deviceKey",
-            IntuneManagementExtensionField::ExtensionVersionKey => "extensionVersionKey",
-            IntuneManagementExtensionField::ExtensionStateKey => "extensionStateKey",
-        }
-    }
 }
 
 /// A query of the `intuneManagementExtensions` entity set (the same as the `Collections` accessor).

@@ -13,58 +13,32 @@
 
 /// One instance of an app-protection-managed app, for one user on one device.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MamApplicationInstance {
     /// Surrogate key of the protected app instance.
-    #[serde(rename = "applicationInstanceKey")]
     pub application_instance_key: i32,
-    /// The `userId` property of `mamApplicationInstance`.
-    #[serde(rename = "userId", default)]
     pub user_id: Option<String>,
-    /// The `applicationInstanceId` property of `mamApplicationInstance`.
-    #[serde(rename = "applicationInstanceId", default)]
     pub application_instance_id: Option<String>,
-    /// The `mamApplicationId` property of `mamApplicationInstance`.
-    #[serde(rename = "mamApplicationId", default)]
     pub mam_application_id: Option<String>,
-    /// The `applicationVersion` property of `mamApplicationInstance`.
-    #[serde(rename = "applicationVersion", default)]
     pub application_version: Option<String>,
-    /// The `createdDate` property of `mamApplicationInstance`.
     #[serde(
-        rename = "createdDate",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub created_date: Option<::time::OffsetDateTime>,
-    /// The `platform` property of `mamApplicationInstance`.
-    #[serde(default)]
     pub platform: Option<i32>,
-    /// The `platformVersion` property of `mamApplicationInstance`.
-    #[serde(rename = "platformVersion", default)]
     pub platform_version: Option<String>,
-    /// The `sdkVersion` property of `mamApplicationInstance`.
-    #[serde(rename = "sdkVersion", default)]
     pub sdk_version: Option<String>,
-    /// The `mamDeviceId` property of `mamApplicationInstance`.
-    #[serde(rename = "mamDeviceId", default)]
     pub mam_device_id: Option<String>,
-    /// The `mamDeviceType` property of `mamApplicationInstance`.
-    #[serde(rename = "mamDeviceType", default)]
     pub mam_device_type: Option<String>,
-    /// The `mamDeviceName` property of `mamApplicationInstance`.
-    #[serde(rename = "mamDeviceName", default)]
     pub mam_device_name: Option<String>,
-    /// The `isDeleted` property of `mamApplicationInstance`.
-    #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
-    /// The `startDateInclusiveUTC` property of `mamApplicationInstance`.
     #[serde(
         rename = "startDateInclusiveUTC",
         with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
     )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
-    /// The `deletedDateUTC` property of `mamApplicationInstance`.
     #[serde(
         rename = "deletedDateUTC",
         default,
@@ -83,84 +57,43 @@ pub struct MamApplicationInstance {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MamApplicationInstanceField {
-    /// `applicationInstanceKey`
     ApplicationInstanceKey,
-    /// `userId`
     UserId,
-    /// `applicationInstanceId`
     ApplicationInstanceId,
-    /// `mamApplicationId`
     MamApplicationId,
-    /// `applicationVersion`
     ApplicationVersion,
-    /// `createdDate`
     CreatedDate,
-    /// `platform`
     Platform,
-    /// `platformVersion`
     PlatformVersion,
-    /// `sdkVersion`
     SdkVersion,
-    /// `mamDeviceId`
     MamDeviceId,
-    /// `mamDeviceType`
     MamDeviceType,
-    /// `mamDeviceName`
     MamDeviceName,
-    /// `isDeleted`
     IsDeleted,
-    /// `startDateInclusiveUTC`
     StartDateInclusiveUtc,
-    /// `deletedDateUTC`
     DeletedDateUtc,
-    /// `rowLastModifiedDateTimeUTC`
     RowLastModifiedDateTimeUtc,
 }
 
 impl ::odata_runtime::query::Field for MamApplicationInstanceField {
-    const ALL: &'static [Self] = &[
-        MamApplicationInstanceField::ApplicationInstanceKey,
-        MamApplicationInstanceField::UserId,
-        MamApplicationInstanceField::ApplicationInstanceId,
-        MamApplicationInstanceField::MamApplicationId,
-        MamApplicationInstanceField::ApplicationVersion,
-        MamApplicationInstanceField::CreatedDate,
-        MamApplicationInstanceField::Platform,
-        MamApplicationInstanceField::PlatformVersion,
-        MamApplicationInstanceField::SdkVersion,
-        MamApplicationInstanceField::MamDeviceId,
-        MamApplicationInstanceField::MamDeviceType,
-        MamApplicationInstanceField::MamDeviceName,
-        MamApplicationInstanceField::IsDeleted,
-        MamApplicationInstanceField::StartDateInclusiveUtc,
-        MamApplicationInstanceField::DeletedDateUtc,
-        MamApplicationInstanceField::RowLastModifiedDateTimeUtc,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::ApplicationInstanceKey, "applicationInstanceKey"),
+        (Self::UserId, "userId"),
+        (Self::ApplicationInstanceId, "applicationInstanceId"),
+        (Self::MamApplicationId, "mamApplicationId"),
+        (Self::ApplicationVersion, "applicationVersion"),
+        (Self::CreatedDate, "createdDate"),
+        (Self::Platform, "platform"),
+        (Self::PlatformVersion, "platformVersion"),
+        (Self::SdkVersion, "sdkVersion"),
+        (Self::MamDeviceId, "mamDeviceId"),
+        (Self::MamDeviceType, "mamDeviceType"),
+        (Self::MamDeviceName, "mamDeviceName"),
+        (Self::IsDeleted, "isDeleted"),
+        (Self::StartDateInclusiveUtc, "startDateInclusiveUTC"),
+        (Self::DeletedDateUtc, "deletedDateUTC"),
+        (Self::RowLastModifiedDateTimeUtc, "rowLastModifiedDateTimeUTC"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            MamApplicationInstanceField::ApplicationInstanceKey => {
-                "applicationInstanceKey"
-            }
-            MamApplicationInstanceField::UserId => "userId",
-            MamApplicationInstanceField::ApplicationInstanceId => "applicationInstanceId",
-            MamApplicationInstanceField::MamApplicationId => "mamApplicationId",
-            MamApplicationInstanceField::ApplicationVersion => "applicationVersion",
-            MamApplicationInstanceField::CreatedDate => "createdDate",
-            MamApplicationInstanceField::Platform => "platform",
-            MamApplicationInstanceField::PlatformVersion => "platformVersion",
-            MamApplicationInstanceField::SdkVersion => "sdkVersion",
-            MamApplicationInstanceField::MamDeviceId => "mamDeviceId",
-            MamApplicationInstanceField::MamDeviceType => "mamDeviceType",
-            MamApplicationInstanceField::MamDeviceName => "mamDeviceName",
-            MamApplicationInstanceField::IsDeleted => "isDeleted",
-            MamApplicationInstanceField::StartDateInclusiveUtc => "startDateInclusiveUTC",
-            MamApplicationInstanceField::DeletedDateUtc => "deletedDateUTC",
-            MamApplicationInstanceField::RowLastModifiedDateTimeUtc => {
-                "rowLastModifiedDateTimeUTC"
-            }
-        }
-    }
 }
 
 /// A query of the `mamApplicationInstances` entity set (the same as the `Collections` accessor).

@@ -13,27 +13,19 @@
 
 /// An app managed through app protection (MAM); versioned, with soft delete.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MamApplication {
     /// Surrogate key of the app-protection managed app.
-    #[serde(rename = "mamApplicationKey")]
     pub mam_application_key: i32,
-    /// The `mamApplicationName` property of `mamApplication`.
-    #[serde(rename = "mamApplicationName", default)]
     pub mam_application_name: Option<String>,
-    /// The `mamApplicationId` property of `mamApplication`.
-    #[serde(rename = "mamApplicationId", default)]
     pub mam_application_id: Option<String>,
-    /// The `isDeleted` property of `mamApplication`.
-    #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
-    /// The `startDateInclusiveUTC` property of `mamApplication`.
     #[serde(
         rename = "startDateInclusiveUTC",
         with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
     )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
-    /// The `deletedDateUTC` property of `mamApplication`.
     #[serde(
         rename = "deletedDateUTC",
         default,
@@ -52,46 +44,25 @@ pub struct MamApplication {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MamApplicationField {
-    /// `mamApplicationKey`
     MamApplicationKey,
-    /// `mamApplicationName`
     MamApplicationName,
-    /// `mamApplicationId`
     MamApplicationId,
-    /// `isDeleted`
     IsDeleted,
-    /// `startDateInclusiveUTC`
     StartDateInclusiveUtc,
-    /// `deletedDateUTC`
     DeletedDateUtc,
-    /// `rowLastModifiedDateTimeUTC`
     RowLastModifiedDateTimeUtc,
 }
 
 impl ::odata_runtime::query::Field for MamApplicationField {
-    const ALL: &'static [Self] = &[
-        MamApplicationField::MamApplicationKey,
-        MamApplicationField::MamApplicationName,
-        MamApplicationField::MamApplicationId,
-        MamApplicationField::IsDeleted,
-        MamApplicationField::StartDateInclusiveUtc,
-        MamApplicationField::DeletedDateUtc,
-        MamApplicationField::RowLastModifiedDateTimeUtc,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::MamApplicationKey, "mamApplicationKey"),
+        (Self::MamApplicationName, "mamApplicationName"),
+        (Self::MamApplicationId, "mamApplicationId"),
+        (Self::IsDeleted, "isDeleted"),
+        (Self::StartDateInclusiveUtc, "startDateInclusiveUTC"),
+        (Self::DeletedDateUtc, "deletedDateUTC"),
+        (Self::RowLastModifiedDateTimeUtc, "rowLastModifiedDateTimeUTC"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            MamApplicationField::MamApplicationKey => "mamApplicationKey",
-            MamApplicationField::MamApplicationName => "mamApplicationName",
-            MamApplicationField::MamApplicationId => "mamApplicationId",
-            MamApplicationField::IsDeleted => "isDeleted",
-            MamApplicationField::StartDateInclusiveUtc => "startDateInclusiveUTC",
-            MamApplicationField::DeletedDateUtc => "deletedDateUTC",
-            MamApplicationField::RowLastModifiedDateTimeUtc => {
-                "rowLastModifiedDateTimeUTC"
-            }
-        }
-    }
 }
 
 /// A query of the `mamApplications` entity set (the same as the `Collections` accessor).

@@ -13,16 +13,12 @@
 
 /// Lookup value for device health as app protection sees it, e.g. healthy versus jailbroken or rooted.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MamDeviceHealth {
     /// Key of the device health value.
-    #[serde(rename = "deviceHealthKey")]
     pub device_health_key: i32,
-    /// The `deviceHealth` property of `mamDeviceHealth`.
-    #[serde(rename = "deviceHealth", default)]
     pub device_health: Option<i32>,
-    /// The `deviceHealthName` property of `mamDeviceHealth`.
-    #[serde(rename = "deviceHealthName", default)]
     pub device_health_name: Option<String>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
     #[serde(
@@ -36,34 +32,19 @@ pub struct MamDeviceHealth {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MamDeviceHealthField {
-    /// `deviceHealthKey`
     DeviceHealthKey,
-    /// `deviceHealth`
     DeviceHealth,
-    /// `deviceHealthName`
     DeviceHealthName,
-    /// `rowLastModifiedDateTimeUTC`
     RowLastModifiedDateTimeUtc,
 }
 
 impl ::odata_runtime::query::Field for MamDeviceHealthField {
-    const ALL: &'static [Self] = &[
-        MamDeviceHealthField::DeviceHealthKey,
-        MamDeviceHealthField::DeviceHealth,
-        MamDeviceHealthField::DeviceHealthName,
-        MamDeviceHealthField::RowLastModifiedDateTimeUtc,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DeviceHealthKey, "deviceHealthKey"),
+        (Self::DeviceHealth, "deviceHealth"),
+        (Self::DeviceHealthName, "deviceHealthName"),
+        (Self::RowLastModifiedDateTimeUtc, "rowLastModifiedDateTimeUTC"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            MamDeviceHealthField::DeviceHealthKey => "deviceHealthKey",
-            MamDeviceHealthField::DeviceHealth => "deviceHealth",
-            MamDeviceHealthField::DeviceHealthName => "deviceHealthName",
-            MamDeviceHealthField::RowLastModifiedDateTimeUtc => {
-                "rowLastModifiedDateTimeUTC"
-            }
-        }
-    }
 }
 
 /// A query of the `mamDeviceHealths` entity set (the same as the `Collections` accessor).

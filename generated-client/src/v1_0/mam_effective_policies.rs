@@ -11,15 +11,12 @@
 
 /// A merged app-protection policy that is in effect, linked to the authored policy it came from.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MamEffectivePolicy {
     /// Surrogate key of the effective (merged) policy.
-    #[serde(rename = "effectivePolicyKey")]
     pub effective_policy_key: i32,
-    /// The `realPolicyKey` property of `mamEffectivePolicy`.
-    #[serde(rename = "realPolicyKey")]
     pub real_policy_key: i32,
-    /// The `rowCreatedDateTimeUTC` property of `mamEffectivePolicy`.
     #[serde(
         rename = "rowCreatedDateTimeUTC",
         with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
@@ -31,28 +28,17 @@ pub struct MamEffectivePolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MamEffectivePolicyField {
-    /// `effectivePolicyKey`
     EffectivePolicyKey,
-    /// `realPolicyKey`
     RealPolicyKey,
-    /// `rowCreatedDateTimeUTC`
     RowCreatedDateTimeUtc,
 }
 
 impl ::odata_runtime::query::Field for MamEffectivePolicyField {
-    const ALL: &'static [Self] = &[
-        MamEffectivePolicyField::EffectivePolicyKey,
-        MamEffectivePolicyField::RealPolicyKey,
-        MamEffectivePolicyField::RowCreatedDateTimeUtc,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::EffectivePolicyKey, "effectivePolicyKey"),
+        (Self::RealPolicyKey, "realPolicyKey"),
+        (Self::RowCreatedDateTimeUtc, "rowCreatedDateTimeUTC"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            MamEffectivePolicyField::EffectivePolicyKey => "effectivePolicyKey",
-            MamEffectivePolicyField::RealPolicyKey => "realPolicyKey",
-            MamEffectivePolicyField::RowCreatedDateTimeUtc => "rowCreatedDateTimeUTC",
-        }
-    }
 }
 
 /// A query of the `mamEffectivePolicies` entity set (the same as the `Collections` accessor).

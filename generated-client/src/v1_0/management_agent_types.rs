@@ -11,16 +11,13 @@
 
 /// Lookup value for the agent that manages a device, such as EAS, MDM or Configuration Manager.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ManagementAgentType {
     /// Identifier of the management agent; key of this lookup.
     #[serde(rename = "managementAgentID")]
     pub management_agent_id: i32,
-    /// The `managementAgentKey` property of `managementAgentType`.
-    #[serde(rename = "managementAgentKey")]
     pub management_agent_key: i32,
-    /// The `managementAgentName` property of `managementAgentType`.
-    #[serde(rename = "managementAgentName", default)]
     pub management_agent_name: Option<String>,
 }
 
@@ -28,28 +25,17 @@ pub struct ManagementAgentType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ManagementAgentTypeField {
-    /// `managementAgentID`
     ManagementAgentId,
-    /// `managementAgentKey`
     ManagementAgentKey,
-    /// `managementAgentName`
     ManagementAgentName,
 }
 
 impl ::odata_runtime::query::Field for ManagementAgentTypeField {
-    const ALL: &'static [Self] = &[
-        ManagementAgentTypeField::ManagementAgentId,
-        ManagementAgentTypeField::ManagementAgentKey,
-        ManagementAgentTypeField::ManagementAgentName,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::ManagementAgentId, "managementAgentID"),
+        (Self::ManagementAgentKey, "managementAgentKey"),
+        (Self::ManagementAgentName, "managementAgentName"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            ManagementAgentTypeField::ManagementAgentId => "managementAgentID",
-            ManagementAgentTypeField::ManagementAgentKey => "managementAgentKey",
-            ManagementAgentTypeField::ManagementAgentName => "managementAgentName",
-        }
-    }
 }
 
 /// A query of the `managementAgentTypes` entity set (the same as the `Collections` accessor).

@@ -11,16 +11,13 @@
 
 /// Lookup value for the management state of a device, including pending remote actions.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ManagementState {
     /// Identifier of the management state; key of this lookup.
     #[serde(rename = "managementStateID")]
     pub management_state_id: i32,
-    /// The `managementStateKey` property of `managementState`.
-    #[serde(rename = "managementStateKey")]
     pub management_state_key: i32,
-    /// The `managementStateName` property of `managementState`.
-    #[serde(rename = "managementStateName", default)]
     pub management_state_name: Option<String>,
 }
 
@@ -28,28 +25,17 @@ pub struct ManagementState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ManagementStateField {
-    /// `managementStateID`
     ManagementStateId,
-    /// `managementStateKey`
     ManagementStateKey,
-    /// `managementStateName`
     ManagementStateName,
 }
 
 impl ::odata_runtime::query::Field for ManagementStateField {
-    const ALL: &'static [Self] = &[
-        ManagementStateField::ManagementStateId,
-        ManagementStateField::ManagementStateKey,
-        ManagementStateField::ManagementStateName,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::ManagementStateId, "managementStateID"),
+        (Self::ManagementStateKey, "managementStateKey"),
+        (Self::ManagementStateName, "managementStateName"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            ManagementStateField::ManagementStateId => "managementStateID",
-            ManagementStateField::ManagementStateKey => "managementStateKey",
-            ManagementStateField::ManagementStateName => "managementStateName",
-        }
-    }
 }
 
 /// A query of the `managementStates` entity set (the same as the `Collections` accessor).

@@ -13,24 +13,19 @@
 
 /// Number of app installation results on one day for one app, device type, install state and error code.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MobileAppInstallStatusCount {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
-    #[serde(rename = "dateKey")]
     pub date_key: i32,
     /// Key of the app (appRevisions.appKey).
-    #[serde(rename = "appKey")]
     pub app_key: i32,
     /// Key of the device type (deviceTypes.deviceTypeKey).
-    #[serde(rename = "deviceTypeKey")]
     pub device_type_key: i32,
     /// Key of the app installation state (mobileAppInstallStates).
-    #[serde(rename = "appInstallStateKey")]
     pub app_install_state_key: i32,
     /// Error code reported for the installation (0 when there was none).
-    #[serde(rename = "errorCode")]
     pub error_code: i32,
-    /// The `count` property of `mobileAppInstallStatusCount`.
     pub count: i32,
 }
 
@@ -38,40 +33,23 @@ pub struct MobileAppInstallStatusCount {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MobileAppInstallStatusCountField {
-    /// `dateKey`
     DateKey,
-    /// `appKey`
     AppKey,
-    /// `deviceTypeKey`
     DeviceTypeKey,
-    /// `appInstallStateKey`
     AppInstallStateKey,
-    /// `errorCode`
     ErrorCode,
-    /// `count`
     Count,
 }
 
 impl ::odata_runtime::query::Field for MobileAppInstallStatusCountField {
-    const ALL: &'static [Self] = &[
-        MobileAppInstallStatusCountField::DateKey,
-        MobileAppInstallStatusCountField::AppKey,
-        MobileAppInstallStatusCountField::DeviceTypeKey,
-        MobileAppInstallStatusCountField::AppInstallStateKey,
-        MobileAppInstallStatusCountField::ErrorCode,
-        MobileAppInstallStatusCountField::Count,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DateKey, "dateKey"),
+        (Self::AppKey, "appKey"),
+        (Self::DeviceTypeKey, "deviceTypeKey"),
+        (Self::AppInstallStateKey, "appInstallStateKey"),
+        (Self::ErrorCode, "errorCode"),
+        (Self::Count, "count"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            MobileAppInstallStatusCountField::DateKey => "dateKey",
-            MobileAppInstallStatusCountField::AppKey => "appKey",
-            MobileAppInstallStatusCountField::DeviceTypeKey => "deviceTypeKey",
-            MobileAppInstallStatusCountField::AppInstallStateKey => "appInstallStateKey",
-            MobileAppInstallStatusCountField::ErrorCode => "errorCode",
-            MobileAppInstallStatusCountField::Count => "count",
-        }
-    }
 }
 
 /// A query of the `mobileAppInstallStatusCounts` entity set (the same as the `Collections` accessor).

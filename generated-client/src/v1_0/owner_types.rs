@@ -11,16 +11,13 @@
 
 /// Lookup value for who owns a device: the company, the user, or unknown.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OwnerType {
     /// Identifier of the ownership type; key of this lookup.
     #[serde(rename = "ownerTypeID")]
     pub owner_type_id: i32,
-    /// The `ownerTypeKey` property of `ownerType`.
-    #[serde(rename = "ownerTypeKey")]
     pub owner_type_key: i32,
-    /// The `ownerTypeName` property of `ownerType`.
-    #[serde(rename = "ownerTypeName", default)]
     pub owner_type_name: Option<String>,
 }
 
@@ -28,28 +25,17 @@ pub struct OwnerType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OwnerTypeField {
-    /// `ownerTypeID`
     OwnerTypeId,
-    /// `ownerTypeKey`
     OwnerTypeKey,
-    /// `ownerTypeName`
     OwnerTypeName,
 }
 
 impl ::odata_runtime::query::Field for OwnerTypeField {
-    const ALL: &'static [Self] = &[
-        OwnerTypeField::OwnerTypeId,
-        OwnerTypeField::OwnerTypeKey,
-        OwnerTypeField::OwnerTypeName,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::OwnerTypeId, "ownerTypeID"),
+        (Self::OwnerTypeKey, "ownerTypeKey"),
+        (Self::OwnerTypeName, "ownerTypeName"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            OwnerTypeField::OwnerTypeId => "ownerTypeID",
-            OwnerTypeField::OwnerTypeKey => "ownerTypeKey",
-            OwnerTypeField::OwnerTypeName => "ownerTypeName",
-        }
-    }
 }
 
 /// A query of the `ownerTypes` entity set (the same as the `Collections` accessor).

@@ -13,24 +13,18 @@
 
 /// Number of devices in each deployment state for one policy and policy type on one day.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PolicyTypeActivity {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
-    #[serde(rename = "dateKey")]
     pub date_key: i32,
     /// Key of the policy (policies.policyKey).
-    #[serde(rename = "policyKey")]
     pub policy_key: i32,
     /// Key of the policy kind (policyTypes.policyTypeKey).
-    #[serde(rename = "policyTypeKey")]
     pub policy_type_key: i32,
-    /// The `pending` property of `policyTypeActivity`.
     pub pending: i32,
-    /// The `succeeded` property of `policyTypeActivity`.
     pub succeeded: i32,
-    /// The `error` property of `policyTypeActivity`.
     pub error: i32,
-    /// The `failed` property of `policyTypeActivity`.
     pub failed: i32,
 }
 
@@ -38,44 +32,25 @@ pub struct PolicyTypeActivity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PolicyTypeActivityField {
-    /// `dateKey`
     DateKey,
-    /// `policyKey`
     PolicyKey,
-    /// `policyTypeKey`
     PolicyTypeKey,
-    /// `pending`
     Pending,
-    /// `succeeded`
     Succeeded,
-    /// `error`
     Error,
-    /// `failed`
     Failed,
 }
 
 impl ::odata_runtime::query::Field for PolicyTypeActivityField {
-    const ALL: &'static [Self] = &[
-        PolicyTypeActivityField::DateKey,
-        PolicyTypeActivityField::PolicyKey,
-        PolicyTypeActivityField::PolicyTypeKey,
-        PolicyTypeActivityField::Pending,
-        PolicyTypeActivityField::Succeeded,
-        PolicyTypeActivityField::Error,
-        PolicyTypeActivityField::Failed,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DateKey, "dateKey"),
+        (Self::PolicyKey, "policyKey"),
+        (Self::PolicyTypeKey, "policyTypeKey"),
+        (Self::Pending, "pending"),
+        (Self::Succeeded, "succeeded"),
+        (Self::Error, "error"),
+        (Self::Failed, "failed"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            PolicyTypeActivityField::DateKey => "dateKey",
-            PolicyTypeActivityField::PolicyKey => "policyKey",
-            PolicyTypeActivityField::PolicyTypeKey => "policyTypeKey",
-            PolicyTypeActivityField::Pending => "pending",
-            PolicyTypeActivityField::Succeeded => "succeeded",
-            PolicyTypeActivityField::Error => "error",
-            PolicyTypeActivityField::Failed => "failed",
-        }
-    }
 }
 
 /// A query of the `policyTypeActivities` entity set (the same as the `Collections` accessor).

@@ -11,16 +11,12 @@
 
 /// Lookup value for a kind of policy, such as a platform-specific compliance or configuration policy.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PolicyType {
     /// Identifier of the policy kind; key of this lookup.
-    #[serde(rename = "policyTypeId")]
     pub policy_type_id: i32,
-    /// The `policyTypeKey` property of `policyType`.
-    #[serde(rename = "policyTypeKey")]
     pub policy_type_key: i32,
-    /// The `policyTypeName` property of `policyType`.
-    #[serde(rename = "policyTypeName", default)]
     pub policy_type_name: Option<String>,
 }
 
@@ -28,28 +24,17 @@ pub struct PolicyType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PolicyTypeField {
-    /// `policyTypeId`
     PolicyTypeId,
-    /// `policyTypeKey`
     PolicyTypeKey,
-    /// `policyTypeName`
     PolicyTypeName,
 }
 
 impl ::odata_runtime::query::Field for PolicyTypeField {
-    const ALL: &'static [Self] = &[
-        PolicyTypeField::PolicyTypeId,
-        PolicyTypeField::PolicyTypeKey,
-        PolicyTypeField::PolicyTypeName,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::PolicyTypeId, "policyTypeId"),
+        (Self::PolicyTypeKey, "policyTypeKey"),
+        (Self::PolicyTypeName, "policyTypeName"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            PolicyTypeField::PolicyTypeId => "policyTypeId",
-            PolicyTypeField::PolicyTypeKey => "policyTypeKey",
-            PolicyTypeField::PolicyTypeName => "policyTypeName",
-        }
-    }
 }
 
 /// A query of the `policyTypes` entity set (the same as the `Collections` accessor).

@@ -13,21 +13,16 @@
 
 /// Number of users in each deployment state for one policy type on one day.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PolicyUserActivity {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
-    #[serde(rename = "dateKey")]
     pub date_key: i32,
     /// Key of the policy kind (policyTypes.policyTypeKey).
-    #[serde(rename = "policyTypeKey")]
     pub policy_type_key: i32,
-    /// The `pending` property of `policyUserActivity`.
     pub pending: i32,
-    /// The `succeeded` property of `policyUserActivity`.
     pub succeeded: i32,
-    /// The `error` property of `policyUserActivity`.
     pub error: i32,
-    /// The `failed` property of `policyUserActivity`.
     pub failed: i32,
 }
 
@@ -35,40 +30,23 @@ pub struct PolicyUserActivity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PolicyUserActivityField {
-    /// `dateKey`
     DateKey,
-    /// `policyTypeKey`
     PolicyTypeKey,
-    /// `pending`
     Pending,
-    /// `succeeded`
     Succeeded,
-    /// `error`
     Error,
-    /// `failed`
     Failed,
 }
 
 impl ::odata_runtime::query::Field for PolicyUserActivityField {
-    const ALL: &'static [Self] = &[
-        PolicyUserActivityField::DateKey,
-        PolicyUserActivityField::PolicyTypeKey,
-        PolicyUserActivityField::Pending,
-        PolicyUserActivityField::Succeeded,
-        PolicyUserActivityField::Error,
-        PolicyUserActivityField::Failed,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DateKey, "dateKey"),
+        (Self::PolicyTypeKey, "policyTypeKey"),
+        (Self::Pending, "pending"),
+        (Self::Succeeded, "succeeded"),
+        (Self::Error, "error"),
+        (Self::Failed, "failed"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            PolicyUserActivityField::DateKey => "dateKey",
-            PolicyUserActivityField::PolicyTypeKey => "policyTypeKey",
-            PolicyUserActivityField::Pending => "pending",
-            PolicyUserActivityField::Succeeded => "succeeded",
-            PolicyUserActivityField::Error => "error",
-            PolicyUserActivityField::Failed => "failed",
-        }
-    }
 }
 
 /// A query of the `policyUserActivities` entity set (the same as the `Collections` accessor).

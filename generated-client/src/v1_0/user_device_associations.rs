@@ -11,29 +11,24 @@
 
 /// Link between a user and a device, with the times the link started and ended.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserDeviceAssociation {
     /// Key of the user (users.userKey).
-    #[serde(rename = "userKey")]
     pub user_key: i32,
     /// Key of the device (devices.deviceKey).
-    #[serde(rename = "deviceKey")]
     pub device_key: i32,
-    /// The `createdDateTimeUTC` property of `userDeviceAssociation`.
     #[serde(
         rename = "createdDateTimeUTC",
         with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
     )]
     pub created_date_time_utc: ::time::OffsetDateTime,
-    /// The `endedDateTimeUTC` property of `userDeviceAssociation`.
     #[serde(
         rename = "endedDateTimeUTC",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub ended_date_time_utc: Option<::time::OffsetDateTime>,
-    /// The `isDeleted` property of `userDeviceAssociation`.
-    #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
 }
 
@@ -41,36 +36,21 @@ pub struct UserDeviceAssociation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UserDeviceAssociationField {
-    /// `userKey`
     UserKey,
-    /// `deviceKey`
     DeviceKey,
-    /// `createdDateTimeUTC`
     CreatedDateTimeUtc,
-    /// `endedDateTimeUTC`
     EndedDateTimeUtc,
-    /// `isDeleted`
     IsDeleted,
 }
 
 impl ::odata_runtime::query::Field for UserDeviceAssociationField {
-    const ALL: &'static [Self] = &[
-        UserDeviceAssociationField::UserKey,
-        UserDeviceAssociationField::DeviceKey,
-        UserDeviceAssociationField::CreatedDateTimeUtc,
-        UserDeviceAssociationField::EndedDateTimeUtc,
-        UserDeviceAssociationField::IsDeleted,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::UserKey, "userKey"),
+        (Self::DeviceKey, "deviceKey"),
+        (Self::CreatedDateTimeUtc, "createdDateTimeUTC"),
+        (Self::EndedDateTimeUtc, "endedDateTimeUTC"),
+        (Self::IsDeleted, "isDeleted"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            UserDeviceAssociationField::UserKey => "userKey",
-            UserDeviceAssociationField::DeviceKey => "deviceKey",
-            UserDeviceAssociationField::CreatedDateTimeUtc => "createdDateTimeUTC",
-            UserDeviceAssociationField::EndedDateTimeUtc => "endedDateTimeUTC",
-            UserDeviceAssociationField::IsDeleted => "isDeleted",
-        }
-    }
 }
 
 /// A query of the `userDeviceAssociations` entity set (the same as the `Collections` accessor).

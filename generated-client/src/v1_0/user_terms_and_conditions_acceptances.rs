@@ -13,25 +13,21 @@
 
 /// A user's acceptance of one terms-and-conditions version, as recorded on one day.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserTermsAndConditionsAcceptance {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
-    #[serde(rename = "dateKey")]
     pub date_key: i32,
     /// Key of the user (users.userKey).
-    #[serde(rename = "userKey")]
     pub user_key: i32,
     /// Key of the accepted terms-and-conditions version.
-    #[serde(rename = "termsAndConditionsKey")]
     pub terms_and_conditions_key: i32,
-    /// The `acceptedDateTimeUTC` property of `userTermsAndConditionsAcceptance`.
     #[serde(
         rename = "acceptedDateTimeUTC",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub accepted_date_time_utc: Option<::time::OffsetDateTime>,
-    /// The `lastModifiedDateTimeUTC` property of `userTermsAndConditionsAcceptance`.
     #[serde(
         rename = "lastModifiedDateTimeUTC",
         default,
@@ -44,42 +40,21 @@ pub struct UserTermsAndConditionsAcceptance {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UserTermsAndConditionsAcceptanceField {
-    /// `dateKey`
     DateKey,
-    /// `userKey`
     UserKey,
-    /// `termsAndConditionsKey`
     TermsAndConditionsKey,
-    /// `acceptedDateTimeUTC`
     AcceptedDateTimeUtc,
-    /// `lastModifiedDateTimeUTC`
     LastModifiedDateTimeUtc,
 }
 
 impl ::odata_runtime::query::Field for UserTermsAndConditionsAcceptanceField {
-    const ALL: &'static [Self] = &[
-        UserTermsAndConditionsAcceptanceField::DateKey,
-        UserTermsAndConditionsAcceptanceField::UserKey,
-        UserTermsAndConditionsAcceptanceField::TermsAndConditionsKey,
-        UserTermsAndConditionsAcceptanceField::AcceptedDateTimeUtc,
-        UserTermsAndConditionsAcceptanceField::LastModifiedDateTimeUtc,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DateKey, "dateKey"),
+        (Self::UserKey, "userKey"),
+        (Self::TermsAndConditionsKey, "termsAndConditionsKey"),
+        (Self::AcceptedDateTimeUtc, "acceptedDateTimeUTC"),
+        (Self::LastModifiedDateTimeUtc, "lastModifiedDateTimeUTC"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            UserTermsAndConditionsAcceptanceField::DateKey => "dateKey",
-            UserTermsAndConditionsAcceptanceField::UserKey => "userKey",
-            UserTermsAndConditionsAcceptanceField::TermsAndConditionsKey => {
-                "termsAndConditionsKey"
-            }
-            UserTermsAndConditionsAcceptanceField::AcceptedDateTimeUtc => {
-                "acceptedDateTimeUTC"
-            }
-            UserTermsAndConditionsAcceptanceField::LastModifiedDateTimeUtc => {
-                "lastModifiedDateTimeUTC"
-            }
-        }
-    }
 }
 
 /// A query of the `userTermsAndConditionsAcceptances` entity set (the same as the `Collections` accessor).

@@ -13,28 +13,16 @@
 
 /// A licensed Entra ID (formerly Azure AD) user; users who were removed are kept.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct User {
     /// Warehouse surrogate key of the user; other collections refer to it.
-    #[serde(rename = "userKey")]
     pub user_key: i32,
-    /// The `userId` property of `user`.
-    #[serde(rename = "userId", default)]
     pub user_id: Option<String>,
-    /// The `userEmail` property of `user`.
-    #[serde(rename = "userEmail", default)]
     pub user_email: Option<String>,
-    /// The `userPrincipalName` property of `user`.
-    #[serde(rename = "userPrincipalName", default)]
     pub user_principal_name: Option<String>,
-    /// The `displayName` property of `user`.
-    #[serde(rename = "displayName", default)]
     pub display_name: Option<String>,
-    /// The `intuneLicensed` property of `user`.
-    #[serde(rename = "intuneLicensed", default)]
     pub intune_licensed: Option<bool>,
-    /// The `isDeleted` property of `user`.
-    #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
     #[serde(
@@ -48,48 +36,27 @@ pub struct User {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UserField {
-    /// `userKey`
     UserKey,
-    /// `userId`
     UserId,
-    /// `userEmail`
     UserEmail,
-    /// `userPrincipalName`
     UserPrincipalName,
-    /// `displayName`
     DisplayName,
-    /// `intuneLicensed`
     IntuneLicensed,
-    /// `isDeleted`
     IsDeleted,
-    /// `rowLastModifiedDateTimeUTC`
     RowLastModifiedDateTimeUtc,
 }
 
 impl ::odata_runtime::query::Field for UserField {
-    const ALL: &'static [Self] = &[
-        UserField::UserKey,
-        UserField::UserId,
-        UserField::UserEmail,
-        UserField::UserPrincipalName,
-        UserField::DisplayName,
-        UserField::IntuneLicensed,
-        UserField::IsDeleted,
-        UserField::RowLastModifiedDateTimeUtc,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::UserKey, "userKey"),
+        (Self::UserId, "userId"),
+        (Self::UserEmail, "userEmail"),
+        (Self::UserPrincipalName, "userPrincipalName"),
+        (Self::DisplayName, "displayName"),
+        (Self::IntuneLicensed, "intuneLicensed"),
+        (Self::IsDeleted, "isDeleted"),
+        (Self::RowLastModifiedDateTimeUtc, "rowLastModifiedDateTimeUTC"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            UserField::UserKey => "userKey",
-            UserField::UserId => "userId",
-            UserField::UserEmail => "userEmail",
-            UserField::UserPrincipalName => "userPrincipalName",
-            UserField::DisplayName => "displayName",
-            UserField::IntuneLicensed => "intuneLicensed",
-            UserField::IsDeleted => "isDeleted",
-            UserField::RowLastModifiedDateTimeUtc => "rowLastModifiedDateTimeUTC",
-        }
-    }
 }
 
 /// A query of the `users` entity set (the same as the `Collections` accessor).

@@ -11,16 +11,12 @@
 
 /// Lookup value for the volume-purchase program an app was bought through (Apple, Microsoft or none).
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct VppProgramType {
     /// Identifier of the volume-purchase program (text); key of this lookup.
-    #[serde(rename = "vppProgramTypeId")]
     pub vpp_program_type_id: String,
-    /// The `vppProgramTypeKey` property of `vppProgramType`.
-    #[serde(rename = "vppProgramTypeKey")]
     pub vpp_program_type_key: i32,
-    /// The `vppProgramTypeName` property of `vppProgramType`.
-    #[serde(rename = "vppProgramTypeName", default)]
     pub vpp_program_type_name: Option<String>,
 }
 
@@ -28,28 +24,17 @@ pub struct VppProgramType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum VppProgramTypeField {
-    /// `vppProgramTypeId`
     VppProgramTypeId,
-    /// `vppProgramTypeKey`
     VppProgramTypeKey,
-    /// `vppProgramTypeName`
     VppProgramTypeName,
 }
 
 impl ::odata_runtime::query::Field for VppProgramTypeField {
-    const ALL: &'static [Self] = &[
-        VppProgramTypeField::VppProgramTypeId,
-        VppProgramTypeField::VppProgramTypeKey,
-        VppProgramTypeField::VppProgramTypeName,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::VppProgramTypeId, "vppProgramTypeId"),
+        (Self::VppProgramTypeKey, "vppProgramTypeKey"),
+        (Self::VppProgramTypeName, "vppProgramTypeName"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            VppProgramTypeField::VppProgramTypeId => "vppProgramTypeId",
-            VppProgramTypeField::VppProgramTypeKey => "vppProgramTypeKey",
-            VppProgramTypeField::VppProgramTypeName => "vppProgramTypeName",
-        }
-    }
 }
 
 /// A query of the `vppProgramTypes` entity set (the same as the `Collections` accessor).

@@ -20,10 +20,7 @@ macro_rules! entity_set {
         pub enum $field { $($variant),* }
 
         impl Field for $field {
-            const ALL: &'static [Self] = &[$($field::$variant),*];
-            fn wire_name(self) -> &'static str {
-                match self { $($field::$variant => $wire),* }
-            }
+            const ALL: &'static [(Self, &'static str)] = &[$(($field::$variant, $wire)),*];
         }
 
         impl EntitySet for $row {

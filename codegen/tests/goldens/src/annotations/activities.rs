@@ -13,20 +13,15 @@
 ///
 /// Counts are \*cumulative\*; see <https://example.com/docs_page>. Values look like \<b\>bold\</b\> and \[links\](x).
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Activity {
     /// The day, as yyyymmdd.
-    #[serde(rename = "dateKey")]
     pub date_key: i32,
-    /// The `policyKey` property of `activity`.
-    #[serde(rename = "policyKey")]
     pub policy_key: i32,
-    /// The `oldCount` property of `activity`.
     #[deprecated(note = "Replaced by newCount. (since 1903)")]
-    #[serde(rename = "oldCount", default)]
     pub old_count: Option<i32>,
     /// The count, from an external annotation.
-    #[serde(rename = "newCount", default)]
     pub new_count: Option<i32>,
 }
 
@@ -34,32 +29,19 @@ pub struct Activity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ActivityField {
-    /// `dateKey`
     DateKey,
-    /// `policyKey`
     PolicyKey,
-    /// `oldCount`
     OldCount,
-    /// `newCount`
     NewCount,
 }
 
 impl ::odata_runtime::query::Field for ActivityField {
-    const ALL: &'static [Self] = &[
-        ActivityField::DateKey,
-        ActivityField::PolicyKey,
-        ActivityField::OldCount,
-        ActivityField::NewCount,
+    const ALL: &'static [(Self, &'static str)] = &[
+        (Self::DateKey, "dateKey"),
+        (Self::PolicyKey, "policyKey"),
+        (Self::OldCount, "oldCount"),
+        (Self::NewCount, "newCount"),
     ];
-
-    fn wire_name(self) -> &'static str {
-        match self {
-            ActivityField::DateKey => "dateKey",
-            ActivityField::PolicyKey => "policyKey",
-            ActivityField::OldCount => "oldCount",
-            ActivityField::NewCount => "newCount",
-        }
-    }
 }
 
 /// A query of the `activities` entity set (the same as the `Collections` accessor).

@@ -3,13 +3,11 @@
 
 //! Complex, enum and type-definition types, and entity types that are not the row type of exactly one entity set.
 
-/// The `Docs.state` enum type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum State {
     /// In use.
     Active,
-    /// `retired` (value 1).
     #[deprecated(note = "No longer reported.")]
     Retired,
     /// A member this version of the client does not know, kept as the service sent it.

@@ -3,17 +3,12 @@
 
 //! Complex, enum and type-definition types, and entity types that are not the row type of exactly one entity set.
 
-/// The `Enums.color` enum type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Color {
-    /// `red` (value 0).
     Red,
-    /// `green` (value 1).
     Green,
-    /// `blue` (value 2).
     Blue,
-    /// `unknownFutureValue` (value 3).
     UnknownFutureValue,
     /// A member this version of the client does not know, kept as the service sent it.
     UnrecognizedValue(String),
@@ -38,19 +33,14 @@ impl ::odata_runtime::edm::EnumMember for Color {
 
 ::odata_runtime::enum_impls!(Color);
 
-/// The `Enums.Permission` flags enum type.
 ///
 /// Values of this flags type are [`::odata_runtime::edm::Flags<Permission>`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Permission {
-    /// `None` (value 0).
     None,
-    /// `Read` (value 1).
     Read,
-    /// `Write` (value 2).
     Write,
-    /// `ReadWrite` (value 3).
     ReadWrite,
     /// A member this version of the client does not know, kept as the service sent it.
     UnrecognizedValue(String),
@@ -75,7 +65,6 @@ impl ::odata_runtime::edm::EnumMember for Permission {
 
 ::odata_runtime::enum_impls!(Permission);
 
-/// The `Enums.empty` enum type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Empty {
@@ -97,13 +86,10 @@ impl ::odata_runtime::edm::EnumMember for Empty {
 
 ::odata_runtime::enum_impls!(Empty);
 
-/// The `Enums.Priority` enum type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Priority {
-    /// `Low` (value 10).
     Low,
-    /// `High` (value 200).
     High,
     /// A member this version of the client does not know, kept as the service sent it.
     UnrecognizedValue(String),

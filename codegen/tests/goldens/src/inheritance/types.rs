@@ -3,56 +3,38 @@
 
 //! Complex, enum and type-definition types, and entity types that are not the row type of exactly one entity set.
 
-/// The `Inherit.entity` entity type.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct Entity {
-    /// The `id` property of `entity`.
     pub id: String,
 }
 
-/// The `Inherit.directoryObject` entity type.
-///
 /// Derived from `Inherit.entity`; its properties are included.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DirectoryObject {
-    /// The `id` property of `entity`.
     pub id: String,
-    /// The `deletedDateTime` property of `directoryObject`.
     #[serde(
-        rename = "deletedDateTime",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
     )]
     pub deleted_date_time: Option<::time::OffsetDateTime>,
 }
 
-/// The `Inherit.address` complex type.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct Address {
-    /// The `street` property of `address`.
-    #[serde(default)]
     pub street: Option<String>,
-    /// The `city` property of `address`.
-    #[serde(default)]
     pub city: Option<String>,
 }
 
-/// The `Inherit.postalAddress` complex type.
-///
 /// Derived from `Inherit.address`; its properties are included.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostalAddress {
-    /// The `street` property of `address`.
-    #[serde(default)]
     pub street: Option<String>,
-    /// The `city` property of `address`.
-    #[serde(default)]
     pub city: Option<String>,
-    /// The `postalCode` property of `postalAddress`.
-    #[serde(rename = "postalCode", default)]
     pub postal_code: Option<String>,
 }

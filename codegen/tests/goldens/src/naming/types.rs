@@ -3,92 +3,60 @@
 
 //! Complex, enum and type-definition types, and entity types that are not the row type of exactly one entity set.
 
-/// The `Hostile.Names.type` entity type.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 #[allow(non_snake_case)]
 pub struct Type {
-    /// The `self` property of `type`.
-    #[serde(rename = "self")]
     pub self_: i32,
-    /// The `type` property of `type`.
-    #[serde(rename = "type", default)]
     pub type_: Option<String>,
-    /// The `crate` property of `type`.
-    #[serde(rename = "crate", default)]
     pub crate_: Option<String>,
-    /// The `1stPlace` property of `type`.
-    #[serde(rename = "1stPlace", default)]
     pub _1st_place: Option<bool>,
-    /// The `odata.etag` property of `type`.
-    #[serde(rename = "odata.etag", default)]
+    #[serde(rename = "odata.etag")]
     pub odata_etag: Option<String>,
-    /// The `$filter` property of `type`.
-    #[serde(rename = "$filter", default)]
+    #[serde(rename = "$filter")]
     pub filter: Option<String>,
-    /// The `ID` property of `type`.
-    #[serde(rename = "ID", default)]
+    #[serde(rename = "ID")]
     pub id: Option<::uuid::Uuid>,
-    /// The `Größe` property of `type`.
     #[serde(
         rename = "Größe",
         default,
         with = "::serde_with::As::<Option<::odata_runtime::edm::Float>>"
     )]
     pub gr_u00f6_u00df_e: Option<f64>,
-    /// The `String` property of `type`.
-    #[serde(rename = "String", default)]
+    #[serde(rename = "String")]
     pub string: Option<String_>,
-    /// The `Option` property of `type`.
-    #[serde(rename = "Option", default)]
+    #[serde(rename = "Option")]
     pub option: Option<Option_>,
-    /// The `deviceKey` property of `type`.
-    #[serde(default)]
     pub deviceKey: Option<i32>,
-    /// The `DeviceKey` property of `type`.
-    #[serde(default)]
+    #[serde(rename = "DeviceKey")]
     pub DeviceKey: Option<i32>,
-    /// The `remote_Control` property of `type`.
-    #[serde(default)]
+    #[serde(rename = "remote_Control")]
     pub remote_Control: Option<i32>,
-    /// The `remoteControl` property of `type`.
-    #[serde(rename = "remoteControl", default)]
     pub remote_control: Option<i32>,
 }
 
-/// The `Hostile.Names.String` complex type.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct String_ {
-    /// The `Vec` property of `String`.
-    #[serde(rename = "Vec", default)]
+    #[serde(rename = "Vec")]
     pub vec: Option<String>,
-    /// The `Box` property of `String`.
-    #[serde(rename = "Box", default)]
+    #[serde(rename = "Box")]
     pub box_: Option<String>,
-    /// The `Result` property of `String`.
-    #[serde(rename = "Result", default)]
+    #[serde(rename = "Result")]
     pub result: Option<String>,
 }
 
-/// The `Hostile.Names.Option` enum type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Option_ {
-    /// `None` (value 0).
     None,
-    /// `Some` (value 1).
     Some,
-    /// `Self` (value 2).
     Self_,
-    /// `1st` (value 3).
     _1st,
-    /// `remote_Control_Software` (value 4).
     #[allow(non_camel_case_types)]
     remote_Control_Software,
-    /// `remoteControlSoftware` (value 5).
     RemoteControlSoftware,
-    /// `unrecognizedValue` (value 6).
     #[allow(non_camel_case_types)]
     unrecognizedValue,
     /// A member this version of the client does not know, kept as the service sent it.

@@ -3,24 +3,19 @@
 
 //! Complex, enum and type-definition types, and entity types that are not the row type of exactly one entity set.
 
-/// The `Shapes.Point` complex type.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct Point {
-    /// The `x` property of `Point`.
     #[serde(with = "::serde_with::As::<::odata_runtime::edm::Float>")]
     pub x: f64,
-    /// The `y` property of `Point`.
     #[serde(with = "::serde_with::As::<::odata_runtime::edm::Float>")]
     pub y: f64,
 }
 
-/// The `Tag` type definition (`Edm.String`).
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct Tag(pub String);
 
-/// The `Counter` type definition (`Edm.Int64`).
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct Counter(

@@ -3,34 +3,23 @@
 
 //! Complex, enum and type-definition types, and entity types that are not the row type of exactly one entity set.
 
-/// The `Trees.node` complex type.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct Node {
-    /// The `label` property of `node`.
-    #[serde(default)]
     pub label: Option<String>,
-    /// The `parent` property of `node`.
-    #[serde(default)]
     pub parent: Option<Box<Node>>,
-    /// The `children` property of `node`.
     #[serde(default)]
     pub children: Vec<Node>,
 }
 
-/// The `Trees.ping` complex type.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct Ping {
-    /// The `pong` property of `ping`.
     pub pong: Box<Pong>,
 }
 
-/// The `Trees.pong` complex type.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct Pong {
-    /// The `ping` property of `pong`.
-    #[serde(default)]
     pub ping: Option<Box<Ping>>,
 }

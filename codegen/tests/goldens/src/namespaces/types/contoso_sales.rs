@@ -3,13 +3,10 @@
 
 //! Types of the `Contoso.Sales` namespace.
 
-/// The `Contoso.Sales.status` enum type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Status {
-    /// `open` (value 0).
     Open,
-    /// `closed` (value 1).
     Closed,
     /// A member this version of the client does not know, kept as the service sent it.
     UnrecognizedValue(String),

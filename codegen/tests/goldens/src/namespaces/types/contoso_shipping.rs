@@ -3,13 +3,10 @@
 
 //! Types of the `Contoso.Shipping` namespace.
 
-/// The `Contoso.Shipping.status` enum type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Status {
-    /// `pending` (value 0).
     Pending,
-    /// `shipped` (value 1).
     Shipped,
     /// A member this version of the client does not know, kept as the service sent it.
     UnrecognizedValue(String),
