@@ -47,7 +47,7 @@ const STAGES: [(&str, &str); 4] = [
 fn main() {
     let (label, bytes) = document();
     let text = std::str::from_utf8(&bytes).unwrap();
-    let model = codegen::csdl::parse(text).unwrap();
+    let model = codegen::csdl::parse(text).unwrap().model;
     let options = options();
     let mut criterion = Criterion::default().configure_from_args().sample_size(10);
     {

@@ -42,6 +42,21 @@ const MALFORMED: &str = r#"<?xml version="1.0" encoding="utf-8"?>
       <EntityType Name="device">
         <Key><PropertyRef Name="deviceKey"/></Key>
         <Property Name="deviceKey" Type="Edm.Int32" Nullable="false"/>
+        <Property Name="osVersion" Typ="Edm.String"/>
+      </EntityType>
+    </Schema>
+  </edmx:DataServices>
+</edmx:Edmx>
+"#;
+
+/// A document with a defect that is read with a warning (an Edm type that does not exist).
+const WITH_WARNING: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">
+  <edmx:DataServices>
+    <Schema xmlns="http://docs.oasis-open.org/odata/ns/edm" Namespace="Test">
+      <EntityType Name="device">
+        <Key><PropertyRef Name="deviceKey"/></Key>
+        <Property Name="deviceKey" Type="Edm.Int32" Nullable="false"/>
         <Property Name="osVersion" Type="Edm.Strin"/>
       </EntityType>
     </Schema>
@@ -444,8 +459,8 @@ fn a_malformed_document_leaves_the_file_untouched_and_errors_are_located() {
     run.assert_code(2);
     assert_eq!(workspace.contents(), old);
     workspace.assert_only_the_output_file();
-    // `<kept copy>:8:9: path: message`, the kept copy holding exactly what was served.
-    let suffix = ":8:9: Schema[Test]/EntityType[device]/Property[osVersion]: unknown Edm type `Edm.Strin`";
+    // `<kept copy>:8:9: error: path: message`, the kept copy holding exactly what was served.
+    let suffix = ":8:9: error: Schema[Test]/EntityType[device]/Property[osVersion]: missing required attribute `Type`";
     let line = run
         .stderr
         .lines()
@@ -454,9 +469,38 @@ fn a_malformed_document_leaves_the_file_untouched_and_errors_are_located() {
     let kept = Path::new(line.strip_suffix(suffix).unwrap());
     assert!(kept.starts_with(workspace.tmp()), "{kept:?}");
     assert_eq!(std::fs::read_to_string(kept).unwrap(), MALFORMED);
-    run.assert_stderr("is not valid CSDL (1 error(s))");
+    run.assert_stderr("is not valid CSDL");
+    run.assert_stderr(&format!("error: 1 error in {}", kept.display()));
     run.assert_stderr(&format!("the download is kept at {}", kept.display()));
     run.assert_stderr("nothing was written to");
+}
+
+/// A document with warnings is written; the warnings are printed against the written file and
+/// counted on the line reporting the write. `--strict` refuses it and keeps the old file.
+#[test]
+fn a_document_with_warnings_is_written_unless_strict() {
+    let server = Server::start(|_| xml(WITH_WARNING));
+    let old = older_fixture();
+    let workspace = Workspace::new(Some(&old));
+    let strict = workspace
+        .fetch(&["--api-version", "v1.0", "--url", &server.service_root(), "--strict"], &[("INTUNE_DW_TOKEN", TOKEN)]);
+    strict.assert_code(2);
+    assert_eq!(workspace.contents(), old, "--strict leaves the old file untouched");
+    workspace.assert_only_the_output_file();
+    strict.assert_stderr(":8:9: error: Schema[Test]/EntityType[device]/Property[osVersion]: unknown type `Edm.Strin`");
+    strict.assert_stderr("has warnings (--strict)");
+    strict.assert_stderr("nothing was written to");
+
+    let run = fetch_v1_0(&workspace, &server, &[("INTUNE_DW_TOKEN", TOKEN)]);
+    run.assert_code(0);
+    assert_eq!(workspace.contents(), WITH_WARNING.as_bytes());
+    let out = workspace.out().display().to_string();
+    run.assert_stderr(&format!(
+        "{out}:8:9: warning: Schema[Test]/EntityType[device]/Property[osVersion]: unknown type `Edm.Strin`; decoded as raw JSON"
+    ));
+    run.assert_stderr(&format!("warning: 1 warning in {out}"));
+    run.assert_stdout(&format!("({} bytes, read with 1 warning)", WITH_WARNING.len()));
+    run.assert_stdout("Schema diff:");
 }
 
 #[test]

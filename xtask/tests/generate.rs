@@ -100,7 +100,7 @@ fn invalid_metadata_writes_nothing() {
     let _ = std::fs::remove_dir_all(&dir);
     let bad = generated_dir().join("invalid.xml");
     std::fs::create_dir_all(generated_dir()).unwrap();
-    std::fs::write(&bad, "<edmx:Edmx Version=\"4.0\" xmlns:edmx=\"http://docs.oasis-open.org/odata/ns/edmx\"><edmx:DataServices><Schema Namespace=\"N\" xmlns=\"http://docs.oasis-open.org/odata/ns/edm\"><EntityType Name=\"A\"><Property Name=\"p\" Type=\"N.Missing\"/></EntityType></Schema></edmx:DataServices></edmx:Edmx>").unwrap();
+    std::fs::write(&bad, "<edmx:Edmx Version=\"4.0\" xmlns:edmx=\"http://docs.oasis-open.org/odata/ns/edmx\"><edmx:DataServices><Schema Namespace=\"N\" xmlns=\"http://docs.oasis-open.org/odata/ns/edm\"><EntityType Name=\"A\" BaseType=\"N.Missing\"/></Schema></edmx:DataServices></edmx:Edmx>").unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["generate", "--metadata"])
         .arg(&bad)
@@ -110,6 +110,11 @@ fn invalid_metadata_writes_nothing() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("invalid.xml:1:") && stderr.contains("unknown type `N.Missing`"), "{stderr}");
+    assert!(
+        stderr.contains("invalid.xml:1:")
+            && stderr.contains(": error: ")
+            && stderr.contains("unknown base type `N.Missing`"),
+        "{stderr}"
+    );
     assert!(!dir.exists(), "nothing was written");
 }

@@ -78,6 +78,9 @@ pub struct Model {
     pub references: Vec<Reference>,
     pub schemas: Vec<Schema>,
     pub(crate) index: BTreeMap<QualifiedName, ItemRef>,
+    /// Elements the document declares that were skipped with a warning (counted by
+    /// [`Model::counts`] all the same).
+    pub(crate) skipped: Counts,
 }
 
 /// Where a named schema child lives: `schemas[schema].<kind>[item]`.
@@ -181,7 +184,7 @@ impl Model {
 
     /// Counts of the elements declared in the document.
     pub fn counts(&self) -> Counts {
-        let mut counts = Counts::default();
+        let mut counts = self.skipped;
         for schema in &self.schemas {
             counts.entity_types += schema.entity_types.len();
             counts.complex_types += schema.complex_types.len();
