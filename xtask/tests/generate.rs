@@ -71,6 +71,64 @@ fn every_v4_corpus_document_generates_a_crate_that_compiles_without_warnings() {
     assert!(checked.len() >= 3, "{checked:?}");
 }
 
+/// Every document that reads, with warnings or without, generates a crate that checks with
+/// `-D warnings`: one per fallback class of `support::warnings`, and the shapes that once failed.
+/// Under `--strict`, the documents with warnings are refused and nothing is written.
+#[test]
+fn documents_with_warnings_generate_crates_that_compile_without_warnings() {
+    let warned = support::warnings::warning_cases().into_iter().map(|case| (case.name, case.text, true));
+    let clean = support::warnings::generation_cases().into_iter().map(|(name, text)| (name, text, false));
+    for (name, text, has_warnings) in warned.chain(clean) {
+        let metadata = generated_dir().join(format!("{name}.xml"));
+        std::fs::create_dir_all(generated_dir()).unwrap();
+        std::fs::write(&metadata, &text).unwrap();
+        let strict_dir = generated_dir().join(format!("{name}-strict"));
+        let _ = std::fs::remove_dir_all(&strict_dir);
+        let strict = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["generate", "--strict", "--metadata"])
+            .arg(&metadata)
+            .arg("--out")
+            .arg(&strict_dir)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&strict.stderr);
+        if has_warnings {
+            assert_eq!(strict.status.code(), Some(1), "{name}: --strict refuses it");
+            assert!(
+                stderr.lines().any(|line| line.contains(".xml:") && line.contains(": error: ")),
+                "{name}: {stderr}"
+            );
+            assert!(!strict_dir.exists(), "{name}: nothing was written");
+        } else {
+            assert!(strict.status.success(), "{name}: {stderr}");
+        }
+        let dir = generate(&metadata, name);
+        if name == "unknown-types" {
+            let types = std::fs::read_to_string(dir.join("src/types.rs")).unwrap();
+            assert!(types.contains("/// Raw JSON: the type `NS.Missing` is not declared in this document"), "{types}");
+        }
+        cargo_check(&dir);
+    }
+}
+
+/// A crate name taken from an `--out` directory with capital letters is lowered, so that rustc
+/// does not warn about it.
+#[test]
+fn a_crate_name_from_a_capitalised_directory_is_lowered() {
+    let dir = generated_dir().join("Capitalised-Name");
+    let _ = std::fs::remove_dir_all(&dir);
+    let status = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["generate", "--metadata"])
+        .arg(support::fixture("v1.0/metadata.xml"))
+        .arg("--out")
+        .arg(&dir)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("name = \"capitalised-name\""), "{manifest}");
+}
+
 #[test]
 fn a_second_run_removes_files_that_are_no_longer_generated() {
     let dir = generated_dir().join("rerun-scratch");

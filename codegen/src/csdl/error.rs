@@ -264,6 +264,17 @@ pub enum DiagnosticKind {
         /// Which part does not resolve.
         reason: &'static str,
     },
+    /// An entity set named like one of an earlier entity container: a client reaches only the
+    /// first by that name, so this one is not generated.
+    #[error("entity set `{name}` is also declared in container {container} (at {first}); only that one is generated")]
+    ShadowedEntitySet {
+        /// The entity set's name.
+        name: String,
+        /// The container of the first entity set of that name.
+        container: String,
+        /// Where the first is declared.
+        first: Location,
+    },
 }
 
 impl DiagnosticKind {
@@ -278,7 +289,8 @@ impl DiagnosticKind {
             | UnknownType { .. }
             | UnqualifiedTerm { .. }
             | UnresolvedAnnotationTarget { .. }
-            | UnresolvedBinding { .. } => Severity::Warning,
+            | UnresolvedBinding { .. }
+            | ShadowedEntitySet { .. } => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -313,6 +325,7 @@ impl DiagnosticKind {
             UnqualifiedTerm { .. } => "unqualified-term",
             UnresolvedAnnotationTarget { .. } => "unresolved-annotation-target",
             UnresolvedBinding { .. } => "unresolved-binding",
+            ShadowedEntitySet { .. } => "shadowed-entity-set",
         }
     }
 }

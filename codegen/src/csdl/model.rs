@@ -182,6 +182,16 @@ impl Model {
         self.schemas.iter().flat_map(|schema| schema.entity_containers.iter().map(move |c| (schema, c)))
     }
 
+    /// The entity sets a client addresses, with their schema and container: every entity set of
+    /// every container, except one named like an entity set of an earlier container (a URL
+    /// `/name` leads to one of them only; resolution warns about the others).
+    pub fn addressable_entity_sets(&self) -> impl Iterator<Item = (&Schema, &EntityContainer, &EntitySet)> {
+        let mut seen = std::collections::HashSet::new();
+        self.entity_containers()
+            .flat_map(|(schema, container)| container.entity_sets.iter().map(move |set| (schema, container, set)))
+            .filter(move |(_, _, set)| seen.insert(set.name.as_str()))
+    }
+
     /// Counts of the elements declared in the document.
     pub fn counts(&self) -> Counts {
         let mut counts = self.skipped;

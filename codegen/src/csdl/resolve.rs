@@ -19,6 +19,7 @@ pub(crate) fn resolve(read: Read, diagnostics: &mut Vec<Diagnostic>) -> Model {
     let Read { mut model, external, included } = read;
     model.index = build_index(&model, diagnostics);
     fall_back_to_json(&mut model, &included, diagnostics);
+    report_shadowed_entity_sets(&model, diagnostics);
     let operations = operation_index(&model);
     let members = ContainerMembers::new(&model);
     let mut checker = Checker {
@@ -82,6 +83,37 @@ fn fall_back_to_json(model: &mut Model, included: &BTreeSet<String>, diagnostics
         }
     }
     model.index = index;
+}
+
+/// Warns about every entity set named like an entity set of an earlier container: a client
+/// addresses entity sets by name (`/name`), so only the first is generated (see
+/// [`Model::addressable_entity_sets`]).
+fn report_shadowed_entity_sets(model: &Model, diagnostics: &mut Vec<Diagnostic>) {
+    let mut first: HashMap<&str, (Location, String)> = HashMap::new();
+    for (schema, container) in model.entity_containers() {
+        let qualified = format!("{}.{}", schema.namespace, container.name);
+        for set in &container.entity_sets {
+            match first.get(set.name.as_str()) {
+                Some((location, in_container)) if *in_container != qualified => {
+                    let kind = DiagnosticKind::ShadowedEntitySet {
+                        name: set.name.clone(),
+                        container: in_container.clone(),
+                        first: *location,
+                    };
+                    let path = format!(
+                        "Schema[{}]/EntityContainer[{}]/EntitySet[{}]",
+                        schema.namespace, container.name, set.name
+                    );
+                    diagnostics.push(Diagnostic::new(kind, set.location, path));
+                }
+                // Two of one container are a duplicate, reported as an error by the checker.
+                Some(_) => {}
+                None => {
+                    first.insert(&set.name, (set.location, qualified.clone()));
+                }
+            }
+        }
+    }
 }
 
 /// A binding to drop: (schema, container, set or singleton, its index, the binding's index).

@@ -226,6 +226,23 @@ pub fn warning_cases() -> Vec<WarningCase> {
             ],
         },
         WarningCase {
+            name: "same-set-name-in-two-containers",
+            text: doc(
+                &[r#"<EntityContainer Name="Second"><EntitySet Name="as" EntityType="NS.A"/></EntityContainer>"#],
+                "",
+                "",
+            ),
+            expected: vec![(
+                "6:28",
+                "Schema[NS]/EntityContainer[EC]/EntitySet[as]",
+                DiagnosticKind::ShadowedEntitySet {
+                    name: "as".to_owned(),
+                    container: "NS.Second".to_owned(),
+                    first: codegen::csdl::Location { line: 4, column: 32 },
+                },
+            )],
+        },
+        WarningCase {
             name: "unknown-types",
             text: doc(
                 &[
@@ -249,5 +266,32 @@ pub fn warning_cases() -> Vec<WarningCase> {
                 ("11:144", "Schema[NS]/EntityType[A]/NavigationProperty[other]", unknown_type("NS.Unknown")),
             ],
         },
+    ]
+}
+
+/// Documents without warnings whose shapes once generated code that did not compile: each must
+/// generate a crate that checks with `-D warnings`.
+pub fn generation_cases() -> Vec<(&'static str, String)> {
+    vec![
+        (
+            // A type named like a prelude item (`Copy` → `Copy_`) and its `Field` companion.
+            "prelude-named-type",
+            doc(
+                &[
+                    r#"<EntityType Name="Copy"><Key><PropertyRef Name="id"/></Key><Property Name="id" Type="Edm.Int32" Nullable="false"/></EntityType>"#,
+                    r#"<EntityContainer Name="Other"><EntitySet Name="copies" EntityType="NS.Copy"/></EntityContainer>"#,
+                ],
+                "",
+                "",
+            ),
+        ),
+        (
+            // A container without entity sets (and nothing else to generate).
+            "container-without-entity-sets",
+            schema_doc(&[
+                r#"<ComplexType Name="C"><Property Name="p" Type="Edm.String"/></ComplexType>"#,
+                r#"<EntityContainer Name="Empty"/>"#,
+            ]),
+        ),
     ]
 }
