@@ -111,6 +111,17 @@ fn documents_with_warnings_generate_crates_that_compile_without_warnings() {
     }
 }
 
+/// The Microsoft Graph v1.0 release of mid-2022, which the specification's strict reading refuses,
+/// generates a crate that checks with `-D warnings` (its warnings printed, not fatal).
+#[test]
+fn real_world_graph_2022_generates_a_crate_that_compiles_without_warnings() {
+    let Some(corpora) = support::corpora_dir("real_world_graph_2022_generates_a_crate_that_compiles_without_warnings")
+    else {
+        return;
+    };
+    cargo_check(&generate(&corpora.join("real-world/graph-v1.0-2022-06-28.xml"), "graph-v1-0-2022-06-28"));
+}
+
 /// A crate name taken from an `--out` directory with capital letters is lowered, so that rustc
 /// does not warn about it.
 #[test]
