@@ -27,11 +27,11 @@ pub(crate) fn resolve(read: Read, diagnostics: &mut Vec<Diagnostic>) -> Model {
         operations: &operations,
         members: &members,
         included: &included,
-        errors: std::mem::take(diagnostics),
+        diagnostics: std::mem::take(diagnostics),
         unbound: Vec::new(),
     };
     checker.check_all();
-    *diagnostics = checker.errors;
+    *diagnostics = checker.diagnostics;
     let unbound = checker.unbound;
     let targets: Vec<Target> =
         external.iter().map(|(_, block)| annotation_target(&model, &members, &block.target)).collect();
@@ -253,7 +253,7 @@ struct Checker<'m> {
     operations: &'m OperationIndex<'m>,
     members: &'m ContainerMembers<'m>,
     included: &'m BTreeSet<String>,
-    errors: Vec<Diagnostic>,
+    diagnostics: Vec<Diagnostic>,
     /// Bindings that lead nowhere, to be dropped once checking is done.
     unbound: Vec<Unbound>,
 }
@@ -268,12 +268,12 @@ fn kind_name(decl: TypeDecl) -> &'static str {
 }
 
 impl<'m> Checker<'m> {
-    fn error(&mut self, kind: DiagnosticKind, location: Location, path: String) {
-        self.errors.push(Diagnostic::new(kind, location, path));
+    fn report(&mut self, kind: DiagnosticKind, location: Location, path: String) {
+        self.diagnostics.push(Diagnostic::new(kind, location, path));
     }
 
     fn unresolved(&mut self, what: &'static str, name: impl ToString, location: Location, path: String) {
-        self.error(DiagnosticKind::Unresolved { what, name: name.to_string() }, location, path);
+        self.report(DiagnosticKind::Unresolved { what, name: name.to_string() }, location, path);
     }
 
     fn check_all(&mut self) {
@@ -317,7 +317,7 @@ impl<'m> Checker<'m> {
             match first.get(name) {
                 Some(first) => {
                     let kind = DiagnosticKind::Duplicate { name: name.to_owned(), first: *first };
-                    self.error(kind, location, format!("{parent}/{element}[{name}]"));
+                    self.report(kind, location, format!("{parent}/{element}[{name}]"));
                 }
                 None => {
                     first.insert(name, location);
@@ -349,7 +349,7 @@ impl<'m> Checker<'m> {
             if let TypeTarget::Named(name) = &property.ty.target {
                 match self.model.type_decl(name) {
                     None => self.unresolved("type", name, property.location, property_path),
-                    Some(TypeDecl::Entity(_)) => self.error(
+                    Some(TypeDecl::Entity(_)) => self.report(
                         DiagnosticKind::WrongKind {
                             name: name.to_string(),
                             found: "entity type",
@@ -368,7 +368,7 @@ impl<'m> Checker<'m> {
                 TypeTarget::Named(name) => match self.model.type_decl(name) {
                     None => self.unresolved("entity type", name, nav.location, nav_path),
                     Some(TypeDecl::Entity(_)) => {}
-                    Some(other) => self.error(
+                    Some(other) => self.report(
                         DiagnosticKind::WrongKind {
                             name: name.to_string(),
                             found: kind_name(other),
@@ -379,7 +379,7 @@ impl<'m> Checker<'m> {
                     ),
                 },
                 TypeTarget::Edm(super::edm::EdmType::EntityType) | TypeTarget::External(_) => {}
-                TypeTarget::Edm(edm) => self.error(
+                TypeTarget::Edm(edm) => self.report(
                     DiagnosticKind::WrongKind {
                         name: format!("Edm.{}", edm.name()),
                         found: "primitive type",
@@ -393,7 +393,7 @@ impl<'m> Checker<'m> {
         if chain_ok && ty.kind == StructuredKind::Entity {
             for key in &ty.key {
                 if !self.key_path_exists(ty, &key.name) {
-                    self.error(
+                    self.report(
                         DiagnosticKind::KeyPropertyMissing { name: key.name.clone() },
                         ty.location,
                         format!("{path}/Key/PropertyRef[{}]", key.name),
@@ -416,7 +416,7 @@ impl<'m> Checker<'m> {
                     let expected = if ty.kind == StructuredKind::Entity { "an entity type" } else { "a complex type" };
                     let kind = DiagnosticKind::WrongKind { name: base.to_string(), found: kind_name(other), expected };
                     if std::ptr::eq(current, ty) {
-                        self.error(kind, ty.location, path.to_owned());
+                        self.report(kind, ty.location, path.to_owned());
                     }
                     return false;
                 }
@@ -431,7 +431,7 @@ impl<'m> Checker<'m> {
             };
             seen.push(&found.name);
             if std::ptr::eq(found, ty) {
-                self.error(DiagnosticKind::BaseTypeCycle { chain: seen.join(" -> ") }, ty.location, path.to_owned());
+                self.report(DiagnosticKind::BaseTypeCycle { chain: seen.join(" -> ") }, ty.location, path.to_owned());
                 return false;
             }
             if !visited.insert(base.clone()) {
@@ -512,7 +512,7 @@ impl<'m> Checker<'m> {
         }
         match self.model.type_decl(name) {
             Some(TypeDecl::Entity(_)) => {}
-            Some(other) => self.error(
+            Some(other) => self.report(
                 DiagnosticKind::WrongKind {
                     name: name.to_string(),
                     found: kind_name(other),
@@ -544,7 +544,7 @@ impl<'m> Checker<'m> {
     fn bindings(
         &mut self,
         container: &QualifiedName,
-        (s, c, kind, i): (usize, usize, BindingOwner, usize),
+        (s, c, owner, i): (usize, usize, BindingOwner, usize),
         entity_type: &QualifiedName,
         bindings: &[NavigationPropertyBinding],
         location: Location,
@@ -558,13 +558,13 @@ impl<'m> Checker<'m> {
             } else {
                 continue;
             };
-            let kind_of = DiagnosticKind::UnresolvedBinding {
+            let kind = DiagnosticKind::UnresolvedBinding {
                 path: binding.path.clone(),
                 target: binding.target.clone(),
                 reason,
             };
-            self.error(kind_of, location, format!("{path}/NavigationPropertyBinding[{}]", binding.path));
-            self.unbound.push((s, c, kind, i, b));
+            self.report(kind, location, format!("{path}/NavigationPropertyBinding[{}]", binding.path));
+            self.unbound.push((s, c, owner, i, b));
         }
     }
 
