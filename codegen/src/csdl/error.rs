@@ -264,6 +264,18 @@ pub enum DiagnosticKind {
         /// Which part does not resolve.
         reason: &'static str,
     },
+    /// A reference the generated client does not need (an entity set's or singleton's type, an
+    /// import's operation or entity set, a container's base) leads nowhere: what depends on it is
+    /// left out, as `fallback` says.
+    #[error("unknown {what} `{name}`; {fallback}")]
+    UnresolvedReference {
+        /// What kind of item was expected.
+        what: &'static str,
+        /// The name referred to.
+        name: String,
+        /// What was left out.
+        fallback: &'static str,
+    },
     /// An entity set named like one of an earlier entity container: a client reaches only the
     /// first by that name, so this one is not generated.
     #[error("entity set `{name}` is also declared in container {container} (at {first}); only that one is generated")]
@@ -290,6 +302,7 @@ impl DiagnosticKind {
             | UnqualifiedTerm { .. }
             | UnresolvedAnnotationTarget { .. }
             | UnresolvedBinding { .. }
+            | UnresolvedReference { .. }
             | ShadowedEntitySet { .. } => Severity::Warning,
             _ => Severity::Error,
         }
@@ -325,6 +338,7 @@ impl DiagnosticKind {
             UnqualifiedTerm { .. } => "unqualified-term",
             UnresolvedAnnotationTarget { .. } => "unresolved-annotation-target",
             UnresolvedBinding { .. } => "unresolved-binding",
+            UnresolvedReference { .. } => "unresolved-reference",
             ShadowedEntitySet { .. } => "shadowed-entity-set",
         }
     }

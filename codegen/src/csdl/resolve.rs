@@ -276,6 +276,19 @@ impl<'m> Checker<'m> {
         self.report(DiagnosticKind::Unresolved { what, name: name.to_string() }, location, path);
     }
 
+    /// Warns about a reference the client can do without: `fallback` says what is left out.
+    fn ignored(
+        &mut self,
+        what: &'static str,
+        name: impl ToString,
+        fallback: &'static str,
+        location: Location,
+        path: &str,
+    ) {
+        let kind = DiagnosticKind::UnresolvedReference { what, name: name.to_string(), fallback };
+        self.report(kind, location, path.to_owned());
+    }
+
     fn check_all(&mut self) {
         let model = self.model;
         for (s, schema) in model.schemas.iter().enumerate() {
@@ -465,7 +478,7 @@ impl<'m> Checker<'m> {
             && self.model.entity_container(base).is_none()
             && !self.included.contains(&base.namespace)
         {
-            self.unresolved("entity container", base, container.location, path.clone());
+            self.ignored("entity container", base, "the container is read without its base", container.location, &path);
         }
         let sets = container.entity_sets.iter().map(|x| ("EntitySet", x.name.as_str(), x.location));
         let singletons = container.singletons.iter().map(|x| ("Singleton", x.name.as_str(), x.location));
@@ -475,13 +488,18 @@ impl<'m> Checker<'m> {
         let this = QualifiedName::new(&schema.namespace, &container.name);
         for (i, set) in container.entity_sets.iter().enumerate() {
             let set_path = format!("{path}/EntitySet[{}]", set.name);
-            self.entity_type_ref(&set.entity_type, set.location, &set_path, "EntityType");
+            self.entity_type_ref(&set.entity_type, set.location, &set_path, "the entity set is not generated");
             let owner = (s, c, BindingOwner::EntitySet, i);
             self.bindings(&this, owner, &set.entity_type, &set.navigation_property_bindings, set.location, &set_path);
         }
         for (i, singleton) in container.singletons.iter().enumerate() {
             let singleton_path = format!("{path}/Singleton[{}]", singleton.name);
-            self.entity_type_ref(&singleton.entity_type, singleton.location, &singleton_path, "Type");
+            self.entity_type_ref(
+                &singleton.entity_type,
+                singleton.location,
+                &singleton_path,
+                "the singleton is ignored",
+            );
             let owner = (s, c, BindingOwner::Singleton, i);
             let bindings = &singleton.navigation_property_bindings;
             self.bindings(&this, owner, &singleton.entity_type, bindings, singleton.location, &singleton_path);
@@ -491,7 +509,7 @@ impl<'m> Checker<'m> {
             if !self.operations.contains_key(&(OperationKind::Action, import.action.clone()))
                 && !self.included.contains(&import.action.namespace)
             {
-                self.unresolved("action", &import.action, import.location, import_path.clone());
+                self.ignored("action", &import.action, "the import is ignored", import.location, &import_path);
             }
             self.import_entity_set(&this, import.entity_set.as_deref(), import.location, import_path);
         }
@@ -500,13 +518,15 @@ impl<'m> Checker<'m> {
             if !self.operations.contains_key(&(OperationKind::Function, import.function.clone()))
                 && !self.included.contains(&import.function.namespace)
             {
-                self.unresolved("function", &import.function, import.location, import_path.clone());
+                self.ignored("function", &import.function, "the import is ignored", import.location, &import_path);
             }
             self.import_entity_set(&this, import.entity_set.as_deref(), import.location, import_path);
         }
     }
 
-    fn entity_type_ref(&mut self, name: &QualifiedName, location: Location, path: &str, _attribute: &str) {
+    /// The entity type of an entity set or singleton; one that nothing declares leaves the element
+    /// out of the client (`fallback` says so).
+    fn entity_type_ref(&mut self, name: &QualifiedName, location: Location, path: &str, fallback: &'static str) {
         if self.included.contains(&name.namespace) {
             return;
         }
@@ -521,7 +541,7 @@ impl<'m> Checker<'m> {
                 location,
                 path.to_owned(),
             ),
-            None => self.unresolved("entity type", name, location, path.to_owned()),
+            None => self.ignored("entity type", name, fallback, location, path),
         }
     }
 
@@ -535,7 +555,7 @@ impl<'m> Checker<'m> {
         if let Some(target) = entity_set
             && !self.target_exists(container, target)
         {
-            self.unresolved("entity set", target, location, path);
+            self.ignored("entity set", target, "the import's entity set is ignored", location, &path);
         }
     }
 

@@ -32,6 +32,10 @@ fn unknown_type(name: &str) -> DiagnosticKind {
     DiagnosticKind::UnknownType { name: name.to_owned() }
 }
 
+fn reference(what: &'static str, name: &str, fallback: &'static str) -> DiagnosticKind {
+    DiagnosticKind::UnresolvedReference { what, name: name.to_owned(), fallback }
+}
+
 fn dropped_target(target: &str) -> DiagnosticKind {
     DiagnosticKind::UnresolvedAnnotationTarget { target: target.to_owned() }
 }
@@ -241,6 +245,53 @@ pub fn warning_cases() -> Vec<WarningCase> {
                     first: codegen::csdl::Location { line: 4, column: 32 },
                 },
             )],
+        },
+        WarningCase {
+            name: "unresolved-references",
+            text: doc(
+                &[
+                    r#"<EntityContainer Name="Other" Extends="NS.Base">"#,
+                    r#"  <EntitySet Name="gone" EntityType="NS.Removed"/>"#,
+                    r#"  <Singleton Name="me" Type="NS.Removed"/>"#,
+                    r#"  <ActionImport Name="go" Action="NS.go"/>"#,
+                    r#"  <FunctionImport Name="get" Function="NS.get" EntitySet="nowhere"/>"#,
+                    "</EntityContainer>",
+                ],
+                "",
+                "",
+            ),
+            expected: vec![
+                (
+                    "4:1",
+                    "Schema[NS]/EntityContainer[Other]",
+                    reference("entity container", "NS.Base", "the container is read without its base"),
+                ),
+                (
+                    "5:3",
+                    "Schema[NS]/EntityContainer[Other]/EntitySet[gone]",
+                    reference("entity type", "NS.Removed", "the entity set is not generated"),
+                ),
+                (
+                    "6:3",
+                    "Schema[NS]/EntityContainer[Other]/Singleton[me]",
+                    reference("entity type", "NS.Removed", "the singleton is ignored"),
+                ),
+                (
+                    "7:3",
+                    "Schema[NS]/EntityContainer[Other]/ActionImport[go]",
+                    reference("action", "NS.go", "the import is ignored"),
+                ),
+                (
+                    "8:3",
+                    "Schema[NS]/EntityContainer[Other]/FunctionImport[get]",
+                    reference("function", "NS.get", "the import is ignored"),
+                ),
+                (
+                    "8:3",
+                    "Schema[NS]/EntityContainer[Other]/FunctionImport[get]",
+                    reference("entity set", "nowhere", "the import's entity set is ignored"),
+                ),
+            ],
         },
         WarningCase {
             name: "unknown-types",
