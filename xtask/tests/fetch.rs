@@ -34,35 +34,29 @@ fn older_fixture() -> Vec<u8> {
     text.replacen(property, "", 1).into_bytes()
 }
 
-/// Valid XML, invalid CSDL: an unknown type on line 8, column 9.
-const MALFORMED: &str = r#"<?xml version="1.0" encoding="utf-8"?>
-<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">
-  <edmx:DataServices>
-    <Schema xmlns="http://docs.oasis-open.org/odata/ns/edm" Namespace="Test">
-      <EntityType Name="device">
-        <Key><PropertyRef Name="deviceKey"/></Key>
-        <Property Name="deviceKey" Type="Edm.Int32" Nullable="false"/>
-        <Property Name="osVersion" Typ="Edm.String"/>
-      </EntityType>
-    </Schema>
-  </edmx:DataServices>
-</edmx:Edmx>
-"#;
+/// Valid XML, invalid CSDL: a property without `Type` (line 8, column 9 of [`device_document`]).
+const MALFORMED: &str = r#"<Property Name="osVersion" Typ="Edm.String"/>"#;
+/// A defect that is read with a warning (an Edm type that does not exist).
+const WITH_WARNING: &str = r#"<Property Name="osVersion" Type="Edm.Strin"/>"#;
 
-/// A document with a defect that is read with a warning (an Edm type that does not exist).
-const WITH_WARNING: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+/// A one-type document whose `osVersion` property is `property`.
+fn device_document(property: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
 <edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">
   <edmx:DataServices>
     <Schema xmlns="http://docs.oasis-open.org/odata/ns/edm" Namespace="Test">
       <EntityType Name="device">
         <Key><PropertyRef Name="deviceKey"/></Key>
         <Property Name="deviceKey" Type="Edm.Int32" Nullable="false"/>
-        <Property Name="osVersion" Type="Edm.Strin"/>
+        {property}
       </EntityType>
     </Schema>
   </edmx:DataServices>
 </edmx:Edmx>
-"#;
+"#
+    )
+}
 
 // ---------------------------------------------------------------------------------------------
 // The loopback server
@@ -450,7 +444,9 @@ fn other_statuses_and_redirects_are_final() {
 
 #[test]
 fn a_malformed_document_leaves_the_file_untouched_and_errors_are_located() {
-    let server = Server::start(|_| xml(MALFORMED));
+    let malformed = device_document(MALFORMED);
+    let served = malformed.clone();
+    let server = Server::start(move |_| xml(served.clone()));
     let old = older_fixture();
     let workspace = Workspace::new(Some(&old));
 
@@ -468,7 +464,7 @@ fn a_malformed_document_leaves_the_file_untouched_and_errors_are_located() {
         .unwrap_or_else(|| panic!("no located error in {run:#?}"));
     let kept = Path::new(line.strip_suffix(suffix).unwrap());
     assert!(kept.starts_with(workspace.tmp()), "{kept:?}");
-    assert_eq!(std::fs::read_to_string(kept).unwrap(), MALFORMED);
+    assert_eq!(std::fs::read_to_string(kept).unwrap(), malformed);
     run.assert_stderr("is not valid CSDL");
     run.assert_stderr(&format!("error: 1 error in {}", kept.display()));
     run.assert_stderr(&format!("the download is kept at {}", kept.display()));
@@ -479,7 +475,9 @@ fn a_malformed_document_leaves_the_file_untouched_and_errors_are_located() {
 /// counted on the line reporting the write. `--strict` refuses it and keeps the old file.
 #[test]
 fn a_document_with_warnings_is_written_unless_strict() {
-    let server = Server::start(|_| xml(WITH_WARNING));
+    let document = device_document(WITH_WARNING);
+    let served = document.clone();
+    let server = Server::start(move |_| xml(served.clone()));
     let old = older_fixture();
     let workspace = Workspace::new(Some(&old));
     let strict = workspace
@@ -493,13 +491,13 @@ fn a_document_with_warnings_is_written_unless_strict() {
 
     let run = fetch_v1_0(&workspace, &server, &[("INTUNE_DW_TOKEN", TOKEN)]);
     run.assert_code(0);
-    assert_eq!(workspace.contents(), WITH_WARNING.as_bytes());
+    assert_eq!(workspace.contents(), document.as_bytes());
     let out = workspace.out().display().to_string();
     run.assert_stderr(&format!(
         "{out}:8:9: warning: Schema[Test]/EntityType[device]/Property[osVersion]: unknown type `Edm.Strin`; decoded as raw JSON"
     ));
     run.assert_stderr(&format!("warning: 1 warning in {out}"));
-    run.assert_stdout(&format!("({} bytes, read with 1 warning)", WITH_WARNING.len()));
+    run.assert_stdout(&format!("({} bytes, read with 1 warning)", document.len()));
     run.assert_stdout("Schema diff:");
 }
 
