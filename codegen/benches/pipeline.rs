@@ -2,7 +2,12 @@
 //! than roxmltree's bare XML parse each stage is, on the largest document at hand (Microsoft Graph
 //! v1.0 from the shared corpus, else the v1.0 Warehouse fixture).
 //!
-//! `cargo bench -p codegen --bench pipeline` prints criterion's timings, then the ratio table.
+//! A second group measures hostile input: one element with 200,000 attributes, which roxmltree's
+//! pairwise duplicate check would take many seconds over, against the floor of a document of the
+//! same size whose attributes are spread over elements of 8; and a document whose every element
+//! has the most attributes the reader accepts.
+//!
+//! `cargo bench -p codegen --bench pipeline` prints criterion's timings, then the ratio tables.
 //! Ratios, not absolute times, are what to compare across machines and runs.
 
 use std::hint::black_box;
@@ -36,10 +41,33 @@ const STAGES: [(&str, &str); 4] = [
     ("generate", "generate: parse → plan → emit → format"),
 ];
 
+/// (benchmark id, what it measures) of the hostile group; the first is its floor.
+const HOSTILE: [(&str, &str); 3] = [
+    ("xml_floor_spread", "roxmltree parse, 8 attributes an element (floor)"),
+    ("csdl_parse_one_element", "csdl::parse, 200,000 attributes on one element"),
+    ("csdl_parse_at_limit", "csdl::parse, MAX_ATTRIBUTES on every element"),
+];
+
+/// A schema whose elements carry `per_element` attributes each, `total` in all.
+fn attributes_document(total: usize, per_element: usize) -> String {
+    let mut body = String::new();
+    for start in (0..total).step_by(per_element) {
+        body.push_str("<Foo");
+        for i in start..(start + per_element).min(total) {
+            body.push_str(&format!(" a{i}=\"\""));
+        }
+        body.push_str("/>\n");
+    }
+    format!(
+        "<edmx:Edmx Version=\"4.0\" xmlns:edmx=\"http://docs.oasis-open.org/odata/ns/edmx\"><edmx:DataServices>\
+         <Schema xmlns=\"urn:x\" Namespace=\"NS\">{body}</Schema></edmx:DataServices></edmx:Edmx>"
+    )
+}
+
 fn main() {
     let (label, bytes) = document();
     let text = std::str::from_utf8(&bytes).unwrap();
-    let model = codegen::csdl::parse(text).unwrap();
+    let model = codegen::csdl::parse(text).unwrap().model;
     let options = options();
     let mut criterion = Criterion::default().configure_from_args().sample_size(10);
     {
@@ -52,26 +80,42 @@ fn main() {
         group.bench_function(STAGES[3].0, |b| b.iter(|| codegen::generate(black_box(&bytes), &options).unwrap()));
         group.finish();
     }
+    const ATTRIBUTES: usize = 200_000;
+    let spread = attributes_document(ATTRIBUTES, 8);
+    let one_element = attributes_document(ATTRIBUTES, ATTRIBUTES);
+    let at_limit = attributes_document(ATTRIBUTES, codegen::csdl::MAX_ATTRIBUTES);
+    assert!(codegen::csdl::parse(&one_element).is_err(), "refused by the attribute limit");
+    {
+        let mut group = criterion.benchmark_group("hostile");
+        group.bench_function(HOSTILE[0].0, |b| {
+            b.iter(|| roxmltree::Document::parse(black_box(&spread)).unwrap().descendants().count())
+        });
+        group.bench_function(HOSTILE[1].0, |b| b.iter(|| codegen::csdl::parse(black_box(&one_element)).is_err()));
+        group.bench_function(HOSTILE[2].0, |b| b.iter(|| codegen::csdl::parse(black_box(&at_limit)).is_ok()));
+        group.finish();
+    }
     criterion.final_summary();
-    report(&label, bytes.len());
+    report("pipeline", &STAGES, &label, bytes.len());
+    report("hostile", &HOSTILE, "200,000 attributes", one_element.len());
 }
 
-/// Reads criterion's estimates back and prints each stage as a multiple of the floor.
-fn report(label: &str, size: usize) {
-    let dir = criterion_dir().join("pipeline");
+/// Reads criterion's estimates of `group` back and prints each stage as a multiple of the floor
+/// (the first stage).
+fn report(group: &str, stages: &[(&str, &str)], label: &str, size: usize) {
+    let dir = criterion_dir().join(group);
     let mean = |id: &str| -> Option<f64> {
         let text = std::fs::read_to_string(dir.join(id).join("new/estimates.json")).ok()?;
         let json: serde_json::Value = serde_json::from_str(&text).ok()?;
         json["mean"]["point_estimate"].as_f64()
     };
-    let Some(floor) = mean(STAGES[0].0) else {
+    let Some(floor) = mean(stages[0].0) else {
         eprintln!("no estimates under {} (was the floor filtered out?)", dir.display());
         return;
     };
     println!("\n{label} ({} KiB), mean times as multiples of the floor:", size / 1024);
-    for (id, what) in STAGES {
+    for (id, what) in stages {
         if let Some(ns) = mean(id) {
-            println!("  {what:<44} {:>8.2} ms  {:>6.1}x", ns / 1e6, ns / floor);
+            println!("  {what:<50} {:>8.2} ms  {:>6.1}x", ns / 1e6, ns / floor);
         }
     }
 }

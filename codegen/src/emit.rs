@@ -196,6 +196,13 @@ impl Emitter<'_> {
         });
         let any_deprecated = plan.entity_sets.iter().any(|s| s.row_deprecated);
         let visit_allow = if any_deprecated { quote!(#[allow(deprecated)]) } else { quote!() };
+        // A document without entity sets (only types, or only operations) has no accessor to
+        // read the client and no arm to call the visitor.
+        let (client_allow, visitor) = if plan.entity_sets.is_empty() {
+            (quote!(#[allow(dead_code)]), quote!(_visitor))
+        } else {
+            (quote!(), quote!(visitor))
+        };
         quote! {
             #docs
             #(#module_decls)*
@@ -208,6 +215,7 @@ impl Emitter<'_> {
             /// The entity sets of this module, as typed queries.
             #[derive(Debug, Clone, Copy)]
             pub struct Collections<'c> {
+                #client_allow
                 client: &'c #runtime::Client,
             }
 
@@ -223,7 +231,7 @@ impl Emitter<'_> {
             /// Calls `visitor.visit::<Row>()` with the row type of the entity set named `name`, for code
             /// that picks the entity set at run time; `None` for an unknown name.
             #visit_allow
-            pub fn visit_entity_set<V: #runtime::query::EntitySetVisitor>(name: &str, visitor: V) -> Option<V::Output> {
+            pub fn visit_entity_set<V: #runtime::query::EntitySetVisitor>(name: &str, #visitor: V) -> Option<V::Output> {
                 match name {
                     #(#visits)*
                     _ => None,

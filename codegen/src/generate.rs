@@ -30,7 +30,7 @@ pub type Files = BTreeMap<String, String>;
 
 /// Parses, resolves and plans `source`, and emits every file of its module tree.
 pub fn generate(source: &[u8], options: &Options) -> Result<Files, GenerateError> {
-    let model = csdl::parse_bytes(source).map_err(GenerateError::Csdl)?;
+    let model = csdl::parse_bytes(source).map_err(GenerateError::Csdl)?.model;
     let plan = plan::plan(&model, options).map_err(GenerateError::Names)?;
     let paths = Paths {
         module_root: options.layout.module_root().to_string(),

@@ -64,6 +64,13 @@ pub fn upper_camel_case(name: &str) -> String {
     finish(name, converted, reserved)
 }
 
+/// The name of a type's companion (`Device` + `Field` → `DeviceField`). The `_` that keeps a
+/// type name off a prelude item (`Copy_`) is dropped first: the companion does not need it, and
+/// `Copy_Field` would not be upper camel case.
+pub fn companion(type_name: &str, suffix: &str) -> String {
+    format!("{}{suffix}", type_name.trim_end_matches('_'))
+}
+
 /// `red` → `Red`: enum variants. Unlike type names, variants may be `None` or `String`: they are
 /// always written qualified (`Color::None`), so they shadow nothing.
 pub fn variant_name(name: &str) -> String {
@@ -313,6 +320,12 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn companions_of_prelude_named_types_are_upper_camel_case() {
+        assert_eq!(companion(&upper_camel_case("copy"), "Field"), "CopyField");
+        assert_eq!(companion(&upper_camel_case("device"), "Row"), "DeviceRow");
     }
 
     #[test]

@@ -292,24 +292,20 @@ impl<'m> Planner<'m> {
     /// Every entity set of every container, in document order.
     fn entity_sets(&self) -> Vec<SetInfo<'m>> {
         let mut uses: BTreeMap<&QualifiedName, usize> = BTreeMap::new();
-        for (_, container) in self.model.entity_containers() {
-            for set in &container.entity_sets {
-                *uses.entry(&set.entity_type).or_default() += 1;
-            }
+        for (_, _, set) in self.model.addressable_entity_sets() {
+            *uses.entry(&set.entity_type).or_default() += 1;
         }
         let mut sets = Vec::new();
-        for (schema, container) in self.model.entity_containers() {
-            for set in &container.entity_sets {
-                // Entity sets typed in a referenced document cannot be planned; resolution
-                // accepted them, so skip rather than fail.
-                let Some(ty) = self.model.entity_type(&set.entity_type) else { continue };
-                sets.push(SetInfo {
-                    set,
-                    container: format!("{}.{}", schema.namespace, container.name),
-                    ty,
-                    shared: uses[&set.entity_type] > 1,
-                });
-            }
+        for (schema, container, set) in self.model.addressable_entity_sets() {
+            // Entity sets typed in a referenced document cannot be planned; resolution
+            // accepted them, so skip rather than fail.
+            let Some(ty) = self.model.entity_type(&set.entity_type) else { continue };
+            sets.push(SetInfo {
+                set,
+                container: format!("{}.{}", schema.namespace, container.name),
+                ty,
+                shared: uses[&set.entity_type] > 1,
+            });
         }
         sets
     }
@@ -414,7 +410,8 @@ impl<'m> Planner<'m> {
                     Member::Property(property) => self.field(property, assigned, recursive),
                     Member::Navigation(nav) => {
                         let ty = wrap(self.type_target(&nav.ty.target), nav.ty.collection, true, recursive);
-                        let docs = docs_for(&nav.annotations);
+                        let mut docs = docs_for(&nav.annotations);
+                        docs.paragraphs.extend(raw_json_note(&nav.ty.target));
                         FieldPlan {
                             renamed: false,
                             name: assigned.name,
@@ -469,7 +466,8 @@ impl<'m> Planner<'m> {
         let element = self.type_target(&property.ty.target);
         let ty = wrap(element, property.ty.collection, property.nullable, recursive);
         let default = property.nullable || property.ty.collection;
-        let docs = docs_for(&property.annotations);
+        let mut docs = docs_for(&property.annotations);
+        docs.paragraphs.extend(raw_json_note(&property.ty.target));
         FieldPlan {
             renamed: false,
             name: assigned.name,
@@ -530,13 +528,13 @@ impl<'m> Planner<'m> {
         let entity_path = self.homes[&set.entity_type].clone();
         let (row, wrapped) = if info.shared {
             (
-                TypePath { module: vec![module.clone()], name: format!("{}Row", upper_camel_case(&set.name)) },
+                TypePath { module: vec![module.clone()], name: naming::companion(&upper_camel_case(&set.name), "Row") },
                 Some(entity_path.clone()),
             )
         } else {
             (entity_path.clone(), None)
         };
-        let field_enum = TypePath { module: vec![module.clone()], name: format!("{}Field", entity_path.name) };
+        let field_enum = TypePath { module: vec![module.clone()], name: naming::companion(&entity_path.name, "Field") };
         let mut scope = Scope::with_reserved(&[row.name.as_str()]);
         let scope_name = format!("module {module}");
         let result = scope.claim(&field_enum.name, &format!("the field enum of entity set {}", set.name), &scope_name);
@@ -730,10 +728,8 @@ fn capability_notes(annotations: &Annotations) -> Vec<String> {
 /// Types used by no entity set or by several live in `types` instead.
 pub(crate) fn exclusive_entity_sets(model: &Model) -> BTreeMap<QualifiedName, String> {
     let mut sets: BTreeMap<&QualifiedName, Vec<&str>> = BTreeMap::new();
-    for (_, container) in model.entity_containers() {
-        for set in &container.entity_sets {
-            sets.entry(&set.entity_type).or_default().push(&set.name);
-        }
+    for (_, _, set) in model.addressable_entity_sets() {
+        sets.entry(&set.entity_type).or_default().push(&set.name);
     }
     sets.into_iter()
         .filter(|(_, names)| names.len() == 1)
@@ -794,6 +790,17 @@ fn wrap(element: RustType, collection: bool, nullable: bool, recursive: bool) ->
     }
     let element = if recursive { RustType::Box(Box::new(element)) } else { element };
     if nullable { RustType::Option(Box::new(element)) } else { element }
+}
+
+/// Says why a member is raw JSON: its type is not declared in this document (it belongs to a
+/// referenced document, or the reader found it nowhere and warned).
+fn raw_json_note(target: &TypeTarget) -> Option<String> {
+    match target {
+        TypeTarget::External(name) => {
+            Some(format!("Raw JSON: the type `{name}` is not declared in this document, so its value is not decoded."))
+        }
+        _ => None,
+    }
 }
 
 /// Rustdoc from `Core.Description` and `Core.LongDescription` (nothing when the schema says

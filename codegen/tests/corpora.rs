@@ -3,7 +3,7 @@
 
 mod support;
 
-use codegen::csdl::{self, Counts, ErrorKind, QualifiedName, TypeTarget};
+use codegen::csdl::{self, Counts, DiagnosticKind, QualifiedName, TypeTarget};
 
 /// One of [`csdl::Model::counts`].
 type Count = fn(&Counts) -> usize;
@@ -42,7 +42,7 @@ fn every_v4_document_resolves_with_the_manifest_counts() {
     let mut checked = 0;
     for row in rows.iter().filter(|row| row.is_v4()) {
         let bytes = support::read(&corpora.join(&row.file));
-        let model = csdl::parse_bytes(&bytes).unwrap_or_else(|errors| panic!("{}:\n{errors}", row.file));
+        let model = support::clean(csdl::parse_bytes(&bytes), &row.file);
         let counts = model.counts();
         for (column, count) in COLUMNS {
             assert_eq!(count(&counts), row.count(column), "{}: {column}", row.file);
@@ -63,7 +63,7 @@ fn v2_documents_are_refused_as_unsupported() {
         let errors = csdl::parse_bytes(&support::read(&corpora.join(&row.file))).expect_err(&row.file);
         assert_eq!(errors.len(), 1, "{}: {errors}", row.file);
         let error = &errors.0[0];
-        assert!(matches!(error.kind, ErrorKind::UnsupportedODataVersion { .. }), "{}: {error}", row.file);
+        assert!(matches!(error.kind, DiagnosticKind::UnsupportedODataVersion { .. }), "{}: {error}", row.file);
         assert_eq!(error.location.to_string(), "2:1", "{}: the edmx:Edmx element", row.file);
         assert!(error.to_string().contains("OData v2/v3 metadata"), "{error}");
         assert!(error.to_string().contains("is not supported"), "{error}");
@@ -77,7 +77,7 @@ fn graph_resolves_aliases_and_merges_every_external_annotation() {
     let Some(corpora) = support::corpora_dir("graph_resolves_aliases_and_merges_every_external_annotation") else {
         return;
     };
-    let model = csdl::parse_bytes(&support::read(&corpora.join("graph-v1.0-2026-08-03.xml"))).expect("graph");
+    let model = support::clean(csdl::parse_bytes(&support::read(&corpora.join("graph-v1.0-2026-08-03.xml"))), "graph");
 
     let security = model.schema("microsoft.graph.security").expect("security schema");
     assert_eq!(security.alias.as_deref(), Some("self"));
@@ -117,4 +117,65 @@ fn graph_resolves_aliases_and_merges_every_external_annotation() {
     // Target="microsoft.graph.assignUserToDevice(microsoft.graph.windowsAutopilotDeviceIdentity, Edm.String, Edm.String)"
     let assign = graph.actions.iter().find(|a| a.name == "assignUserToDevice").expect("assignUserToDevice");
     assert!(!assign.annotations.is_empty(), "annotations of assignUserToDevice were not merged");
+}
+
+/// The Microsoft Graph v1.0 release of mid-2022 (`real-world/`), which breaks the specification
+/// as services do: it reads with exactly its two warnings, has the counts of its README, and
+/// compares with the 2026 release sensibly (every entity type added since is reported as added,
+/// and no more).
+#[test]
+fn real_world_graph_2022_reads_with_warnings_and_diffs_against_2026() {
+    let Some(corpora) = support::corpora_dir("real_world_graph_2022_reads_with_warnings_and_diffs_against_2026") else {
+        return;
+    };
+    let parsed = csdl::parse_bytes(&support::read(&corpora.join("real-world/graph-v1.0-2022-06-28.xml")))
+        .unwrap_or_else(|errors| panic!("graph 2022 is refused:\n{errors}"));
+    let warnings: Vec<(String, String, DiagnosticKind)> =
+        parsed.warnings.iter().map(|w| (w.location.to_string(), w.path.clone(), w.kind.clone())).collect();
+    let scale = DiagnosticKind::ValueReadAs { attribute: "Scale", value: "Variable".to_owned(), read_as: "variable" };
+    let row = "Schema[microsoft.graph.callRecords]/ComplexType[pstnCallLogRow]";
+    assert_eq!(
+        warnings,
+        [
+            ("28671:9".to_owned(), format!("{row}/Property[charge]"), scale.clone()),
+            ("28673:9".to_owned(), format!("{row}/Property[connectionCharge]"), scale),
+        ]
+    );
+    let old = parsed.model;
+    let expected = Counts {
+        entity_types: 589,
+        complex_types: 652,
+        enum_types: 395,
+        entity_sets: 39,
+        singletons: 28,
+        actions: 652,
+        functions: 233,
+        terms: 8,
+        ..old.counts()
+    };
+    assert_eq!(old.counts(), expected, "the counts of real-world/README.md");
+
+    let new = support::clean(csdl::parse_bytes(&support::read(&corpora.join("graph-v1.0-2026-08-03.xml"))), "graph");
+    let diff = codegen::diff::compare(&old, &new);
+    let names = |model: &csdl::Model| -> std::collections::BTreeSet<String> {
+        model
+            .schemas
+            .iter()
+            .flat_map(|s| s.entity_types.iter().map(move |t| format!("{}.{}", s.namespace, t.name)))
+            .collect()
+    };
+    let (before, after) = (names(&old), names(&new));
+    let added: std::collections::BTreeSet<String> = diff
+        .changes
+        .iter()
+        .filter(|c| c.kind.as_str() == "added" && c.item.as_str() == "entity_type")
+        .map(|c| c.path.clone())
+        .collect();
+    assert_eq!(added, after.difference(&before).cloned().collect(), "added entity types");
+    assert!(added.len() > 500, "{}", added.len());
+    assert!(diff.summary.additive > diff.summary.breaking, "{:?}", diff.summary);
+    assert!(
+        diff.changes.iter().all(|c| c.path.starts_with("microsoft.graph")),
+        "every change is in Graph's namespaces"
+    );
 }

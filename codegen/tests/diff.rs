@@ -69,7 +69,7 @@ const BASE: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 "#;
 
 fn parse(text: &str) -> csdl::Model {
-    csdl::parse(text).unwrap_or_else(|errors| panic!("test document does not resolve:\n{errors}\n{text}"))
+    support::clean(csdl::parse(text), text)
 }
 
 /// `text` with each `(from, to)` replacement applied; `from` must occur exactly once.

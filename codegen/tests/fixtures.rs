@@ -13,7 +13,7 @@ const VERSIONS: [&str; 2] = ["v1.0", "beta"];
 
 fn fixture(version: &str) -> Model {
     let path = support::fixture(&format!("{version}/metadata.xml"));
-    csdl::parse_bytes(&support::read(&path)).unwrap_or_else(|errors| panic!("{}:\n{errors}", path.display()))
+    support::clean(csdl::parse_bytes(&support::read(&path)), &path.display())
 }
 
 /// `versions` of `collections.json`, if the shared data is present.

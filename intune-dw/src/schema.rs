@@ -62,9 +62,11 @@ impl fmt::Display for ApiVersion {
     }
 }
 
-/// Parses and resolves a CSDL document (the one place that calls the generator's parser).
+/// Parses and resolves a CSDL document (the one place that calls the generator's parser). A
+/// tolerant read: the reader's warnings (defects it worked around) do not concern a sync, which
+/// compares models, so only errors are reported.
 pub fn parse_metadata(text: &str) -> Result<Model, csdl::Errors> {
-    csdl::parse(text)
+    csdl::parse(text).map(|parsed| parsed.model)
 }
 
 /// A timestamp in the service's wire format: UTC with 7 fractional digits

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use codegen::csdl::Model;
 use codegen::diff::{self, Change, Diff, Impact};
 
-use crate::inspect;
+use crate::report::{self, Strictness};
 
 /// Some change reaches `--fail-on`, or the policy is broken.
 const FAILED: u8 = 1;
@@ -21,12 +21,13 @@ const EXIT_STATUS: &str = "\
 Exit status:
   0  no change reaches --fail-on (and the --policy promise holds)
   1  a change reaches --fail-on, or the --policy promise is broken
-  2  an input cannot be read or is not valid CSDL (each error printed as file:line:col: path: message)";
+  2  an input cannot be read or is not valid CSDL, or (--strict) has warnings (each printed as
+     file:line:col: error|warning: path: message)";
 
 #[derive(Debug, clap::Args)]
 #[command(
-    override_usage = "cargo xtask diff OLD NEW [--format FORMAT] [--fail-on LEVEL] [--policy v1.0]\n       \
-                      cargo xtask diff --versions [--format FORMAT]",
+    override_usage = "cargo xtask diff OLD NEW [--format FORMAT] [--fail-on LEVEL] [--policy v1.0] [--strict]\n       \
+                      cargo xtask diff --versions [--format FORMAT] [--strict]",
     after_help = EXIT_STATUS
 )]
 pub struct Args {
@@ -49,6 +50,8 @@ pub struct Args {
     /// Enforce a promise of the service, whatever --fail-on says.
     #[arg(long, value_enum)]
     policy: Option<Policy>,
+    #[command(flatten)]
+    strictness: Strictness,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -87,12 +90,12 @@ enum Policy {
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if args.versions {
-        return versions(args.format);
+        return versions(args.format, args.strictness.strict);
     }
     let (Some(old), Some(new)) = (&args.old, &args.new) else {
         anyhow::bail!("OLD and NEW are required without --versions");
     };
-    let Some((old, new)) = load_both(old, new) else {
+    let Some((old, new)) = load_both(old, new, args.strictness.strict) else {
         return Ok(ExitCode::from(INVALID_INPUT));
     };
     let diff = diff::compare(&old, &new);
@@ -103,10 +106,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 }
 
 /// `fixtures/beta` compared with `fixtures/v1.0`; informative, so it fails only on invalid input.
-fn versions(format: Format) -> anyhow::Result<ExitCode> {
+fn versions(format: Format, strict: bool) -> anyhow::Result<ExitCode> {
     let fixtures = crate::codegen::workspace_root().join("fixtures");
     let metadata = |version: &str| fixtures.join(version).join("metadata.xml");
-    let Some((v1_0, beta)) = load_both(&metadata("v1.0"), &metadata("beta")) else {
+    let Some((v1_0, beta)) = load_both(&metadata("v1.0"), &metadata("beta"), strict) else {
         return Ok(ExitCode::from(INVALID_INPUT));
     };
     let diff = diff::compare(&v1_0, &beta);
@@ -129,14 +132,14 @@ fn render(diff: &Diff, format: Format) -> String {
 
 /// Loads both documents, reporting the problems of each (not only the first one's); `None` when
 /// either cannot be read or is invalid.
-fn load_both(old: &Path, new: &Path) -> Option<(Model, Model)> {
-    let (old, new) = (load(old), load(new));
+fn load_both(old: &Path, new: &Path, strict: bool) -> Option<(Model, Model)> {
+    let (old, new) = (load(old, strict), load(new, strict));
     Some((old?, new?))
 }
 
-/// [`inspect::load`], with a read failure reported like a CSDL error.
-fn load(path: &Path) -> Option<Model> {
-    inspect::load(path).unwrap_or_else(|error| {
+/// [`report::load`], with a read failure reported like a CSDL error.
+fn load(path: &Path, strict: bool) -> Option<Model> {
+    report::load(path, strict).unwrap_or_else(|error| {
         eprintln!("error: {error:#}");
         None
     })

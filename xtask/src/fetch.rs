@@ -22,13 +22,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, anyhow};
-use codegen::csdl::{self, Model};
+use codegen::csdl::{self, Model, Parsed};
 use codegen::diff;
 use intune_dw_client::auth::{self, AccessToken, TokenProvider};
 use intune_dw_client::error::ErrorBody;
 use intune_dw_client::{Client, RetryPolicy, retry};
 use reqwest::header::{ACCEPT, RETRY_AFTER};
 use reqwest::{StatusCode, Url};
+
+use crate::report::{self, Strictness};
 
 /// The download or authentication failed (nothing was written).
 const DOWNLOAD_FAILED: u8 = 1;
@@ -55,14 +57,18 @@ AZURE_CLIENT_SECRET and optionally AZURE_AUTHORITY_HOST (client credentials), as
 Exit status:
   0  the file was written (the diff against the previous one is printed) or is unchanged
   1  the download or authentication failed; nothing was written
-  2  the document is not valid CSDL (each error printed as file:line:col: path: message, the
-     file being a kept copy of the download); nothing was written. Also: a usage error";
+  2  the document is not valid CSDL, or (--strict) has warnings (each printed as
+     file:line:col: error|warning: path: message, the file being a kept copy of the download);
+     nothing was written. Also: a usage error
+
+Warnings (defects read with a fallback) are printed as file:line:col: warning: path: message
+against the written file, and counted on the line that reports the write";
 
 #[derive(Debug, clap::Args)]
 #[command(
     override_usage = "cargo xtask fetch --api-version <VERSION> \
                       (--location <LOC> | --url <SERVICE_ROOT>)\n       \
-                      [--out <FILE>] [--max-attempts <N>]",
+                      [--out <FILE>] [--max-attempts <N>] [--strict]",
     group(clap::ArgGroup::new("service").required(true).args(["location", "url"])),
     after_help = AFTER_HELP
 )]
@@ -85,6 +91,9 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = RetryPolicy::default().max_attempts(),
           value_parser = clap::value_parser!(u32).range(1..))]
     max_attempts: u32,
+    /// Refuse a document that has warnings (leaving the previous file untouched).
+    #[command(flatten)]
+    strictness: Strictness,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -123,11 +132,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Ok(bytes) => bytes,
         Err(error) => return Ok(fail(&error, &shown, DOWNLOAD_FAILED)),
     };
-    let Some(model) = validate(&bytes, &request.url, args.api_version) else {
+    let Some(parsed) = validate(&bytes, &request.url, args.api_version, args.strictness.strict) else {
         eprintln!("nothing was written to {shown}");
         return Ok(ExitCode::from(INVALID_DOCUMENT));
     };
-    replace(&target, &shown, &bytes, &model)?;
+    // The warnings are located in the file about to be written.
+    report::print(&shown, &parsed.warnings);
+    replace(&target, &shown, &bytes, &parsed)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -364,12 +375,12 @@ fn one_line(text: &str, max: usize) -> String {
     }
 }
 
-/// Parses and resolves the download. On errors keeps a copy in the temporary directory, prints
-/// every error against that copy (`file:line:col: path: message`, so editors can open it) and
-/// returns `None`.
-fn validate(bytes: &[u8], url: &Url, api_version: ApiVersion) -> Option<Model> {
-    let errors = match csdl::parse_bytes(bytes) {
-        Ok(model) => return Some(model),
+/// Parses and resolves the download. On errors (under `strict`, also on warnings) keeps a copy in
+/// the temporary directory, prints every diagnostic against that copy
+/// (`file:line:col: severity: path: message`, so editors can open it) and returns `None`.
+fn validate(bytes: &[u8], url: &Url, api_version: ApiVersion, strict: bool) -> Option<Parsed> {
+    let errors = match report::judge(csdl::parse_bytes(bytes), strict) {
+        Ok(parsed) => return Some(parsed),
         Err(errors) => errors,
     };
     let kept = keep_copy(bytes, api_version);
@@ -377,10 +388,9 @@ fn validate(bytes: &[u8], url: &Url, api_version: ApiVersion) -> Option<Model> {
         Ok(path) => path.display().to_string(),
         Err(_) => url.to_string(),
     };
-    for error in &errors {
-        eprintln!("{source}:{error}");
-    }
-    eprintln!("error: the document downloaded from {url} is not valid CSDL ({} error(s))", errors.len());
+    report::print(&source, &errors);
+    let why = if strict { "has warnings (--strict)" } else { "is not valid CSDL" };
+    eprintln!("error: the document downloaded from {url} {why}");
     match kept {
         Ok(path) => eprintln!("the download is kept at {}", path.display()),
         Err(error) => eprintln!("warning: cannot keep a copy of the download: {error:#}"),
@@ -401,17 +411,23 @@ fn keep_copy(bytes: &[u8], api_version: ApiVersion) -> anyhow::Result<PathBuf> {
 }
 
 /// Writes the new document unless it is byte-identical to the previous one, then prints the diff
-/// against the previous one.
-fn replace(target: &Path, shown: &str, bytes: &[u8], new: &Model) -> anyhow::Result<()> {
+/// against the previous one, and how many warnings the new one has.
+fn replace(target: &Path, shown: &str, bytes: &[u8], new: &Parsed) -> anyhow::Result<()> {
     let previous = read_previous(target)?;
+    let warnings = match new.warnings.len() {
+        0 => String::new(),
+        1 => ", read with 1 warning".to_owned(),
+        n => format!(", read with {n} warnings"),
+    };
     if previous.as_deref() == Some(bytes) {
-        println!("{shown}: unchanged ({} bytes)", bytes.len());
+        println!("{shown}: unchanged ({} bytes{warnings})", bytes.len());
         return Ok(());
     }
+    let new = &new.model;
     // Parsed before the write replaces it.
     let old = previous.as_deref().map(|old| parse_previous(old, shown));
     crate::fsutil::write_atomic(target, bytes)?;
-    println!("wrote {shown} ({} bytes)", bytes.len());
+    println!("wrote {shown} ({} bytes{warnings})", bytes.len());
     match old {
         None => println!("no previous file at {shown}: nothing to compare"),
         Some(None) => println!("the previous {shown} was not valid CSDL: no diff"),
@@ -433,12 +449,12 @@ fn read_previous(path: &Path) -> anyhow::Result<Option<Vec<u8>>> {
 /// valid CSDL, which does not stop its replacement by a valid one.
 fn parse_previous(bytes: &[u8], shown: &str) -> Option<Model> {
     match csdl::parse_bytes(bytes) {
-        Ok(model) => Some(model),
+        Ok(parsed) => Some(parsed.model),
         Err(errors) => {
-            let first = errors.iter().next().map(ToString::to_string);
+            let first = errors.errors().next().map(ToString::to_string);
             eprintln!(
                 "warning: the previous {shown} is not valid CSDL ({} error(s), first {shown}:{})",
-                errors.len(),
+                errors.errors().count(),
                 first.unwrap_or_default()
             );
             None

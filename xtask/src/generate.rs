@@ -14,6 +14,7 @@ use codegen::{Files, Header, Options, RustPath};
 
 use crate::codegen::{read_profile, workspace_root};
 use crate::fsutil;
+use crate::report::{self, Strictness};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -35,6 +36,8 @@ pub struct Args {
     /// Depend on the runtime by version only (from the registry), with no path.
     #[arg(long)]
     runtime_from_registry: bool,
+    #[command(flatten)]
+    strictness: Strictness,
 }
 
 /// The runtime crate's package and library names.
@@ -47,17 +50,15 @@ const DIRECT_DEPENDENCIES: &[&str] = &["serde", "serde_with", "serde_json", "tim
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let crate_name = match &args.crate_name {
         Some(name) => name.clone(),
-        None => args
-            .out
-            .file_name()
-            .and_then(|n| n.to_str())
-            .context("--out has no directory name; pass --crate-name")?
-            .to_owned(),
+        None => crate_name_from_dir(&args.out)?,
     };
     if crate_name.is_empty() || !crate_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         bail!("invalid crate name {crate_name:?}: use ASCII letters, digits, `-` and `_`");
     }
     let source = std::fs::read(&args.metadata).with_context(|| format!("cannot read {}", args.metadata.display()))?;
+    if report::parse(&source, &args.metadata.display().to_string(), args.strictness.strict).is_none() {
+        return Ok(ExitCode::FAILURE);
+    }
     let source_name =
         args.metadata.file_name().map_or_else(|| "metadata".to_owned(), |n| n.to_string_lossy().into_owned());
     let mut options = Options::standalone(
@@ -92,6 +93,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     fsutil::apply_all_or_nothing(&writes, &stale)?;
     println!("wrote crate `{crate_name}` to {} ({} files)", args.out.display(), writes.len());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The default package name: the `--out` directory's name in lower case (`Graph-V1` →
+/// `graph-v1`), since rustc warns about a crate name that is not snake case.
+fn crate_name_from_dir(out: &Path) -> anyhow::Result<String> {
+    let name = out.file_name().and_then(|n| n.to_str()).context("--out has no directory name; pass --crate-name")?;
+    Ok(name.to_ascii_lowercase())
 }
 
 /// The generated crate's `Cargo.toml`: the runtime by version (and `runtime_path`, relative to

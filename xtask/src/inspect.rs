@@ -1,11 +1,12 @@
-//! `cargo xtask inspect FILE [--json]`: parse and resolve a CSDL document and summarise it.
+//! `cargo xtask inspect FILE [--json] [--strict]`: parse and resolve a CSDL document and summarise it.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use codegen::csdl::{self, Counts, Model};
+use codegen::csdl::{Counts, Model};
+
+use crate::report::{self, Strictness};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -14,6 +15,8 @@ pub struct Args {
     /// Print one JSON object instead of the human summary.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    strictness: Strictness,
 }
 
 #[derive(serde::Serialize)]
@@ -24,7 +27,7 @@ struct Summary<'a> {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let Some(model) = load(&args.file)? else { return Ok(ExitCode::FAILURE) };
+    let Some(model) = report::load(&args.file, args.strictness.strict)? else { return Ok(ExitCode::FAILURE) };
     let summary = Summary {
         odata_version: model.version.as_str(),
         namespaces: model.schemas.iter().map(|s| s.namespace.as_str()).collect(),
@@ -37,22 +40,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         print_human(&mut out, &args.file, &model, &summary)?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Reads and parses a document; on CSDL errors prints them all (`file:line:col: path: message`)
-/// to stderr and returns `None`.
-pub fn load(file: &std::path::Path) -> anyhow::Result<Option<Model>> {
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    match csdl::parse_bytes(&bytes) {
-        Ok(model) => Ok(Some(model)),
-        Err(errors) => {
-            // One line per error and nothing else, for editors and CI annotations to pick up.
-            for error in &errors {
-                eprintln!("{}:{error}", file.display());
-            }
-            Ok(None)
-        }
-    }
 }
 
 fn print_human(out: &mut impl Write, file: &std::path::Path, model: &Model, summary: &Summary) -> std::io::Result<()> {

@@ -6,6 +6,7 @@ mod fetch;
 mod fsutil;
 mod generate;
 mod inspect;
+mod report;
 
 use std::process::ExitCode;
 

@@ -152,15 +152,43 @@ fn unreadable_input_exits_2() {
 #[test]
 fn invalid_input_exits_2_with_located_errors_of_both_files() {
     let docs = Docs::new();
-    let old = docs.write("old.xml", &edited(r#"Type="Edm.String""#, r#"Type="T.missing""#));
+    let old = docs.write("old.xml", &edited(r#"Type="Edm.String""#, r#"Typo="Edm.String""#));
     let new = docs.write("new.xml", "<edmx:Edmx");
     let output = xtask(&[&old, &new]);
     assert_eq!(code(&output), 2);
     let errors = stderr(&output);
-    let expected =
-        format!("{}:11:9: Schema[T]/EntityType[row]/Property[name]: unknown type `T.missing`", old.display());
+    let expected = format!(
+        "{}:11:9: error: Schema[T]/EntityType[row]/Property[name]: missing required attribute `Type`",
+        old.display()
+    );
     assert!(errors.lines().any(|line| line == expected), "{errors}");
     assert!(errors.lines().any(|line| line.starts_with(&format!("{}:1:", new.display()))), "{errors}");
+    assert!(stdout(&output).is_empty());
+}
+
+/// A document with a warning is compared (the warning printed on stderr); `--strict` refuses it.
+#[test]
+fn warnings_are_printed_and_strict_refuses_them() {
+    let docs = Docs::new();
+    let old = docs.write("old.xml", OLD);
+    let new = docs.write("new.xml", &edited(r#"Type="Edm.String""#, r#"Type="T.missing""#));
+    let output = xtask(&[&old, &new, &"--fail-on", &"never"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let expected = format!(
+        "{}:11:9: warning: Schema[T]/EntityType[row]/Property[name]: unknown type `T.missing`; decoded as raw JSON \
+         (serde_json::Value)\nwarning: 1 warning in {}\n",
+        new.display(),
+        new.display()
+    );
+    assert_eq!(stderr(&output), expected);
+    assert!(!stdout(&output).is_empty(), "the diff is printed");
+    let output = xtask(&[&old, &new, &"--strict"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains(": error: Schema[T]/EntityType[row]/Property[name]: unknown type"),
+        "{}",
+        stderr(&output)
+    );
     assert!(stdout(&output).is_empty());
 }
 

@@ -34,20 +34,29 @@ fn older_fixture() -> Vec<u8> {
     text.replacen(property, "", 1).into_bytes()
 }
 
-/// Valid XML, invalid CSDL: an unknown type on line 8, column 9.
-const MALFORMED: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+/// Valid XML, invalid CSDL: a property without `Type` (line 8, column 9 of [`device_document`]).
+const MALFORMED: &str = r#"<Property Name="osVersion" Typ="Edm.String"/>"#;
+/// A defect that is read with a warning (an Edm type that does not exist).
+const WITH_WARNING: &str = r#"<Property Name="osVersion" Type="Edm.Strin"/>"#;
+
+/// A one-type document whose `osVersion` property is `property`.
+fn device_document(property: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
 <edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">
   <edmx:DataServices>
     <Schema xmlns="http://docs.oasis-open.org/odata/ns/edm" Namespace="Test">
       <EntityType Name="device">
         <Key><PropertyRef Name="deviceKey"/></Key>
         <Property Name="deviceKey" Type="Edm.Int32" Nullable="false"/>
-        <Property Name="osVersion" Type="Edm.Strin"/>
+        {property}
       </EntityType>
     </Schema>
   </edmx:DataServices>
 </edmx:Edmx>
-"#;
+"#
+    )
+}
 
 // ---------------------------------------------------------------------------------------------
 // The loopback server
@@ -435,7 +444,9 @@ fn other_statuses_and_redirects_are_final() {
 
 #[test]
 fn a_malformed_document_leaves_the_file_untouched_and_errors_are_located() {
-    let server = Server::start(|_| xml(MALFORMED));
+    let malformed = device_document(MALFORMED);
+    let served = malformed.clone();
+    let server = Server::start(move |_| xml(served.clone()));
     let old = older_fixture();
     let workspace = Workspace::new(Some(&old));
 
@@ -444,8 +455,8 @@ fn a_malformed_document_leaves_the_file_untouched_and_errors_are_located() {
     run.assert_code(2);
     assert_eq!(workspace.contents(), old);
     workspace.assert_only_the_output_file();
-    // `<kept copy>:8:9: path: message`, the kept copy holding exactly what was served.
-    let suffix = ":8:9: Schema[Test]/EntityType[device]/Property[osVersion]: unknown Edm type `Edm.Strin`";
+    // `<kept copy>:8:9: error: path: message`, the kept copy holding exactly what was served.
+    let suffix = ":8:9: error: Schema[Test]/EntityType[device]/Property[osVersion]: missing required attribute `Type`";
     let line = run
         .stderr
         .lines()
@@ -453,10 +464,41 @@ fn a_malformed_document_leaves_the_file_untouched_and_errors_are_located() {
         .unwrap_or_else(|| panic!("no located error in {run:#?}"));
     let kept = Path::new(line.strip_suffix(suffix).unwrap());
     assert!(kept.starts_with(workspace.tmp()), "{kept:?}");
-    assert_eq!(std::fs::read_to_string(kept).unwrap(), MALFORMED);
-    run.assert_stderr("is not valid CSDL (1 error(s))");
+    assert_eq!(std::fs::read_to_string(kept).unwrap(), malformed);
+    run.assert_stderr("is not valid CSDL");
+    run.assert_stderr(&format!("error: 1 error in {}", kept.display()));
     run.assert_stderr(&format!("the download is kept at {}", kept.display()));
     run.assert_stderr("nothing was written to");
+}
+
+/// A document with warnings is written; the warnings are printed against the written file and
+/// counted on the line reporting the write. `--strict` refuses it and keeps the old file.
+#[test]
+fn a_document_with_warnings_is_written_unless_strict() {
+    let document = device_document(WITH_WARNING);
+    let served = document.clone();
+    let server = Server::start(move |_| xml(served.clone()));
+    let old = older_fixture();
+    let workspace = Workspace::new(Some(&old));
+    let strict = workspace
+        .fetch(&["--api-version", "v1.0", "--url", &server.service_root(), "--strict"], &[("INTUNE_DW_TOKEN", TOKEN)]);
+    strict.assert_code(2);
+    assert_eq!(workspace.contents(), old, "--strict leaves the old file untouched");
+    workspace.assert_only_the_output_file();
+    strict.assert_stderr(":8:9: error: Schema[Test]/EntityType[device]/Property[osVersion]: unknown type `Edm.Strin`");
+    strict.assert_stderr("has warnings (--strict)");
+    strict.assert_stderr("nothing was written to");
+
+    let run = fetch_v1_0(&workspace, &server, &[("INTUNE_DW_TOKEN", TOKEN)]);
+    run.assert_code(0);
+    assert_eq!(workspace.contents(), document.as_bytes());
+    let out = workspace.out().display().to_string();
+    run.assert_stderr(&format!(
+        "{out}:8:9: warning: Schema[Test]/EntityType[device]/Property[osVersion]: unknown type `Edm.Strin`; decoded as raw JSON"
+    ));
+    run.assert_stderr(&format!("warning: 1 warning in {out}"));
+    run.assert_stdout(&format!("({} bytes, read with 1 warning)", document.len()));
+    run.assert_stdout("Schema diff:");
 }
 
 #[test]

@@ -76,6 +76,75 @@ fn every_v4_corpus_document_generates_a_crate_that_compiles_without_warnings() {
     assert!(checked.len() >= 3, "{checked:?}");
 }
 
+/// Every document that reads, with warnings or without, generates a crate that checks with
+/// `-D warnings`: one per fallback class of `support::warnings`, and the shapes that once failed.
+/// Under `--strict`, the documents with warnings are refused and nothing is written.
+#[test]
+fn documents_with_warnings_generate_crates_that_compile_without_warnings() {
+    let warned = support::warnings::warning_cases().into_iter().map(|case| (case.name, case.text, true));
+    let clean = support::warnings::generation_cases().into_iter().map(|(name, text)| (name, text, false));
+    for (name, text, has_warnings) in warned.chain(clean) {
+        let metadata = generated_dir().join(format!("{name}.xml"));
+        std::fs::create_dir_all(generated_dir()).unwrap();
+        std::fs::write(&metadata, &text).unwrap();
+        let strict_dir = generated_dir().join(format!("{name}-strict"));
+        let _ = std::fs::remove_dir_all(&strict_dir);
+        let strict = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["generate", "--strict", "--metadata"])
+            .arg(&metadata)
+            .arg("--out")
+            .arg(&strict_dir)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&strict.stderr);
+        if has_warnings {
+            assert_eq!(strict.status.code(), Some(1), "{name}: --strict refuses it");
+            assert!(
+                stderr.lines().any(|line| line.contains(".xml:") && line.contains(": error: ")),
+                "{name}: {stderr}"
+            );
+            assert!(!strict_dir.exists(), "{name}: nothing was written");
+        } else {
+            assert!(strict.status.success(), "{name}: {stderr}");
+        }
+        let dir = generate(&metadata, name);
+        if name == "unknown-types" {
+            let types = std::fs::read_to_string(dir.join("src/types.rs")).unwrap();
+            assert!(types.contains("/// Raw JSON: the type `NS.Missing` is not declared in this document"), "{types}");
+        }
+        cargo_check(&dir);
+    }
+}
+
+/// The Microsoft Graph v1.0 release of mid-2022, which the specification's strict reading refuses,
+/// generates a crate that checks with `-D warnings` (its warnings printed, not fatal).
+#[test]
+fn real_world_graph_2022_generates_a_crate_that_compiles_without_warnings() {
+    let Some(corpora) = support::corpora_dir("real_world_graph_2022_generates_a_crate_that_compiles_without_warnings")
+    else {
+        return;
+    };
+    cargo_check(&generate(&corpora.join("real-world/graph-v1.0-2022-06-28.xml"), "graph-v1-0-2022-06-28"));
+}
+
+/// A crate name taken from an `--out` directory with capital letters is lowered, so that rustc
+/// does not warn about it.
+#[test]
+fn a_crate_name_from_a_capitalised_directory_is_lowered() {
+    let dir = generated_dir().join("Capitalised-Name");
+    let _ = std::fs::remove_dir_all(&dir);
+    let status = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["generate", "--metadata"])
+        .arg(support::fixture("v1.0/metadata.xml"))
+        .arg("--out")
+        .arg(&dir)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("name = \"capitalised-name\""), "{manifest}");
+}
+
 #[test]
 fn a_crate_generated_anywhere_builds_in_place_and_is_plain_odata() {
     let Some(corpora) = support::corpora_dir("a_crate_generated_anywhere_builds_in_place_and_is_plain_odata") else {
@@ -157,7 +226,7 @@ fn invalid_metadata_writes_nothing() {
     let _ = std::fs::remove_dir_all(&dir);
     let bad = generated_dir().join("invalid.xml");
     std::fs::create_dir_all(generated_dir()).unwrap();
-    std::fs::write(&bad, "<edmx:Edmx Version=\"4.0\" xmlns:edmx=\"http://docs.oasis-open.org/odata/ns/edmx\"><edmx:DataServices><Schema Namespace=\"N\" xmlns=\"http://docs.oasis-open.org/odata/ns/edm\"><EntityType Name=\"A\"><Property Name=\"p\" Type=\"N.Missing\"/></EntityType></Schema></edmx:DataServices></edmx:Edmx>").unwrap();
+    std::fs::write(&bad, "<edmx:Edmx Version=\"4.0\" xmlns:edmx=\"http://docs.oasis-open.org/odata/ns/edmx\"><edmx:DataServices><Schema Namespace=\"N\" xmlns=\"http://docs.oasis-open.org/odata/ns/edm\"><EntityType Name=\"A\" BaseType=\"N.Missing\"/></Schema></edmx:DataServices></edmx:Edmx>").unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["generate", "--metadata"])
         .arg(&bad)
@@ -167,6 +236,11 @@ fn invalid_metadata_writes_nothing() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("invalid.xml:1:") && stderr.contains("unknown type `N.Missing`"), "{stderr}");
+    assert!(
+        stderr.contains("invalid.xml:1:")
+            && stderr.contains(": error: ")
+            && stderr.contains("unknown base type `N.Missing`"),
+        "{stderr}"
+    );
     assert!(!dir.exists(), "nothing was written");
 }

@@ -29,12 +29,11 @@ const COUNT_KEYS: [&str; 13] = [
 ];
 
 fn inspect(file: &Path, json: bool) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    command.arg("inspect").arg(file);
-    if json {
-        command.arg("--json");
-    }
-    command.output().expect("xtask runs")
+    inspect_with(file, if json { &["--json"] } else { &[] })
+}
+
+fn inspect_with(file: &Path, flags: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask")).arg("inspect").arg(file).args(flags).output().expect("xtask runs")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -85,7 +84,7 @@ fn json_summary_of_the_fixtures() {
         assert_eq!(summary["odata_version"], "4.0");
         assert_eq!(summary["namespaces"], serde_json::json!(["Microsoft.Intune.DataWarehouse"]));
         // The counts are those of the library's model, and the numbers of fixtures/README.md.
-        let model = csdl::parse_bytes(&support::read(&file)).expect("fixture parses");
+        let model = support::clean(csdl::parse_bytes(&support::read(&file)), &file.display());
         assert_eq!(summary["counts"], serde_json::to_value(model.counts()).expect("counts serialise"));
         assert_eq!(summary["counts"]["entity_sets"], entity_sets, "{version}");
         assert_eq!(summary["counts"]["entity_types"], entity_sets, "{version}");
@@ -144,9 +143,10 @@ fn every_error_on_stderr_one_per_line_and_exit_1() {
         assert_eq!(output.status.code(), Some(1), "--json {json}");
         assert_eq!(text(&output.stdout), "", "--json {json}: nothing on stdout");
         assert_eq!(text(&output.stderr), [
-            format!("{name}:4:1: Schema[NS]/EntityType[A]/Key/PropertyRef[nope]: key property `nope` is not a property of the type or its base types\n"),
-            format!("{name}:5:3: Schema[NS]/EntityType[A]/Property[p]: unknown type `NS.Missing`\n"),
-            format!("{name}:7:1: Schema[NS]/ComplexType[A]: `NS.A` is declared twice (first at 4:1)\n"),
+            format!("{name}:4:1: error: Schema[NS]/EntityType[A]/Key/PropertyRef[nope]: key property `nope` is not a property of the type or its base types\n"),
+            format!("{name}:5:3: warning: Schema[NS]/EntityType[A]/Property[p]: unknown type `NS.Missing`; decoded as raw JSON (serde_json::Value)\n"),
+            format!("{name}:7:1: error: Schema[NS]/ComplexType[A]: `NS.A` is declared twice (first at 4:1)\n"),
+            format!("error: 2 errors and 1 warning in {name}\n"),
         ]
         .concat());
     }
@@ -160,7 +160,10 @@ fn unreadable_and_undecodable_files_exit_1() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         text(&output.stderr),
-        format!("{}:2:5: the document is not valid UTF-8 (invalid byte 0xe9)\n", file.display())
+        format!(
+            "{name}:2:5: error: the document is not valid UTF-8 (invalid byte 0xe9)\nerror: 1 error in {name}\n",
+            name = file.display()
+        )
     );
     std::fs::remove_file(&file).expect("scratch file removed");
 
@@ -169,4 +172,73 @@ fn unreadable_and_undecodable_files_exit_1() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr);
     assert!(stderr.starts_with("error: cannot read") && stderr.contains("no-such-file.xml"), "{stderr}");
+}
+
+/// Each fallback class reads with its warnings on stderr (`file:line:column: warning: path:
+/// message`, then the total) and exit 0; `--strict` prints the same lines as errors and exits 1.
+#[test]
+fn warnings_on_stderr_and_strict_turns_them_into_errors() {
+    for case in support::warnings::warning_cases() {
+        let file = scratch_file(&format!("{}.xml", case.name), case.text.as_bytes());
+        let name = file.display().to_string();
+        let warnings = csdl::parse(&case.text).expect("reads").warnings;
+        let lines = |severity: &str| -> String {
+            let mut lines: Vec<String> = warnings
+                .iter()
+                .map(|w| format!("{name}:{}: {severity}: {}: {}\n", w.location, w.path, w.kind))
+                .collect();
+            let n = warnings.len();
+            lines.push(format!("{severity}: {n} {severity}{} in {name}\n", if n == 1 { "" } else { "s" }));
+            lines.concat()
+        };
+        let output = inspect(&file, true);
+        assert!(output.status.success(), "{}", case.name);
+        assert_eq!(text(&output.stderr), lines("warning"), "{}", case.name);
+        assert!(text(&output.stdout).starts_with('{'), "{}: the summary is printed", case.name);
+
+        let output = inspect_with(&file, &["--json", "--strict"]);
+        assert_eq!(output.status.code(), Some(1), "{}", case.name);
+        assert_eq!(text(&output.stdout), "", "{}", case.name);
+        assert_eq!(text(&output.stderr), lines("error"), "{}", case.name);
+        std::fs::remove_file(&file).expect("scratch file removed");
+    }
+}
+
+/// The committed fixtures produce no warning, even under `--strict`.
+#[test]
+fn the_fixtures_have_no_warnings() {
+    for version in ["v1.0", "beta"] {
+        let output = inspect_with(&support::fixture(&format!("{version}/metadata.xml")), &["--json", "--strict"]);
+        assert!(output.status.success(), "{version}");
+        assert_eq!(text(&output.stderr), "", "{version}");
+    }
+}
+
+/// The real Graph release of mid-2022 reads with warnings only, and its counts are those of the
+/// README next to it.
+#[test]
+fn real_world_graph_reads_with_warnings_and_its_counts() {
+    let Some(corpora) = support::corpora_dir("real_world_graph_reads_with_warnings_and_its_counts") else { return };
+    let file = corpora.join("real-world/graph-v1.0-2022-06-28.xml");
+    let output = inspect(&file, true);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains(": warning: Schema[microsoft.graph.callRecords]/ComplexType[pstnCallLogRow]/Property[charge]: value \"Variable\" of `Scale`"), "{stderr}");
+    assert!(stderr.ends_with(&format!("warning: 2 warnings in {}\n", file.display())), "{stderr}");
+    let summary: Value = serde_json::from_str(&text(&output.stdout)).expect("JSON");
+    let counts = &summary["counts"];
+    let expected = [
+        ("entity_types", 589),
+        ("complex_types", 652),
+        ("enum_types", 395),
+        ("entity_sets", 39),
+        ("singletons", 28),
+        ("actions", 652),
+        ("functions", 233),
+        ("terms", 8),
+    ];
+    for (key, count) in expected {
+        assert_eq!(counts[key], count, "{key}");
+    }
+    assert_eq!(inspect_with(&file, &["--json", "--strict"]).status.code(), Some(1));
 }

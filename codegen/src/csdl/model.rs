@@ -78,6 +78,9 @@ pub struct Model {
     pub references: Vec<Reference>,
     pub schemas: Vec<Schema>,
     pub(crate) index: BTreeMap<QualifiedName, ItemRef>,
+    /// Elements the document declares that were skipped with a warning (counted by
+    /// [`Model::counts`] all the same).
+    pub(crate) skipped: Counts,
 }
 
 /// Where a named schema child lives: `schemas[schema].<kind>[item]`.
@@ -179,9 +182,19 @@ impl Model {
         self.schemas.iter().flat_map(|schema| schema.entity_containers.iter().map(move |c| (schema, c)))
     }
 
+    /// The entity sets a client addresses, with their schema and container: every entity set of
+    /// every container, except one named like an entity set of an earlier container (a URL
+    /// `/name` leads to one of them only; resolution warns about the others).
+    pub fn addressable_entity_sets(&self) -> impl Iterator<Item = (&Schema, &EntityContainer, &EntitySet)> {
+        let mut seen = std::collections::HashSet::new();
+        self.entity_containers()
+            .flat_map(|(schema, container)| container.entity_sets.iter().map(move |set| (schema, container, set)))
+            .filter(move |(_, _, set)| seen.insert(set.name.as_str()))
+    }
+
     /// Counts of the elements declared in the document.
     pub fn counts(&self) -> Counts {
-        let mut counts = Counts::default();
+        let mut counts = self.skipped;
         for schema in &self.schemas {
             counts.entity_types += schema.entity_types.len();
             counts.complex_types += schema.complex_types.len();

@@ -1,5 +1,7 @@
 //! XML → model: reads the CSDL elements with roxmltree, replacing namespace aliases as it goes,
-//! and collects every error instead of stopping at the first.
+//! and collects every diagnostic instead of stopping at the first. Defects with a sensible reading
+//! are warnings and read with their fallback (a facet in another letter case, an unknown element,
+//! an unqualified annotation term, ...).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -7,7 +9,8 @@ use roxmltree::{Document, Node, ParsingOptions};
 
 use super::annotations::{Annotation, Annotations, ConstantKind, PathKind, Value};
 use super::edm::EdmType;
-use super::error::{Error, ErrorKind};
+use super::error::{Diagnostic, DiagnosticKind};
+use super::limits;
 use super::model::*;
 
 const EDMX_NS: &str = "http://docs.oasis-open.org/odata/ns/edmx";
@@ -20,7 +23,7 @@ const LEGACY_NS_PREFIX: &str = "http://schemas.microsoft.com/ado/";
 pub const MAX_EXPRESSION_DEPTH: usize = 64;
 
 /// What the parser hands to resolution.
-pub(crate) struct Parsed {
+pub(crate) struct Read {
     pub model: Model,
     /// External `Annotations` blocks, in document order, still to be merged into their targets.
     pub external: Vec<(usize, ExternalAnnotations)>,
@@ -83,37 +86,51 @@ fn saturating_u32(n: usize) -> u32 {
 }
 
 /// Checks the bytes are UTF-8 (skipping a BOM) and returns the text.
-pub(crate) fn decode(bytes: &[u8]) -> Result<&str, Error> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<&str, Diagnostic> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     std::str::from_utf8(bytes).map_err(|e| {
         let valid = &bytes[..e.valid_up_to()];
         // The prefix is valid UTF-8 by construction.
         let text = std::str::from_utf8(valid).unwrap_or_default();
         let location = LineIndex::new(text).location(text, text.len());
-        Error { kind: ErrorKind::NotUtf8 { byte: bytes[e.valid_up_to()] }, location, path: String::new() }
+        Diagnostic::new(DiagnosticKind::NotUtf8 { byte: bytes[e.valid_up_to()] }, location, String::new())
     })
 }
 
-pub(crate) fn parse(text: &str) -> Result<Parsed, Vec<Error>> {
+/// Reads a document: its parts and warnings, or every diagnostic when one is an error.
+pub(crate) fn parse(text: &str) -> Result<(Read, Vec<Diagnostic>), Vec<Diagnostic>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Before anything costs more than linear time (building the line index is linear too, but
+    // is left for documents within the size limit).
+    limits::check(text, || LineIndex::new(text)).map_err(|d| vec![d])?;
     let lines = LineIndex::new(text);
     let options = ParsingOptions { allow_dtd: false, ..ParsingOptions::default() };
     let doc = match Document::parse_with_options(text, options) {
         Ok(doc) => doc,
         Err(e) => {
             let location = xml_error_location(&e, text, &lines);
-            return Err(vec![Error {
-                kind: ErrorKind::Xml { message: xml_message(&e) },
+            return Err(vec![Diagnostic::new(
+                DiagnosticKind::Xml { message: xml_message(&e) },
                 location,
-                path: String::new(),
-            }]);
+                String::new(),
+            )]);
         }
     };
-    let mut parser = Parser { text, lines, errors: Vec::new(), path: String::new(), aliases: BTreeMap::new() };
+    let mut parser = Parser {
+        text,
+        lines,
+        diagnostics: Vec::new(),
+        path: String::new(),
+        aliases: BTreeMap::new(),
+        skipped: Counts::default(),
+    };
     let parsed = parser.document(&doc);
     match parsed {
-        Some((model, external, included)) if parser.errors.is_empty() => Ok(Parsed { model, external, included }),
-        _ => Err(parser.errors),
+        Some((mut model, external, included)) if !parser.diagnostics.iter().any(Diagnostic::is_error) => {
+            model.skipped = parser.skipped;
+            Ok((Read { model, external, included }, parser.diagnostics))
+        }
+        _ => Err(parser.diagnostics),
     }
 }
 
@@ -144,11 +161,14 @@ fn xml_message(error: &roxmltree::Error) -> String {
 struct Parser<'t> {
     text: &'t str,
     lines: LineIndex,
-    errors: Vec<Error>,
+    diagnostics: Vec<Diagnostic>,
     /// The element path of the element being read.
     path: String,
     /// Alias → namespace, from `edmx:Include` and `Schema`.
     aliases: BTreeMap<String, String>,
+    /// Elements declared in the document but skipped with a warning, so that counts stay counts
+    /// of what the document declares.
+    skipped: Counts,
 }
 
 type DocumentParts = (Model, Vec<(usize, ExternalAnnotations)>, BTreeSet<String>);
@@ -158,9 +178,10 @@ impl<'t> Parser<'t> {
         self.lines.location(self.text, node.range().start)
     }
 
-    fn error(&mut self, node: Node, kind: ErrorKind) {
+    /// Records a diagnostic about `node` at the current element path.
+    fn report(&mut self, node: Node, kind: DiagnosticKind) {
         let location = self.location(node);
-        self.errors.push(Error { kind, location, path: self.path.clone() });
+        self.diagnostics.push(Diagnostic::new(kind, location, self.path.clone()));
     }
 
     /// Runs `f` with `/Element[name]` appended to the element path.
@@ -183,21 +204,62 @@ impl<'t> Parser<'t> {
     fn required<'n>(&mut self, node: Node<'n, '_>, attribute: &'static str) -> Option<&'n str> {
         let value = node.attribute(attribute);
         if value.is_none() {
-            self.error(node, ErrorKind::MissingAttribute { attribute });
+            self.report(node, DiagnosticKind::MissingAttribute { attribute });
         }
         value
     }
 
+    /// A boolean attribute. `True`, `FALSE`, `1`, `0` (as .NET reads them) are read with a
+    /// warning; anything else is ignored with a warning, leaving the default.
     fn boolean(&mut self, node: Node, attribute: &'static str, default: bool) -> bool {
-        match node.attribute(attribute) {
-            None => default,
-            Some("true") => true,
-            Some("false") => false,
-            Some(other) => {
-                self.error(node, invalid(attribute, other, "`true` or `false`"));
+        let Some(text) = node.attribute(attribute) else { return default };
+        match text {
+            "true" => true,
+            "false" => false,
+            _ if text.eq_ignore_ascii_case("true") || text == "1" => {
+                self.read_as(node, attribute, text, "true");
+                true
+            }
+            _ if text.eq_ignore_ascii_case("false") || text == "0" => {
+                self.read_as(node, attribute, text, "false");
+                false
+            }
+            _ => {
+                let fallback = if default { "the default `true` applies" } else { "the default `false` applies" };
+                self.ignored(node, attribute, text, "`true` or `false`", fallback);
                 default
             }
         }
+    }
+
+    /// Warns that `value` was read as the standard spelling `read_as`.
+    fn read_as(&mut self, node: Node, attribute: &'static str, value: &str, read_as: &'static str) {
+        self.report(node, DiagnosticKind::ValueReadAs { attribute, value: value.to_owned(), read_as });
+    }
+
+    /// Warns that `value` could not be read and what was done instead.
+    fn ignored(
+        &mut self,
+        node: Node,
+        attribute: &'static str,
+        value: &str,
+        expected: &'static str,
+        fallback: &'static str,
+    ) {
+        self.report(node, DiagnosticKind::ValueIgnored { attribute, value: value.to_owned(), expected, fallback });
+    }
+
+    /// A keyword value of a facet (`variable`, `max`, ...), in any letter case (with a warning
+    /// when not in the specification's).
+    fn keyword(&mut self, node: Node, attribute: &'static str, text: &str, keyword: &'static str) -> bool {
+        if text == keyword {
+            return true;
+        }
+        let matches = text.eq_ignore_ascii_case(keyword);
+        if matches {
+            self.read_as(node, attribute, text, keyword);
+        }
+        matches
     }
 
     fn number<T: std::str::FromStr>(
@@ -209,7 +271,7 @@ impl<'t> Parser<'t> {
         let text = node.attribute(attribute)?;
         let value = text.parse().ok();
         if value.is_none() {
-            self.error(node, invalid(attribute, text, expected));
+            self.report(node, invalid(attribute, text, expected));
         }
         value
     }
@@ -223,7 +285,7 @@ impl<'t> Parser<'t> {
         match QualifiedName::parse(text) {
             Some(name) => Some(QualifiedName { namespace: self.canonical(&name.namespace), name: name.name }),
             None => {
-                self.error(node, invalid(attribute, text, "a namespace-qualified name"));
+                self.report(node, invalid(attribute, text, "a namespace-qualified name"));
                 None
             }
         }
@@ -244,9 +306,10 @@ impl<'t> Parser<'t> {
         let target = if let Some(edm) = inner.strip_prefix("Edm.") {
             match EdmType::from_name(edm) {
                 Some(edm) => TypeTarget::Edm(edm),
+                // An Edm type of another OData version (`Edm.DateTime`) or a later one.
                 None => {
-                    self.error(node, ErrorKind::Unresolved { what: "Edm type", name: inner.to_owned() });
-                    return None;
+                    self.report(node, DiagnosticKind::UnknownType { name: inner.to_owned() });
+                    TypeTarget::External(QualifiedName::new("Edm", edm))
                 }
             }
         } else {
@@ -255,41 +318,52 @@ impl<'t> Parser<'t> {
         Some(TypeRef { collection, target })
     }
 
+    /// The facets of a typed element. Facets only refine a type, so a value that cannot be read
+    /// is ignored with a warning (the type is read without that facet); keywords are read in any
+    /// letter case.
     fn facets(&mut self, node: Node) -> Facets {
-        let max_length = node.attribute("MaxLength").and_then(|text| match text {
-            "max" | "Max" => Some(MaxLength::Max),
-            _ => match text.parse() {
-                Ok(n) => Some(MaxLength::Length(n)),
-                Err(_) => {
-                    self.error(node, invalid("MaxLength", text, "a non-negative integer or `max`"));
-                    None
-                }
-            },
+        let max_length = node.attribute("MaxLength").and_then(|text| {
+            if self.keyword(node, "MaxLength", text, "max") {
+                return Some(MaxLength::Max);
+            }
+            self.facet_number(node, "MaxLength", text, "a non-negative integer or `max`").map(MaxLength::Length)
         });
-        let precision = self.number(node, "Precision", "a non-negative integer");
-        let scale = node.attribute("Scale").and_then(|text| match text {
-            "variable" => Some(Scale::Variable),
-            "floating" => Some(Scale::Floating),
-            _ => match text.parse() {
-                Ok(n) => Some(Scale::Digits(n)),
-                Err(_) => {
-                    self.error(node, invalid("Scale", text, "a non-negative integer, `variable` or `floating`"));
-                    None
-                }
-            },
+        let precision = node
+            .attribute("Precision")
+            .and_then(|text| self.facet_number(node, "Precision", text, "a non-negative integer"));
+        let scale = node.attribute("Scale").and_then(|text| {
+            if self.keyword(node, "Scale", text, "variable") {
+                return Some(Scale::Variable);
+            }
+            if self.keyword(node, "Scale", text, "floating") {
+                return Some(Scale::Floating);
+            }
+            self.facet_number(node, "Scale", text, "a non-negative integer, `variable` or `floating`")
+                .map(Scale::Digits)
         });
-        let srid = node.attribute("SRID").and_then(|text| match text {
-            "variable" => Some(Srid::Variable),
-            _ => match text.parse() {
-                Ok(n) => Some(Srid::Id(n)),
-                Err(_) => {
-                    self.error(node, invalid("SRID", text, "a non-negative integer or `variable`"));
-                    None
-                }
-            },
+        let srid = node.attribute("SRID").and_then(|text| {
+            if self.keyword(node, "SRID", text, "variable") {
+                return Some(Srid::Variable);
+            }
+            self.facet_number(node, "SRID", text, "a non-negative integer or `variable`").map(Srid::Id)
         });
         let unicode = node.has_attribute("Unicode").then(|| self.boolean(node, "Unicode", true));
         Facets { max_length, precision, scale, srid, unicode }
+    }
+
+    /// A numeric facet; ignored with a warning when it is not a number in range.
+    fn facet_number<T: std::str::FromStr>(
+        &mut self,
+        node: Node,
+        attribute: &'static str,
+        text: &str,
+        expected: &'static str,
+    ) -> Option<T> {
+        let value = text.trim().parse().ok();
+        if value.is_none() {
+            self.ignored(node, attribute, text, expected, "the facet is ignored");
+        }
+        value
     }
 
     fn document(&mut self, doc: &Document) -> Option<DocumentParts> {
@@ -297,31 +371,34 @@ impl<'t> Parser<'t> {
         let root_ns = root.tag_name().namespace().unwrap_or("");
         if is_legacy(root_ns) {
             let version = root.attribute("Version").unwrap_or("?");
-            self.error(
+            self.report(
                 root,
-                ErrorKind::UnsupportedODataVersion {
+                DiagnosticKind::UnsupportedODataVersion {
                     detail: format!("edmx:Edmx Version=\"{version}\" in namespace {root_ns}"),
                 },
             );
             return None;
         }
         if root.tag_name().name() != "Edmx" || root_ns != EDMX_NS {
-            self.error(root, ErrorKind::WrongRoot { found: display_name(root) });
+            self.report(root, DiagnosticKind::WrongRoot { found: display_name(root) });
             return None;
         }
         let version = match root.attribute("Version") {
             Some("4.0") => ODataVersion::V4_0,
             Some("4.01") => ODataVersion::V4_01,
             Some(v @ ("1.0" | "2.0" | "3.0")) => {
-                self.error(root, ErrorKind::UnsupportedODataVersion { detail: format!("edmx:Edmx Version=\"{v}\"") });
+                self.report(
+                    root,
+                    DiagnosticKind::UnsupportedODataVersion { detail: format!("edmx:Edmx Version=\"{v}\"") },
+                );
                 return None;
             }
             Some(other) => {
-                self.error(root, ErrorKind::UnknownVersion { version: other.to_owned() });
+                self.report(root, DiagnosticKind::UnknownVersion { version: other.to_owned() });
                 return None;
             }
             None => {
-                self.error(root, ErrorKind::MissingAttribute { attribute: "Version" });
+                self.report(root, DiagnosticKind::MissingAttribute { attribute: "Version" });
                 return None;
             }
         };
@@ -345,7 +422,7 @@ impl<'t> Parser<'t> {
                             }
                         } else if let Some(ns) = schema.tag_name().namespace().filter(|ns| is_legacy(ns)) {
                             let detail = format!("<{}> in namespace {ns}", schema.tag_name().name());
-                            self.error(schema, ErrorKind::UnsupportedODataVersion { detail });
+                            self.report(schema, DiagnosticKind::UnsupportedODataVersion { detail });
                         } else {
                             self.unexpected(schema);
                         }
@@ -355,7 +432,7 @@ impl<'t> Parser<'t> {
             }
         }
         if data_services == 0 {
-            self.error(root, ErrorKind::MissingElement { element: "edmx:DataServices" });
+            self.report(root, DiagnosticKind::MissingElement { element: "edmx:DataServices" });
         }
         let included = references
             .iter()
@@ -365,7 +442,11 @@ impl<'t> Parser<'t> {
         for schema in &mut schemas {
             mark_external_types(schema, &included);
         }
-        Some((Model { version, references, schemas, index: BTreeMap::new() }, external, included))
+        Some((
+            Model { version, references, schemas, index: BTreeMap::new(), skipped: Counts::default() },
+            external,
+            included,
+        ))
     }
 
     /// Reads every alias before anything else so that references are made canonical as they are
@@ -392,7 +473,7 @@ impl<'t> Parser<'t> {
             match self.aliases.get(alias) {
                 Some(existing) if existing != namespace => {
                     let first = first_declared.get(alias).copied().unwrap_or_default();
-                    self.error(node, ErrorKind::Duplicate { name: format!("alias {alias}"), first });
+                    self.report(node, DiagnosticKind::Duplicate { name: format!("alias {alias}"), first });
                 }
                 _ => {
                     first_declared.entry(alias).or_insert_with(|| self.location(node));
@@ -404,11 +485,12 @@ impl<'t> Parser<'t> {
     }
 
     fn unexpected(&mut self, node: Node) {
-        // Elements of foreign XML namespaces are extensions; anything in the CSDL namespaces that
-        // this reader does not know is a mistake worth reporting.
+        // Elements of foreign XML namespaces are extensions, skipped silently; anything in the
+        // CSDL namespaces that this reader does not know (a later CSDL version, or a mistake) is
+        // skipped with a warning.
         let ns = node.tag_name().namespace();
         if ns == Some(EDM_NS) || ns == Some(EDMX_NS) {
-            self.error(node, ErrorKind::UnexpectedElement { element: display_name(node) });
+            self.report(node, DiagnosticKind::UnexpectedElement { element: display_name(node) });
         }
     }
 
@@ -479,9 +561,11 @@ impl<'t> Parser<'t> {
                     "EntityContainer" => schema.entity_containers.extend(p.entity_container(child)),
                     "Annotations" => external.extend(p.external_annotations(child)),
                     "Annotation" => p.annotation_into(child, &mut schema.annotations),
-                    "Association" | "Using" | "ValueTerm" => p.error(
+                    "Association" | "Using" | "ValueTerm" => p.report(
                         child,
-                        ErrorKind::UnsupportedODataVersion { detail: format!("<{}> element", child.tag_name().name()) },
+                        DiagnosticKind::UnsupportedODataVersion {
+                            detail: format!("<{}> element", child.tag_name().name()),
+                        },
                     ),
                     _ => p.unexpected(child),
                 }
@@ -507,9 +591,17 @@ impl<'t> Parser<'t> {
     }
 
     fn annotation(&mut self, node: Node) -> Option<Annotation> {
-        let term = self.within("Annotation", node.attribute("Term"), |p| p.required_qualified(node, "Term"))?;
+        let label = self.within("Annotation", node.attribute("Term"), |p| {
+            let term = p.required(node, "Term")?;
+            match QualifiedName::parse(term) {
+                Some(q) => Some(format!("{}.{}", p.canonical(&q.namespace), q.name)),
+                None => {
+                    p.report(node, DiagnosticKind::UnqualifiedTerm { term: term.to_owned() });
+                    Some(term.to_owned())
+                }
+            }
+        })?;
         let qualifier = node.attribute("Qualifier").map(str::to_owned);
-        let label = term.to_string();
         let value = self.within("Annotation", Some(&label), |p| p.annotation_value(node, 0))?;
         Some(Annotation { term: label, qualifier, value })
     }
@@ -569,7 +661,7 @@ impl<'t> Parser<'t> {
             "true" => Some(Value::Bool(true)),
             "false" => Some(Value::Bool(false)),
             other => {
-                self.error(node, invalid("Bool", other, "`true` or `false`"));
+                self.ignored(node, "Bool", other, "`true` or `false`", "the expression is dropped");
                 None
             }
         }
@@ -579,7 +671,7 @@ impl<'t> Parser<'t> {
         match text.trim().parse() {
             Ok(n) => Some(Value::Int(n)),
             Err(_) => {
-                self.error(node, invalid("Int", text, "a 64-bit integer"));
+                self.ignored(node, "Int", text, "a 64-bit integer", "the expression is dropped");
                 None
             }
         }
@@ -603,7 +695,7 @@ impl<'t> Parser<'t> {
 
     fn expression(&mut self, node: Node, depth: usize) -> Option<Value> {
         if depth > MAX_EXPRESSION_DEPTH {
-            self.error(node, ErrorKind::TooDeep { limit: MAX_EXPRESSION_DEPTH });
+            self.report(node, DiagnosticKind::TooDeep { limit: MAX_EXPRESSION_DEPTH });
             return None;
         }
         let name = node.tag_name().name();
@@ -716,7 +808,12 @@ impl<'t> Parser<'t> {
         self.within("NavigationProperty", Some(name), |p| {
             if node.has_attribute("Relationship") {
                 let detail = "NavigationProperty with Relationship/FromRole/ToRole".to_owned();
-                p.error(node, ErrorKind::UnsupportedODataVersion { detail });
+                p.report(node, DiagnosticKind::UnsupportedODataVersion { detail });
+                return None;
+            }
+            if !node.has_attribute("Type") {
+                p.report(node, DiagnosticKind::UntypedNavigationProperty);
+                p.skipped.navigation_properties += 1;
                 return None;
             }
             let ty = p.type_ref(node, "Type");
@@ -755,7 +852,8 @@ impl<'t> Parser<'t> {
                             "SetNull" => Some(OnDeleteAction::SetNull),
                             "SetDefault" => Some(OnDeleteAction::SetDefault),
                             other => {
-                                p.error(child, invalid("Action", other, "Cascade, None, SetNull or SetDefault"));
+                                let expected = "Cascade, None, SetNull or SetDefault";
+                                p.ignored(child, "Action", other, expected, "the element is ignored");
                                 None
                             }
                         });
@@ -776,10 +874,8 @@ impl<'t> Parser<'t> {
                 Some(text) => match text.strip_prefix("Edm.").and_then(EdmType::from_name) {
                     Some(edm) if edm.is_enum_underlying() => edm,
                     _ => {
-                        p.error(
-                            node,
-                            invalid("UnderlyingType", text, "Edm.Byte, Edm.SByte, Edm.Int16, Edm.Int32 or Edm.Int64"),
-                        );
+                        let expected = "Edm.Byte, Edm.SByte, Edm.Int16, Edm.Int32 or Edm.Int64";
+                        p.ignored(node, "UnderlyingType", text, expected, "read as Edm.Int32");
                         EdmType::Int32
                     }
                 },
@@ -801,15 +897,15 @@ impl<'t> Parser<'t> {
                             let value = match child.attribute("Value") {
                                 Some(_) => p.number::<i64>(child, "Value", "an integer")?,
                                 None if is_flags => {
-                                    p.error(child, ErrorKind::MissingAttribute { attribute: "Value" });
+                                    p.report(child, DiagnosticKind::MissingAttribute { attribute: "Value" });
                                     return None;
                                 }
                                 None => members.last().map_or(0, |m| m.value.saturating_add(1)),
                             };
                             if value < min || value > max {
-                                p.error(
+                                p.report(
                                     child,
-                                    ErrorKind::EnumValueOutOfRange { value, underlying: underlying_type.name() },
+                                    DiagnosticKind::EnumValueOutOfRange { value, underlying: underlying_type.name() },
                                 );
                             }
                             let annotations = p.annotations_of(child);
@@ -842,7 +938,7 @@ impl<'t> Parser<'t> {
         self.within("TypeDefinition", Some(name), |p| {
             let text = p.required(node, "UnderlyingType")?;
             let Some(underlying_type) = text.strip_prefix("Edm.").and_then(EdmType::from_name) else {
-                p.error(node, invalid("UnderlyingType", text, "a primitive Edm type"));
+                p.report(node, invalid("UnderlyingType", text, "a primitive Edm type"));
                 return None;
             };
             let facets = p.facets(node);
@@ -935,7 +1031,7 @@ impl<'t> Parser<'t> {
                 }
             }
             if kind == OperationKind::Function && operation.return_type.is_none() {
-                p.error(node, ErrorKind::MissingElement { element: "ReturnType" });
+                p.report(node, DiagnosticKind::MissingElement { element: "ReturnType" });
             }
             Some(operation)
         })
@@ -966,7 +1062,7 @@ impl<'t> Parser<'t> {
                 }
                 if element == "AssociationSet" {
                     let detail = "<AssociationSet> element".to_owned();
-                    p.error(child, ErrorKind::UnsupportedODataVersion { detail });
+                    p.report(child, DiagnosticKind::UnsupportedODataVersion { detail });
                     continue;
                 }
                 if !matches!(element, "EntitySet" | "Singleton" | "ActionImport" | "FunctionImport") {
@@ -1209,6 +1305,6 @@ fn display_name(node: Node) -> String {
     }
 }
 
-fn invalid(attribute: &'static str, value: &str, expected: &'static str) -> ErrorKind {
-    ErrorKind::InvalidAttribute { attribute, value: value.to_owned(), expected }
+fn invalid(attribute: &'static str, value: &str, expected: &'static str) -> DiagnosticKind {
+    DiagnosticKind::InvalidAttribute { attribute, value: value.to_owned(), expected }
 }

@@ -1,36 +1,145 @@
 //! Resolution: indexes every named item, checks that every reference leads somewhere
 //! (types, base types, keys, entity sets, bindings, imports), and merges external annotations
 //! into their targets.
+//!
+//! References a client can do without are resolved tolerantly, with a warning: a type no
+//! document declares becomes raw JSON, a binding or an annotation block that leads nowhere is
+//! dropped.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::annotations::Annotations;
-use super::error::{Error, ErrorKind};
+use super::error::{Diagnostic, DiagnosticKind};
 use super::model::*;
-use super::parse::Parsed;
+use super::parse::Read;
 
-pub(crate) fn resolve(parsed: Parsed) -> Result<Model, Vec<Error>> {
-    let Parsed { mut model, external, included } = parsed;
-    let mut errors = Vec::new();
-    model.index = build_index(&model, &mut errors);
+/// Resolves what the parser read; every problem found is appended to `diagnostics` (the model is
+/// only usable when none of them is an error).
+pub(crate) fn resolve(read: Read, diagnostics: &mut Vec<Diagnostic>) -> Model {
+    let Read { mut model, external, included } = read;
+    model.index = build_index(&model, diagnostics);
+    fall_back_to_json(&mut model, &included, diagnostics);
+    report_shadowed_entity_sets(&model, diagnostics);
     let operations = operation_index(&model);
     let members = ContainerMembers::new(&model);
-    let mut checker =
-        Checker { model: &model, operations: &operations, members: &members, included: &included, errors };
+    let mut checker = Checker {
+        model: &model,
+        operations: &operations,
+        members: &members,
+        included: &included,
+        diagnostics: std::mem::take(diagnostics),
+        unbound: Vec::new(),
+    };
     checker.check_all();
-    let mut errors = checker.errors;
+    *diagnostics = checker.diagnostics;
+    let unbound = checker.unbound;
     let targets: Vec<Target> =
         external.iter().map(|(_, block)| annotation_target(&model, &members, &block.target)).collect();
-    merge_external_annotations(&mut model, external.into_iter().zip(targets), &mut errors);
-    if errors.is_empty() {
-        Ok(model)
-    } else {
-        errors.sort_by_key(|e| e.location);
-        Err(errors)
+    drop_bindings(&mut model, unbound);
+    merge_external_annotations(&mut model, external.into_iter().zip(targets), diagnostics);
+    model
+}
+
+/// Turns every reference to a type that neither this document declares nor a referenced one
+/// includes into [`TypeTarget::External`], with a warning: the plan decodes such values as raw
+/// JSON, as it does for types of referenced documents.
+fn fall_back_to_json(model: &mut Model, included: &BTreeSet<String>, diagnostics: &mut Vec<Diagnostic>) {
+    let index = std::mem::take(&mut model.index);
+    let mut fall_back = |ty: &mut TypeRef, location: Location, path: String| {
+        if let TypeTarget::Named(name) = &ty.target
+            && !index.contains_key(name)
+            && !included.contains(&name.namespace)
+        {
+            diagnostics.push(Diagnostic::new(DiagnosticKind::UnknownType { name: name.to_string() }, location, path));
+            ty.target = TypeTarget::External(name.clone());
+        }
+    };
+    for schema in &mut model.schemas {
+        let at = format!("Schema[{}]", schema.namespace);
+        for (element, types) in [("EntityType", &mut schema.entity_types), ("ComplexType", &mut schema.complex_types)] {
+            for ty in types.iter_mut() {
+                let path = format!("{at}/{element}[{}]", ty.name);
+                for p in &mut ty.properties {
+                    fall_back(&mut p.ty, p.location, format!("{path}/Property[{}]", p.name));
+                }
+                for n in &mut ty.navigation_properties {
+                    fall_back(&mut n.ty, n.location, format!("{path}/NavigationProperty[{}]", n.name));
+                }
+            }
+        }
+        for term in &mut schema.terms {
+            fall_back(&mut term.ty, term.location, format!("{at}/Term[{}]", term.name));
+        }
+        for (element, ops) in [("Action", &mut schema.actions), ("Function", &mut schema.functions)] {
+            for op in ops.iter_mut() {
+                let path = format!("{at}/{element}[{}]", op.name);
+                for p in &mut op.parameters {
+                    fall_back(&mut p.ty, p.location, format!("{path}/Parameter[{}]", p.name));
+                }
+                if let Some(ret) = &mut op.return_type {
+                    fall_back(&mut ret.ty, op.location, format!("{path}/ReturnType"));
+                }
+            }
+        }
+    }
+    model.index = index;
+}
+
+/// Warns about every entity set named like an entity set of an earlier container: a client
+/// addresses entity sets by name (`/name`), so only the first is generated (see
+/// [`Model::addressable_entity_sets`]).
+fn report_shadowed_entity_sets(model: &Model, diagnostics: &mut Vec<Diagnostic>) {
+    let mut first: HashMap<&str, (Location, String)> = HashMap::new();
+    for (schema, container) in model.entity_containers() {
+        let qualified = format!("{}.{}", schema.namespace, container.name);
+        for set in &container.entity_sets {
+            match first.get(set.name.as_str()) {
+                Some((location, in_container)) if *in_container != qualified => {
+                    let kind = DiagnosticKind::ShadowedEntitySet {
+                        name: set.name.clone(),
+                        container: in_container.clone(),
+                        first: *location,
+                    };
+                    let path = format!(
+                        "Schema[{}]/EntityContainer[{}]/EntitySet[{}]",
+                        schema.namespace, container.name, set.name
+                    );
+                    diagnostics.push(Diagnostic::new(kind, set.location, path));
+                }
+                // Two of one container are a duplicate, reported as an error by the checker.
+                Some(_) => {}
+                None => {
+                    first.insert(&set.name, (set.location, qualified.clone()));
+                }
+            }
+        }
     }
 }
 
-fn build_index<'m>(model: &'m Model, errors: &mut Vec<Error>) -> BTreeMap<QualifiedName, ItemRef> {
+/// A binding to drop: (schema, container, set or singleton, its index, the binding's index).
+type Unbound = (usize, usize, BindingOwner, usize, usize);
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum BindingOwner {
+    EntitySet,
+    Singleton,
+}
+
+/// Removes the bindings that lead nowhere (reported while checking).
+fn drop_bindings(model: &mut Model, mut unbound: Vec<Unbound>) {
+    // From the last, so that the indices of the others stay valid.
+    unbound.sort_unstable();
+    for (s, c, owner, i, b) in unbound.into_iter().rev() {
+        let container = &mut model.schemas[s].entity_containers[c];
+        let bindings = match owner {
+            BindingOwner::EntitySet => &mut container.entity_sets[i].navigation_property_bindings,
+            BindingOwner::Singleton => &mut container.singletons[i].navigation_property_bindings,
+        };
+        bindings.remove(b);
+    }
+}
+
+fn build_index<'m>(model: &'m Model, errors: &mut Vec<Diagnostic>) -> BTreeMap<QualifiedName, ItemRef> {
     // Every named schema child, in document order, so that the second of two duplicates is the
     // one reported.
     let mut items: Vec<(Location, usize, ItemKind, usize, &'m str)> = Vec::new();
@@ -63,11 +172,11 @@ fn build_index<'m>(model: &'m Model, errors: &mut Vec<Error>) -> BTreeMap<Qualif
         let namespace = &model.schemas[s].namespace;
         let qualified = QualifiedName::new(namespace, name);
         if let Some(first) = locations.get(&qualified) {
-            errors.push(Error {
-                kind: ErrorKind::Duplicate { name: qualified.to_string(), first: *first },
+            errors.push(Diagnostic::new(
+                DiagnosticKind::Duplicate { name: qualified.to_string(), first: *first },
                 location,
-                path: format!("Schema[{namespace}]/{}[{name}]", item_element(kind)),
-            });
+                format!("Schema[{namespace}]/{}[{name}]", item_element(kind)),
+            ));
             continue;
         }
         locations.insert(qualified.clone(), location);
@@ -144,7 +253,9 @@ struct Checker<'m> {
     operations: &'m OperationIndex<'m>,
     members: &'m ContainerMembers<'m>,
     included: &'m BTreeSet<String>,
-    errors: Vec<Error>,
+    diagnostics: Vec<Diagnostic>,
+    /// Bindings that lead nowhere, to be dropped once checking is done.
+    unbound: Vec<Unbound>,
 }
 
 fn kind_name(decl: TypeDecl) -> &'static str {
@@ -157,17 +268,30 @@ fn kind_name(decl: TypeDecl) -> &'static str {
 }
 
 impl<'m> Checker<'m> {
-    fn error(&mut self, kind: ErrorKind, location: Location, path: String) {
-        self.errors.push(Error { kind, location, path });
+    fn report(&mut self, kind: DiagnosticKind, location: Location, path: String) {
+        self.diagnostics.push(Diagnostic::new(kind, location, path));
     }
 
     fn unresolved(&mut self, what: &'static str, name: impl ToString, location: Location, path: String) {
-        self.error(ErrorKind::Unresolved { what, name: name.to_string() }, location, path);
+        self.report(DiagnosticKind::Unresolved { what, name: name.to_string() }, location, path);
+    }
+
+    /// Warns about a reference the client can do without: `fallback` says what is left out.
+    fn ignored(
+        &mut self,
+        what: &'static str,
+        name: impl ToString,
+        fallback: &'static str,
+        location: Location,
+        path: &str,
+    ) {
+        let kind = DiagnosticKind::UnresolvedReference { what, name: name.to_string(), fallback };
+        self.report(kind, location, path.to_owned());
     }
 
     fn check_all(&mut self) {
         let model = self.model;
-        for schema in &model.schemas {
+        for (s, schema) in model.schemas.iter().enumerate() {
             let at = format!("Schema[{}]", schema.namespace);
             for ty in schema.entity_types.iter().chain(&schema.complex_types) {
                 self.structured_type(ty, &at);
@@ -190,8 +314,8 @@ impl<'m> Checker<'m> {
                     self.type_ref(&ret.ty, op.location, format!("{op_path}/ReturnType"));
                 }
             }
-            for container in &schema.entity_containers {
-                self.container(schema, container, &at);
+            for (c, container) in schema.entity_containers.iter().enumerate() {
+                self.container((s, c), schema, container, &at);
             }
         }
     }
@@ -205,8 +329,8 @@ impl<'m> Checker<'m> {
         for (element, name, location) in members {
             match first.get(name) {
                 Some(first) => {
-                    let kind = ErrorKind::Duplicate { name: name.to_owned(), first: *first };
-                    self.error(kind, location, format!("{parent}/{element}[{name}]"));
+                    let kind = DiagnosticKind::Duplicate { name: name.to_owned(), first: *first };
+                    self.report(kind, location, format!("{parent}/{element}[{name}]"));
                 }
                 None => {
                     first.insert(name, location);
@@ -238,8 +362,8 @@ impl<'m> Checker<'m> {
             if let TypeTarget::Named(name) = &property.ty.target {
                 match self.model.type_decl(name) {
                     None => self.unresolved("type", name, property.location, property_path),
-                    Some(TypeDecl::Entity(_)) => self.error(
-                        ErrorKind::WrongKind {
+                    Some(TypeDecl::Entity(_)) => self.report(
+                        DiagnosticKind::WrongKind {
                             name: name.to_string(),
                             found: "entity type",
                             expected: "a primitive, complex, enum or type definition type",
@@ -257,8 +381,8 @@ impl<'m> Checker<'m> {
                 TypeTarget::Named(name) => match self.model.type_decl(name) {
                     None => self.unresolved("entity type", name, nav.location, nav_path),
                     Some(TypeDecl::Entity(_)) => {}
-                    Some(other) => self.error(
-                        ErrorKind::WrongKind {
+                    Some(other) => self.report(
+                        DiagnosticKind::WrongKind {
                             name: name.to_string(),
                             found: kind_name(other),
                             expected: "an entity type",
@@ -268,8 +392,8 @@ impl<'m> Checker<'m> {
                     ),
                 },
                 TypeTarget::Edm(super::edm::EdmType::EntityType) | TypeTarget::External(_) => {}
-                TypeTarget::Edm(edm) => self.error(
-                    ErrorKind::WrongKind {
+                TypeTarget::Edm(edm) => self.report(
+                    DiagnosticKind::WrongKind {
                         name: format!("Edm.{}", edm.name()),
                         found: "primitive type",
                         expected: "an entity type",
@@ -282,8 +406,8 @@ impl<'m> Checker<'m> {
         if chain_ok && ty.kind == StructuredKind::Entity {
             for key in &ty.key {
                 if !self.key_path_exists(ty, &key.name) {
-                    self.error(
-                        ErrorKind::KeyPropertyMissing { name: key.name.clone() },
+                    self.report(
+                        DiagnosticKind::KeyPropertyMissing { name: key.name.clone() },
                         ty.location,
                         format!("{path}/Key/PropertyRef[{}]", key.name),
                     );
@@ -303,9 +427,9 @@ impl<'m> Checker<'m> {
                 Some(TypeDecl::Complex(b)) if ty.kind == StructuredKind::Complex => b,
                 Some(other) => {
                     let expected = if ty.kind == StructuredKind::Entity { "an entity type" } else { "a complex type" };
-                    let kind = ErrorKind::WrongKind { name: base.to_string(), found: kind_name(other), expected };
+                    let kind = DiagnosticKind::WrongKind { name: base.to_string(), found: kind_name(other), expected };
                     if std::ptr::eq(current, ty) {
-                        self.error(kind, ty.location, path.to_owned());
+                        self.report(kind, ty.location, path.to_owned());
                     }
                     return false;
                 }
@@ -320,7 +444,7 @@ impl<'m> Checker<'m> {
             };
             seen.push(&found.name);
             if std::ptr::eq(found, ty) {
-                self.error(ErrorKind::BaseTypeCycle { chain: seen.join(" -> ") }, ty.location, path.to_owned());
+                self.report(DiagnosticKind::BaseTypeCycle { chain: seen.join(" -> ") }, ty.location, path.to_owned());
                 return false;
             }
             if !visited.insert(base.clone()) {
@@ -348,13 +472,13 @@ impl<'m> Checker<'m> {
         property.is_some()
     }
 
-    fn container(&mut self, schema: &Schema, container: &'m EntityContainer, at: &str) {
+    fn container(&mut self, (s, c): (usize, usize), schema: &Schema, container: &'m EntityContainer, at: &str) {
         let path = format!("{at}/EntityContainer[{}]", container.name);
         if let Some(base) = &container.extends
             && self.model.entity_container(base).is_none()
             && !self.included.contains(&base.namespace)
         {
-            self.unresolved("entity container", base, container.location, path.clone());
+            self.ignored("entity container", base, "the container is read without its base", container.location, &path);
         }
         let sets = container.entity_sets.iter().map(|x| ("EntitySet", x.name.as_str(), x.location));
         let singletons = container.singletons.iter().map(|x| ("Singleton", x.name.as_str(), x.location));
@@ -362,22 +486,30 @@ impl<'m> Checker<'m> {
         let functions = container.function_imports.iter().map(|x| ("FunctionImport", x.name.as_str(), x.location));
         self.unique_members(&path, sets.chain(singletons).chain(actions).chain(functions));
         let this = QualifiedName::new(&schema.namespace, &container.name);
-        for set in &container.entity_sets {
+        for (i, set) in container.entity_sets.iter().enumerate() {
             let set_path = format!("{path}/EntitySet[{}]", set.name);
-            self.entity_type_ref(&set.entity_type, set.location, &set_path, "EntityType");
-            self.bindings(&this, &set.navigation_property_bindings, set.location, &set_path);
+            self.entity_type_ref(&set.entity_type, set.location, &set_path, "the entity set is not generated");
+            let owner = (s, c, BindingOwner::EntitySet, i);
+            self.bindings(&this, owner, &set.entity_type, &set.navigation_property_bindings, set.location, &set_path);
         }
-        for singleton in &container.singletons {
+        for (i, singleton) in container.singletons.iter().enumerate() {
             let singleton_path = format!("{path}/Singleton[{}]", singleton.name);
-            self.entity_type_ref(&singleton.entity_type, singleton.location, &singleton_path, "Type");
-            self.bindings(&this, &singleton.navigation_property_bindings, singleton.location, &singleton_path);
+            self.entity_type_ref(
+                &singleton.entity_type,
+                singleton.location,
+                &singleton_path,
+                "the singleton is ignored",
+            );
+            let owner = (s, c, BindingOwner::Singleton, i);
+            let bindings = &singleton.navigation_property_bindings;
+            self.bindings(&this, owner, &singleton.entity_type, bindings, singleton.location, &singleton_path);
         }
         for import in &container.action_imports {
             let import_path = format!("{path}/ActionImport[{}]", import.name);
             if !self.operations.contains_key(&(OperationKind::Action, import.action.clone()))
                 && !self.included.contains(&import.action.namespace)
             {
-                self.unresolved("action", &import.action, import.location, import_path.clone());
+                self.ignored("action", &import.action, "the import is ignored", import.location, &import_path);
             }
             self.import_entity_set(&this, import.entity_set.as_deref(), import.location, import_path);
         }
@@ -386,24 +518,30 @@ impl<'m> Checker<'m> {
             if !self.operations.contains_key(&(OperationKind::Function, import.function.clone()))
                 && !self.included.contains(&import.function.namespace)
             {
-                self.unresolved("function", &import.function, import.location, import_path.clone());
+                self.ignored("function", &import.function, "the import is ignored", import.location, &import_path);
             }
             self.import_entity_set(&this, import.entity_set.as_deref(), import.location, import_path);
         }
     }
 
-    fn entity_type_ref(&mut self, name: &QualifiedName, location: Location, path: &str, _attribute: &str) {
+    /// The entity type of an entity set or singleton; one that nothing declares leaves the element
+    /// out of the client (`fallback` says so).
+    fn entity_type_ref(&mut self, name: &QualifiedName, location: Location, path: &str, fallback: &'static str) {
         if self.included.contains(&name.namespace) {
             return;
         }
         match self.model.type_decl(name) {
             Some(TypeDecl::Entity(_)) => {}
-            Some(other) => self.error(
-                ErrorKind::WrongKind { name: name.to_string(), found: kind_name(other), expected: "an entity type" },
+            Some(other) => self.report(
+                DiagnosticKind::WrongKind {
+                    name: name.to_string(),
+                    found: kind_name(other),
+                    expected: "an entity type",
+                },
                 location,
                 path.to_owned(),
             ),
-            None => self.unresolved("entity type", name, location, path.to_owned()),
+            None => self.ignored("entity type", name, fallback, location, path),
         }
     }
 
@@ -417,27 +555,75 @@ impl<'m> Checker<'m> {
         if let Some(target) = entity_set
             && !self.target_exists(container, target)
         {
-            self.unresolved("entity set", target, location, path);
+            self.ignored("entity set", target, "the import's entity set is ignored", location, &path);
         }
     }
 
+    /// Checks the bindings of one entity set or singleton (`owner`, of type `entity_type`): a
+    /// binding whose path or target does not resolve is reported and marked to be dropped.
     fn bindings(
         &mut self,
         container: &QualifiedName,
+        (s, c, owner, i): (usize, usize, BindingOwner, usize),
+        entity_type: &QualifiedName,
         bindings: &[NavigationPropertyBinding],
         location: Location,
         path: &str,
     ) {
-        for binding in bindings {
-            if !self.target_exists(container, &binding.target) {
-                self.unresolved(
-                    "navigation binding target",
-                    &binding.target,
-                    location,
-                    format!("{path}/NavigationPropertyBinding[{}]", binding.path),
-                );
+        for (b, binding) in bindings.iter().enumerate() {
+            let reason = if !self.binding_path_exists(entity_type, &binding.path) {
+                "the path names no navigation property"
+            } else if !self.target_exists(container, &binding.target) {
+                "the target is no entity set or singleton"
+            } else {
+                continue;
+            };
+            let kind = DiagnosticKind::UnresolvedBinding {
+                path: binding.path.clone(),
+                target: binding.target.clone(),
+                reason,
+            };
+            self.report(kind, location, format!("{path}/NavigationPropertyBinding[{}]", binding.path));
+            self.unbound.push((s, c, owner, i, b));
+        }
+    }
+
+    /// Whether a binding path (`nav`, `complex/nav`, `NS.Derived/nav`, ...) from `entity_type`
+    /// ends at a navigation property. Segments are type casts (qualified names), structural
+    /// properties of complex type, and a navigation property last. A path that leaves this
+    /// document (a type of a referenced one) cannot be followed and is accepted; so is one
+    /// from a type this document does not declare (reported elsewhere).
+    fn binding_path_exists(&self, entity_type: &QualifiedName, path: &str) -> bool {
+        let Some(mut current) = self.model.structured_type(entity_type) else { return true };
+        let mut segments = path.split('/').peekable();
+        while let Some(segment) = segments.next() {
+            let last = segments.peek().is_none();
+            if let Some(cast) = QualifiedName::parse(segment) {
+                if self.included.contains(&cast.namespace) {
+                    return true;
+                }
+                match self.model.structured_type(&cast) {
+                    Some(ty) if !last => current = ty,
+                    _ => return false,
+                }
+                continue;
+            }
+            if self.model.all_navigation_properties(current).iter().any(|n| n.name == segment) {
+                // A path going on below a navigation property (through containment) is not
+                // followed further.
+                return true;
+            }
+            let property = self.model.all_properties(current).into_iter().find(|p| p.name == segment);
+            match property.map(|p| &p.ty.target) {
+                Some(TypeTarget::Named(name)) if !last => match self.model.structured_type(name) {
+                    Some(ty) => current = ty,
+                    None => return false,
+                },
+                Some(TypeTarget::External(_)) => return true,
+                _ => return false,
             }
         }
+        false
     }
 
     /// Whether `target` (`set`, `set/nav/...` or `Namespace.Container/set/...`) starts at an
@@ -480,13 +666,14 @@ impl<'m> Checker<'m> {
     }
 }
 
-/// Merges each external `Annotations` block into its target. A target in a namespace this
-/// document declares must exist; a target elsewhere (a referenced document), or one reaching below
-/// a member, is kept on the schema.
+/// Merges each external `Annotations` block into its target. A target elsewhere (a referenced
+/// document), or one reaching below a member, is kept on the schema; a target in a namespace this
+/// document declares that names nothing (a removed member, an overload that is not there) is
+/// dropped with a warning.
 fn merge_external_annotations(
     model: &mut Model,
     external: impl Iterator<Item = ((usize, ExternalAnnotations), Target)>,
-    errors: &mut Vec<Error>,
+    diagnostics: &mut Vec<Diagnostic>,
 ) {
     for ((schema_index, block), found) in external {
         let ExternalAnnotations { target, qualifier, annotations, location } = block;
@@ -500,11 +687,15 @@ fn merge_external_annotations(
                 }
                 continue;
             }
-            Target::Missing => errors.push(Error {
-                kind: ErrorKind::Unresolved { what: "annotation target", name: target.clone() },
-                location,
-                path: format!("Schema[{}]/Annotations[{target}]", model.schemas[schema_index].namespace),
-            }),
+            Target::Missing => {
+                let path = format!("Schema[{}]/Annotations[{target}]", model.schemas[schema_index].namespace);
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::UnresolvedAnnotationTarget { target },
+                    location,
+                    path,
+                ));
+                continue;
+            }
             Target::Kept => {}
         }
         model.schemas[schema_index].external_annotations.push(ExternalAnnotations {
@@ -520,7 +711,8 @@ fn merge_external_annotations(
 enum Target {
     /// Elements of this document: the block is merged into their annotations.
     Slots(Vec<Slot>),
-    /// Nothing, although the target lies in a namespace this document declares: an error.
+    /// Nothing, although the target lies in a namespace this document declares: dropped with a
+    /// warning.
     Missing,
     /// Something this model does not hold: an element of a referenced document, or a path below a
     /// member (`NS.Type/property/sub`, a type cast, an annotation). Kept as written.
@@ -649,6 +841,8 @@ fn annotation_target(model: &Model, members: &ContainerMembers, target: &str) ->
             }
             match first {
                 None => slots.push(Slot::Operation { schema: schema_index, kind, item: i }),
+                // The return type has no annotations of its own in this model: kept as written.
+                Some("$ReturnType") => return Target::Kept,
                 Some(param) => {
                     if let Some(p) = op.parameters.iter().position(|p| p.name == param) {
                         slots.push(Slot::Parameter { schema: schema_index, kind, item: i, parameter: p });

@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod warnings;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -118,12 +120,27 @@ pub fn schema_doc(lines: &[&str]) -> String {
     text
 }
 
-/// Parses a document that must be valid.
+/// Parses a document that must be valid and without warnings.
 pub fn model(text: &str) -> codegen::csdl::Model {
-    codegen::csdl::parse(text).unwrap_or_else(|errors| panic!("unexpected errors:\n{errors}\nin:\n{text}"))
+    clean(codegen::csdl::parse(text), text)
 }
 
-/// Parses a document that must be invalid; its errors as their display forms.
+/// The model of a parse that must have succeeded without warnings; `what` names the document.
+pub fn clean(
+    result: Result<codegen::csdl::Parsed, codegen::csdl::Errors>,
+    what: &(impl std::fmt::Display + ?Sized),
+) -> codegen::csdl::Model {
+    match result {
+        Ok(parsed) if parsed.warnings.is_empty() => parsed.model,
+        Ok(parsed) => {
+            let warnings: Vec<String> = parsed.warnings.iter().map(ToString::to_string).collect();
+            panic!("unexpected warnings:\n{}\nin:\n{what}", warnings.join("\n"))
+        }
+        Err(errors) => panic!("unexpected errors:\n{errors}\nin:\n{what}"),
+    }
+}
+
+/// Parses a document that must be invalid; its diagnostics as their display forms.
 pub fn error_lines(text: &str) -> Vec<String> {
     match codegen::csdl::parse(text) {
         Ok(_) => panic!("expected errors in:\n{text}"),
