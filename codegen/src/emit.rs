@@ -437,7 +437,7 @@ impl Emitter<'_> {
                 }
             }
 
-            #runtime::enum_impls!(#name);
+            #runtime::enum_impls!(#allow #name);
         }
     }
 

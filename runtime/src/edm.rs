@@ -388,10 +388,12 @@ pub fn deserialize_member<'de, E: EnumMember, D: Deserializer<'de>>(deserializer
 }
 
 /// The serde, `Display` and `as_str` impls of a generated enum type, from its [`EnumMember`]
-/// table: `odata_runtime::enum_impls!(Color);`.
+/// table: `odata_runtime::enum_impls!(Color);`. Attributes before the name go on every impl
+/// (`enum_impls!(#[allow(deprecated)] Legacy)` for a type the schema deprecates).
 #[macro_export]
 macro_rules! enum_impls {
-    ($enum:ident) => {
+    ($(#[$attr:meta])* $enum:ident) => {
+        $(#[$attr])*
         impl $enum {
             /// The member's name on the wire.
             pub fn as_str(&self) -> &str {
@@ -399,18 +401,21 @@ macro_rules! enum_impls {
             }
         }
 
+        $(#[$attr])*
         impl $crate::__private::serde::Serialize for $enum {
             fn serialize<S: $crate::__private::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 $crate::edm::serialize_member(self, serializer)
             }
         }
 
+        $(#[$attr])*
         impl<'de> $crate::__private::serde::Deserialize<'de> for $enum {
             fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 $crate::edm::deserialize_member(deserializer)
             }
         }
 
+        $(#[$attr])*
         impl ::std::fmt::Display for $enum {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str($crate::edm::EnumMember::name(self))

@@ -3,6 +3,34 @@
 
 //! Complex, enum and type-definition types, and entity types that are not the row type of exactly one entity set.
 
+#[deprecated(note = "Levels are gone.")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LegacyLevel {
+    Low,
+    High,
+    /// A member this version of the client does not know, kept as the service sent it.
+    UnrecognizedValue(String),
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::edm::EnumMember for LegacyLevel {
+    const MEMBERS: &'static [(Self, &'static str, i64)] = &[
+        (Self::Low, "low", 0),
+        (Self::High, "high", 1),
+    ];
+
+    fn unrecognized(name: &str) -> Self {
+        Self::UnrecognizedValue(name.to_owned())
+    }
+
+    fn unrecognized_name(&self) -> Option<&str> {
+        if let Self::UnrecognizedValue(name) = self { Some(name) } else { None }
+    }
+}
+
+::odata_runtime::enum_impls!(#[allow(deprecated)] LegacyLevel);
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum State {
@@ -30,4 +58,4 @@ impl ::odata_runtime::edm::EnumMember for State {
     }
 }
 
-::odata_runtime::enum_impls!(State);
+::odata_runtime::enum_impls!(#[allow(deprecated)] State);
