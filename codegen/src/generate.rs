@@ -22,7 +22,12 @@ pub enum GenerateError {
     Names(Vec<NameClash>),
     /// The emitted tokens did not parse as Rust: a generator bug, reported rather than panicking.
     #[error("internal error: generated {path} is not valid Rust: {message}")]
-    Emit { path: String, message: String },
+    Emit {
+        /// The generated file's path, relative to the crate root.
+        path: String,
+        /// The `syn` parse error's message.
+        message: String,
+    },
 }
 
 /// The generated files: path relative to the crate root → file text.

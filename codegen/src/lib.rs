@@ -8,6 +8,8 @@
 //!   comes from [`naming`].
 //! - [`diff`]: compare two models and classify each change by its impact on the generated crate.
 
+#![deny(missing_docs)]
+
 pub mod csdl;
 pub mod diff;
 mod emit;

@@ -136,7 +136,9 @@ pub enum Style {
 /// allowed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assigned {
+    /// The Rust identifier: the case-converted name, or the wire spelling made an identifier.
     pub name: String,
+    /// Whether `name` keeps the wire spelling (a collision fallback), so the case lint must be allowed.
     pub verbatim: bool,
 }
 
@@ -206,9 +208,13 @@ pub struct Scope {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{first}` and `{second}` both become the Rust name `{rust}` in {scope}")]
 pub struct NameClash {
+    /// The Rust name both elements would get.
     pub rust: String,
+    /// The element that claimed the name first, described like `property deviceKey` (or a generated item).
     pub first: String,
+    /// The element whose claim clashed, described like `first`.
     pub second: String,
+    /// The Rust namespace where they clash, described like `struct Person`, `enum Color` or `module foo::bar`.
     pub scope: String,
 }
 

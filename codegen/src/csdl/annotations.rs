@@ -34,6 +34,7 @@ pub struct Annotations {
 }
 
 impl Annotations {
+    /// Whether the element carries no annotation at all, typed or raw.
     pub fn is_empty(&self) -> bool {
         *self == Annotations::default()
     }
@@ -103,30 +104,46 @@ impl Annotations {
 pub struct Annotation {
     /// The term, qualified by its namespace (never by an alias).
     pub term: String,
+    /// The `Qualifier` attribute (of the annotation, or of the external `Annotations` block holding it): tells apart
+    /// several applications of one term, e.g. per device or audience.
     pub qualifier: Option<String>,
+    /// The annotation's expression, from an attribute (`String="..."`) or a child element.
     pub value: Value,
 }
 
 /// The kind of a constant expression that is kept as text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConstantKind {
+    /// `Binary`: base64url-encoded bytes.
     Binary,
+    /// `Date`: `YYYY-MM-DD`.
     Date,
+    /// `DateTimeOffset`: an ISO 8601 timestamp with a time-zone offset.
     DateTimeOffset,
+    /// `Decimal`: kept as text so no precision is lost.
     Decimal,
+    /// `Duration`: an ISO 8601 duration such as `P1DT2H`.
     Duration,
+    /// `Float`: a double-precision number, kept as text (may be `INF`, `-INF` or `NaN`).
     Float,
+    /// `Guid`: `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
     Guid,
+    /// `TimeOfDay`: `hh:mm:ss` with optional fractional seconds.
     TimeOfDay,
 }
 
 /// The kind of a path expression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PathKind {
+    /// `Path`: a path whose value is the expression's value (any target).
     Path,
+    /// `AnnotationPath`: a path ending in `@Term`, naming an annotation.
     AnnotationPath,
+    /// `ModelElementPath`: a path naming any model element.
     ModelElementPath,
+    /// `NavigationPropertyPath`: a path ending in a navigation property.
     NavigationPropertyPath,
+    /// `PropertyPath`: a path ending in a structural property.
     PropertyPath,
 }
 
@@ -135,30 +152,47 @@ pub enum PathKind {
 pub enum Value {
     /// A tag term without a value (`<Annotation Term="Core.Computed"/>`): means `true`.
     Default,
+    /// The `Null` expression.
     Null,
+    /// A `Bool` constant (`true` or `false`).
     Bool(bool),
+    /// An `Int` constant, read as a 64-bit integer.
     Int(i64),
+    /// A `String` constant, with its text exactly as written.
     String(String),
+    /// Any other constant expression (`Date`, `Decimal`, `Guid`, ...), unparsed.
     Constant {
+        /// Which constant expression it was written as.
         kind: ConstantKind,
+        /// The constant's text as written (trimmed when written as an element).
         text: String,
     },
     /// Enum members, each as `Namespace.EnumType/Member` with the namespace resolved.
     EnumMember(Vec<String>),
+    /// A path expression (`Path`, `PropertyPath`, `AnnotationPath`, ...), unresolved.
     Path {
+        /// Which path expression it was written as.
         kind: PathKind,
+        /// The path as written, `/`-separated, relative to the annotated element.
         path: String,
     },
+    /// A `Record` expression: a structured value made of `PropertyValue` children.
     Record {
+        /// The `Type` attribute, namespace-qualified with aliases resolved; `None` when the term's type implies it.
         ty: Option<String>,
+        /// The `PropertyValue` children as `(Property, value)` pairs, in document order.
         properties: Vec<(String, Value)>,
     },
+    /// A `Collection` expression: its items in document order (invalid items are dropped).
     Collection(Vec<Value>),
     /// Any other expression (`Apply`, `If`, `Eq`, `LabeledElement`, `UrlRef`, ...), kept by its
     /// element name, attributes and child expressions.
     Dynamic {
+        /// The expression's element name (`Apply`, `If`, `UrlRef`, ...).
         element: String,
+        /// The element's unprefixed attributes as `(name, value)` pairs, in document order.
         attributes: Vec<(String, String)>,
+        /// The child expressions, in document order (for `UrlRef` written as an attribute, one `String`).
         operands: Vec<Value>,
     },
 }
@@ -184,8 +218,11 @@ impl Value {
 /// `Core.Permissions`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Permissions {
+    /// `Read` (or `ReadWrite`) is among the members: the value may be read.
     pub read: bool,
+    /// `Write` (or `ReadWrite`) is among the members: the value may be written.
     pub write: bool,
+    /// `Invoke` is among the members: the operation may be invoked.
     pub invoke: bool,
 }
 
@@ -209,16 +246,22 @@ impl Permissions {
 /// `Core.RevisionKind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RevisionKind {
+    /// `Added`: the element was added in the revision's version.
     Added,
+    /// `Modified`: the element changed in the revision's version.
     Modified,
+    /// `Deprecated`: the element should no longer be used and may be removed (see `removal_date`).
     Deprecated,
 }
 
 /// One entry of `Core.Revisions`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Revision {
+    /// The record's `Kind` property: what happened to the element.
     pub kind: RevisionKind,
+    /// The record's `Version` property: the service version in which the revision happened.
     pub version: Option<String>,
+    /// The record's `Description` property: a human-readable explanation, such as what to use instead.
     pub description: Option<String>,
     /// `Date` (4.01 vocabularies and Microsoft Graph).
     pub date: Option<String>,
@@ -256,8 +299,12 @@ impl Revision {
 /// and everything else raw.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Restrictions {
+    /// The boolean properties, by property name (e.g. `Filterable` → `false`).
     pub flags: BTreeMap<String, bool>,
+    /// The properties whose value is a non-empty collection of `PropertyPath`, `NavigationPropertyPath` or `Path`
+    /// expressions, by property name (e.g. `NonFilterableProperties`), each path as written.
     pub property_paths: BTreeMap<String, Vec<String>>,
+    /// Every other property by name, in raw form (records, empty collections, ...).
     pub other: BTreeMap<String, Value>,
 }
 

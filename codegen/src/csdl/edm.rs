@@ -3,24 +3,43 @@
 /// A type of the `Edm` namespace: the primitive types, the abstract types and the path types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum EdmType {
+    /// `Edm.Binary`: a sequence of bytes (base64url in JSON).
     Binary,
+    /// `Edm.Boolean`: `true` or `false`.
     Boolean,
+    /// `Edm.Byte`: an unsigned 8-bit integer.
     Byte,
+    /// `Edm.Date`: a calendar date without a time zone (`YYYY-MM-DD`).
     Date,
+    /// `Edm.DateTimeOffset`: a point in time with a time-zone offset.
     DateTimeOffset,
+    /// `Edm.Decimal`: an exact decimal number, limited by the `Precision` and `Scale` facets.
     Decimal,
+    /// `Edm.Double`: an IEEE 754 64-bit floating-point number.
     Double,
+    /// `Edm.Duration`: a signed length of time in days, hours, minutes and seconds.
     Duration,
+    /// `Edm.Guid`: a 128-bit globally unique identifier.
     Guid,
+    /// `Edm.Int16`: a signed 16-bit integer.
     Int16,
+    /// `Edm.Int32`: a signed 32-bit integer.
     Int32,
+    /// `Edm.Int64`: a signed 64-bit integer.
     Int64,
+    /// `Edm.SByte`: a signed 8-bit integer.
     SByte,
+    /// `Edm.Single`: an IEEE 754 32-bit floating-point number.
     Single,
+    /// `Edm.Stream`: binary data of a media type, read and written separately from its entity.
     Stream,
+    /// `Edm.String`: a sequence of characters, limited by the `MaxLength` and `Unicode` facets.
     String,
+    /// `Edm.TimeOfDay`: a clock time without a date or time zone (`hh:mm:ss.s`).
     TimeOfDay,
+    /// `Edm.Geography` or `Edm.GeographyPoint`, ...: a shape on a round-earth coordinate system.
     Geography(Geo),
+    /// `Edm.Geometry` or `Edm.GeometryPoint`, ...: a shape on a flat-earth coordinate system.
     Geometry(Geo),
     /// `Edm.Untyped` (4.01).
     Untyped,
@@ -30,23 +49,36 @@ pub enum EdmType {
     ComplexType,
     /// The abstract `Edm.EntityType`.
     EntityType,
+    /// `Edm.AnnotationPath`: a path to an annotation (vocabulary terms only).
     AnnotationPath,
+    /// `Edm.PropertyPath`: a path to a structural property (vocabulary terms only).
     PropertyPath,
+    /// `Edm.NavigationPropertyPath`: a path to a navigation property (vocabulary terms only).
     NavigationPropertyPath,
+    /// `Edm.AnyPropertyPath`: a path to a structural or navigation property (vocabulary terms only).
     AnyPropertyPath,
+    /// `Edm.ModelElementPath`: a path to any model element (vocabulary terms only).
     ModelElementPath,
 }
 
 /// The shape of a geography or geometry type; `Any` is the abstract `Edm.Geography`/`Edm.Geometry`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Geo {
+    /// No shape suffix: any shape (the abstract `Edm.Geography`/`Edm.Geometry`).
     Any,
+    /// `...Point`: a single position.
     Point,
+    /// `...LineString`: a path of two or more positions.
     LineString,
+    /// `...Polygon`: an area bounded by closed rings.
     Polygon,
+    /// `...MultiPoint`: a set of points.
     MultiPoint,
+    /// `...MultiLineString`: a set of line strings.
     MultiLineString,
+    /// `...MultiPolygon`: a set of polygons.
     MultiPolygon,
+    /// `...Collection`: a set of shapes of any kind.
     Collection,
 }
 

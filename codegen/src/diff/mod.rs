@@ -98,6 +98,7 @@ pub fn compare(old: &Model, new: &Model) -> Diff {
 /// `{"summary": {"breaking": N, "additive": N, "docs": N}, "changes": [...]}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Diff {
+    /// How many of `changes` there are of each impact.
     pub summary: Summary,
     /// Sorted by path, item, kind, then old and new values.
     pub changes: Vec<Change>,
@@ -106,8 +107,11 @@ pub struct Diff {
 /// How many changes there are of each impact.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
+    /// Changes that may stop existing code compiling or decoding ([`Impact::Breaking`]).
     pub breaking: usize,
+    /// Changes that only add API ([`Impact::Additive`]).
     pub additive: usize,
+    /// Changes with no API effect ([`Impact::Docs`]).
     pub docs: usize,
 }
 
@@ -141,7 +145,9 @@ impl Summary {
 /// One semantic change.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Change {
+    /// Whether the element was added, removed, or changed in one aspect.
     pub kind: ChangeKind,
+    /// The kind of element at `path`.
     pub item: Item,
     /// `Namespace.Type`, `Namespace.Type/member`, `Namespace.Container/set`, `Namespace.Name`
     /// (operations), or an element path followed by `@Term` (annotations).
@@ -151,20 +157,26 @@ pub struct Change {
     pub old: serde_json::Value,
     /// The new value (`null` when removed), shaped like `old`.
     pub new: serde_json::Value,
+    /// The effect on the generated crate, per the rules in the module docs.
     pub impact: Impact,
     /// Why the change has this impact on the generated crate, in one line.
     pub reason: String,
 }
 
+/// Whether a change adds, removes or modifies an element; serialises as `added`, `removed`, `changed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
+    /// The element exists only in the new model; `old` is `null`.
     Added,
+    /// The element exists only in the old model; `new` is `null`.
     Removed,
+    /// The element exists in both models and one compared aspect differs (`old` and `new` name it).
     Changed,
 }
 
 impl ChangeKind {
+    /// The JSON name (`added`, `removed`, `changed`).
     pub fn as_str(self) -> &'static str {
         match self {
             ChangeKind::Added => "added",
@@ -178,18 +190,31 @@ impl ChangeKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Item {
+    /// An `EntitySet` of an entity container, at `Namespace.Container/name`.
     EntitySet,
+    /// A `Singleton` of an entity container, at `Namespace.Container/name`.
     Singleton,
+    /// An `EntityType`, at `Namespace.Type`.
     EntityType,
+    /// A `ComplexType`, at `Namespace.Type`.
     ComplexType,
+    /// An `EnumType`, at `Namespace.Type`.
     EnumType,
+    /// A `TypeDefinition`, at `Namespace.Type`.
     TypeDefinition,
+    /// A structural `Property`, at `Namespace.Type/name` of its declaring type.
     Property,
+    /// A `NavigationProperty`, at `Namespace.Type/name` of its declaring type.
     NavigationProperty,
+    /// The effective key of an entity type (declared or inherited), at `Namespace.Type`.
     Key,
+    /// A `Member` of an enum type, at `Namespace.Type/name`.
     EnumMember,
+    /// An `Action` overload, at `Namespace.Name`.
     Action,
+    /// A `Function` overload, at `Namespace.Name`.
     Function,
+    /// An annotation, at the annotated element's path followed by `@Term` (and `#Qualifier`).
     Annotation,
 }
 
@@ -267,6 +292,7 @@ impl Impact {
     /// Most severe first, the order reports use.
     pub const BY_SEVERITY: [Impact; 3] = [Impact::Breaking, Impact::Additive, Impact::Docs];
 
+    /// The JSON name (`breaking`, `additive`, `docs`).
     pub fn as_str(self) -> &'static str {
         match self {
             Impact::Breaking => "breaking",
@@ -277,6 +303,7 @@ impl Impact {
 }
 
 impl Diff {
+    /// Whether the two models are the same as far as the comparison goes.
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
     }
