@@ -233,6 +233,13 @@ pub enum DiagnosticKind {
         /// The element's name.
         element: String,
     },
+    /// An attribute without a namespace that CSDL 4.01 does not define on this element (a later
+    /// version's, or a vendor's mistake): ignored.
+    #[error("unknown attribute `{attribute}`; ignored")]
+    UnknownAttribute {
+        /// The attribute's name.
+        attribute: String,
+    },
     /// A `NavigationProperty` without `Type` (an OData v3 habit): skipped.
     #[error("navigation property without `Type`; skipped")]
     UntypedNavigationProperty,
@@ -298,6 +305,7 @@ impl DiagnosticKind {
             | ValueIgnored { .. }
             | UnexpectedElement { .. }
             | UntypedNavigationProperty
+            | UnknownAttribute { .. }
             | UnknownType { .. }
             | UnqualifiedTerm { .. }
             | UnresolvedAnnotationTarget { .. }
@@ -334,6 +342,7 @@ impl DiagnosticKind {
             ValueIgnored { .. } => "value-ignored",
             UnexpectedElement { .. } => "unexpected-element",
             UntypedNavigationProperty => "untyped-navigation-property",
+            UnknownAttribute { .. } => "unknown-attribute",
             UnknownType { .. } => "unknown-type",
             UnqualifiedTerm { .. } => "unqualified-term",
             UnresolvedAnnotationTarget { .. } => "unresolved-annotation-target",

@@ -201,6 +201,17 @@ impl<'t> Parser<'t> {
         result
     }
 
+    /// Warns about each attribute of `node` without a namespace that is not in `known` (one of a
+    /// later CSDL version, or a vendor's): it is ignored. Attributes in other XML namespaces are
+    /// extensions the specification allows, and pass silently.
+    fn known_attributes(&mut self, node: Node, known: &[&str]) {
+        for attribute in node.attributes().filter(|a| a.namespace().is_none()) {
+            if !known.contains(&attribute.name()) {
+                self.report(node, DiagnosticKind::UnknownAttribute { attribute: attribute.name().to_owned() });
+            }
+        }
+    }
+
     fn required<'n>(&mut self, node: Node<'n, '_>, attribute: &'static str) -> Option<&'n str> {
         let value = node.attribute(attribute);
         if value.is_none() {
@@ -500,6 +511,7 @@ impl<'t> Parser<'t> {
         let mut reference =
             Reference { uri: uri.to_owned(), includes: Vec::new(), include_annotations: Vec::new(), location };
         self.within("edmx:Reference", Some(uri), |p| {
+            p.known_attributes(node, &["Uri"]);
             for child in node.children().filter(Node::is_element) {
                 match (child.tag_name().namespace(), child.tag_name().name()) {
                     (Some(EDMX_NS), "Include") => {
@@ -530,6 +542,7 @@ impl<'t> Parser<'t> {
     fn schema(&mut self, node: Node) -> Option<(Schema, Vec<ExternalAnnotations>)> {
         let namespace = self.within("Schema", None, |p| p.required(node, "Namespace"))?;
         self.within("Schema", Some(namespace), |p| {
+            p.known_attributes(node, &["Namespace", "Alias"]);
             let mut schema = Schema {
                 namespace: namespace.to_owned(),
                 alias: node.attribute("Alias").map(str::to_owned),
@@ -740,6 +753,7 @@ impl<'t> Parser<'t> {
         let element = node.tag_name().name();
         let name = self.within(element, None, |p| p.required(node, "Name"))?;
         self.within(element, Some(name), |p| {
+            p.known_attributes(node, &["Name", "BaseType", "Abstract", "OpenType", "HasStream"]);
             let base_type = node.attribute("BaseType").and_then(|t| p.qualified(node, "BaseType", t));
             let mut ty = StructuredType {
                 name: name.to_owned(),
@@ -787,6 +801,10 @@ impl<'t> Parser<'t> {
     fn property(&mut self, node: Node) -> Option<Property> {
         let name = self.within("Property", None, |p| p.required(node, "Name"))?;
         self.within("Property", Some(name), |p| {
+            p.known_attributes(
+                node,
+                &["Name", "Type", "Nullable", "DefaultValue", "MaxLength", "Precision", "Scale", "SRID", "Unicode"],
+            );
             let ty = p.type_ref(node, "Type");
             let nullable = p.boolean(node, "Nullable", true);
             let facets = p.facets(node);
@@ -811,6 +829,7 @@ impl<'t> Parser<'t> {
                 p.report(node, DiagnosticKind::UnsupportedODataVersion { detail });
                 return None;
             }
+            p.known_attributes(node, &["Name", "Type", "Nullable", "Partner", "ContainsTarget"]);
             if !node.has_attribute("Type") {
                 p.report(node, DiagnosticKind::UntypedNavigationProperty);
                 p.skipped.navigation_properties += 1;
@@ -869,6 +888,7 @@ impl<'t> Parser<'t> {
     fn enum_type(&mut self, node: Node) -> Option<EnumType> {
         let name = self.within("EnumType", None, |p| p.required(node, "Name"))?;
         self.within("EnumType", Some(name), |p| {
+            p.known_attributes(node, &["Name", "UnderlyingType", "IsFlags"]);
             let underlying_type = match node.attribute("UnderlyingType") {
                 None => EdmType::Int32,
                 Some(text) => match text.strip_prefix("Edm.").and_then(EdmType::from_name) {
@@ -894,6 +914,7 @@ impl<'t> Parser<'t> {
                             continue;
                         };
                         p.within("Member", Some(member_name), |p| {
+                            p.known_attributes(child, &["Name", "Value"]);
                             let value = match child.attribute("Value") {
                                 Some(_) => p.number::<i64>(child, "Value", "an integer")?,
                                 None if is_flags => {
@@ -936,6 +957,7 @@ impl<'t> Parser<'t> {
     fn type_definition(&mut self, node: Node) -> Option<TypeDefinition> {
         let name = self.within("TypeDefinition", None, |p| p.required(node, "Name"))?;
         self.within("TypeDefinition", Some(name), |p| {
+            p.known_attributes(node, &["Name", "UnderlyingType", "MaxLength", "Precision", "Scale", "SRID", "Unicode"]);
             let text = p.required(node, "UnderlyingType")?;
             let Some(underlying_type) = text.strip_prefix("Edm.").and_then(EdmType::from_name) else {
                 p.report(node, invalid("UnderlyingType", text, "a primitive Edm type"));
@@ -956,6 +978,22 @@ impl<'t> Parser<'t> {
     fn term(&mut self, node: Node) -> Option<Term> {
         let name = self.within("Term", None, |p| p.required(node, "Name"))?;
         self.within("Term", Some(name), |p| {
+            p.known_attributes(
+                node,
+                &[
+                    "Name",
+                    "Type",
+                    "BaseTerm",
+                    "Nullable",
+                    "DefaultValue",
+                    "AppliesTo",
+                    "MaxLength",
+                    "Precision",
+                    "Scale",
+                    "SRID",
+                    "Unicode",
+                ],
+            );
             let ty = p.type_ref(node, "Type");
             let base_term = node.attribute("BaseTerm").and_then(|t| p.qualified(node, "BaseTerm", t));
             let nullable = p.boolean(node, "Nullable", true);
@@ -982,6 +1020,7 @@ impl<'t> Parser<'t> {
         let element = node.tag_name().name();
         let name = self.within(element, None, |p| p.required(node, "Name"))?;
         self.within(element, Some(name), |p| {
+            p.known_attributes(node, &["Name", "IsBound", "IsComposable", "EntitySetPath"]);
             let mut operation = Operation {
                 name: name.to_owned(),
                 kind,
@@ -1003,6 +1042,10 @@ impl<'t> Parser<'t> {
                             continue;
                         };
                         let parameter = p.within("Parameter", Some(param_name), |p| {
+                            p.known_attributes(
+                                child,
+                                &["Name", "Type", "Nullable", "MaxLength", "Precision", "Scale", "SRID", "Unicode"],
+                            );
                             let ty = p.type_ref(child, "Type");
                             let nullable = p.boolean(child, "Nullable", true);
                             let facets = p.facets(child);
@@ -1020,6 +1063,10 @@ impl<'t> Parser<'t> {
                     }
                     "ReturnType" => {
                         operation.return_type = p.within("ReturnType", None, |p| {
+                            p.known_attributes(
+                                child,
+                                &["Type", "Nullable", "MaxLength", "Precision", "Scale", "SRID", "Unicode"],
+                            );
                             let ty = p.type_ref(child, "Type");
                             let nullable = p.boolean(child, "Nullable", true);
                             let facets = p.facets(child);
@@ -1040,6 +1087,7 @@ impl<'t> Parser<'t> {
     fn entity_container(&mut self, node: Node) -> Option<EntityContainer> {
         let name = self.within("EntityContainer", None, |p| p.required(node, "Name"))?;
         self.within("EntityContainer", Some(name), |p| {
+            p.known_attributes(node, &["Name", "Extends"]);
             let extends = node.attribute("Extends").and_then(|t| p.qualified(node, "Extends", t));
             let mut container = EntityContainer {
                 name: name.to_owned(),
@@ -1071,6 +1119,7 @@ impl<'t> Parser<'t> {
                 }
                 let Some(child_name) = p.within(element, None, |p| p.required(child, "Name")) else { continue };
                 p.within(element, Some(child_name), |p| {
+                    p.known_attributes(child, container_child_attributes(element));
                     let name = child_name.to_owned();
                     let location = p.location(child);
                     match element {
@@ -1183,6 +1232,7 @@ impl<'t> Parser<'t> {
         let target = self.canonical_path(target);
         let qualifier = node.attribute("Qualifier").map(str::to_owned);
         self.within("Annotations", Some(&target.clone()), |p| {
+            p.known_attributes(node, &["Target", "Qualifier"]);
             let mut annotations = Vec::new();
             for child in node.children().filter(Node::is_element) {
                 if !is_edm(child, "Annotation") {
@@ -1243,6 +1293,16 @@ impl<'t> Parser<'t> {
         }
         out.push_str(rest);
         out
+    }
+}
+
+/// The attributes CSDL 4.01 defines for an element of an `EntityContainer`.
+fn container_child_attributes(element: &str) -> &'static [&'static str] {
+    match element {
+        "EntitySet" => &["Name", "EntityType", "IncludeInServiceDocument"],
+        "Singleton" => &["Name", "Type", "Nullable"],
+        "ActionImport" => &["Name", "Action", "EntitySet"],
+        _ => &["Name", "Function", "EntitySet", "IncludeInServiceDocument"],
     }
 }
 

@@ -216,6 +216,11 @@ pub fn warning_cases() -> Vec<WarningCase> {
             ),
             expected: vec![
                 (
+                    "4:1",
+                    "Schema[NS]/ComplexType[C]",
+                    DiagnosticKind::UnknownAttribute { attribute: "Future".to_owned() },
+                ),
+                (
                     "5:3",
                     "Schema[NS]/ComplexType[C]/NavigationProperty[untyped]",
                     DiagnosticKind::UntypedNavigationProperty,
