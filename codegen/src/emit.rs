@@ -138,10 +138,20 @@ impl Emitter<'_> {
         }
     }
 
-    /// The `serde(with = …)` module of a type that needs an adapter: serde_with's `As` of the
-    /// adapter type mirroring `ty` (no attribute macro runs per struct).
+    /// The `serde(with = …)` module of a type that needs an adapter: the runtime's `edm::with`
+    /// alias for a value, an `Option` or a `Vec` of one, else serde_with's `As` of the adapter
+    /// type mirroring `ty` (no attribute macro runs per struct).
     fn serde_with(&self, ty: &RustType) -> String {
-        format!("::serde_with::As::<{}>", self.adapter_type(ty))
+        let runtime = &self.paths.runtime;
+        let (shape, core) = match ty {
+            RustType::Option(inner) => ("option::", &**inner),
+            RustType::Vec(inner) => ("vec::", &**inner),
+            other => ("", other),
+        };
+        match core {
+            RustType::Scalar { adapter: Some(adapter), .. } => format!("{runtime}::edm::with::{shape}{adapter}"),
+            _ => format!("::serde_with::As::<{}>", self.adapter_type(ty)),
+        }
     }
 
     /// The serde_with type mirroring `ty`: the runtime's adapter at the core, `Same` wherever
@@ -407,12 +417,6 @@ impl Emitter<'_> {
             let doc = format!(" Values of this flags type are [`{}::edm::Flags<{}>`].", self.paths.runtime, plan.name);
             quote!(#[doc = ""] #[doc = #doc])
         });
-        // An enum without members (seen in Microsoft Graph) only has the catch-all.
-        let unrecognized_name = if plan.variants.is_empty() {
-            quote!(let Self::#unrecognized(name) = self; Some(name))
-        } else {
-            quote!(if let Self::#unrecognized(name) = self { Some(name) } else { None })
-        };
         quote! {
             #docs
             #flags_note
@@ -427,17 +431,9 @@ impl Emitter<'_> {
             #allow
             impl #runtime::edm::EnumMember for #name {
                 const MEMBERS: &'static [(Self, &'static str, i64)] = &[#(#members),*];
-
-                fn unrecognized(name: &str) -> Self {
-                    Self::#unrecognized(name.to_owned())
-                }
-
-                fn unrecognized_name(&self) -> Option<&str> {
-                    #unrecognized_name
-                }
             }
 
-            #runtime::enum_impls!(#allow #name);
+            #runtime::enum_impls!(#allow #name, #unrecognized);
         }
     }
 

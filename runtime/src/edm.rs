@@ -330,18 +330,44 @@ fn format_duration(value: time::Duration) -> String {
     out
 }
 
+/// `#[serde(with = …)]` modules of the adapters, so generated fields name one short path and no
+/// attribute macro runs per struct: `with::DateTimeOffset` for a value, `with::option::…` for an
+/// `Option`, `with::vec::…` for a `Vec` (any other shape: `serde_with::As::<…>` of the adapter).
+pub mod with {
+    macro_rules! shapes {
+        ($($adapter:ident),*) => {
+            $(
+                #[doc = concat!("`serde(with)` of [`", stringify!($adapter), "`](super::", stringify!($adapter), ").")]
+                pub type $adapter = serde_with::As<super::$adapter>;
+            )*
+
+            /// The adapters for `Option` values (`null` and absent are `None`).
+            pub mod option {
+                $(
+                    #[doc = concat!("`serde(with)` of an `Option` of [`", stringify!($adapter), "`](super::super::", stringify!($adapter), ").")]
+                    pub type $adapter = serde_with::As<Option<super::super::$adapter>>;
+                )*
+            }
+
+            /// The adapters for collections.
+            pub mod vec {
+                $(
+                    #[doc = concat!("`serde(with)` of a `Vec` of [`", stringify!($adapter), "`](super::super::", stringify!($adapter), ").")]
+                    pub type $adapter = serde_with::As<Vec<super::super::$adapter>>;
+                )*
+            }
+        };
+    }
+
+    shapes!(Int64, Float, Decimal, Date, DateTimeOffset, TimeOfDay, Duration, Binary);
+}
+
 /// A generated enum type: its members are a table, read by the default methods, so each
 /// member is written once in generated code (the catch-all variant keeps names this version of
 /// the client does not know).
-pub trait EnumMember: Sized + Clone + PartialEq + 'static {
+pub trait EnumMember: Unrecognized + Clone + PartialEq + 'static {
     /// Every known member with its wire name and integer value, in schema order.
     const MEMBERS: &'static [(Self, &'static str, i64)];
-
-    /// The catch-all variant holding `name`.
-    fn unrecognized(name: &str) -> Self;
-
-    /// The name held by the catch-all variant; `None` for a known member.
-    fn unrecognized_name(&self) -> Option<&str>;
 
     /// The member with this wire name, or the catch-all variant holding the name.
     fn from_name(name: &str) -> Self {
@@ -374,6 +400,16 @@ pub trait EnumMember: Sized + Clone + PartialEq + 'static {
     }
 }
 
+/// The catch-all variant of a generated enum type, which keeps member names this version of the
+/// client does not know ([`enum_impls!`](crate::enum_impls) implements it).
+pub trait Unrecognized: Sized {
+    /// The catch-all variant holding `name`.
+    fn unrecognized(name: &str) -> Self;
+
+    /// The name held by the catch-all variant; `None` for a known member.
+    fn unrecognized_name(&self) -> Option<&str>;
+}
+
 /// Serializes a member as its wire name (for [`enum_impls!`](crate::enum_impls)).
 #[doc(hidden)]
 pub fn serialize_member<E: EnumMember, S: Serializer>(member: &E, serializer: S) -> Result<S::Ok, S::Error> {
@@ -387,12 +423,25 @@ pub fn deserialize_member<'de, E: EnumMember, D: Deserializer<'de>>(deserializer
     Ok(E::from_name(&name))
 }
 
-/// The serde, `Display` and `as_str` impls of a generated enum type, from its [`EnumMember`]
-/// table: `odata_runtime::enum_impls!(Color);`. Attributes before the name go on every impl
-/// (`enum_impls!(#[allow(deprecated)] Legacy)` for a type the schema deprecates).
+/// The catch-all, serde, `Display` and `as_str` impls of a generated enum type, from its
+/// [`EnumMember`] table: `odata_runtime::enum_impls!(Color, UnrecognizedValue);` names the type
+/// and its catch-all variant. Attributes before the name go on every impl
+/// (`enum_impls!(#[allow(deprecated)] Legacy, UnrecognizedValue)` for a deprecated type).
 #[macro_export]
 macro_rules! enum_impls {
-    ($(#[$attr:meta])* $enum:ident) => {
+    ($(#[$attr:meta])* $enum:ident, $catch_all:ident) => {
+        $(#[$attr])*
+        impl $crate::edm::Unrecognized for $enum {
+            fn unrecognized(name: &str) -> Self {
+                $enum::$catch_all(name.to_owned())
+            }
+
+            fn unrecognized_name(&self) -> Option<&str> {
+                #[allow(unreachable_patterns, irrefutable_let_patterns)]
+                if let $enum::$catch_all(name) = self { Some(name) } else { None }
+            }
+        }
+
         $(#[$attr])*
         impl $enum {
             /// The member's name on the wire.
@@ -640,18 +689,21 @@ mod tests {
 
     impl EnumMember for Access {
         const MEMBERS: &'static [(Self, &'static str, i64)] = &[(Access::Read, "Read", 1), (Access::Write, "Write", 2)];
-        fn unrecognized(name: &str) -> Self {
-            Access::Unknown(name.to_owned())
-        }
-        fn unrecognized_name(&self) -> Option<&str> {
-            match self {
-                Access::Unknown(name) => Some(name),
-                _ => None,
-            }
-        }
     }
 
-    crate::enum_impls!(Access);
+    crate::enum_impls!(Access, Unknown);
+
+    /// An enum the schema gives no member: only the catch-all.
+    #[derive(Debug, Clone, PartialEq)]
+    enum Empty {
+        Other(String),
+    }
+
+    impl EnumMember for Empty {
+        const MEMBERS: &'static [(Self, &'static str, i64)] = &[];
+    }
+
+    crate::enum_impls!(Empty, Other);
 
     #[test]
     fn enum_members_come_from_the_table() {
@@ -663,6 +715,8 @@ mod tests {
         let unknown: Access = serde_json::from_str(r#""Delete""#).unwrap();
         assert_eq!(unknown.to_string(), "Delete");
         assert!(serde_json::from_str::<Access>("1").is_err());
+        assert_eq!(Empty::from_name("x"), Empty::Other("x".into()));
+        assert_eq!((Empty::Other("x".into()).value(), Empty::Other("y".into()).as_str()), (None, "y"));
     }
 
     #[test]

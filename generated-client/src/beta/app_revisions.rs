@@ -25,36 +25,30 @@ pub struct AppRevision {
     pub publisher: Option<String>,
     pub app_type_key: i32,
     pub vpp_program_type_key: i32,
-    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
     pub size: Option<i64>,
     pub is_current: bool,
     pub is_deleted: bool,
     #[serde(
         rename = "startDateInclusiveUTC",
-        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+        with = "::odata_runtime::edm::with::DateTimeOffset"
     )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     #[serde(
         rename = "endDateExclusiveUTC",
-        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+        with = "::odata_runtime::edm::with::DateTimeOffset"
     )]
     pub end_date_exclusive_utc: ::time::OffsetDateTime,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
     #[serde(
         rename = "rowLastModifiedDateTimeUTC",
-        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+        with = "::odata_runtime::edm::with::DateTimeOffset"
     )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
     pub upload_state: Option<i32>,
-    #[serde(
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
-    )]
+    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
     pub creation_time: Option<::time::OffsetDateTime>,
-    #[serde(
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
-    )]
+    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
     pub modified_time: Option<::time::OffsetDateTime>,
 }
 

@@ -45,7 +45,7 @@ pub struct ApplicationInventory {
     #[deprecated(
         note = "Removed together with the applicationInventories collection in 2202 (February 2022). (since 2202)"
     )]
-    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
     pub bundle_size: Option<i64>,
 }
 

@@ -47,7 +47,7 @@ pub struct CurrentUser {
     )]
     #[serde(
         rename = "startDateInclusiveUTC",
-        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+        with = "::odata_runtime::edm::with::DateTimeOffset"
     )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
@@ -56,7 +56,7 @@ pub struct CurrentUser {
     )]
     #[serde(
         rename = "rowLastModifiedDateTimeUTC",
-        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+        with = "::odata_runtime::edm::with::DateTimeOffset"
     )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }

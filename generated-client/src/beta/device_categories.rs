@@ -25,7 +25,7 @@ pub struct DeviceCategory {
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
     #[serde(
         rename = "rowLastModifiedDateTimeUTC",
-        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+        with = "::odata_runtime::edm::with::DateTimeOffset"
     )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }

@@ -30,9 +30,9 @@ pub struct DevicePropertyHistory {
     pub os_version: Option<String>,
     pub jail_broken: Option<i32>,
     pub device_category_key: i32,
-    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
     pub physical_memory_in_bytes: Option<i64>,
-    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
     pub total_storage_space_in_bytes: Option<i64>,
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.deviceTypeKey. (since 1903)"
@@ -45,30 +45,18 @@ pub struct DevicePropertyHistory {
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.enrolledDateTime. (since 1903)"
     )]
-    #[serde(
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
-    )]
+    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
     pub created_date: Option<::time::OffsetDateTime>,
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.lastSyncDateTime. (since 1903)"
     )]
-    #[serde(
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
-    )]
+    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
     pub last_contact: Option<::time::OffsetDateTime>,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
-    )]
+    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
     pub last_contact_notification: Option<::time::OffsetDateTime>,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
-    )]
+    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
     pub last_contact_workplace_join: Option<::time::OffsetDateTime>,
     #[deprecated(
         note = "Removed in 1903 Part 2; the change log names managementStateKey as its replacement. (since 1903)"
@@ -91,10 +79,7 @@ pub struct DevicePropertyHistory {
     )]
     pub enrollment_type_key: i32,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
-    )]
+    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
     pub cert_expiration_date: Option<::time::OffsetDateTime>,
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by complianceStateKey. (since 1903)"
@@ -121,7 +106,7 @@ pub struct DevicePropertyHistory {
     #[serde(
         rename = "lastModifiedDateTimeUTC",
         default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+        with = "::odata_runtime::edm::with::option::DateTimeOffset"
     )]
     pub last_modified_date_time_utc: Option<::time::OffsetDateTime>,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
@@ -143,16 +128,10 @@ pub struct DevicePropertyHistory {
     )]
     pub os_revision_number: Option<i32>,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
-    )]
+    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
     pub last_policy_update_utc: Option<::time::OffsetDateTime>,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
-    )]
+    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
     pub last_exchange_status_utc: Option<::time::OffsetDateTime>,
     #[deprecated(
         note = "Listed only in the 2017 documentation and never seen in a service capture; not part of the current beta. (since legacy)"

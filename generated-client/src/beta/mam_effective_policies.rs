@@ -19,7 +19,7 @@ pub struct MamEffectivePolicy {
     pub real_policy_key: i32,
     #[serde(
         rename = "rowCreatedDateTimeUTC",
-        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+        with = "::odata_runtime::edm::with::DateTimeOffset"
     )]
     pub row_created_date_time_utc: ::time::OffsetDateTime,
 }

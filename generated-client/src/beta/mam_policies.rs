@@ -53,7 +53,7 @@ pub struct MamPolicy {
     )]
     #[serde(
         rename = "startDateInclusiveUTC",
-        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+        with = "::odata_runtime::edm::with::DateTimeOffset"
     )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     #[deprecated(
@@ -62,7 +62,7 @@ pub struct MamPolicy {
     #[serde(
         rename = "deletedDateUTC",
         default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+        with = "::odata_runtime::edm::with::option::DateTimeOffset"
     )]
     pub deleted_date_utc: Option<::time::OffsetDateTime>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
@@ -71,7 +71,7 @@ pub struct MamPolicy {
     )]
     #[serde(
         rename = "rowLastModifiedDateTimeUTC",
-        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+        with = "::odata_runtime::edm::with::DateTimeOffset"
     )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }

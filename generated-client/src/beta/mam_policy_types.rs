@@ -38,7 +38,7 @@ pub struct MamPolicyType {
     )]
     #[serde(
         rename = "rowLastModifiedDateTimeUTC",
-        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+        with = "::odata_runtime::edm::with::DateTimeOffset"
     )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }

@@ -52,18 +52,12 @@ pub struct MdmDeviceInventoryHistory {
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
-    )]
+    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
     pub hardware_inventory_time_utc: Option<::time::OffsetDateTime>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
-    )]
+    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
     pub inventory_reporting_time_utc: Option<::time::OffsetDateTime>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.easDeviceId. (since 1903)"
@@ -116,7 +110,7 @@ pub struct MdmDeviceInventoryHistory {
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
     pub physical_memory_capacity: Option<i64>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
@@ -150,10 +144,7 @@ pub struct MdmDeviceInventoryHistory {
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
-    )]
+    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
     pub cert_expiry: Option<::time::OffsetDateTime>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
@@ -263,42 +254,42 @@ pub struct MdmDeviceInventoryHistory {
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.freeStorageSpaceInBytes. (since 1903)"
     )]
-    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
     pub storage_free: Option<i64>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.totalStorageSpaceInBytes. (since 1903)"
     )]
-    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
     pub storage_total: Option<i64>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
     pub program_free: Option<i64>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
     pub program_total: Option<i64>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
     pub removable_storage_free: Option<i64>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
     pub removable_storage_total: Option<i64>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
     pub device_memory_device_capacity: Option<i64>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
     pub device_memory_available_device_capacity: Option<i64>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devicePropertyHistories.osVersion. (since 1903)"
@@ -413,10 +404,7 @@ pub struct MdmDeviceInventoryHistory {
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
-    )]
+    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
     pub last_cached_users_list_refresh_time: Option<::time::OffsetDateTime>,
     #[deprecated(
         note = "Early 2017 name of encryptionState (renamed by October 2017); the whole collection was later removed in 1903 Part 2. (since legacy)"
@@ -425,10 +413,7 @@ pub struct MdmDeviceInventoryHistory {
     #[deprecated(
         note = "Listed only in the 2017 documentation, never in a service capture; removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
-    )]
+    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
     pub inventory_modified_time_utc: Option<::time::OffsetDateTime>,
     #[deprecated(
         note = "Listed only in the 2017 documentation, never in a service capture; removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"

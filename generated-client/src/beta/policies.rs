@@ -24,19 +24,19 @@ pub struct Policy {
     pub is_deleted: bool,
     #[serde(
         rename = "startDateInclusiveUTC",
-        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+        with = "::odata_runtime::edm::with::DateTimeOffset"
     )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     #[serde(
         rename = "deletedDateUTC",
         default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+        with = "::odata_runtime::edm::with::option::DateTimeOffset"
     )]
     pub deleted_date_utc: Option<::time::OffsetDateTime>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
     #[serde(
         rename = "rowLastModifiedDateTimeUTC",
-        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+        with = "::odata_runtime::edm::with::DateTimeOffset"
     )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }

@@ -20,13 +20,13 @@ pub struct UserDeviceAssociation {
     pub device_key: i32,
     #[serde(
         rename = "createdDateTimeUTC",
-        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+        with = "::odata_runtime::edm::with::DateTimeOffset"
     )]
     pub created_date_time_utc: ::time::OffsetDateTime,
     #[serde(
         rename = "endedDateTimeUTC",
         default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+        with = "::odata_runtime::edm::with::option::DateTimeOffset"
     )]
     pub ended_date_time_utc: Option<::time::OffsetDateTime>,
     pub is_deleted: bool,

@@ -25,13 +25,13 @@ pub struct UserTermsAndConditionsAcceptance {
     #[serde(
         rename = "acceptedDateTimeUTC",
         default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+        with = "::odata_runtime::edm::with::option::DateTimeOffset"
     )]
     pub accepted_date_time_utc: Option<::time::OffsetDateTime>,
     #[serde(
         rename = "lastModifiedDateTimeUTC",
         default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
+        with = "::odata_runtime::edm::with::option::DateTimeOffset"
     )]
     pub last_modified_date_time_utc: Option<::time::OffsetDateTime>,
 }

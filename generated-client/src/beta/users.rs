@@ -27,19 +27,19 @@ pub struct User {
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
     #[serde(
         rename = "rowLastModifiedDateTimeUTC",
-        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+        with = "::odata_runtime::edm::with::DateTimeOffset"
     )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
     #[serde(
         rename = "startDateInclusiveUTC",
-        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+        with = "::odata_runtime::edm::with::DateTimeOffset"
     )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
     #[serde(
         rename = "endDateExclusiveUTC",
-        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+        with = "::odata_runtime::edm::with::DateTimeOffset"
     )]
     pub end_date_exclusive_utc: ::time::OffsetDateTime,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]

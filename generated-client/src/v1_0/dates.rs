@@ -18,7 +18,7 @@
 pub struct Date {
     /// Integer key of the day in yyyymmdd form, e.g. 20250310.
     pub date_key: i32,
-    #[serde(with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>")]
+    #[serde(with = "::odata_runtime::edm::with::DateTimeOffset")]
     pub full_date: ::time::OffsetDateTime,
     pub day_of_week: i32,
     pub day_of_month: i32,

@@ -30,9 +30,9 @@ pub struct DevicePropertyHistory {
     pub os_version: Option<String>,
     pub jail_broken: Option<i32>,
     pub device_category_key: i32,
-    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
     pub physical_memory_in_bytes: Option<i64>,
-    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
     pub total_storage_space_in_bytes: Option<i64>,
 }
 

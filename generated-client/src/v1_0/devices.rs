@@ -28,16 +28,10 @@ pub struct Device {
     pub device_registration_state_key: i32,
     pub owner_type_key: i32,
     /// When the device enrolled.
-    #[serde(
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
-    )]
+    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
     pub enrolled_date_time: Option<::time::OffsetDateTime>,
     /// When the device last checked in with Intune.
-    #[serde(
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
-    )]
+    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
     pub last_sync_date_time: Option<::time::OffsetDateTime>,
     pub management_agent_key: i32,
     pub management_state_key: i32,
@@ -57,7 +51,7 @@ pub struct Device {
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
     #[serde(
         rename = "rowLastModifiedDateTimeUTC",
-        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+        with = "::odata_runtime::edm::with::DateTimeOffset"
     )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
     pub manufacturer: Option<String>,
@@ -70,10 +64,10 @@ pub struct Device {
     /// Supervision flag as an integer (1 = supervised), not a Boolean.
     pub is_supervised: Option<i32>,
     /// Free storage in bytes.
-    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
     pub free_storage_space_in_bytes: Option<i64>,
     /// Total storage in bytes.
-    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Int64>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
     pub total_storage_space_in_bytes: Option<i64>,
     /// Encryption state as an integer code.
     pub encryption_state: Option<i32>,

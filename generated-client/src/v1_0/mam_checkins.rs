@@ -25,10 +25,7 @@ pub struct MamCheckin {
     pub device_health_key: i32,
     pub platform_key: i32,
     pub effective_applied_policy_key: i32,
-    #[serde(
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
-    )]
+    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
     pub last_check_in_date: Option<::time::OffsetDateTime>,
 }
 

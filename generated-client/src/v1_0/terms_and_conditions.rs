@@ -26,12 +26,12 @@ pub struct TermsAndConditions {
     pub is_deleted: bool,
     #[serde(
         rename = "startDateInclusiveUTC",
-        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+        with = "::odata_runtime::edm::with::DateTimeOffset"
     )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     #[serde(
         rename = "endDateExclusiveUTC",
-        with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>"
+        with = "::odata_runtime::edm::with::DateTimeOffset"
     )]
     pub end_date_exclusive_utc: ::time::OffsetDateTime,
 }

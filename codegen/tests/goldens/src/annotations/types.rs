@@ -19,17 +19,9 @@ impl ::odata_runtime::edm::EnumMember for LegacyLevel {
         (Self::Low, "low", 0),
         (Self::High, "high", 1),
     ];
-
-    fn unrecognized(name: &str) -> Self {
-        Self::UnrecognizedValue(name.to_owned())
-    }
-
-    fn unrecognized_name(&self) -> Option<&str> {
-        if let Self::UnrecognizedValue(name) = self { Some(name) } else { None }
-    }
 }
 
-::odata_runtime::enum_impls!(#[allow(deprecated)] LegacyLevel);
+::odata_runtime::enum_impls!(#[allow(deprecated)] LegacyLevel, UnrecognizedValue);
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -48,14 +40,6 @@ impl ::odata_runtime::edm::EnumMember for State {
         (Self::Active, "active", 0),
         (Self::Retired, "retired", 1),
     ];
-
-    fn unrecognized(name: &str) -> Self {
-        Self::UnrecognizedValue(name.to_owned())
-    }
-
-    fn unrecognized_name(&self) -> Option<&str> {
-        if let Self::UnrecognizedValue(name) = self { Some(name) } else { None }
-    }
 }
 
-::odata_runtime::enum_impls!(#[allow(deprecated)] State);
+::odata_runtime::enum_impls!(#[allow(deprecated)] State, UnrecognizedValue);

@@ -8,7 +8,7 @@
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct Item {
-    #[serde(rename = "Id", with = "::serde_with::As::<::odata_runtime::edm::Int64>")]
+    #[serde(rename = "Id", with = "::odata_runtime::edm::with::Int64")]
     pub id: i64,
     #[serde(rename = "Color")]
     pub color: crate::enums::types::Color,

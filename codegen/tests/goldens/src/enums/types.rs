@@ -21,17 +21,9 @@ impl ::odata_runtime::edm::EnumMember for Color {
         (Self::Blue, "blue", 2),
         (Self::UnknownFutureValue, "unknownFutureValue", 3),
     ];
-
-    fn unrecognized(name: &str) -> Self {
-        Self::UnrecognizedValue(name.to_owned())
-    }
-
-    fn unrecognized_name(&self) -> Option<&str> {
-        if let Self::UnrecognizedValue(name) = self { Some(name) } else { None }
-    }
 }
 
-::odata_runtime::enum_impls!(Color);
+::odata_runtime::enum_impls!(Color, UnrecognizedValue);
 
 ///
 /// Values of this flags type are [`::odata_runtime::edm::Flags<Permission>`].
@@ -53,17 +45,9 @@ impl ::odata_runtime::edm::EnumMember for Permission {
         (Self::Write, "Write", 2),
         (Self::ReadWrite, "ReadWrite", 3),
     ];
-
-    fn unrecognized(name: &str) -> Self {
-        Self::UnrecognizedValue(name.to_owned())
-    }
-
-    fn unrecognized_name(&self) -> Option<&str> {
-        if let Self::UnrecognizedValue(name) = self { Some(name) } else { None }
-    }
 }
 
-::odata_runtime::enum_impls!(Permission);
+::odata_runtime::enum_impls!(Permission, UnrecognizedValue);
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -74,17 +58,9 @@ pub enum Empty {
 
 impl ::odata_runtime::edm::EnumMember for Empty {
     const MEMBERS: &'static [(Self, &'static str, i64)] = &[];
-    fn unrecognized(name: &str) -> Self {
-        Self::UnrecognizedValue(name.to_owned())
-    }
-
-    fn unrecognized_name(&self) -> Option<&str> {
-        let Self::UnrecognizedValue(name) = self;
-        Some(name)
-    }
 }
 
-::odata_runtime::enum_impls!(Empty);
+::odata_runtime::enum_impls!(Empty, UnrecognizedValue);
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -100,14 +76,6 @@ impl ::odata_runtime::edm::EnumMember for Priority {
         (Self::Low, "Low", 10),
         (Self::High, "High", 200),
     ];
-
-    fn unrecognized(name: &str) -> Self {
-        Self::UnrecognizedValue(name.to_owned())
-    }
-
-    fn unrecognized_name(&self) -> Option<&str> {
-        if let Self::UnrecognizedValue(name) = self { Some(name) } else { None }
-    }
 }
 
-::odata_runtime::enum_impls!(Priority);
+::odata_runtime::enum_impls!(Priority, UnrecognizedValue);

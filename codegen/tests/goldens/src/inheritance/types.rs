@@ -15,10 +15,7 @@ pub struct Entity {
 #[non_exhaustive]
 pub struct DirectoryObject {
     pub id: String,
-    #[serde(
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
-    )]
+    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
     pub deleted_date_time: Option<::time::OffsetDateTime>,
 }
 

@@ -11,10 +11,7 @@
 #[non_exhaustive]
 pub struct User {
     pub id: String,
-    #[serde(
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::DateTimeOffset>>"
-    )]
+    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
     pub deleted_date_time: Option<::time::OffsetDateTime>,
     pub display_name: Option<String>,
     pub address: Option<crate::inheritance::types::PostalAddress>,

@@ -21,7 +21,7 @@ pub struct Type {
     #[serde(
         rename = "Größe",
         default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::Float>>"
+        with = "::odata_runtime::edm::with::option::Float"
     )]
     pub gr_u00f6_u00df_e: Option<f64>,
     #[serde(rename = "String")]
@@ -73,14 +73,6 @@ impl ::odata_runtime::edm::EnumMember for Option_ {
         (Self::RemoteControlSoftware, "remoteControlSoftware", 5),
         (Self::unrecognizedValue, "unrecognizedValue", 6),
     ];
-
-    fn unrecognized(name: &str) -> Self {
-        Self::UnrecognizedValue(name.to_owned())
-    }
-
-    fn unrecognized_name(&self) -> Option<&str> {
-        if let Self::UnrecognizedValue(name) = self { Some(name) } else { None }
-    }
 }
 
-::odata_runtime::enum_impls!(Option_);
+::odata_runtime::enum_impls!(Option_, UnrecognizedValue);

@@ -17,29 +17,23 @@ pub struct Sample {
     pub sbyte: Option<i8>,
     pub int16: Option<i16>,
     pub int32: Option<i32>,
-    #[serde(with = "::serde_with::As::<::odata_runtime::edm::Int64>")]
+    #[serde(with = "::odata_runtime::edm::with::Int64")]
     pub int64: i64,
-    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Float>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Float")]
     pub single: Option<f32>,
-    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Float>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Float")]
     pub double: Option<f64>,
-    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Decimal>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Decimal")]
     pub amount: Option<::bigdecimal::BigDecimal>,
-    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Date>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Date")]
     pub date: Option<::time::Date>,
-    #[serde(with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>")]
+    #[serde(with = "::odata_runtime::edm::with::DateTimeOffset")]
     pub timestamp: ::time::OffsetDateTime,
-    #[serde(
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::TimeOfDay>>"
-    )]
+    #[serde(default, with = "::odata_runtime::edm::with::option::TimeOfDay")]
     pub time_of_day: Option<::time::Time>,
-    #[serde(
-        default,
-        with = "::serde_with::As::<Option<::odata_runtime::edm::Duration>>"
-    )]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Duration")]
     pub duration: Option<::time::Duration>,
-    #[serde(default, with = "::serde_with::As::<Option<::odata_runtime::edm::Binary>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::option::Binary")]
     pub payload: Option<Vec<u8>>,
     pub photo: Option<::serde_json::Value>,
     pub location: Option<::serde_json::Value>,
@@ -51,12 +45,9 @@ pub struct Sample {
     pub corners: Vec<crate::nullable::types::Point>,
     #[serde(default)]
     pub tags: Vec<String>,
-    #[serde(default, with = "::serde_with::As::<Vec<::odata_runtime::edm::Int64>>")]
+    #[serde(default, with = "::odata_runtime::edm::with::vec::Int64")]
     pub readings: Vec<i64>,
-    #[serde(
-        default,
-        with = "::serde_with::As::<Vec<::odata_runtime::edm::DateTimeOffset>>"
-    )]
+    #[serde(default, with = "::odata_runtime::edm::with::vec::DateTimeOffset")]
     pub moments: Vec<::time::OffsetDateTime>,
 }
 

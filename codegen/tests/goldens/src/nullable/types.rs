@@ -6,9 +6,9 @@
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct Point {
-    #[serde(with = "::serde_with::As::<::odata_runtime::edm::Float>")]
+    #[serde(with = "::odata_runtime::edm::with::Float")]
     pub x: f64,
-    #[serde(with = "::serde_with::As::<::odata_runtime::edm::Float>")]
+    #[serde(with = "::odata_runtime::edm::with::Float")]
     pub y: f64,
 }
 
@@ -18,7 +18,4 @@ pub struct Tag(pub String);
 
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[serde(transparent)]
-pub struct Counter(
-    #[serde(with = "::serde_with::As::<::odata_runtime::edm::Int64>")]
-    pub i64,
-);
+pub struct Counter(#[serde(with = "::odata_runtime::edm::with::Int64")] pub i64);

@@ -15,10 +15,10 @@
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LedgerEntry {
-    #[serde(with = "::serde_with::As::<::odata_runtime::edm::Int64>")]
+    #[serde(with = "::odata_runtime::edm::with::Int64")]
     pub entry_id: i64,
     pub memo: Option<String>,
-    #[serde(with = "::serde_with::As::<::odata_runtime::edm::DateTimeOffset>")]
+    #[serde(with = "::odata_runtime::edm::with::DateTimeOffset")]
     pub stamp: ::time::OffsetDateTime,
 }
 

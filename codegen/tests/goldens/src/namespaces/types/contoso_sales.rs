@@ -17,14 +17,6 @@ impl ::odata_runtime::edm::EnumMember for Status {
         (Self::Open, "open", 0),
         (Self::Closed, "closed", 1),
     ];
-
-    fn unrecognized(name: &str) -> Self {
-        Self::UnrecognizedValue(name.to_owned())
-    }
-
-    fn unrecognized_name(&self) -> Option<&str> {
-        if let Self::UnrecognizedValue(name) = self { Some(name) } else { None }
-    }
 }
 
-::odata_runtime::enum_impls!(Status);
+::odata_runtime::enum_impls!(Status, UnrecognizedValue);
