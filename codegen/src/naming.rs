@@ -19,8 +19,9 @@ const KEYWORDS: &[&str] = &[
     "true", "try", "type", "typeof", "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
-/// Type names of the std prelude (and `Self`): a generated type with one of these names would
-/// shadow it wherever the generated module is glob-imported.
+/// Names of the std prelude's types and of its variants `Some`, `None`, `Ok`, `Err` (and `Self`):
+/// a generated type with one of these names would shadow them in its module, where the generated
+/// code writes `Option`, `Some(…)` and `None` bare.
 const PRELUDE_TYPES: &[&str] = &[
     "Box",
     "Clone",
@@ -28,6 +29,7 @@ const PRELUDE_TYPES: &[&str] = &[
     "Default",
     "Drop",
     "Eq",
+    "Err",
     "Extend",
     "Fn",
     "FnMut",
@@ -35,6 +37,8 @@ const PRELUDE_TYPES: &[&str] = &[
     "From",
     "Into",
     "Iterator",
+    "None",
+    "Ok",
     "Option",
     "Ord",
     "PartialEq",
@@ -42,6 +46,7 @@ const PRELUDE_TYPES: &[&str] = &[
     "Result",
     "Send",
     "Sized",
+    "Some",
     "String",
     "Sync",
     "ToOwned",
@@ -341,6 +346,9 @@ mod tests {
         assert_eq!(snake_case("crate"), "crate_");
         assert_eq!(upper_camel_case("self"), "Self_");
         assert_eq!(upper_camel_case("String"), "String_");
+        // Prelude variants too: generated code writes `Some(…)` and `None` bare.
+        assert_eq!((upper_camel_case("none"), upper_camel_case("Some")), ("None_".to_owned(), "Some_".to_owned()));
+        assert_eq!(variant_name("none"), "None");
         assert_eq!(upper_camel_case("option"), "Option_");
         assert_eq!(upper_camel_case("result"), "Result_");
         assert_eq!(upper_camel_case("vec"), "Vec_");
