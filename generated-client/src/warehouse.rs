@@ -46,6 +46,14 @@ pub fn date_key(date: Date) -> Option<i32> {
         .then(|| date.year() * 10_000 + i32::from(u8::from(date.month())) * 100 + i32::from(date.day()))
 }
 
+/// The day of a `dateKey` (`yyyymmdd`), the inverse of [`date_key`]; `None` for a number that is
+/// no such day.
+pub fn date_of_key(date_key: i64) -> Option<Date> {
+    let year = i32::try_from(date_key / 10_000).ok()?;
+    let month = time::Month::try_from(u8::try_from(date_key / 100 % 100).ok()?).ok()?;
+    Date::from_calendar_date(year, month, u8::try_from(date_key % 100).ok()?).ok()
+}
+
 /// The Warehouse's own (ASP.NET Web API) error answer, `{"_version": 3, "Message": "..."}`,
 /// which the runtime keeps as [`ErrorBody::Json`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,9 +67,10 @@ pub struct WarehouseError {
 impl WarehouseError {
     /// Reads the Warehouse's error shape from a response body the runtime parsed.
     pub fn from_body(body: &ErrorBody) -> Option<Self> {
+        // The runtime keeps small JSON bodies with a top-level `Message` whole, and reads it.
         let ErrorBody::Json(json) = body else { return None };
-        let message = json.get("Message").or_else(|| json.get("message"))?.as_str()?;
-        Some(WarehouseError { message: message.to_owned(), version: json.get("_version").and_then(|v| v.as_i64()) })
+        let message = body.message()?.to_owned();
+        Some(WarehouseError { message, version: json.get("_version").and_then(|v| v.as_i64()) })
     }
 }
 
@@ -74,6 +83,8 @@ mod tests {
     fn date_keys_are_yyyymmdd() {
         assert_eq!(date_key(date!(2018 - 02 - 14)), Some(20180214));
         assert_eq!(date_key(date!(-0001 - 01 - 01)), None);
+        assert_eq!(date_of_key(20250301), Some(date!(2025 - 03 - 01)));
+        assert_eq!((date_of_key(20251301), date_of_key(-1)), (None, None));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use anyhow::{Result, anyhow};
 use intune_dw_client::paging::Pages;
 use intune_dw_client::query::{DATE_KEY, DateScope, EntitySet, EntitySetVisitor, Query};
-use intune_dw_client::{Client, Cursor};
+use intune_dw_client::{Client, Cursor, warehouse};
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -78,20 +78,14 @@ impl EntitySetVisitor for Open<'_> {
         match (self.request.max_history_days, self.request.from_date_key) {
             (Some(days), None) => finish(query.try_max_history_days(days)?, self.request),
             (None, Some(date_key)) => {
-                let date = date_of_key(date_key).ok_or_else(|| anyhow!("{date_key} is not a {DATE_KEY} (yyyymmdd)"))?;
+                let date = warehouse::date_of_key(date_key)
+                    .ok_or_else(|| anyhow!("{date_key} is not a {DATE_KEY} (yyyymmdd)"))?;
                 finish(query.try_date_key_ge(date)?, self.request)
             }
             (None, None) => finish(query, self.request),
             (Some(_), Some(_)) => Err(anyhow!("maxhistorydays and a {DATE_KEY} bound cannot be combined")),
         }
     }
-}
-
-/// The day of a `dateKey` (`yyyymmdd`).
-fn date_of_key(date_key: i64) -> Option<time::Date> {
-    let year = i32::try_from(date_key / 10_000).ok()?;
-    let month = time::Month::try_from(u8::try_from(date_key / 100 % 100).ok()?).ok()?;
-    time::Date::from_calendar_date(year, month, u8::try_from(date_key % 100).ok()?).ok()
 }
 
 fn finish<E: EntitySet, S: DateScope>(query: Query<'_, E, S>, request: Request) -> Result<RowPages> {
@@ -104,16 +98,4 @@ fn finish<E: EntitySet, S: DateScope>(query: Query<'_, E, S>, request: Request) 
         None => query,
     };
     Ok(RowPages { pages: query.pages_as::<Value>(), decoder: Decoder { check: check_row::<E> } })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::date_of_key;
-
-    #[test]
-    fn date_keys_are_days() {
-        assert_eq!(date_of_key(20250301), Some(time::macros::date!(2025 - 03 - 01)));
-        assert_eq!(date_of_key(20251301), None);
-        assert_eq!(date_of_key(-1), None);
-    }
 }
