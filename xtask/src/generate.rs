@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use codegen::{Files, Header, Options, RustPath};
+use codegen::{Files, Header, Options};
 
 use crate::codegen::{read_profile, workspace_root};
 use crate::fsutil;
@@ -40,9 +40,8 @@ pub struct Args {
     strictness: Strictness,
 }
 
-/// The runtime crate's package and library names.
+/// The runtime crate's package (its library, `odata_runtime`, is `Options::standalone`'s runtime).
 const RUNTIME_PACKAGE: &str = "odata-runtime";
-const RUNTIME_LIB: &str = "odata_runtime";
 /// Crates the generated code may name besides the runtime; each becomes a dependency when the
 /// code names it, with the version and features the runtime itself uses, so both always agree.
 const DIRECT_DEPENDENCIES: &[&str] = &["serde", "serde_with", "serde_json", "time", "uuid", "bigdecimal"];
@@ -65,7 +64,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         format!("The `{crate_name}` service"),
         Header { command: "cargo xtask generate".to_owned(), source_name },
     );
-    options.runtime = RustPath::parse(&format!("::{RUNTIME_LIB}"))?;
     options.api_version.clone_from(&args.api_version);
     if let Some(profile) = &args.profile {
         options.profile = read_profile(profile)?;
