@@ -51,6 +51,11 @@ impl ClientCredentials {
         Self(self.0.with_scope(scope))
     }
 
+    /// Time limit for one token request, answer included (default 30 seconds).
+    pub fn with_timeout(self, timeout: std::time::Duration) -> Result<Self, AuthError> {
+        self.0.with_timeout(timeout).map(Self)
+    }
+
     /// Retries token requests (429, 5xx, connection failures) under `policy`.
     pub fn with_retry_policy(self, policy: RetryPolicy) -> Self {
         Self(self.0.with_retry_policy(policy))

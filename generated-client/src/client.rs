@@ -140,6 +140,20 @@ impl ClientBuilder {
         self
     }
 
+    /// Longest silence while reading a response (default 60 seconds); a stalled request fails
+    /// with a timeout, which is retried.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.inner = self.inner.read_timeout(timeout);
+        self
+    }
+
+    /// Longest response body accepted, in bytes (default 256 MiB); a longer answer fails with
+    /// [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge) before it is buffered.
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.inner = self.inner.max_response_bytes(limit);
+        self
+    }
+
     /// The `User-Agent` header (default `intune-dw-client/<version>`).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.inner = self.inner.user_agent(user_agent);

@@ -113,8 +113,25 @@ pub struct ClientBuilder {
     tokens: Option<Arc<dyn TokenProvider>>,
     timeout: Duration,
     connect_timeout: Duration,
+    read_timeout: Duration,
+    max_response_bytes: u64,
     user_agent: String,
     retry: RetryPolicy,
+}
+
+/// The defaults of [`ClientBuilder`], in one place (the README's table of limits quotes them).
+pub mod defaults {
+    use std::time::Duration;
+
+    /// Time limit for one request, body included.
+    pub const TIMEOUT: Duration = Duration::from_secs(300);
+    /// Time limit for opening a connection.
+    pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+    /// Longest silence while a response is read (a server that sends headers and then stalls).
+    pub const READ_TIMEOUT: Duration = Duration::from_secs(60);
+    /// Longest response body read: far above any page a service sends with server-driven
+    /// paging, low enough that a runaway answer fails instead of exhausting memory.
+    pub const MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
 }
 
 impl Default for ClientBuilder {
@@ -122,8 +139,10 @@ impl Default for ClientBuilder {
         ClientBuilder {
             service_root: None,
             tokens: None,
-            timeout: Duration::from_secs(300),
-            connect_timeout: Duration::from_secs(30),
+            timeout: defaults::TIMEOUT,
+            connect_timeout: defaults::CONNECT_TIMEOUT,
+            read_timeout: defaults::READ_TIMEOUT,
+            max_response_bytes: defaults::MAX_RESPONSE_BYTES,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             retry: RetryPolicy::default(),
         }
@@ -164,6 +183,20 @@ impl ClientBuilder {
         self
     }
 
+    /// Longest silence while reading a response, between connecting and the body's last byte
+    /// (default 60 seconds). A stalled request fails with a timeout, which is retried.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// Longest response body accepted, in bytes (default 256 MiB). A longer answer fails with
+    /// [`Error::ResponseTooLarge`] before it is buffered.
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
     /// The `User-Agent` header (default `odata-runtime/<version>`).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
@@ -185,11 +218,20 @@ impl ClientBuilder {
         let http = reqwest::Client::builder()
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
+            .read_timeout(self.read_timeout)
             .user_agent(self.user_agent)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Client { inner: Arc::new(Transport { http, service_root, tokens, retry: self.retry }) })
+        Ok(Client {
+            inner: Arc::new(Transport {
+                http,
+                service_root,
+                tokens,
+                retry: self.retry,
+                max_response_bytes: self.max_response_bytes,
+            }),
+        })
     }
 }
 

@@ -43,6 +43,16 @@ pub enum Error {
         /// Why it is refused.
         reason: String,
     },
+    /// A 2xx answer was longer than the client's cap
+    /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)); it is
+    /// not retried, since the same request would get the same answer.
+    #[error("GET {url}: the response is longer than the limit of {limit} bytes")]
+    ResponseTooLarge {
+        /// The URL requested.
+        url: Url,
+        /// The cap in force, in bytes.
+        limit: u64,
+    },
     /// The query cannot be sent as built (detected before anything is sent).
     #[error("invalid query: {0}")]
     InvalidQuery(String),

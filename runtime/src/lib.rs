@@ -33,6 +33,7 @@ pub mod paging;
 pub mod query;
 pub mod retry;
 
+mod body;
 mod origin;
 mod transport;
 

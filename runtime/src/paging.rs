@@ -183,18 +183,25 @@ pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
 
 impl State {
     fn follow(&mut self, current: &Url, link: String) -> Result<Url, Error> {
-        let refuse = |reason: String| Error::InvalidNextLink { link: link.clone(), reason };
-        // OData allows next links relative to the request URL.
-        let url = current.join(&link).map_err(|e| refuse(e.to_string()))?;
-        let root = self.client.service_root();
-        if !same_origin(&url, root) {
-            return Err(refuse(format!("it leaves the service root's scheme, host or port ({root})")));
-        }
+        let url = resolve_next_link(current, &link, self.client.service_root())?;
         if !self.seen.insert(url.to_string()) {
-            return Err(refuse("it repeats a page already requested".into()));
+            return Err(Error::InvalidNextLink { link, reason: "it repeats a page already requested".into() });
         }
         Ok(url)
     }
+}
+
+/// Resolves the `@odata.nextLink` of the page read from `page_url` (OData allows links relative
+/// to the request URL) and checks that it stays on the scheme, host and port of `service_root`,
+/// the only place the bearer token may go. The streams use it for every link; it is public for
+/// pages fetched by other means (see [`decode_page`]).
+pub fn resolve_next_link(page_url: &Url, link: &str, service_root: &Url) -> Result<Url, Error> {
+    let refuse = |reason: String| Error::InvalidNextLink { link: link.to_owned(), reason };
+    let url = page_url.join(link).map_err(|e| refuse(e.to_string()))?;
+    if !same_origin(&url, service_root) {
+        return Err(refuse(format!("it leaves the service root's scheme, host or port ({service_root})")));
+    }
+    Ok(url)
 }
 
 #[derive(Deserialize)]

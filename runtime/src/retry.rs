@@ -127,7 +127,8 @@ pub fn is_retryable_status(status: StatusCode) -> bool {
 
 /// Whether a transport failure may be retried: anything but a request that could not be built.
 pub fn is_retryable_transport(error: &reqwest::Error) -> bool {
-    error.is_connect() || error.is_timeout() || error.is_request() || error.is_body()
+    // A body that breaks off while read chunk by chunk surfaces as a decode error.
+    error.is_connect() || error.is_timeout() || error.is_request() || error.is_body() || error.is_decode()
 }
 
 /// Reads a `Retry-After` header: delta-seconds or an HTTP-date (a date in the past means now).

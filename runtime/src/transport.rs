@@ -8,6 +8,7 @@ use reqwest::{Response, StatusCode};
 use url::Url;
 
 use crate::auth::{AccessToken, TokenProvider};
+use crate::body::{BodyError, read_capped};
 use crate::error::{Error, ErrorBody, StatusError};
 use crate::origin::same_origin;
 use crate::retry::{self, RetryPolicy};
@@ -18,13 +19,21 @@ pub(crate) struct Transport {
     pub(crate) service_root: Url,
     pub(crate) tokens: Arc<dyn TokenProvider>,
     pub(crate) retry: RetryPolicy,
+    /// The longest response body read, in bytes.
+    pub(crate) max_response_bytes: u64,
 }
 
 /// What one attempt came to.
 enum Outcome {
     Body(Vec<u8>),
-    Status { status: StatusCode, body: Vec<u8>, retry_after: Option<std::time::Duration> },
+    Status {
+        status: StatusCode,
+        body: Vec<u8>,
+        retry_after: Option<std::time::Duration>,
+    },
     Failed(reqwest::Error),
+    /// A 2xx answer whose body is over the size cap.
+    TooLarge,
 }
 
 impl Transport {
@@ -48,6 +57,10 @@ impl Transport {
             let outcome = self.attempt(url, accept, &token).await;
             let (retry_after, failure) = match outcome {
                 Outcome::Body(body) => return Ok(body),
+                // The same request would get the same answer: not retried.
+                Outcome::TooLarge => {
+                    return Err(Error::ResponseTooLarge { url: url.clone(), limit: self.max_response_bytes });
+                }
                 Outcome::Status { status, .. }
                     if status == StatusCode::UNAUTHORIZED && !refreshed_token && self.tokens.invalidate(&token) =>
                 {
@@ -90,20 +103,26 @@ impl Transport {
         let response =
             self.http.get(url.clone()).bearer_auth(token.expose_secret()).header(ACCEPT, accept).send().await;
         match response {
-            Ok(response) => read(response).await,
+            Ok(response) => read(response, self.max_response_bytes).await,
             Err(e) => Outcome::Failed(e),
         }
     }
 }
 
-async fn read(response: Response) -> Outcome {
+async fn read(response: Response, limit: u64) -> Outcome {
     let status = response.status();
     let retry_after = response.headers().get(RETRY_AFTER).and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
-    match response.bytes().await {
-        Ok(body) if status.is_success() => Outcome::Body(body.into()),
-        Ok(body) => Outcome::Status { status, body: body.into(), retry_after },
-        // An error answer whose body broke off still says what went wrong.
+    // Error bodies are only read for their message: a small cap is plenty.
+    let limit = if status.is_success() { limit } else { limit.min(MAX_ERROR_BODY_BYTES) };
+    match read_capped(response, limit).await {
+        Ok(body) if status.is_success() => Outcome::Body(body),
+        Ok(body) => Outcome::Status { status, body, retry_after },
+        // An error answer whose body broke off or ran long still says what went wrong.
         Err(_) if !status.is_success() => Outcome::Status { status, body: Vec::new(), retry_after },
-        Err(e) => Outcome::Failed(e),
+        Err(BodyError::TooLarge) => Outcome::TooLarge,
+        Err(BodyError::Read(e)) => Outcome::Failed(e),
     }
 }
+
+/// The longest error-answer body read (its message is all that is kept).
+const MAX_ERROR_BODY_BYTES: u64 = 64 * 1024;

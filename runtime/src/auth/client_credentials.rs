@@ -11,6 +11,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::{AccessToken, AuthError, TokenProvider};
+use crate::body::{BodyError, read_capped};
 use crate::origin::require_secure;
 use crate::retry::{self, RetryPolicy};
 
@@ -77,12 +78,7 @@ impl ClientCredentials {
         if client_id.is_empty() {
             return Err(AuthError::new("the client id is empty"));
         }
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(crate::client::DEFAULT_USER_AGENT)
-            .build()
-            .map_err(|e| AuthError::with_source("cannot build the HTTP client", e))?;
+        let http = token_http_client(DEFAULT_TIMEOUT)?;
         let token_url = token_url(DEFAULT_AUTHORITY_HOST, &tenant_id)?;
         Ok(ClientCredentials {
             tenant_id,
@@ -128,6 +124,13 @@ impl ClientCredentials {
     pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
         self.scope = scope.into();
         self
+    }
+
+    /// Time limit for one token request, answer included (default 30 seconds); a slow
+    /// endpoint fails with a timeout, which the retry policy retries.
+    pub fn with_timeout(mut self, timeout: Duration) -> Result<Self, AuthError> {
+        self.http = token_http_client(timeout)?;
+        Ok(self)
     }
 
     /// Retries token requests (429, 5xx, connection failures) under `policy`.
@@ -181,9 +184,14 @@ impl ClientCredentials {
                         .headers()
                         .get(reqwest::header::RETRY_AFTER)
                         .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
-                    match response.bytes().await {
+                    match read_capped(response, MAX_TOKEN_RESPONSE_BYTES).await {
                         Ok(body) => (status, retry_after, body),
-                        Err(e) => {
+                        Err(BodyError::TooLarge) => {
+                            return Err(AuthError::new(format!(
+                                "the token endpoint's answer is longer than {MAX_TOKEN_RESPONSE_BYTES} bytes"
+                            )));
+                        }
+                        Err(BodyError::Read(e)) => {
                             self.transport_failure(attempts, first_attempt, e).await?;
                             continue;
                         }
@@ -244,6 +252,20 @@ impl TokenProvider for ClientCredentials {
         }
         true
     }
+}
+
+/// Time limit of one token request unless [`ClientCredentials::with_timeout`] says otherwise.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// A token response is a few kilobytes; anything much longer is not one.
+const MAX_TOKEN_RESPONSE_BYTES: u64 = 64 * 1024;
+
+fn token_http_client(timeout: Duration) -> Result<reqwest::Client, AuthError> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(crate::client::DEFAULT_USER_AGENT)
+        .build()
+        .map_err(|e| AuthError::with_source("cannot build the HTTP client", e))
 }
 
 fn token_url(authority_host: &str, tenant_id: &str) -> Result<Url, AuthError> {
