@@ -165,10 +165,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         println!("generated-client is up to date ({} generated files)", expected.len());
         return Ok(ExitCode::SUCCESS);
     }
-    let writes: Vec<(PathBuf, &str)> =
-        drift.stale.iter().chain(&drift.missing).map(|path| (client.join(path), expected[path].as_str())).collect();
-    let deletes: Vec<PathBuf> = drift.extra.iter().map(|path| client.join(path)).collect();
-    fsutil::apply_all_or_nothing(&writes, &deletes)?;
+    // Each version's tree is replaced in one atomic step: a kill leaves it old or new.
+    for (_, module) in VERSIONS {
+        let prefix = format!("src/{module}/");
+        let tree: Files = expected
+            .iter()
+            .filter_map(|(path, text)| Some((path.strip_prefix(&prefix)?.to_owned(), text.clone())))
+            .collect();
+        fsutil::replace_tree(&client.join("src").join(module), &tree)?;
+    }
     for (label, files) in [("updated", &drift.stale), ("created", &drift.missing), ("deleted", &drift.extra)] {
         for file in files {
             println!("{label} generated-client/{file}");

@@ -1,5 +1,6 @@
 //! File-system helpers that never leave a half-written file or tree behind.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -34,86 +35,195 @@ pub fn files_under(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut temp = tempfile::NamedTempFile::new_in(dir)
+    // A recognisable name, so that what a killed run left is removed by the next one.
+    let name = path.file_name().with_context(|| format!("{} has no file name", path.display()))?;
+    let prefix = format!(".{}.xtask-", name.to_string_lossy());
+    remove_leftovers(dir, &prefix);
+    let mut temp = tempfile::Builder::new()
+        .prefix(&prefix)
+        .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     temp.write_all(contents)
         .and_then(|()| temp.as_file().sync_all())
         .with_context(|| format!("cannot write {}", path.display()))?;
     temp.persist(path).with_context(|| format!("cannot replace {}", path.display()))?;
+    sync_dir(dir);
     Ok(())
 }
 
-/// Applies every write and delete, or — if one fails — restores what was already changed and
-/// returns the error, so the tree is either fully updated or untouched. Directories left empty by
-/// deletes are removed.
-pub fn apply_all_or_nothing(writes: &[(PathBuf, &str)], deletes: &[PathBuf]) -> anyhow::Result<()> {
-    // The previous content of every touched file (`None`: it did not exist).
-    let mut undo: Vec<(PathBuf, Option<Vec<u8>>)> = Vec::new();
-    let result = (|| {
-        for (path, text) in writes {
-            let previous = std::fs::read(path).ok();
-            write_atomic(path, text.as_bytes())?;
-            undo.push((path.clone(), previous));
+/// Removes the temporary files named `{prefix}…` in `dir` (best effort).
+fn remove_leftovers(dir: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(prefix) {
+            let _ = std::fs::remove_file(entry.path());
         }
-        for path in deletes {
-            let previous = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            std::fs::remove_file(path).with_context(|| format!("cannot delete {}", path.display()))?;
-            undo.push((path.clone(), Some(previous)));
-        }
-        anyhow::Ok(())
-    })();
-    if let Err(error) = result {
-        for (path, previous) in undo.into_iter().rev() {
-            // Best effort: the original error is what the user needs to see.
-            let _ = match previous {
-                Some(bytes) => write_atomic(&path, &bytes),
-                None => std::fs::remove_file(&path).map_err(Into::into),
-            };
-        }
-        return Err(error.context("nothing was changed"));
     }
-    for path in deletes {
-        let mut dir = path.parent();
-        while let Some(d) = dir {
-            if std::fs::remove_dir(d).is_err() {
-                break;
-            }
-            dir = d.parent();
+}
+
+/// Replaces the directory `dir` by a tree holding exactly `files` (paths relative to `dir`), in
+/// one atomic step: the new tree is staged beside it (unchanged files hard-linked, so their
+/// modification times survive and cargo does not rebuild them), then swapped in with one
+/// `rename`. Whenever the process is killed, `dir` is the old tree or the new one; a staging
+/// directory left by a kill is hidden and removed by the next run.
+pub fn replace_tree(dir: &Path, files: &BTreeMap<String, String>) -> anyhow::Result<()> {
+    replace_tree_with(dir, files, &mut |_| Ok(()))
+}
+
+/// A point between two file-system changes of [`replace_tree`], where tests inject failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Before staging the file with this index.
+    Stage(usize),
+    /// Before the swap.
+    Swap,
+    /// After the swap, before the old tree is removed.
+    Cleanup,
+}
+
+fn replace_tree_with(
+    dir: &Path,
+    files: &BTreeMap<String, String>,
+    before: &mut dyn FnMut(Step) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let staging = sibling(dir, "staging")?;
+    remove_dir_if_present(&staging)?;
+    let staged = (|| {
+        std::fs::create_dir_all(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
+        for (index, (path, text)) in files.iter().enumerate() {
+            before(Step::Stage(index))?;
+            stage(&dir.join(path), &staging.join(path), text.as_bytes())?;
         }
+        before(Step::Swap)?;
+        swap(&staging, dir)
+    })();
+    if let Err(error) = staged {
+        // Nothing under `dir` was touched.
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(error.context(format!("{} was left as it was", dir.display())));
+    }
+    sync_dir(dir.parent().unwrap_or(Path::new(".")));
+    // The new tree is in place; what is left is the old one, which the next run removes if this
+    // fails.
+    if before(Step::Cleanup).is_ok() {
+        let _ = std::fs::remove_dir_all(&staging);
     }
     Ok(())
+}
+
+/// `.{name}.xtask-{what}` beside `dir`: hidden, and never a Rust module name.
+fn sibling(dir: &Path, what: &str) -> anyhow::Result<PathBuf> {
+    let name = dir.file_name().with_context(|| format!("{} has no directory name", dir.display()))?;
+    Ok(dir.with_file_name(format!(".{}.xtask-{what}", name.to_string_lossy())))
+}
+
+fn remove_dir_if_present(dir: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove {}", dir.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Puts `contents` at `staged`: a hard link to `current` when that already holds them.
+fn stage(current: &Path, staged: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    if let Some(parent) = staged.parent() {
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let unchanged = std::fs::read(current).is_ok_and(|bytes| bytes == contents);
+    if unchanged && std::fs::hard_link(current, staged).is_ok() {
+        return Ok(());
+    }
+    let mut file = std::fs::File::create(staged).with_context(|| format!("cannot create {}", staged.display()))?;
+    file.write_all(contents)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", staged.display()))
+}
+
+/// Moves the tree `staging` to `dir`, and whatever was at `dir` to `staging`, atomically.
+fn swap(staging: &Path, dir: &Path) -> anyhow::Result<()> {
+    if !dir.exists() {
+        return std::fs::rename(staging, dir).with_context(|| format!("cannot move {} into place", dir.display()));
+    }
+    exchange(staging, dir).with_context(|| format!("cannot swap the new {} into place", dir.display()))
+}
+
+/// `renameat2(RENAME_EXCHANGE)` (Linux) or `renameatx_np(RENAME_SWAP)` (macOS): one step.
+#[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(Into::into)
+}
+
+/// Elsewhere, two renames: a kill between them leaves the old tree at `a` and no `b`.
+#[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    let old = b.with_file_name(format!("{}.old", a.file_name().unwrap_or_default().to_string_lossy()));
+    std::fs::rename(b, &old)?;
+    std::fs::rename(a, b)?;
+    std::fs::rename(&old, a)
+}
+
+/// Makes a rename in `dir` durable (best effort: not every platform can open a directory).
+fn sync_dir(dir: &Path) {
+    if let Ok(dir) = std::fs::File::open(dir) {
+        let _ = dir.sync_all();
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_failed_batch_restores_every_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let kept = dir.path().join("kept.rs");
-        std::fs::write(&kept, "old").unwrap();
-        let created = dir.path().join("sub/new.rs");
-        // A directory where a file should be written makes the second write fail.
-        let blocked = dir.path().join("blocked");
-        std::fs::create_dir(&blocked).unwrap();
-        let writes = vec![(kept.clone(), "new"), (created.clone(), "fresh"), (blocked.clone(), "x")];
-        let error = apply_all_or_nothing(&writes, &[]).unwrap_err();
-        assert!(format!("{error:#}").contains("nothing was changed"), "{error:#}");
-        assert_eq!(std::fs::read_to_string(&kept).unwrap(), "old");
-        assert!(!created.exists());
+    fn tree(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(p, t)| ((*p).to_owned(), (*t).to_owned())).collect()
+    }
+
+    /// The files under `dir` and their text, relative to `dir`.
+    fn read_tree(dir: &Path) -> BTreeMap<String, String> {
+        files_under(dir)
+            .unwrap()
+            .into_iter()
+            .map(|path| {
+                let relative = path.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+                (relative, std::fs::read_to_string(&path).unwrap())
+            })
+            .collect()
     }
 
     #[test]
-    fn writes_and_deletes_apply_and_empty_dirs_go() {
-        let dir = tempfile::tempdir().unwrap();
-        let gone = dir.path().join("a/b/gone.rs");
-        std::fs::create_dir_all(gone.parent().unwrap()).unwrap();
-        std::fs::write(&gone, "x").unwrap();
-        let written = dir.path().join("c.rs");
-        apply_all_or_nothing(&[(written.clone(), "c")], std::slice::from_ref(&gone)).unwrap();
-        assert_eq!(std::fs::read_to_string(written).unwrap(), "c");
-        assert!(!dir.path().join("a").exists());
-        assert_eq!(files_under(dir.path()).unwrap(), vec![dir.path().join("c.rs")]);
+    fn a_failure_at_any_step_leaves_the_old_tree_or_the_new_one() {
+        let old = tree(&[("lib.rs", "old lib"), ("a/mod.rs", "a"), ("gone.rs", "gone")]);
+        let new = tree(&[("lib.rs", "new lib"), ("a/mod.rs", "a"), ("b/c.rs", "c")]);
+        let steps: Vec<Step> = (0..new.len()).map(Step::Stage).chain([Step::Swap, Step::Cleanup]).collect();
+        for &failing in &steps {
+            let root = tempfile::tempdir().unwrap();
+            let dir = root.path().join("src");
+            replace_tree(&dir, &old).unwrap();
+            let result = replace_tree_with(&dir, &new, &mut |step| {
+                if step == failing { Err(std::io::Error::other("injected")) } else { Ok(()) }
+            });
+            let expected = if failing == Step::Cleanup { &new } else { &old };
+            assert_eq!(&read_tree(&dir), expected, "failure before {failing:?}");
+            assert_eq!(result.is_ok(), failing == Step::Cleanup, "{failing:?}: {result:?}");
+            // The next run finishes the job, whatever was left beside the tree.
+            replace_tree(&dir, &new).unwrap();
+            assert_eq!(read_tree(&dir), new);
+            let left: Vec<_> = std::fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+            assert_eq!(left, ["src"], "{failing:?}: nothing left beside the tree");
+        }
+    }
+
+    #[test]
+    fn unchanged_files_keep_their_modification_time() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("src");
+        replace_tree(&dir, &tree(&[("same.rs", "same"), ("changed.rs", "v1")])).unwrap();
+        let before = std::fs::metadata(dir.join("same.rs")).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        replace_tree(&dir, &tree(&[("same.rs", "same"), ("changed.rs", "v2")])).unwrap();
+        assert_eq!(std::fs::metadata(dir.join("same.rs")).unwrap().modified().unwrap(), before);
+        assert_eq!(std::fs::read_to_string(dir.join("changed.rs")).unwrap(), "v2");
     }
 }

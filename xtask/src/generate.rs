@@ -79,17 +79,42 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     let runtime_dir = workspace_root().join("runtime");
     let runtime_path = if args.runtime_from_registry { None } else { Some(relative_path(&args.out, &runtime_dir)?) };
-    let manifest = manifest(&crate_name, &runtime_dir, runtime_path.as_deref(), &files)?;
-    let mut writes: Vec<(PathBuf, String)> = vec![(args.out.join("Cargo.toml"), manifest)];
-    writes.extend(files.into_iter().map(|(path, text)| (args.out.join(path), text)));
-    // Files a previous run generated but this one does not are removed.
-    let stale: Vec<PathBuf> = fsutil::files_under(&args.out.join("src"))?
-        .into_iter()
-        .filter(|p| !writes.iter().any(|(w, _)| w == p))
-        .collect();
-    let writes: Vec<(PathBuf, &str)> = writes.iter().map(|(p, t)| (p.clone(), t.as_str())).collect();
-    fsutil::apply_all_or_nothing(&writes, &stale)?;
-    println!("wrote crate `{crate_name}` to {} ({} files)", args.out.display(), writes.len());
+    let manifest_path = args.out.join("Cargo.toml");
+    let src = args.out.join("src");
+    let previous_src = fsutil::files_under(&src)?
+        .iter()
+        .map(|path| std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display())))
+        .collect::<anyhow::Result<Vec<String>>>()?;
+    let new_src: Vec<&str> = files.values().map(String::as_str).collect();
+    let manifest_for = |texts: &mut dyn Iterator<Item = &str>| {
+        manifest(&crate_name, &runtime_dir, runtime_path.as_deref(), &texts.collect::<Vec<_>>())
+    };
+    let final_manifest = manifest_for(&mut new_src.iter().copied())?;
+    // While the tree is swapped, the manifest names the crates of both the old and the new
+    // code, so the crate builds whenever the process is stopped.
+    let interim = manifest_for(&mut previous_src.iter().map(String::as_str).chain(new_src.iter().copied()))?;
+    let previous_manifest = std::fs::read(&manifest_path).ok();
+    fsutil::write_atomic(&manifest_path, interim.as_bytes())?;
+    let tree = files
+        .iter()
+        .map(|(path, text)| {
+            let relative = path.strip_prefix("src/").with_context(|| format!("generated {path} is not under src/"))?;
+            Ok((relative.to_owned(), text.clone()))
+        })
+        .collect::<anyhow::Result<Files>>()?;
+    if let Err(error) = fsutil::replace_tree(&src, &tree) {
+        // Best effort: the tree is unchanged, so the old manifest fits it.
+        let _ = match &previous_manifest {
+            Some(bytes) => fsutil::write_atomic(&manifest_path, bytes),
+            None => std::fs::remove_file(&manifest_path).map_err(Into::into),
+        };
+        return Err(error);
+    }
+    if interim != final_manifest {
+        fsutil::write_atomic(&manifest_path, final_manifest.as_bytes())?;
+    }
+    let writes = tree.len() + 1;
+    println!("wrote crate `{crate_name}` to {} ({writes} files)", args.out.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -102,7 +127,12 @@ fn crate_name_from_dir(out: &Path) -> anyhow::Result<String> {
 
 /// The generated crate's `Cargo.toml`: the runtime by version (and `runtime_path`, relative to
 /// the crate), and each crate the generated code names, as the runtime's manifest declares it.
-fn manifest(crate_name: &str, runtime_dir: &Path, runtime_path: Option<&str>, files: &Files) -> anyhow::Result<String> {
+fn manifest(
+    crate_name: &str,
+    runtime_dir: &Path,
+    runtime_path: Option<&str>,
+    texts: &[&str],
+) -> anyhow::Result<String> {
     let runtime_manifest_path = runtime_dir.join("Cargo.toml");
     let text = std::fs::read_to_string(&runtime_manifest_path)
         .with_context(|| format!("cannot read {}", runtime_manifest_path.display()))?;
@@ -120,7 +150,7 @@ fn manifest(crate_name: &str, runtime_dir: &Path, runtime_path: Option<&str>, fi
     let path = runtime_path.map(|p| format!(", path = {}", toml::Value::String(p.to_owned()))).unwrap_or_default();
     let mut lines = vec![format!("{RUNTIME_PACKAGE} = {{ version = \"{version}\"{path} }}")];
     for name in DIRECT_DEPENDENCIES {
-        let used = *name == "serde" || files.values().any(|text| text.contains(&format!("::{name}::")));
+        let used = *name == "serde" || texts.iter().any(|text| text.contains(&format!("::{name}::")));
         if !used {
             continue;
         }
