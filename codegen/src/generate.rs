@@ -7,7 +7,6 @@ use sha2::{Digest, Sha256};
 
 use crate::csdl::{self, Errors};
 use crate::emit::{self, Paths};
-use crate::naming::NameClash;
 use crate::options::Options;
 use crate::plan;
 
@@ -17,9 +16,6 @@ pub enum GenerateError {
     /// The document could not be read.
     #[error("{0}")]
     Csdl(Errors),
-    /// Names clash after conversion to Rust, even keeping wire spellings.
-    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
-    Names(Vec<NameClash>),
     /// The emitted tokens did not parse as Rust: a generator bug, reported rather than panicking.
     #[error("internal error: generated {path} is not valid Rust: {message}")]
     Emit {
@@ -36,7 +32,7 @@ pub type Files = BTreeMap<String, String>;
 /// Parses, resolves and plans `source`, and emits every file of its module tree.
 pub fn generate(source: &[u8], options: &Options) -> Result<Files, GenerateError> {
     let model = csdl::parse_bytes(source).map_err(GenerateError::Csdl)?.model;
-    let plan = plan::plan(&model, options).map_err(GenerateError::Names)?;
+    let plan = plan::plan(&model, options);
     let paths = Paths {
         module_root: options.layout.module_root().to_string(),
         runtime: options.runtime.to_string(),

@@ -1,12 +1,13 @@
 //! Every Rust name the generator emits comes from here: CSDL names → valid, idiomatic, non-shadowing
-//! Rust identifiers, and the scopes that detect two CSDL names landing on one Rust name.
+//! Rust identifiers, made distinct within each Rust scope by [`assign`] (so that no valid document
+//! fails to generate because two CSDL names land on one Rust name).
 //!
 //! Rules, in order: characters that cannot be in an identifier become word breaks; the case is
 //! converted with heck; a leading digit gets a `_` prefix; Rust keywords and the names of std
 //! prelude types get a `_` suffix (`type` → `type_`, `String` → `String_`), so a generated name
 //! never needs `r#` and never shadows `Option` or `Result` in code that glob-imports a module.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
@@ -135,6 +136,35 @@ pub enum Style {
     Field,
     /// Enum variants: `UpperCamelCase`, verbatim fallback (`#[allow(non_camel_case_types)]`).
     Variant,
+    /// Types of one module: `UpperCamelCase`, numbered fallback (`DeviceName2`).
+    Type,
+    /// Modules (and the accessors named like them): `snake_case`, numbered fallback
+    /// (`devices_2`), so that file names stay lowercase and distinct on any file system.
+    Module,
+}
+
+impl Style {
+    fn convert(self, wire: &str) -> String {
+        match self {
+            Style::Field | Style::Module => snake_case(wire),
+            Style::Variant => variant_name(wire),
+            Style::Type => upper_camel_case(wire),
+        }
+    }
+
+    /// Whether a colliding member keeps its wire spelling before it is numbered.
+    fn keeps_wire_spelling(self) -> bool {
+        matches!(self, Style::Field | Style::Variant)
+    }
+
+    /// The `n`th numbered form of a converted name, in the style's case.
+    fn numbered(self, converted: &str, n: usize) -> String {
+        let base = converted.trim_end_matches('_');
+        match self {
+            Style::Field | Style::Module => format!("{base}_{n}"),
+            Style::Variant | Style::Type => format!("{base}{n}"),
+        }
+    }
 }
 
 /// A member's Rust name; `verbatim` when it keeps the wire spelling and so needs the case lint
@@ -147,44 +177,65 @@ pub struct Assigned {
     pub verbatim: bool,
 }
 
-/// Names every member of one scope (`(wire name, description of the CSDL element)`), resolving
-/// names that collide after case conversion deterministically, whatever the members' order:
-/// within a colliding group, the one member whose wire name has no separators (the spelling the
-/// conversion is meant for) keeps the converted name, and every other member keeps its wire
-/// spelling (`remote_Control_Software` beside `remoteControlSoftware`, as Microsoft Graph has).
-/// Only when those spellings collide too is it an error naming both elements.
-pub fn assign(
-    members: &[(&str, String)],
-    style: Style,
-    reserved: &[&str],
-    scope: &str,
-) -> Result<Vec<Assigned>, NameClash> {
-    let convert = |wire: &str| match style {
-        Style::Field => snake_case(wire),
-        Style::Variant => variant_name(wire),
-    };
-    let converted: Vec<String> = members.iter().map(|(wire, _)| convert(wire)).collect();
+/// Names every member of one scope by its wire name (unique within the scope, as CSDL requires),
+/// giving distinct Rust names that depend on the set of members, not on their order.
+///
+/// Members whose converted names collide form a group. One member keeps the converted name: the
+/// one whose wire name already *is* that name (`device_name` beside `deviceName`), else the one
+/// whose wire name has no separators (the spelling the conversion is meant for:
+/// `remoteControlSoftware` beside `remote_Control_Software`, as Microsoft Graph has), else, for
+/// types and modules only, the first by wire name. Nobody keeps a name in `reserved` (the
+/// generator's own items). The others, taken in wire-name order, keep their wire spelling as an
+/// identifier (fields and variants only, when it is still free), or else get the converted name
+/// numbered from 2 (`device_name_2`, `DeviceName2`).
+pub fn assign(wires: &[&str], style: Style, reserved: &[&str]) -> Vec<Assigned> {
+    let converted: Vec<String> = wires.iter().map(|wire| style.convert(wire)).collect();
     let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, name) in converted.iter().enumerate() {
         groups.entry(name).or_default().push(i);
     }
-    let mut assigned: Vec<Assigned> =
-        converted.iter().map(|name| Assigned { name: name.clone(), verbatim: false }).collect();
+    let mut taken: BTreeSet<String> = reserved.iter().map(|name| (*name).to_owned()).collect();
+    let mut assigned: Vec<Option<Assigned>> = vec![None; wires.len()];
+    let mut rest = Vec::new();
     for (name, group) in groups {
-        if group.len() == 1 && !reserved.contains(&name) {
-            continue;
+        let keeper = if reserved.contains(&name) {
+            None
+        } else if let Some(&exact) = group.iter().find(|&&i| wires[i] == name) {
+            Some(exact)
+        } else {
+            let plain: Vec<usize> = group.iter().copied().filter(|&i| is_plain(wires[i])).collect();
+            match plain[..] {
+                [one] => Some(one),
+                _ if group.len() == 1 || !style.keeps_wire_spelling() => {
+                    group.iter().copied().min_by_key(|&i| wires[i])
+                }
+                _ => None,
+            }
+        };
+        if let Some(keeper) = keeper {
+            taken.insert(name.to_owned());
+            assigned[keeper] = Some(Assigned { name: name.to_owned(), verbatim: false });
         }
-        let clean: Vec<usize> = group.iter().copied().filter(|&i| is_plain(members[i].0)).collect();
-        let keeper = (clean.len() == 1 && !reserved.contains(&name)).then(|| clean[0]);
-        for i in group.into_iter().filter(|&i| Some(i) != keeper) {
-            assigned[i] = Assigned { name: verbatim(members[i].0, reserved), verbatim: true };
+        rest.extend(group.into_iter().filter(|&i| Some(i) != keeper));
+    }
+    rest.sort_by_key(|&i| wires[i]);
+    if style.keeps_wire_spelling() {
+        for &i in &rest {
+            let name = verbatim(wires[i], reserved);
+            if taken.insert(name.clone()) {
+                assigned[i] = Some(Assigned { name, verbatim: true });
+            }
         }
     }
-    let mut claims = Scope::with_reserved(reserved);
-    for (a, (_, source)) in assigned.iter().zip(members) {
-        claims.claim(&a.name, source, scope)?;
+    for &i in &rest {
+        if assigned[i].is_none() {
+            let name = (2..).map(|n| style.numbered(&converted[i], n)).find(|name| !taken.contains(name));
+            let name = name.expect("some number is free");
+            taken.insert(name.clone());
+            assigned[i] = Some(Assigned { name, verbatim: false });
+        }
     }
-    Ok(assigned)
+    assigned.into_iter().map(|a| a.expect("every member is named")).collect()
 }
 
 /// Letters and digits only, not starting with a digit: a name case conversion was made for.
@@ -200,51 +251,6 @@ fn verbatim(wire: &str, generated: &[&str]) -> String {
     let name: String = wire.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
     let reserved = KEYWORDS.contains(&name.as_str()) || generated.contains(&name.as_str());
     finish(wire, name, reserved)
-}
-
-/// One Rust namespace (the fields of a struct, the variants of an enum, the items of a module):
-/// records which CSDL element claimed each Rust name and reports a clash naming both.
-#[derive(Debug, Default)]
-pub struct Scope {
-    taken: BTreeMap<String, String>,
-}
-
-/// Two CSDL elements whose Rust names are the same.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{first}` and `{second}` both become the Rust name `{rust}` in {scope}")]
-pub struct NameClash {
-    /// The Rust name both elements would get.
-    pub rust: String,
-    /// The element that claimed the name first, described like `property deviceKey` (or a generated item).
-    pub first: String,
-    /// The element whose claim clashed, described like `first`.
-    pub second: String,
-    /// The Rust namespace where they clash, described like `struct Person`, `enum Color` or `module foo::bar`.
-    pub scope: String,
-}
-
-impl Scope {
-    /// A scope in which some names are already used by the generator itself.
-    pub fn with_reserved(reserved: &[&str]) -> Self {
-        let taken = reserved.iter().map(|name| ((*name).to_owned(), format!("the generated item `{name}`"))).collect();
-        Scope { taken }
-    }
-
-    /// Claims `rust` for `source` (a description of the CSDL element, e.g. `property deviceKey`).
-    pub fn claim(&mut self, rust: &str, source: &str, scope: &str) -> Result<(), NameClash> {
-        match self.taken.get(rust) {
-            Some(first) => Err(NameClash {
-                rust: rust.to_owned(),
-                first: first.clone(),
-                second: source.to_owned(),
-                scope: scope.to_owned(),
-            }),
-            None => {
-                self.taken.insert(rust.to_owned(), source.to_owned());
-                Ok(())
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -377,10 +383,6 @@ mod tests {
         assert_ne!(snake_case("Größe"), snake_case("Grösse"));
     }
 
-    fn members<'a>(wires: &[&'a str]) -> Vec<(&'a str, String)> {
-        wires.iter().map(|w| (*w, format!("member {w}"))).collect()
-    }
-
     fn names(assigned: &[Assigned]) -> Vec<(&str, bool)> {
         assigned.iter().map(|a| (a.name.as_str(), a.verbatim)).collect()
     }
@@ -391,48 +393,72 @@ mod tests {
         for wires in
             [["remoteControlSoftware", "remote_Control_Software"], ["remote_Control_Software", "remoteControlSoftware"]]
         {
-            let assigned = assign(&members(&wires), Style::Variant, &[], "enum E").unwrap();
+            let assigned = assign(&wires, Style::Variant, &[]);
             let mut got = names(&assigned);
             got.sort();
             assert_eq!(got, [("RemoteControlSoftware", false), ("remote_Control_Software", true)]);
         }
-        let assigned = assign(&members(&["deviceKey", "DeviceKey", "name"]), Style::Field, &[], "struct S").unwrap();
+        let assigned = assign(&["deviceKey", "DeviceKey", "name"], Style::Field, &[]);
         assert_eq!(names(&assigned), [("deviceKey", true), ("DeviceKey", true), ("name", false)]);
         // A name the generator reserves is never taken by a member.
-        let assigned =
-            assign(&members(&["unrecognizedValue"]), Style::Variant, &["UnrecognizedValue"], "enum E").unwrap();
+        let assigned = assign(&["unrecognizedValue"], Style::Variant, &["UnrecognizedValue"]);
         assert_eq!(names(&assigned), [("unrecognizedValue", true)]);
+    }
+
+    #[test]
+    fn the_spelling_that_already_is_the_converted_name_keeps_it() {
+        let assigned = assign(&["deviceName", "device_name"], Style::Field, &[]);
+        assert_eq!(names(&assigned), [("deviceName", true), ("device_name", false)]);
+        let assigned = assign(&["red", "Red"], Style::Variant, &[]);
+        assert_eq!(names(&assigned), [("red", true), ("Red", false)]);
+    }
+
+    #[test]
+    fn taken_verbatim_spellings_are_numbered() {
+        let assigned = assign(&["a-b", "a.b"], Style::Field, &[]);
+        assert_eq!(names(&assigned), [("a_b", true), ("a_b_2", false)]);
+        // `type` keeps its spelling as `type_`, which the member spelled `type_` has.
+        let assigned = assign(&["type", "type_"], Style::Field, &[]);
+        assert_eq!(names(&assigned), [("type_2", false), ("type_", false)]);
+    }
+
+    #[test]
+    fn types_and_modules_are_numbered() {
+        let assigned = assign(&["deviceName", "DeviceName", "Device_Name"], Style::Type, &[]);
+        assert_eq!(names(&assigned), [("DeviceName3", false), ("DeviceName", false), ("DeviceName2", false)]);
+        // `Option` and `Option_` both become `Option_`; the number replaces the `_`.
+        let assigned = assign(&["Option", "Option_"], Style::Type, &[]);
+        assert_eq!(names(&assigned), [("Option2", false), ("Option_", false)]);
+        let assigned = assign(&["Devices", "devices", "new", "types"], Style::Module, &["new", "types"]);
+        assert_eq!(names(&assigned), [("devices_2", false), ("devices", false), ("new_2", false), ("types_2", false)]);
+    }
+
+    #[test]
+    fn names_do_not_depend_on_the_order_of_the_members() {
+        let wires = ["deviceName", "DeviceName", "device_name", "DEVICE_NAME", "type", "type_", "Type", "Äpfel"];
+        for style in [Style::Field, Style::Variant, Style::Type, Style::Module] {
+            let expected: BTreeMap<&str, Assigned> = wires.iter().copied().zip(assign(&wires, style, &[])).collect();
+            let mut reversed = wires;
+            reversed.reverse();
+            let mut rotated = wires;
+            rotated.rotate_left(3);
+            for order in [reversed, rotated] {
+                let got: BTreeMap<&str, Assigned> = order.iter().copied().zip(assign(&order, style, &[])).collect();
+                assert_eq!(got, expected, "{style:?}");
+            }
+            let distinct: BTreeSet<&String> = expected.values().map(|a| &a.name).collect();
+            assert_eq!(distinct.len(), wires.len(), "{style:?}: {expected:?}");
+        }
     }
 
     #[test]
     fn verbatim_spellings_are_identifiers_too() {
         for wires in [["_", "_5f"], ["__", "_5f_5f"], ["self", "Self"], ["1a", "_1a"]] {
-            for style in [Style::Field, Style::Variant] {
-                if let Ok(assigned) = assign(&members(&wires), style, &[], "scope") {
-                    for a in assigned {
-                        assert!(is_ident(&a.name), "{wires:?} {style:?}: {:?}", a.name);
-                    }
+            for style in [Style::Field, Style::Variant, Style::Type, Style::Module] {
+                for a in assign(&wires, style, &[]) {
+                    assert!(is_ident(&a.name), "{wires:?} {style:?}: {:?}", a.name);
                 }
             }
         }
-    }
-
-    #[test]
-    fn collisions_of_verbatim_spellings_are_errors_naming_both() {
-        let clash = assign(&members(&["a-b", "a.b"]), Style::Field, &[], "struct S").unwrap_err();
-        assert_eq!(clash.to_string(), "`member a-b` and `member a.b` both become the Rust name `a_b` in struct S");
-    }
-
-    #[test]
-    fn scopes_report_both_sources() {
-        let mut scope = Scope::with_reserved(&["new"]);
-        scope.claim(&snake_case("deviceKey"), "property deviceKey", "struct Device").unwrap();
-        let clash = scope.claim(&snake_case("DeviceKey"), "property DeviceKey", "struct Device").unwrap_err();
-        assert_eq!(
-            clash.to_string(),
-            "`property deviceKey` and `property DeviceKey` both become the Rust name `device_key` in struct Device"
-        );
-        let clash = scope.claim("new", "entity set new", "Collections").unwrap_err();
-        assert_eq!(clash.first, "the generated item `new`");
     }
 }

@@ -5,19 +5,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::csdl::{
-    Annotations, EdmType, EntitySet, EnumType, Model, NavigationProperty, Property, QualifiedName, StructuredKind,
-    StructuredType, TypeDecl, TypeDefinition, TypeRef, TypeTarget, Value,
+    Annotations, EdmType, EntitySet, EnumType, Model, NavigationProperty, Property, QualifiedName, StructuredType,
+    TypeDecl, TypeDefinition, TypeRef, TypeTarget, Value,
 };
-use crate::naming::{self, Assigned, NameClash, Scope, Style, snake_case, upper_camel_case, variant_name};
+use crate::naming::{self, Assigned, Style};
 use crate::options::{Condition, Options, Profile};
 
 /// The name of the module holding the types that are not the row type of exactly one entity set.
 pub const TYPES_MODULE: &str = "types";
 
-/// Items the generator emits in a version's root module; entity-set modules must not take them.
-const ROOT_ITEMS: &[&str] = &["types", "Collections", "API_VERSION", "ENTITY_SETS", "visit_entity_set"];
-/// Methods of `Collections` the generator writes itself.
-const COLLECTIONS_METHODS: &[&str] = &["new"];
+/// Names an entity-set module (and its accessor, named alike) must not take: the items the
+/// generator emits in a version's root module, and the methods of `Collections` it writes itself.
+const RESERVED_MODULES: &[&str] = &["types", "Collections", "API_VERSION", "ENTITY_SETS", "visit_entity_set", "new"];
 /// The catch-all variant of every generated enum.
 pub const UNRECOGNIZED_VARIANT: &str = "UnrecognizedValue";
 
@@ -199,17 +198,17 @@ pub struct Plan {
     pub entity_sets: Vec<EntitySetPlan>,
 }
 
-/// What can make planning fail: names that clash after conversion.
-pub type PlanErrors = Vec<NameClash>;
-
-pub fn plan(model: &Model, options: &Options) -> Result<Plan, PlanErrors> {
+/// Plans the output of a resolved model. Planning cannot fail: every name collision is resolved
+/// by [`naming::assign`].
+pub fn plan(model: &Model, options: &Options) -> Plan {
     let api_version = options.api_version.as_deref();
     let title = &options.title;
     let mut planner = Planner {
         model,
         profile: &options.profile,
-        errors: Vec::new(),
         homes: BTreeMap::new(),
+        namespace_modules: BTreeMap::new(),
+        set_modules: set_modules(model),
         deprecated: BTreeSet::new(),
     };
     let sets = planner.entity_sets();
@@ -227,7 +226,7 @@ pub fn plan(model: &Model, options: &Options) -> Result<Plan, PlanErrors> {
         }
         for ty in &schema.enum_types {
             let path = planner.homes[&QualifiedName::new(&schema.namespace, &ty.name)].clone();
-            let plan_enum = planner.enumeration(&schema.namespace, ty, &path);
+            let plan_enum = planner.enumeration(ty, &path);
             plan.modules.entry(path.module.clone()).or_default().enums.push(plan_enum);
         }
         for ty in &schema.type_definitions {
@@ -245,7 +244,6 @@ pub fn plan(model: &Model, options: &Options) -> Result<Plan, PlanErrors> {
         module.entity_set = Some(set_plan.clone());
         plan.entity_sets.push(set_plan);
     }
-    planner.check_module_scopes(&plan);
     let has_types = plan.modules.keys().any(|path| path.first().is_some_and(|m| m == TYPES_MODULE));
     let layout =
         if has_types { "one module per entity set, shared types in [`types`]" } else { "one module per entity set" };
@@ -261,17 +259,20 @@ pub fn plan(model: &Model, options: &Options) -> Result<Plan, PlanErrors> {
             module.docs = vec![format!("Types of the `{}` namespace.", planner.namespace_of_module(&path[1]))];
         }
     }
-    if planner.errors.is_empty() { Ok(plan) } else { Err(planner.errors) }
+    plan
 }
 
 struct Planner<'m> {
     model: &'m Model,
     profile: &'m Profile,
-    errors: Vec<NameClash>,
     /// Where every named type lives.
     homes: BTreeMap<QualifiedName, TypePath>,
     /// The types the schema deprecates (`Core.Revisions`).
     deprecated: BTreeSet<TypePath>,
+    /// Namespace → its module below `types`, when the types of several namespaces are split.
+    namespace_modules: BTreeMap<String, String>,
+    /// Entity set name → its module (and accessor).
+    set_modules: BTreeMap<String, String>,
 }
 
 /// An entity set with what the plan needs to know about it.
@@ -283,12 +284,6 @@ struct SetInfo<'m> {
 }
 
 impl<'m> Planner<'m> {
-    fn clash(&mut self, result: Result<(), NameClash>) {
-        if let Err(clash) = result {
-            self.errors.push(clash);
-        }
-    }
-
     /// Every entity set of every container, in document order.
     fn entity_sets(&self) -> Vec<SetInfo<'m>> {
         let mut uses: BTreeMap<&QualifiedName, usize> = BTreeMap::new();
@@ -312,10 +307,11 @@ impl<'m> Planner<'m> {
 
     /// Decides each type's module and Rust name: an entity type that is the row type of exactly
     /// one entity set lives in that set's module; everything else in `types` (or
-    /// `types::<namespace>` when the document declares types in several namespaces).
+    /// `types::<namespace>` when the document declares types in several namespaces). Names are
+    /// assigned per module, so types whose names collide there are told apart.
     fn assign_homes(&mut self) {
         let exclusive = exclusive_entity_sets(self.model);
-        let namespaces_with_types: Vec<&str> = self
+        let mut namespaces_with_types: Vec<&str> = self
             .model
             .schemas
             .iter()
@@ -327,56 +323,54 @@ impl<'m> Planner<'m> {
             })
             .map(|s| s.namespace.as_str())
             .collect();
-        let split_types = namespaces_with_types.len() > 1;
-        let mut namespace_modules = Scope::default();
-        let mut scopes: BTreeMap<ModulePath, Scope> = BTreeMap::new();
+        // A namespace split over several `Schema` elements is one module.
+        let mut seen = BTreeSet::new();
+        namespaces_with_types.retain(|namespace| seen.insert(*namespace));
+        if namespaces_with_types.len() > 1 {
+            let modules = naming::assign(&namespaces_with_types, Style::Module, &[]);
+            for (namespace, module) in namespaces_with_types.iter().zip(modules) {
+                self.namespace_modules.insert((*namespace).to_owned(), module.name);
+            }
+        }
+        // (qualified name, deprecated) of the types of each module.
+        let mut modules: BTreeMap<ModulePath, Vec<(QualifiedName, bool)>> = BTreeMap::new();
         for schema in &self.model.schemas {
-            let types_module = if split_types {
-                let module = snake_case(&schema.namespace.replace('.', "_"));
-                if namespaces_with_types.contains(&schema.namespace.as_str()) {
-                    let result =
-                        namespace_modules.claim(&module, &format!("namespace {}", schema.namespace), "module types");
-                    self.clash(result);
-                }
-                vec![TYPES_MODULE.to_owned(), module]
-            } else {
-                vec![TYPES_MODULE.to_owned()]
-            };
+            let mut types_module = vec![TYPES_MODULE.to_owned()];
+            types_module.extend(self.namespace_modules.get(&schema.namespace).cloned());
             let names = schema
                 .entity_types
                 .iter()
                 .chain(&schema.complex_types)
-                .map(|t| (&t.name, kind_label(t.kind), &t.annotations))
-                .chain(schema.enum_types.iter().map(|t| (&t.name, "enum type", &t.annotations)))
-                .chain(schema.type_definitions.iter().map(|t| (&t.name, "type definition", &t.annotations)));
-            for (name, label, annotations) in names {
+                .map(|t| (&t.name, &t.annotations))
+                .chain(schema.enum_types.iter().map(|t| (&t.name, &t.annotations)))
+                .chain(schema.type_definitions.iter().map(|t| (&t.name, &t.annotations)));
+            for (name, annotations) in names {
                 let qualified = QualifiedName::new(&schema.namespace, name);
                 let module = match exclusive.get(&qualified) {
-                    Some(set) => vec![snake_case(set)],
+                    Some(set) => vec![self.set_modules[set].clone()],
                     None => types_module.clone(),
                 };
-                let rust = upper_camel_case(name);
-                if annotations.deprecation().is_some() {
-                    self.deprecated.insert(TypePath { module: module.clone(), name: rust.clone() });
+                modules.entry(module).or_default().push((qualified, annotations.deprecation().is_some()));
+            }
+        }
+        for (module, types) in modules {
+            let wires: Vec<&str> = types.iter().map(|(qualified, _)| qualified.name.as_str()).collect();
+            let names = naming::assign(&wires, Style::Type, &[]);
+            for ((qualified, deprecated), assigned) in types.iter().zip(names) {
+                let path = TypePath { module: module.clone(), name: assigned.name };
+                if *deprecated {
+                    self.deprecated.insert(path.clone());
                 }
-                let scope_name = format!("module {}", module.join("::"));
-                let result = scopes.entry(module.clone()).or_default().claim(
-                    &rust,
-                    &format!("{label} {qualified}"),
-                    &scope_name,
-                );
-                self.clash(result);
-                self.homes.insert(qualified, TypePath { module, name: rust });
+                self.homes.insert(qualified.clone(), path);
             }
         }
     }
 
     fn namespace_of_module(&self, module: &str) -> String {
-        self.model
-            .schemas
+        self.namespace_modules
             .iter()
-            .find(|s| snake_case(&s.namespace.replace('.', "_")) == module)
-            .map_or_else(|| module.to_owned(), |s| s.namespace.clone())
+            .find(|(_, m)| *m == module)
+            .map_or_else(|| module.to_owned(), |(namespace, _)| namespace.clone())
     }
 
     fn structured(
@@ -388,18 +382,12 @@ impl<'m> Planner<'m> {
     ) -> StructPlan {
         // Base types are flattened: the struct carries every inherited member, base-most first.
         let mut members: Vec<Member<'m>> = Vec::new();
-        let mut sources = Vec::new();
-        for (owner_name, owner) in self.base_most_first(qualified, ty) {
-            for property in &owner.properties {
-                sources.push((property.name.as_str(), format!("property {owner_name}/{}", property.name)));
-                members.push(Member::Property(property));
-            }
-            for nav in &owner.navigation_properties {
-                sources.push((nav.name.as_str(), format!("navigation property {owner_name}/{}", nav.name)));
-                members.push(Member::Navigation(nav));
-            }
+        for (_, owner) in self.base_most_first(qualified, ty) {
+            members.extend(owner.properties.iter().map(Member::Property));
+            members.extend(owner.navigation_properties.iter().map(Member::Navigation));
         }
-        let names = self.assign(&sources, Style::Field, &[], &format!("struct {}", path.name));
+        let wires: Vec<&str> = members.iter().map(member_name).collect();
+        let names = naming::assign(&wires, Style::Field, &[]);
         let fields: Vec<FieldPlan> = members
             .into_iter()
             .zip(names)
@@ -433,16 +421,6 @@ impl<'m> Planner<'m> {
         let mut fields = fields;
         let camel_case = choose_rename_rule(&mut fields);
         StructPlan { name: path.name.clone(), camel_case, docs, fields, uses_deprecated }
-    }
-
-    /// Names the members of one scope (see [`naming::assign`]); a clash is recorded and the
-    /// converted names are used so planning can go on and report every clash.
-    fn assign(&mut self, members: &[(&str, String)], style: Style, reserved: &[&str], scope: &str) -> Vec<Assigned> {
-        naming::assign(members, style, reserved, scope).unwrap_or_else(|clash| {
-            self.errors.push(clash);
-            let convert = if style == Style::Field { snake_case } else { variant_name };
-            members.iter().map(|(wire, _)| Assigned { name: convert(wire), verbatim: false }).collect()
-        })
     }
 
     /// The type and its base types with their qualified names, base-most first.
@@ -491,13 +469,9 @@ impl<'m> Planner<'m> {
         }
     }
 
-    fn enumeration(&mut self, namespace: &str, ty: &EnumType, path: &TypePath) -> EnumPlan {
-        let sources: Vec<(&str, String)> = ty
-            .members
-            .iter()
-            .map(|m| (m.name.as_str(), format!("member {namespace}.{}/{}", ty.name, m.name)))
-            .collect();
-        let names = self.assign(&sources, Style::Variant, &[UNRECOGNIZED_VARIANT], &format!("enum {}", path.name));
+    fn enumeration(&self, ty: &EnumType, path: &TypePath) -> EnumPlan {
+        let wires: Vec<&str> = ty.members.iter().map(|m| m.name.as_str()).collect();
+        let names = naming::assign(&wires, Style::Variant, &[UNRECOGNIZED_VARIANT]);
         let variants = ty
             .members
             .iter()
@@ -524,33 +498,29 @@ impl<'m> Planner<'m> {
 
     fn entity_set(&mut self, info: &SetInfo<'m>, plan: &mut Plan) -> EntitySetPlan {
         let set = info.set;
-        let module = snake_case(&set.name);
+        let module = self.set_modules[&set.name].clone();
         let entity_path = self.homes[&set.entity_type].clone();
         let (row, wrapped) = if info.shared {
             (
-                TypePath { module: vec![module.clone()], name: naming::companion(&upper_camel_case(&set.name), "Row") },
+                TypePath {
+                    module: vec![module.clone()],
+                    name: naming::companion(&naming::upper_camel_case(&set.name), "Row"),
+                },
                 Some(entity_path.clone()),
             )
         } else {
             (entity_path.clone(), None)
         };
+        // The module holds the row type (the entity type, or the wrapper `…Row` of a shared one)
+        // and `…Field`: the suffixes keep them apart.
         let field_enum = TypePath { module: vec![module.clone()], name: naming::companion(&entity_path.name, "Field") };
-        let mut scope = Scope::with_reserved(&[row.name.as_str()]);
-        let scope_name = format!("module {module}");
-        let result = scope.claim(&field_enum.name, &format!("the field enum of entity set {}", set.name), &scope_name);
-        self.clash(result);
 
-        let sources: Vec<(&str, String)> = self
-            .model
-            .all_properties(info.ty)
-            .into_iter()
-            .map(|p| (p.name.as_str(), format!("property {}", p.name)))
-            .collect();
-        let names = self.assign(&sources, Style::Variant, &[], &format!("enum {}", field_enum.name));
-        let variants = sources
+        let wires: Vec<&str> = self.model.all_properties(info.ty).into_iter().map(|p| p.name.as_str()).collect();
+        let names = naming::assign(&wires, Style::Variant, &[]);
+        let variants = wires
             .iter()
             .zip(names)
-            .map(|((wire, _), assigned)| FieldVariant {
+            .map(|(wire, assigned)| FieldVariant {
                 name: assigned.name,
                 wire_name: (*wire).to_owned(),
                 verbatim: assigned.verbatim,
@@ -603,20 +573,6 @@ impl<'m> Planner<'m> {
         ));
         docs.paragraphs.extend(capability_notes(&set.annotations));
         docs
-    }
-
-    /// Checks entity-set modules against each other and the root items, and accessor names
-    /// against `Collections`' own methods.
-    fn check_module_scopes(&mut self, plan: &Plan) {
-        let mut modules = Scope::with_reserved(ROOT_ITEMS);
-        let mut accessors = Scope::with_reserved(COLLECTIONS_METHODS);
-        for set in &plan.entity_sets {
-            let source = format!("entity set {}", set.set_name);
-            let result = modules.claim(&set.module, &source, "the version module");
-            self.clash(result);
-            let result = accessors.claim(&set.accessor, &source, "struct Collections");
-            self.clash(result);
-        }
     }
 }
 
@@ -724,6 +680,19 @@ fn capability_notes(annotations: &Annotations) -> Vec<String> {
     notes
 }
 
+/// Entity set → its module, which is also the name of its accessor: the set names as
+/// [`Style::Module`], apart from each other and from the generator's own items. Entity sets whose
+/// type this document does not declare get no module.
+pub(crate) fn set_modules(model: &Model) -> BTreeMap<String, String> {
+    let names: Vec<&str> = model
+        .addressable_entity_sets()
+        .filter(|(_, _, set)| model.entity_type(&set.entity_type).is_some())
+        .map(|(_, _, set)| set.name.as_str())
+        .collect();
+    let modules = naming::assign(&names, Style::Module, RESERVED_MODULES);
+    names.iter().map(|name| (*name).to_owned()).zip(modules.into_iter().map(|m| m.name)).collect()
+}
+
 /// Entity type → the entity set whose module holds it: the one entity set using it as its type.
 /// Types used by no entity set or by several live in `types` instead.
 pub(crate) fn exclusive_entity_sets(model: &Model) -> BTreeMap<QualifiedName, String> {
@@ -735,13 +704,6 @@ pub(crate) fn exclusive_entity_sets(model: &Model) -> BTreeMap<QualifiedName, St
         .filter(|(_, names)| names.len() == 1)
         .map(|(ty, names)| (ty.clone(), names[0].to_owned()))
         .collect()
-}
-
-fn kind_label(kind: StructuredKind) -> &'static str {
-    match kind {
-        StructuredKind::Entity => "entity type",
-        StructuredKind::Complex => "complex type",
-    }
 }
 
 const JSON: RustType = RustType::Scalar { path: "::serde_json::Value", adapter: None };

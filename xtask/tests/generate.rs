@@ -116,6 +116,26 @@ fn documents_with_warnings_generate_crates_that_compile_without_warnings() {
     }
 }
 
+/// A fixed sample of the hostile documents that `codegen/tests/properties.rs` checks (drawn by
+/// proptest's deterministic runner, so always the same ones: the first three with an entity set)
+/// generates crates that check with `-D warnings`: hostile names compile, not only parse.
+#[test]
+fn hostile_documents_generate_crates_that_compile_without_warnings() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use support::hostile::{self, Order};
+
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let sample = std::iter::repeat_with(|| hostile::document().new_tree(&mut runner).unwrap().current())
+        .filter(|document| !document.container.sets.is_empty())
+        .take(3);
+    std::fs::create_dir_all(generated_dir()).unwrap();
+    for (n, document) in sample.enumerate() {
+        let metadata = generated_dir().join(format!("hostile-{n}.xml"));
+        std::fs::write(&metadata, document.xml(Order::Drawn)).unwrap();
+        cargo_check(&generate(&metadata, &format!("hostile-{n}")));
+    }
+}
+
 /// The Microsoft Graph v1.0 release of mid-2022, which the specification's strict reading refuses,
 /// generates a crate that checks with `-D warnings` (its warnings printed, not fatal).
 #[test]

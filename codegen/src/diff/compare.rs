@@ -422,15 +422,17 @@ impl<'m> Differ<'m> {
             model.entity_containers().flat_map(|(_, c)| c.entity_sets.iter().map(|s| s.name.clone())).collect()
         };
         let (old_sets, new_sets) = (set_names(self.old), set_names(self.new));
-        let module =
-            |set: Option<&String>| set.map_or_else(|| "types".to_owned(), |set| crate::naming::snake_case(set));
+        let (old_modules, new_modules) = (crate::plan::set_modules(self.old), crate::plan::set_modules(self.new));
+        let module = |modules: &std::collections::BTreeMap<String, String>, set: Option<&String>| {
+            set.and_then(|set| modules.get(set)).map_or_else(|| "types".to_owned(), Clone::clone)
+        };
         for (path, side) in pair_up(types(self.old), types(self.new)) {
             let Side::Both(TypeDecl::Entity(_), TypeDecl::Entity(_)) = side else { continue };
             let Some(name) = QualifiedName::parse(&path) else { continue };
             let (old_home, new_home) = (old_homes.get(&name), new_homes.get(&name));
             let stays_known =
                 old_home.is_none_or(|set| new_sets.contains(set)) && new_home.is_none_or(|set| old_sets.contains(set));
-            let (old_module, new_module) = (module(old_home), module(new_home));
+            let (old_module, new_module) = (module(&old_modules, old_home), module(&new_modules, new_home));
             if old_module != new_module && stays_known {
                 self.push(
                     Item::EntityType,

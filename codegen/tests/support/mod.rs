@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+pub mod hostile;
 pub mod warnings;
 
 use std::collections::BTreeMap;

@@ -21,7 +21,6 @@ pub enum TypeField {
     Option,
     #[allow(non_camel_case_types)]
     deviceKey,
-    #[allow(non_camel_case_types)]
     DeviceKey,
     #[allow(non_camel_case_types)]
     remote_Control,
