@@ -8,7 +8,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::plan::{
-    Docs, EntitySetPlan, EnumPlan, FieldEnumPlan, FieldPlan, ModulePath, ModulePlan, NewtypePlan, Plan, RustType,
+    Docs, EntitySetPlan, EnumPlan, FieldEnumPlan, FieldPlan, Gate, ModulePath, ModulePlan, NewtypePlan, Plan, RustType,
     StructPlan, TypePath, UNRECOGNIZED_VARIANT,
 };
 
@@ -172,8 +172,10 @@ impl Emitter<'_> {
         let docs = inner_docs(&plan.root_docs);
         let modules = children.get(&Vec::new()).cloned().unwrap_or_default();
         let module_decls = modules.iter().map(|m| {
+            let feature = plan.entity_sets.iter().find(|set| &set.module == m).and_then(|set| set.feature.as_ref());
+            let cfg = feature_cfg(feature);
             let m = ident(m);
-            quote!(pub mod #m;)
+            quote!(#cfg pub mod #m;)
         });
         let runtime = self.runtime();
         let query_type = self.query();
@@ -191,8 +193,10 @@ impl Emitter<'_> {
             let query = self.type_path(&TypePath { module: vec![set.module.clone()], name: "query".to_owned() }, &root);
             let doc = format!(" Query the `{}` entity set.", set.set_name);
             let allow = deprecated_allow(set.row_deprecated);
+            let cfg = feature_cfg(set.feature.as_ref());
             quote! {
                 #[doc = #doc]
+                #cfg
                 #allow
                 pub fn #accessor(&self) -> #query_type<'c, #row> {
                     #query(self.client)
@@ -202,16 +206,26 @@ impl Emitter<'_> {
         let visits = plan.entity_sets.iter().map(|set| {
             let name = &set.set_name;
             let row = self.type_path(&set.row, &root);
-            quote!(#name => Some(visitor.visit::<#row>()),)
+            let cfg = feature_cfg(set.feature.as_ref());
+            quote!(#cfg #name => Some(visitor.visit::<#row>()),)
         });
         let any_deprecated = plan.entity_sets.iter().any(|s| s.row_deprecated);
         let visit_allow = if any_deprecated { quote!(#[allow(deprecated)]) } else { quote!() };
         // A document without entity sets (only types, or only operations) has no accessor to
         // read the client and no arm to call the visitor.
-        let (client_allow, visitor) = if plan.entity_sets.is_empty() {
-            (quote!(#[allow(dead_code)]), quote!(_visitor))
+        // So do the features that leave every entity set out.
+        let gated = !plan.features.is_empty();
+        let (client_allow, visitor, visit_unused) = if plan.entity_sets.is_empty() {
+            (quote!(#[allow(dead_code)]), quote!(_visitor), quote!())
+        } else if gated {
+            (quote!(#[allow(dead_code)]), quote!(visitor), quote!(#[allow(unused_variables)]))
         } else {
-            (quote!(), quote!(visitor))
+            (quote!(), quote!(visitor), quote!())
+        };
+        let set_names_doc = if gated {
+            " The names of the entity sets, in schema order (those of features that are off included)."
+        } else {
+            " The names of the entity sets, in schema order."
         };
         quote! {
             #docs
@@ -219,7 +233,7 @@ impl Emitter<'_> {
 
             #api_version_item
 
-            /// The names of the entity sets, in schema order.
+            #[doc = #set_names_doc]
             pub const ENTITY_SETS: &[&str] = &[#(#set_names),*];
 
             /// The entity sets of this module, as typed queries.
@@ -241,6 +255,7 @@ impl Emitter<'_> {
             /// Calls `visitor.visit::<Row>()` with the row type of the entity set named `name`, for code
             /// that picks the entity set at run time; `None` for an unknown name.
             #visit_allow
+            #visit_unused
             pub fn visit_entity_set<V: #runtime::query::EntitySetVisitor>(name: &str, #visitor: V) -> Option<V::Output> {
                 match name {
                     #(#visits)*
@@ -281,8 +296,10 @@ impl Emitter<'_> {
         let allow_case = plan.fields.iter().any(|f| f.verbatim).then(|| quote!(#[allow(non_snake_case)]));
         let allow_deprecated = deprecated_allow(plan.uses_deprecated);
         let rename_all = plan.camel_case.then(|| quote!(#[serde(rename_all = "camelCase")]));
+        let cfg = gate_cfg(plan.gate.as_ref());
         quote! {
             #docs
+            #cfg
             #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
             #rename_all
             #[non_exhaustive]
@@ -311,8 +328,10 @@ impl Emitter<'_> {
         });
         let serde_args: Vec<TokenStream> = rename.into_iter().chain(default).chain(with).collect();
         let serde_attr = (!serde_args.is_empty()).then(|| quote!(#[serde(#(#serde_args),*)]));
+        let cfg = gate_cfg(field.gate.as_ref());
         quote! {
             #docs
+            #cfg
             #serde_attr
             pub #name: #ty,
         }
@@ -417,9 +436,11 @@ impl Emitter<'_> {
             let doc = format!(" Values of this flags type are [`{}::edm::Flags<{}>`].", self.paths.runtime, plan.name);
             quote!(#[doc = ""] #[doc = #doc])
         });
+        let cfg = gate_cfg(plan.gate.as_ref());
         quote! {
             #docs
             #flags_note
+            #cfg
             #[derive(Debug, Clone, PartialEq, Eq, Hash)]
             #[non_exhaustive]
             pub enum #name {
@@ -428,11 +449,13 @@ impl Emitter<'_> {
                 #unrecognized(String),
             }
 
+            #cfg
             #allow
             impl #runtime::edm::EnumMember for #name {
                 const MEMBERS: &'static [(Self, &'static str, i64)] = &[#(#members),*];
             }
 
+            #cfg
             #runtime::enum_impls!(#allow #name, #unrecognized);
         }
     }
@@ -445,12 +468,28 @@ impl Emitter<'_> {
             let with = self.serde_with(&plan.inner);
             quote!(#[serde(with = #with)])
         });
+        let cfg = gate_cfg(plan.gate.as_ref());
         quote! {
             #docs
+            #cfg
             #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
             #[serde(transparent)]
             pub struct #name(#field_attr pub #inner);
         }
+    }
+}
+
+/// `#[cfg(feature = "…")]` for an item of one entity set's feature.
+fn feature_cfg(feature: Option<&String>) -> TokenStream {
+    feature.map(|f| quote!(#[cfg(feature = #f)])).unwrap_or_default()
+}
+
+/// `#[cfg(feature = "a")]` or `#[cfg(any(feature = "a", feature = "b"))]` for a gated item.
+fn gate_cfg(gate: Option<&Gate>) -> TokenStream {
+    match gate.map(|g| g.0.as_slice()) {
+        None | Some([]) => quote!(),
+        Some([one]) => quote!(#[cfg(feature = #one)]),
+        Some(many) => quote!(#[cfg(any(#(feature = #many),*))]),
     }
 }
 

@@ -31,6 +31,13 @@ pub type Files = BTreeMap<String, String>;
 
 /// Parses, resolves and plans `source`, and emits every file of its module tree.
 pub fn generate(source: &[u8], options: &Options) -> Result<Files, GenerateError> {
+    generate_with_features(source, options).map(|(files, _)| files)
+}
+
+/// [`generate`], also returning the cargo features the files use: with
+/// [`Options::set_features`], one per entity set (in the sets' order), which the crate's
+/// manifest must declare together with [`FULL_FEATURE`](crate::FULL_FEATURE); else none.
+pub fn generate_with_features(source: &[u8], options: &Options) -> Result<(Files, Vec<String>), GenerateError> {
     let model = csdl::parse_bytes(source).map_err(GenerateError::Csdl)?.model;
     let plan = plan::plan(&model, options);
     let paths = Paths {
@@ -47,7 +54,7 @@ pub fn generate(source: &[u8], options: &Options) -> Result<Files, GenerateError
         let header = header(options, digest.as_deref());
         files.insert(path, format!("{header}{}", emit::space_items(&prettyplease::unparse(&file))));
     }
-    Ok(files)
+    Ok((files, plan.features))
 }
 
 /// The `// @generated` preamble: the command that regenerates the file and, in the root module

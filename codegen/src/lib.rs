@@ -18,5 +18,5 @@ pub mod naming;
 mod options;
 mod plan;
 
-pub use generate::{Files, GenerateError, generate};
-pub use options::{Condition, Header, Layout, Options, OptionsError, Profile, Rule, RustPath};
+pub use generate::{Files, GenerateError, generate, generate_with_features};
+pub use options::{Condition, FULL_FEATURE, Header, Layout, Options, OptionsError, Profile, Rule, RustPath};

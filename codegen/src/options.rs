@@ -118,7 +118,15 @@ pub struct Options {
     pub header: Header,
     /// The service's rules; [`Profile::default`] gives a plain OData client.
     pub profile: Profile,
+    /// One cargo feature per entity set, named like its module: each compiles the set's module
+    /// and the types its rows contain (navigation properties to types of features that are off
+    /// are left out). Types no entity set contains come with the feature [`FULL_FEATURE`], which
+    /// enables every set. Off: everything is always compiled.
+    pub set_features: bool,
 }
+
+/// The feature that enables every entity set's feature (see [`Options::set_features`]).
+pub const FULL_FEATURE: &str = "full";
 
 impl Options {
     /// Options for a plain OData client crate of its own on the runtime `::odata_runtime`.
@@ -130,6 +138,7 @@ impl Options {
             title: title.into(),
             header,
             profile: Profile::default(),
+            set_features: false,
         }
     }
 

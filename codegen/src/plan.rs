@@ -14,9 +14,19 @@ use crate::options::{Condition, Options, Profile};
 /// The name of the module holding the types that are not the row type of exactly one entity set.
 pub const TYPES_MODULE: &str = "types";
 
-/// Names an entity-set module (and its accessor, named alike) must not take: the items the
-/// generator emits in a version's root module, and the methods of `Collections` it writes itself.
-const RESERVED_MODULES: &[&str] = &["types", "Collections", "API_VERSION", "ENTITY_SETS", "visit_entity_set", "new"];
+/// Names an entity-set module (and its accessor and feature, named alike) must not take: the
+/// items the generator emits in a version's root module, the methods of `Collections` it writes
+/// itself, and the cargo features it declares besides the sets' own.
+const RESERVED_MODULES: &[&str] = &[
+    "types",
+    "Collections",
+    "API_VERSION",
+    "ENTITY_SETS",
+    "visit_entity_set",
+    "new",
+    crate::options::FULL_FEATURE,
+    "default",
+];
 /// The catch-all variant of every generated enum.
 pub const UNRECOGNIZED_VARIANT: &str = "UnrecognizedValue";
 
@@ -58,6 +68,15 @@ impl RustType {
         }
     }
 
+    /// The generated types named inside.
+    pub fn named_types(&self) -> Vec<TypePath> {
+        match self {
+            RustType::Scalar { .. } => Vec::new(),
+            RustType::Named(path) | RustType::Flags(path) => vec![path.clone()],
+            RustType::Option(inner) | RustType::Vec(inner) | RustType::Box(inner) => inner.named_types(),
+        }
+    }
+
     /// Whether a serde_with adapter is needed anywhere inside.
     pub fn has_adapter(&self) -> bool {
         match self {
@@ -88,8 +107,16 @@ pub struct FieldPlan {
     pub ty: RustType,
     /// `#[serde(default)]`: absent means `None` / empty.
     pub default: bool,
+    /// A navigation property: a link to other rows, not a part of this one.
+    pub navigation: bool,
+    /// Compiled only with these features (a navigation property to a gated type).
+    pub gate: Option<Gate>,
     pub docs: Docs,
 }
+
+/// Cargo features of which any one compiles an item (see `Options::set_features`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gate(pub Vec<String>);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct StructPlan {
@@ -100,6 +127,7 @@ pub struct StructPlan {
     pub fields: Vec<FieldPlan>,
     /// A field's type is deprecated, so the struct (and its derives) allow `deprecated`.
     pub uses_deprecated: bool,
+    pub gate: Option<Gate>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -118,6 +146,7 @@ pub struct EnumPlan {
     pub docs: Docs,
     pub is_flags: bool,
     pub variants: Vec<VariantPlan>,
+    pub gate: Option<Gate>,
 }
 
 /// A type definition: a newtype over its underlying type.
@@ -126,6 +155,7 @@ pub struct NewtypePlan {
     pub name: String,
     pub docs: Docs,
     pub inner: RustType,
+    pub gate: Option<Gate>,
 }
 
 /// The `Field` enum of a row type: one variant per property, for `select`.
@@ -174,6 +204,8 @@ pub struct EntitySetPlan {
     pub markers: Vec<String>,
     /// The row's entity type is deprecated, so code naming it needs `#[allow(deprecated)]`.
     pub row_deprecated: bool,
+    /// The cargo feature compiling this set's module, with `Options::set_features`.
+    pub feature: Option<String>,
     pub docs: Docs,
 }
 
@@ -196,6 +228,8 @@ pub struct Plan {
     pub modules: BTreeMap<ModulePath, ModulePlan>,
     /// The entity sets in the order the accessors are emitted.
     pub entity_sets: Vec<EntitySetPlan>,
+    /// With `Options::set_features`: one feature per entity set, in the sets' order.
+    pub features: Vec<String>,
 }
 
 /// Plans the output of a resolved model. Planning cannot fail: every name collision is resolved
@@ -259,7 +293,77 @@ pub fn plan(model: &Model, options: &Options) -> Plan {
             module.docs = vec![format!("Types of the `{}` namespace.", planner.namespace_of_module(&path[1]))];
         }
     }
+    if options.set_features {
+        gate_by_entity_set(&mut plan);
+    }
     plan
+}
+
+/// Gates every item by the entity sets whose rows contain it (`Options::set_features`): an
+/// entity set's module by its own feature, a shared type by the features of the sets that reach
+/// it through properties (not navigation properties, which only link rows), a navigation
+/// property like its target type. A type every set reaches is not gated; one none reaches comes
+/// with the feature `full`.
+fn gate_by_entity_set(plan: &mut Plan) {
+    // The generated types each type's values contain.
+    let mut parts: BTreeMap<TypePath, Vec<TypePath>> = BTreeMap::new();
+    for (module, items) in &plan.modules {
+        for s in &items.structs {
+            let named = s.fields.iter().filter(|f| !f.navigation).flat_map(|f| f.ty.named_types());
+            parts.insert(TypePath { module: module.clone(), name: s.name.clone() }, named.collect());
+        }
+        for n in &items.newtypes {
+            parts.insert(TypePath { module: module.clone(), name: n.name.clone() }, n.inner.named_types());
+        }
+    }
+    let mut features = Vec::new();
+    let mut reached: BTreeMap<TypePath, BTreeSet<String>> = BTreeMap::new();
+    let mut set_modules: BTreeMap<ModulePath, String> = BTreeMap::new();
+    for set in &mut plan.entity_sets {
+        let feature = set.module.clone();
+        let mut pending: Vec<TypePath> = std::iter::once(set.row.clone()).chain(set.wrapped.clone()).collect();
+        while let Some(ty) = pending.pop() {
+            if reached.entry(ty.clone()).or_default().insert(feature.clone()) {
+                pending.extend(parts.get(&ty).into_iter().flatten().cloned());
+            }
+        }
+        set.feature = Some(feature.clone());
+        set_modules.insert(vec![set.module.clone()], feature.clone());
+        features.push(feature);
+    }
+    let gate_of = |ty: &TypePath| -> Option<Gate> {
+        if let Some(feature) = set_modules.get(&ty.module) {
+            return Some(Gate(vec![feature.clone()]));
+        }
+        match reached.get(ty) {
+            None => Some(Gate(vec![crate::options::FULL_FEATURE.to_owned()])),
+            Some(by) if by.len() == features.len() => None,
+            Some(by) => Some(Gate(by.iter().cloned().collect())),
+        }
+    };
+    for (module, items) in &mut plan.modules {
+        // A set's module is gated as a whole, at its declaration.
+        let free = !set_modules.contains_key(module);
+        let path = |name: &str| TypePath { module: module.clone(), name: name.to_owned() };
+        for s in &mut items.structs {
+            if free {
+                s.gate = gate_of(&path(&s.name));
+            }
+            for field in s.fields.iter_mut().filter(|f| f.navigation) {
+                field.gate = field.ty.named_types().first().and_then(&gate_of);
+            }
+        }
+        for e in &mut items.enums {
+            e.gate = if free { gate_of(&path(&e.name)) } else { None };
+        }
+        for n in &mut items.newtypes {
+            n.gate = if free { gate_of(&path(&n.name)) } else { None };
+        }
+        if let Some(set) = &mut items.entity_set {
+            set.feature = set_modules.get(module).cloned();
+        }
+    }
+    plan.features = features;
 }
 
 struct Planner<'m> {
@@ -407,6 +511,8 @@ impl<'m> Planner<'m> {
                             wire_name: nav.name.clone(),
                             ty,
                             default: true,
+                            navigation: true,
+                            gate: None,
                             docs,
                         }
                     }
@@ -420,7 +526,7 @@ impl<'m> Planner<'m> {
         let uses_deprecated = fields.iter().any(|f| f.ty.names_any(&|path| self.deprecated.contains(path)));
         let mut fields = fields;
         let camel_case = choose_rename_rule(&mut fields);
-        StructPlan { name: path.name.clone(), camel_case, docs, fields, uses_deprecated }
+        StructPlan { name: path.name.clone(), camel_case, docs, fields, uses_deprecated, gate: None }
     }
 
     /// The type and its base types with their qualified names, base-most first.
@@ -453,6 +559,8 @@ impl<'m> Planner<'m> {
             wire_name: property.name.clone(),
             ty,
             default,
+            navigation: false,
+            gate: None,
             docs,
         }
     }
@@ -488,12 +596,12 @@ impl<'m> Planner<'m> {
             })
             .collect();
         let docs = docs_for(&ty.annotations);
-        EnumPlan { name: path.name.clone(), docs, is_flags: ty.is_flags, variants }
+        EnumPlan { name: path.name.clone(), docs, is_flags: ty.is_flags, variants, gate: None }
     }
 
     fn newtype(&self, ty: &TypeDefinition, path: &TypePath) -> NewtypePlan {
         let docs = docs_for(&ty.annotations);
-        NewtypePlan { name: path.name.clone(), docs, inner: edm_type(ty.underlying_type) }
+        NewtypePlan { name: path.name.clone(), docs, inner: edm_type(ty.underlying_type), gate: None }
     }
 
     fn entity_set(&mut self, info: &SetInfo<'m>, plan: &mut Plan) -> EntitySetPlan {
@@ -548,6 +656,7 @@ impl<'m> Planner<'m> {
             key,
             markers: rules.iter().map(|rule| rule.implement.to_string()).collect(),
             row_deprecated: info.ty.annotations.deprecation().is_some() || docs.deprecated.is_some(),
+            feature: None,
             docs,
         }
     }

@@ -3,7 +3,8 @@
 
 use codegen::csdl;
 
-/// Any bytes: reading never panics, and a document that reads generates Rust that parses.
+/// Any bytes: reading never panics, and a document that reads generates Rust that parses
+/// (names that collide are made unique, so generation has no reason to fail).
 pub fn csdl(data: &[u8]) {
     if csdl::parse_bytes(data).is_err() {
         return;
@@ -17,8 +18,6 @@ pub fn csdl(data: &[u8]) {
                 }
             }
         }
-        // Names that clash even in their wire spelling are refused, with a message.
-        Err(codegen::GenerateError::Names(clashes)) => assert!(!clashes.is_empty()),
         Err(e) => panic!("a document that reads failed to generate: {e}"),
     }
 }

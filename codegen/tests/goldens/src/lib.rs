@@ -7,6 +7,8 @@ pub mod annotations;
 #[rustfmt::skip]
 pub mod enums;
 #[rustfmt::skip]
+pub mod features;
+#[rustfmt::skip]
 pub mod inheritance;
 #[rustfmt::skip]
 pub mod namespaces;
