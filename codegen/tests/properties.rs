@@ -173,6 +173,20 @@ proptest! {
         let (reversed_names, _) = declared_names(&reversed_files);
         prop_assert!(names == reversed_names, "names differ between\n{}\nand\n{}\n{:?}", drawn, reversed,
             names.symmetric_difference(&reversed_names).collect::<Vec<_>>());
+        // With a feature per entity set, the same items are declared, only gated, and each
+        // feature gates one entity set's module.
+        let mut gated = options();
+        gated.set_features = true;
+        let (gated_files, features) = codegen::generate_with_features(drawn.as_bytes(), &gated).unwrap();
+        let (gated_names, problems) = declared_names(&gated_files);
+        prop_assert!(problems.is_empty(), "{:?}", problems);
+        prop_assert!(gated_names == names, "gating changed the names of\n{}", drawn);
+        let root = &gated_files["src/lib.rs"];
+        for feature in &features {
+            let declaration = format!("#[cfg(feature = \"{feature}\")]\npub mod {feature};");
+            prop_assert!(root.contains(&declaration), "no module for feature {}:\n{}", feature, root);
+        }
+        prop_assert_eq!(features.iter().collect::<BTreeSet<_>>().len(), features.len());
     }
 }
 
