@@ -346,11 +346,13 @@ fn gate_by_entity_set(plan: &mut Plan) {
         let free = !set_modules.contains_key(module);
         let path = |name: &str| TypePath { module: module.clone(), name: name.to_owned() };
         for s in &mut items.structs {
-            if free {
-                s.gate = gate_of(&path(&s.name));
-            }
+            let own = gate_of(&path(&s.name));
             for field in s.fields.iter_mut().filter(|f| f.navigation) {
-                field.gate = field.ty.named_types().first().and_then(&gate_of);
+                let target = field.ty.named_types().first().and_then(&gate_of);
+                field.gate = target.filter(|target| !implies(own.as_ref(), target));
+            }
+            if free {
+                s.gate = own;
             }
         }
         for e in &mut items.enums {
@@ -364,6 +366,17 @@ fn gate_by_entity_set(plan: &mut Plan) {
         }
     }
     plan.features = features;
+}
+
+/// Whether an item compiled under `outer` (always, for `None`) can name an item gated by `inner`
+/// without a gate of its own: every feature that enables `outer` enables `inner`.
+fn implies(outer: Option<&Gate>, inner: &Gate) -> bool {
+    match outer {
+        None => false,
+        // `full` enables every entity set's feature.
+        Some(outer) if outer.0 == [crate::options::FULL_FEATURE] => true,
+        Some(outer) => outer.0.iter().all(|feature| inner.0.contains(feature)),
+    }
 }
 
 struct Planner<'m> {
