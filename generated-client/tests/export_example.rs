@@ -1,4 +1,4 @@
-//! The `export` example, run in-process against the loopback Warehouse with the generated
+//! The `export` example, run in-process against the local mock Warehouse with the generated
 //! v1.0 row types.
 
 #[allow(dead_code)] // the example's `main`
@@ -6,6 +6,7 @@
 mod export;
 mod support;
 
+use intune_dw_mock::{CLIENT_ID, CLIENT_SECRET, Reply, TENANT, TOKEN};
 use support::*;
 
 struct Output {
@@ -30,7 +31,7 @@ fn ndjson(stdout: &str) -> Vec<serde_json::Value> {
 
 #[tokio::test]
 async fn exports_every_page_as_ndjson() {
-    let warehouse = Warehouse::start().await;
+    let warehouse = start().await;
     let root = warehouse.service_root();
 
     let out = export(&["devices"], &[("INTUNE_DW_SERVICE_ROOT", &root), ("INTUNE_DW_TOKEN", TOKEN)]).await;
@@ -41,41 +42,41 @@ async fn exports_every_page_as_ndjson() {
     let expected: Vec<i64> = sample_rows("devices.json").iter().map(|r| r["deviceKey"].as_i64().unwrap()).collect();
     assert_eq!(keys, expected);
     assert!(out.stderr.contains("done: 5 rows in 3 pages of devices"), "{}", out.stderr);
-    assert_eq!(warehouse.request_count(), 3);
+    assert_eq!(warehouse.service_requests().len(), 3);
 }
 
 #[tokio::test]
 async fn applies_since_and_max_history_days_where_supported() {
-    let warehouse = Warehouse::start().await;
+    let warehouse = start().await;
     let root = warehouse.service_root();
     let env = [("INTUNE_DW_SERVICE_ROOT", root.as_str()), ("INTUNE_DW_TOKEN", TOKEN)];
 
     let out = export(&["dates", "--max-history-days", "2"], &env).await;
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(ndjson(&out.stdout).len(), 3);
-    assert_eq!(warehouse.requests()[0].param("maxhistorydays"), Some("2"));
+    assert_eq!(warehouse.service_requests()[0].param("maxhistorydays"), Some("2"));
 
     let out = export(&["devices", "--since", "2025-03-01T00:00:00+01:00"], &env).await;
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(ndjson(&out.stdout).len(), 4);
     assert_eq!(
-        warehouse.requests().last().unwrap().param("$filter"),
+        warehouse.service_requests().last().unwrap().param("$filter"),
         Some("rowLastModifiedDateTimeUTC ge 2025-02-28T23:00:00.0000000Z")
     );
 
-    let before = warehouse.request_count();
+    let before = warehouse.service_requests().len();
     let out = export(&["devices", "--max-history-days", "7"], &env).await;
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("not keyed by dateKey"), "{}", out.stderr);
     let out = export(&["dates", "--since", "2025-03-01T00:00:00Z"], &env).await;
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("no rowLastModifiedDateTimeUTC"), "{}", out.stderr);
-    assert_eq!(warehouse.request_count(), before, "refused before sending");
+    assert_eq!(warehouse.service_requests().len(), before, "refused before sending");
 }
 
 #[tokio::test]
 async fn exits_non_zero_when_a_page_fails() {
-    let warehouse = Warehouse::start().await;
+    let warehouse = start().await;
     warehouse.intercept(|request| {
         (request.param("$skiptoken") == Some("2"))
             .then(|| Reply::warehouse_error(400, "An error has occurred - Operation ID: 42"))
@@ -93,8 +94,7 @@ async fn exits_non_zero_when_a_page_fails() {
 
 #[tokio::test]
 async fn uses_client_credentials_from_the_azure_variables() {
-    let warehouse = Warehouse::start().await;
-    let entra = TokenEndpoint::start(warehouse.tokens()).await;
+    let warehouse = start().await;
     let root = warehouse.service_root();
 
     let out = export(
@@ -104,19 +104,19 @@ async fn uses_client_credentials_from_the_azure_variables() {
             ("AZURE_TENANT_ID", TENANT),
             ("AZURE_CLIENT_ID", CLIENT_ID),
             ("AZURE_CLIENT_SECRET", CLIENT_SECRET),
-            ("AZURE_AUTHORITY_HOST", &entra.base),
+            ("AZURE_AUTHORITY_HOST", warehouse.base()),
         ],
     )
     .await;
 
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(ndjson(&out.stdout).len(), 7);
-    assert_eq!(entra.issued(), 1);
+    assert_eq!(warehouse.tokens_issued(), 1);
 }
 
 #[tokio::test]
 async fn reports_usage_and_configuration_errors() {
-    let warehouse = Warehouse::start().await;
+    let warehouse = start().await;
     let root = warehouse.service_root();
     let env = [("INTUNE_DW_SERVICE_ROOT", root.as_str()), ("INTUNE_DW_TOKEN", TOKEN)];
 
@@ -140,5 +140,5 @@ async fn reports_usage_and_configuration_errors() {
     let no_token = export(&["devices"], &[("INTUNE_DW_SERVICE_ROOT", &root)]).await;
     assert_eq!(no_token.code, 2);
     assert!(no_token.stderr.contains("AZURE_TENANT_ID"), "{}", no_token.stderr);
-    assert_eq!(warehouse.request_count(), 0);
+    assert_eq!(warehouse.service_requests().len(), 0);
 }

@@ -100,6 +100,10 @@ enum Command {
         /// Answer the first attempt of every page with 429 and `Retry-After: 0`.
         #[arg(long)]
         throttle: bool,
+        /// Serve the fixture sample rows (`fixtures/*/samples/`) for the collections that have
+        /// them, generated rows for the others.
+        #[arg(long)]
+        samples: bool,
     },
 }
 
@@ -183,13 +187,14 @@ pub async fn run(
             }
         },
         #[cfg(feature = "mock-server")]
-        Command::MockServer { port, rows, days, page_size, latency_ms, throttle } => {
+        Command::MockServer { port, rows, days, page_size, latency_ms, throttle, samples } => {
             let config = crate::mock::MockConfig {
                 port,
                 rows,
                 days,
                 page_size,
                 latency: std::time::Duration::from_millis(latency_ms),
+                samples,
                 ..crate::mock::MockConfig::default()
             };
             mock_server(config, throttle, out).await

@@ -1,8 +1,8 @@
 //! `intune-dw`: keeps a local SQLite copy of the Intune Data Warehouse, built on the public API
 //! of `intune-dw-client`.
 //!
-//! - [`schema`]: the collections, keys, kinds and typed columns of the metadata the client was
-//!   generated from;
+//! - [`schema`] (crate `intune-dw-schema`): the collections, keys, kinds and typed columns of
+//!   the metadata the client was generated from;
 //! - [`catalog`]: the client's collections, chosen by name at run time;
 //! - [`config`]: the client from the environment;
 //! - [`fetch`]: pages of a collection through its typed query, rows checked against its type;
@@ -12,7 +12,8 @@
 //!   Parquet files and the whole store as a partitioned Parquet folder;
 //! - [`progress`]: progress bars or lines on stderr;
 //! - [`cli`]: the command line;
-//! - [`mock`] (feature `mock-server`, default): a local Warehouse for demos and tests.
+//! - [`mock`] (crate `intune-dw-mock`, feature `mock-server`, default): the local Warehouse for
+//!   demos and tests.
 
 pub mod catalog;
 pub mod cli;
@@ -20,11 +21,12 @@ pub mod config;
 pub mod drift;
 pub mod export;
 pub mod fetch;
-#[cfg(feature = "mock-server")]
-pub mod mock;
 #[cfg(feature = "parquet")]
 pub mod parquet_out;
 pub mod progress;
-pub mod schema;
 pub mod store;
 pub mod sync;
+
+#[cfg(feature = "mock-server")]
+pub use intune_dw_mock as mock;
+pub use intune_dw_schema as schema;

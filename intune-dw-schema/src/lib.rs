@@ -1,6 +1,8 @@
 //! The collections as the metadata the client was generated from describes them: key, kind and
-//! one typed column per property. Everything else (SQLite tables, export columns, mock rows) is
-//! derived from here, never written per collection.
+//! one typed column per property. Everything else (the SQLite tables and export columns of
+//! `intune-dw`, the rows of the mock Warehouse in `intune-dw-mock`) is derived from here, never
+//! written per collection. A crate of its own so that both can share it: the sync tool re-exports
+//! it as `intune_dw::schema`.
 
 use std::collections::BTreeSet;
 use std::fmt;

@@ -9,16 +9,19 @@
 //! - Key properties other than `dateKey` get unique values (`n + 1`, or `"{name}-{n}"`);
 //!   `rowLastModifiedDateTimeUTC` grows with the row index and jumps to the mock's clock when the
 //!   row is modified; other values come from a hash of the row and property names.
+//! - A collection given fixed rows ([`Data::serve_fixed`], the fixture samples) serves exactly
+//!   those, in order, whatever the days, retention and modifications.
 
 use std::collections::HashMap;
 use std::ops::Range;
 
 use serde_json::{Map, Value};
+use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time};
 
-use super::rules::{self, RowFacts};
-use crate::schema::{ApiVersion, Collection, ColumnType, Kind, format_timestamp};
+use crate::rules::{self, RowFacts};
 use intune_dw_client::query::{DATE_KEY, ROW_LAST_MODIFIED};
+use intune_dw_schema::{ApiVersion, Collection, ColumnType, Kind, format_timestamp};
 
 /// Seconds after `first_day` at which the modification clock starts (later than every initial
 /// `rowLastModifiedDateTimeUTC`).
@@ -45,6 +48,7 @@ pub struct Data {
     edits: HashMap<RowId, Edit>,
     corrupt: HashMap<RowId, String>,
     extra: HashMap<(ApiVersion, String), Vec<(String, Value)>>,
+    fixed: HashMap<(ApiVersion, String), Vec<Map<String, Value>>>,
 }
 
 impl Data {
@@ -62,7 +66,20 @@ impl Data {
             edits: HashMap::new(),
             corrupt: HashMap::new(),
             extra: HashMap::new(),
+            fixed: HashMap::new(),
         }
+    }
+
+    /// `collection` serves exactly `rows`, in order, instead of generated rows.
+    pub fn serve_fixed(&mut self, version: ApiVersion, collection: &str, rows: Vec<Map<String, Value>>) {
+        self.fixed.insert((version, collection.to_owned()), rows);
+    }
+
+    fn fixed(&self, version: ApiVersion, collection: &Collection) -> Option<&[Map<String, Value>]> {
+        if self.fixed.is_empty() {
+            return None;
+        }
+        self.fixed.get(&(version, collection.name.clone())).map(Vec::as_slice)
     }
 
     /// The last day with data.
@@ -81,7 +98,10 @@ impl Data {
 
     /// The indexes of the rows `collection` serves now (a fact's old days age out with
     /// retention; indexes stay those of their day).
-    pub fn range(&self, collection: &Collection) -> Range<usize> {
+    pub fn range(&self, version: ApiVersion, collection: &Collection) -> Range<usize> {
+        if let Some(rows) = self.fixed(version, collection) {
+            return 0..rows.len();
+        }
         match collection.kind {
             Kind::Fact => {
                 let per_day = self.rows_per_day(collection);
@@ -93,9 +113,12 @@ impl Data {
     }
 
     /// Modifies `count` rows of `collection`: the first ones of a dimension or lookup, those of
-    /// the last day of a fact. Returns their indexes.
+    /// the last day of a fact (none of a collection with fixed rows). Returns their indexes.
     pub fn modify(&mut self, version: ApiVersion, collection: &Collection, count: usize) -> Vec<usize> {
-        let len = self.range(collection).end;
+        if self.fixed(version, collection).is_some() {
+            return Vec::new();
+        }
+        let len = self.range(version, collection).end;
         let start = match collection.kind {
             Kind::Fact => len.saturating_sub(self.rows_per_day(collection)),
             Kind::Dimension | Kind::Lookup => 0,
@@ -159,6 +182,14 @@ impl Data {
 
     /// What the filters look at, without building the row.
     pub fn facts(&self, version: ApiVersion, collection: &Collection, index: usize) -> RowFacts {
+        if let Some(row) = self.fixed(version, collection).and_then(|rows| rows.get(index)) {
+            let date_key = row.get(DATE_KEY).and_then(Value::as_i64).filter(|_| collection.kind == Kind::Fact);
+            let modified = row
+                .get(ROW_LAST_MODIFIED)
+                .and_then(Value::as_str)
+                .and_then(|text| OffsetDateTime::parse(text, &Rfc3339).ok());
+            return RowFacts { date_key, modified };
+        }
         let date_key = (collection.kind == Kind::Fact).then(|| self.day_key(self.position(collection, index).0));
         let modified =
             collection.column(ROW_LAST_MODIFIED).map(|_| self.at(self.modified_seconds(version, collection, index)));
@@ -167,6 +198,20 @@ impl Data {
 
     /// Row `index` of `collection`, as the service would send it.
     pub fn row(&self, version: ApiVersion, collection: &Collection, index: usize) -> Map<String, Value> {
+        let mut row = match self.fixed(version, collection) {
+            Some(rows) => rows.get(index).cloned().unwrap_or_default(),
+            None => self.generated_row(version, collection, index),
+        };
+        if let Some(field) = self.corrupt.get(&(version, collection.name.clone(), index)) {
+            row.insert(field.clone(), Value::from("malformed-value"));
+        }
+        for (name, value) in self.extra.get(&(version, collection.name.clone())).into_iter().flatten() {
+            row.insert(name.clone(), value.clone());
+        }
+        row
+    }
+
+    fn generated_row(&self, version: ApiVersion, collection: &Collection, index: usize) -> Map<String, Value> {
         let (day, n) = self.position(collection, index);
         let generation = self.edit(version, collection, index).map_or(0, |e| e.generation);
         let mut row = Map::new();
@@ -185,12 +230,6 @@ impl Data {
                 self.value(column.ty, &column.edm, &column.name, column.nullable, seed)
             };
             row.insert(column.name.clone(), value);
-        }
-        if let Some(field) = self.corrupt.get(&(version, collection.name.clone(), index)) {
-            row.insert(field.clone(), Value::from("malformed-value"));
-        }
-        for (name, value) in self.extra.get(&(version, collection.name.clone())).into_iter().flatten() {
-            row.insert(name.clone(), value.clone());
         }
         row
     }
@@ -249,22 +288,22 @@ mod tests {
         let data = Data::new(date!(2025 - 03 - 01), 3, 10, None);
         let schema = ApiVersion::V1_0.schema();
         let checkins = schema.collection("mamCheckins").unwrap();
-        assert_eq!(data.range(checkins), 0..9); // 10 rows over 3 days: 3 a day
+        assert_eq!(data.range(ApiVersion::V1_0, checkins), 0..9); // 10 rows over 3 days: 3 a day
         let first = data.row(ApiVersion::V1_0, checkins, 0);
         assert_eq!(first, data.row(ApiVersion::V1_0, checkins, 0));
         assert_eq!(first["dateKey"], 20250301);
         assert_eq!(data.row(ApiVersion::V1_0, checkins, 8)["dateKey"], 20250303);
         let dates = schema.collection("dates").unwrap();
-        assert_eq!(data.range(dates).len(), 3);
+        assert_eq!(data.range(ApiVersion::V1_0, dates).len(), 3);
         for collection in &schema.collections {
             let keys: std::collections::HashSet<String> = data
-                .range(collection)
+                .range(ApiVersion::V1_0, collection)
                 .map(|i| {
                     let row = data.row(ApiVersion::V1_0, collection, i);
                     collection.key.iter().map(|k| row[k].to_string()).collect::<Vec<_>>().join("|")
                 })
                 .collect();
-            assert_eq!(keys.len(), data.range(collection).len(), "{}", collection.name);
+            assert_eq!(keys.len(), data.range(ApiVersion::V1_0, collection).len(), "{}", collection.name);
         }
     }
 
@@ -273,7 +312,7 @@ mod tests {
         let mut data = Data::new(date!(2025 - 03 - 01), 3, 9, Some(3));
         let checkins = ApiVersion::V1_0.schema().collection("mamCheckins").unwrap();
         data.add_days(2);
-        assert_eq!(data.range(checkins), 6..15);
+        assert_eq!(data.range(ApiVersion::V1_0, checkins), 6..15);
         assert_eq!(data.row(ApiVersion::V1_0, checkins, 6)["dateKey"], 20250303);
     }
 
@@ -286,5 +325,23 @@ mod tests {
         assert_eq!(data.modify(ApiVersion::V1_0, devices, 2), [0, 1]);
         assert_ne!(data.row(ApiVersion::V1_0, devices, 1), before);
         assert!(data.facts(ApiVersion::V1_0, devices, 1).modified.unwrap() > latest);
+    }
+
+    #[test]
+    fn fixed_rows_are_served_as_given_and_filtered_by_their_own_values() {
+        let mut data = Data::new(date!(2025 - 03 - 01), 3, 10, Some(1));
+        let checkins = ApiVersion::V1_0.schema().collection("mamCheckins").unwrap();
+        let rows = crate::samples::rows(ApiVersion::V1_0, "mamCheckins").unwrap();
+        data.serve_fixed(ApiVersion::V1_0, "mamCheckins", rows.clone());
+        data.add_days(2);
+        assert_eq!(data.range(ApiVersion::V1_0, checkins), 0..rows.len());
+        assert_eq!(data.modify(ApiVersion::V1_0, checkins, 2), Vec::<usize>::new());
+        assert_eq!(data.row(ApiVersion::V1_0, checkins, 1), rows[1]);
+        assert_eq!(data.facts(ApiVersion::V1_0, checkins, 1).date_key, rows[1]["dateKey"].as_i64());
+        assert_eq!(data.range(ApiVersion::Beta, ApiVersion::Beta.schema().collection("mamCheckins").unwrap()), 12..15);
+        let devices = ApiVersion::V1_0.schema().collection("devices").unwrap();
+        data.serve_fixed(ApiVersion::V1_0, "devices", crate::samples::rows(ApiVersion::V1_0, "devices").unwrap());
+        let modified = data.facts(ApiVersion::V1_0, devices, 0).modified.unwrap();
+        assert_eq!(format_timestamp(modified), data.row(ApiVersion::V1_0, devices, 0)[ROW_LAST_MODIFIED]);
     }
 }

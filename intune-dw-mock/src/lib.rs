@@ -1,25 +1,32 @@
 //! A local Intune Data Warehouse for demos and tests: real HTTP on a loopback port, generated
-//! rows for every collection of both API versions, the service's rules ([`rules`]),
-//! server-driven paging with `@odata.nextLink`, an Entra ID style token endpoint, `$metadata`,
-//! and hooks for tests: add days, modify rows, corrupt a row, change `$metadata`, throttle with
-//! 429, revoke tokens. Every request is recorded.
+//! rows for every collection of both API versions (or the fixture samples, [`samples`]), the
+//! service's rules ([`rules`]), server-driven paging with `@odata.nextLink`, an Entra ID style
+//! token endpoint, `$metadata`, and hooks for tests: add days, modify rows, corrupt a row, change
+//! `$metadata`, throttle with 429, revoke tokens, answer requests with canned replies
+//! ([`MockWarehouse::intercept`], [`MockWarehouse::fail_first`]) and rewrite next links. Every
+//! request is recorded, with its query, `Authorization` header and arrival time.
+//!
+//! It is the one local Warehouse of the workspace: the `intune-dw` tool serves it
+//! (`intune-dw mock-server`, re-exported as `intune_dw::mock`), and the tests of both the tool
+//! and the client (`intune-dw-client`) run against it.
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
-//! use intune_dw::mock::{MockConfig, MockWarehouse};
+//! use intune_dw_mock::{MockConfig, MockWarehouse, TOKEN};
 //! let warehouse = MockWarehouse::start(MockConfig::default()).await?;
-//! println!("INTUNE_DW_SERVICE_ROOT={} INTUNE_DW_TOKEN={}", warehouse.service_root(), intune_dw::mock::TOKEN);
+//! println!("INTUNE_DW_SERVICE_ROOT={} INTUNE_DW_TOKEN={TOKEN}", warehouse.service_root());
 //! # Ok(()) }
 //! ```
 
 mod rows;
 pub mod rules;
+pub mod samples;
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::State;
@@ -28,10 +35,11 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use time::Date;
 
+use intune_dw_schema::{Collection, Kind};
 use rows::Data;
 use rules::{Clause, Filterable};
 
-use crate::schema::{ApiVersion, Collection, Kind};
+pub use intune_dw_schema::ApiVersion;
 
 /// The bearer token accepted from the start.
 pub const TOKEN: &str = "mock-warehouse-token";
@@ -43,6 +51,14 @@ pub const CLIENT_ID: &str = "00000000-0000-0000-0000-000000000001";
 pub const CLIENT_SECRET: &str = "mock-client-secret";
 /// The service root's path, like the real one.
 pub const ROOT_PATH: &str = "/ReportingService/DataWarehouseFEService";
+/// The lifetime (`expires_in`, seconds) of issued tokens unless
+/// [`set_token_expires_in`](MockWarehouse::set_token_expires_in) changes it.
+pub const TOKEN_EXPIRES_IN: u64 = 3599;
+
+/// The `n`-th token the token endpoint issues (from 1).
+pub fn issued_token(n: usize) -> String {
+    format!("mock-issued-token-{n}")
+}
 
 /// How the mock starts.
 #[derive(Debug, Clone)]
@@ -61,6 +77,9 @@ pub struct MockConfig {
     pub latency: Duration,
     /// Facts keep only their last N days, like the service's retention (all days when `None`).
     pub retention_days: Option<u32>,
+    /// Collections with a sample page in `fixtures/{version}/samples/` ([`samples`]) serve
+    /// exactly its rows, in order, instead of generated ones; the others stay generated.
+    pub samples: bool,
 }
 
 impl Default for MockConfig {
@@ -73,7 +92,18 @@ impl Default for MockConfig {
             page_size: 50,
             latency: Duration::ZERO,
             retention_days: None,
+            samples: false,
         }
+    }
+}
+
+impl MockConfig {
+    /// The fixture samples ([`samples`](MockConfig#structfield.samples) on) in pages of 2
+    /// rows, so each sample spans pages; generated facts cover the days of the `dates` sample,
+    /// so [`today`](MockWarehouse::today) (for `maxhistorydays`) is its last day.
+    pub fn for_samples() -> MockConfig {
+        let (first_day, days) = samples::days();
+        MockConfig { samples: true, page_size: 2, first_day, days, ..MockConfig::default() }
     }
 }
 
@@ -84,9 +114,20 @@ pub struct Recorded {
     pub method: Method,
     /// The path.
     pub path: String,
+    /// The query string exactly as sent (still percent-encoded).
+    pub raw_query: String,
     /// The decoded query pairs.
     pub query: Vec<(String, String)>,
-    /// The status answered.
+    /// The `Authorization` header.
+    pub authorization: Option<String>,
+    /// The `Content-Type` header.
+    pub content_type: Option<String>,
+    /// The body of a `POST`, decoded as a form (empty otherwise).
+    pub form: Vec<(String, String)>,
+    /// When it arrived.
+    pub at: Instant,
+    /// The status answered (0 while it is being answered, as an
+    /// [`intercept`](MockWarehouse::intercept) sees it).
     pub status: u16,
 }
 
@@ -94,6 +135,22 @@ impl Recorded {
     /// The value of query option `name`.
     pub fn param(&self, name: &str) -> Option<&str> {
         self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The bearer token sent.
+    pub fn bearer(&self) -> Option<&str> {
+        self.authorization.as_deref()?.strip_prefix("Bearer ")
+    }
+
+    /// The value of form field `name` (token requests).
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Whether this is a request to the token endpoint (`POST /{tenant}/oauth2/v2.0/token`),
+    /// not to the Warehouse.
+    pub fn is_token_request(&self) -> bool {
+        self.method == Method::POST && self.path.ends_with("/oauth2/v2.0/token")
     }
 
     /// The collection requested, if this is a collection request.
@@ -113,14 +170,77 @@ struct Faults {
     metadata: HashMap<ApiVersion, String>,
 }
 
+/// A canned answer, for [`MockWarehouse::intercept`] and [`MockWarehouse::fail_first`] (and the
+/// mock's own answers).
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The HTTP status.
+    pub status: u16,
+    /// The headers (`content-type` first; a later header replaces an earlier one of that name).
+    pub headers: Vec<(&'static str, String)>,
+    /// The body.
+    pub body: String,
+}
+
+impl Reply {
+    /// A reply with `content-type: application/json`.
+    pub fn new(status: u16, body: impl Into<String>) -> Reply {
+        Reply { status, headers: vec![("content-type", "application/json".into())], body: body.into() }
+    }
+
+    /// The Warehouse's own error shape, `{"_version":3,"Message":…}`.
+    pub fn warehouse_error(status: u16, message: &str) -> Reply {
+        Reply::new(status, rules::error_body(message))
+    }
+
+    /// Adds header `name`.
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, self.body).into_response();
+        let headers = response.headers_mut();
+        for (name, value) in self.headers {
+            if let Ok(value) = value.parse() {
+                headers.insert(name, value);
+            }
+        }
+        response
+    }
+}
+
+type Intercept = Box<dyn Fn(&Recorded) -> Option<Reply> + Send + Sync>;
+type Rewrite = Box<dyn Fn(&Recorded, String) -> String + Send + Sync>;
+
+/// The test hooks that replace or change answers.
+#[derive(Default)]
+struct Hooks {
+    intercept: Option<Intercept>,
+    rewrite: Option<Rewrite>,
+}
+
+impl std::fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hooks")
+            .field("intercept", &self.intercept.is_some())
+            .field("rewrite", &self.rewrite.is_some())
+            .finish()
+    }
+}
+
 #[derive(Debug)]
 struct Shared {
     base: String,
     config: MockConfig,
     data: Mutex<Data>,
     faults: Mutex<Faults>,
+    hooks: Mutex<Hooks>,
     tokens: Mutex<HashSet<String>>,
     issued: AtomicUsize,
+    expires_in: AtomicU64,
     pages_served: AtomicUsize,
     requests: Mutex<Vec<Recorded>>,
 }
@@ -149,13 +269,21 @@ impl MockWarehouse {
     pub async fn start(config: MockConfig) -> std::io::Result<MockWarehouse> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
         let addr = listener.local_addr()?;
+        let mut data = Data::new(config.first_day, config.days, config.rows, config.retention_days);
+        if config.samples {
+            for (version, collection) in samples::collections() {
+                data.serve_fixed(version, collection, samples::rows(version, collection).unwrap_or_default());
+            }
+        }
         let shared = Arc::new(Shared {
             base: format!("http://{addr}"),
-            data: Mutex::new(Data::new(config.first_day, config.days, config.rows, config.retention_days)),
+            data: Mutex::new(data),
             config,
             faults: Mutex::new(Faults::default()),
+            hooks: Mutex::new(Hooks::default()),
             tokens: Mutex::new(HashSet::from([TOKEN.to_owned()])),
             issued: AtomicUsize::new(0),
+            expires_in: AtomicU64::new(TOKEN_EXPIRES_IN),
             pages_served: AtomicUsize::new(0),
             requests: Mutex::new(Vec::new()),
         });
@@ -210,7 +338,8 @@ impl MockWarehouse {
     }
 
     /// Modifies `count` rows of `collection` (the first rows; a fact's last day): new values and
-    /// a `rowLastModifiedDateTimeUTC` later than any before. Returns their indexes.
+    /// a `rowLastModifiedDateTimeUTC` later than any before. Returns their indexes (none for a
+    /// collection that serves its sample).
     pub fn modify_rows(&self, version: ApiVersion, collection: &str, count: usize) -> Vec<usize> {
         let Some(collection) = version.schema().collection(collection) else { return Vec::new() };
         lock(&self.shared.data).modify(version, collection, count)
@@ -246,14 +375,55 @@ impl MockWarehouse {
         lock(&self.shared.faults).revoke_after = Some(served + pages);
     }
 
+    /// Stops accepting `token` (one issued, see [`issued_token`], or [`TOKEN`]): the next
+    /// request carrying it gets 401.
+    pub fn revoke(&self, token: &str) {
+        lock(&self.shared.tokens).remove(token);
+    }
+
+    /// The lifetime (`expires_in`, seconds) of the tokens issued from now on (the mock itself
+    /// accepts a token until it is revoked).
+    pub fn set_token_expires_in(&self, seconds: u64) {
+        self.shared.expires_in.store(seconds, Ordering::SeqCst);
+    }
+
     /// How many tokens the token endpoint issued.
     pub fn tokens_issued(&self) -> usize {
         self.shared.issued.load(Ordering::SeqCst)
     }
 
-    /// Every request so far.
+    /// Answers each Warehouse request (not the token endpoint's) with `f`'s reply instead of the
+    /// normal one whenever it returns `Some`, before the token, the `api-version` and the faults
+    /// are looked at. Replaces an earlier intercept.
+    pub fn intercept(&self, f: impl Fn(&Recorded) -> Option<Reply> + Send + Sync + 'static) {
+        lock(&self.shared.hooks).intercept = Some(Box::new(f));
+    }
+
+    /// Answers the first `times` Warehouse requests from now on with `reply` (an
+    /// [`intercept`](Self::intercept)).
+    pub fn fail_first(&self, times: usize, reply: Reply) {
+        let seen = AtomicUsize::new(0);
+        self.intercept(move |_| (seen.fetch_add(1, Ordering::SeqCst) < times).then(|| reply.clone()));
+    }
+
+    /// Replaces each `@odata.nextLink` the mock would send by `f(request, link)`.
+    pub fn rewrite_next_links(&self, f: impl Fn(&Recorded, String) -> String + Send + Sync + 'static) {
+        lock(&self.shared.hooks).rewrite = Some(Box::new(f));
+    }
+
+    /// Every request so far (the Warehouse's and the token endpoint's), in arrival order.
     pub fn requests(&self) -> Vec<Recorded> {
         lock(&self.shared.requests).clone()
+    }
+
+    /// The requests to the Warehouse so far (not to the token endpoint).
+    pub fn service_requests(&self) -> Vec<Recorded> {
+        lock(&self.shared.requests).iter().filter(|r| !r.is_token_request()).cloned().collect()
+    }
+
+    /// The requests to the token endpoint so far.
+    pub fn token_requests(&self) -> Vec<Recorded> {
+        lock(&self.shared.requests).iter().filter(|r| r.is_token_request()).cloned().collect()
     }
 
     /// Forgets the recorded requests.
@@ -265,38 +435,7 @@ impl MockWarehouse {
     pub fn rows(&self, version: ApiVersion, collection: &str) -> Vec<Map<String, Value>> {
         let Some(collection) = version.schema().collection(collection) else { return Vec::new() };
         let data = lock(&self.shared.data);
-        data.range(collection).map(|i| data.row(version, collection, i)).collect()
-    }
-}
-
-/// What the handler answers.
-struct Reply {
-    status: u16,
-    content_type: &'static str,
-    headers: Vec<(&'static str, String)>,
-    body: String,
-}
-
-impl Reply {
-    fn json(status: u16, body: String) -> Reply {
-        Reply { status, content_type: "application/json", headers: Vec::new(), body }
-    }
-
-    fn error(status: u16, message: &str) -> Reply {
-        Reply::json(status, rules::error_body(message))
-    }
-
-    fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = (status, self.body).into_response();
-        let headers = response.headers_mut();
-        headers.insert("content-type", axum::http::HeaderValue::from_static(self.content_type));
-        for (name, value) in self.headers {
-            if let Ok(value) = value.parse() {
-                headers.insert(name, value);
-            }
-        }
-        response
+        data.range(version, collection).map(|i| data.row(version, collection, i)).collect()
     }
 }
 
@@ -307,42 +446,77 @@ async fn handle(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let query: Vec<(String, String)> =
-        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect();
-    let mut request = Recorded { method, path: uri.path().to_owned(), query, status: 0 };
+    let at = Instant::now();
+    let raw_query = uri.query().unwrap_or("").to_owned();
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let form = if method == Method::POST {
+        url::form_urlencoded::parse(body.as_bytes()).into_owned().collect()
+    } else {
+        Vec::new()
+    };
+    let mut request = Recorded {
+        method,
+        path: uri.path().to_owned(),
+        query: url::form_urlencoded::parse(raw_query.as_bytes()).into_owned().collect(),
+        raw_query,
+        authorization: header("authorization"),
+        content_type: header("content-type"),
+        form,
+        at,
+        status: 0,
+    };
     let is_page = request.method == Method::GET && request.collection().is_some();
     if is_page && !shared.config.latency.is_zero() {
         tokio::time::sleep(shared.config.latency).await;
     }
-    let reply = if request.method == Method::POST && request.path == format!("/{TENANT}/oauth2/v2.0/token") {
-        token(&shared, &body)
+    let reply = if request.is_token_request() {
+        token(&shared, &request)
     } else {
-        let bearer = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-        answer(&shared, &request, bearer, uri.query().unwrap_or(""))
+        let intercepted = lock(&shared.hooks).intercept.as_ref().and_then(|f| f(&request));
+        intercepted.unwrap_or_else(|| answer(&shared, &request))
     };
     request.status = reply.status;
     lock(&shared.requests).push(request);
     reply.into_response()
 }
 
-fn token(shared: &Shared, body: &str) -> Reply {
-    let form: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes()).into_owned().collect();
-    let field = |name: &str| form.get(name).map(String::as_str);
-    if field("grant_type") != Some("client_credentials") {
-        return Reply::json(400, json!({"error": "unsupported_grant_type"}).to_string());
+/// Entra ID's v2 token endpoint for the client credentials grant, with its error shapes.
+fn token(shared: &Shared, request: &Recorded) -> Reply {
+    let error = |status: u16, code: &str, number: u32, description: &str| {
+        let description = format!(
+            "AADSTS{number}: {description}\r\nTrace ID: 00000000-0000-0000-0000-000000000000\r\n\
+             Correlation ID: 11111111-1111-1111-1111-111111111111"
+        );
+        let body = json!({"error": code, "error_description": description, "error_codes": [number]});
+        Reply::new(status, body.to_string())
+    };
+    if request.path != format!("/{TENANT}/oauth2/v2.0/token") {
+        return error(400, "invalid_request", 90002, "Tenant not found.");
     }
-    if field("client_id") != Some(CLIENT_ID) || field("client_secret") != Some(CLIENT_SECRET) {
-        return Reply::json(401, json!({"error": "invalid_client"}).to_string());
+    if request.field("grant_type") != Some("client_credentials") {
+        return error(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.");
+    }
+    if request.field("scope") != Some(intune_dw_client::auth::WAREHOUSE_SCOPE) {
+        return error(400, "invalid_scope", 70011, "The provided value for the input parameter 'scope' is not valid.");
+    }
+    if request.field("client_id") != Some(CLIENT_ID) {
+        return error(401, "invalid_client", 700016, "Application with the identifier was not found in the directory.");
+    }
+    if request.field("client_secret") != Some(CLIENT_SECRET) {
+        return error(401, "invalid_client", 7000215, "Invalid client secret provided.");
     }
     let number = shared.issued.fetch_add(1, Ordering::SeqCst) + 1;
-    let token = format!("mock-issued-token-{number}");
+    let token = issued_token(number);
     lock(&shared.tokens).insert(token.clone());
-    Reply::json(200, json!({"token_type": "Bearer", "expires_in": 3599, "access_token": token}).to_string())
+    let expires_in = shared.expires_in.load(Ordering::SeqCst);
+    let body =
+        json!({"token_type": "Bearer", "expires_in": expires_in, "ext_expires_in": expires_in, "access_token": token});
+    Reply::new(200, body.to_string())
 }
 
-fn answer(shared: &Shared, request: &Recorded, bearer: Option<&str>, raw_query: &str) -> Reply {
+fn answer(shared: &Shared, request: &Recorded) -> Reply {
     if request.method != Method::GET {
-        return Reply::error(405, "The requested resource does not support this method.");
+        return Reply::warehouse_error(405, "The requested resource does not support this method.");
     }
     if request.collection().is_some() {
         let mut faults = lock(&shared.faults);
@@ -350,40 +524,38 @@ fn answer(shared: &Shared, request: &Recorded, bearer: Option<&str>, raw_query: 
             faults.revoke_after = None;
             lock(&shared.tokens).clear();
         }
-        if faults.throttle_first_attempts && faults.throttled.insert(format!("{}?{raw_query}", request.path)) {
-            let mut reply = Reply::error(429, "Too many requests.");
-            reply.headers.push(("retry-after", "0".into()));
-            return reply;
+        if faults.throttle_first_attempts && faults.throttled.insert(format!("{}?{}", request.path, request.raw_query))
+        {
+            return Reply::warehouse_error(429, "Too many requests.").header("retry-after", "0");
         }
     }
-    if !bearer.is_some_and(|token| lock(&shared.tokens).contains(token)) {
-        let mut reply = Reply::error(401, "Authorization has been denied for this request.");
-        reply.headers.push(("www-authenticate", "Bearer".into()));
-        return reply;
+    if !request.bearer().is_some_and(|token| lock(&shared.tokens).contains(token)) {
+        return Reply::warehouse_error(401, "Authorization has been denied for this request.")
+            .header("www-authenticate", "Bearer");
     }
     let version = request.param("api-version").filter(|v| rules::API_VERSIONS.contains(v));
     let Some(version) = version.and_then(ApiVersion::parse) else {
-        return Reply::error(400, "An error has occurred - api-version is missing or not supported.");
+        return Reply::warehouse_error(400, "An error has occurred - api-version is missing or not supported.");
     };
     let Some(rest) = request.path.strip_prefix(ROOT_PATH) else {
-        return Reply::error(404, "No HTTP resource was found that matches the request URI.");
+        return Reply::warehouse_error(404, "No HTTP resource was found that matches the request URI.");
     };
     match rest {
         "" | "/" => service_document(shared, version),
         "/$metadata" => {
             let text = lock(&shared.faults).metadata.get(&version).cloned();
             let text = text.unwrap_or_else(|| version.embedded_metadata().to_owned());
-            Reply { status: 200, content_type: "application/xml", headers: Vec::new(), body: text }
+            Reply::new(200, text).header("content-type", "application/xml")
         }
         _ => match request.collection().and_then(|name| version.schema().collection(name)) {
             Some(collection) => {
-                let reply = page(shared, request, version, collection, raw_query);
+                let reply = page(shared, request, version, collection);
                 if reply.status == 200 {
                     shared.pages_served.fetch_add(1, Ordering::SeqCst);
                 }
                 reply
             }
-            None => Reply::error(404, "No HTTP resource was found that matches the request URI."),
+            None => Reply::warehouse_error(404, "No HTTP resource was found that matches the request URI."),
         },
     }
 }
@@ -396,10 +568,11 @@ fn service_document(shared: &Shared, version: ApiVersion) -> Reply {
         .map(|c| json!({"name": c.name, "kind": "EntitySet", "url": c.name}))
         .collect();
     let context = format!("{}{ROOT_PATH}/$metadata", shared.base);
-    Reply::json(200, json!({"@odata.context": context, "value": value}).to_string())
+    Reply::new(200, json!({"@odata.context": context, "value": value}).to_string())
 }
 
-fn page(shared: &Shared, request: &Recorded, version: ApiVersion, collection: &Collection, raw_query: &str) -> Reply {
+fn page(shared: &Shared, request: &Recorded, version: ApiVersion, collection: &Collection) -> Reply {
+    let raw_query = request.raw_query.as_str();
     let url = format!("{}{}?{raw_query}", shared.base, request.path);
     let on = Filterable {
         date_key: collection.kind == Kind::Fact,
@@ -409,7 +582,7 @@ fn page(shared: &Shared, request: &Recorded, version: ApiVersion, collection: &C
         None => Vec::new(),
         Some(filter) => match rules::parse_filter(filter, on) {
             Some(clauses) => clauses,
-            None => return Reply::error(400, &rules::refused_message(&url)),
+            None => return Reply::warehouse_error(400, &rules::refused_message(&url)),
         },
     };
     let numbers = |name: &str| request.param(name).map(|v| v.parse::<usize>().map_err(|_| ()));
@@ -418,7 +591,7 @@ fn page(shared: &Shared, request: &Recorded, version: ApiVersion, collection: &C
         numbers("$top").unwrap_or(Ok(usize::MAX)),
         numbers("$skiptoken").unwrap_or(Ok(0)),
     ) else {
-        return Reply::error(400, &rules::refused_message(&url));
+        return Reply::warehouse_error(400, &rules::refused_message(&url));
     };
     let data = lock(&shared.data);
     let history = match request.param("maxhistorydays").map(str::parse::<u32>) {
@@ -426,10 +599,10 @@ fn page(shared: &Shared, request: &Recorded, version: ApiVersion, collection: &C
         Some(Ok(days)) if days >= 1 => {
             (on.date_key && rules::history_applies(&clauses)).then(|| rules::history_start(data.today(), days))
         }
-        Some(_) => return Reply::error(400, &rules::refused_message(&url)),
+        Some(_) => return Reply::warehouse_error(400, &rules::refused_message(&url)),
     };
     let matching: Vec<usize> = data
-        .range(collection)
+        .range(version, collection)
         .filter(|&i| {
             let facts = data.facts(version, collection, i);
             rules::keep(facts, &clauses) && history.is_none_or(|first| facts.date_key.is_some_and(|k| k >= first))
@@ -461,7 +634,12 @@ fn page(shared: &Shared, request: &Recorded, version: ApiVersion, collection: &C
             raw_query.split('&').filter(|p| !p.is_empty() && !p.starts_with("$skiptoken=")).collect();
         let token = format!("$skiptoken={end}");
         query.push(&token);
-        body["@odata.nextLink"] = Value::from(format!("{}{}?{}", shared.base, request.path, query.join("&")));
+        let link = format!("{}{}?{}", shared.base, request.path, query.join("&"));
+        let link = match &lock(&shared.hooks).rewrite {
+            Some(rewrite) => rewrite(request, link),
+            None => link,
+        };
+        body["@odata.nextLink"] = Value::from(link);
     }
-    Reply::json(200, body.to_string())
+    Reply::new(200, body.to_string())
 }
