@@ -34,11 +34,12 @@ fn options() -> codegen::Options {
 }
 
 /// (benchmark id, what it measures); the first is the floor.
-const STAGES: [(&str, &str); 4] = [
+const STAGES: [(&str, &str); 5] = [
     ("xml_floor", "roxmltree parse (floor)"),
     ("csdl_parse", "csdl::parse: read + resolve"),
     ("diff_self", "diff::compare of two models"),
     ("generate", "generate: parse → plan → emit → format"),
+    ("format_output", "syn parse + prettyplease of generate's output"),
 ];
 
 /// (benchmark id, what it measures) of the hostile group; the first is its floor.
@@ -78,6 +79,16 @@ fn main() {
         group.bench_function(STAGES[1].0, |b| b.iter(|| codegen::csdl::parse(black_box(text)).unwrap()));
         group.bench_function(STAGES[2].0, |b| b.iter(|| codegen::diff::compare(black_box(&model), black_box(&model))));
         group.bench_function(STAGES[3].0, |b| b.iter(|| codegen::generate(black_box(&bytes), &options).unwrap()));
+        // What any generator must at least do with this output: parse it and format it.
+        let files = codegen::generate(&bytes, &options).unwrap();
+        group.bench_function(STAGES[4].0, |b| {
+            b.iter(|| {
+                files
+                    .values()
+                    .map(|text| prettyplease::unparse(&syn::parse_file(black_box(text)).unwrap()).len())
+                    .sum::<usize>()
+            })
+        });
         group.finish();
     }
     const ATTRIBUTES: usize = 200_000;
@@ -96,20 +107,23 @@ fn main() {
     }
     criterion.final_summary();
     report("pipeline", &STAGES, &label, bytes.len());
+    if let (Some(generate), Some(parse), Some(format)) =
+        (mean("pipeline", "generate"), mean("pipeline", "csdl_parse"), mean("pipeline", "format_output"))
+    {
+        println!(
+            "  generate ÷ (csdl::parse + formatting its output): {:.2} (goal: at most 1.5)",
+            generate / (parse + format)
+        );
+    }
     report("hostile", &HOSTILE, "200,000 attributes", one_element.len());
 }
 
 /// Reads criterion's estimates of `group` back and prints each stage as a multiple of the floor
 /// (the first stage).
 fn report(group: &str, stages: &[(&str, &str)], label: &str, size: usize) {
-    let dir = criterion_dir().join(group);
-    let mean = |id: &str| -> Option<f64> {
-        let text = std::fs::read_to_string(dir.join(id).join("new/estimates.json")).ok()?;
-        let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-        json["mean"]["point_estimate"].as_f64()
-    };
+    let mean = |id: &str| mean(group, id);
     let Some(floor) = mean(stages[0].0) else {
-        eprintln!("no estimates under {} (was the floor filtered out?)", dir.display());
+        eprintln!("no estimates under {} (was the floor filtered out?)", criterion_dir().join(group).display());
         return;
     };
     println!("\n{label} ({} KiB), mean times as multiples of the floor:", size / 1024);
@@ -118,6 +132,13 @@ fn report(group: &str, stages: &[(&str, &str)], label: &str, size: usize) {
             println!("  {what:<50} {:>8.2} ms  {:>6.1}x", ns / 1e6, ns / floor);
         }
     }
+}
+
+/// Criterion's mean estimate of one benchmark, in nanoseconds.
+fn mean(group: &str, id: &str) -> Option<f64> {
+    let text = std::fs::read_to_string(criterion_dir().join(group).join(id).join("new/estimates.json")).ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    json["mean"]["point_estimate"].as_f64()
 }
 
 fn criterion_dir() -> PathBuf {
