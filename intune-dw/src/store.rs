@@ -8,7 +8,11 @@
 //!   fetches and the client's cursor of its next page, written in the same transaction as the
 //!   page's rows, so a sync killed anywhere continues where it stopped;
 //! - `_collections(collection, watermark, last_synced)`: the highest
-//!   `rowLastModifiedDateTimeUTC` stored and when the collection last completed.
+//!   `rowLastModifiedDateTimeUTC` stored and when the collection last completed;
+//! - `_pending_{collection}`: the rows of an unfinished refresh that replaces rows (a lookup
+//!   fetched whole, the latest days of a fact), moved into the collection's table in one
+//!   transaction when its last page is stored. Until then the table keeps its previous rows, so a
+//!   refresh that fails for good never leaves a collection cut short.
 //!
 //! The database is in WAL mode with `synchronous=NORMAL`: a committed page survives the
 //! process being killed.
@@ -90,6 +94,15 @@ pub struct Store {
     version: ApiVersion,
 }
 
+/// The pending table of a refresh of `collection` (see the module docs).
+fn pending_table(collection: &str) -> String {
+    format!("_pending_{collection}")
+}
+
+fn table_exists(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
+    conn.query_row("SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1", [name], |r| r.get(0))
+}
+
 /// `"name"`, with embedded quotes doubled.
 pub fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
@@ -165,13 +178,18 @@ impl Store {
             .prepare(&format!("SELECT name FROM pragma_table_info({})", sql_string(&collection.name)))?
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
+        let pending = pending_table(&collection.name);
+        let pending_exists = table_exists(&self.conn, &pending)?;
         for column in &collection.columns {
             if !existing.contains(&column.name) {
-                self.conn.execute_batch(&format!(
-                    "ALTER TABLE {table} ADD COLUMN {} {}",
-                    quote(&column.name),
-                    column.ty.sql()
-                ))?;
+                let tables = std::iter::once(table.clone()).chain(pending_exists.then(|| quote(&pending)));
+                for name in tables {
+                    self.conn.execute_batch(&format!(
+                        "ALTER TABLE {name} ADD COLUMN {} {}",
+                        quote(&column.name),
+                        column.ty.sql()
+                    ))?;
+                }
             }
         }
         Ok(())
@@ -185,13 +203,20 @@ impl Store {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .optional()?;
-        let checkpoint = match state {
+        let mut checkpoint = match state {
             None => None,
             Some((scope, cursor)) => Some(Checkpoint {
                 scope: serde_json::from_str(&scope).context("unreadable sync state")?,
                 cursor: cursor.map(|c| serde_json::from_str(&c)).transpose().context("unreadable sync cursor")?,
             }),
         };
+        // A refresh whose pending table is gone (a store from before pending tables) starts over.
+        if let Some(checkpoint) = &mut checkpoint
+            && !matches!(checkpoint.scope, Scope::ModifiedSince { .. })
+            && !table_exists(&self.conn, &pending_table(&collection.name))?
+        {
+            checkpoint.cursor = None;
+        }
         let latest_day = match collection.column(DATE_KEY) {
             Some(_) => self.conn.query_row(
                 &format!("SELECT max({}) FROM {}", quote(DATE_KEY), quote(&collection.name)),
@@ -208,25 +233,27 @@ impl Store {
         Ok(Plan { checkpoint, latest_day, watermark })
     }
 
-    /// Stores one page and its checkpoint in one transaction.
+    /// Stores one page and its checkpoint in one transaction: upserted into the collection's
+    /// table, or, for a scope that replaces rows, into its pending table (see the module docs).
     pub fn write_page(&mut self, collection: &Collection, page: &PageWrite) -> Result<()> {
         let table = quote(&collection.name);
+        let target = match page.checkpoint.scope {
+            Scope::ModifiedSince { .. } => table.clone(),
+            Scope::Whole | Scope::FromDay { .. } => quote(&pending_table(&collection.name)),
+        };
         let tx = self.conn.transaction()?;
-        match &page.replace {
-            None | Some(Scope::ModifiedSince { .. }) => {}
-            Some(Scope::Whole) => {
-                tx.execute(&format!("DELETE FROM {table}"), [])?;
-            }
-            Some(Scope::FromDay { date_key }) => {
-                tx.execute(&format!("DELETE FROM {table} WHERE {} >= ?1", quote(DATE_KEY)), [date_key])?;
-            }
+        if page.replace.is_some() && target != table {
+            // The first page of a refresh: a pending table of the table's columns, without rows.
+            tx.execute_batch(&format!(
+                "DROP TABLE IF EXISTS {target}; CREATE TABLE {target} AS SELECT * FROM {table} WHERE 0;"
+            ))?;
         }
         {
             let names: Vec<String> =
                 collection.columns.iter().map(|c| quote(&c.name)).chain([quote(EXTRA_COLUMN)]).collect();
             let marks = vec!["?"; names.len()].join(", ");
             let mut insert =
-                tx.prepare_cached(&format!("INSERT OR REPLACE INTO {table} ({}) VALUES ({marks})", names.join(", ")))?;
+                tx.prepare_cached(&format!("INSERT OR REPLACE INTO {target} ({}) VALUES ({marks})", names.join(", ")))?;
             for row in &page.rows {
                 insert
                     .execute(rusqlite::params_from_iter(row.iter()))
@@ -250,9 +277,32 @@ impl Store {
         Ok(())
     }
 
-    /// Marks the sync of `collection` complete.
+    /// Marks the sync of `collection` complete, moving a finished refresh's rows into its table
+    /// (replacing what the refresh's scope covers) in the same transaction.
     pub fn finish(&mut self, collection: &Collection, at: &str) -> Result<()> {
+        let table = quote(&collection.name);
+        let pending_name = pending_table(&collection.name);
         let tx = self.conn.transaction()?;
+        let scope: Option<String> = tx
+            .query_row("SELECT scope FROM _sync_state WHERE collection = ?1", [&collection.name], |r| r.get(0))
+            .optional()?;
+        if table_exists(&tx, &pending_name)? {
+            let pending = quote(&pending_name);
+            match scope.as_deref().map(serde_json::from_str::<Scope>).transpose().context("unreadable sync state")? {
+                Some(Scope::Whole) => {
+                    tx.execute(&format!("DELETE FROM {table}"), [])?;
+                }
+                Some(Scope::FromDay { date_key }) => {
+                    tx.execute(&format!("DELETE FROM {table} WHERE {} >= ?1", quote(DATE_KEY)), [date_key])?;
+                }
+                Some(Scope::ModifiedSince { .. }) | None => {}
+            }
+            // Same columns in the same order: the pending table was made from this one, and
+            // `ensure_table` adds new columns to both.
+            tx.execute_batch(&format!(
+                "INSERT OR REPLACE INTO {table} SELECT * FROM {pending}; DROP TABLE {pending};"
+            ))?;
+        }
         tx.execute("DELETE FROM _sync_state WHERE collection = ?1", [&collection.name])?;
         tx.execute(
             "INSERT INTO _collections (collection, last_synced) VALUES (?1, ?2)
@@ -384,28 +434,36 @@ mod tests {
                 .chain([SqlValue::Null])
                 .collect()
         };
-        let scope = Scope::FromDay { date_key: 20250302 };
-        let page = |replace, rows| PageWrite {
-            replace,
+        let page = |scope: &Scope, rows| PageWrite {
+            replace: Some(scope.clone()),
             rows,
             watermark: None,
             checkpoint: Checkpoint { scope: scope.clone(), cursor: None },
         };
-        store.write_page(dates, &page(Some(Scope::Whole), vec![row(20250301), row(20250302), row(20250303)])).unwrap();
-        store.write_page(dates, &page(Some(scope.clone()), vec![row(20250304)])).unwrap();
+        let keys = |store: &Store| {
+            let mut keys = Vec::new();
+            store
+                .for_each_row(dates, |r| {
+                    keys.push(r[DATE_KEY].as_i64().unwrap());
+                    Ok(())
+                })
+                .unwrap();
+            keys
+        };
+        store.write_page(dates, &page(&Scope::Whole, vec![row(20250301), row(20250302), row(20250303)])).unwrap();
+        assert_eq!(keys(&store), [0; 0], "a refresh's rows wait in its pending table");
+        store.finish(dates, "then").unwrap();
+        assert_eq!(keys(&store), [20250301, 20250302, 20250303]);
+
+        let scope = Scope::FromDay { date_key: 20250302 };
+        store.write_page(dates, &page(&scope, vec![row(20250304)])).unwrap();
         let plan = store.plan(dates).unwrap();
-        assert_eq!(plan.latest_day, Some(20250304));
+        assert_eq!(plan.latest_day, Some(20250303), "the table keeps its rows until the refresh is done");
         assert_eq!(plan.checkpoint, Some(Checkpoint { scope, cursor: None }));
-        let mut keys = Vec::new();
-        store
-            .for_each_row(dates, |r| {
-                keys.push(r[DATE_KEY].as_i64().unwrap());
-                Ok(())
-            })
-            .unwrap();
-        assert_eq!(keys, [20250301, 20250304]);
         store.finish(dates, "now").unwrap();
+        assert_eq!(keys(&store), [20250301, 20250304], "the refreshed days are replaced");
         assert!(store.plan(dates).unwrap().checkpoint.is_none());
+        assert!(!store.tables().unwrap().contains("_pending_dates"));
         drop(store);
         assert!(Store::open(&path, ApiVersion::Beta).is_err());
         assert_eq!(Store::open_existing(&path).unwrap().version(), ApiVersion::V1_0);

@@ -208,6 +208,42 @@ fn a_row_that_does_not_decode_stops_its_collection_without_storing_its_page() {
     assert_eq!(stored(&path, devices), support::keyed(devices, first_page));
 }
 
+/// A lookup is refreshed whole: when the refresh fails on a later page, the table keeps every row
+/// of the previous sync rather than the pages read so far.
+#[test]
+fn a_refresh_that_fails_midway_keeps_the_previous_rows() {
+    let served = Served::start(small());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dw.db");
+    let sync = || {
+        let options = intune_dw::sync::SyncOptions {
+            store: path.clone(),
+            version: V1,
+            collections: vec!["deviceTypes".into()],
+            concurrency: 1,
+        };
+        let client = intune_dw_client::Client::builder()
+            .service_root(&served.warehouse.service_root())
+            .bearer_token(intune_dw::mock::TOKEN)
+            .build()
+            .unwrap();
+        served
+            .runtime
+            .block_on(intune_dw::sync::run(&client, &options, &intune_dw::progress::Progress::plain()))
+            .unwrap()
+    };
+    assert!(sync().complete());
+    let device_types = V1.schema().collection("deviceTypes").unwrap();
+    let before = stored(&path, device_types);
+    assert_eq!(before.len(), 30);
+
+    // Row 12 is on the second page (pages of 7).
+    served.warehouse.corrupt_row(V1, "deviceTypes", 12).unwrap();
+    let report = sync();
+    assert!(matches!(report.collections[0].1, intune_dw::sync::Outcome::Failed(_)), "{report:?}");
+    assert_eq!(stored(&path, device_types), before, "the first page of the failed refresh did not replace the table");
+}
+
 #[test]
 fn a_breaking_drift_stops_its_collection_and_the_others_go_on() {
     let served = Served::start(small());
