@@ -6,20 +6,14 @@ mod support;
 
 #[path = "../../fuzz/src/metadata.rs"]
 mod metadata;
+#[path = "../../fuzz/src/regressions.rs"]
+mod regressions;
 
 use std::path::PathBuf;
 
 /// The committed inputs of one target, by file name.
-fn regressions(target: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = support::workspace_root().join("fuzz/regressions").join(target);
-    let mut inputs: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.file_name().is_some_and(|name| name != ".gitkeep"))
-        .map(|path| (path.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&path).unwrap()))
-        .collect();
-    inputs.sort();
-    inputs
+fn committed(target: &str) -> Vec<(String, Vec<u8>)> {
+    regressions::inputs(&support::workspace_root().join("fuzz/regressions").join(target))
 }
 
 fn fixtures() -> Vec<PathBuf> {
@@ -37,7 +31,7 @@ fn fixtures() -> Vec<PathBuf> {
 
 #[test]
 fn csdl_regressions_and_fixtures_pass_the_fuzz_check() {
-    for (name, input) in regressions("csdl") {
+    for (name, input) in committed("csdl") {
         eprintln!("csdl regression {name}");
         metadata::csdl(&input);
     }
@@ -48,7 +42,7 @@ fn csdl_regressions_and_fixtures_pass_the_fuzz_check() {
 
 #[test]
 fn diff_regressions_and_fixture_pairs_pass_the_fuzz_check() {
-    for (name, input) in regressions("diff") {
+    for (name, input) in committed("diff") {
         eprintln!("diff regression {name}");
         metadata::diff(&input);
     }

@@ -2,21 +2,14 @@
 //! the fuzzers ever failed on (`fuzz/regressions/{page,next_link}/`) and over the samples the
 //! fuzzers are seeded with, so a fixed crash stays fixed and the checks stay in working order.
 
+#[path = "../../fuzz/src/regressions.rs"]
+mod regressions;
 #[path = "../../fuzz/src/wire.rs"]
 mod wire;
 
-use std::path::Path;
+use regressions::inputs;
 
-fn inputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut inputs: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.file_name().is_some_and(|name| name != ".gitkeep"))
-        .map(|path| (path.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&path).unwrap()))
-        .collect();
-    inputs.sort();
-    inputs
-}
+use std::path::Path;
 
 fn workspace(path: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
