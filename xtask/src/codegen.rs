@@ -168,9 +168,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         println!("generated-client is up to date ({} generated files)", expected.len());
         return Ok(ExitCode::SUCCESS);
     }
-    // Each version's tree is replaced in one atomic step: a kill leaves it old or new.
+    // Each drifted version's tree is replaced in one atomic step: a kill leaves it old or new.
     for (_, module) in VERSIONS {
         let prefix = format!("src/{module}/");
+        let drifted =
+            drift.stale.iter().chain(&drift.missing).chain(&drift.extra).any(|path| path.starts_with(&prefix));
+        if !drifted {
+            continue;
+        }
         let tree: Files = expected
             .iter()
             .filter_map(|(path, text)| Some((path.strip_prefix(&prefix)?.to_owned(), text.clone())))

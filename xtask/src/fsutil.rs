@@ -215,6 +215,22 @@ mod tests {
         }
     }
 
+    /// What a run killed inside `write_atomic` leaves is its temporary file; the target is
+    /// untouched, and the next write removes the leftover.
+    #[test]
+    fn a_killed_write_leaves_the_old_file_and_its_leftover_is_cleaned() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("metadata.xml");
+        write_atomic(&target, b"old").unwrap();
+        let leftover = dir.path().join(".metadata.xml.xtask-killed");
+        std::fs::write(&leftover, b"half of the ne").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"old");
+        write_atomic(&target, b"new").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left, ["metadata.xml"]);
+    }
+
     #[test]
     fn unchanged_files_keep_their_modification_time() {
         let root = tempfile::tempdir().unwrap();
