@@ -138,9 +138,9 @@ impl Emitter<'_> {
         }
     }
 
-    /// The `serde(with = …)` module of a type that needs an adapter: the runtime's `edm::with`
-    /// alias for a value, an `Option` or a `Vec` of one, else serde_with's `As` of the adapter
-    /// type mirroring `ty` (no attribute macro runs per struct).
+    /// The `serde(with = …)` module of a type that needs an adapter (a type definition's
+    /// newtype): the runtime's `edm::with` alias for a value, an `Option` or a `Vec` of one, else
+    /// serde_with's `As` of the adapter type mirroring `ty`.
     fn serde_with(&self, ty: &RustType) -> String {
         let runtime = &self.paths.runtime;
         let (shape, core) = match ty {
@@ -150,17 +150,17 @@ impl Emitter<'_> {
         };
         match core {
             RustType::Scalar { adapter: Some(adapter), .. } => format!("{runtime}::edm::with::{shape}{adapter}"),
-            _ => format!("::serde_with::As::<{}>", self.adapter_type(ty)),
+            _ => format!("{runtime}::record::As::<{}>", self.adapter_type(ty)),
         }
     }
 
-    /// The serde_with type mirroring `ty`: the runtime's adapter at the core, `Same` wherever
-    /// serde's own impl is right.
+    /// The serde_with adapter mirroring `ty` (for `#[odata(with = …)]`): the runtime's adapter at
+    /// the core, `Same` wherever serde's own impl is right.
     fn adapter_type(&self, ty: &RustType) -> String {
         match ty {
             RustType::Scalar { adapter: Some(adapter), .. } => format!("{}::edm::{adapter}", self.paths.runtime),
             RustType::Scalar { adapter: None, .. } | RustType::Named(_) | RustType::Flags(_) => {
-                "::serde_with::Same".to_owned()
+                format!("{}::record::Same", self.paths.runtime)
             }
             RustType::Option(inner) => format!("Option<{}>", self.adapter_type(inner)),
             RustType::Vec(inner) => format!("Vec<{}>", self.adapter_type(inner)),
@@ -295,13 +295,21 @@ impl Emitter<'_> {
         // allowance there.
         let allow_case = plan.fields.iter().any(|f| f.verbatim).then(|| quote!(#[allow(non_snake_case)]));
         let allow_deprecated = deprecated_allow(plan.uses_deprecated);
-        let rename_all = plan.camel_case.then(|| quote!(#[serde(rename_all = "camelCase")]));
+        let runtime = self.runtime();
+        // The derive's own default path, written out only when the runtime is elsewhere.
+        let crate_arg = (self.paths.runtime.as_str() != "::odata_runtime").then(|| {
+            let path = self.paths.runtime.as_str();
+            quote!(crate = #path)
+        });
+        let rename_all = plan.camel_case.then(|| quote!(rename_all = "camelCase"));
+        let odata_args: Vec<TokenStream> = rename_all.into_iter().chain(crate_arg).collect();
+        let odata_attr = (!odata_args.is_empty()).then(|| quote!(#[odata(#(#odata_args),*)]));
         let cfg = gate_cfg(plan.gate.as_ref());
         quote! {
             #docs
             #cfg
-            #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-            #rename_all
+            #[derive(Debug, Clone, PartialEq, #runtime::Record)]
+            #odata_attr
             #[non_exhaustive]
             #allow_case
             #allow_deprecated
@@ -319,20 +327,18 @@ impl Emitter<'_> {
             let wire = &field.wire_name;
             quote!(rename = #wire)
         });
-        // serde reads an absent `Option` field as `None` by itself, unless an adapter reads it.
-        let needs_default = matches!(field.ty, RustType::Vec(_)) || field.ty.has_adapter();
-        let default = (field.default && needs_default).then(|| quote!(default));
+        // An absent field reads as `None` or empty by its type (see `odata_runtime::record`).
         let with = field.ty.has_adapter().then(|| {
-            let with = self.serde_with(&field.ty);
+            let with = self.adapter_type(&field.ty);
             quote!(with = #with)
         });
-        let serde_args: Vec<TokenStream> = rename.into_iter().chain(default).chain(with).collect();
-        let serde_attr = (!serde_args.is_empty()).then(|| quote!(#[serde(#(#serde_args),*)]));
+        let odata_args: Vec<TokenStream> = rename.into_iter().chain(with).collect();
+        let odata_attr = (!odata_args.is_empty()).then(|| quote!(#[odata(#(#odata_args),*)]));
         let cfg = gate_cfg(field.gate.as_ref());
         quote! {
             #docs
             #cfg
-            #serde_attr
+            #odata_attr
             pub #name: #ty,
         }
     }

@@ -8,6 +8,7 @@
 //! - [`paging`]: lazy page and row streams following `@odata.nextLink`, resumable cursors;
 //! - [`retry`]: the retry policy;
 //! - [`edm`]: serde adapters for the Edm primitive types, and flags enums;
+//! - [`record`]: how generated structured types are read and written (`#[derive(Record)]`);
 //! - [`error`]: the one [`Error`] type, with the standard OData error body.
 //!
 //! ```no_run
@@ -31,6 +32,7 @@ pub mod edm;
 pub mod error;
 pub mod paging;
 pub mod query;
+pub mod record;
 pub mod retry;
 
 mod body;
@@ -48,4 +50,5 @@ pub use client::{Client, ClientBuilder, ServiceDocument};
 pub use error::Error;
 pub use paging::{Cursor, Page};
 pub use query::{EntitySet, EntitySetVisitor, Field, Query, QueryExtension};
+pub use record::Record;
 pub use retry::RetryPolicy;

@@ -15,8 +15,8 @@
 #[deprecated(
     note = "Removed from both beta and v1.0 in release 2202 (February 2022); no replacement collection. (since 2202)"
 )]
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ApplicationInventory {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
@@ -45,7 +45,7 @@ pub struct ApplicationInventory {
     #[deprecated(
         note = "Removed together with the applicationInventories collection in 2202 (February 2022). (since 2202)"
     )]
-    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
+    #[odata(with = "Option<::odata_runtime::edm::Int64>")]
     pub bundle_size: Option<i64>,
 }
 

@@ -13,15 +13,15 @@
 #[deprecated(
     note = "Removed in 1903 Part 2; superseded by deviceRegistrationStates. (since 1903)"
 )]
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ClientRegistrationStateType {
     /// Identifier of the client registration state; key of this lookup.
     #[deprecated(
         note = "Removed together with the clientRegistrationStateTypes collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "clientRegistrationStateID")]
+    #[odata(rename = "clientRegistrationStateID")]
     pub client_registration_state_id: i32,
     #[deprecated(
         note = "Removed together with the clientRegistrationStateTypes collection in 1903 Part 2. (since 1903)"

@@ -10,12 +10,12 @@
 //! Key: `complianceStateID`; rows are `Microsoft.Intune.DataWarehouse.complianceState`.
 
 /// Lookup value for a device compliance state such as compliant, noncompliant or in grace period.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ComplianceState {
     /// Identifier of the compliance state (text in this service); key of this lookup.
-    #[serde(rename = "complianceStateID")]
+    #[odata(rename = "complianceStateID")]
     pub compliance_state_id: String,
     pub compliance_state_key: i32,
     pub compliance_status: Option<String>,

@@ -13,8 +13,8 @@
 
 /// Legacy view of a user who currently holds a license.
 #[deprecated(note = "Introduced in 1710 and removed in 1903 Part 2. (since 1903)")]
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CurrentUser {
     /// Warehouse surrogate key of the user.
@@ -45,18 +45,18 @@ pub struct CurrentUser {
     #[deprecated(
         note = "Removed together with the currentUser collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(
+    #[odata(
         rename = "startDateInclusiveUTC",
-        with = "::odata_runtime::edm::with::DateTimeOffset"
+        with = "::odata_runtime::edm::DateTimeOffset"
     )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
     #[deprecated(
         note = "Removed together with the currentUser collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(
+    #[odata(
         rename = "rowLastModifiedDateTimeUTC",
-        with = "::odata_runtime::edm::with::DateTimeOffset"
+        with = "::odata_runtime::edm::DateTimeOffset"
     )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }

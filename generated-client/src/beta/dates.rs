@@ -12,13 +12,13 @@
 //! Date-keyed: the key includes `dateKey`, so rows can be limited with typed `dateKey` bounds or with `maxhistorydays` (not both).
 
 /// One calendar day; every dateKey column in the warehouse points here.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Date {
     /// Integer key of the day in yyyymmdd form, e.g. 20250310.
     pub date_key: i32,
-    #[serde(with = "::odata_runtime::edm::with::DateTimeOffset")]
+    #[odata(with = "::odata_runtime::edm::DateTimeOffset")]
     pub full_date: ::time::OffsetDateTime,
     pub day_of_week: i32,
     pub day_of_month: i32,

@@ -12,8 +12,8 @@
 //! Date-keyed: the key includes `dateKey`, so rows can be limited with typed `dateKey` bounds or with `maxhistorydays` (not both).
 
 /// Snapshot of selected attributes of one device as they were on one day.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DevicePropertyHistory {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
@@ -24,15 +24,15 @@ pub struct DevicePropertyHistory {
     pub device_registration_state_key: i32,
     pub owner_type_key: i32,
     pub management_state_key: i32,
-    #[serde(rename = "azureADRegistered")]
+    #[odata(rename = "azureADRegistered")]
     pub azure_ad_registered: Option<bool>,
     pub compliance_state_key: i32,
     pub os_version: Option<String>,
     pub jail_broken: Option<i32>,
     pub device_category_key: i32,
-    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
+    #[odata(with = "Option<::odata_runtime::edm::Int64>")]
     pub physical_memory_in_bytes: Option<i64>,
-    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
+    #[odata(with = "Option<::odata_runtime::edm::Int64>")]
     pub total_storage_space_in_bytes: Option<i64>,
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.deviceTypeKey. (since 1903)"
@@ -45,18 +45,18 @@ pub struct DevicePropertyHistory {
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.enrolledDateTime. (since 1903)"
     )]
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub created_date: Option<::time::OffsetDateTime>,
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.lastSyncDateTime. (since 1903)"
     )]
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub last_contact: Option<::time::OffsetDateTime>,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub last_contact_notification: Option<::time::OffsetDateTime>,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub last_contact_workplace_join: Option<::time::OffsetDateTime>,
     #[deprecated(
         note = "Removed in 1903 Part 2; the change log names managementStateKey as its replacement. (since 1903)"
@@ -79,7 +79,7 @@ pub struct DevicePropertyHistory {
     )]
     pub enrollment_type_key: i32,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub cert_expiration_date: Option<::time::OffsetDateTime>,
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by complianceStateKey. (since 1903)"
@@ -88,7 +88,7 @@ pub struct DevicePropertyHistory {
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by devices.easDeviceId. (since 1903)"
     )]
-    #[serde(rename = "easID")]
+    #[odata(rename = "easID")]
     pub eas_id: Option<String>,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
     pub graph_device_is_managed: Option<bool>,
@@ -103,10 +103,9 @@ pub struct DevicePropertyHistory {
     )]
     pub enrolled_by_user: Option<String>,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(
+    #[odata(
         rename = "lastModifiedDateTimeUTC",
-        default,
-        with = "::odata_runtime::edm::with::option::DateTimeOffset"
+        with = "Option<::odata_runtime::edm::DateTimeOffset>"
     )]
     pub last_modified_date_time_utc: Option<::time::OffsetDateTime>,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
@@ -128,10 +127,10 @@ pub struct DevicePropertyHistory {
     )]
     pub os_revision_number: Option<i32>,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub last_policy_update_utc: Option<::time::OffsetDateTime>,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub last_exchange_status_utc: Option<::time::OffsetDateTime>,
     #[deprecated(
         note = "Listed only in the 2017 documentation and never seen in a service capture; not part of the current beta. (since legacy)"

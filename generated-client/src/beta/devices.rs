@@ -14,8 +14,8 @@
 //! Rows can be limited to those modified since a point in time (`rowLastModifiedDateTimeUTC`).
 
 /// An enrolled device with its current attributes; deleted devices remain as rows flagged isDeleted.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Device {
     /// Warehouse surrogate key of the device; other collections refer to it.
@@ -28,17 +28,17 @@ pub struct Device {
     pub device_registration_state_key: i32,
     pub owner_type_key: i32,
     /// When the device enrolled.
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub enrolled_date_time: Option<::time::OffsetDateTime>,
     /// When the device last checked in with Intune.
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub last_sync_date_time: Option<::time::OffsetDateTime>,
     pub management_agent_key: i32,
     pub management_state_key: i32,
     /// Entra ID (Azure AD) device identifier, if the device is registered there.
-    #[serde(rename = "azureADDeviceId")]
+    #[odata(rename = "azureADDeviceId")]
     pub azure_ad_device_id: Option<String>,
-    #[serde(rename = "azureADRegistered")]
+    #[odata(rename = "azureADRegistered")]
     pub azure_ad_registered: Option<bool>,
     pub device_category_key: i32,
     pub device_enrollment_type_key: i32,
@@ -49,9 +49,9 @@ pub struct Device {
     pub serial_number: Option<String>,
     pub user_id: Option<String>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde(
+    #[odata(
         rename = "rowLastModifiedDateTimeUTC",
-        with = "::odata_runtime::edm::with::DateTimeOffset"
+        with = "::odata_runtime::edm::DateTimeOffset"
     )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
     pub manufacturer: Option<String>,
@@ -64,10 +64,10 @@ pub struct Device {
     /// Supervision flag as an integer (1 = supervised), not a Boolean.
     pub is_supervised: Option<i32>,
     /// Free storage in bytes.
-    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
+    #[odata(with = "Option<::odata_runtime::edm::Int64>")]
     pub free_storage_space_in_bytes: Option<i64>,
     /// Total storage in bytes.
-    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
+    #[odata(with = "Option<::odata_runtime::edm::Int64>")]
     pub total_storage_space_in_bytes: Option<i64>,
     /// Encryption state as an integer code.
     pub encryption_state: Option<i32>,
@@ -93,18 +93,18 @@ pub struct Device {
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by enrolledDateTime. (since 1903)"
     )]
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub created_date: Option<::time::OffsetDateTime>,
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by lastSyncDateTime. (since 1903)"
     )]
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub last_contact: Option<::time::OffsetDateTime>,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub last_contact_notification: Option<::time::OffsetDateTime>,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub last_contact_workplace_join: Option<::time::OffsetDateTime>,
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by azureADDeviceId. (since 1903)"
@@ -123,14 +123,14 @@ pub struct Device {
     )]
     pub enrollment_type_key: i32,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub cert_expiration_date: Option<::time::OffsetDateTime>,
     #[deprecated(
         note = "Removed in 1903 Part 2; replaced by complianceStateKey. (since 1903)"
     )]
     pub mdm_status_key: i32,
     #[deprecated(note = "Removed in 1903 Part 2; replaced by easDeviceId. (since 1903)")]
-    #[serde(rename = "easID")]
+    #[odata(rename = "easID")]
     pub eas_id: Option<String>,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
     pub graph_device_is_managed: Option<bool>,
@@ -145,10 +145,10 @@ pub struct Device {
     )]
     pub os_family: Option<String>,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub last_policy_update_utc: Option<::time::OffsetDateTime>,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub last_exchange_status_utc: Option<::time::OffsetDateTime>,
     #[deprecated(
         note = "Listed only in the 2017 documentation and never seen in a service capture; not part of the current beta. (since legacy)"

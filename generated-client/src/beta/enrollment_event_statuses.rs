@@ -10,8 +10,8 @@
 //! Key: `enrollmentEventStatusKey`; rows are `Microsoft.Intune.DataWarehouse.enrollmentEventStatus`.
 
 /// Lookup value for the outcome of an enrollment attempt.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EnrollmentEventStatus {
     /// Key of the enrollment outcome.

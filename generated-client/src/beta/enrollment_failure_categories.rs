@@ -10,8 +10,8 @@
 //! Key: `enrollmentFailureCategoryKey`; rows are `Microsoft.Intune.DataWarehouse.enrollmentFailureCategory`.
 
 /// Lookup value for a broad category of enrollment failure.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EnrollmentFailureCategory {
     /// Key of the enrollment failure category.

@@ -10,8 +10,8 @@
 //! Key: `enrollmentFailureReasonKey`; rows are `Microsoft.Intune.DataWarehouse.enrollmentFailureReason`.
 
 /// Lookup value for a specific reason an enrollment failed.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EnrollmentFailureReason {
     /// Key of the enrollment failure reason.

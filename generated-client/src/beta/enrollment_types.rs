@@ -13,15 +13,15 @@
 #[deprecated(
     note = "Removed in 1903 Part 2; superseded by deviceEnrollmentTypes. (since 1903)"
 )]
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EnrollmentType {
     /// Identifier of the enrollment method; key of this lookup.
     #[deprecated(
         note = "Removed together with the enrollmentTypes collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "enrollmentTypeID")]
+    #[odata(rename = "enrollmentTypeID")]
     pub enrollment_type_id: i32,
     #[deprecated(
         note = "Removed together with the enrollmentTypes collection in 1903 Part 2. (since 1903)"

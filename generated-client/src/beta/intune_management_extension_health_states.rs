@@ -10,8 +10,8 @@
 //! Key: `extensionStateKey`; rows are `Microsoft.Intune.DataWarehouse.intuneManagementExtensionHealthState`.
 
 /// Lookup value for a health state of the Intune management extension.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IntuneManagementExtensionHealthState {
     /// Key of the management-extension health state.

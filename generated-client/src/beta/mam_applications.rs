@@ -12,8 +12,8 @@
 //! Rows can be limited to those modified since a point in time (`rowLastModifiedDateTimeUTC`).
 
 /// An app managed through app protection (MAM); versioned, with soft delete.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MamApplication {
     /// Surrogate key of the app-protection managed app.
@@ -21,21 +21,20 @@ pub struct MamApplication {
     pub mam_application_name: Option<String>,
     pub mam_application_id: Option<String>,
     pub is_deleted: bool,
-    #[serde(
+    #[odata(
         rename = "startDateInclusiveUTC",
-        with = "::odata_runtime::edm::with::DateTimeOffset"
+        with = "::odata_runtime::edm::DateTimeOffset"
     )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
-    #[serde(
+    #[odata(
         rename = "deletedDateUTC",
-        default,
-        with = "::odata_runtime::edm::with::option::DateTimeOffset"
+        with = "Option<::odata_runtime::edm::DateTimeOffset>"
     )]
     pub deleted_date_utc: Option<::time::OffsetDateTime>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde(
+    #[odata(
         rename = "rowLastModifiedDateTimeUTC",
-        with = "::odata_runtime::edm::with::DateTimeOffset"
+        with = "::odata_runtime::edm::DateTimeOffset"
     )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
     #[deprecated(note = "Renamed to mamApplicationKey in 1903 Part 2. (since 1903)")]

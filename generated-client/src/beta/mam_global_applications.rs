@@ -15,8 +15,8 @@
 #[deprecated(
     note = "Described only in the 2017-2019 beta documentation and never captured from the service; it may never have been exposed, and the entity-set name is a guess. (since legacy)"
 )]
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MamGlobalApplication {
     /// Surrogate key of the application.
@@ -36,9 +36,9 @@ pub struct MamGlobalApplication {
     #[deprecated(
         note = "Known only from the 2017-2019 beta documentation; never seen in a capture of the service. (since legacy)"
     )]
-    #[serde(
+    #[odata(
         rename = "rowLastModifiedDateTimeUTC",
-        with = "::odata_runtime::edm::with::DateTimeOffset"
+        with = "::odata_runtime::edm::DateTimeOffset"
     )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }

@@ -15,8 +15,8 @@
 #[deprecated(
     note = "Seen only in the 2017 beta Power BI template and never documented; not offered any more. (since legacy)"
 )]
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MamPolicyType {
     /// Surrogate key of the app-protection policy kind.
@@ -36,9 +36,9 @@ pub struct MamPolicyType {
     #[deprecated(
         note = "Seen only in the 2017 beta Power BI template; the collection is no longer offered. (since legacy)"
     )]
-    #[serde(
+    #[odata(
         rename = "rowLastModifiedDateTimeUTC",
-        with = "::odata_runtime::edm::with::DateTimeOffset"
+        with = "::odata_runtime::edm::DateTimeOffset"
     )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }

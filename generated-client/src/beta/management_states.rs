@@ -10,12 +10,12 @@
 //! Key: `managementStateID`; rows are `Microsoft.Intune.DataWarehouse.managementState`.
 
 /// Lookup value for the management state of a device, including pending remote actions.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ManagementState {
     /// Identifier of the management state; key of this lookup.
-    #[serde(rename = "managementStateID")]
+    #[odata(rename = "managementStateID")]
     pub management_state_id: i32,
     pub management_state_key: i32,
     pub management_state_name: Option<String>,

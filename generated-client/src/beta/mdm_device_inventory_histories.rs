@@ -15,8 +15,8 @@
 #[deprecated(
     note = "Removed in 1903 Part 2; a few of its attributes survive on devices and devicePropertyHistories. (since 1903)"
 )]
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MdmDeviceInventoryHistory {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
@@ -52,12 +52,12 @@ pub struct MdmDeviceInventoryHistory {
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub hardware_inventory_time_utc: Option<::time::OffsetDateTime>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub inventory_reporting_time_utc: Option<::time::OffsetDateTime>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.easDeviceId. (since 1903)"
@@ -110,7 +110,7 @@ pub struct MdmDeviceInventoryHistory {
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
+    #[odata(with = "Option<::odata_runtime::edm::Int64>")]
     pub physical_memory_capacity: Option<i64>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
@@ -139,12 +139,12 @@ pub struct MdmDeviceInventoryHistory {
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "smsID")]
+    #[odata(rename = "smsID")]
     pub sms_id: Option<String>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub cert_expiry: Option<::time::OffsetDateTime>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
@@ -153,7 +153,7 @@ pub struct MdmDeviceInventoryHistory {
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.deviceId. (since 1903)"
     )]
-    #[serde(rename = "deviceClientID")]
+    #[odata(rename = "deviceClientID")]
     pub device_client_id: Option<String>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.serialNumber. (since 1903)"
@@ -254,57 +254,57 @@ pub struct MdmDeviceInventoryHistory {
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.freeStorageSpaceInBytes. (since 1903)"
     )]
-    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
+    #[odata(with = "Option<::odata_runtime::edm::Int64>")]
     pub storage_free: Option<i64>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.totalStorageSpaceInBytes. (since 1903)"
     )]
-    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
+    #[odata(with = "Option<::odata_runtime::edm::Int64>")]
     pub storage_total: Option<i64>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
+    #[odata(with = "Option<::odata_runtime::edm::Int64>")]
     pub program_free: Option<i64>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
+    #[odata(with = "Option<::odata_runtime::edm::Int64>")]
     pub program_total: Option<i64>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
+    #[odata(with = "Option<::odata_runtime::edm::Int64>")]
     pub removable_storage_free: Option<i64>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
+    #[odata(with = "Option<::odata_runtime::edm::Int64>")]
     pub removable_storage_total: Option<i64>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
+    #[odata(with = "Option<::odata_runtime::edm::Int64>")]
     pub device_memory_device_capacity: Option<i64>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
+    #[odata(with = "Option<::odata_runtime::edm::Int64>")]
     pub device_memory_available_device_capacity: Option<i64>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devicePropertyHistories.osVersion. (since 1903)"
     )]
-    #[serde(rename = "deviceOSVersion")]
+    #[odata(rename = "deviceOSVersion")]
     pub device_os_version: Option<String>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.deviceTypeKey. (since 1903)"
     )]
-    #[serde(rename = "deviceOSPlatform")]
+    #[odata(rename = "deviceOSPlatform")]
     pub device_os_platform: Option<String>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "deviceOSLanguage")]
+    #[odata(rename = "deviceOSLanguage")]
     pub device_os_language: Option<String>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
@@ -345,7 +345,7 @@ pub struct MdmDeviceInventoryHistory {
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "backlightACTimeout")]
+    #[odata(rename = "backlightACTimeout")]
     pub backlight_ac_timeout: Option<i32>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
@@ -362,12 +362,12 @@ pub struct MdmDeviceInventoryHistory {
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "platformID")]
+    #[odata(rename = "platformID")]
     pub platform_id: Option<String>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2; the closest current column is devices.easDeviceId. (since 1903)"
     )]
-    #[serde(rename = "exchangeDeviceID")]
+    #[odata(rename = "exchangeDeviceID")]
     pub exchange_device_id: Option<String>,
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
@@ -404,7 +404,7 @@ pub struct MdmDeviceInventoryHistory {
     #[deprecated(
         note = "Removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub last_cached_users_list_refresh_time: Option<::time::OffsetDateTime>,
     #[deprecated(
         note = "Early 2017 name of encryptionState (renamed by October 2017); the whole collection was later removed in 1903 Part 2. (since legacy)"
@@ -413,7 +413,7 @@ pub struct MdmDeviceInventoryHistory {
     #[deprecated(
         note = "Listed only in the 2017 documentation, never in a service capture; removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub inventory_modified_time_utc: Option<::time::OffsetDateTime>,
     #[deprecated(
         note = "Listed only in the 2017 documentation, never in a service capture; removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
@@ -422,7 +422,7 @@ pub struct MdmDeviceInventoryHistory {
     #[deprecated(
         note = "Listed only in the 2017 documentation, never in a service capture; removed together with the mdmDeviceInventoryHistories collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "deviceOSName")]
+    #[odata(rename = "deviceOSName")]
     pub device_os_name: Option<String>,
 }
 

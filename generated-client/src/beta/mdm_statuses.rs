@@ -13,15 +13,15 @@
 #[deprecated(
     note = "Removed in 1903 Part 2; superseded by complianceStates. (since 1903)"
 )]
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MdmStatus {
     /// Identifier of the MDM status (text); key of this lookup.
     #[deprecated(
         note = "Removed together with the mdmStatuses collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "mdmStatusID")]
+    #[odata(rename = "mdmStatusID")]
     pub mdm_status_id: String,
     #[deprecated(
         note = "Removed together with the mdmStatuses collection in 1903 Part 2. (since 1903)"

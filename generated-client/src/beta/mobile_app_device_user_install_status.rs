@@ -15,8 +15,8 @@
 #[deprecated(
     note = "Introduced in 1801 and removed in 1903 Part 2; use the aggregated mobileAppInstallStatusCounts instead. (since 1903)"
 )]
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MobileAppDeviceUserInstallStatus {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.

@@ -10,8 +10,8 @@
 //! Key: `appInstallStateKey`; rows are `Microsoft.Intune.DataWarehouse.mobileAppInstallState`.
 
 /// Lookup value for an app installation state.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MobileAppInstallState {
     /// Key of the app installation state.

@@ -10,12 +10,12 @@
 //! Key: `ownerTypeID`; rows are `Microsoft.Intune.DataWarehouse.ownerType`.
 
 /// Lookup value for who owns a device: the company, the user, or unknown.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OwnerType {
     /// Identifier of the ownership type; key of this lookup.
-    #[serde(rename = "ownerTypeID")]
+    #[odata(rename = "ownerTypeID")]
     pub owner_type_id: i32,
     pub owner_type_key: i32,
     pub owner_type_name: Option<String>,

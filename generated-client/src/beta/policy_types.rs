@@ -10,8 +10,8 @@
 //! Key: `policyTypeId`; rows are `Microsoft.Intune.DataWarehouse.policyType`.
 
 /// Lookup value for a kind of policy, such as a platform-specific compliance or configuration policy.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PolicyType {
     /// Identifier of the policy kind; key of this lookup.

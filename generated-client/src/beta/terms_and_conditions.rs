@@ -10,8 +10,8 @@
 //! Key: `termsAndConditionsKey`; rows are `Microsoft.Intune.DataWarehouse.termsAndConditions`.
 
 /// One version of a terms-and-conditions policy, with its texts and validity window.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TermsAndConditions {
     /// Surrogate key of the terms-and-conditions version.
@@ -24,14 +24,14 @@ pub struct TermsAndConditions {
     pub summary_of_terms: Option<String>,
     pub terms_and_conditions_body_text: Option<String>,
     pub is_deleted: bool,
-    #[serde(
+    #[odata(
         rename = "startDateInclusiveUTC",
-        with = "::odata_runtime::edm::with::DateTimeOffset"
+        with = "::odata_runtime::edm::DateTimeOffset"
     )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
-    #[serde(
+    #[odata(
         rename = "endDateExclusiveUTC",
-        with = "::odata_runtime::edm::with::DateTimeOffset"
+        with = "::odata_runtime::edm::DateTimeOffset"
     )]
     pub end_date_exclusive_utc: ::time::OffsetDateTime,
 }

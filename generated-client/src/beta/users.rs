@@ -12,8 +12,8 @@
 //! Rows can be limited to those modified since a point in time (`rowLastModifiedDateTimeUTC`).
 
 /// A licensed Entra ID (formerly Azure AD) user; users who were removed are kept.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct User {
     /// Warehouse surrogate key of the user; other collections refer to it.
@@ -25,21 +25,21 @@ pub struct User {
     pub intune_licensed: Option<bool>,
     pub is_deleted: bool,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde(
+    #[odata(
         rename = "rowLastModifiedDateTimeUTC",
-        with = "::odata_runtime::edm::with::DateTimeOffset"
+        with = "::odata_runtime::edm::DateTimeOffset"
     )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(
+    #[odata(
         rename = "startDateInclusiveUTC",
-        with = "::odata_runtime::edm::with::DateTimeOffset"
+        with = "::odata_runtime::edm::DateTimeOffset"
     )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]
-    #[serde(
+    #[odata(
         rename = "endDateExclusiveUTC",
-        with = "::odata_runtime::edm::with::DateTimeOffset"
+        with = "::odata_runtime::edm::DateTimeOffset"
     )]
     pub end_date_exclusive_utc: ::time::OffsetDateTime,
     #[deprecated(note = "Removed in 1903 Part 2 without a replacement. (since 1903)")]

@@ -10,8 +10,8 @@
 //! Key: `vppProgramTypeId`; rows are `Microsoft.Intune.DataWarehouse.vppProgramType`.
 
 /// Lookup value for the volume-purchase program an app was bought through (Apple, Microsoft or none).
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct VppProgramType {
     /// Identifier of the volume-purchase program (text); key of this lookup.

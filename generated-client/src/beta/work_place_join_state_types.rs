@@ -13,15 +13,15 @@
 #[deprecated(
     note = "Removed in 1903 Part 2; the information is now the azureADRegistered flag on devices. (since 1903)"
 )]
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WorkPlaceJoinStateType {
     /// Identifier of the workplace-join state; key of this lookup.
     #[deprecated(
         note = "Removed together with the workPlaceJoinStateTypes collection in 1903 Part 2. (since 1903)"
     )]
-    #[serde(rename = "workPlaceJoinStateID")]
+    #[odata(rename = "workPlaceJoinStateID")]
     pub work_place_join_state_id: i32,
     #[deprecated(
         note = "Removed together with the workPlaceJoinStateTypes collection in 1903 Part 2. (since 1903)"

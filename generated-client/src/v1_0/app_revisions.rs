@@ -12,8 +12,8 @@
 //! Rows can be limited to those modified since a point in time (`rowLastModifiedDateTimeUTC`).
 
 /// A single uploaded version (revision) of an app, kept as a slowly changing dimension with a validity window.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppRevision {
     /// Surrogate key of the app; together with revision it identifies one app version.
@@ -25,30 +25,30 @@ pub struct AppRevision {
     pub publisher: Option<String>,
     pub app_type_key: i32,
     pub vpp_program_type_key: i32,
-    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
+    #[odata(with = "Option<::odata_runtime::edm::Int64>")]
     pub size: Option<i64>,
     pub is_current: bool,
     pub is_deleted: bool,
-    #[serde(
+    #[odata(
         rename = "startDateInclusiveUTC",
-        with = "::odata_runtime::edm::with::DateTimeOffset"
+        with = "::odata_runtime::edm::DateTimeOffset"
     )]
     pub start_date_inclusive_utc: ::time::OffsetDateTime,
-    #[serde(
+    #[odata(
         rename = "endDateExclusiveUTC",
-        with = "::odata_runtime::edm::with::DateTimeOffset"
+        with = "::odata_runtime::edm::DateTimeOffset"
     )]
     pub end_date_exclusive_utc: ::time::OffsetDateTime,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde(
+    #[odata(
         rename = "rowLastModifiedDateTimeUTC",
-        with = "::odata_runtime::edm::with::DateTimeOffset"
+        with = "::odata_runtime::edm::DateTimeOffset"
     )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
     pub upload_state: Option<i32>,
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub creation_time: Option<::time::OffsetDateTime>,
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub modified_time: Option<::time::OffsetDateTime>,
 }
 

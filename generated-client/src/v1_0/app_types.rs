@@ -10,12 +10,12 @@
 //! Key: `appTypeID`; rows are `Microsoft.Intune.DataWarehouse.appType`.
 
 /// Lookup value for the kind of app by installation source, for example store app, line-of-business app or web link.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppType {
     /// Identifier of the app kind; key of this lookup.
-    #[serde(rename = "appTypeID")]
+    #[odata(rename = "appTypeID")]
     pub app_type_id: i32,
     pub app_type_key: i32,
     pub app_type_name: Option<String>,

@@ -10,12 +10,12 @@
 //! Key: `deviceEnrollmentTypeID`; rows are `Microsoft.Intune.DataWarehouse.deviceEnrollmentType`.
 
 /// Lookup value for the method by which a device was enrolled.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeviceEnrollmentType {
     /// Identifier of the enrollment method; key of this lookup.
-    #[serde(rename = "deviceEnrollmentTypeID")]
+    #[odata(rename = "deviceEnrollmentTypeID")]
     pub device_enrollment_type_id: i32,
     pub device_enrollment_type_key: i32,
     pub device_enrollment_type_name: Option<String>,

@@ -12,8 +12,8 @@
 //! Date-keyed: the key includes `dateKey`, so rows can be limited with typed `dateKey` bounds or with `maxhistorydays` (not both).
 
 /// Snapshot of selected attributes of one device as they were on one day.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DevicePropertyHistory {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
@@ -24,15 +24,15 @@ pub struct DevicePropertyHistory {
     pub device_registration_state_key: i32,
     pub owner_type_key: i32,
     pub management_state_key: i32,
-    #[serde(rename = "azureADRegistered")]
+    #[odata(rename = "azureADRegistered")]
     pub azure_ad_registered: Option<bool>,
     pub compliance_state_key: i32,
     pub os_version: Option<String>,
     pub jail_broken: Option<i32>,
     pub device_category_key: i32,
-    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
+    #[odata(with = "Option<::odata_runtime::edm::Int64>")]
     pub physical_memory_in_bytes: Option<i64>,
-    #[serde(default, with = "::odata_runtime::edm::with::option::Int64")]
+    #[odata(with = "Option<::odata_runtime::edm::Int64>")]
     pub total_storage_space_in_bytes: Option<i64>,
 }
 

@@ -10,12 +10,12 @@
 //! Key: `deviceRegistrationStateID`; rows are `Microsoft.Intune.DataWarehouse.deviceRegistrationState`.
 
 /// Lookup value for the registration state of a device.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeviceRegistrationState {
     /// Identifier of the registration state; key of this lookup.
-    #[serde(rename = "deviceRegistrationStateID")]
+    #[odata(rename = "deviceRegistrationStateID")]
     pub device_registration_state_id: i32,
     pub device_registration_state_key: i32,
     pub device_registration_state_name: Option<String>,

@@ -10,12 +10,12 @@
 //! Key: `deviceTypeID`; rows are `Microsoft.Intune.DataWarehouse.deviceType`.
 
 /// Lookup value for a device platform or hardware family.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeviceType {
     /// Identifier of the device type; key of this lookup.
-    #[serde(rename = "deviceTypeID")]
+    #[odata(rename = "deviceTypeID")]
     pub device_type_id: i32,
     pub device_type_key: i32,
     pub device_type_name: Option<String>,

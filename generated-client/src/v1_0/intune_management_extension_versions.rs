@@ -10,8 +10,8 @@
 //! Key: `extensionVersionKey`; rows are `Microsoft.Intune.DataWarehouse.intuneManagementExtensionVersion`.
 
 /// Lookup value for a version of the Intune management extension.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IntuneManagementExtensionVersion {
     /// Key of the management-extension version.

@@ -12,8 +12,8 @@
 //! Date-keyed: the key includes `dateKey`, so rows can be limited with typed `dateKey` bounds or with `maxhistorydays` (not both).
 
 /// One protected app instance checking in with the app protection service on one day.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MamCheckin {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
@@ -25,7 +25,7 @@ pub struct MamCheckin {
     pub device_health_key: i32,
     pub platform_key: i32,
     pub effective_applied_policy_key: i32,
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub last_check_in_date: Option<::time::OffsetDateTime>,
 }
 

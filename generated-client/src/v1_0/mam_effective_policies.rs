@@ -10,16 +10,16 @@
 //! Key: `effectivePolicyKey`; rows are `Microsoft.Intune.DataWarehouse.mamEffectivePolicy`.
 
 /// A merged app-protection policy that is in effect, linked to the authored policy it came from.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MamEffectivePolicy {
     /// Surrogate key of the effective (merged) policy.
     pub effective_policy_key: i32,
     pub real_policy_key: i32,
-    #[serde(
+    #[odata(
         rename = "rowCreatedDateTimeUTC",
-        with = "::odata_runtime::edm::with::DateTimeOffset"
+        with = "::odata_runtime::edm::DateTimeOffset"
     )]
     pub row_created_date_time_utc: ::time::OffsetDateTime,
 }

@@ -12,8 +12,8 @@
 //! Rows can be limited to those modified since a point in time (`rowLastModifiedDateTimeUTC`).
 
 /// Lookup value for a platform on which app-protected apps run.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MamPlatform {
     /// Key of the platform.
@@ -21,9 +21,9 @@ pub struct MamPlatform {
     pub platform: Option<i32>,
     pub platform_name: Option<String>,
     /// UTC time at which the warehouse last changed this row; the only date-time the service lets $filter use.
-    #[serde(
+    #[odata(
         rename = "rowLastModifiedDateTimeUTC",
-        with = "::odata_runtime::edm::with::DateTimeOffset"
+        with = "::odata_runtime::edm::DateTimeOffset"
     )]
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }

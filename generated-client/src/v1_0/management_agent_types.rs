@@ -10,12 +10,12 @@
 //! Key: `managementAgentID`; rows are `Microsoft.Intune.DataWarehouse.managementAgentType`.
 
 /// Lookup value for the agent that manages a device, such as EAS, MDM or Configuration Manager.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ManagementAgentType {
     /// Identifier of the management agent; key of this lookup.
-    #[serde(rename = "managementAgentID")]
+    #[odata(rename = "managementAgentID")]
     pub management_agent_id: i32,
     pub management_agent_key: i32,
     pub management_agent_name: Option<String>,

@@ -10,8 +10,8 @@
 //! Key: `policyPlatformTypeKey`; rows are `Microsoft.Intune.DataWarehouse.policyPlatformType`.
 
 /// Lookup value for the platform that a policy targets.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PolicyPlatformType {
     /// Surrogate key of the policy platform type.

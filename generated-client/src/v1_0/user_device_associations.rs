@@ -10,23 +10,22 @@
 //! Key: `userKey`, `deviceKey`; rows are `Microsoft.Intune.DataWarehouse.userDeviceAssociation`.
 
 /// Link between a user and a device, with the times the link started and ended.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserDeviceAssociation {
     /// Key of the user (users.userKey).
     pub user_key: i32,
     /// Key of the device (devices.deviceKey).
     pub device_key: i32,
-    #[serde(
+    #[odata(
         rename = "createdDateTimeUTC",
-        with = "::odata_runtime::edm::with::DateTimeOffset"
+        with = "::odata_runtime::edm::DateTimeOffset"
     )]
     pub created_date_time_utc: ::time::OffsetDateTime,
-    #[serde(
+    #[odata(
         rename = "endedDateTimeUTC",
-        default,
-        with = "::odata_runtime::edm::with::option::DateTimeOffset"
+        with = "Option<::odata_runtime::edm::DateTimeOffset>"
     )]
     pub ended_date_time_utc: Option<::time::OffsetDateTime>,
     pub is_deleted: bool,

@@ -12,8 +12,8 @@
 //! Date-keyed: the key includes `dateKey`, so rows can be limited with typed `dateKey` bounds or with `maxhistorydays` (not both).
 
 /// A user's acceptance of one terms-and-conditions version, as recorded on one day.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserTermsAndConditionsAcceptance {
     /// Day the row belongs to, as an integer yyyymmdd (see dates). The service accepts $filter on it with lt, le, eq, ge and gt.
@@ -22,16 +22,14 @@ pub struct UserTermsAndConditionsAcceptance {
     pub user_key: i32,
     /// Key of the accepted terms-and-conditions version.
     pub terms_and_conditions_key: i32,
-    #[serde(
+    #[odata(
         rename = "acceptedDateTimeUTC",
-        default,
-        with = "::odata_runtime::edm::with::option::DateTimeOffset"
+        with = "Option<::odata_runtime::edm::DateTimeOffset>"
     )]
     pub accepted_date_time_utc: Option<::time::OffsetDateTime>,
-    #[serde(
+    #[odata(
         rename = "lastModifiedDateTimeUTC",
-        default,
-        with = "::odata_runtime::edm::with::option::DateTimeOffset"
+        with = "Option<::odata_runtime::edm::DateTimeOffset>"
     )]
     pub last_modified_date_time_utc: Option<::time::OffsetDateTime>,
 }

@@ -12,8 +12,8 @@
 /// One row per day and policy.
 ///
 /// Counts are \*cumulative\*; see <https://example.com/docs_page>. Values look like \<b\>bold\</b\> and \[links\](x).
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Activity {
     /// The day, as yyyymmdd.

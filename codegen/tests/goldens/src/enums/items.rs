@@ -5,22 +5,22 @@
 //!
 //! Key: `Id`; rows are `Enums.Item`.
 
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
 #[non_exhaustive]
 pub struct Item {
-    #[serde(rename = "Id", with = "::odata_runtime::edm::with::Int64")]
+    #[odata(rename = "Id", with = "::odata_runtime::edm::Int64")]
     pub id: i64,
-    #[serde(rename = "Color")]
+    #[odata(rename = "Color")]
     pub color: crate::enums::types::Color,
-    #[serde(rename = "Permissions")]
+    #[odata(rename = "Permissions")]
     pub permissions: Option<
         ::odata_runtime::edm::Flags<crate::enums::types::Permission>,
     >,
-    #[serde(rename = "History", default)]
+    #[odata(rename = "History")]
     pub history: Vec<crate::enums::types::Color>,
-    #[serde(rename = "Nothing")]
+    #[odata(rename = "Nothing")]
     pub nothing: Option<crate::enums::types::Empty>,
-    #[serde(rename = "Priority")]
+    #[odata(rename = "Priority")]
     pub priority: Option<crate::enums::types::Priority>,
 }
 

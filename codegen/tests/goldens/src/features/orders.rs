@@ -5,8 +5,8 @@
 //!
 //! Key: `id`; rows are `Shop.Order`.
 
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Order {
     pub id: i32,

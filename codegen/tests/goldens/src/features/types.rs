@@ -4,17 +4,16 @@
 //! Complex, enum and type-definition types, and entity types that are not the row type of exactly one entity set.
 
 #[cfg(any(feature = "customers", feature = "staff"))]
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
 #[non_exhaustive]
 pub struct Person {
     pub id: i32,
     pub home: Option<Address>,
     #[cfg(feature = "orders")]
-    #[serde(default)]
     pub orders: Vec<crate::features::orders::Order>,
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
 #[non_exhaustive]
 pub struct Address {
     pub city: Option<String>,
@@ -22,16 +21,16 @@ pub struct Address {
 }
 
 #[cfg(feature = "orders")]
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
 #[non_exhaustive]
 pub struct Money {
-    #[serde(with = "::odata_runtime::edm::with::Decimal")]
+    #[odata(with = "::odata_runtime::edm::Decimal")]
     pub amount: ::bigdecimal::BigDecimal,
     pub currency: String,
 }
 
 #[cfg(feature = "full")]
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
 #[non_exhaustive]
 pub struct Audit {
     pub by: Option<String>,

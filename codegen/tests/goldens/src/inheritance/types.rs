@@ -3,23 +3,23 @@
 
 //! Complex, enum and type-definition types, and entity types that are not the row type of exactly one entity set.
 
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
 #[non_exhaustive]
 pub struct Entity {
     pub id: String,
 }
 
 /// Derived from `Inherit.entity`; its properties are included.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DirectoryObject {
     pub id: String,
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub deleted_date_time: Option<::time::OffsetDateTime>,
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
 #[non_exhaustive]
 pub struct Address {
     pub street: Option<String>,
@@ -27,8 +27,8 @@ pub struct Address {
 }
 
 /// Derived from `Inherit.address`; its properties are included.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostalAddress {
     pub street: Option<String>,

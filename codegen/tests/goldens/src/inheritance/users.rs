@@ -6,12 +6,12 @@
 //! Key: `id`; rows are `Inherit.user`.
 
 /// Derived from `Inherit.directoryObject`; its properties are included.
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct User {
     pub id: String,
-    #[serde(default, with = "::odata_runtime::edm::with::option::DateTimeOffset")]
+    #[odata(with = "Option<::odata_runtime::edm::DateTimeOffset>")]
     pub deleted_date_time: Option<::time::OffsetDateTime>,
     pub display_name: Option<String>,
     pub address: Option<crate::inheritance::types::PostalAddress>,

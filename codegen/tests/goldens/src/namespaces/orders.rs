@@ -5,7 +5,7 @@
 //!
 //! Key: `id`; rows are `Contoso.Sales.order`.
 
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
 #[non_exhaustive]
 pub struct Order {
     pub id: i32,

@@ -3,8 +3,8 @@
 
 //! Complex, enum and type-definition types, and entity types that are not the row type of exactly one entity set.
 
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 #[allow(non_snake_case)]
 pub struct Type {
@@ -12,38 +12,34 @@ pub struct Type {
     pub type_: Option<String>,
     pub crate_: Option<String>,
     pub _1st_place: Option<bool>,
-    #[serde(rename = "odata.etag")]
+    #[odata(rename = "odata.etag")]
     pub odata_etag: Option<String>,
-    #[serde(rename = "$filter")]
+    #[odata(rename = "$filter")]
     pub filter: Option<String>,
-    #[serde(rename = "ID")]
+    #[odata(rename = "ID")]
     pub id: Option<::uuid::Uuid>,
-    #[serde(
-        rename = "Größe",
-        default,
-        with = "::odata_runtime::edm::with::option::Float"
-    )]
+    #[odata(rename = "Größe", with = "Option<::odata_runtime::edm::Float>")]
     pub gr_u00f6_u00df_e: Option<f64>,
-    #[serde(rename = "String")]
+    #[odata(rename = "String")]
     pub string: Option<String_>,
-    #[serde(rename = "Option")]
+    #[odata(rename = "Option")]
     pub option: Option<Option_>,
     pub deviceKey: Option<i32>,
-    #[serde(rename = "DeviceKey")]
+    #[odata(rename = "DeviceKey")]
     pub DeviceKey: Option<i32>,
-    #[serde(rename = "remote_Control")]
+    #[odata(rename = "remote_Control")]
     pub remote_Control: Option<i32>,
     pub remote_control: Option<i32>,
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
 #[non_exhaustive]
 pub struct String_ {
-    #[serde(rename = "Vec")]
+    #[odata(rename = "Vec")]
     pub vec: Option<String>,
-    #[serde(rename = "Box")]
+    #[odata(rename = "Box")]
     pub box_: Option<String>,
-    #[serde(rename = "Result")]
+    #[odata(rename = "Result")]
     pub result: Option<String>,
 }
 

@@ -5,8 +5,8 @@
 //!
 //! Key: `id`; rows are `Shapes.Sample`.
 
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Sample {
     pub id: ::uuid::Uuid,
@@ -17,23 +17,23 @@ pub struct Sample {
     pub sbyte: Option<i8>,
     pub int16: Option<i16>,
     pub int32: Option<i32>,
-    #[serde(with = "::odata_runtime::edm::with::Int64")]
+    #[odata(with = "::odata_runtime::edm::Int64")]
     pub int64: i64,
-    #[serde(default, with = "::odata_runtime::edm::with::option::Float")]
+    #[odata(with = "Option<::odata_runtime::edm::Float>")]
     pub single: Option<f32>,
-    #[serde(default, with = "::odata_runtime::edm::with::option::Float")]
+    #[odata(with = "Option<::odata_runtime::edm::Float>")]
     pub double: Option<f64>,
-    #[serde(default, with = "::odata_runtime::edm::with::option::Decimal")]
+    #[odata(with = "Option<::odata_runtime::edm::Decimal>")]
     pub amount: Option<::bigdecimal::BigDecimal>,
-    #[serde(default, with = "::odata_runtime::edm::with::option::Date")]
+    #[odata(with = "Option<::odata_runtime::edm::Date>")]
     pub date: Option<::time::Date>,
-    #[serde(with = "::odata_runtime::edm::with::DateTimeOffset")]
+    #[odata(with = "::odata_runtime::edm::DateTimeOffset")]
     pub timestamp: ::time::OffsetDateTime,
-    #[serde(default, with = "::odata_runtime::edm::with::option::TimeOfDay")]
+    #[odata(with = "Option<::odata_runtime::edm::TimeOfDay>")]
     pub time_of_day: Option<::time::Time>,
-    #[serde(default, with = "::odata_runtime::edm::with::option::Duration")]
+    #[odata(with = "Option<::odata_runtime::edm::Duration>")]
     pub duration: Option<::time::Duration>,
-    #[serde(default, with = "::odata_runtime::edm::with::option::Binary")]
+    #[odata(with = "Option<::odata_runtime::edm::Binary>")]
     pub payload: Option<Vec<u8>>,
     pub photo: Option<::serde_json::Value>,
     pub location: Option<::serde_json::Value>,
@@ -41,13 +41,11 @@ pub struct Sample {
     pub tag: Option<crate::nullable::types::Tag>,
     pub counter: crate::nullable::types::Counter,
     pub origin: Option<crate::nullable::types::Point>,
-    #[serde(default)]
     pub corners: Vec<crate::nullable::types::Point>,
-    #[serde(default)]
     pub tags: Vec<String>,
-    #[serde(default, with = "::odata_runtime::edm::with::vec::Int64")]
+    #[odata(with = "Vec<::odata_runtime::edm::Int64>")]
     pub readings: Vec<i64>,
-    #[serde(default, with = "::odata_runtime::edm::with::vec::DateTimeOffset")]
+    #[odata(with = "Vec<::odata_runtime::edm::DateTimeOffset>")]
     pub moments: Vec<::time::OffsetDateTime>,
 }
 

@@ -3,12 +3,12 @@
 
 //! Complex, enum and type-definition types, and entity types that are not the row type of exactly one entity set.
 
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
 #[non_exhaustive]
 pub struct Point {
-    #[serde(with = "::odata_runtime::edm::with::Float")]
+    #[odata(with = "::odata_runtime::edm::Float")]
     pub x: f64,
-    #[serde(with = "::odata_runtime::edm::with::Float")]
+    #[odata(with = "::odata_runtime::edm::Float")]
     pub y: f64,
 }
 

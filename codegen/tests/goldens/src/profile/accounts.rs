@@ -9,8 +9,8 @@
 //!
 //! The service does not support `$skip` on this entity set (`Capabilities.SkipSupported`).
 
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Account {
     pub account_id: i32,

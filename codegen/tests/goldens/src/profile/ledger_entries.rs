@@ -11,14 +11,14 @@
 //!
 //! Rows carry an audit stamp: they can be limited to those stamped since a point in time.
 
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LedgerEntry {
-    #[serde(with = "::odata_runtime::edm::with::Int64")]
+    #[odata(with = "::odata_runtime::edm::Int64")]
     pub entry_id: i64,
     pub memo: Option<String>,
-    #[serde(with = "::odata_runtime::edm::with::DateTimeOffset")]
+    #[odata(with = "::odata_runtime::edm::DateTimeOffset")]
     pub stamp: ::time::OffsetDateTime,
 }
 

@@ -5,7 +5,7 @@
 //!
 //! Key: `id`; rows are `Trees.department`.
 
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
 #[non_exhaustive]
 pub struct Department {
     pub id: i32,

@@ -5,13 +5,12 @@
 //!
 //! Key: `id`; rows are `Trees.employee`.
 
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
 #[non_exhaustive]
 pub struct Employee {
     pub id: i32,
     pub position: Option<crate::recursive::types::Node>,
     pub manager: Option<Box<Employee>>,
-    #[serde(default)]
     pub reports: Vec<Employee>,
     pub department: Option<Box<crate::recursive::departments::Department>>,
 }

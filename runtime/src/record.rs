@@ -1,0 +1,352 @@
+//! How generated structured types (entity and complex types) are read and written.
+//!
+//! `#[derive(Record)]` (from `odata-runtime-derive`) writes, per struct, one slot per field and
+//! a `match` from field index to slot; everything else (finding a field by name, skipping
+//! unknown names, refusing repeated ones, what an absent field means, `serde_with` adapters) is
+//! the generic code here, type-checked once instead of once per struct. A crate of a big
+//! service has thousands of structs, and serde's own derive made them most of its compile time.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::ser::{Serialize, SerializeStruct};
+use serde_with::de::DeserializeAsWrap;
+use serde_with::ser::SerializeAsWrap;
+use serde_with::{DeserializeAs, SerializeAs};
+
+pub use odata_runtime_derive::Record;
+/// The adapters of `#[odata(with = …)]` and `serde(with = …)` in generated code, so that it
+/// needs no dependency on `serde_with` of its own.
+pub use serde_with::{As, Same};
+
+/// A structured type read from a JSON object field by field (implemented by
+/// `#[derive(Record)]`).
+pub trait Record: Sized {
+    /// The type's Rust name, for errors.
+    const NAME: &'static str;
+    /// The fields' wire names, in declaration order: a field's index is its place here.
+    const FIELDS: &'static [&'static str];
+
+    /// Reads the fields of one object.
+    fn read_fields<'de, A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
+}
+
+/// `Deserialize::deserialize` of a [`Record`]: an object of its fields.
+pub fn deserialize<'de, T: Record, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+    struct ObjectVisitor<T>(PhantomData<T>);
+
+    impl<'de, T: Record> Visitor<'de> for ObjectVisitor<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "struct {}", T::NAME)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::read_fields(map)
+        }
+    }
+
+    deserializer.deserialize_map(ObjectVisitor(PhantomData))
+}
+
+/// The names of an object being read, as indexes into [`Record::FIELDS`].
+#[derive(Debug)]
+pub struct Keys<T> {
+    /// Where the next name is looked for first: services send an object's properties in
+    /// declaration order, so the lookup is usually one comparison.
+    next: usize,
+    record: PhantomData<T>,
+}
+
+impl<T: Record> Keys<T> {
+    /// Before the first name.
+    pub fn new() -> Self {
+        Keys { next: 0, record: PhantomData }
+    }
+
+    /// The index of the next known name (its value is read next), skipping the values of
+    /// unknown names; `None` at the end of the object.
+    pub fn next<'de, A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<Option<usize>, A::Error> {
+        loop {
+            match map.next_key_seed(FieldIndex { fields: T::FIELDS, hint: self.next })? {
+                None => return Ok(None),
+                Some(Some(index)) => {
+                    self.next = index + 1;
+                    return Ok(Some(index));
+                }
+                Some(None) => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+    }
+}
+
+impl<T: Record> Default for Keys<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Reads a property name as its index in `fields` (`None`: not a field), without allocating.
+struct FieldIndex {
+    fields: &'static [&'static str],
+    hint: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for FieldIndex {
+    type Value = Option<usize>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<usize>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for FieldIndex {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a property name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Option<usize>, E> {
+        if self.fields.get(self.hint) == Some(&name) {
+            return Ok(Some(self.hint));
+        }
+        Ok(self.fields.iter().position(|field| *field == name))
+    }
+}
+
+/// One field's value while its object is read, read as `U` (a `serde_with` adapter mirroring
+/// `T`; [`Same`]: `T`'s own serde impl).
+#[derive(Debug)]
+pub struct Slot<T, U = Same> {
+    value: Option<T>,
+    adapter: PhantomData<U>,
+}
+
+impl<T> Slot<T> {
+    /// An empty slot read by `T`'s own `Deserialize`.
+    pub fn new() -> Self {
+        Slot { value: None, adapter: PhantomData }
+    }
+}
+
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T, U> Slot<T, U> {
+    /// An empty slot read through the adapter `U`.
+    pub fn new_as() -> Self {
+        Slot { value: None, adapter: PhantomData }
+    }
+
+    /// Reads the value of the field `name`, which must not have been read before.
+    pub fn read<'de, A: MapAccess<'de>>(&mut self, map: &mut A, name: &'static str) -> Result<(), A::Error>
+    where
+        U: DeserializeAs<'de, T>,
+    {
+        if self.value.is_some() {
+            return Err(de::Error::duplicate_field(name));
+        }
+        self.value = Some(map.next_value::<DeserializeAsWrap<T, U>>()?.into_inner());
+        Ok(())
+    }
+
+    /// After the object's last name: gives an absent field the value its absence means
+    /// (`None` for an `Option`, empty for a collection), or keeps in `error` why it has none
+    /// (a missing-field error), unless an earlier field's error is there already.
+    pub fn fill<'de, E: de::Error>(&mut self, name: &'static str, error: &mut Option<E>)
+    where
+        U: DeserializeAs<'de, T>,
+    {
+        if self.value.is_some() || error.is_some() {
+            return;
+        }
+        match U::deserialize_as(Absent { name, error: PhantomData }) {
+            Ok(value) => self.value = Some(value),
+            Err(e) => *error = Some(e),
+        }
+    }
+
+    /// The value of a slot [`fill`](Slot::fill) left without an error.
+    pub fn take(self) -> T {
+        // `fill` either set the value or reported an error, and the derive returns the error
+        // before taking any value.
+        self.value.expect("a filled slot")
+    }
+}
+
+/// Writes a struct's fields, keeping the first error: the derive calls [`field`](Writer::field)
+/// once per field and asks for the result once, at [`end`](Writer::end).
+#[derive(Debug)]
+pub struct Writer<S: SerializeStruct> {
+    state: Result<S, S::Error>,
+}
+
+impl<S: SerializeStruct> Writer<S> {
+    /// Writes into `state` (the result of `Serializer::serialize_struct`).
+    pub fn new(state: Result<S, S::Error>) -> Self {
+        Writer { state }
+    }
+
+    /// Writes the field `name`, unless an earlier write failed.
+    pub fn field<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) {
+        if let Ok(state) = &mut self.state
+            && let Err(error) = state.serialize_field(name, value)
+        {
+            self.state = Err(error);
+        }
+    }
+
+    /// Ends the struct, or reports the first error.
+    pub fn end(self) -> Result<S::Ok, S::Error> {
+        self.state?.end()
+    }
+}
+
+/// `value` written through the adapter `U` (for `#[derive(Record)]`).
+pub fn adapted<T, U: SerializeAs<T>>(value: &T) -> SerializeAsWrap<'_, T, U> {
+    SerializeAsWrap::new(value)
+}
+
+/// The value of an absent field: `None` to an `Option`, an empty sequence to a collection, a
+/// missing-field error to anything else (serde's own derive reads absent fields the same way).
+struct Absent<E> {
+    name: &'static str,
+    error: PhantomData<E>,
+}
+
+impl<'de, E: de::Error> Deserializer<'de> for Absent<E> {
+    type Error = E;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, E> {
+        Err(E::missing_field(self.name))
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        visitor.visit_none()
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        visitor.visit_seq(de::value::SeqDeserializer::new(std::iter::empty::<()>()))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
+        unit_struct newtype_struct tuple tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edm;
+
+    #[derive(Debug, Clone, PartialEq, Record)]
+    #[odata(rename_all = "camelCase", crate = "crate")]
+    struct Row {
+        row_key: i32,
+        #[odata(rename = "displayNAME")]
+        display_name: Option<String>,
+        #[odata(with = "Option<edm::Int64>")]
+        size_in_bytes: Option<i64>,
+        #[odata(with = "Vec<edm::Int64>")]
+        sizes: Vec<i64>,
+        tags: Vec<String>,
+        parent: Option<Box<Row>>,
+    }
+
+    fn decode(json: &str) -> Result<Row, String> {
+        let de = &mut serde_json::Deserializer::from_str(json);
+        serde_path_to_error::deserialize(de).map_err(|e| e.to_string())
+    }
+
+    fn row(key: i32) -> Row {
+        Row { row_key: key, display_name: None, size_in_bytes: None, sizes: vec![], tags: vec![], parent: None }
+    }
+
+    #[test]
+    fn fields_are_found_by_wire_name_in_any_order() {
+        let read = decode(
+            r#"{"sizes": ["7", 8], "displayNAME": "a", "sizeInBytes": "9007199254740993", "rowKey": 1,
+            "tags": ["x"], "parent": {"rowKey": 2}}"#,
+        )
+        .unwrap();
+        let expected = Row {
+            display_name: Some("a".into()),
+            size_in_bytes: Some(9_007_199_254_740_993),
+            sizes: vec![7, 8],
+            tags: vec!["x".into()],
+            parent: Some(Box::new(row(2))),
+            ..row(1)
+        };
+        assert_eq!(read, expected);
+    }
+
+    #[test]
+    fn absent_fields_are_none_or_empty_and_a_required_one_is_an_error() {
+        assert_eq!(decode(r#"{"rowKey": 5}"#).unwrap(), row(5));
+        assert_eq!(decode(r#"{"rowKey": 5, "displayNAME": null, "sizeInBytes": null}"#).unwrap(), row(5));
+        let missing = decode(r#"{"displayNAME": "a"}"#).unwrap_err();
+        assert!(missing.contains("missing field `rowKey`"), "{missing}");
+        let nested = decode(r#"{"rowKey": 1, "parent": {"tags": []}}"#).unwrap_err();
+        assert!(nested.starts_with("parent: missing field `rowKey`"), "{nested}");
+    }
+
+    #[test]
+    fn unknown_names_are_skipped_and_repeated_ones_refused() {
+        let read = decode(r#"{"@odata.etag": "W/1", "rowKey": 3, "later": {"deep": [[{}]]}, "ROWKEY": 4}"#).unwrap();
+        assert_eq!(read, row(3));
+        let repeated = decode(r#"{"rowKey": 3, "rowKey": 4}"#).unwrap_err();
+        assert!(repeated.contains("duplicate field `rowKey`"), "{repeated}");
+    }
+
+    #[test]
+    fn errors_name_the_field_and_escaped_names_still_match() {
+        let wrong = decode(r#"{"rowKey": 1, "sizes": [1, "x"]}"#).unwrap_err();
+        assert!(wrong.starts_with("sizes[1]:"), "{wrong}");
+        let not_an_object = decode("[1]").unwrap_err();
+        assert!(not_an_object.contains("expected struct Row"), "{not_an_object}");
+        // An escape in a name makes serde_json hand it over as a transient string.
+        assert_eq!(decode(r#"{"row\u004bey": 6}"#).unwrap(), row(6));
+    }
+
+    #[test]
+    fn rows_write_their_wire_names_and_read_back() {
+        let full = Row {
+            display_name: Some("a".into()),
+            size_in_bytes: Some(i64::MAX),
+            sizes: vec![1],
+            parent: Some(Box::new(row(2))),
+            ..row(1)
+        };
+        let json = serde_json::to_string(&full).unwrap();
+        assert!(
+            json.starts_with(r#"{"rowKey":1,"displayNAME":"a","sizeInBytes":9223372036854775807,"sizes":[1]"#),
+            "{json}"
+        );
+        assert_eq!(decode(&json).unwrap(), full);
+        assert_eq!(Row::FIELDS, ["rowKey", "displayNAME", "sizeInBytes", "sizes", "tags", "parent"]);
+    }
+
+    #[test]
+    fn the_first_write_error_is_the_one_reported() {
+        use serde::Serializer as _;
+        struct Fails;
+        impl Serialize for Fails {
+            fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                Err(serde::ser::Error::custom("first"))
+            }
+        }
+        let mut writer = Writer::new(serde_json::value::Serializer.serialize_struct("Row", 2));
+        writer.field("a", &Fails);
+        writer.field("b", &1);
+        assert_eq!(writer.end().unwrap_err().to_string(), "first");
+    }
+}
