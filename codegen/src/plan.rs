@@ -97,16 +97,14 @@ pub struct Docs {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldPlan {
     pub name: String,
-    /// `#[serde(rename)]` is needed: the wire name is not what the struct's rename rule makes of
-    /// `name`.
+    /// `#[odata(rename)]` is needed: the wire name is not what the struct's rename rule makes of
+    /// `name`. (An absent field reads as `None` or empty by its type, so there is no `default`.)
     pub renamed: bool,
     /// The name keeps the wire spelling (a case-conversion clash), so the struct allows
     /// `non_snake_case`.
     pub verbatim: bool,
     pub wire_name: String,
     pub ty: RustType,
-    /// `#[serde(default)]`: absent means `None` / empty.
-    pub default: bool,
     /// A navigation property: a link to other rows, not a part of this one.
     pub navigation: bool,
     /// Compiled only with these features (a navigation property to a gated type).
@@ -121,7 +119,7 @@ pub struct Gate(pub Vec<String>);
 #[derive(Debug, Clone, PartialEq)]
 pub struct StructPlan {
     pub name: String,
-    /// `#[serde(rename_all = "camelCase")]`: fewer fields need a rename of their own with it.
+    /// `#[odata(rename_all = "camelCase")]`: fewer fields need a rename of their own with it.
     pub camel_case: bool,
     pub docs: Docs,
     pub fields: Vec<FieldPlan>,
@@ -523,7 +521,6 @@ impl<'m> Planner<'m> {
                             verbatim: assigned.verbatim,
                             wire_name: nav.name.clone(),
                             ty,
-                            default: true,
                             navigation: true,
                             gate: None,
                             docs,
@@ -562,7 +559,6 @@ impl<'m> Planner<'m> {
     fn field(&self, property: &Property, assigned: Assigned, recursive: bool) -> FieldPlan {
         let element = self.type_target(&property.ty.target);
         let ty = wrap(element, property.ty.collection, property.nullable, recursive);
-        let default = property.nullable || property.ty.collection;
         let mut docs = docs_for(&property.annotations);
         docs.paragraphs.extend(raw_json_note(&property.ty.target));
         FieldPlan {
@@ -571,7 +567,6 @@ impl<'m> Planner<'m> {
             verbatim: assigned.verbatim,
             wire_name: property.name.clone(),
             ty,
-            default,
             navigation: false,
             gate: None,
             docs,

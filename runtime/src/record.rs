@@ -25,8 +25,9 @@ pub use serde_with::{As, Same};
 pub trait Record: Sized {
     /// The type's Rust name, for errors.
     const NAME: &'static str;
-    /// The fields' wire names, in declaration order: a field's index is its place here.
-    const FIELDS: &'static [&'static str];
+
+    /// The index of the field with this wire name, in declaration order (`None`: not a field).
+    fn field_index(name: &str) -> Option<usize>;
 
     /// Reads the fields of one object.
     fn read_fields<'de, A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
@@ -51,31 +52,25 @@ pub fn deserialize<'de, T: Record, D: Deserializer<'de>>(deserializer: D) -> Res
     deserializer.deserialize_map(ObjectVisitor(PhantomData))
 }
 
-/// The names of an object being read, as indexes into [`Record::FIELDS`].
+/// The names of an object being read, as field indexes ([`Record::field_index`]).
 #[derive(Debug)]
 pub struct Keys<T> {
-    /// Where the next name is looked for first: services send an object's properties in
-    /// declaration order, so the lookup is usually one comparison.
-    next: usize,
     record: PhantomData<T>,
 }
 
 impl<T: Record> Keys<T> {
     /// Before the first name.
     pub fn new() -> Self {
-        Keys { next: 0, record: PhantomData }
+        Keys { record: PhantomData }
     }
 
     /// The index of the next known name (its value is read next), skipping the values of
     /// unknown names; `None` at the end of the object.
     pub fn next<'de, A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<Option<usize>, A::Error> {
         loop {
-            match map.next_key_seed(FieldIndex { fields: T::FIELDS, hint: self.next })? {
+            match map.next_key_seed(FieldIndex(T::field_index))? {
                 None => return Ok(None),
-                Some(Some(index)) => {
-                    self.next = index + 1;
-                    return Ok(Some(index));
-                }
+                Some(Some(index)) => return Ok(Some(index)),
                 Some(None) => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -90,11 +85,8 @@ impl<T: Record> Default for Keys<T> {
     }
 }
 
-/// Reads a property name as its index in `fields` (`None`: not a field), without allocating.
-struct FieldIndex {
-    fields: &'static [&'static str],
-    hint: usize,
-}
+/// Reads a property name as a field index (`None`: not a field), without allocating.
+struct FieldIndex(fn(&str) -> Option<usize>);
 
 impl<'de> DeserializeSeed<'de> for FieldIndex {
     type Value = Option<usize>;
@@ -112,10 +104,7 @@ impl Visitor<'_> for FieldIndex {
     }
 
     fn visit_str<E: de::Error>(self, name: &str) -> Result<Option<usize>, E> {
-        if self.fields.get(self.hint) == Some(&name) {
-            return Ok(Some(self.hint));
-        }
-        Ok(self.fields.iter().position(|field| *field == name))
+        Ok((self.0)(name))
     }
 }
 
@@ -158,27 +147,26 @@ impl<T, U> Slot<T, U> {
         Ok(())
     }
 
-    /// After the object's last name: gives an absent field the value its absence means
-    /// (`None` for an `Option`, empty for a collection), or keeps in `error` why it has none
-    /// (a missing-field error), unless an earlier field's error is there already.
-    pub fn fill<'de, E: de::Error>(&mut self, name: &'static str, error: &mut Option<E>)
-    where
-        U: DeserializeAs<'de, T>,
-    {
-        if self.value.is_some() || error.is_some() {
-            return;
-        }
-        match U::deserialize_as(Absent { name, error: PhantomData }) {
-            Ok(value) => self.value = Some(value),
-            Err(e) => *error = Some(e),
+    /// After the object's last name: keeps in `error` that the required field `name` is absent,
+    /// unless an earlier field's error is there already.
+    pub fn require<E: de::Error>(&self, name: &'static str, error: &mut Option<E>) {
+        if self.value.is_none() && error.is_none() {
+            *error = Some(E::missing_field(name));
         }
     }
 
-    /// The value of a slot [`fill`](Slot::fill) left without an error.
+    /// The value of a required field, which [`require`](Slot::require) found.
     pub fn take(self) -> T {
-        // `fill` either set the value or reported an error, and the derive returns the error
-        // before taking any value.
-        self.value.expect("a filled slot")
+        // The derive returns `require`'s error before it takes any value.
+        self.value.expect("a required field checked by `require`")
+    }
+
+    /// The value of an optional field (an `Option` or a collection): absent is `None` or empty.
+    pub fn take_or_default(self) -> T
+    where
+        T: Default,
+    {
+        self.value.unwrap_or_default()
     }
 }
 
@@ -213,34 +201,6 @@ impl<S: SerializeStruct> Writer<S> {
 /// `value` written through the adapter `U` (for `#[derive(Record)]`).
 pub fn adapted<T, U: SerializeAs<T>>(value: &T) -> SerializeAsWrap<'_, T, U> {
     SerializeAsWrap::new(value)
-}
-
-/// The value of an absent field: `None` to an `Option`, an empty sequence to a collection, a
-/// missing-field error to anything else (serde's own derive reads absent fields the same way).
-struct Absent<E> {
-    name: &'static str,
-    error: PhantomData<E>,
-}
-
-impl<'de, E: de::Error> Deserializer<'de> for Absent<E> {
-    type Error = E;
-
-    fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, E> {
-        Err(E::missing_field(self.name))
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
-        visitor.visit_none()
-    }
-
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
-        visitor.visit_seq(de::value::SeqDeserializer::new(std::iter::empty::<()>()))
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
-        unit_struct newtype_struct tuple tuple_struct map struct enum identifier ignored_any
-    }
 }
 
 #[cfg(test)]
@@ -332,7 +292,9 @@ mod tests {
             "{json}"
         );
         assert_eq!(decode(&json).unwrap(), full);
-        assert_eq!(Row::FIELDS, ["rowKey", "displayNAME", "sizeInBytes", "sizes", "tags", "parent"]);
+        let indexes: Vec<_> =
+            ["rowKey", "displayNAME", "parent", "display_name", "rowkey"].map(Row::field_index).into();
+        assert_eq!(indexes, [Some(0), Some(1), Some(5), None, None]);
     }
 
     #[test]

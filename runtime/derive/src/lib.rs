@@ -25,7 +25,8 @@
 //! - `with = "Type"` (on a field): a `serde_with` adapter mirroring the field's type.
 //!
 //! The struct reads from a JSON object: unknown names are skipped, a repeated name is an error,
-//! and an absent field is `None` for an `Option`, empty for a `Vec`, and an error otherwise.
+//! and an absent field is `None` for a field written `Option<…>`, empty for one written
+//! `Vec<…>`, and an error otherwise.
 
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as TokenStream2;
@@ -44,6 +45,17 @@ struct Field<'a> {
     ident: &'a syn::Ident,
     wire: String,
     with: Option<Type>,
+    /// Absent means `Default::default()`: the type is written `Option<…>` or `Vec<…>`.
+    optional: bool,
+}
+
+/// Whether `ty` is written `Option<…>` or `Vec<…>` (prelude names, which generated code never
+/// shadows), whose absence is `None` or empty; anything else is required.
+fn absent_is_default(ty: &Type) -> bool {
+    let Type::Path(path) = ty else { return false };
+    path.qself.is_none()
+        && path.path.segments.len() == 1
+        && ["Option", "Vec"].iter().any(|name| path.path.segments[0].ident == name)
 }
 
 fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
@@ -95,7 +107,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                     Ok(())
                 })?;
             }
-            Ok(Field { ident, wire, with })
+            Ok(Field { ident, wire, with, optional: absent_is_default(&field.ty) })
         })
         .collect::<syn::Result<Vec<_>>>()?;
 
@@ -103,7 +115,8 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     let name_text = name.to_string();
     let serde = quote!(#runtime::__private::serde);
     let record = quote!(#runtime::record);
-    let wires: Vec<&str> = fields.iter().map(|f| f.wire.as_str()).collect();
+    let wires = fields.iter().map(|f| f.wire.as_str());
+    let indexes = 0..fields.len();
     let slots: Vec<_> = (0..fields.len()).map(|i| format_ident!("__field{i}")).collect();
     let declare = fields.iter().zip(&slots).map(|(field, slot)| match &field.with {
         None => quote!(let mut #slot = #record::Slot::new();),
@@ -113,13 +126,13 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         let wire = &field.wire;
         quote!(#index => #slot.read(&mut __map, #wire),)
     });
-    let fill = fields.iter().zip(&slots).map(|(field, slot)| {
+    let require = fields.iter().zip(&slots).filter(|(field, _)| !field.optional).map(|(field, slot)| {
         let wire = &field.wire;
-        quote!(#slot.fill(#wire, &mut __error);)
+        quote!(#slot.require(#wire, &mut __error);)
     });
     let take = fields.iter().zip(&slots).map(|(field, slot)| {
         let ident = field.ident;
-        quote!(#ident: #slot.take(),)
+        if field.optional { quote!(#ident: #slot.take_or_default(),) } else { quote!(#ident: #slot.take(),) }
     });
     let write = fields.iter().map(|field| {
         let (ident, wire) = (field.ident, &field.wire);
@@ -134,7 +147,15 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         #[allow(deprecated)]
         impl #record::Record for #name {
             const NAME: &'static str = #name_text;
-            const FIELDS: &'static [&'static str] = &[#(#wires),*];
+
+            // A `match` on names is what compiles to the fastest lookup (constant-length
+            // comparisons, inlined).
+            fn field_index(name: &str) -> Option<usize> {
+                match name {
+                    #(#wires => Some(#indexes),)*
+                    _ => None,
+                }
+            }
 
             fn read_fields<'de, A: #serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
                 #(#declare)*
@@ -149,7 +170,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                 // Errors are gathered rather than returned with `?` field by field: a `?` per
                 // field was most of what these impls cost to compile.
                 let mut __error = None;
-                #(#fill)*
+                #(#require)*
                 if let Some(error) = __error {
                     return Err(error);
                 }
