@@ -9,7 +9,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeStruct};
 use serde_with::de::DeserializeAsWrap;
 use serde_with::ser::SerializeAsWrap;
@@ -68,7 +68,7 @@ impl<T: Record> Keys<T> {
     /// unknown names; `None` at the end of the object.
     pub fn next<'de, A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<Option<usize>, A::Error> {
         loop {
-            match map.next_key_seed(FieldIndex(T::field_index))? {
+            match map.next_key_seed(FieldIndex::<T>(PhantomData))? {
                 None => return Ok(None),
                 Some(Some(index)) => return Ok(Some(index)),
                 Some(None) => {
@@ -85,10 +85,10 @@ impl<T: Record> Default for Keys<T> {
     }
 }
 
-/// Reads a property name as a field index (`None`: not a field), without allocating.
-struct FieldIndex(fn(&str) -> Option<usize>);
+/// Reads a property name as a field index of `T` (`None`: not a field), without allocating.
+struct FieldIndex<T>(PhantomData<T>);
 
-impl<'de> DeserializeSeed<'de> for FieldIndex {
+impl<'de, T: Record> DeserializeSeed<'de> for FieldIndex<T> {
     type Value = Option<usize>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<usize>, D::Error> {
@@ -96,7 +96,7 @@ impl<'de> DeserializeSeed<'de> for FieldIndex {
     }
 }
 
-impl Visitor<'_> for FieldIndex {
+impl<T: Record> Visitor<'_> for FieldIndex<T> {
     type Value = Option<usize>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -104,7 +104,7 @@ impl Visitor<'_> for FieldIndex {
     }
 
     fn visit_str<E: de::Error>(self, name: &str) -> Result<Option<usize>, E> {
-        Ok((self.0)(name))
+        Ok(T::field_index(name))
     }
 }
 
@@ -121,6 +121,18 @@ impl<T> Slot<T> {
     pub fn new() -> Self {
         Slot { value: None, adapter: PhantomData }
     }
+
+    /// Reads the value of the field `name`, which must not have been read before.
+    pub fn read<'de, A: MapAccess<'de>>(&mut self, map: &mut A, name: &'static str) -> Result<(), A::Error>
+    where
+        T: Deserialize<'de>,
+    {
+        if self.value.is_some() {
+            return Err(de::Error::duplicate_field(name));
+        }
+        self.value = Some(map.next_value()?);
+        Ok(())
+    }
 }
 
 impl<T> Default for Slot<T> {
@@ -135,8 +147,8 @@ impl<T, U> Slot<T, U> {
         Slot { value: None, adapter: PhantomData }
     }
 
-    /// Reads the value of the field `name`, which must not have been read before.
-    pub fn read<'de, A: MapAccess<'de>>(&mut self, map: &mut A, name: &'static str) -> Result<(), A::Error>
+    /// Reads the value of the field `name` through the adapter, like [`read`](Slot::read).
+    pub fn read_as<'de, A: MapAccess<'de>>(&mut self, map: &mut A, name: &'static str) -> Result<(), A::Error>
     where
         U: DeserializeAs<'de, T>,
     {

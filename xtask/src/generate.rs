@@ -44,7 +44,7 @@ pub struct Args {
 const RUNTIME_PACKAGE: &str = "odata-runtime";
 /// Crates the generated code may name besides the runtime; each becomes a dependency when the
 /// code names it, with the version and features the runtime itself uses, so both always agree.
-const DIRECT_DEPENDENCIES: &[&str] = &["serde", "serde_with", "serde_json", "time", "uuid", "bigdecimal"];
+const DIRECT_DEPENDENCIES: &[&str] = &["serde", "serde_json", "time", "uuid", "bigdecimal"];
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let crate_name = match &args.crate_name {

@@ -124,7 +124,10 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     });
     let read = fields.iter().zip(&slots).enumerate().map(|(index, (field, slot))| {
         let wire = &field.wire;
-        quote!(#index => #slot.read(&mut __map, #wire),)
+        match &field.with {
+            None => quote!(#index => #slot.read(&mut __map, #wire),),
+            Some(_) => quote!(#index => #slot.read_as(&mut __map, #wire),),
+        }
     });
     let require = fields.iter().zip(&slots).filter(|(field, _)| !field.optional).map(|(field, slot)| {
         let wire = &field.wire;
