@@ -226,3 +226,32 @@ fn serde_camel_case(field: &str) -> String {
         None => pascal,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The same cases as codegen's own copy of the rule, which decides the `rename`s this applies.
+    #[test]
+    fn camel_case_is_serdes_rule() {
+        for (field, wire) in [
+            ("device_key", "deviceKey"),
+            ("type_", "type"),
+            ("_1st", "1st"),
+            ("x", "x"),
+            ("a__b", "aB"),
+            ("azure_ad_device_id", "azureAdDeviceId"),
+        ] {
+            assert_eq!(serde_camel_case(field), wire);
+        }
+    }
+
+    #[test]
+    fn only_option_and_vec_may_be_absent() {
+        for (ty, optional) in
+            [("Option<String>", true), ("Vec<u8>", true), ("Box<Row>", false), ("i32", false), ("std::option::Option<i32>", false)]
+        {
+            assert_eq!(absent_is_default(&syn::parse_str(ty).unwrap()), optional, "{ty}");
+        }
+    }
+}
