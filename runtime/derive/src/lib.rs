@@ -248,9 +248,13 @@ mod tests {
 
     #[test]
     fn only_option_and_vec_may_be_absent() {
-        for (ty, optional) in
-            [("Option<String>", true), ("Vec<u8>", true), ("Box<Row>", false), ("i32", false), ("std::option::Option<i32>", false)]
-        {
+        for (ty, optional) in [
+            ("Option<String>", true),
+            ("Vec<u8>", true),
+            ("Box<Row>", false),
+            ("i32", false),
+            ("std::option::Option<i32>", false),
+        ] {
             assert_eq!(absent_is_default(&syn::parse_str(ty).unwrap()), optional, "{ty}");
         }
     }
