@@ -52,36 +52,17 @@ pub fn deserialize<'de, T: Record, D: Deserializer<'de>>(deserializer: D) -> Res
     deserializer.deserialize_map(ObjectVisitor(PhantomData))
 }
 
-/// The names of an object being read, as field indexes ([`Record::field_index`]).
-#[derive(Debug)]
-pub struct Keys<T> {
-    record: PhantomData<T>,
-}
-
-impl<T: Record> Keys<T> {
-    /// Before the first name.
-    pub fn new() -> Self {
-        Keys { record: PhantomData }
-    }
-
-    /// The index of the next known name (its value is read next), skipping the values of
-    /// unknown names; `None` at the end of the object.
-    pub fn next<'de, A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<Option<usize>, A::Error> {
-        loop {
-            match map.next_key_seed(FieldIndex::<T>(PhantomData))? {
-                None => return Ok(None),
-                Some(Some(index)) => return Ok(Some(index)),
-                Some(None) => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+/// The index of the next known name of the object being read (its value is read next),
+/// skipping the values of names `T` does not have; `None` at the end of the object.
+pub fn next_field<'de, T: Record, A: MapAccess<'de>>(map: &mut A) -> Result<Option<usize>, A::Error> {
+    loop {
+        match map.next_key_seed(FieldIndex::<T>(PhantomData))? {
+            None => return Ok(None),
+            Some(Some(index)) => return Ok(Some(index)),
+            Some(None) => {
+                map.next_value::<IgnoredAny>()?;
             }
         }
-    }
-}
-
-impl<T: Record> Default for Keys<T> {
-    fn default() -> Self {
-        Self::new()
     }
 }
 

@@ -3,7 +3,7 @@
 //!
 //! serde's own derive writes some forty lines per field (a field enum with three visitors, a
 //! sequence visitor, duplicate and missing checks), and type-checking them is most of what a
-//! big generated crate costs. This derive writes four short statements per field and leaves the
+//! big generated crate costs. This derive writes a few short statements per field and leaves the
 //! rest to generic code in `odata_runtime::record`, which is compiled once.
 //!
 //! ```ignore
@@ -162,8 +162,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
 
             fn read_fields<'de, A: #serde::de::MapAccess<'de>>(mut __map: A) -> Result<Self, A::Error> {
                 #(#declare)*
-                let mut __keys = #record::Keys::<Self>::new();
-                while let Some(__index) = __keys.next(&mut __map)? {
+                while let Some(__index) = #record::next_field::<Self, _>(&mut __map)? {
                     // One `?` for all fields: each is a branch to borrow-check.
                     match __index {
                         #(#read)*
