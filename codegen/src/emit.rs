@@ -302,8 +302,7 @@ impl Emitter<'_> {
             quote!(crate = #path)
         });
         let rename_all = plan.camel_case.then(|| quote!(rename_all = "camelCase"));
-        let odata_args: Vec<TokenStream> = rename_all.into_iter().chain(crate_arg).collect();
-        let odata_attr = (!odata_args.is_empty()).then(|| quote!(#[odata(#(#odata_args),*)]));
+        let odata_attr = odata_attr(rename_all.into_iter().chain(crate_arg));
         let cfg = gate_cfg(plan.gate.as_ref());
         quote! {
             #docs
@@ -332,8 +331,7 @@ impl Emitter<'_> {
             let with = self.adapter_type(&field.ty);
             quote!(with = #with)
         });
-        let odata_args: Vec<TokenStream> = rename.into_iter().chain(with).collect();
-        let odata_attr = (!odata_args.is_empty()).then(|| quote!(#[odata(#(#odata_args),*)]));
+        let odata_attr = odata_attr(rename.into_iter().chain(with));
         let cfg = gate_cfg(field.gate.as_ref());
         quote! {
             #docs
@@ -483,6 +481,12 @@ impl Emitter<'_> {
             pub struct #name(#field_attr pub #inner);
         }
     }
+}
+
+/// `#[odata(…)]` of `#[derive(Record)]` with these arguments, none without any.
+fn odata_attr(args: impl Iterator<Item = TokenStream>) -> Option<TokenStream> {
+    let args: Vec<TokenStream> = args.collect();
+    (!args.is_empty()).then(|| quote!(#[odata(#(#args),*)]))
 }
 
 /// `#[cfg(feature = "…")]` for an item of one entity set's feature.

@@ -144,3 +144,18 @@ fn capabilities_restrictions_are_documented() {
         "{accounts}"
     );
 }
+
+#[test]
+fn a_runtime_elsewhere_is_named_by_the_derive_too() {
+    let path = goldens_dir().join("cases/nullable.xml");
+    let source = std::fs::read(&path).unwrap();
+    let mut options = options("nullable", &source, codegen::Profile::default());
+    options.runtime = codegen::RustPath::parse("crate::odata").unwrap();
+    let files = codegen::generate(&source, &options).unwrap();
+    let samples = files.iter().find(|(path, _)| path.ends_with("samples.rs")).map(|(_, text)| text).unwrap();
+    assert!(samples.contains("#[derive(Debug, Clone, PartialEq, crate::odata::Record)]"), "{samples}");
+    assert!(samples.contains(r#"#[odata(rename_all = "camelCase", crate = "crate::odata")]"#), "{samples}");
+    // The default path is the derive's own, so the goldens never spell it out.
+    let default = generate("nullable", &path);
+    assert!(default.values().all(|text| !text.contains("crate = ")));
+}

@@ -145,9 +145,10 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         }
     });
     let count = fields.len();
+    // A deprecated struct, or one with deprecated field types, is no warning in its impls.
+    let impl_attrs = quote!(#[automatically_derived] #[allow(deprecated)]);
     Ok(quote! {
-        #[automatically_derived]
-        #[allow(deprecated)]
+        #impl_attrs
         impl #record::Record for #name {
             const NAME: &'static str = #name_text;
 
@@ -180,16 +181,14 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             }
         }
 
-        #[automatically_derived]
-        #[allow(deprecated)]
+        #impl_attrs
         impl<'de> #serde::Deserialize<'de> for #name {
             fn deserialize<D: #serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 #record::deserialize(deserializer)
             }
         }
 
-        #[automatically_derived]
-        #[allow(deprecated)]
+        #impl_attrs
         impl #serde::Serialize for #name {
             fn serialize<S: #serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 let mut __writer = #record::Writer::new(serializer.serialize_struct(#name_text, #count));
