@@ -64,9 +64,11 @@ pub fn emit(plan: &Plan, paths: &Paths) -> Vec<EmittedModule> {
         children: children.get(&Vec::new()).cloned().unwrap_or_default(),
         tokens: emitter.root(plan, &children),
     }];
+    let sets: BTreeMap<ModulePath, &EntitySetPlan> =
+        plan.entity_sets.iter().map(|set| (vec![set.module.clone()], set)).collect();
     for (path, module) in &modules {
         let own_children = children.get(path).cloned().unwrap_or_default();
-        let tokens = emitter.module(path, module, &own_children);
+        let tokens = emitter.module(path, module, sets.get(path).copied(), &own_children);
         out.push(EmittedModule { path: path.clone(), children: own_children, tokens });
     }
     out
@@ -265,7 +267,13 @@ impl Emitter<'_> {
         }
     }
 
-    fn module(&self, path: &ModulePath, module: &ModulePlan, children: &[String]) -> TokenStream {
+    fn module(
+        &self,
+        path: &ModulePath,
+        module: &ModulePlan,
+        set: Option<&EntitySetPlan>,
+        children: &[String],
+    ) -> TokenStream {
         let docs = inner_docs(&module.docs);
         let child_decls = children.iter().map(|c| {
             let c = ident(c);
@@ -273,7 +281,7 @@ impl Emitter<'_> {
         });
         let structs = module.structs.iter().map(|s| self.structure(s, path));
         let field_enums = module.field_enums.iter().map(|f| self.field_enum(f));
-        let entity_set = module.entity_set.as_ref().map(|set| self.entity_set(set, path));
+        let entity_set = set.map(|set| self.entity_set(set, path));
         let enums = module.enums.iter().map(|e| self.enumeration(e));
         let newtypes = module.newtypes.iter().map(|n| self.newtype(n, path));
         quote! {

@@ -1,4 +1,4 @@
-//! The generator and the runtime know OData, not any one service: the Intune Data Warehouse's
+//! The CSDL reader, the generator and the runtime know OData, not any one service: the Intune Data Warehouse's
 //! rules live in its client crate and its profile (`fixtures/profile.toml`), never here.
 
 #[path = "support/mod.rs"]
@@ -24,6 +24,7 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 fn generator_and_runtime_sources_name_no_service() {
     let root = support::workspace_root();
     let mut files = Vec::new();
+    rust_files(&root.join("csdl/src"), &mut files);
     rust_files(&root.join("codegen/src"), &mut files);
     rust_files(&root.join("runtime/src"), &mut files);
     assert!(files.len() > 10, "{files:?}");

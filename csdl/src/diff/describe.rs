@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value as Json, json};
 
-use crate::csdl::{
+use crate::{
     Annotations, CAPABILITIES, CORE, Facets, MaxLength, Operation, OperationKind, PathKind, Permissions, Property,
     PropertyRef, Restrictions, Revision, RevisionKind, Scale, Srid, Value,
 };

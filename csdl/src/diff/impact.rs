@@ -32,8 +32,6 @@ pub(super) enum Fact {
     /// The type is now another kind of type (entity, complex, enum, type definition).
     Kind,
     BaseType,
-    /// The module the generated struct lives in.
-    Module,
     /// A boolean attribute of a type, with its new value.
     Flag {
         flag: Flag,
@@ -108,10 +106,6 @@ pub(super) fn assess(item: Item, fact: Fact) -> (Impact, &'static str) {
         Fact::Added { shape } => added(item, shape),
         Fact::Removed => (Breaking, removed(item)),
         Fact::Kind => (Breaking, "the type changed kind, so its Rust item changes shape (struct, enum or newtype)"),
-        Fact::Module => (
-            Breaking,
-            "the struct moves to another module (an entity type lives in its entity set's module only while exactly one set uses it)",
-        ),
         Fact::BaseType => (Breaking, "the base type changed, so the struct's inherited (flattened) fields change"),
         Fact::Flag { flag, now } => flag_changed(flag, now),
         Fact::UnderlyingType if item == Item::EnumType => {

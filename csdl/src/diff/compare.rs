@@ -7,8 +7,8 @@ use serde_json::{Value as Json, json};
 
 use super::describe::{self, aspect};
 use super::impact::{self, Fact, Flag, Shape, Term};
-use super::{Change, ChangeKind, Item};
-use crate::csdl::{
+use super::{Change, ChangeKind, Item, Target};
+use crate::{
     Annotations, EntityContainer, EntitySet, EnumType, Model, NavigationProperty, Operation, OperationKind,
     QualifiedName, Singleton, StructuredType, TypeDecl, TypeDefinition, TypeRef,
 };
@@ -19,7 +19,6 @@ pub(super) fn changes(old: &Model, new: &Model) -> Vec<Change> {
     differ.schemas();
     differ.types();
     differ.containers();
-    differ.row_modules();
     differ.operations();
     differ.changes
 }
@@ -54,8 +53,8 @@ fn pair_up<K: Ord, V>(old: BTreeMap<K, V>, mut new: BTreeMap<K, V>) -> Vec<(K, S
     pairs
 }
 
-fn qualified(namespace: &str, name: &str) -> String {
-    format!("{namespace}.{name}")
+fn qualified(namespace: &str, name: &str) -> QualifiedName {
+    QualifiedName::new(namespace, name)
 }
 
 fn type_item(decl: TypeDecl) -> Item {
@@ -93,7 +92,7 @@ fn describe_type(decl: TypeDecl) -> Json {
     }
 }
 
-fn edm_name(edm: crate::csdl::EdmType) -> String {
+fn edm_name(edm: crate::EdmType) -> String {
     format!("Edm.{}", edm.name())
 }
 
@@ -106,7 +105,7 @@ fn navigation(nav: &NavigationProperty) -> Json {
 }
 
 /// The types of a model by qualified name.
-fn types(model: &Model) -> BTreeMap<String, TypeDecl<'_>> {
+fn types(model: &Model) -> BTreeMap<QualifiedName, TypeDecl<'_>> {
     let mut map = BTreeMap::new();
     for schema in &model.schemas {
         let ns = &schema.namespace;
@@ -119,26 +118,28 @@ fn types(model: &Model) -> BTreeMap<String, TypeDecl<'_>> {
 }
 
 /// The entity containers of a model by qualified name.
-fn containers(model: &Model) -> BTreeMap<String, &EntityContainer> {
+fn containers(model: &Model) -> BTreeMap<QualifiedName, &EntityContainer> {
     model.entity_containers().map(|(schema, c)| (qualified(&schema.namespace, &c.name), c)).collect()
 }
 
-/// `Namespace.Container/name` → element, over every container.
+/// (container, name) → element, over every container.
 fn container_members<'m, T>(
     model: &'m Model,
     members: impl Fn(&'m EntityContainer) -> &'m [T],
     name: impl Fn(&T) -> &str,
-) -> BTreeMap<String, &'m T> {
+) -> BTreeMap<Target, &'m T> {
     let mut map = BTreeMap::new();
     for (container, c) in containers(model) {
-        map.extend(members(c).iter().map(|member| (format!("{container}/{}", name(member)), member)));
+        map.extend(members(c).iter().map(|member| {
+            (Target::ContainerMember { container: container.clone(), name: name(member).to_owned() }, member)
+        }));
     }
     map
 }
 
 /// The overloads of every action and function by (qualified name, item).
-fn operations(model: &Model) -> BTreeMap<(String, Item), Vec<&Operation>> {
-    let mut map: BTreeMap<(String, Item), Vec<&Operation>> = BTreeMap::new();
+fn operations(model: &Model) -> BTreeMap<(QualifiedName, Item), Vec<&Operation>> {
+    let mut map: BTreeMap<(QualifiedName, Item), Vec<&Operation>> = BTreeMap::new();
     for schema in &model.schemas {
         for op in schema.actions.iter().chain(&schema.functions) {
             map.entry((qualified(&schema.namespace, &op.name), operation_item(op))).or_default().push(op);
@@ -206,6 +207,10 @@ fn annotation_term(term: &str, deprecated: (bool, bool)) -> Term {
     }
 }
 
+fn member(owner: &QualifiedName, name: &str) -> Target {
+    Target::Member { owner: owner.clone(), name: name.to_owned() }
+}
+
 struct Differ<'m> {
     old: &'m Model,
     new: &'m Model,
@@ -213,10 +218,25 @@ struct Differ<'m> {
 }
 
 impl<'m> Differ<'m> {
-    /// Records a change; its impact and reason come from [`impact::assess`].
-    fn push(&mut self, item: Item, fact: Fact, path: String, old: Json, new: Json) {
+    /// Records a change of `target`; its impact and reason come from [`impact::assess`].
+    fn push(&mut self, item: Item, fact: Fact, target: &Target, old: Json, new: Json) {
+        self.push_at(item, fact, target, target.to_string(), old, new);
+    }
+
+    /// [`push`](Self::push) with a path other than the target's (an annotation's).
+    fn push_at(&mut self, item: Item, fact: Fact, target: &Target, path: String, old: Json, new: Json) {
         let (impact, reason) = impact::assess(item, fact);
-        self.changes.push(Change { kind: fact.kind(), item, path, old, new, impact, reason: reason.to_owned() });
+        let target = target.clone();
+        self.changes.push(Change {
+            kind: fact.kind(),
+            item,
+            target,
+            path,
+            old,
+            new,
+            impact,
+            reason: reason.to_owned(),
+        });
     }
 
     /// Records an element found on one side only, described by `describe`; `shape` for members
@@ -224,14 +244,14 @@ impl<'m> Differ<'m> {
     fn presence<T>(
         &mut self,
         item: Item,
-        path: String,
+        target: &Target,
         side: Side<T>,
         describe: impl Fn(&T) -> Json,
         shape: impl Fn(&T) -> Option<Shape>,
     ) {
         match side {
-            Side::Old(old) => self.push(item, Fact::Removed, path, describe(&old), Json::Null),
-            Side::New(new) => self.push(item, Fact::Added { shape: shape(&new) }, path, Json::Null, describe(&new)),
+            Side::Old(old) => self.push(item, Fact::Removed, target, describe(&old), Json::Null),
+            Side::New(new) => self.push(item, Fact::Added { shape: shape(&new) }, target, Json::Null, describe(&new)),
             Side::Both(..) => {}
         }
     }
@@ -241,18 +261,18 @@ impl<'m> Differ<'m> {
         &mut self,
         item: Item,
         fact: Fact,
-        path: &str,
+        target: &Target,
         name: &str,
         (old, new): (T, T),
         value: impl Fn(T) -> Json,
     ) {
         if old != new {
-            self.push(item, fact, path.to_owned(), aspect(name, value(old)), aspect(name, value(new)));
+            self.push(item, fact, target, aspect(name, value(old)), aspect(name, value(new)));
         }
     }
 
-    fn flag(&mut self, item: Item, path: &str, flag: Flag, name: &str, old: bool, new: bool) {
-        self.aspect(item, Fact::Flag { flag, now: new }, path, name, (old, new), Json::Bool);
+    fn flag(&mut self, item: Item, target: &Target, flag: Flag, name: &str, old: bool, new: bool) {
+        self.aspect(item, Fact::Flag { flag, now: new }, target, name, (old, new), Json::Bool);
     }
 
     fn schemas(&mut self) {
@@ -260,34 +280,36 @@ impl<'m> Differ<'m> {
             |model: &'m Model| model.schemas.iter().map(|s| (s.namespace.as_str(), &s.annotations)).collect();
         for (namespace, side) in pair_up(by_namespace(self.old), by_namespace(self.new)) {
             if let Side::Both(old, new) = side {
-                self.annotations(namespace, old, new);
+                self.annotations(&Target::Schema(namespace.to_owned()), old, new);
             }
         }
         let empty = Annotations::default();
         for (target, side) in pair_up(external_annotations(self.old), external_annotations(self.new)) {
+            let target = Target::External(target.to_owned());
             match &side {
-                Side::Old(old) => self.annotations(target, old, &empty),
-                Side::New(new) => self.annotations(target, &empty, new),
-                Side::Both(old, new) => self.annotations(target, old, new),
+                Side::Old(old) => self.annotations(&target, old, &empty),
+                Side::New(new) => self.annotations(&target, &empty, new),
+                Side::Both(old, new) => self.annotations(&target, old, new),
             }
         }
     }
 
     fn types(&mut self) {
-        for (path, side) in pair_up(types(self.old), types(self.new)) {
+        for (name, side) in pair_up(types(self.old), types(self.new)) {
             let item = type_item(*side.latest());
             match side {
-                Side::Both(old, new) => self.type_pair(&path, old, new),
-                side => self.presence(item, path, side, |decl| describe_type(*decl), |_| None),
+                Side::Both(old, new) => self.type_pair(&name, old, new),
+                side => self.presence(item, &Target::Type(name), side, |decl| describe_type(*decl), |_| None),
             }
         }
     }
 
-    fn type_pair(&mut self, path: &str, old: TypeDecl<'m>, new: TypeDecl<'m>) {
+    fn type_pair(&mut self, name: &QualifiedName, old: TypeDecl<'m>, new: TypeDecl<'m>) {
+        let path = &Target::Type(name.clone());
         match (old, new) {
-            (TypeDecl::Entity(old), TypeDecl::Entity(new)) => self.structured(Item::EntityType, path, old, new),
-            (TypeDecl::Complex(old), TypeDecl::Complex(new)) => self.structured(Item::ComplexType, path, old, new),
-            (TypeDecl::Enum(old), TypeDecl::Enum(new)) => self.enum_type(path, old, new),
+            (TypeDecl::Entity(old), TypeDecl::Entity(new)) => self.structured(Item::EntityType, name, old, new),
+            (TypeDecl::Complex(old), TypeDecl::Complex(new)) => self.structured(Item::ComplexType, name, old, new),
+            (TypeDecl::Enum(old), TypeDecl::Enum(new)) => self.enum_type(name, old, new),
             (TypeDecl::TypeDefinition(old), TypeDecl::TypeDefinition(new)) => self.type_definition(path, old, new),
             (old, new) => {
                 let kind = |decl| type_item(decl).as_str();
@@ -296,7 +318,8 @@ impl<'m> Differ<'m> {
         }
     }
 
-    fn structured(&mut self, item: Item, path: &str, old: &'m StructuredType, new: &'m StructuredType) {
+    fn structured(&mut self, item: Item, name: &QualifiedName, old: &'m StructuredType, new: &'m StructuredType) {
+        let path = &Target::Type(name.clone());
         let base = |ty: &'m StructuredType| ty.base_type.as_ref();
         self.aspect(item, Fact::BaseType, path, "base_type", (base(old), base(new)), optional_name);
         self.flag(item, path, Flag::Abstract, "abstract", old.is_abstract, new.is_abstract);
@@ -305,25 +328,25 @@ impl<'m> Differ<'m> {
         if item == Item::EntityType {
             let (old_key, new_key) = (self.old.effective_key(old), self.new.effective_key(new));
             if old_key != new_key {
-                self.push(Item::Key, Fact::Key, path.to_owned(), describe::key(old_key), describe::key(new_key));
+                self.push(Item::Key, Fact::Key, path, describe::key(old_key), describe::key(new_key));
             }
         }
-        self.properties(path, old, new);
-        self.navigation_properties(path, old, new);
+        self.properties(name, old, new);
+        self.navigation_properties(name, old, new);
         self.annotations(path, &old.annotations, &new.annotations);
     }
 
     /// The type and nullability of a property or navigation property.
-    fn member_type(&mut self, item: Item, path: &str, old: (&TypeRef, bool), new: (&TypeRef, bool)) {
+    fn member_type(&mut self, item: Item, path: &Target, old: (&TypeRef, bool), new: (&TypeRef, bool)) {
         self.aspect(item, Fact::Type, path, "type", (old.0, new.0), |ty| json!(ty.to_string()));
         let fact = Fact::Nullable { now: new.1, collection: new.0.collection };
         self.aspect(item, fact, path, "nullable", (old.1, new.1), Json::Bool);
     }
 
-    fn properties(&mut self, owner: &str, old: &'m StructuredType, new: &'m StructuredType) {
+    fn properties(&mut self, owner: &QualifiedName, old: &'m StructuredType, new: &'m StructuredType) {
         let by_name = |ty: &'m StructuredType| ty.properties.iter().map(|p| (p.name.as_str(), p)).collect();
         for (name, side) in pair_up(by_name(old), by_name(new)) {
-            let path = format!("{owner}/{name}");
+            let path = member(owner, name);
             if let Side::Both(old, new) = side {
                 self.member_type(Item::Property, &path, (&old.ty, old.nullable), (&new.ty, new.nullable));
                 self.aspect(
@@ -338,7 +361,7 @@ impl<'m> Differ<'m> {
             } else {
                 self.presence(
                     Item::Property,
-                    path,
+                    &path,
                     side,
                     |p| describe::property(p),
                     |p| Some(shape(&p.ty, p.nullable)),
@@ -347,23 +370,24 @@ impl<'m> Differ<'m> {
         }
     }
 
-    fn navigation_properties(&mut self, owner: &str, old: &'m StructuredType, new: &'m StructuredType) {
+    fn navigation_properties(&mut self, owner: &QualifiedName, old: &'m StructuredType, new: &'m StructuredType) {
         let by_name = |ty: &'m StructuredType| ty.navigation_properties.iter().map(|p| (p.name.as_str(), p)).collect();
         let item = Item::NavigationProperty;
         for (name, side) in pair_up(by_name(old), by_name(new)) {
-            let path = format!("{owner}/{name}");
+            let path = member(owner, name);
             if let Side::Both(old, new) = side {
                 self.member_type(item, &path, (&old.ty, old.nullable), (&new.ty, new.nullable));
                 let contains = (old.contains_target, new.contains_target);
                 self.aspect(item, Fact::ContainsTarget, &path, "contains_target", (contains.0, contains.1), Json::Bool);
                 self.annotations(&path, &old.annotations, &new.annotations);
             } else {
-                self.presence(item, path, side, |nav| navigation(nav), |nav| Some(shape(&nav.ty, nav.nullable)));
+                self.presence(item, &path, side, |nav| navigation(nav), |nav| Some(shape(&nav.ty, nav.nullable)));
             }
         }
     }
 
-    fn enum_type(&mut self, path: &str, old: &'m EnumType, new: &'m EnumType) {
+    fn enum_type(&mut self, name: &QualifiedName, old: &'m EnumType, new: &'m EnumType) {
+        let path = &Target::Type(name.clone());
         let item = Item::EnumType;
         let underlying = (old.underlying_type, new.underlying_type);
         self.aspect(item, Fact::UnderlyingType, path, "underlying_type", (underlying.0, underlying.1), |t| {
@@ -371,19 +395,19 @@ impl<'m> Differ<'m> {
         });
         self.flag(item, path, Flag::IsFlags, "flags", old.is_flags, new.is_flags);
         let by_name = |ty: &'m EnumType| ty.members.iter().map(|m| (m.name.as_str(), m)).collect();
-        for (name, side) in pair_up(by_name(old), by_name(new)) {
-            let member_path = format!("{path}/{name}");
+        for (member_name, side) in pair_up(by_name(old), by_name(new)) {
+            let member_path = member(name, member_name);
             if let Side::Both(old, new) = side {
                 self.aspect(Item::EnumMember, Fact::Value, &member_path, "value", (old.value, new.value), Json::from);
                 self.annotations(&member_path, &old.annotations, &new.annotations);
             } else {
-                self.presence(Item::EnumMember, member_path, side, |m| aspect("value", m.value), |_| None);
+                self.presence(Item::EnumMember, &member_path, side, |m| aspect("value", m.value), |_| None);
             }
         }
         self.annotations(path, &old.annotations, &new.annotations);
     }
 
-    fn type_definition(&mut self, path: &str, old: &'m TypeDefinition, new: &'m TypeDefinition) {
+    fn type_definition(&mut self, path: &Target, old: &'m TypeDefinition, new: &'m TypeDefinition) {
         let item = Item::TypeDefinition;
         let underlying = (old.underlying_type, new.underlying_type);
         self.aspect(item, Fact::UnderlyingType, path, "underlying_type", (underlying.0, underlying.1), |t| {
@@ -394,54 +418,21 @@ impl<'m> Differ<'m> {
     }
 
     fn containers(&mut self) {
-        for (path, side) in pair_up(containers(self.old), containers(self.new)) {
+        for (name, side) in pair_up(containers(self.old), containers(self.new)) {
             if let Side::Both(old, new) = side {
-                self.annotations(&path, &old.annotations, &new.annotations);
+                self.annotations(&Target::Container(name), &old.annotations, &new.annotations);
             }
         }
         let sets = |model: &'m Model| container_members(model, |c| c.entity_sets.as_slice(), |s: &EntitySet| &s.name);
-        for (path, side) in pair_up(sets(self.old), sets(self.new)) {
+        for (target, side) in pair_up(sets(self.old), sets(self.new)) {
             let entity_type = |set: &&EntitySet| aspect("entity_type", set.entity_type.to_string());
-            self.container_member(Item::EntitySet, path, side, entity_type, |set| &set.annotations);
+            self.container_member(Item::EntitySet, &target, side, entity_type, |set| &set.annotations);
         }
         let singletons =
             |model: &'m Model| container_members(model, |c| c.singletons.as_slice(), |s: &Singleton| &s.name);
-        for (path, side) in pair_up(singletons(self.old), singletons(self.new)) {
+        for (target, side) in pair_up(singletons(self.old), singletons(self.new)) {
             let entity_type = |singleton: &&Singleton| aspect("entity_type", singleton.entity_type.to_string());
-            self.container_member(Item::Singleton, path, side, entity_type, |singleton| &singleton.annotations);
-        }
-    }
-
-    /// Entity types that move between modules: a type lives in its entity set's module only while
-    /// exactly one entity set uses it, so adding a second set of the same type (or removing one of
-    /// two) moves it. Moves caused by the set itself being added or removed are left to that change.
-    fn row_modules(&mut self) {
-        let homes = |model: &Model| crate::plan::exclusive_entity_sets(model);
-        let (old_homes, new_homes) = (homes(self.old), homes(self.new));
-        let set_names = |model: &Model| -> std::collections::BTreeSet<String> {
-            model.entity_containers().flat_map(|(_, c)| c.entity_sets.iter().map(|s| s.name.clone())).collect()
-        };
-        let (old_sets, new_sets) = (set_names(self.old), set_names(self.new));
-        let (old_modules, new_modules) = (crate::plan::set_modules(self.old), crate::plan::set_modules(self.new));
-        let module = |modules: &std::collections::BTreeMap<String, String>, set: Option<&String>| {
-            set.and_then(|set| modules.get(set)).map_or_else(|| "types".to_owned(), Clone::clone)
-        };
-        for (path, side) in pair_up(types(self.old), types(self.new)) {
-            let Side::Both(TypeDecl::Entity(_), TypeDecl::Entity(_)) = side else { continue };
-            let Some(name) = QualifiedName::parse(&path) else { continue };
-            let (old_home, new_home) = (old_homes.get(&name), new_homes.get(&name));
-            let stays_known =
-                old_home.is_none_or(|set| new_sets.contains(set)) && new_home.is_none_or(|set| old_sets.contains(set));
-            let (old_module, new_module) = (module(&old_modules, old_home), module(&new_modules, new_home));
-            if old_module != new_module && stays_known {
-                self.push(
-                    Item::EntityType,
-                    Fact::Module,
-                    path,
-                    aspect("module", Json::String(old_module)),
-                    aspect("module", Json::String(new_module)),
-                );
-            }
+            self.container_member(Item::Singleton, &target, side, entity_type, |singleton| &singleton.annotations);
         }
     }
 
@@ -449,7 +440,7 @@ impl<'m> Differ<'m> {
     fn container_member<T>(
         &mut self,
         item: Item,
-        path: String,
+        target: &Target,
         side: Side<&T>,
         entity_type: impl Fn(&&T) -> Json,
         annotations: impl Fn(&T) -> &Annotations,
@@ -458,16 +449,17 @@ impl<'m> Differ<'m> {
             Side::Both(old, new) => {
                 let (old_type, new_type) = (entity_type(&old), entity_type(&new));
                 if old_type != new_type {
-                    self.push(item, Fact::EntityType, path.clone(), old_type, new_type);
+                    self.push(item, Fact::EntityType, target, old_type, new_type);
                 }
-                self.annotations(&path, annotations(old), annotations(new));
+                self.annotations(target, annotations(old), annotations(new));
             }
-            side => self.presence(item, path, side, entity_type, |_| None),
+            side => self.presence(item, target, side, entity_type, |_| None),
         }
     }
 
     fn operations(&mut self) {
-        for ((path, item), side) in pair_up(operations(self.old), operations(self.new)) {
+        for ((name, item), side) in pair_up(operations(self.old), operations(self.new)) {
+            let target = Target::Operation(name);
             let overloads = match side {
                 Side::Old(ops) => match_overloads(ops, Vec::new()),
                 Side::New(ops) => match_overloads(Vec::new(), ops),
@@ -475,31 +467,37 @@ impl<'m> Differ<'m> {
             };
             for side in overloads {
                 match side {
-                    Side::Both(old, new) => self.overload(item, &path, old, new),
+                    Side::Both(old, new) => self.overload(item, &target, old, new),
                     side => {
                         let signature = |op: &&Operation| aspect("signature", describe::signature(op));
-                        self.presence(item, path.clone(), side, signature, |_| None);
+                        self.presence(item, &target, side, signature, |_| None);
                     }
                 }
             }
         }
     }
 
-    fn overload(&mut self, item: Item, path: &str, old: &'m Operation, new: &'m Operation) {
+    fn overload(&mut self, item: Item, target: &Target, old: &'m Operation, new: &'m Operation) {
         let signature = (describe::signature(old), describe::signature(new));
-        self.aspect(item, Fact::Signature, path, "signature", (signature.0, signature.1), Json::String);
-        let target = describe::operation_target(path, new);
-        self.annotations(&target, &old.annotations, &new.annotations);
+        self.aspect(item, Fact::Signature, target, "signature", (signature.0, signature.1), Json::String);
+        let path = describe::operation_target(&target.to_string(), new);
+        self.annotations_at(target, &path, &old.annotations, &new.annotations);
         let by_name = |op: &'m Operation| op.parameters.iter().map(|p| (p.name.as_str(), &p.annotations)).collect();
         for (name, side) in pair_up(by_name(old), by_name(new)) {
             if let Side::Both(old, new) = side {
-                self.annotations(&format!("{target}/{name}"), old, new);
+                self.annotations_at(target, &format!("{path}/{name}"), old, new);
             }
         }
     }
 
-    /// Every annotation added, removed or changed on one element, as `path@Term[#Qualifier]`.
-    fn annotations(&mut self, path: &str, old: &Annotations, new: &Annotations) {
+    /// Every annotation added, removed or changed on `target`, as `target@Term[#Qualifier]`.
+    fn annotations(&mut self, target: &Target, old: &Annotations, new: &Annotations) {
+        self.annotations_at(target, &target.to_string(), old, new);
+    }
+
+    /// [`annotations`](Self::annotations) of a part of `target` written `path` (an operation
+    /// overload or parameter, in CSDL target syntax).
+    fn annotations_at(&mut self, target: &Target, path: &str, old: &Annotations, new: &Annotations) {
         if old == new {
             return;
         }
@@ -512,7 +510,7 @@ impl<'m> Differ<'m> {
                 Side::Both(old, new) => (ChangeKind::Changed, old, new),
             };
             let fact = Fact::Annotation { kind, term: annotation_term(&term, deprecated) };
-            self.push(Item::Annotation, fact, format!("{path}@{term}"), old_value, new_value);
+            self.push_at(Item::Annotation, fact, target, format!("{path}@{term}"), old_value, new_value);
         }
     }
 }

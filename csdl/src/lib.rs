@@ -1,4 +1,6 @@
-//! CSDL (OData v4 `$metadata`) → resolved [`Model`].
+//! `odata-csdl`: OData v4 CSDL (`$metadata`) → resolved [`Model`], and the schema [`diff`] of
+//! two models. It knows OData, not Rust: the generator (`codegen`) builds on it, and so does any
+//! tool that only needs to read or compare metadata.
 //!
 //! [`parse`] reads CSDL XML 4.0 and 4.01 and resolves it in one step: the result is either a
 //! model in which every reference leads to its declaration, together with the warnings about what
@@ -10,7 +12,10 @@
 //! are left for documents from which no faithful client can be generated. No input panics the
 //! parser, and the cost of any input is linear in its size (see [`limits`]).
 
+#![deny(missing_docs)]
+
 mod annotations;
+pub mod diff;
 mod edm;
 mod error;
 pub mod limits;

@@ -78,20 +78,15 @@ mod describe;
 mod impact;
 mod render;
 
+use std::fmt;
+
 use serde::Serialize;
 
-use crate::csdl::Model;
+use crate::{Model, QualifiedName};
 
 /// Compares two resolved models: what changed from `old` to `new`.
 pub fn compare(old: &Model, new: &Model) -> Diff {
-    let mut changes = compare::changes(old, new);
-    changes.sort_by(|a, b| {
-        (&a.path, a.item, a.kind)
-            .cmp(&(&b.path, b.item, b.kind))
-            .then_with(|| a.old.to_string().cmp(&b.old.to_string()))
-            .then_with(|| a.new.to_string().cmp(&b.new.to_string()))
-    });
-    Diff { summary: Summary::of(&changes), changes }
+    Diff::new(compare::changes(old, new))
 }
 
 /// The result of [`compare`]: serialises to
@@ -149,8 +144,13 @@ pub struct Change {
     pub kind: ChangeKind,
     /// The kind of element at `path`.
     pub item: Item,
+    /// The element the change is about (for an annotation, the annotated element), as data:
+    /// what callers match on, never `path`.
+    #[serde(skip)]
+    pub target: Target,
     /// `Namespace.Type`, `Namespace.Type/member`, `Namespace.Container/set`, `Namespace.Name`
-    /// (operations), or an element path followed by `@Term` (annotations).
+    /// (operations), or an element path followed by `@Term` (annotations): `target` written out,
+    /// for people.
     pub path: String,
     /// The old value of what changed (`null` when added): for a `changed` change an object
     /// naming the aspect (`{"nullable": true}`), for a removed element its description.
@@ -161,6 +161,58 @@ pub struct Change {
     pub impact: Impact,
     /// Why the change has this impact on the generated crate, in one line.
     pub reason: String,
+}
+
+/// The element a [`Change`] is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Target {
+    /// A schema, by namespace (its own annotations).
+    Schema(String),
+    /// A type declaration (entity, complex, enum or type definition).
+    Type(QualifiedName),
+    /// A member of a type: a property or navigation property of the type that declares it, or an
+    /// enum member.
+    Member {
+        /// The declaring type.
+        owner: QualifiedName,
+        /// The member's name.
+        name: String,
+    },
+    /// An entity container (its own annotations).
+    Container(QualifiedName),
+    /// An entity set or singleton of a container.
+    ContainerMember {
+        /// The container.
+        container: QualifiedName,
+        /// The entity set's or singleton's name.
+        name: String,
+    },
+    /// An action or function (all overloads of the name, and their parameters).
+    Operation(QualifiedName),
+    /// An element outside the document, as its annotation target is written.
+    External(String),
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Schema(namespace) => f.write_str(namespace),
+            Target::Type(name) | Target::Container(name) | Target::Operation(name) => write!(f, "{name}"),
+            Target::Member { owner, name } => write!(f, "{owner}/{name}"),
+            Target::ContainerMember { container, name } => write!(f, "{container}/{name}"),
+            Target::External(target) => f.write_str(target),
+        }
+    }
+}
+
+impl Target {
+    /// The type this target is or is part of, if any.
+    pub fn type_name(&self) -> Option<&QualifiedName> {
+        match self {
+            Target::Type(name) | Target::Member { owner: name, .. } => Some(name),
+            _ => None,
+        }
+    }
 }
 
 /// Whether a change adds, removes or modifies an element; serialises as `added`, `removed`, `changed`.
@@ -303,6 +355,18 @@ impl Impact {
 }
 
 impl Diff {
+    /// The diff of these changes, sorted (by path, item, kind, then old and new values) and
+    /// counted: for callers that add changes of their own to those of [`compare`].
+    pub fn new(mut changes: Vec<Change>) -> Diff {
+        changes.sort_by(|a, b| {
+            (&a.path, a.item, a.kind)
+                .cmp(&(&b.path, b.item, b.kind))
+                .then_with(|| a.old.to_string().cmp(&b.old.to_string()))
+                .then_with(|| a.new.to_string().cmp(&b.new.to_string()))
+        });
+        Diff { summary: Summary::of(&changes), changes }
+    }
+
     /// Whether the two models are the same as far as the comparison goes.
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()

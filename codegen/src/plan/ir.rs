@@ -1,0 +1,193 @@
+//! The plan: what the emitter writes, with every decision made (names, modules, types, docs,
+//! feature gates).
+
+use std::collections::BTreeMap;
+
+/// The catch-all variant of every generated enum.
+pub const UNRECOGNIZED_VARIANT: &str = "UnrecognizedValue";
+
+/// A module path relative to the version root (`[]` is the root, `["types"]`, `["devices"]`).
+pub type ModulePath = Vec<String>;
+
+/// Where a generated type lives and what it is called.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TypePath {
+    pub module: ModulePath,
+    pub name: String,
+}
+
+/// A Rust type for a property, with the serde adapter (if any) at its core.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RustType {
+    /// A type from std or a dependency, e.g. `i32`, `::time::OffsetDateTime`; `adapter` names the
+    /// serde_with adapter in the runtime's `edm` module (e.g. `DateTimeOffset`).
+    Scalar {
+        path: &'static str,
+        adapter: Option<&'static str>,
+    },
+    /// A generated type.
+    Named(TypePath),
+    /// `edm::Flags<E>` of a generated enum.
+    Flags(TypePath),
+    Option(Box<RustType>),
+    Vec(Box<RustType>),
+    Box(Box<RustType>),
+}
+
+impl RustType {
+    /// Whether the type names a generated type for which `pred` holds.
+    pub fn names_any(&self, pred: &impl Fn(&TypePath) -> bool) -> bool {
+        match self {
+            RustType::Scalar { .. } => false,
+            RustType::Named(path) | RustType::Flags(path) => pred(path),
+            RustType::Option(inner) | RustType::Vec(inner) | RustType::Box(inner) => inner.names_any(pred),
+        }
+    }
+
+    /// The generated types named inside.
+    pub fn named_types(&self) -> Vec<TypePath> {
+        match self {
+            RustType::Scalar { .. } => Vec::new(),
+            RustType::Named(path) | RustType::Flags(path) => vec![path.clone()],
+            RustType::Option(inner) | RustType::Vec(inner) | RustType::Box(inner) => inner.named_types(),
+        }
+    }
+
+    /// Whether a serde_with adapter is needed anywhere inside.
+    pub fn has_adapter(&self) -> bool {
+        match self {
+            RustType::Scalar { adapter, .. } => adapter.is_some(),
+            RustType::Named(_) | RustType::Flags(_) => false,
+            RustType::Option(inner) | RustType::Vec(inner) | RustType::Box(inner) => inner.has_adapter(),
+        }
+    }
+}
+
+/// Rustdoc for an item: paragraphs, plus a deprecation note when the schema says so.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Docs {
+    pub paragraphs: Vec<String>,
+    pub deprecated: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldPlan {
+    pub name: String,
+    /// `#[odata(rename)]` is needed: the wire name is not what the struct's rename rule makes of
+    /// `name`. (An absent field reads as `None` or empty by its type, so there is no `default`.)
+    pub renamed: bool,
+    /// The name keeps the wire spelling (a case-conversion clash), so the struct allows
+    /// `non_snake_case`.
+    pub verbatim: bool,
+    pub wire_name: String,
+    pub ty: RustType,
+    /// A navigation property: a link to other rows, not a part of this one.
+    pub navigation: bool,
+    /// Compiled only with these features (a navigation property to a gated type).
+    pub gate: Option<Gate>,
+    pub docs: Docs,
+}
+
+/// Cargo features of which any one compiles an item (see `Options::set_features`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gate(pub Vec<String>);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StructPlan {
+    pub name: String,
+    /// `#[odata(rename_all = "camelCase")]`: fewer fields need a rename of their own with it.
+    pub camel_case: bool,
+    pub docs: Docs,
+    pub fields: Vec<FieldPlan>,
+    /// A field's type is deprecated, so the struct (and its derives) allow `deprecated`.
+    pub uses_deprecated: bool,
+    pub gate: Option<Gate>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantPlan {
+    pub name: String,
+    /// The name keeps the wire spelling, so `non_camel_case_types` is allowed.
+    pub verbatim: bool,
+    pub wire_name: String,
+    pub value: i64,
+    pub docs: Docs,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumPlan {
+    pub name: String,
+    pub docs: Docs,
+    pub is_flags: bool,
+    pub variants: Vec<VariantPlan>,
+    pub gate: Option<Gate>,
+}
+
+/// A type definition: a newtype over its underlying type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewtypePlan {
+    pub name: String,
+    pub docs: Docs,
+    pub inner: RustType,
+    pub gate: Option<Gate>,
+}
+
+/// The `Field` enum of a row type: one variant per property, for `select`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldEnumPlan {
+    pub name: String,
+    pub row: String,
+    pub variants: Vec<FieldVariant>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldVariant {
+    pub name: String,
+    pub wire_name: String,
+    pub verbatim: bool,
+}
+
+/// An entity set's module: the row type's query plumbing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntitySetPlan {
+    pub set_name: String,
+    pub accessor: String,
+    pub module: String,
+    /// The type implementing `EntitySet`: the entity type's struct, or a wrapper when the entity
+    /// type is shared with other entity sets.
+    pub row: TypePath,
+    /// `Some(inner)` when `row` is a transparent wrapper around a shared entity type.
+    pub wrapped: Option<TypePath>,
+    pub field_enum: TypePath,
+    pub key: Vec<String>,
+    /// The marker traits of the service profile that the row type implements.
+    pub markers: Vec<String>,
+    /// The row's entity type is deprecated, so code naming it needs `#[allow(deprecated)]`.
+    pub row_deprecated: bool,
+    /// The cargo feature compiling this set's module, with `Options::set_features`.
+    pub feature: Option<String>,
+    pub docs: Docs,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModulePlan {
+    pub docs: Vec<String>,
+    pub structs: Vec<StructPlan>,
+    pub field_enums: Vec<FieldEnumPlan>,
+    pub enums: Vec<EnumPlan>,
+    pub newtypes: Vec<NewtypePlan>,
+}
+
+/// The whole output for one document.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    pub api_version: Option<String>,
+    pub root_docs: Vec<String>,
+    /// Every module but the root, by path.
+    pub modules: BTreeMap<ModulePath, ModulePlan>,
+    /// The entity sets in the order the accessors are emitted (each set's module is named in
+    /// [`EntitySetPlan::module`]; modules do not hold their set, so it is stored once).
+    pub entity_sets: Vec<EntitySetPlan>,
+    /// With `Options::set_features`: one feature per entity set, in the sets' order.
+    pub features: Vec<String>,
+}
