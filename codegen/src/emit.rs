@@ -211,6 +211,31 @@ impl Emitter<'_> {
             let cfg = feature_cfg(set.feature.as_ref());
             quote!(#cfg #name => Some(visitor.visit::<#row>()),)
         });
+        let metadata_item = plan.embedded_metadata.as_ref().map(|path| {
+            quote! {
+                /// The `$metadata` document this module was generated from.
+                pub const METADATA: &str = include_str!(#path);
+            }
+        });
+        let kind_item = plan.kind_type.as_ref().map(|kind| {
+            let kind = path_tokens(kind);
+            let arms = plan.entity_sets.iter().map(|set| {
+                let name = &set.set_name;
+                let module = ident(&set.module);
+                let cfg = feature_cfg(set.feature.as_ref());
+                quote!(#cfg #name => Some(#module::KIND),)
+            });
+            quote! {
+                /// The kind of the entity set named `name`, as the service profile classifies it;
+                /// `None` for an unknown name.
+                pub fn entity_set_kind(name: &str) -> Option<#kind> {
+                    match name {
+                        #(#arms)*
+                        _ => None,
+                    }
+                }
+            }
+        });
         let any_deprecated = plan.entity_sets.iter().any(|s| s.row_deprecated);
         let visit_allow = if any_deprecated { quote!(#[allow(deprecated)]) } else { quote!() };
         // A document without entity sets (only types, or only operations) has no accessor to
@@ -234,6 +259,8 @@ impl Emitter<'_> {
             #(#module_decls)*
 
             #api_version_item
+
+            #metadata_item
 
             #[doc = #set_names_doc]
             pub const ENTITY_SETS: &[&str] = &[#(#set_names),*];
@@ -264,6 +291,8 @@ impl Emitter<'_> {
                     _ => None,
                 }
             }
+
+            #kind_item
         }
     }
 
@@ -400,6 +429,14 @@ impl Emitter<'_> {
             let marker = path_tokens(marker);
             quote!(#allow impl #marker for #row {})
         });
+        let kind = set.kind.as_ref().map(|kind| {
+            let (ty, value) = (path_tokens(&kind.ty), path_tokens(&kind.value));
+            let doc = format!(" The kind of the `{name}` entity set, as the service profile classifies it.");
+            quote! {
+                #[doc = #doc]
+                pub const KIND: #ty = #value;
+            }
+        });
         let query_type = self.query();
         let query_doc = format!(" A query of the `{name}` entity set (the same as the `Collections` accessor).");
         let api_version = &self.api_version;
@@ -418,6 +455,8 @@ impl Emitter<'_> {
                 const KEY: &'static [&'static str] = &[#(#key),*];
                 type Field = #field_enum;
             }
+
+            #kind
 
             #(#markers)*
         }

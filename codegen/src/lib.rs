@@ -22,4 +22,6 @@ mod plan;
 pub use odata_csdl as csdl;
 
 pub use generate::{Files, GenerateError, generate, generate_with_features};
-pub use options::{Condition, FULL_FEATURE, Header, Layout, Options, OptionsError, Profile, Rule, RustPath};
+pub use options::{
+    Condition, FULL_FEATURE, Header, KindSpec, Layout, Options, OptionsError, Profile, Rule, RustPath, Variant,
+};

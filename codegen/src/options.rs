@@ -123,6 +123,9 @@ pub struct Options {
     /// are left out). Types no entity set contains come with the feature [`FULL_FEATURE`], which
     /// enables every set. Off: everything is always compiled.
     pub set_features: bool,
+    /// The document itself as the root module's `METADATA` constant: the path of the metadata
+    /// file relative to the root module's file, for `include_str!`. `None`: not embedded.
+    pub embed_metadata: Option<String>,
 }
 
 /// The feature that enables every entity set's feature (see [`Options::set_features`]).
@@ -139,6 +142,7 @@ impl Options {
             header,
             profile: Profile::default(),
             set_features: false,
+            embed_metadata: None,
         }
     }
 
@@ -159,8 +163,15 @@ impl Options {
 /// # with `new(client, api_version)`.
 /// query = "crate::query::Query"
 ///
+/// # Each entity set's kind, a value of the service's own enum: the constant `KIND` in the set's
+/// # module and `entity_set_kind(name)` in the root module. The first rule naming a kind decides.
+/// [kind]
+/// type = "crate::rules::Kind"
+/// default = "Plain"
+///
 /// [[rule]]
 /// implement = "crate::query::Audited"    # a marker trait the row type gets
+/// kind = "Audited"                       # a variant of the kind type
 /// when = { key_includes = "auditDay" }
 /// doc = "Audited: rows can be limited by audit day."
 /// ```
@@ -170,18 +181,61 @@ pub struct Profile {
     /// The query type of every entity set (default: the runtime's `query::Query`).
     #[serde(default)]
     pub query: Option<RustPath>,
+    /// Each entity set's kind (none when absent).
+    #[serde(default)]
+    pub kind: Option<KindSpec>,
     /// Traits implemented for the row types of the entity sets a condition selects.
     #[serde(default, rename = "rule")]
     pub rules: Vec<Rule>,
 }
 
+/// How a profile classifies entity sets: a constant of an enum of the service's crate.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KindSpec {
+    /// The enum (e.g. `crate::rules::Kind`).
+    #[serde(rename = "type")]
+    pub ty: RustPath,
+    /// The variant of the sets no rule gives a kind.
+    pub default: Variant,
+}
+
+/// A variant name of a profile's kind type, checked to be an identifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant(String);
+
+impl Variant {
+    /// Parses `text` as a Rust identifier.
+    pub fn parse(text: &str) -> Result<Variant, OptionsError> {
+        syn::parse_str::<syn::Ident>(text)
+            .map(|_| Variant(text.to_owned()))
+            .map_err(|e| OptionsError(format!("`{text}` is not a variant name: {e}")))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Variant {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Variant::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 /// One profile rule: the row type of every entity set for which [`when`](Rule::when) holds
-/// implements the marker trait [`implement`](Rule::implement), and its docs say [`doc`](Rule::doc).
+/// implements the marker trait [`implement`](Rule::implement), has the [`kind`](Rule::kind)
+/// (unless an earlier rule gave it one), and its docs say [`doc`](Rule::doc).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     /// The trait (with no items to implement) the row type gets.
     pub implement: RustPath,
+    /// The entity set's kind, a variant of the profile's [`KindSpec::ty`].
+    #[serde(default)]
+    pub kind: Option<Variant>,
     /// Which entity sets it applies to.
     pub when: Condition,
     /// A paragraph added to the entity set's docs.

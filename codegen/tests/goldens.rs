@@ -50,6 +50,8 @@ fn options(case: &str, source: &[u8], profile: codegen::Profile) -> codegen::Opt
         profile,
         // One case has a feature per entity set (the goldens crate declares its features).
         set_features: case == "features",
+        // One case embeds its document (from `src/profile/mod.rs`).
+        embed_metadata: (case == "profile").then(|| format!("../../cases/{case}.xml")),
     }
 }
 

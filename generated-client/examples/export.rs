@@ -23,7 +23,7 @@ use clap::Parser;
 use futures::TryStreamExt;
 use futures::future::LocalBoxFuture;
 use intune_dw_client::query::{DateScope, EntitySet, EntitySetVisitor, Query};
-use intune_dw_client::{Client, auth};
+use intune_dw_client::{ApiVersion, Client, auth};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -33,8 +33,8 @@ struct Args {
     /// The collection (entity set), e.g. `devices`.
     collection: String,
     /// The API version.
-    #[arg(long, default_value = "v1.0", value_parser = ["v1.0", "beta"])]
-    api_version: String,
+    #[arg(long, default_value = "v1.0", value_parser = api_versions())]
+    api_version: ApiVersion,
     /// Only rows modified at or after this RFC 3339 time (collections with
     /// rowLastModifiedDateTimeUTC).
     #[arg(long, value_parser = parse_rfc3339)]
@@ -42,6 +42,13 @@ struct Args {
     /// Only the last N days (collections keyed by dateKey).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     max_history_days: Option<u32>,
+}
+
+/// The client's API versions, listed by `--help` and in errors.
+fn api_versions() -> impl clap::builder::TypedValueParser<Value = ApiVersion> {
+    let names = ApiVersion::ALL.map(ApiVersion::as_str);
+    use clap::builder::{PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(names).try_map(|name| name.parse::<ApiVersion>())
 }
 
 fn parse_rfc3339(text: &str) -> Result<OffsetDateTime, String> {
@@ -83,8 +90,9 @@ pub async fn run(
             return 0;
         }
     };
-    if args.api_version == "beta" && cfg!(not(feature = "beta")) {
-        let _ = writeln!(err, "error: built without beta support: add `--features beta`");
+    if !args.api_version.is_compiled() {
+        let feature = args.api_version.module();
+        let _ = writeln!(err, "error: built without {} support: add `--features {feature}`", args.api_version);
         return 2;
     }
     let client = match client_from_env(&env) {
@@ -96,19 +104,19 @@ pub async fn run(
     };
     let export = Export {
         client: &client,
-        api_version: "",
+        api_version: args.api_version,
         since: args.since,
         max_history_days: args.max_history_days,
         out,
         err,
     };
-    let Some(result) = dispatch(&args.api_version, &args.collection, export) else {
+    let Some(result) = args.api_version.visit_entity_set(&args.collection, export) else {
         let _ = writeln!(
             err,
             "error: api-version {} has no collection {:?}; it has: {}",
             args.api_version,
             args.collection,
-            entity_sets(&args.api_version).join(", ")
+            args.api_version.entity_sets().join(", ")
         );
         return 2;
     };
@@ -137,35 +145,6 @@ fn client_from_env(env: &impl Fn(&str) -> Option<String>) -> Result<Client, Fail
     Ok(builder.token_provider(tokens).build()?)
 }
 
-/// Runs `export` on the collection `name` of `api_version`.
-fn dispatch<'a>(
-    api_version: &str,
-    name: &str,
-    export: Export<'a>,
-) -> Option<LocalBoxFuture<'a, Result<Summary, Failure>>> {
-    match api_version {
-        "v1.0" => intune_dw_client::v1_0::visit_entity_set(
-            name,
-            Export { api_version: intune_dw_client::v1_0::API_VERSION, ..export },
-        ),
-        #[cfg(feature = "beta")]
-        "beta" => intune_dw_client::beta::visit_entity_set(
-            name,
-            Export { api_version: intune_dw_client::beta::API_VERSION, ..export },
-        ),
-        _ => None,
-    }
-}
-
-fn entity_sets(api_version: &str) -> &'static [&'static str] {
-    match api_version {
-        "v1.0" => intune_dw_client::v1_0::ENTITY_SETS,
-        #[cfg(feature = "beta")]
-        "beta" => intune_dw_client::beta::ENTITY_SETS,
-        _ => &[],
-    }
-}
-
 struct Summary {
     pages: usize,
     rows: usize,
@@ -174,7 +153,7 @@ struct Summary {
 /// Streams one collection to `out`, page by page.
 struct Export<'a> {
     client: &'a Client,
-    api_version: &'static str,
+    api_version: ApiVersion,
     since: Option<OffsetDateTime>,
     max_history_days: Option<u32>,
     out: &'a mut dyn Write,
@@ -186,7 +165,7 @@ impl<'a> EntitySetVisitor for Export<'a> {
 
     fn visit<E: EntitySet>(self) -> Self::Output {
         Box::pin(async move {
-            let query = Query::<E>::new(self.client, Some(self.api_version));
+            let query = Query::<E>::new(self.client, Some(self.api_version.as_str()));
             // Checked at run time: the collection is only known by name here.
             match self.max_history_days {
                 Some(days) => {

@@ -62,3 +62,4 @@ pub use auth::{AccessToken, ClientCredentials, StaticToken, TokenProvider};
 pub use client::{Client, ClientBuilder};
 pub use odata_runtime::{Cursor, Error, Page, RetryPolicy, ServiceDocument};
 pub use query::Query;
+pub use warehouse::{ApiVersion, Kind};

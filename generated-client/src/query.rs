@@ -53,14 +53,14 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use odata_runtime::paging::{Pages, Rows};
-use odata_runtime::query::date_time_offset_literal;
+pub use odata_runtime::query::date_time_offset_literal;
 pub use odata_runtime::query::{EntitySet, EntitySetVisitor, Field, QueryExtension};
 use odata_runtime::{Client, Cursor, Error};
 use serde::de::DeserializeOwned;
 use time::{Date, OffsetDateTime};
 use url::Url;
 
-use crate::warehouse::{self, MAX_HISTORY_DAYS};
+use crate::warehouse::{self, ApiVersion, Kind, MAX_HISTORY_DAYS};
 pub use crate::warehouse::{DATE_KEY, ROW_LAST_MODIFIED};
 
 /// Marks collections whose key includes `dateKey`: they accept `dateKey` filters and
@@ -70,22 +70,6 @@ pub trait DateKeyed: EntitySet {}
 /// Marks collections with an `Edm.DateTimeOffset` `rowLastModifiedDateTimeUTC`: they accept a
 /// "modified since" filter.
 pub trait RowLastModified: EntitySet {}
-
-/// The run-time twins of [`DateKeyed`] and [`RowLastModified`], for code that picks a
-/// collection at run time.
-pub trait CollectionKind: EntitySet {
-    /// Whether the key includes `dateKey`.
-    fn is_date_keyed() -> bool {
-        Self::KEY.contains(&DATE_KEY)
-    }
-
-    /// Whether the collection has `rowLastModifiedDateTimeUTC`.
-    fn has_row_last_modified() -> bool {
-        Self::Field::from_wire_name(ROW_LAST_MODIFIED).is_some()
-    }
-}
-
-impl<E: EntitySet> CollectionKind for E {}
 
 mod sealed {
     pub trait Sealed {}
@@ -209,7 +193,7 @@ impl<'c, E: EntitySet> Query<'c, E> {
     /// The runtime-checked twin of [`max_history_days`](Query::max_history_days) for code that
     /// is generic over collections: an error when `E` is not keyed by `dateKey`.
     pub fn try_max_history_days(self, days: u32) -> Result<Query<'c, E, HistoryLimited>, Error> {
-        if !E::is_date_keyed() {
+        if self.kind() != Some(Kind::Fact) {
             return Err(Error::InvalidQuery(format!(
                 "{} is not keyed by {DATE_KEY}: {MAX_HISTORY_DAYS} would have no effect",
                 E::NAME
@@ -267,7 +251,7 @@ impl<'c, E: EntitySet, S: AcceptsDateKeyBounds> Query<'c, E, S> {
     /// The runtime-checked twin of [`date_key_ge`](Query::date_key_ge) for code that is generic
     /// over collections: an error when `E` is not keyed by `dateKey`.
     pub fn try_date_key_ge(self, date: Date) -> Result<Query<'c, E, DateKeyFiltered>, Error> {
-        if !E::is_date_keyed() {
+        if self.kind() != Some(Kind::Fact) {
             return Err(Error::InvalidQuery(format!("{} is not keyed by {DATE_KEY}", E::NAME)));
         }
         Ok(self.with_filters(|filters| filters.date_key.push((Comparison::Ge, date))))
@@ -287,7 +271,7 @@ impl<'c, E: EntitySet, S: DateScope> Query<'c, E, S> {
     /// The runtime-checked twin of [`modified_since`](Query::modified_since): an error when
     /// `E` has no `rowLastModifiedDateTimeUTC`.
     pub fn try_modified_since(self, since: OffsetDateTime) -> Result<Self, Error> {
-        if !E::has_row_last_modified() {
+        if self.kind() != Some(Kind::Dimension) {
             return Err(Error::InvalidQuery(format!("{} has no {ROW_LAST_MODIFIED} property to filter on", E::NAME)));
         }
         Ok(self.with_filters(|filters| filters.modified_since = Some(since)))
@@ -338,6 +322,13 @@ impl<'c, E: EntitySet, S: DateScope> Query<'c, E, S> {
     /// The `api-version` sent.
     pub fn api_version(&self) -> Option<&'static str> {
         self.inner.api_version()
+    }
+
+    /// The collection's kind (which decides what the `try_*` methods accept): the service
+    /// profile's, generated for the query's API version; `None` for a version or collection this
+    /// build does not know.
+    pub fn kind(&self) -> Option<Kind> {
+        ApiVersion::parse(self.api_version()?)?.kind_of(E::NAME)
     }
 
     /// The URL of the first page.
@@ -527,21 +518,23 @@ mod tests {
         assert!(query_of(q.request_url().unwrap()).ends_with("ge%202025-01-01T00:00:00.0000000Z%20and%20x"));
     }
 
+    #[cfg(feature = "v1_0")]
     #[test]
-    fn runtime_checks_match_the_marker_traits() {
-        assert!(Day::is_date_keyed() && !Day::has_row_last_modified());
-        assert!(!Category::is_date_keyed() && Category::has_row_last_modified());
+    fn runtime_checks_follow_the_generated_kinds() {
         let c = client();
+        let (day, category) = (Query::<Day>::new(&c, Some("v1.0")), Query::<Category>::new(&c, Some("v1.0")));
+        assert_eq!((day.kind(), category.kind()), (Some(Kind::Fact), Some(Kind::Dimension)));
+        assert_eq!(Query::<Day>::new(&c, None).kind(), None);
         let since = datetime!(2025-01-01 0:00 UTC);
-        assert!(Query::<Day>::new(&c, None).try_modified_since(since).is_err());
-        assert!(Query::<Category>::new(&c, None).try_max_history_days(7).is_err());
-        assert!(Query::<Category>::new(&c, None).try_date_key_ge(date!(2025 - 01 - 01)).is_err());
-        let q = Query::<Day>::new(&c, None).try_date_key_ge(date!(2025 - 01 - 01)).unwrap();
-        assert_eq!(query_of(q.request_url().unwrap()), "$filter=dateKey%20ge%2020250101");
-        let q = Query::<Day>::new(&c, None).try_max_history_days(7).unwrap();
-        assert_eq!(query_of(q.request_url().unwrap()), "maxhistorydays=7");
-        let q = Query::<Category>::new(&c, None).try_modified_since(since).unwrap();
-        assert!(query_of(q.request_url().unwrap()).starts_with("$filter=rowLastModifiedDateTimeUTC"));
+        assert!(day.clone().try_modified_since(since).is_err());
+        assert!(category.clone().try_max_history_days(7).is_err());
+        assert!(category.clone().try_date_key_ge(date!(2025 - 01 - 01)).is_err());
+        let q = day.clone().try_date_key_ge(date!(2025 - 01 - 01)).unwrap();
+        assert_eq!(query_of(q.request_url().unwrap()), "api-version=v1.0&$filter=dateKey%20ge%2020250101");
+        let q = day.try_max_history_days(7).unwrap();
+        assert_eq!(query_of(q.request_url().unwrap()), "api-version=v1.0&maxhistorydays=7");
+        let q = category.try_modified_since(since).unwrap();
+        assert!(query_of(q.request_url().unwrap()).starts_with("api-version=v1.0&$filter=rowLastModifiedDateTimeUTC"));
         assert_eq!(
             CategoryField::from_wire_name("deviceCategoryName").map(|f| f.wire_name()),
             Some("deviceCategoryName")

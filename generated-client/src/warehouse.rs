@@ -1,9 +1,162 @@
-//! The Intune Data Warehouse's own rules, in one place: where a tenant's service lives, which
-//! token audience it wants, the properties its typed filters use, and the shape of its non-OData
-//! error answers. Everything else is plain OData, done by the runtime.
+//! The Intune Data Warehouse's own rules and facts, in one place: its API versions, the kinds of
+//! its collections, where a tenant's service lives, which token audience it wants, the properties
+//! its typed filters use, and the shape of its non-OData error answers. Everything else is plain
+//! OData, done by the runtime.
+//!
+//! Every other crate of the workspace (the sync tool, the mock Warehouse, `xtask`) reads these
+//! facts from here: the versions from [`ApiVersion`], each collection's kind (decided by the
+//! service profile, `fixtures/profile.toml`, and emitted next to its key) from
+//! [`ApiVersion::kind_of`], and the `$metadata` each version module was generated from from
+//! [`ApiVersion::metadata`].
+
+use std::fmt;
 
 use odata_runtime::error::ErrorBody;
+use odata_runtime::query::EntitySetVisitor;
 use time::Date;
+
+/// An API version of the Warehouse (`api-version`), each generated into a module and cargo
+/// feature of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ApiVersion {
+    /// `v1.0`: the module and feature `v1_0` (default).
+    V1_0,
+    /// `beta`: the module and feature `beta`.
+    Beta,
+}
+
+impl ApiVersion {
+    /// Every version, compiled in or not.
+    pub const ALL: [ApiVersion; 2] = [ApiVersion::V1_0, ApiVersion::Beta];
+
+    /// The `api-version` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiVersion::V1_0 => "v1.0",
+            ApiVersion::Beta => "beta",
+        }
+    }
+
+    /// The version named `text` (`v1.0` or `beta`).
+    pub fn parse(text: &str) -> Option<ApiVersion> {
+        ApiVersion::ALL.into_iter().find(|v| v.as_str() == text)
+    }
+
+    /// The module of this crate generated for the version, which is also its cargo feature.
+    pub fn module(self) -> &'static str {
+        match self {
+            ApiVersion::V1_0 => "v1_0",
+            ApiVersion::Beta => "beta",
+        }
+    }
+
+    /// Whether this build of the crate has the version's module (its cargo feature is on).
+    pub fn is_compiled(self) -> bool {
+        match self {
+            ApiVersion::V1_0 => cfg!(feature = "v1_0"),
+            ApiVersion::Beta => cfg!(feature = "beta"),
+        }
+    }
+
+    /// The `$metadata` document the version's module was generated from; `None` when the module
+    /// is not compiled.
+    pub fn metadata(self) -> Option<&'static str> {
+        match self {
+            #[cfg(feature = "v1_0")]
+            ApiVersion::V1_0 => Some(crate::v1_0::METADATA),
+            #[cfg(feature = "beta")]
+            ApiVersion::Beta => Some(crate::beta::METADATA),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// The entity sets (collections) of the version, in schema order; none when the module is not
+    /// compiled.
+    pub fn entity_sets(self) -> &'static [&'static str] {
+        match self {
+            #[cfg(feature = "v1_0")]
+            ApiVersion::V1_0 => crate::v1_0::ENTITY_SETS,
+            #[cfg(feature = "beta")]
+            ApiVersion::Beta => crate::beta::ENTITY_SETS,
+            #[allow(unreachable_patterns)]
+            _ => &[],
+        }
+    }
+
+    /// The kind of the collection `name`, as the service profile classifies it; `None` for an
+    /// unknown name (or a version not compiled).
+    pub fn kind_of(self, name: &str) -> Option<Kind> {
+        match self {
+            #[cfg(feature = "v1_0")]
+            ApiVersion::V1_0 => crate::v1_0::entity_set_kind(name),
+            #[cfg(feature = "beta")]
+            ApiVersion::Beta => crate::beta::entity_set_kind(name),
+            #[allow(unreachable_patterns)]
+            _ => {
+                let _ = name;
+                None
+            }
+        }
+    }
+
+    /// Calls `visitor.visit::<Row>()` with the row type of the collection `name`, for code that
+    /// picks a collection at run time; `None` for an unknown name (or a version not compiled).
+    pub fn visit_entity_set<V: EntitySetVisitor>(self, name: &str, visitor: V) -> Option<V::Output> {
+        match self {
+            #[cfg(feature = "v1_0")]
+            ApiVersion::V1_0 => crate::v1_0::visit_entity_set(name, visitor),
+            #[cfg(feature = "beta")]
+            ApiVersion::Beta => crate::beta::visit_entity_set(name, visitor),
+            #[allow(unreachable_patterns)]
+            _ => {
+                let _ = (name, visitor);
+                None
+            }
+        }
+    }
+}
+
+impl fmt::Display for ApiVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ApiVersion {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        ApiVersion::parse(text).ok_or_else(|| {
+            let known: Vec<&str> = ApiVersion::ALL.iter().map(|v| v.as_str()).collect();
+            format!("unknown api-version {text:?} (expected one of {})", known.join(", "))
+        })
+    }
+}
+
+/// How a collection changes over time, which decides how it can be queried and synced. Each
+/// collection's kind is decided by the service profile (`fixtures/profile.toml`) and generated as
+/// the constant `KIND` of its module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Key includes `dateKey`: one snapshot per day; `dateKey` bounds or `maxhistorydays`.
+    Fact,
+    /// Has an `Edm.DateTimeOffset` `rowLastModifiedDateTimeUTC`: "modified since".
+    Dimension,
+    /// Neither: small, read whole.
+    Lookup,
+}
+
+impl Kind {
+    /// A short description.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Fact => "date-keyed fact",
+            Kind::Dimension => "row-modified dimension",
+            Kind::Lookup => "plain lookup",
+        }
+    }
+}
 
 /// The v2 scope of the Intune API, whose application permission `get_data_warehouse` the
 /// Warehouse requires.

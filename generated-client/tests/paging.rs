@@ -199,7 +199,7 @@ async fn service_document_and_metadata() {
     assert_eq!(names.len(), 43);
     assert!(names.contains(&"devices"));
     let metadata = client.metadata("beta").await.unwrap();
-    assert_eq!(metadata, ApiVersion::Beta.embedded_metadata());
+    assert_eq!(Some(metadata.as_str()), ApiVersion::Beta.metadata());
 
     let requests = warehouse.service_requests();
     assert_eq!(requests[0].path, ROOT_PATH);

@@ -35,7 +35,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use time::Date;
 
-use intune_dw_schema::{Collection, Kind};
+use intune_dw_schema::{Collection, Kind, VersionSchema};
 use rows::Data;
 use rules::{Clause, Filterable};
 
@@ -533,8 +533,7 @@ fn answer(shared: &Shared, request: &Recorded) -> Reply {
         return Reply::warehouse_error(401, "Authorization has been denied for this request.")
             .header("www-authenticate", "Bearer");
     }
-    let version = request.param("api-version").filter(|v| rules::API_VERSIONS.contains(v));
-    let Some(version) = version.and_then(ApiVersion::parse) else {
+    let Some(version) = request.param("api-version").and_then(ApiVersion::parse) else {
         return Reply::warehouse_error(400, "An error has occurred - api-version is missing or not supported.");
     };
     let Some(rest) = request.path.strip_prefix(ROOT_PATH) else {

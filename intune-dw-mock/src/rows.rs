@@ -20,8 +20,8 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time};
 
 use crate::rules::{self, RowFacts};
-use intune_dw_client::query::{DATE_KEY, ROW_LAST_MODIFIED};
-use intune_dw_schema::{ApiVersion, Collection, ColumnType, Kind, format_timestamp};
+use intune_dw_client::query::{DATE_KEY, ROW_LAST_MODIFIED, date_time_offset_literal};
+use intune_dw_schema::{ApiVersion, Collection, ColumnType, Kind};
 
 /// Seconds after `first_day` at which the modification clock starts (later than every initial
 /// `rowLastModifiedDateTimeUTC`).
@@ -219,7 +219,7 @@ impl Data {
             let value = if column.name == DATE_KEY {
                 Value::from(self.day_key(day))
             } else if column.name == ROW_LAST_MODIFIED && column.edm == "Edm.DateTimeOffset" {
-                Value::from(format_timestamp(self.at(self.modified_seconds(version, collection, index))))
+                Value::from(timestamp(self.at(self.modified_seconds(version, collection, index))))
             } else if collection.key.contains(&column.name) {
                 match column.ty {
                     ColumnType::Integer => Value::from(n as i64 + 1),
@@ -244,7 +244,7 @@ impl Data {
             ColumnType::Boolean => Value::from(seed & 2 == 0),
             ColumnType::Real => Value::from((seed % 100_000) as f64 / 100.0),
             ColumnType::Text if edm == "Edm.DateTimeOffset" => {
-                Value::from(format_timestamp(self.at((seed % (86_400 * 365)) as i64)))
+                Value::from(timestamp(self.at((seed % (86_400 * 365)) as i64)))
             }
             ColumnType::Text if edm == "Edm.Date" => {
                 Value::from(self.first_day.saturating_add(Duration::days((seed % 365) as i64)).to_string())
@@ -278,9 +278,15 @@ fn seed(names: &[&str], index: u64, generation: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// A timestamp as the service writes it (UTC, 7 fractional digits); the mock's are in range.
+fn timestamp(at: OffsetDateTime) -> String {
+    date_time_offset_literal(at).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use intune_dw_schema::VersionSchema;
     use time::macros::date;
 
     #[test]
@@ -342,6 +348,6 @@ mod tests {
         let devices = ApiVersion::V1_0.schema().collection("devices").unwrap();
         data.serve_fixed(ApiVersion::V1_0, "devices", crate::samples::rows(ApiVersion::V1_0, "devices").unwrap());
         let modified = data.facts(ApiVersion::V1_0, devices, 0).modified.unwrap();
-        assert_eq!(format_timestamp(modified), data.row(ApiVersion::V1_0, devices, 0)[ROW_LAST_MODIFIED]);
+        assert_eq!(timestamp(modified), data.row(ApiVersion::V1_0, devices, 0)[ROW_LAST_MODIFIED]);
     }
 }

@@ -1,7 +1,8 @@
 //! The Warehouse's rules, as the mock applies them (one place, from the service facts the client
 //! was built on):
 //!
-//! - `api-version` is required and is `v1.0` or `beta`; anything else is HTTP 400;
+//! - `api-version` is required and is one the client knows (`ApiVersion`); anything else is
+//!   HTTP 400;
 //! - `$filter` may only compare `dateKey` (`lt`, `le`, `eq`, `ge`, `gt` with an 8-digit
 //!   `yyyymmdd` integer, joined by `and`) on date-keyed collections, and
 //!   `rowLastModifiedDateTimeUTC ge <timestamp>` on collections that have it; anything else is
@@ -12,9 +13,6 @@
 
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
-
-/// The `api-version` values the service accepts.
-pub const API_VERSIONS: &[&str] = &["v1.0", "beta"];
 
 /// A `dateKey` comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -61,6 +61,7 @@ fn date(key: i64) -> Option<Date> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use intune_dw_schema::VersionSchema;
 
     #[test]
     fn every_sample_page_of_the_fixtures_is_embedded_and_names_a_collection() {

@@ -5,111 +5,54 @@
 //! it as `intune_dw::schema`.
 
 use std::collections::BTreeSet;
-use std::fmt;
 use std::sync::OnceLock;
 
-use codegen::csdl::{self, EdmType, Model, QualifiedName, TypeDecl, TypeTarget};
-use intune_dw_client::query::{DATE_KEY, ROW_LAST_MODIFIED};
+pub use intune_dw_client::warehouse::{ApiVersion, Kind};
+use odata_csdl::{self as csdl, EdmType, Model, QualifiedName, TypeDecl, TypeTarget};
 
-/// The API versions the client knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ApiVersion {
-    /// `v1.0`
-    V1_0,
-    /// `beta`
-    Beta,
-}
-
-impl ApiVersion {
-    /// Both versions.
-    pub const ALL: [ApiVersion; 2] = [ApiVersion::V1_0, ApiVersion::Beta];
-
-    /// The `api-version` value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ApiVersion::V1_0 => intune_dw_client::v1_0::API_VERSION,
-            ApiVersion::Beta => intune_dw_client::beta::API_VERSION,
-        }
-    }
-
-    /// The version named `text` (`v1.0` or `beta`).
-    pub fn parse(text: &str) -> Option<ApiVersion> {
-        ApiVersion::ALL.into_iter().find(|v| v.as_str() == text)
-    }
-
+/// The schema of each API version, from the metadata the client embeds (both versions are
+/// compiled into this crate).
+pub trait VersionSchema: Copy {
     /// The `$metadata` document the client's version module was generated from.
-    pub fn embedded_metadata(self) -> &'static str {
-        // The client does not expose its metadata; these are the files `cargo xtask codegen`
-        // generated it from (a freshness test keeps them in step).
-        match self {
-            ApiVersion::V1_0 => include_str!("../../fixtures/v1.0/metadata.xml"),
-            ApiVersion::Beta => include_str!("../../fixtures/beta/metadata.xml"),
-        }
-    }
+    fn embedded_metadata(self) -> &'static str;
 
     /// The collections of the embedded metadata (parsed once).
-    pub fn schema(self) -> &'static Schema {
-        static SCHEMAS: [OnceLock<Schema>; 2] = [OnceLock::new(), OnceLock::new()];
-        SCHEMAS[self as usize].get_or_init(|| {
+    fn schema(self) -> &'static Schema {
+        &self.parsed().1
+    }
+
+    /// The resolved model of the embedded metadata (parsed once).
+    fn model(self) -> &'static Model {
+        &self.parsed().0
+    }
+
+    /// The embedded metadata's model and collections.
+    fn parsed(self) -> &'static (Model, Schema);
+}
+
+impl VersionSchema for ApiVersion {
+    fn embedded_metadata(self) -> &'static str {
+        // This crate enables every version of the client.
+        self.metadata().expect("every API version is compiled into intune-dw-schema")
+    }
+
+    fn parsed(self) -> &'static (Model, Schema) {
+        static PARSED: [OnceLock<(Model, Schema)>; ApiVersion::ALL.len()] =
+            [const { OnceLock::new() }; ApiVersion::ALL.len()];
+        PARSED[self as usize].get_or_init(|| {
             // The embedded documents are checked by the generator's own tests; failing here is a
             // build defect, not bad input.
-            Schema::from_metadata(self.embedded_metadata()).expect("the embedded metadata parses and resolves")
+            let model = parse_metadata(self.embedded_metadata()).expect("the embedded metadata parses and resolves");
+            let schema = Schema::from_model(&model, self);
+            (model, schema)
         })
     }
 }
 
-impl fmt::Display for ApiVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Parses and resolves a CSDL document (the one place that calls the generator's parser). A
-/// tolerant read: the reader's warnings (defects it worked around) do not concern a sync, which
-/// compares models, so only errors are reported.
+/// Parses and resolves a CSDL document. A tolerant read: the reader's warnings (defects it
+/// worked around) do not concern a sync, which compares models, so only errors are reported.
 pub fn parse_metadata(text: &str) -> Result<Model, csdl::Errors> {
     csdl::parse(text).map(|parsed| parsed.model)
-}
-
-/// A timestamp in the service's wire format: UTC with 7 fractional digits
-/// (`2025-03-01T00:00:00.0000000Z`); text order is time order.
-pub fn format_timestamp(at: time::OffsetDateTime) -> String {
-    let format =
-        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:7]Z");
-    at.to_offset(time::UtcOffset::UTC).format(format).unwrap_or_default()
-}
-
-/// How a collection changes over time, which decides how it is synced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
-    /// Key includes `dateKey`: one snapshot per day; synced by the days not yet stored.
-    Fact,
-    /// Has `rowLastModifiedDateTimeUTC`: synced by rows modified since the watermark.
-    Dimension,
-    /// Neither: small, refreshed whole.
-    Lookup,
-}
-
-impl Kind {
-    /// The kind of a collection with this key and this `rowLastModifiedDateTimeUTC` presence.
-    pub fn of(key: &[impl AsRef<str>], has_row_last_modified: bool) -> Kind {
-        if key.iter().any(|k| k.as_ref() == DATE_KEY) {
-            Kind::Fact
-        } else if has_row_last_modified {
-            Kind::Dimension
-        } else {
-            Kind::Lookup
-        }
-    }
-
-    /// A short description.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Kind::Fact => "date-keyed fact",
-            Kind::Dimension => "row-modified dimension",
-            Kind::Lookup => "plain lookup",
-        }
-    }
 }
 
 /// How a property is stored and exported.
@@ -210,13 +153,14 @@ pub struct Schema {
 pub struct SchemaError(#[from] pub csdl::Errors);
 
 impl Schema {
-    /// The collections of a CSDL document.
-    pub fn from_metadata(text: &str) -> Result<Schema, SchemaError> {
-        Ok(Schema::from_model(&parse_metadata(text)?))
+    /// The collections of a CSDL document of `version`.
+    pub fn from_metadata(text: &str, version: ApiVersion) -> Result<Schema, SchemaError> {
+        Ok(Schema::from_model(&parse_metadata(text)?, version))
     }
 
-    /// The collections of a resolved model (entity sets of every container).
-    pub fn from_model(model: &Model) -> Schema {
+    /// The collections of a resolved model of `version` (entity sets of every container), with
+    /// the kinds the client gives them (a collection the client does not know is a lookup).
+    pub fn from_model(model: &Model, version: ApiVersion) -> Schema {
         let mut collections = Vec::new();
         for (_, container) in model.entity_containers() {
             for set in &container.entity_sets {
@@ -232,8 +176,7 @@ impl Schema {
                         nullable: p.nullable,
                     })
                     .collect();
-                let has_modified = columns.iter().any(|c| c.name == ROW_LAST_MODIFIED && c.edm == "Edm.DateTimeOffset");
-                let kind = Kind::of(&key, has_modified);
+                let kind = version.kind_of(&set.name).unwrap_or(Kind::Lookup);
                 collections.push(Collection {
                     name: set.name.clone(),
                     entity_type: set.entity_type.to_string(),
@@ -258,14 +201,14 @@ impl Schema {
 
     /// The collections of `model` (that this schema also has) whose entity type is
     /// `type_name`, or whose properties use it (enum, complex or type-definition declarations).
-    pub fn collections_using(&self, model: &Model, type_name: &str) -> BTreeSet<String> {
+    pub fn collections_using(&self, model: &Model, type_name: &QualifiedName) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
         for (_, container) in model.entity_containers() {
             for set in &container.entity_sets {
                 let Some(ty) = model.entity_type(&set.entity_type) else { continue };
-                let direct = set.entity_type.to_string() == type_name;
+                let direct = &set.entity_type == type_name;
                 let uses = model.all_properties(ty).iter().any(|p| match &p.ty.target {
-                    TypeTarget::Named(n) | TypeTarget::External(n) => n.to_string() == type_name,
+                    TypeTarget::Named(n) | TypeTarget::External(n) => n == type_name,
                     TypeTarget::Edm(_) => false,
                 });
                 if (direct || uses) && self.collection(&set.name).is_some() {
@@ -322,10 +265,7 @@ mod tests {
         for version in ApiVersion::ALL {
             let schema = version.schema();
             let names = schema.names();
-            let expected: &[&str] = match version {
-                ApiVersion::V1_0 => intune_dw_client::v1_0::ENTITY_SETS,
-                ApiVersion::Beta => intune_dw_client::beta::ENTITY_SETS,
-            };
+            let expected = version.entity_sets();
             let mut sorted = names.clone();
             sorted.sort_unstable();
             let mut expected = expected.to_vec();

@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use intune_dw::mock::{MockConfig, MockWarehouse};
-use intune_dw::schema::ApiVersion;
+use intune_dw::schema::{ApiVersion, VersionSchema};
 
 fn knob(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)

@@ -1,25 +1,9 @@
-//! The collections the client knows, chosen by name at run time through the generated
-//! `visit_entity_set` functions.
+//! The client's collections, chosen by name at run time: their keys from the generated row types,
+//! their kinds as the client's service profile decided them (`ApiVersion::kind_of`).
 
-use intune_dw_client::query::{CollectionKind, EntitySet, EntitySetVisitor};
+use intune_dw_client::query::{EntitySet, EntitySetVisitor};
 
 use crate::schema::{ApiVersion, Kind};
-
-/// Runs `visitor` on the row type of collection `name` of `version`; `None` for an unknown name.
-pub fn visit<V: EntitySetVisitor>(version: ApiVersion, name: &str, visitor: V) -> Option<V::Output> {
-    match version {
-        ApiVersion::V1_0 => intune_dw_client::v1_0::visit_entity_set(name, visitor),
-        ApiVersion::Beta => intune_dw_client::beta::visit_entity_set(name, visitor),
-    }
-}
-
-/// The entity-set names of `version`, in schema order.
-pub fn entity_sets(version: ApiVersion) -> &'static [&'static str] {
-    match version {
-        ApiVersion::V1_0 => intune_dw_client::v1_0::ENTITY_SETS,
-        ApiVersion::Beta => intune_dw_client::beta::ENTITY_SETS,
-    }
-}
 
 /// What the client says about one collection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,39 +12,41 @@ pub struct Entry {
     pub name: &'static str,
     /// The key properties' wire names.
     pub key: &'static [&'static str],
-    /// Its kind, from the row type's `dateKey` / `rowLastModifiedDateTimeUTC`.
+    /// Its kind.
     pub kind: Kind,
 }
 
-struct Describe;
+struct Key;
 
-impl EntitySetVisitor for Describe {
-    type Output = Entry;
+impl EntitySetVisitor for Key {
+    type Output = (&'static str, &'static [&'static str]);
 
-    fn visit<E: EntitySet>(self) -> Entry {
-        Entry { name: E::NAME, key: E::KEY, kind: Kind::of(E::KEY, E::has_row_last_modified()) }
+    fn visit<E: EntitySet>(self) -> Self::Output {
+        (E::NAME, E::KEY)
     }
 }
 
-/// Every collection of `version`.
+/// Every collection of `version`, in schema order.
 pub fn entries(version: ApiVersion) -> Vec<Entry> {
-    entity_sets(version).iter().filter_map(|name| visit(version, name, Describe)).collect()
+    version.entity_sets().iter().filter_map(|name| entry(version, name)).collect()
 }
 
 /// The collection `name` of `version`.
 pub fn entry(version: ApiVersion, name: &str) -> Option<Entry> {
-    visit(version, name, Describe)
+    let (name, key) = version.visit_entity_set(name, Key)?;
+    Some(Entry { name, key, kind: version.kind_of(name)? })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::VersionSchema;
 
     #[test]
     fn the_client_and_the_embedded_metadata_agree_on_keys_and_kinds() {
         for version in ApiVersion::ALL {
             let entries = entries(version);
-            assert_eq!(entries.len(), entity_sets(version).len());
+            assert_eq!(entries.len(), version.entity_sets().len());
             for entry in entries {
                 let collection = version.schema().collection(entry.name).unwrap();
                 assert_eq!(collection.key, entry.key, "{version} {}", entry.name);
@@ -68,6 +54,8 @@ mod tests {
             }
         }
         assert_eq!(entry(ApiVersion::V1_0, "dates").map(|e| e.kind), Some(Kind::Fact));
+        assert_eq!(entry(ApiVersion::V1_0, "devices").map(|e| e.kind), Some(Kind::Dimension));
+        assert_eq!(entry(ApiVersion::V1_0, "deviceTypes").map(|e| e.kind), Some(Kind::Lookup));
         assert!(entry(ApiVersion::V1_0, "nope").is_none());
     }
 }

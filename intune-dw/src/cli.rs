@@ -37,7 +37,7 @@ struct Cli {
 enum Command {
     /// Every collection the client knows, with its key and kind.
     Collections {
-        #[arg(long, default_value = "v1.0", value_parser = parse_version)]
+        #[arg(long, default_value = "v1.0", value_parser = api_versions())]
         api_version: ApiVersion,
     },
     /// Copy the Warehouse into a SQLite file, incrementally and resumably.
@@ -45,7 +45,7 @@ enum Command {
         /// The SQLite file (created if needed).
         #[arg(long)]
         store: PathBuf,
-        #[arg(long, default_value = "v1.0", value_parser = parse_version)]
+        #[arg(long, default_value = "v1.0", value_parser = api_versions())]
         api_version: ApiVersion,
         /// Only these collections (comma-separated entity-set names).
         #[arg(long, value_delimiter = ',')]
@@ -69,7 +69,7 @@ enum Command {
         /// The file or, with `--store`, the folder (written atomically); stdout when absent.
         #[arg(long)]
         out: Option<PathBuf>,
-        #[arg(long, default_value = "v1.0", value_parser = parse_version)]
+        #[arg(long, default_value = "v1.0", value_parser = api_versions())]
         api_version: ApiVersion,
         /// Only rows modified at or after this RFC 3339 time (collections with
         /// rowLastModifiedDateTimeUTC).
@@ -107,8 +107,10 @@ enum Command {
     },
 }
 
-fn parse_version(text: &str) -> Result<ApiVersion, String> {
-    ApiVersion::parse(text).ok_or_else(|| format!("unknown api-version {text:?}: expected v1.0 or beta"))
+/// The client's API versions, listed by `--help` and in errors.
+fn api_versions() -> impl clap::builder::TypedValueParser<Value = ApiVersion> {
+    use clap::builder::{PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(ApiVersion::ALL.map(ApiVersion::as_str)).try_map(|name| name.parse::<ApiVersion>())
 }
 
 fn parse_rfc3339(text: &str) -> Result<OffsetDateTime, String> {
@@ -207,7 +209,7 @@ async fn export_collection(options: ExportOptions, env: &dyn Fn(&str) -> Option<
     let Some(entry) = catalog::entry(version, collection) else {
         eprintln!(
             "error: api-version {version} has no collection {collection:?}; it has: {}",
-            catalog::entity_sets(version).join(", ")
+            version.entity_sets().join(", ")
         );
         return EXIT_USAGE;
     };
@@ -215,8 +217,7 @@ async fn export_collection(options: ExportOptions, env: &dyn Fn(&str) -> Option<
         eprintln!("error: {collection} is not keyed by dateKey: --max-history-days does not apply");
         return EXIT_USAGE;
     }
-    let has_modified = version.schema().collection(collection).and_then(|c| c.column(ROW_LAST_MODIFIED));
-    if options.since.is_some() && has_modified.is_none() {
+    if options.since.is_some() && entry.kind != Kind::Dimension {
         eprintln!("error: {collection} has no {ROW_LAST_MODIFIED}: --since does not apply");
         return EXIT_USAGE;
     }

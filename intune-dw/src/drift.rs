@@ -1,6 +1,6 @@
 //! Schema drift: the live `$metadata` compared with the one the client was generated from,
-//! through the project's own schema diff (`codegen::diff`), and each change mapped to the
-//! collections it touches.
+//! through the project's own schema diff (`odata_csdl::diff`), and each change mapped to the
+//! collections it touches by its target (the entity set, or the type it is or belongs to).
 //!
 //! - a **breaking** change (a removed property, a changed type, nullability or key, ...) stops
 //!   the collections it touches, with a message naming the change;
@@ -11,11 +11,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result, anyhow};
-use codegen::csdl::Model;
-use codegen::diff::{self, Change, Impact, Item};
 use intune_dw_client::Client;
+use odata_csdl::Model;
+use odata_csdl::diff::{self, Change, Impact, Item, Target};
 
-use crate::schema::{self, ApiVersion, Schema};
+use crate::schema::{self, ApiVersion, Schema, VersionSchema};
 
 /// What the drift means for the sync.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -26,13 +26,12 @@ pub struct Drift {
     pub notes: Vec<String>,
 }
 
-/// Reads the live `$metadata` of `version` and compares it with the embedded one.
+/// Reads the live `$metadata` of `version` and compares it with the embedded one (whose model
+/// the schema keeps, so it is parsed once per process).
 pub async fn check(client: &Client, version: ApiVersion) -> Result<Drift> {
     let live = client.metadata(version.as_str()).await.context("cannot read the live $metadata")?;
     let live = schema::parse_metadata(&live).map_err(|e| anyhow!("the live $metadata is not usable: {e}"))?;
-    let embedded = schema::parse_metadata(version.embedded_metadata())
-        .map_err(|e| anyhow!("the embedded $metadata is not usable: {e}"))?;
-    Ok(compare(&embedded, &live, version.schema()))
+    Ok(compare(version.model(), &live, version.schema()))
 }
 
 /// The drift from `embedded` to `live` for the collections of `schema`.
@@ -65,13 +64,12 @@ fn describe(change: &Change) -> String {
 }
 
 /// The collections a change touches: the entity set itself, or the sets whose entity type is
-/// (or whose properties use) the changed type.
+/// (or whose properties use) the changed type or the type of the changed member.
 fn affected(change: &Change, embedded: &Model, live: &Model, schema: &Schema) -> BTreeSet<String> {
-    let (head, member) = change.path.split_once('/').unwrap_or((&change.path, ""));
-    if matches!(change.item, Item::EntitySet) {
-        return schema.collection(member).map(|c| c.name.clone()).into_iter().collect();
+    if let Target::ContainerMember { name, .. } = &change.target {
+        return schema.collection(name).map(|c| c.name.clone()).into_iter().collect();
     }
-    let type_name = head.split('@').next().unwrap_or(head);
+    let Some(type_name) = change.target.type_name() else { return BTreeSet::new() };
     let mut out = schema.collections_using(embedded, type_name);
     out.extend(schema.collections_using(live, type_name));
     out

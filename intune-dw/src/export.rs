@@ -1,13 +1,12 @@
 //! `intune-dw export`: one collection from the service to NDJSON or CSV, streamed page by page
 //! (one page in memory), every row checked against the generated row type. A file is written
-//! atomically: to a temporary file beside it, synced, then renamed, so a failed export leaves no
-//! partial file.
+//! atomically (`atomic_files::AtomicFile`): a failed or killed export leaves the previous file, or
+//! none, never a partial one.
 
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use futures::TryStreamExt;
 use intune_dw_client::Client;
 use serde_json::Value;
@@ -15,7 +14,7 @@ use time::OffsetDateTime;
 
 use crate::fetch::{self, Request};
 use crate::progress::Progress;
-use crate::schema::{ApiVersion, Collection};
+use crate::schema::{ApiVersion, Collection, VersionSchema};
 use crate::store::EXTRA_COLUMN;
 
 /// Output formats.
@@ -71,7 +70,7 @@ pub async fn run(client: &Client, options: &ExportOptions, progress: &Progress) 
             write_rows(collection, options.format, pages, &mut out, progress).await
         }
         Some(path) => {
-            let mut file = AtomicFile::create(path)?;
+            let mut file = atomic_files::AtomicFile::create(path)?;
             let written = write_rows(collection, options.format, pages, file.writer(), progress).await?;
             file.commit()?;
             Ok(written)
@@ -176,50 +175,4 @@ fn csv_record(collection: &Collection, row: &Value) -> Vec<String> {
     let mut record: Vec<String> = collection.columns.iter().map(|c| text(row.get(&c.name))).collect();
     record.push(row.as_object().and_then(|r| collection.extra_json(r)).unwrap_or_default());
     record
-}
-
-/// A file written under a temporary name and renamed into place on [`commit`](Self::commit);
-/// dropped without commit, the temporary file is removed.
-#[derive(Debug)]
-pub struct AtomicFile {
-    path: PathBuf,
-    temp: PathBuf,
-    file: BufWriter<File>,
-    committed: bool,
-}
-
-impl AtomicFile {
-    /// Starts writing `path`.
-    pub fn create(path: &Path) -> Result<AtomicFile> {
-        let name = path.file_name().ok_or_else(|| anyhow!("{} is not a file name", path.display()))?;
-        let mut temp_name = std::ffi::OsString::from(".");
-        temp_name.push(name);
-        temp_name.push(format!(".{}.tmp", std::process::id()));
-        let temp = path.with_file_name(temp_name);
-        let file = File::create(&temp).with_context(|| format!("cannot create {}", temp.display()))?;
-        Ok(AtomicFile { path: path.to_owned(), temp, file: BufWriter::new(file), committed: false })
-    }
-
-    /// Where to write.
-    pub fn writer(&mut self) -> &mut (dyn Write + Send) {
-        &mut self.file
-    }
-
-    /// Flushes, syncs and renames the file into place.
-    pub fn commit(mut self) -> Result<()> {
-        self.file.flush()?;
-        self.file.get_ref().sync_all()?;
-        std::fs::rename(&self.temp, &self.path)
-            .with_context(|| format!("cannot move {} to {}", self.temp.display(), self.path.display()))?;
-        self.committed = true;
-        Ok(())
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_file(&self.temp);
-        }
-    }
 }

@@ -11,7 +11,6 @@ use intune_dw_client::{Client, Cursor, warehouse};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::catalog;
 use crate::schema::ApiVersion;
 
 /// What to ask for; only filters the Warehouse accepts.
@@ -60,7 +59,8 @@ fn check_row<E: EntitySet>(row: &Value) -> Result<(), (String, String)> {
 
 /// Opens `request` on the collection `name` of `version`.
 pub fn open(client: &Client, version: ApiVersion, name: &str, request: Request) -> Result<RowPages> {
-    catalog::visit(version, name, Open { client, version, request })
+    version
+        .visit_entity_set(name, Open { client, version, request })
         .ok_or_else(|| anyhow!("api-version {version} has no collection {name:?}"))?
 }
 

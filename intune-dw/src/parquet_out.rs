@@ -25,7 +25,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::schema::{Collection, Column, ColumnType};
+use crate::schema::{Collection, Column, ColumnType, VersionSchema};
 use crate::store::{EXTRA_COLUMN, Store};
 
 /// Rows buffered before they become a record batch.
@@ -231,26 +231,12 @@ impl<W: Write + Send> ParquetRows<W> {
 
 /// Writes every collection of the store at `store` under `out`: `out/{collection}/part-0.parquet`,
 /// or `out/{collection}/dateKey={yyyymmdd}/part-0.parquet` for collections with a `dateKey`.
-/// Built in a temporary folder beside `out`, then moved into place (replacing `out`).
+/// Built in a folder beside `out`, then swapped with it in one step (`atomic_files::replace_dir`):
+/// a reader sees the previous export or the new one, never none.
 pub fn export_store(store: &Path, out: &Path) -> Result<u64> {
     let store = Store::open_existing(store)?;
     let tables = store.tables()?;
-    let name = out.file_name().ok_or_else(|| anyhow!("{} is not a folder name", out.display()))?;
-    let temp = out.with_file_name(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
-    let result = write_folder(&store, &tables, &temp);
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&temp);
-        return result;
-    }
-    if out.exists() {
-        let old = out.with_file_name(format!(".{}.{}.old", name.to_string_lossy(), std::process::id()));
-        std::fs::rename(out, &old).with_context(|| format!("cannot move the previous {} aside", out.display()))?;
-        std::fs::rename(&temp, out).with_context(|| format!("cannot move the export to {}", out.display()))?;
-        std::fs::remove_dir_all(&old).with_context(|| format!("cannot remove {}", old.display()))?;
-    } else {
-        std::fs::rename(&temp, out).with_context(|| format!("cannot move the export to {}", out.display()))?;
-    }
-    result
+    atomic_files::replace_dir(out, |folder| write_folder(&store, &tables, folder))
 }
 
 fn write_folder(store: &Store, tables: &std::collections::HashSet<String>, folder: &Path) -> Result<u64> {

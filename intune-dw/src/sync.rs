@@ -17,25 +17,20 @@
 //! sync killed anywhere and resumed ends with the rows of a clean run.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use futures::{StreamExt, TryStreamExt};
 use intune_dw_client::Client;
-use intune_dw_client::query::ROW_LAST_MODIFIED;
-use rusqlite::types::Value as SqlValue;
-use serde_json::Value;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-use url::Url;
 
 use crate::catalog;
 use crate::drift;
-use crate::fetch::{self, Decoder, Request, RowPages};
+use crate::fetch::{self, Request, RowPages};
 use crate::progress::{CollectionProgress, Progress};
-use crate::schema::{self, ApiVersion, Collection, Kind, format_timestamp};
-use crate::store::{self, Checkpoint, PageWrite, Plan, Scope, Store};
+use crate::schema::{ApiVersion, Collection, Kind, VersionSchema};
+use crate::store::{Checkpoint, Decoded, PageWrite, Plan, Scope, StoreHandle, decode_page};
 
 /// What to sync.
 #[derive(Debug, Clone)]
@@ -80,24 +75,6 @@ impl Report {
     pub fn complete(&self) -> bool {
         self.collections.iter().all(|(_, o)| matches!(o, Outcome::Done { .. }))
     }
-}
-
-/// A row that does not decode into its generated type.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "{collection}: row {row} of page {url} does not decode at `{field}`: {message}; nothing of this page was stored"
-)]
-pub struct RowError {
-    /// The collection.
-    pub collection: String,
-    /// The page's URL.
-    pub url: Url,
-    /// The row's index in the page.
-    pub row: usize,
-    /// The property (JSON path inside the row).
-    pub field: String,
-    /// What is wrong.
-    pub message: String,
 }
 
 /// The collections named in `names` (all when empty), or the unknown names.
@@ -168,7 +145,7 @@ fn next_scope(collection: &Collection, plan: &Plan) -> Scope {
     match (collection.kind, plan.latest_day) {
         (Kind::Fact, Some(date_key)) => Scope::FromDay { date_key },
         (Kind::Fact, None) | (Kind::Lookup, _) => Scope::Whole,
-        (Kind::Dimension, _) => Scope::ModifiedSince { since: plan.watermark.clone() },
+        (Kind::Dimension, _) => Scope::ModifiedSince { since: plan.watermark },
     }
 }
 
@@ -188,18 +165,12 @@ async fn sync_collection(
     let request = match &scope {
         Scope::Whole | Scope::ModifiedSince { since: None } => Request::default(),
         Scope::FromDay { date_key } => Request { from_date_key: Some(*date_key), ..Request::default() },
-        Scope::ModifiedSince { since: Some(since) } => Request {
-            modified_since: Some(
-                OffsetDateTime::parse(since, &Rfc3339)
-                    .with_context(|| format!("unreadable watermark {since:?} in the store"))?,
-            ),
-            ..Request::default()
-        },
+        Scope::ModifiedSince { since: Some(since) } => Request { modified_since: Some(*since), ..Request::default() },
     };
     let pages = fetch::open(client, version, &collection.name, Request { cursor, ..request })?;
     store_pages(store, collection, scope.clone(), !resuming, pages, progress).await?;
-    let now = format_timestamp(OffsetDateTime::now_utc());
-    store.call(move |s| s.finish(collection, &now)).await??;
+    let now = OffsetDateTime::now_utc();
+    store.call(move |s| s.finish(collection, now)).await??;
     Ok(())
 }
 
@@ -229,93 +200,4 @@ async fn store_pages(
         progress.page(count);
     }
     Ok(())
-}
-
-/// A page's rows as column values, and its highest `rowLastModifiedDateTimeUTC`.
-struct Decoded {
-    rows: Vec<Vec<SqlValue>>,
-    watermark: Option<String>,
-}
-
-/// Checks every row of a page and turns it into column values; the highest
-/// `rowLastModifiedDateTimeUTC` comes along.
-fn decode_page(
-    collection: &Collection,
-    known: &HashSet<&str>,
-    decoder: Decoder,
-    url: &Url,
-    rows: Vec<Value>,
-) -> Result<Decoded, Box<RowError>> {
-    let row_error = |row: usize, field: String, message: String| {
-        Box::new(RowError { collection: collection.name.clone(), url: url.clone(), row, field, message })
-    };
-    let modified = collection.column_index(ROW_LAST_MODIFIED);
-    let mut watermark: Option<OffsetDateTime> = None;
-    let mut out = Vec::with_capacity(rows.len());
-    for (index, row) in rows.into_iter().enumerate() {
-        decoder.check(&row).map_err(|(field, message)| row_error(index, field, message))?;
-        let Value::Object(mut object) = row else {
-            return Err(row_error(index, String::new(), "not a JSON object".into()));
-        };
-        let mut values: Vec<SqlValue> = collection
-            .columns
-            .iter()
-            .map(|c| object.get(&c.name).map_or(SqlValue::Null, |v| store::to_sql(c.ty, v)))
-            .collect();
-        if let Some(SqlValue::Text(at)) = modified.map(|i| &values[i]) {
-            let at = OffsetDateTime::parse(at, &Rfc3339)
-                .map_err(|e| row_error(index, ROW_LAST_MODIFIED.into(), format!("not an RFC 3339 timestamp: {e}")))?;
-            watermark = watermark.max(Some(at));
-        }
-        // A set lookup: this runs for every property of every row.
-        object.retain(|name, _| schema::is_extra(name, |n| known.contains(n)));
-        values.push(if object.is_empty() { SqlValue::Null } else { SqlValue::Text(Value::Object(object).to_string()) });
-        out.push(values);
-    }
-    Ok(Decoded { rows: out, watermark: watermark.map(format_timestamp) })
-}
-
-type Job = Box<dyn FnOnce(&mut Store) + Send>;
-
-/// The store, owned by one writer thread; collections send it work.
-#[derive(Debug, Clone)]
-pub struct StoreHandle {
-    jobs: std::sync::mpsc::Sender<Job>,
-}
-
-impl StoreHandle {
-    /// Opens the store on its own thread.
-    pub async fn open(path: &Path, version: ApiVersion) -> Result<StoreHandle> {
-        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
-        let (opened, ready) = tokio::sync::oneshot::channel();
-        let path = path.to_owned();
-        std::thread::Builder::new()
-            .name("intune-dw-store".into())
-            .spawn(move || match Store::open(&path, version) {
-                Ok(mut store) => {
-                    let _ = opened.send(Ok(()));
-                    // Ends when every handle is dropped.
-                    while let Ok(job) = queue.recv() {
-                        job(&mut store);
-                    }
-                }
-                Err(e) => {
-                    let _ = opened.send(Err(e));
-                }
-            })
-            .context("cannot start the store thread")?;
-        ready.await.context("the store thread stopped")??;
-        Ok(StoreHandle { jobs })
-    }
-
-    /// Runs `f` on the store and returns its result.
-    pub async fn call<R: Send + 'static>(&self, f: impl FnOnce(&mut Store) -> R + Send + 'static) -> Result<R> {
-        let (reply, result) = tokio::sync::oneshot::channel();
-        self.jobs
-            .send(Box::new(move |store| {
-                let _ = reply.send(f(store));
-            }))
-            .map_err(|_| anyhow!("the store thread stopped"))?;
-        result.await.map_err(|_| anyhow!("the store thread stopped"))
-    }
 }

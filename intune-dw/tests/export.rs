@@ -2,7 +2,7 @@
 
 mod support;
 
-use intune_dw::schema::ApiVersion;
+use intune_dw::schema::{ApiVersion, VersionSchema};
 use support::{Served, small};
 
 #[test]
@@ -46,7 +46,7 @@ mod parquet_files {
     use std::path::Path;
 
     use arrow_schema::{DataType, TimeUnit};
-    use intune_dw::schema::ApiVersion;
+    use intune_dw::schema::{ApiVersion, VersionSchema};
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
     use super::support::{Served, small};

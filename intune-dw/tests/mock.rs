@@ -1,7 +1,7 @@
 //! The mock Warehouse follows the service's rules, seen through the client.
 
 use intune_dw::mock::{MockConfig, MockWarehouse, TOKEN};
-use intune_dw::schema::ApiVersion;
+use intune_dw::schema::{ApiVersion, VersionSchema};
 use intune_dw_client::Client;
 use intune_dw_client::query::Query;
 use intune_dw_client::v1_0::{devices::Device, mam_checkins::MamCheckin};

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use intune_dw::mock::MockConfig;
-use intune_dw::schema::ApiVersion;
+use intune_dw::schema::{ApiVersion, VersionSchema};
 use intune_dw::store::Store;
 use serde_json::json;
 use support::{Served, assert_store_matches, edit_type, small, stored};

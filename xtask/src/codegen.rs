@@ -12,15 +12,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use codegen::{Files, Header, Layout, Options, Profile, RustPath};
+use intune_dw_client::warehouse::ApiVersion;
 
-use crate::fsutil;
 use crate::report::{self, Strictness};
 
 /// The command that regenerates the client, as named in file headers and error messages.
 pub const COMMAND: &str = "cargo xtask codegen";
-
-/// The API versions of the Intune Data Warehouse and their Rust modules.
-pub const VERSIONS: &[(&str, &str)] = &[("v1.0", "v1_0"), ("beta", "beta")];
 
 /// The Warehouse's service profile, beside the fixtures.
 pub const PROFILE: &str = "fixtures/profile.toml";
@@ -44,6 +41,11 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
+/// The fixture of `version`, relative to the workspace: `fixtures/{api-version}/metadata.xml`.
+pub fn fixture(version: ApiVersion) -> String {
+    format!("fixtures/{version}/metadata.xml")
+}
+
 /// The client crate's directory.
 pub fn client_dir(root: &Path) -> PathBuf {
     root.join("generated-client")
@@ -55,19 +57,22 @@ pub fn expected_files(root: &Path, strict: bool) -> anyhow::Result<Files> {
     let mut all = Files::new();
     let mut failures = Vec::new();
     let profile = read_profile(&root.join(PROFILE))?;
-    for (version, module) in VERSIONS {
-        let source_name = format!("fixtures/{version}/metadata.xml");
+    for version in ApiVersion::ALL {
+        let module = version.module();
+        let source_name = fixture(version);
         let source = std::fs::read(root.join(&source_name)).with_context(|| format!("cannot read {source_name}"))?;
         let options = Options {
             layout: Layout::module(module)?,
             runtime: RustPath::parse("::odata_runtime")?,
-            api_version: Some((*version).to_owned()),
+            api_version: Some(version.as_str().to_owned()),
             title: "Intune Data Warehouse".to_owned(),
             header: Header { command: COMMAND.to_owned(), source_name: source_name.clone() },
             profile: profile.clone(),
             // The whole of one version checks in under 2 s: per-set features would not pay for
             // the 88 features they would add to the client's manifest.
             set_features: false,
+            // From `generated-client/src/{module}/mod.rs`.
+            embed_metadata: Some(format!("../../../{source_name}")),
         };
         if report::parse(&source, &source_name, strict).is_none() {
             failures.push(format!("{source_name}: not generated (see the diagnostics above)"));
@@ -91,9 +96,9 @@ fn prefix_lines(source: &str, text: &str) -> String {
 /// The generated files currently on disk (everything under the version directories).
 fn existing_files(client: &Path) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
     let mut files = BTreeMap::new();
-    for (_, module) in VERSIONS {
-        let dir = client.join("src").join(module);
-        for path in fsutil::files_under(&dir)? {
+    for version in ApiVersion::ALL {
+        let dir = client.join("src").join(version.module());
+        for path in atomic_files::files_under(&dir)? {
             let relative =
                 path.strip_prefix(client).expect("under the client dir").to_string_lossy().replace('\\', "/");
             let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -169,7 +174,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     // Each drifted version's tree is replaced in one atomic step: a kill leaves it old or new.
-    for (_, module) in VERSIONS {
+    for version in ApiVersion::ALL {
+        let module = version.module();
         let prefix = format!("src/{module}/");
         let drifted =
             drift.stale.iter().chain(&drift.missing).chain(&drift.extra).any(|path| path.starts_with(&prefix));
@@ -180,7 +186,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .iter()
             .filter_map(|(path, text)| Some((path.strip_prefix(&prefix)?.to_owned(), text.clone())))
             .collect();
-        fsutil::replace_tree(&client.join("src").join(module), &tree)?;
+        atomic_files::replace_tree(&client.join("src").join(module), &tree)?;
     }
     for (label, files) in [("updated", &drift.stale), ("created", &drift.missing), ("deleted", &drift.extra)] {
         for file in files {

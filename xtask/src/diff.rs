@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use codegen::csdl::Model;
 use codegen::diff::{self, Change, Diff, Impact};
+use intune_dw_client::warehouse::ApiVersion;
 
 use crate::report::{self, Strictness};
 
@@ -107,15 +108,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
 /// `fixtures/beta` compared with `fixtures/v1.0`; informative, so it fails only on invalid input.
 fn versions(format: Format, strict: bool) -> anyhow::Result<ExitCode> {
-    let fixtures = crate::codegen::workspace_root().join("fixtures");
-    let metadata = |version: &str| fixtures.join(version).join("metadata.xml");
-    let Some((v1_0, beta)) = load_both(&metadata("v1.0"), &metadata("beta"), strict) else {
+    let root = crate::codegen::workspace_root();
+    let metadata = |version| root.join(crate::codegen::fixture(version));
+    let (old, new) = (ApiVersion::V1_0, ApiVersion::Beta);
+    let Some((v1_0, beta)) = load_both(&metadata(old), &metadata(new), strict) else {
         return Ok(ExitCode::from(INVALID_INPUT));
     };
     let diff = diff::compare(&v1_0, &beta);
     let text = match format {
-        Format::Text => diff.to_comparison_text("v1.0", "beta"),
-        Format::Markdown => diff.to_comparison_markdown("v1.0", "beta"),
+        Format::Text => diff.to_comparison_text(old.as_str(), new.as_str()),
+        Format::Markdown => diff.to_comparison_markdown(old.as_str(), new.as_str()),
         Format::Json => render(&diff, Format::Json),
     };
     print(&text)?;

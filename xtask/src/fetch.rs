@@ -26,6 +26,7 @@ use codegen::csdl::{self, Model, Parsed};
 use codegen::diff;
 use intune_dw_client::auth::{self, AccessToken, TokenProvider};
 use intune_dw_client::error::ErrorBody;
+use intune_dw_client::warehouse::ApiVersion;
 use intune_dw_client::{Client, RetryPolicy, retry};
 use reqwest::header::{ACCEPT, RETRY_AFTER};
 use reqwest::{StatusCode, Url};
@@ -74,7 +75,7 @@ against the written file, and counted on the line that reports the write";
 )]
 pub struct Args {
     /// The API version whose `$metadata` to download.
-    #[arg(long, value_enum, value_name = "VERSION")]
+    #[arg(long, value_name = "VERSION", value_parser = api_versions())]
     api_version: ApiVersion,
     /// The tenant's Data Warehouse location, e.g. `msua06` (Intune admin center → Reports →
     /// Data warehouse).
@@ -96,27 +97,16 @@ pub struct Args {
     strictness: Strictness,
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum ApiVersion {
-    #[value(name = "v1.0")]
-    V1_0,
-    #[value(name = "beta")]
-    Beta,
-}
-
-impl ApiVersion {
-    fn as_str(self) -> &'static str {
-        match self {
-            ApiVersion::V1_0 => "v1.0",
-            ApiVersion::Beta => "beta",
-        }
-    }
+/// The client's API versions, listed by `--help` and in errors.
+fn api_versions() -> impl clap::builder::TypedValueParser<Value = ApiVersion> {
+    use clap::builder::{PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(ApiVersion::ALL.map(ApiVersion::as_str)).try_map(|name| name.parse::<ApiVersion>())
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let target = match &args.out {
         Some(out) => out.clone(),
-        None => crate::codegen::workspace_root().join("fixtures").join(args.api_version.as_str()).join("metadata.xml"),
+        None => crate::codegen::workspace_root().join(crate::codegen::fixture(args.api_version)),
     };
     let shown = display_path(&target);
     let request = match MetadataRequest::new(args) {
@@ -426,7 +416,7 @@ fn replace(target: &Path, shown: &str, bytes: &[u8], new: &Parsed) -> anyhow::Re
     let new = &new.model;
     // Parsed before the write replaces it.
     let old = previous.as_deref().map(|old| parse_previous(old, shown));
-    crate::fsutil::write_atomic(target, bytes)?;
+    atomic_files::write(target, bytes)?;
     println!("wrote {shown} ({} bytes{warnings})", bytes.len());
     match old {
         None => println!("no previous file at {shown}: nothing to compare"),

@@ -13,7 +13,6 @@ use anyhow::{Context, bail};
 use codegen::{Files, Header, Options};
 
 use crate::codegen::{read_profile, workspace_root};
-use crate::fsutil;
 use crate::report::{self, Strictness};
 
 #[derive(Debug, clap::Args)]
@@ -82,7 +81,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let runtime_path = if args.runtime_from_registry { None } else { Some(relative_path(&args.out, &runtime_dir)?) };
     let manifest_path = args.out.join("Cargo.toml");
     let src = args.out.join("src");
-    let previous_src = fsutil::files_under(&src)?
+    let previous_src = atomic_files::files_under(&src)?
         .iter()
         .map(|path| std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display())))
         .collect::<anyhow::Result<Vec<String>>>()?;
@@ -95,7 +94,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // code, so the crate builds whenever the process is stopped.
     let interim = manifest_for(&mut previous_src.iter().map(String::as_str).chain(new_src.iter().copied()))?;
     let previous_manifest = std::fs::read(&manifest_path).ok();
-    fsutil::write_atomic(&manifest_path, interim.as_bytes())?;
+    atomic_files::write(&manifest_path, interim.as_bytes())?;
     let tree = files
         .iter()
         .map(|(path, text)| {
@@ -103,16 +102,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             Ok((relative.to_owned(), text.clone()))
         })
         .collect::<anyhow::Result<Files>>()?;
-    if let Err(error) = fsutil::replace_tree(&src, &tree) {
+    if let Err(error) = atomic_files::replace_tree(&src, &tree) {
         // Best effort: the tree is unchanged, so the old manifest fits it.
         let _ = match &previous_manifest {
-            Some(bytes) => fsutil::write_atomic(&manifest_path, bytes),
+            Some(bytes) => atomic_files::write(&manifest_path, bytes),
             None => std::fs::remove_file(&manifest_path).map_err(Into::into),
         };
         return Err(error);
     }
     if interim != final_manifest {
-        fsutil::write_atomic(&manifest_path, final_manifest.as_bytes())?;
+        atomic_files::write(&manifest_path, final_manifest.as_bytes())?;
     }
     let writes = tree.len() + 1;
     println!("wrote crate `{crate_name}` to {} ({writes} files)", args.out.display());

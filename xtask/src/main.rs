@@ -3,7 +3,6 @@
 mod codegen;
 mod diff;
 mod fetch;
-mod fsutil;
 mod generate;
 mod inspect;
 mod report;

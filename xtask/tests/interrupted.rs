@@ -87,7 +87,7 @@ fn killing_generate_at_any_moment_leaves_the_old_or_the_new_crate() {
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             // What a kill leaves: the staging tree and the manifest's temporary file, both hidden.
-            .filter(|name| !name.starts_with(".src.xtask-") && !name.starts_with(".Cargo.toml.xtask-"))
+            .filter(|name| !name.starts_with(".src.atomic-") && !name.starts_with(".Cargo.toml.atomic-"))
             .collect();
         assert!(beside.iter().all(|name| name == "src" || name == "Cargo.toml"), "run {run}: {beside:?}");
     }

@@ -20,6 +20,8 @@ const RESERVED_MODULES: &[&str] = &[
     "API_VERSION",
     "ENTITY_SETS",
     "visit_entity_set",
+    "entity_set_kind",
+    "METADATA",
     "new",
     crate::options::FULL_FEATURE,
     "default",

@@ -162,11 +162,22 @@ pub struct EntitySetPlan {
     pub key: Vec<String>,
     /// The marker traits of the service profile that the row type implements.
     pub markers: Vec<String>,
+    /// The set's kind, when the service profile classifies entity sets.
+    pub kind: Option<SetKind>,
     /// The row's entity type is deprecated, so code naming it needs `#[allow(deprecated)]`.
     pub row_deprecated: bool,
     /// The cargo feature compiling this set's module, with `Options::set_features`.
     pub feature: Option<String>,
     pub docs: Docs,
+}
+
+/// An entity set's kind: a value of the service profile's enum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetKind {
+    /// The enum's path (`crate::rules::Kind`).
+    pub ty: String,
+    /// The value's path (`crate::rules::Kind::Plain`).
+    pub value: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -190,4 +201,8 @@ pub struct Plan {
     pub entity_sets: Vec<EntitySetPlan>,
     /// With `Options::set_features`: one feature per entity set, in the sets' order.
     pub features: Vec<String>,
+    /// The type of the entity sets' kinds, when the service profile classifies them.
+    pub kind_type: Option<String>,
+    /// `include_str!`'s path of the document, embedded as `METADATA`.
+    pub embedded_metadata: Option<String>,
 }

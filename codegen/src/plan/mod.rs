@@ -48,7 +48,12 @@ pub fn plan(model: &Model, options: &Options) -> Plan {
     let sets = planner.entity_sets();
     planner.assign_homes();
     let boxed = recursive_edges(model);
-    let mut plan = Plan { api_version: api_version.map(str::to_owned), ..Plan::default() };
+    let mut plan = Plan {
+        api_version: api_version.map(str::to_owned),
+        kind_type: options.profile.kind.as_ref().map(|spec| spec.ty.to_string()),
+        embedded_metadata: options.embed_metadata.clone(),
+        ..Plan::default()
+    };
 
     // Types: every structured, enum and type-definition type, in its home module.
     for schema in &model.schemas {
@@ -318,6 +323,10 @@ impl<'m> Planner<'m> {
             field_enum,
             key,
             markers: rules.iter().map(|rule| rule.implement.to_string()).collect(),
+            kind: self.profile.kind.as_ref().map(|spec| {
+                let variant = rules.iter().find_map(|rule| rule.kind.as_ref()).unwrap_or(&spec.default);
+                SetKind { ty: spec.ty.to_string(), value: spec.ty.join(variant.as_str()) }
+            }),
             row_deprecated: info.ty.annotations.deprecation().is_some() || docs.deprecated.is_some(),
             feature: None,
             docs,

@@ -48,3 +48,6 @@ impl ::odata_runtime::query::EntitySet for AppType {
     const KEY: &'static [&'static str] = &["appTypeID"];
     type Field = AppTypeField;
 }
+
+/// The kind of the `appTypes` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

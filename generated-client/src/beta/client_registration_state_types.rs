@@ -64,3 +64,6 @@ impl ::odata_runtime::query::EntitySet for ClientRegistrationStateType {
     const KEY: &'static [&'static str] = &["clientRegistrationStateID"];
     type Field = ClientRegistrationStateTypeField;
 }
+
+/// The kind of the `clientRegistrationStateTypes` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

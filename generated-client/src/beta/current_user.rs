@@ -101,5 +101,8 @@ impl ::odata_runtime::query::EntitySet for CurrentUser {
     type Field = CurrentUserField;
 }
 
+/// The kind of the `currentUser` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Dimension;
+
 #[allow(deprecated)]
 impl crate::query::RowLastModified for CurrentUser {}

@@ -64,4 +64,7 @@ impl ::odata_runtime::query::EntitySet for DeviceCategory {
     type Field = DeviceCategoryField;
 }
 
+/// The kind of the `deviceCategories` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Dimension;
+
 impl crate::query::RowLastModified for DeviceCategory {}

@@ -58,4 +58,7 @@ impl ::odata_runtime::query::EntitySet for DeviceConfigurationProfileDeviceActiv
     type Field = DeviceConfigurationProfileDeviceActivityField;
 }
 
+/// The kind of the `deviceConfigurationProfileDeviceActivities` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Fact;
+
 impl crate::query::DateKeyed for DeviceConfigurationProfileDeviceActivity {}

@@ -50,3 +50,6 @@ impl ::odata_runtime::query::EntitySet for DeviceRegistrationState {
     const KEY: &'static [&'static str] = &["deviceRegistrationStateID"];
     type Field = DeviceRegistrationStateField;
 }
+
+/// The kind of the `deviceRegistrationStates` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

@@ -332,4 +332,7 @@ impl ::odata_runtime::query::EntitySet for Device {
     type Field = DeviceField;
 }
 
+/// The kind of the `devices` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Dimension;
+
 impl crate::query::RowLastModified for Device {}

@@ -88,4 +88,7 @@ impl ::odata_runtime::query::EntitySet for EnrollmentActivity {
     type Field = EnrollmentActivityField;
 }
 
+/// The kind of the `enrollmentActivities` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Fact;
+
 impl crate::query::DateKeyed for EnrollmentActivity {}

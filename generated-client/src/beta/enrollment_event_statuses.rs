@@ -46,3 +46,6 @@ impl ::odata_runtime::query::EntitySet for EnrollmentEventStatus {
     const KEY: &'static [&'static str] = &["enrollmentEventStatusKey"];
     type Field = EnrollmentEventStatusField;
 }
+
+/// The kind of the `enrollmentEventStatuses` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

@@ -46,3 +46,6 @@ impl ::odata_runtime::query::EntitySet for EnrollmentFailureReason {
     const KEY: &'static [&'static str] = &["enrollmentFailureReasonKey"];
     type Field = EnrollmentFailureReasonField;
 }
+
+/// The kind of the `enrollmentFailureReasons` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

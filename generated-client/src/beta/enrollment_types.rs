@@ -64,3 +64,6 @@ impl ::odata_runtime::query::EntitySet for EnrollmentType {
     const KEY: &'static [&'static str] = &["enrollmentTypeID"];
     type Field = EnrollmentTypeField;
 }
+
+/// The kind of the `enrollmentTypes` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

@@ -59,4 +59,7 @@ impl ::odata_runtime::query::EntitySet for IntuneManagementExtension {
     type Field = IntuneManagementExtensionField;
 }
 
+/// The kind of the `intuneManagementExtensions` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Fact;
+
 impl crate::query::DateKeyed for IntuneManagementExtension {}

@@ -121,4 +121,7 @@ impl ::odata_runtime::query::EntitySet for MamApplicationInstance {
     type Field = MamApplicationInstanceField;
 }
 
+/// The kind of the `mamApplicationInstances` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Dimension;
+
 impl crate::query::RowLastModified for MamApplicationInstance {}

@@ -71,4 +71,7 @@ impl ::odata_runtime::query::EntitySet for MamCheckin {
     type Field = MamCheckinField;
 }
 
+/// The kind of the `mamCheckins` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Fact;
+
 impl crate::query::DateKeyed for MamCheckin {}

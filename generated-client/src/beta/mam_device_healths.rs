@@ -60,4 +60,7 @@ impl ::odata_runtime::query::EntitySet for MamDeviceHealth {
     type Field = MamDeviceHealthField;
 }
 
+/// The kind of the `mamDeviceHealths` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Dimension;
+
 impl crate::query::RowLastModified for MamDeviceHealth {}

@@ -53,3 +53,6 @@ impl ::odata_runtime::query::EntitySet for MamEffectivePolicy {
     const KEY: &'static [&'static str] = &["effectivePolicyKey"];
     type Field = MamEffectivePolicyField;
 }
+
+/// The kind of the `mamEffectivePolicies` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

@@ -77,5 +77,8 @@ impl ::odata_runtime::query::EntitySet for MamGlobalApplication {
     type Field = MamGlobalApplicationField;
 }
 
+/// The kind of the `mamGlobalApplications` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Dimension;
+
 #[allow(deprecated)]
 impl crate::query::RowLastModified for MamGlobalApplication {}

@@ -119,5 +119,8 @@ impl ::odata_runtime::query::EntitySet for MamPolicy {
     type Field = MamPolicyField;
 }
 
+/// The kind of the `mamPolicies` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Dimension;
+
 #[allow(deprecated)]
 impl crate::query::RowLastModified for MamPolicy {}

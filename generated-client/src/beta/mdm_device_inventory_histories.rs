@@ -648,5 +648,8 @@ impl ::odata_runtime::query::EntitySet for MdmDeviceInventoryHistory {
     type Field = MdmDeviceInventoryHistoryField;
 }
 
+/// The kind of the `mdmDeviceInventoryHistories` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Fact;
+
 #[allow(deprecated)]
 impl crate::query::DateKeyed for MdmDeviceInventoryHistory {}

@@ -62,3 +62,6 @@ impl ::odata_runtime::query::EntitySet for MdmStatus {
     const KEY: &'static [&'static str] = &["mdmStatusID"];
     type Field = MdmStatusField;
 }
+
+/// The kind of the `mdmStatuses` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

@@ -87,5 +87,8 @@ impl ::odata_runtime::query::EntitySet for MobileAppDeviceUserInstallStatus {
     type Field = MobileAppDeviceUserInstallStatusField;
 }
 
+/// The kind of the `mobileAppDeviceUserInstallStatus` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Fact;
+
 #[allow(deprecated)]
 impl crate::query::DateKeyed for MobileAppDeviceUserInstallStatus {}

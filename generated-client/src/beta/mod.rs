@@ -114,6 +114,9 @@ pub mod work_place_join_state_types;
 /// The `api-version` every request of this module carries.
 pub const API_VERSION: &str = "beta";
 
+/// The `$metadata` document this module was generated from.
+pub const METADATA: &str = include_str!("../../../fixtures/beta/metadata.xml");
+
 /// The names of the entity sets, in schema order.
 pub const ENTITY_SETS: &[&str] = &[
     "applicationInventories",
@@ -948,6 +951,84 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
                     >(),
             )
         }
+        _ => None,
+    }
+}
+
+/// The kind of the entity set named `name`, as the service profile classifies it;
+/// `None` for an unknown name.
+pub fn entity_set_kind(name: &str) -> Option<crate::warehouse::Kind> {
+    match name {
+        "applicationInventories" => Some(application_inventories::KIND),
+        "appRevisions" => Some(app_revisions::KIND),
+        "appTypes" => Some(app_types::KIND),
+        "clientRegistrationStateTypes" => Some(client_registration_state_types::KIND),
+        "compliancePolicyStatusDeviceActivities" => {
+            Some(compliance_policy_status_device_activities::KIND)
+        }
+        "compliancePolicyStatusDevicePerPolicyActivities" => {
+            Some(compliance_policy_status_device_per_policy_activities::KIND)
+        }
+        "complianceStates" => Some(compliance_states::KIND),
+        "currentUser" => Some(current_user::KIND),
+        "dates" => Some(dates::KIND),
+        "deviceCategories" => Some(device_categories::KIND),
+        "deviceConfigurationProfileDeviceActivities" => {
+            Some(device_configuration_profile_device_activities::KIND)
+        }
+        "deviceConfigurationProfileUserActivities" => {
+            Some(device_configuration_profile_user_activities::KIND)
+        }
+        "deviceEnrollmentTypes" => Some(device_enrollment_types::KIND),
+        "devicePropertyHistories" => Some(device_property_histories::KIND),
+        "deviceRegistrationStates" => Some(device_registration_states::KIND),
+        "devices" => Some(devices::KIND),
+        "deviceTypes" => Some(device_types::KIND),
+        "enrollmentActivities" => Some(enrollment_activities::KIND),
+        "enrollmentEventStatuses" => Some(enrollment_event_statuses::KIND),
+        "enrollmentFailureCategories" => Some(enrollment_failure_categories::KIND),
+        "enrollmentFailureReasons" => Some(enrollment_failure_reasons::KIND),
+        "enrollmentTypes" => Some(enrollment_types::KIND),
+        "intuneManagementExtensionHealthStates" => {
+            Some(intune_management_extension_health_states::KIND)
+        }
+        "intuneManagementExtensions" => Some(intune_management_extensions::KIND),
+        "intuneManagementExtensionVersions" => {
+            Some(intune_management_extension_versions::KIND)
+        }
+        "mamApplicationInstances" => Some(mam_application_instances::KIND),
+        "mamApplications" => Some(mam_applications::KIND),
+        "mamCheckins" => Some(mam_checkins::KIND),
+        "mamDeviceHealths" => Some(mam_device_healths::KIND),
+        "mamEffectivePolicies" => Some(mam_effective_policies::KIND),
+        "mamGlobalApplications" => Some(mam_global_applications::KIND),
+        "mamPlatforms" => Some(mam_platforms::KIND),
+        "mamPolicies" => Some(mam_policies::KIND),
+        "mamPolicyTypes" => Some(mam_policy_types::KIND),
+        "managementAgentTypes" => Some(management_agent_types::KIND),
+        "managementStates" => Some(management_states::KIND),
+        "mdmDeviceInventoryHistories" => Some(mdm_device_inventory_histories::KIND),
+        "mdmStatuses" => Some(mdm_statuses::KIND),
+        "mobileAppDeviceUserInstallStatus" => {
+            Some(mobile_app_device_user_install_status::KIND)
+        }
+        "mobileAppInstallStates" => Some(mobile_app_install_states::KIND),
+        "mobileAppInstallStatusCounts" => Some(mobile_app_install_status_counts::KIND),
+        "ownerTypes" => Some(owner_types::KIND),
+        "policies" => Some(policies::KIND),
+        "policyDeviceActivities" => Some(policy_device_activities::KIND),
+        "policyPlatformTypes" => Some(policy_platform_types::KIND),
+        "policyTypeActivities" => Some(policy_type_activities::KIND),
+        "policyTypes" => Some(policy_types::KIND),
+        "policyUserActivities" => Some(policy_user_activities::KIND),
+        "termsAndConditions" => Some(terms_and_conditions::KIND),
+        "userDeviceAssociations" => Some(user_device_associations::KIND),
+        "users" => Some(users::KIND),
+        "userTermsAndConditionsAcceptances" => {
+            Some(user_terms_and_conditions_acceptances::KIND)
+        }
+        "vppProgramTypes" => Some(vpp_program_types::KIND),
+        "workPlaceJoinStateTypes" => Some(work_place_join_state_types::KIND),
         _ => None,
     }
 }

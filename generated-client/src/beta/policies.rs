@@ -78,4 +78,7 @@ impl ::odata_runtime::query::EntitySet for Policy {
     type Field = PolicyField;
 }
 
+/// The kind of the `policies` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Dimension;
+
 impl crate::query::RowLastModified for Policy {}

@@ -62,4 +62,7 @@ impl ::odata_runtime::query::EntitySet for PolicyDeviceActivity {
     type Field = PolicyDeviceActivityField;
 }
 
+/// The kind of the `policyDeviceActivities` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Fact;
+
 impl crate::query::DateKeyed for PolicyDeviceActivity {}

@@ -47,3 +47,6 @@ impl ::odata_runtime::query::EntitySet for PolicyType {
     const KEY: &'static [&'static str] = &["policyTypeId"];
     type Field = PolicyTypeField;
 }
+
+/// The kind of the `policyTypes` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

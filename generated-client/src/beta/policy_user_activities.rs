@@ -62,4 +62,7 @@ impl ::odata_runtime::query::EntitySet for PolicyUserActivity {
     type Field = PolicyUserActivityField;
 }
 
+/// The kind of the `policyUserActivities` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Fact;
+
 impl crate::query::DateKeyed for PolicyUserActivity {}

@@ -81,3 +81,6 @@ impl ::odata_runtime::query::EntitySet for TermsAndConditions {
     const KEY: &'static [&'static str] = &["termsAndConditionsKey"];
     type Field = TermsAndConditionsField;
 }
+
+/// The kind of the `termsAndConditions` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

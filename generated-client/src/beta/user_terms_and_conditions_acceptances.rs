@@ -73,4 +73,7 @@ impl ::odata_runtime::query::EntitySet for UserTermsAndConditionsAcceptance {
     type Field = UserTermsAndConditionsAcceptanceField;
 }
 
+/// The kind of the `userTermsAndConditionsAcceptances` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Fact;
+
 impl crate::query::DateKeyed for UserTermsAndConditionsAcceptance {}

@@ -49,3 +49,6 @@ impl ::odata_runtime::query::EntitySet for VppProgramType {
     const KEY: &'static [&'static str] = &["vppProgramTypeId"];
     type Field = VppProgramTypeField;
 }
+
+/// The kind of the `vppProgramTypes` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

@@ -64,3 +64,6 @@ impl ::odata_runtime::query::EntitySet for WorkPlaceJoinStateType {
     const KEY: &'static [&'static str] = &["workPlaceJoinStateID"];
     type Field = WorkPlaceJoinStateTypeField;
 }
+
+/// The kind of the `workPlaceJoinStateTypes` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

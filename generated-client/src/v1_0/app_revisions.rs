@@ -106,4 +106,7 @@ impl ::odata_runtime::query::EntitySet for AppRevision {
     type Field = AppRevisionField;
 }
 
+/// The kind of the `appRevisions` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Dimension;
+
 impl crate::query::RowLastModified for AppRevision {}

@@ -64,4 +64,7 @@ impl ::odata_runtime::query::EntitySet for CompliancePolicyStatusDeviceActivity 
     type Field = CompliancePolicyStatusDeviceActivityField;
 }
 
+/// The kind of the `compliancePolicyStatusDeviceActivities` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Fact;
+
 impl crate::query::DateKeyed for CompliancePolicyStatusDeviceActivity {}

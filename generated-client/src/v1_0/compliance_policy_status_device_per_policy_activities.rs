@@ -74,4 +74,7 @@ for CompliancePolicyStatusDevicePerPolicyActivity {
     type Field = CompliancePolicyStatusDevicePerPolicyActivityField;
 }
 
+/// The kind of the `compliancePolicyStatusDevicePerPolicyActivities` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Fact;
+
 impl crate::query::DateKeyed for CompliancePolicyStatusDevicePerPolicyActivity {}

@@ -50,3 +50,6 @@ impl ::odata_runtime::query::EntitySet for ComplianceState {
     const KEY: &'static [&'static str] = &["complianceStateID"];
     type Field = ComplianceStateField;
 }
+
+/// The kind of the `complianceStates` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

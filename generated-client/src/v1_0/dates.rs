@@ -69,4 +69,7 @@ impl ::odata_runtime::query::EntitySet for Date {
     type Field = DateField;
 }
 
+/// The kind of the `dates` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Fact;
+
 impl crate::query::DateKeyed for Date {}

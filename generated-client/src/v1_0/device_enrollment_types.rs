@@ -50,3 +50,6 @@ impl ::odata_runtime::query::EntitySet for DeviceEnrollmentType {
     const KEY: &'static [&'static str] = &["deviceEnrollmentTypeID"];
     type Field = DeviceEnrollmentTypeField;
 }
+
+/// The kind of the `deviceEnrollmentTypes` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

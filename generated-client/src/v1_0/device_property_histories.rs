@@ -86,4 +86,7 @@ impl ::odata_runtime::query::EntitySet for DevicePropertyHistory {
     type Field = DevicePropertyHistoryField;
 }
 
+/// The kind of the `devicePropertyHistories` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Fact;
+
 impl crate::query::DateKeyed for DevicePropertyHistory {}

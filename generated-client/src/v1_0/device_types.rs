@@ -48,3 +48,6 @@ impl ::odata_runtime::query::EntitySet for DeviceType {
     const KEY: &'static [&'static str] = &["deviceTypeID"];
     type Field = DeviceTypeField;
 }
+
+/// The kind of the `deviceTypes` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

@@ -46,3 +46,6 @@ impl ::odata_runtime::query::EntitySet for EnrollmentFailureCategory {
     const KEY: &'static [&'static str] = &["enrollmentFailureCategoryKey"];
     type Field = EnrollmentFailureCategoryField;
 }
+
+/// The kind of the `enrollmentFailureCategories` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

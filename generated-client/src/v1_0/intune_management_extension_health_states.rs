@@ -46,3 +46,6 @@ impl ::odata_runtime::query::EntitySet for IntuneManagementExtensionHealthState 
     const KEY: &'static [&'static str] = &["extensionStateKey"];
     type Field = IntuneManagementExtensionHealthStateField;
 }
+
+/// The kind of the `intuneManagementExtensionHealthStates` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

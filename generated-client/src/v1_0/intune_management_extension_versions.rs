@@ -46,3 +46,6 @@ impl ::odata_runtime::query::EntitySet for IntuneManagementExtensionVersion {
     const KEY: &'static [&'static str] = &["extensionVersionKey"];
     type Field = IntuneManagementExtensionVersionField;
 }
+
+/// The kind of the `intuneManagementExtensionVersions` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

@@ -77,4 +77,7 @@ impl ::odata_runtime::query::EntitySet for MamApplication {
     type Field = MamApplicationField;
 }
 
+/// The kind of the `mamApplications` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Dimension;
+
 impl crate::query::RowLastModified for MamApplication {}

@@ -58,4 +58,7 @@ impl ::odata_runtime::query::EntitySet for MamPlatform {
     type Field = MamPlatformField;
 }
 
+/// The kind of the `mamPlatforms` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Dimension;
+
 impl crate::query::RowLastModified for MamPlatform {}

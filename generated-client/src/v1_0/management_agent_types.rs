@@ -50,3 +50,6 @@ impl ::odata_runtime::query::EntitySet for ManagementAgentType {
     const KEY: &'static [&'static str] = &["managementAgentID"];
     type Field = ManagementAgentTypeField;
 }
+
+/// The kind of the `managementAgentTypes` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

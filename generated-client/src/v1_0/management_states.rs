@@ -50,3 +50,6 @@ impl ::odata_runtime::query::EntitySet for ManagementState {
     const KEY: &'static [&'static str] = &["managementStateID"];
     type Field = ManagementStateField;
 }
+
+/// The kind of the `managementStates` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

@@ -49,3 +49,6 @@ impl ::odata_runtime::query::EntitySet for MobileAppInstallState {
     const KEY: &'static [&'static str] = &["appInstallStateKey"];
     type Field = MobileAppInstallStateField;
 }
+
+/// The kind of the `mobileAppInstallStates` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

@@ -72,4 +72,7 @@ impl ::odata_runtime::query::EntitySet for MobileAppInstallStatusCount {
     type Field = MobileAppInstallStatusCountField;
 }
 
+/// The kind of the `mobileAppInstallStatusCounts` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Fact;
+
 impl crate::query::DateKeyed for MobileAppInstallStatusCount {}

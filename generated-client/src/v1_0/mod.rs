@@ -92,6 +92,9 @@ pub mod vpp_program_types;
 /// The `api-version` every request of this module carries.
 pub const API_VERSION: &str = "v1.0";
 
+/// The `$metadata` document this module was generated from.
+pub const METADATA: &str = include_str!("../../../fixtures/v1.0/metadata.xml");
+
 /// The names of the entity sets, in schema order.
 pub const ENTITY_SETS: &[&str] = &[
     "appRevisions",
@@ -751,6 +754,71 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
         "vppProgramTypes" => {
             Some(visitor.visit::<crate::v1_0::vpp_program_types::VppProgramType>())
         }
+        _ => None,
+    }
+}
+
+/// The kind of the entity set named `name`, as the service profile classifies it;
+/// `None` for an unknown name.
+pub fn entity_set_kind(name: &str) -> Option<crate::warehouse::Kind> {
+    match name {
+        "appRevisions" => Some(app_revisions::KIND),
+        "appTypes" => Some(app_types::KIND),
+        "compliancePolicyStatusDeviceActivities" => {
+            Some(compliance_policy_status_device_activities::KIND)
+        }
+        "compliancePolicyStatusDevicePerPolicyActivities" => {
+            Some(compliance_policy_status_device_per_policy_activities::KIND)
+        }
+        "complianceStates" => Some(compliance_states::KIND),
+        "dates" => Some(dates::KIND),
+        "deviceCategories" => Some(device_categories::KIND),
+        "deviceConfigurationProfileDeviceActivities" => {
+            Some(device_configuration_profile_device_activities::KIND)
+        }
+        "deviceConfigurationProfileUserActivities" => {
+            Some(device_configuration_profile_user_activities::KIND)
+        }
+        "deviceEnrollmentTypes" => Some(device_enrollment_types::KIND),
+        "devicePropertyHistories" => Some(device_property_histories::KIND),
+        "deviceRegistrationStates" => Some(device_registration_states::KIND),
+        "devices" => Some(devices::KIND),
+        "deviceTypes" => Some(device_types::KIND),
+        "enrollmentActivities" => Some(enrollment_activities::KIND),
+        "enrollmentEventStatuses" => Some(enrollment_event_statuses::KIND),
+        "enrollmentFailureCategories" => Some(enrollment_failure_categories::KIND),
+        "enrollmentFailureReasons" => Some(enrollment_failure_reasons::KIND),
+        "intuneManagementExtensionHealthStates" => {
+            Some(intune_management_extension_health_states::KIND)
+        }
+        "intuneManagementExtensions" => Some(intune_management_extensions::KIND),
+        "intuneManagementExtensionVersions" => {
+            Some(intune_management_extension_versions::KIND)
+        }
+        "mamApplicationInstances" => Some(mam_application_instances::KIND),
+        "mamApplications" => Some(mam_applications::KIND),
+        "mamCheckins" => Some(mam_checkins::KIND),
+        "mamDeviceHealths" => Some(mam_device_healths::KIND),
+        "mamEffectivePolicies" => Some(mam_effective_policies::KIND),
+        "mamPlatforms" => Some(mam_platforms::KIND),
+        "managementAgentTypes" => Some(management_agent_types::KIND),
+        "managementStates" => Some(management_states::KIND),
+        "mobileAppInstallStates" => Some(mobile_app_install_states::KIND),
+        "mobileAppInstallStatusCounts" => Some(mobile_app_install_status_counts::KIND),
+        "ownerTypes" => Some(owner_types::KIND),
+        "policies" => Some(policies::KIND),
+        "policyDeviceActivities" => Some(policy_device_activities::KIND),
+        "policyPlatformTypes" => Some(policy_platform_types::KIND),
+        "policyTypeActivities" => Some(policy_type_activities::KIND),
+        "policyTypes" => Some(policy_types::KIND),
+        "policyUserActivities" => Some(policy_user_activities::KIND),
+        "termsAndConditions" => Some(terms_and_conditions::KIND),
+        "userDeviceAssociations" => Some(user_device_associations::KIND),
+        "users" => Some(users::KIND),
+        "userTermsAndConditionsAcceptances" => {
+            Some(user_terms_and_conditions_acceptances::KIND)
+        }
+        "vppProgramTypes" => Some(vpp_program_types::KIND),
         _ => None,
     }
 }

@@ -48,3 +48,6 @@ impl ::odata_runtime::query::EntitySet for OwnerType {
     const KEY: &'static [&'static str] = &["ownerTypeID"];
     type Field = OwnerTypeField;
 }
+
+/// The kind of the `ownerTypes` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

@@ -49,3 +49,6 @@ impl ::odata_runtime::query::EntitySet for PolicyPlatformType {
     const KEY: &'static [&'static str] = &["policyPlatformTypeKey"];
     type Field = PolicyPlatformTypeField;
 }
+
+/// The kind of the `policyPlatformTypes` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

@@ -66,4 +66,7 @@ impl ::odata_runtime::query::EntitySet for PolicyTypeActivity {
     type Field = PolicyTypeActivityField;
 }
 
+/// The kind of the `policyTypeActivities` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Fact;
+
 impl crate::query::DateKeyed for PolicyTypeActivity {}

@@ -64,3 +64,6 @@ impl ::odata_runtime::query::EntitySet for UserDeviceAssociation {
     const KEY: &'static [&'static str] = &["userKey", "deviceKey"];
     type Field = UserDeviceAssociationField;
 }
+
+/// The kind of the `userDeviceAssociations` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Lookup;

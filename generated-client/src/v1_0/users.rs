@@ -70,4 +70,7 @@ impl ::odata_runtime::query::EntitySet for User {
     type Field = UserField;
 }
 
+/// The kind of the `users` entity set, as the service profile classifies it.
+pub const KIND: crate::warehouse::Kind = crate::warehouse::Kind::Dimension;
+
 impl crate::query::RowLastModified for User {}

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use intune_dw::mock::{MockConfig, MockWarehouse};
-use intune_dw::schema::{ApiVersion, Collection};
+use intune_dw::schema::{ApiVersion, Collection, VersionSchema};
 use intune_dw::store::Store;
 use serde_json::{Map, Value};
 

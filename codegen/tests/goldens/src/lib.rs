@@ -21,6 +21,15 @@ pub mod profile;
 #[rustfmt::skip]
 pub mod recursive;
 
+/// The `profile` case's classification of entity sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Rows have a `stamp`.
+    Audited,
+    /// Any other entity set.
+    Plain,
+}
+
 /// The marker trait of the `profile` case's rule: entity sets whose rows have a `stamp`.
 pub trait Audited: odata_runtime::EntitySet {}
 

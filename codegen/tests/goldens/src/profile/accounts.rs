@@ -42,3 +42,6 @@ impl ::odata_runtime::query::EntitySet for Account {
     const KEY: &'static [&'static str] = &["accountId"];
     type Field = AccountField;
 }
+
+/// The kind of the `accounts` entity set, as the service profile classifies it.
+pub const KIND: crate::Kind = crate::Kind::Plain;

@@ -50,4 +50,7 @@ impl ::odata_runtime::query::EntitySet for LedgerEntry {
     type Field = LedgerEntryField;
 }
 
+/// The kind of the `ledgerEntries` entity set, as the service profile classifies it.
+pub const KIND: crate::Kind = crate::Kind::Audited;
+
 impl crate::Audited for LedgerEntry {}

@@ -7,6 +7,9 @@ pub mod accounts;
 
 pub mod ledger_entries;
 
+/// The `$metadata` document this module was generated from.
+pub const METADATA: &str = include_str!("../../cases/profile.xml");
+
 /// The names of the entity sets, in schema order.
 pub const ENTITY_SETS: &[&str] = &["ledgerEntries", "accounts"];
 
@@ -48,6 +51,16 @@ pub fn visit_entity_set<V: ::odata_runtime::query::EntitySetVisitor>(
             Some(visitor.visit::<crate::profile::ledger_entries::LedgerEntry>())
         }
         "accounts" => Some(visitor.visit::<crate::profile::accounts::Account>()),
+        _ => None,
+    }
+}
+
+/// The kind of the entity set named `name`, as the service profile classifies it;
+/// `None` for an unknown name.
+pub fn entity_set_kind(name: &str) -> Option<crate::Kind> {
+    match name {
+        "ledgerEntries" => Some(ledger_entries::KIND),
+        "accounts" => Some(accounts::KIND),
         _ => None,
     }
 }

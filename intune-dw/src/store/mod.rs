@@ -23,13 +23,21 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use intune_dw_client::Cursor;
-use intune_dw_client::query::DATE_KEY;
+use intune_dw_client::query::{DATE_KEY, date_time_offset_literal};
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
-use crate::schema::{ApiVersion, Collection, ColumnType};
+use crate::schema::{ApiVersion, Collection};
+
+mod rows;
+mod writer;
+
+pub use rows::{Decoded, RowError, decode_page, to_json, to_sql};
+pub use writer::StoreHandle;
 
 /// The column holding properties the metadata does not know, as a JSON object.
 pub const EXTRA_COLUMN: &str = "_extra";
@@ -48,8 +56,9 @@ pub enum Scope {
     },
     /// Rows modified at or after `since` (everything when `None`); upserted by key.
     ModifiedSince {
-        /// A timestamp in wire format.
-        since: Option<String>,
+        /// The watermark the sync started from (RFC 3339 in the saved state).
+        #[serde(with = "time::serde::rfc3339::option")]
+        since: Option<OffsetDateTime>,
     },
 }
 
@@ -71,7 +80,7 @@ pub struct Plan {
     /// The most recent `dateKey` stored (facts).
     pub latest_day: Option<i64>,
     /// The highest `rowLastModifiedDateTimeUTC` stored.
-    pub watermark: Option<String>,
+    pub watermark: Option<OffsetDateTime>,
 }
 
 /// One page, ready to store.
@@ -81,8 +90,8 @@ pub struct PageWrite {
     pub replace: Option<Scope>,
     /// One value per column, then `_extra`.
     pub rows: Vec<Vec<SqlValue>>,
-    /// The highest `rowLastModifiedDateTimeUTC` of the page, in wire format.
-    pub watermark: Option<String>,
+    /// The highest `rowLastModifiedDateTimeUTC` of the page.
+    pub watermark: Option<OffsetDateTime>,
     /// Saved with the rows.
     pub checkpoint: Checkpoint,
 }
@@ -230,6 +239,12 @@ impl Store {
             .query_row("SELECT watermark FROM _collections WHERE collection = ?1", [&collection.name], |r| r.get(0))
             .optional()?
             .flatten();
+        let watermark = watermark
+            .map(|text| {
+                OffsetDateTime::parse(&text, &Rfc3339)
+                    .with_context(|| format!("unreadable watermark {text:?} of {} in the store", collection.name))
+            })
+            .transpose()?;
         Ok(Plan { checkpoint, latest_day, watermark })
     }
 
@@ -260,7 +275,10 @@ impl Store {
                     .with_context(|| format!("cannot store a row of {}", collection.name))?;
             }
         }
-        if let Some(watermark) = &page.watermark {
+        if let Some(watermark) = page.watermark {
+            // Stored in the service's format (UTC, 7 fractional digits), whose text order is time
+            // order, so `max` keeps the latest.
+            let watermark = date_time_offset_literal(watermark)?;
             tx.execute(
                 "INSERT INTO _collections (collection, watermark) VALUES (?1, ?2)
                  ON CONFLICT (collection) DO UPDATE SET watermark = max(coalesce(watermark, ''), excluded.watermark)",
@@ -279,7 +297,8 @@ impl Store {
 
     /// Marks the sync of `collection` complete, moving a finished refresh's rows into its table
     /// (replacing what the refresh's scope covers) in the same transaction.
-    pub fn finish(&mut self, collection: &Collection, at: &str) -> Result<()> {
+    pub fn finish(&mut self, collection: &Collection, at: OffsetDateTime) -> Result<()> {
+        let at = date_time_offset_literal(at)?;
         let table = quote(&collection.name);
         let pending_name = pending_table(&collection.name);
         let tx = self.conn.transaction()?;
@@ -358,66 +377,11 @@ fn sql_string(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
-/// A JSON value as stored in a column of type `ty`.
-pub fn to_sql(ty: ColumnType, value: &Value) -> SqlValue {
-    match (ty, value) {
-        (_, Value::Null) => SqlValue::Null,
-        (ColumnType::Integer, Value::Number(n)) => match n.as_i64() {
-            Some(i) => SqlValue::Integer(i),
-            None => SqlValue::Real(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        // Int64 may come as a string (IEEE754Compatible).
-        (ColumnType::Integer, Value::String(s)) => match s.parse::<i64>() {
-            Ok(i) => SqlValue::Integer(i),
-            Err(_) => SqlValue::Text(s.clone()),
-        },
-        (ColumnType::Boolean, Value::Bool(b)) => SqlValue::Integer(i64::from(*b)),
-        (ColumnType::Real, Value::Number(n)) => SqlValue::Real(n.as_f64().unwrap_or(f64::NAN)),
-        (ColumnType::Real, Value::String(s)) => match s.as_str() {
-            "INF" => SqlValue::Real(f64::INFINITY),
-            "-INF" => SqlValue::Real(f64::NEG_INFINITY),
-            _ => SqlValue::Text(s.clone()),
-        },
-        (ColumnType::Text, Value::String(s)) => SqlValue::Text(s.clone()),
-        (_, other) => SqlValue::Text(other.to_string()),
-    }
-}
-
-/// A stored value back in its served JSON form.
-pub fn to_json(ty: ColumnType, value: ValueRef<'_>) -> Value {
-    match (ty, value) {
-        (_, ValueRef::Null) => Value::Null,
-        (ColumnType::Boolean, ValueRef::Integer(i)) => Value::Bool(i != 0),
-        (_, ValueRef::Integer(i)) => Value::from(i),
-        (_, ValueRef::Real(f)) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
-        (ColumnType::Json, ValueRef::Text(t)) => {
-            serde_json::from_slice(t).unwrap_or_else(|_| Value::from(String::from_utf8_lossy(t).into_owned()))
-        }
-        (_, ValueRef::Text(t) | ValueRef::Blob(t)) => Value::from(String::from_utf8_lossy(t).into_owned()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::VersionSchema;
     use serde_json::json;
-
-    #[test]
-    fn values_round_trip_through_their_column_types() {
-        for (ty, value) in [
-            (ColumnType::Integer, json!(42)),
-            (ColumnType::Integer, json!(-1)),
-            (ColumnType::Boolean, json!(true)),
-            (ColumnType::Real, json!(1.25)),
-            (ColumnType::Text, json!("2025-03-01T00:00:00.0000000Z")),
-            (ColumnType::Json, json!([1, {"a": 2}])),
-            (ColumnType::Text, Value::Null),
-        ] {
-            let stored = to_sql(ty, &value);
-            assert_eq!(to_json(ty, ValueRef::from(&stored)), value, "{ty:?}");
-        }
-        assert_eq!(to_sql(ColumnType::Integer, &json!("9007199254740993")), SqlValue::Integer(9007199254740993));
-    }
 
     #[test]
     fn pages_replace_their_scope_and_keep_the_checkpoint() {
@@ -452,7 +416,7 @@ mod tests {
         };
         store.write_page(dates, &page(&Scope::Whole, vec![row(20250301), row(20250302), row(20250303)])).unwrap();
         assert_eq!(keys(&store), [0; 0], "a refresh's rows wait in its pending table");
-        store.finish(dates, "then").unwrap();
+        store.finish(dates, OffsetDateTime::UNIX_EPOCH).unwrap();
         assert_eq!(keys(&store), [20250301, 20250302, 20250303]);
 
         let scope = Scope::FromDay { date_key: 20250302 };
@@ -460,7 +424,7 @@ mod tests {
         let plan = store.plan(dates).unwrap();
         assert_eq!(plan.latest_day, Some(20250303), "the table keeps its rows until the refresh is done");
         assert_eq!(plan.checkpoint, Some(Checkpoint { scope, cursor: None }));
-        store.finish(dates, "now").unwrap();
+        store.finish(dates, OffsetDateTime::now_utc()).unwrap();
         assert_eq!(keys(&store), [20250301, 20250304], "the refreshed days are replaced");
         assert!(store.plan(dates).unwrap().checkpoint.is_none());
         assert!(!store.tables().unwrap().contains("_pending_dates"));
