@@ -60,6 +60,6 @@ pub mod beta;
 
 pub use auth::{AccessToken, ClientCredentials, StaticToken, TokenProvider};
 pub use client::{Client, ClientBuilder};
-pub use odata_runtime::{Cursor, Error, Page, RetryPolicy, ServiceDocument};
+pub use odata_runtime::{Cursor, Error, Page, RetryPolicy, ServiceDocument, Transfer};
 pub use query::Query;
 pub use warehouse::{ApiVersion, Kind};

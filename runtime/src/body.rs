@@ -13,7 +13,12 @@ pub(crate) enum BodyError {
 
 /// Reads the whole body of `response`, refusing one longer than `limit` bytes as soon as that is
 /// known: from `Content-Length` before reading anything, else once the chunks read exceed it.
-pub(crate) async fn read_capped(mut response: Response, limit: u64) -> Result<Vec<u8>, BodyError> {
+/// `received` is told the number of bytes read so far after each chunk.
+pub(crate) async fn read_capped(
+    mut response: Response,
+    limit: u64,
+    received: &mut (dyn FnMut(u64) + Send),
+) -> Result<Vec<u8>, BodyError> {
     let announced = response.content_length();
     if announced.is_some_and(|length| length > limit) {
         return Err(BodyError::TooLarge);
@@ -26,6 +31,7 @@ pub(crate) async fn read_capped(mut response: Response, limit: u64) -> Result<Ve
             return Err(BodyError::TooLarge);
         }
         body.extend_from_slice(&chunk);
+        received(body.len() as u64);
     }
     Ok(body)
 }

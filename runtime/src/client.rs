@@ -84,6 +84,19 @@ impl Client {
         })
     }
 
+    /// The raw bytes of the `$metadata` document (of `api_version`, for services that take one),
+    /// telling `report` how the download goes (for a progress display): the same request as
+    /// [`metadata`](Client::metadata), under the same retries, token refresh, origin check and
+    /// size cap.
+    pub async fn download_metadata(
+        &self,
+        api_version: Option<&str>,
+        report: &mut (dyn FnMut(Transfer<'_>) + Send),
+    ) -> Result<Vec<u8>, Error> {
+        let url = self.url_with_version(&["$metadata"], api_version)?;
+        self.inner.get_reporting(&url, XML, report).await
+    }
+
     /// `{service root}/{segments}` without a query.
     pub fn url(&self, segments: &[&str]) -> Url {
         let mut url = self.inner.service_root.clone();
@@ -104,6 +117,34 @@ impl Client {
     pub(crate) async fn get_json(&self, url: &Url) -> Result<Vec<u8>, Error> {
         self.inner.get(url, JSON).await
     }
+}
+
+/// How a download is going, as told to the callback of [`Client::download_metadata`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Transfer<'a> {
+    /// An attempt was answered with a 2xx status; its body follows, `length` bytes long when the
+    /// service said so.
+    Receiving {
+        /// The `Content-Length`, if any.
+        length: Option<u64>,
+    },
+    /// Bytes of the body received so far in this attempt.
+    Received {
+        /// The count.
+        received: u64,
+    },
+    /// Attempt number `attempt` failed with `error`; the request is sent again after `delay`.
+    Retrying {
+        /// The attempt that failed (1 for the first).
+        attempt: u32,
+        /// The wait before the next attempt.
+        delay: Duration,
+        /// What went wrong.
+        error: &'a Error,
+    },
+    /// The service refused the token (401): the request is sent again at once, with a fresh one.
+    RefreshingToken,
 }
 
 /// Configures a [`Client`]. A service root and a token provider are required.

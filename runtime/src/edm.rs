@@ -2,8 +2,8 @@
 //!
 //! The generated row types use plain Rust types (`i64`, `time::OffsetDateTime`, `uuid::Uuid`,
 //! `bigdecimal::BigDecimal`, `Vec<u8>`, ...). Where the OData JSON form differs from serde's
-//! default for that type, a field carries `#[serde_as(as = "...")]` naming one of the adapters
-//! below:
+//! default for that type, a field carries `#[odata(with = "...")]` (see [`crate::record`]) naming
+//! one of the adapters below:
 //!
 //! | Edm type | Rust type | adapter | accepts |
 //! |---|---|---|---|

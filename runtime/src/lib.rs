@@ -46,7 +46,7 @@ pub mod __private {
 }
 
 pub use auth::{AccessToken, ClientCredentials, StaticToken, TokenProvider};
-pub use client::{Client, ClientBuilder, ServiceDocument};
+pub use client::{Client, ClientBuilder, ServiceDocument, Transfer};
 pub use error::Error;
 pub use paging::{Cursor, Page};
 pub use query::{EntitySet, EntitySetVisitor, Field, Query, QueryExtension};

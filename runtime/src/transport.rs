@@ -9,6 +9,7 @@ use url::Url;
 
 use crate::auth::{AccessToken, TokenProvider};
 use crate::body::{BodyError, read_capped};
+use crate::client::Transfer;
 use crate::error::{Error, ErrorBody, StatusError};
 use crate::origin::same_origin;
 use crate::retry::{self, RetryPolicy};
@@ -41,6 +42,17 @@ impl Transport {
     ///
     /// Refuses any URL outside the service root's origin, so the token can only go there.
     pub(crate) async fn get(&self, url: &Url, accept: &'static str) -> Result<Vec<u8>, Error> {
+        self.get_reporting(url, accept, &mut |_| {}).await
+    }
+
+    /// [`get`](Self::get), telling `report` how the transfer goes: each attempt's body as it
+    /// arrives, retries and token refreshes.
+    pub(crate) async fn get_reporting(
+        &self,
+        url: &Url,
+        accept: &'static str,
+        report: &mut (dyn FnMut(Transfer<'_>) + Send),
+    ) -> Result<Vec<u8>, Error> {
         if !same_origin(url, &self.service_root) {
             return Err(Error::InvalidNextLink {
                 link: url.to_string(),
@@ -54,7 +66,7 @@ impl Transport {
             attempts += 1;
             let token = self.tokens.token().await?;
             tracing::debug!(%url, attempts, "GET");
-            let outcome = self.attempt(url, accept, &token).await;
+            let outcome = self.attempt(url, accept, &token, report).await;
             let (retry_after, failure) = match outcome {
                 Outcome::Body(body) => return Ok(body),
                 // The same request would get the same answer: not retried.
@@ -66,6 +78,7 @@ impl Transport {
                 {
                     refreshed_token = true;
                     tracing::debug!(%url, "401: retrying once with a fresh token");
+                    report(Transfer::RefreshingToken);
                     continue;
                 }
                 Outcome::Status { status, body, retry_after } => {
@@ -95,26 +108,39 @@ impl Transport {
                 return Err(failure);
             };
             tracing::warn!(%url, attempts, ?delay, "retrying after: {failure}");
+            report(Transfer::Retrying { attempt: attempts, delay, error: &failure });
             tokio::time::sleep(delay).await;
         }
     }
 
-    async fn attempt(&self, url: &Url, accept: &'static str, token: &AccessToken) -> Outcome {
+    async fn attempt(
+        &self,
+        url: &Url,
+        accept: &'static str,
+        token: &AccessToken,
+        report: &mut (dyn FnMut(Transfer<'_>) + Send),
+    ) -> Outcome {
         let response =
             self.http.get(url.clone()).bearer_auth(token.expose_secret()).header(ACCEPT, accept).send().await;
         match response {
-            Ok(response) => read(response, self.max_response_bytes).await,
+            Ok(response) => read(response, self.max_response_bytes, report).await,
             Err(e) => Outcome::Failed(e),
         }
     }
 }
 
-async fn read(response: Response, limit: u64) -> Outcome {
+async fn read(response: Response, limit: u64, report: &mut (dyn FnMut(Transfer<'_>) + Send)) -> Outcome {
     let status = response.status();
     let retry_after = response.headers().get(RETRY_AFTER).and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
     // Error bodies are only read for their message: a small cap is plenty.
     let limit = if status.is_success() { limit } else { limit.min(MAX_ERROR_BODY_BYTES) };
-    match read_capped(response, limit).await {
+    let body = if status.is_success() {
+        report(Transfer::Receiving { length: response.content_length() });
+        read_capped(response, limit, &mut |received| report(Transfer::Received { received })).await
+    } else {
+        read_capped(response, limit, &mut |_| {}).await
+    };
+    match body {
         Ok(body) if status.is_success() => Outcome::Body(body),
         Ok(body) => Outcome::Status { status, body, retry_after },
         // An error answer whose body broke off or ran long still says what went wrong.

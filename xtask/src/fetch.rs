@@ -2,15 +2,12 @@
 //! download a live `$metadata` document, check that it parses and resolves, replace the fixture
 //! atomically and print what changed.
 //!
-//! The request is made with the client runtime's parts, so it goes where, and with what, the
-//! client's would: the service root is built and checked by
-//! [`ClientBuilder`](intune_dw_client::ClientBuilder) (`https`, plain `http` only to loopback
-//! addresses), the token comes from [`auth::provider_from_env`] (`INTUNE_DW_TOKEN`, else the
-//! `AZURE_*` client credentials), the retry budget is a [`RetryPolicy`] and error bodies are read
-//! by [`ErrorBody::parse`]. The GET itself is sent here, not through `Client::metadata`, because
-//! that returns the body only once complete and this command shows download progress; the loop
-//! below follows the runtime's transport (same retried statuses, same backoff, one token refresh
-//! after a 401, no redirects, so the token only ever goes to the service root's origin).
+//! The request is the client's own (`Client::download_metadata`): the service root is built and
+//! checked by [`ClientBuilder`](intune_dw_client::ClientBuilder) (`https`, plain `http` only to
+//! loopback addresses), the token comes from [`auth::provider_from_env`] (`INTUNE_DW_TOKEN`, else
+//! the `AZURE_*` client credentials), and retries, `Retry-After`, the one token refresh after a
+//! 401 and the refusal of redirects (so the token only ever goes to the service root's origin)
+//! are the runtime's transport; this command only shows the download's progress.
 //!
 //! Nothing is written unless the download succeeded and the document is valid CSDL; an
 //! identical document is not rewritten.
@@ -18,17 +15,15 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
 use codegen::csdl::{self, Model, Parsed};
 use codegen::diff;
-use intune_dw_client::auth::{self, AccessToken, TokenProvider};
+use intune_dw_client::auth;
 use intune_dw_client::error::ErrorBody;
 use intune_dw_client::warehouse::ApiVersion;
-use intune_dw_client::{Client, RetryPolicy, retry};
-use reqwest::header::{ACCEPT, RETRY_AFTER};
+use intune_dw_client::{Client, Error, RetryPolicy, Transfer};
 use reqwest::{StatusCode, Url};
 
 use crate::report::{self, Strictness};
@@ -38,11 +33,9 @@ const DOWNLOAD_FAILED: u8 = 1;
 /// The downloaded document is not valid CSDL (nothing was written).
 const INVALID_DOCUMENT: u8 = 2;
 
-/// The largest `$metadata` accepted; the Warehouse's are a few hundred KiB.
-const MAX_DOCUMENT_BYTES: u64 = 64 * 1024 * 1024;
-/// Time limits of one attempt, as the client's defaults.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The largest `$metadata` accepted (the reader's own limit); the Warehouse's are a few hundred
+/// KiB.
+const MAX_DOCUMENT_BYTES: u64 = csdl::MAX_DOCUMENT_BYTES as u64;
 
 /// Longest error-body text quoted in a message (an HTML error page is cut).
 const MAX_DETAIL_CHARS: usize = 200;
@@ -116,7 +109,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
     let stderr = std::io::stderr();
-    let mut progress = Progress::new(stderr.lock(), stderr.is_terminal());
+    let interactive = stderr.is_terminal();
+    let mut progress = Progress::new(stderr, interactive);
     let downloaded = runtime.block_on(request.download(&mut progress));
     let bytes = match downloaded {
         Ok(bytes) => bytes,
@@ -145,188 +139,95 @@ fn display_path(path: &Path) -> String {
     path.strip_prefix(&root).unwrap_or(path).display().to_string()
 }
 
-/// The GET of one `$metadata` document: where, with which token, how often.
+/// The GET of one `$metadata` document: the client that sends it, and what it asks for.
 struct MetadataRequest {
+    client: Client,
+    api_version: ApiVersion,
     url: Url,
-    tokens: Arc<dyn TokenProvider>,
-    retry: RetryPolicy,
-    http: reqwest::Client,
 }
 
 impl MetadataRequest {
     fn new(args: &Args) -> anyhow::Result<Self> {
         let tokens = auth::provider_from_env().map_err(anyhow::Error::new)?;
-        let url = metadata_url(&service_root(args, &tokens)?, args.api_version);
-        // Redirects are not followed, so the token only ever goes to the service root's origin.
-        let http = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .connect_timeout(CONNECT_TIMEOUT)
-            .user_agent(concat!("intune-dw-rs-xtask/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .context("cannot build the HTTP client")?;
-        Ok(MetadataRequest { url, tokens, retry: RetryPolicy::default().with_max_attempts(args.max_attempts), http })
-    }
-
-    /// The response body of the first successful attempt; failures are retried as the client's
-    /// transport does, and the last one is returned.
-    async fn download(&self, progress: &mut Progress<impl Write>) -> anyhow::Result<Vec<u8>> {
-        progress.note(&format!("downloading {}", self.url));
-        let first_attempt = Instant::now();
-        let mut attempts = 0;
-        let mut refreshed_token = false;
-        loop {
-            attempts += 1;
-            let token = self.token().await?;
-            let outcome = self.attempt(&token, progress).await;
-            let (failure, retry_after) = match self.judge(outcome, &token, attempts, refreshed_token) {
-                Next::Done(body) => return Ok(body),
-                Next::Fail(error) => return Err(error),
-                Next::RefreshToken => {
-                    refreshed_token = true;
-                    progress.note("401 Unauthorized: retrying once with a fresh token");
-                    continue;
-                }
-                Next::Retry { failure, retry_after } => (failure, retry_after),
-            };
-            // The 401 refresh is not a failure of the service: it does not use up an attempt.
-            let failed_attempts = attempts - u32::from(refreshed_token);
-            let elapsed = first_attempt.elapsed();
-            let Some(delay) = self.retry.next_delay(failed_attempts, elapsed, retry_after) else {
-                return Err(failure);
-            };
-            progress.note(&format!("attempt {attempts} failed, retrying in {delay:.1?}: {failure:#}"));
-            tokio::time::sleep(delay).await;
-        }
-    }
-
-    async fn token(&self) -> anyhow::Result<AccessToken> {
-        self.tokens.token().await.map_err(|e| {
-            anyhow!("authentication failed: cannot obtain a token: {:#}; {AUTH_HINT}", anyhow::Error::new(e))
-        })
-    }
-
-    /// What to do after attempt number `attempts`, made with `token`.
-    fn judge(&self, outcome: Attempt, token: &AccessToken, attempts: u32, refreshed_token: bool) -> Next {
-        match outcome {
-            Attempt::Body(body) => Next::Done(body),
-            Attempt::Status { status, body, retry_after } => match status {
-                StatusCode::UNAUTHORIZED if !refreshed_token && self.tokens.invalidate(token) => Next::RefreshToken,
-                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Next::Fail(rejected(status, &body)),
-                _ if retry::is_retryable_status(status) => {
-                    Next::Retry { failure: self.status_error(status, &body, attempts), retry_after }
-                }
-                _ => Next::Fail(self.status_error(status, &body, attempts)),
-            },
-            Attempt::Failed(error) => {
-                let retryable = retry::is_retryable_transport(&error);
-                let failure =
-                    anyhow::Error::new(error).context(format!("GET {} failed after {attempts} attempt(s)", self.url));
-                if retryable { Next::Retry { failure, retry_after: None } } else { Next::Fail(failure) }
-            }
-            Attempt::TooLarge(length) => Next::Fail(anyhow!(
-                "GET {}: the document is larger than {} ({length} bytes or more); refusing it",
-                self.url,
-                size(MAX_DOCUMENT_BYTES)
-            )),
-        }
-    }
-
-    /// One GET, its body streamed with progress.
-    async fn attempt(&self, token: &AccessToken, progress: &mut Progress<impl Write>) -> Attempt {
-        let sent = self
-            .http
-            .get(self.url.clone())
-            .bearer_auth(token.expose_secret())
-            .header(ACCEPT, "application/xml")
-            .send()
-            .await;
-        let mut response = match sent {
-            Ok(response) => response,
-            Err(error) => return Attempt::Failed(error),
+        let builder = match (&args.location, &args.url) {
+            (_, Some(url)) => Client::builder().service_root(url),
+            (Some(location), None) => Client::builder().location(location.trim()),
+            (None, None) => anyhow::bail!("give --location or --url"),
         };
-        let status = response.status();
-        if !status.is_success() {
-            let retry_after =
-                response.headers().get(RETRY_AFTER).and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
-            // An error answer whose body broke off still says what went wrong.
-            let body = response.bytes().await.map(Vec::from).unwrap_or_default();
-            return Attempt::Status { status, body, retry_after };
-        }
-        let total = response.content_length();
-        if let Some(length) = total.filter(|&n| n > MAX_DOCUMENT_BYTES) {
-            return Attempt::TooLarge(length);
-        }
-        progress.start(total, Instant::now());
-        let mut body = Vec::with_capacity(total.map_or(0, |n| n as usize));
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    body.extend_from_slice(&chunk);
-                    if body.len() as u64 > MAX_DOCUMENT_BYTES {
-                        progress.abandon();
-                        return Attempt::TooLarge(body.len() as u64);
-                    }
-                    progress.advance(body.len() as u64, Instant::now());
-                }
-                Ok(None) => break,
-                Err(error) => {
-                    progress.abandon();
-                    return Attempt::Failed(error);
-                }
+        let client = builder
+            .token_provider(tokens)
+            .user_agent(concat!("intune-dw-rs-xtask/", env!("CARGO_PKG_VERSION")))
+            .retry_policy(RetryPolicy::default().with_max_attempts(args.max_attempts))
+            .max_response_bytes(MAX_DOCUMENT_BYTES)
+            .build()
+            .map_err(anyhow::Error::new)?;
+        let url = metadata_url(client.service_root(), args.api_version);
+        Ok(MetadataRequest { client, api_version: args.api_version, url })
+    }
+
+    /// The response body, with the download's progress on `progress`.
+    async fn download(&self, progress: &mut Progress<impl Write + Send>) -> anyhow::Result<Vec<u8>> {
+        progress.note(&format!("downloading {}", self.url));
+        let mut report = |transfer: Transfer<'_>| match transfer {
+            Transfer::Receiving { length } => progress.start(length, Instant::now()),
+            Transfer::Received { received } => progress.advance(received, Instant::now()),
+            Transfer::Retrying { attempt, delay, error } => {
+                progress.note(&format!("attempt {attempt} failed, retrying in {delay:.1?}: {:#}", failure(error)));
+            }
+            Transfer::RefreshingToken => progress.note("401 Unauthorized: retrying once with a fresh token"),
+            _ => {}
+        };
+        let downloaded = self.client.download_metadata(Some(self.api_version.as_str()), &mut report).await;
+        match downloaded {
+            Ok(body) => {
+                progress.finish(body.len() as u64, Instant::now());
+                Ok(body)
+            }
+            Err(error) => {
+                progress.abandon();
+                Err(failure(&error))
             }
         }
-        progress.finish(body.len() as u64, Instant::now());
-        Attempt::Body(body)
-    }
-
-    fn status_error(&self, status: StatusCode, body: &[u8], attempts: u32) -> anyhow::Error {
-        let mut message = format!("GET {} returned HTTP {status}", self.url);
-        if attempts > 1 {
-            message.push_str(&format!(" after {attempts} attempts"));
-        }
-        if let Some(detail) = body_detail(body) {
-            message.push_str(": ");
-            message.push_str(&detail);
-        }
-        anyhow!(message)
     }
 }
 
-/// What one attempt came to.
-enum Attempt {
-    Body(Vec<u8>),
-    Status {
-        status: StatusCode,
-        body: Vec<u8>,
-        retry_after: Option<Duration>,
-    },
-    Failed(reqwest::Error),
-    /// The announced or received length exceeds [`MAX_DOCUMENT_BYTES`].
-    TooLarge(u64),
+/// What a failed download says: which request, what the service answered and what to check.
+fn failure(error: &Error) -> anyhow::Error {
+    match error {
+        Error::Auth(cause) => {
+            anyhow!("authentication failed: cannot obtain a token: {}; {AUTH_HINT}", chain(cause))
+        }
+        Error::Status(status) if matches!(status.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) => {
+            rejected(status.status, &status.body)
+        }
+        Error::Status(status) => {
+            let mut message = format!("GET {} returned HTTP {}", status.url, status.status);
+            if status.attempts > 1 {
+                message.push_str(&format!(" after {} attempts", status.attempts));
+            }
+            if let Some(detail) = body_detail(&status.body) {
+                message.push_str(": ");
+                message.push_str(&detail);
+            }
+            anyhow!(message)
+        }
+        Error::ResponseTooLarge { url, .. } => {
+            anyhow!("GET {url}: the document is larger than {}; refusing it", size(MAX_DOCUMENT_BYTES))
+        }
+        other => anyhow!(chain(other)),
+    }
 }
 
-/// What follows an attempt.
-enum Next {
-    Done(Vec<u8>),
-    /// The token was rejected and the provider may have a fresh one: try again at once.
-    RefreshToken,
-    Retry {
-        failure: anyhow::Error,
-        retry_after: Option<Duration>,
-    },
-    Fail(anyhow::Error),
-}
-
-/// The service root as the client builds and checks it.
-fn service_root(args: &Args, tokens: &Arc<dyn TokenProvider>) -> anyhow::Result<Url> {
-    let builder = match (&args.location, &args.url) {
-        (_, Some(url)) => Client::builder().service_root(url),
-        (Some(location), None) => Client::builder().location(location.trim()),
-        (None, None) => anyhow::bail!("give --location or --url"),
-    };
-    let client = builder.token_provider(Arc::clone(tokens)).build().map_err(anyhow::Error::new)?;
-    Ok(client.service_root().clone())
+/// An error and its causes, `: `-separated.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// `{service root}/$metadata?api-version={version}`.
@@ -341,14 +242,14 @@ fn metadata_url(service_root: &Url, api_version: ApiVersion) -> Url {
 }
 
 /// A 401 or 403 from the service, with what it said and what to check.
-fn rejected(status: StatusCode, body: &[u8]) -> anyhow::Error {
+fn rejected(status: StatusCode, body: &ErrorBody) -> anyhow::Error {
     let detail = body_detail(body).map_or_else(String::new, |d| format!(" ({d})"));
     anyhow!("authentication failed: the service answered {status}{detail}; {AUTH_HINT}")
 }
 
 /// The message of an error body (OData or Warehouse JSON), or its text.
-fn body_detail(body: &[u8]) -> Option<String> {
-    match ErrorBody::parse(body) {
+fn body_detail(body: &ErrorBody) -> Option<String> {
+    match body.clone() {
         ErrorBody::OData { code, message } if code.is_empty() => Some(message),
         ErrorBody::OData { code, message } => Some(format!("{code}: {message}")),
         ErrorBody::Text(text) => Some(one_line(&text, MAX_DETAIL_CHARS)),
@@ -591,14 +492,15 @@ mod tests {
 
     #[test]
     fn reads_error_bodies() {
-        assert_eq!(body_detail(br#"{"_version":3,"Message":"Operation ID: 42"}"#).as_deref(), Some("Operation ID: 42"));
+        let detail = |body: &[u8]| body_detail(&ErrorBody::parse(body));
+        assert_eq!(detail(br#"{"_version":3,"Message":"Operation ID: 42"}"#).as_deref(), Some("Operation ID: 42"));
         assert_eq!(
-            body_detail(br#"{"error":{"code":"NotFound","message":"no such version"}}"#).as_deref(),
+            detail(br#"{"error":{"code":"NotFound","message":"no such version"}}"#).as_deref(),
             Some("NotFound: no such version")
         );
-        assert_eq!(body_detail(b"  "), None);
+        assert_eq!(detail(b"  "), None);
         let page = format!("<html>\n  <p>Error code: 404</p>\n{}</html>", "x".repeat(500));
-        let detail = body_detail(page.as_bytes()).unwrap();
+        let detail = detail(page.as_bytes()).unwrap();
         assert!(detail.starts_with("<html> <p>Error code: 404</p> xxx"), "{detail}");
         assert_eq!(detail.chars().count(), MAX_DETAIL_CHARS + 3);
     }

@@ -1,11 +1,11 @@
 //! The impact rules: what a change of one kind of element does to the generated Rust crate.
 //!
 //! This is the only place that decides an impact or words a reason; the comparison only states
-//! facts. The rules follow how `plan.rs` maps CSDL to Rust:
+//! facts. The rules follow how the generator (`codegen`) maps CSDL to Rust:
 //!
 //! - entity and complex types are `#[non_exhaustive]` structs with one `pub` field per property,
-//!   inherited ones included; a single-valued property is `Option<T>` when nullable
-//!   (with `#[serde(default)]`) and `T` otherwise; a collection is always `Vec<T>` (absent means
+//!   inherited ones included; a single-valued property is `Option<T>` when nullable (absent
+//!   means `None`) and `T` otherwise; a collection is always `Vec<T>` (absent means
 //!   empty, nulls inside are not modelled); a navigation property is always `Option<T>` or
 //!   `Vec<T>` (present only when expanded);
 //! - enums are `#[non_exhaustive]`, have a catch-all `UnrecognizedValue(String)` variant, travel by member name, and

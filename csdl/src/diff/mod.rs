@@ -41,19 +41,16 @@
 //! # Impact
 //!
 //! The rules live in one place (`impact::assess`) and follow how the generator maps CSDL to
-//! Rust (see that module): structs with `pub` fields and no `#[non_exhaustive]`, `Option<T>` for
-//! a nullable single value, `Vec<T>` for every collection, `Option<T>`/`Vec<T>` for every
-//! navigation property, enums with an `UnrecognizedValue` catch-all, newtypes for type
-//! definitions, a module and accessor per entity set.
+//! Rust (see that module): `#[non_exhaustive]` structs with `pub` fields, `Option<T>` for a
+//! nullable single value, `Vec<T>` for every collection, `Option<T>`/`Vec<T>` for every
+//! navigation property, `#[non_exhaustive]` enums with an `UnrecognizedValue` catch-all,
+//! newtypes for type definitions, a module and accessor per entity set.
 //!
 //! | change | impact |
 //! |---|---|
 //! | anything removed (entity set, singleton, type, property, navigation property, enum member, operation overload) | breaking |
 //! | entity set, singleton, type or operation added | additive |
-//! | nullable single-valued property added (new `Option<T>` field) | additive |
-//! | collection property added, whatever its `Nullable` (new `Vec<T>` field) | additive |
-//! | non-nullable single-valued property added (new `T` field) | breaking |
-//! | navigation property added (new `Option<T>`/`Vec<T>` field) | additive |
+//! | property or navigation property added, whatever its type (a new field of a `#[non_exhaustive]` struct) | additive |
 //! | enum member added (it used to decode into the catch-all variant) | additive |
 //! | property or navigation property type changed | breaking |
 //! | single-valued property nullability changed, either way (`Option<T>` ↔ `T`) | breaking |
@@ -69,9 +66,8 @@
 //! | `Abstract`, `OpenType`, `HasStream`, `ContainsTarget` or facets changed (not used by the generator) | docs |
 //! | annotation added, removed or changed, `Core.Revisions` deprecation included (adds `#[deprecated]`, a warning) | docs |
 //!
-//! Adding a field to a struct that is not `#[non_exhaustive]` breaks downstream struct literals;
-//! rows are only ever produced by decoding, so a new `Option<T>` or `Vec<T>` field is counted as
-//! additive and its reason says so.
+//! The one change only the generator's layout can see, an entity type that moves module (a second
+//! entity set starts using it), is `codegen::diff`'s.
 
 mod compare;
 mod describe;

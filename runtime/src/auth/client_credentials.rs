@@ -184,7 +184,7 @@ impl ClientCredentials {
                         .headers()
                         .get(reqwest::header::RETRY_AFTER)
                         .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
-                    match read_capped(response, MAX_TOKEN_RESPONSE_BYTES).await {
+                    match read_capped(response, MAX_TOKEN_RESPONSE_BYTES, &mut |_| {}).await {
                         Ok(body) => (status, retry_after, body),
                         Err(BodyError::TooLarge) => {
                             return Err(AuthError::new(format!(
