@@ -35,3 +35,25 @@ fn generator_and_runtime_sources_name_no_service() {
         }
     }
 }
+
+/// The dependencies a manifest names in its `[dependencies]` table.
+fn dependencies(manifest: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(support::workspace_root().join(manifest)).unwrap();
+    let manifest: toml::Table = toml::from_str(&text).unwrap();
+    manifest.get("dependencies").and_then(|d| d.as_table()).map(|d| d.keys().cloned().collect()).unwrap_or_default()
+}
+
+/// Reading and comparing metadata needs no Rust emitter: the CSDL crate does not depend on one,
+/// and the crates that only read metadata (the sync tool, its schema and mock) do not depend on
+/// the generator.
+#[test]
+fn metadata_readers_do_not_link_the_emitter() {
+    let csdl = dependencies("csdl/Cargo.toml");
+    for emitter in ["syn", "quote", "proc-macro2", "prettyplease", "heck", "codegen"] {
+        assert!(!csdl.iter().any(|d| d == emitter), "odata-csdl depends on {emitter}");
+    }
+    for manifest in ["intune-dw/Cargo.toml", "intune-dw-schema/Cargo.toml", "intune-dw-mock/Cargo.toml"] {
+        let deps = dependencies(manifest);
+        assert!(!deps.iter().any(|d| d == "codegen"), "{manifest} depends on the generator");
+    }
+}
