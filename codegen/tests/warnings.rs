@@ -92,6 +92,12 @@ fn fallbacks_leave_what_the_table_of_readme_says() {
     assert_eq!(c.properties.len(), 1);
     assert_eq!(model.counts().navigation_properties, 1, "counts include the skipped navigation property");
 
+    let model = case("duplicate-term");
+    let terms = &model.schemas[0].terms;
+    assert_eq!(terms.len(), 2, "both declarations are kept in the schema");
+    let first = model.term(&csdl::QualifiedName::new("NS", "T")).expect("the term resolves");
+    assert_eq!(first.ty.to_string(), "Edm.String", "the first declaration wins");
+
     let model = case("unknown-types");
     let c = model.structured_type(&csdl::QualifiedName::new("NS", "C")).expect("C");
     for property in &c.properties {

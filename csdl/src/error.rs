@@ -283,6 +283,15 @@ pub enum DiagnosticKind {
         /// What was left out.
         fallback: &'static str,
     },
+    /// A vocabulary term declared again in the same namespace (real Microsoft Graph releases do):
+    /// the first declaration is kept, as mainstream readers do.
+    #[error("term `{name}` is declared again (first at {first}); the first declaration is kept")]
+    DuplicateTerm {
+        /// The term's qualified name.
+        name: String,
+        /// Where the first declaration is.
+        first: Location,
+    },
     /// An entity set named like one of an earlier entity container: a client reaches only the
     /// first by that name, so this one is not generated.
     #[error("entity set `{name}` is also declared in container {container} (at {first}); only that one is generated")]
@@ -311,7 +320,8 @@ impl DiagnosticKind {
             | UnresolvedAnnotationTarget { .. }
             | UnresolvedBinding { .. }
             | UnresolvedReference { .. }
-            | ShadowedEntitySet { .. } => Severity::Warning,
+            | ShadowedEntitySet { .. }
+            | DuplicateTerm { .. } => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -349,6 +359,7 @@ impl DiagnosticKind {
             UnresolvedBinding { .. } => "unresolved-binding",
             UnresolvedReference { .. } => "unresolved-reference",
             ShadowedEntitySet { .. } => "shadowed-entity-set",
+            DuplicateTerm { .. } => "duplicate-term",
         }
     }
 }

@@ -161,6 +161,12 @@ impl Model {
         (item.kind == ItemKind::EntityContainer).then(|| &self.schemas[item.schema].entity_containers[item.item])
     }
 
+    /// The `Term` declared under `name` (the first, when a term is declared twice).
+    pub fn term(&self, name: &QualifiedName) -> Option<&Term> {
+        let item = self.index.get(name)?;
+        (item.kind == ItemKind::Term).then(|| &self.schemas[item.schema].terms[item.item])
+    }
+
     /// The schema declaring `namespace`.
     pub fn schema(&self, namespace: &str) -> Option<&Schema> {
         self.schemas.iter().find(|schema| schema.namespace == namespace)

@@ -172,8 +172,18 @@ fn build_index<'m>(model: &'m Model, errors: &mut Vec<Diagnostic>) -> BTreeMap<Q
         let namespace = &model.schemas[s].namespace;
         let qualified = QualifiedName::new(namespace, name);
         if let Some(first) = locations.get(&qualified) {
+            // A term declared twice has a sensible reading (the first wins); any other name
+            // declared twice makes the generated items ambiguous.
+            let twice_a_term =
+                kind == ItemKind::Term && index.get(&qualified).is_some_and(|item| item.kind == ItemKind::Term);
+            let (name_text, first) = (qualified.to_string(), *first);
+            let diagnostic = if twice_a_term {
+                DiagnosticKind::DuplicateTerm { name: name_text, first }
+            } else {
+                DiagnosticKind::Duplicate { name: name_text, first }
+            };
             errors.push(Diagnostic::new(
-                DiagnosticKind::Duplicate { name: qualified.to_string(), first: *first },
+                diagnostic,
                 location,
                 format!("Schema[{namespace}]/{}[{name}]", item_element(kind)),
             ));

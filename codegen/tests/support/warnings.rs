@@ -235,6 +235,18 @@ pub fn warning_cases() -> Vec<WarningCase> {
             ],
         },
         WarningCase {
+            name: "duplicate-term",
+            text: doc(&[r#"<Term Name="T" Type="Edm.String"/>"#, r#"<Term Name="T" Type="Edm.Int32"/>"#], "", ""),
+            expected: vec![(
+                "5:1",
+                "Schema[NS]/Term[T]",
+                DiagnosticKind::DuplicateTerm {
+                    name: "NS.T".to_owned(),
+                    first: codegen::csdl::Location { line: 4, column: 1 },
+                },
+            )],
+        },
+        WarningCase {
             name: "same-set-name-in-two-containers",
             text: doc(
                 &[r#"<EntityContainer Name="Second"><EntitySet Name="as" EntityType="NS.A"/></EntityContainer>"#],
