@@ -8,8 +8,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::plan::{
-    Docs, EntitySetPlan, EnumPlan, FieldEnumPlan, FieldPlan, Gate, ModulePath, ModulePlan, NewtypePlan, Plan, RustType,
-    StructPlan, TypePath, UNRECOGNIZED_VARIANT,
+    JSON, Docs, EntitySetPlan, EnumPlan, FieldEnumPlan, FieldPlan, Gate, ModulePath, ModulePlan, NewtypePlan, Plan,
+    RestrictionsPlan, RustType, StructPlan, TypePath, UNRECOGNIZED_VARIANT,
 };
 
 /// Where the emitted code finds things.
@@ -23,6 +23,8 @@ pub struct Paths {
     /// The query type of the entity-set accessors (the runtime's `query::Query`, or a
     /// service-specific wrapper named by the profile).
     pub query: String,
+    /// The query type is the runtime's own (so a restricted set's type can name its `Caps`).
+    pub plain_query: bool,
 }
 
 /// One emitted module: its path and its items (the header is added by the caller).
@@ -137,6 +139,12 @@ impl Emitter<'_> {
                 let inner = self.rust_type(inner, from);
                 quote!(Box<#inner>)
             }
+            RustType::Marked { marker, inner } => {
+                let runtime = self.runtime();
+                let marker = ident(marker);
+                let inner = self.rust_type(inner, from);
+                quote!(#runtime::query::#marker<#inner>)
+            }
         }
     }
 
@@ -161,9 +169,10 @@ impl Emitter<'_> {
     fn adapter_type(&self, ty: &RustType) -> String {
         match ty {
             RustType::Scalar { adapter: Some(adapter), .. } => format!("{}::edm::{adapter}", self.paths.runtime),
-            RustType::Scalar { adapter: None, .. } | RustType::Named(_) | RustType::Flags(_) => {
-                format!("{}::record::Same", self.paths.runtime)
-            }
+            RustType::Scalar { adapter: None, .. }
+            | RustType::Named(_)
+            | RustType::Flags(_)
+            | RustType::Marked { .. } => format!("{}::record::Same", self.paths.runtime),
             RustType::Option(inner) => format!("Option<{}>", self.adapter_type(inner)),
             RustType::Vec(inner) => format!("Vec<{}>", self.adapter_type(inner)),
             RustType::Box(inner) => format!("Box<{}>", self.adapter_type(inner)),
@@ -196,12 +205,33 @@ impl Emitter<'_> {
             let doc = format!(" Query the `{}` entity set.", set.set_name);
             let allow = deprecated_allow(set.row_deprecated);
             let cfg = feature_cfg(set.feature.as_ref());
+            let returned = match self.caps(set) {
+                Some(caps) => quote!(#query_type<'c, #row, (), #caps>),
+                None => quote!(#query_type<'c, #row>),
+            };
             quote! {
                 #[doc = #doc]
                 #cfg
                 #allow
-                pub fn #accessor(&self) -> #query_type<'c, #row> {
+                pub fn #accessor(&self) -> #returned {
                     #query(self.client)
+                }
+            }
+        });
+        let singletons = plan.singletons.iter().map(|singleton| {
+            let accessor = ident(&singleton.accessor);
+            let ty = self.type_path(&singleton.ty, &root);
+            let name = &singleton.name;
+            let doc = format!(" The `{name}` singleton.");
+            let allow = deprecated_allow(singleton.deprecated);
+            let cfg = gate_cfg(singleton.gate.as_ref());
+            let api_version = &self.api_version;
+            quote! {
+                #[doc = #doc]
+                #cfg
+                #allow
+                pub fn #accessor(&self) -> #runtime::query::Single<'c, #ty> {
+                    #runtime::query::Single::singleton(self.client, #api_version, #name)
                 }
             }
         });
@@ -279,6 +309,8 @@ impl Emitter<'_> {
                 }
 
                 #(#accessors)*
+
+                #(#singletons)*
             }
 
             /// Calls `visitor.visit::<Row>()` with the row type of the entity set named `name`, for code
@@ -339,6 +371,7 @@ impl Emitter<'_> {
             quote!(crate = #path)
         });
         let rename_all = plan.camel_case.then(|| quote!(rename_all = "camelCase"));
+        let props = self.props(plan, module);
         let odata_attr = odata_attr(rename_all.into_iter().chain(crate_arg));
         let cfg = gate_cfg(plan.gate.as_ref());
         quote! {
@@ -352,6 +385,72 @@ impl Emitter<'_> {
             pub struct #name {
                 #(#fields)*
             }
+
+            #props
+        }
+    }
+
+    /// A structured type's `…Props` (one typed `Prop` per property, for queries), its
+    /// `Structured` impl and, for an entity type with a key, its `Entity` impl.
+    fn props(&self, plan: &StructPlan, module: &ModulePath) -> TokenStream {
+        let runtime = self.runtime();
+        let name = ident(&plan.name);
+        let props = ident(&plan.props);
+        let cfg = gate_cfg(plan.gate.as_ref());
+        let allow_case = plan.fields.iter().any(|f| f.verbatim).then(|| quote!(#[allow(non_snake_case)]));
+        // The impls name the struct itself.
+        let allow_deprecated = deprecated_allow(plan.uses_deprecated || plan.docs.deprecated.is_some());
+        let fields = plan.fields.iter().map(|f| {
+            let field = ident(&f.name);
+            let ty = self.rust_type(&f.prop, module);
+            let cfg = gate_cfg(f.gate.as_ref());
+            quote!(#cfg pub #field: #runtime::query::Prop<#ty>,)
+        });
+        let values = plan.fields.iter().map(|f| {
+            let field = ident(&f.name);
+            let wire = &f.wire_name;
+            let cfg = gate_cfg(f.gate.as_ref());
+            quote!(#cfg #field: #runtime::query::Prop::new(#wire),)
+        });
+        let doc = format!(" The properties of [`{}`], typed, for queries.", plan.name);
+        let entity = plan.key.as_ref().map(|key| {
+            let names = &key.names;
+            let types: Vec<TokenStream> = key.types.iter().map(|ty| self.rust_type(ty, module)).collect();
+            let key_type = match types.as_slice() {
+                [one] => one.clone(),
+                many => quote!((#(#many),*)),
+            };
+            quote! {
+                #cfg
+                #allow_deprecated
+                impl #runtime::query::Entity for #name {
+                    const KEY: &'static [&'static str] = &[#(#names),*];
+                    type Key = #key_type;
+                }
+            }
+        });
+        // No derives: a struct of paths needs none, and each derive would cost a big crate's
+        // compile time per struct.
+        quote! {
+            #[doc = #doc]
+            #cfg
+            #[allow(missing_debug_implementations)]
+            #allow_case
+            #allow_deprecated
+            pub struct #props {
+                #(#fields)*
+            }
+
+            #cfg
+            #allow_deprecated
+            impl #runtime::query::Structured for #name {
+                type Props = #props;
+                const PROPS: #props = #props {
+                    #(#values)*
+                };
+            }
+
+            #entity
         }
     }
 
@@ -411,7 +510,6 @@ impl Emitter<'_> {
         let row = self.type_path(&set.row, module);
         let field_enum = self.type_path(&set.field_enum, module);
         let name = &set.set_name;
-        let key = &set.key;
         let allow = deprecated_allow(set.row_deprecated);
         let wrapper = set.wrapped.as_ref().map(|inner| {
             let inner = self.type_path(inner, module);
@@ -423,8 +521,21 @@ impl Emitter<'_> {
                 #[serde(transparent)]
                 #allow
                 pub struct #row_name(pub #inner);
+
+                #allow
+                impl #runtime::query::Structured for #row_name {
+                    type Props = <#inner as #runtime::query::Structured>::Props;
+                    const PROPS: Self::Props = <#inner as #runtime::query::Structured>::PROPS;
+                }
+
+                #allow
+                impl #runtime::query::Entity for #row_name {
+                    const KEY: &'static [&'static str] = <#inner as #runtime::query::Entity>::KEY;
+                    type Key = <#inner as #runtime::query::Entity>::Key;
+                }
             }
         });
+        let restrictions = set.restrictions.any().then(|| self.restrictions(&set.restrictions));
         let markers = set.markers.iter().map(|marker| {
             let marker = path_tokens(marker);
             quote!(#allow impl #marker for #row {})
@@ -440,20 +551,24 @@ impl Emitter<'_> {
         let query_type = self.query();
         let query_doc = format!(" A query of the `{name}` entity set (the same as the `Collections` accessor).");
         let api_version = &self.api_version;
+        let (returned, narrowed) = match self.caps(set) {
+            Some(caps) => (quote!(#query_type<'_, #row, (), #caps>), quote!(.with_caps())),
+            None => (quote!(#query_type<'_, #row>), quote!()),
+        };
         quote! {
             #wrapper
 
             #[doc = #query_doc]
             #allow
-            pub fn query(client: &#runtime::Client) -> #query_type<'_, #row> {
-                #query_type::new(client, #api_version)
+            pub fn query(client: &#runtime::Client) -> #returned {
+                #query_type::new(client, #api_version) #narrowed
             }
 
             #allow
             impl #runtime::query::EntitySet for #row {
                 const NAME: &'static str = #name;
-                const KEY: &'static [&'static str] = &[#(#key),*];
                 type Field = #field_enum;
+                #restrictions
             }
 
             #kind
@@ -462,10 +577,63 @@ impl Emitter<'_> {
         }
     }
 
+    /// The set's `Caps<…>`, when it refuses a static option and its query is the runtime's own
+    /// (a service profile's query type has parameters of its own).
+    fn caps(&self, set: &EntitySetPlan) -> Option<TokenStream> {
+        let caps = set.restrictions.caps;
+        if caps.all() || !self.paths.plain_query {
+            return None;
+        }
+        let runtime = self.runtime();
+        let flags = caps.flags();
+        Some(quote!(#runtime::query::Caps<#(#flags),*>))
+    }
+
+    /// `const RESTRICTIONS` of a set's `EntitySet` impl.
+    fn restrictions(&self, plan: &RestrictionsPlan) -> TokenStream {
+        let runtime = self.runtime();
+        let caps = plan.caps;
+        let mut fields = Vec::new();
+        let mut flag = |name: &str, value: bool, default: bool| {
+            if value != default {
+                let name = ident(name);
+                fields.push(quote!(#name: #value,));
+            }
+        };
+        flag("filterable", caps.filter, true);
+        flag("sortable", caps.sort, true);
+        flag("countable", caps.count, true);
+        flag("expandable", caps.expand, true);
+        flag("top", caps.top, true);
+        flag("skip", caps.skip, true);
+        flag("select", caps.select, true);
+        flag("requires_filter", plan.requires_filter, false);
+        flag("navigable", plan.navigable, true);
+        for (name, list) in [
+            ("required_properties", &plan.required_properties),
+            ("non_filterable", &plan.non_filterable),
+            ("non_sortable", &plan.non_sortable),
+            ("non_expandable", &plan.non_expandable),
+            ("non_navigable", &plan.non_navigable),
+        ] {
+            if !list.is_empty() {
+                let name = ident(name);
+                fields.push(quote!(#name: &[#(#list),*],));
+            }
+        }
+        quote! {
+            const RESTRICTIONS: &'static #runtime::query::Restrictions = &#runtime::query::Restrictions {
+                #(#fields)*
+                ..#runtime::query::Restrictions::NONE
+            };
+        }
+    }
+
     fn enumeration(&self, plan: &EnumPlan) -> TokenStream {
         let runtime = self.runtime();
         let docs = outer_docs(&plan.docs);
         let name = ident(&plan.name);
+        let qualified = &plan.qualified_name;
         let unrecognized = ident(UNRECOGNIZED_VARIANT);
         let declarations = plan.variants.iter().map(|v| {
             let docs = outer_docs(&v.docs);
@@ -504,6 +672,7 @@ impl Emitter<'_> {
             #allow
             impl #runtime::edm::EnumMember for #name {
                 const MEMBERS: &'static [(Self, &'static str, i64)] = &[#(#members),*];
+                const TYPE_NAME: &'static str = #qualified;
             }
 
             #cfg
@@ -520,12 +689,31 @@ impl Emitter<'_> {
             quote!(#[serde(with = #with)])
         });
         let cfg = gate_cfg(plan.gate.as_ref());
+        let runtime = self.runtime();
+        // A value with a literal can be a key or compared in a filter (raw JSON cannot).
+        let literal = (plan.inner != JSON).then(|| {
+            quote! {
+                #cfg
+                impl #runtime::query::Literal for #name {
+                    fn write_literal(&self, out: &mut String) -> Result<(), #runtime::Error> {
+                        #runtime::query::Literal::write_literal(&self.0, out)
+                    }
+                }
+
+                #cfg
+                impl #runtime::query::Operand for #name {
+                    type Value = #name;
+                }
+            }
+        });
         quote! {
             #docs
             #cfg
             #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
             #[serde(transparent)]
             pub struct #name(#field_attr pub #inner);
+
+            #literal
         }
     }
 }

@@ -44,6 +44,7 @@ pub fn generate_with_features(source: &[u8], options: &Options) -> Result<(Files
         module_root: options.layout.module_root().to_string(),
         runtime: options.runtime.to_string(),
         query: options.query_type(),
+        plain_query: options.profile.query.is_none(),
     };
     let mut files = Files::new();
     for module in emit::emit(&plan, &paths) {

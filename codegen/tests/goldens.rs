@@ -129,7 +129,10 @@ fn profile_rules_add_marker_impls_only_with_the_profile() {
     assert!(!with["src/profile/accounts.rs"].contains("impl crate::Audited"));
     // And the profile's query type replaces the runtime's.
     assert!(with[ledger].contains("crate::AuditedQuery<'_, LedgerEntry>"), "{}", with[ledger]);
-    assert!(without[ledger].contains("::odata_runtime::query::Query<'_, LedgerEntry>"), "{}", without[ledger]);
+    // Without it, the set's static restrictions (no `$top`) are in its query's type.
+    let restricted = "::odata_runtime::query::Query<\n    '_,\n    LedgerEntry,\n    (),\n    \
+                      ::odata_runtime::query::Caps<true, true, true, true, false, true, true>,\n>";
+    assert!(without[ledger].contains(restricted), "{}", without[ledger]);
 }
 
 #[test]

@@ -13,31 +13,21 @@
 //!   [`modified_since`](Query::modified_since).
 //!
 //! ```compile_fail
-//! # use intune_dw_client::query::*;
-//! # #[derive(serde::Serialize, serde::Deserialize)] struct Dev;
-//! # #[derive(Debug, Clone, Copy, PartialEq)] enum F { K }
-//! # impl Field for F { const ALL: &'static [(Self, &'static str)] = &[(F::K, "deviceKey")]; }
-//! # impl EntitySet for Dev { const NAME: &'static str = "devices"; const KEY: &'static [&'static str] = &["deviceKey"]; type Field = F; }
 //! # fn f(client: &intune_dw_client::Client) {
 //! // `devices` is not keyed by date: no dateKey filter.
-//! Query::<Dev>::new(client, Some("v1.0")).date_key_ge(time::macros::date!(2025 - 03 - 01));
+//! client.v1_0().devices().date_key_ge(time::macros::date!(2025 - 03 - 01));
 //! # }
 //! ```
 //!
 //! ```compile_fail
-//! # use intune_dw_client::query::*;
-//! # #[derive(serde::Serialize, serde::Deserialize)] struct Day;
-//! # #[derive(Debug, Clone, Copy, PartialEq)] enum F { K }
-//! # impl Field for F { const ALL: &'static [(Self, &'static str)] = &[(F::K, "dateKey")]; }
-//! # impl EntitySet for Day { const NAME: &'static str = "dates"; const KEY: &'static [&'static str] = &["dateKey"]; type Field = F; }
-//! # impl DateKeyed for Day {}
 //! # fn f(client: &intune_dw_client::Client) {
 //! // maxhistorydays would be ignored next to a dateKey filter: does not compile.
-//! Query::<Day>::new(client, Some("v1.0"))
-//!     .date_key_ge(time::macros::date!(2025 - 03 - 01))
-//!     .max_history_days(7);
+//! client.v1_0().dates().date_key_ge(time::macros::date!(2025 - 03 - 01)).max_history_days(7);
 //! # }
 //! ```
+//!
+//! (The same two lines without the wrong call compile: `client.v1_0().mam_checkins()
+//! .date_key_ge(…)` and `client.v1_0().dates().max_history_days(7)`, see the tests.)
 //!
 //! The OData part (select, top, skip, paging, cursors) is the runtime's
 //! [`odata_runtime::Query`]; this module adds the Warehouse's state to it as a
@@ -54,7 +44,7 @@ use std::marker::PhantomData;
 
 use odata_runtime::paging::{Pages, Rows};
 pub use odata_runtime::query::date_time_offset_literal;
-pub use odata_runtime::query::{EntitySet, EntitySetVisitor, Field, QueryExtension};
+pub use odata_runtime::query::{Entity, EntitySet, EntitySetVisitor, Field, QueryExtension, Structured};
 use odata_runtime::{Client, Cursor, Error};
 use serde::de::DeserializeOwned;
 use time::{Date, OffsetDateTime};
@@ -398,6 +388,14 @@ mod tests {
         #[serde(rename = "dateKey")]
         date_key: i32,
     }
+    impl odata_runtime::Structured for Day {
+        type Props = ();
+        const PROPS: () = ();
+    }
+    impl odata_runtime::Entity for Day {
+        const KEY: &'static [&'static str] = &["dateKey"];
+        type Key = i32;
+    }
     #[derive(Debug, Clone, Copy, PartialEq)]
     enum DayField {
         DateKey,
@@ -407,13 +405,20 @@ mod tests {
     }
     impl EntitySet for Day {
         const NAME: &'static str = "dates";
-        const KEY: &'static [&'static str] = &["dateKey"];
         type Field = DayField;
     }
     impl DateKeyed for Day {}
 
     #[derive(Serialize, Deserialize)]
     struct Category;
+    impl odata_runtime::Structured for Category {
+        type Props = ();
+        const PROPS: () = ();
+    }
+    impl odata_runtime::Entity for Category {
+        const KEY: &'static [&'static str] = &["deviceCategoryKey"];
+        type Key = i32;
+    }
     #[derive(Debug, Clone, Copy, PartialEq)]
     enum CategoryField {
         Key,
@@ -429,7 +434,6 @@ mod tests {
     }
     impl EntitySet for Category {
         const NAME: &'static str = "deviceCategories";
-        const KEY: &'static [&'static str] = &["deviceCategoryKey"];
         type Field = CategoryField;
     }
     impl RowLastModified for Category {}

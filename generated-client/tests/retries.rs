@@ -150,9 +150,16 @@ async fn an_unknown_collection_is_a_404() {
     impl intune_dw_client::query::Field for NoField {
         const ALL: &'static [(Self, &'static str)] = &[];
     }
+    impl intune_dw_client::query::Structured for Nothing {
+        type Props = ();
+        const PROPS: () = ();
+    }
+    impl intune_dw_client::query::Entity for Nothing {
+        const KEY: &'static [&'static str] = &["id"];
+        type Key = i32;
+    }
     impl intune_dw_client::query::EntitySet for Nothing {
         const NAME: &'static str = "noSuchCollection";
-        const KEY: &'static [&'static str] = &[];
         type Field = NoField;
     }
 

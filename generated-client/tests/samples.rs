@@ -35,7 +35,7 @@ fn decode_page<T: DeserializeOwned + serde::Serialize + PartialEq + std::fmt::De
 
 #[cfg(feature = "v1_0")]
 mod v1_0 {
-    use intune_dw_client::query::EntitySet;
+    use intune_dw_client::query::{Entity, EntitySet};
     use intune_dw_client::v1_0::{dates::Date, devices::Device, mam_checkins::MamCheckin};
 
     use super::*;
@@ -61,7 +61,7 @@ mod v1_0 {
             let key = full.year() * 10_000 + i32::from(u8::from(full.month())) * 100 + i32::from(full.day());
             assert_eq!(date.date_key, key, "dateKey matches fullDate");
         }
-        assert_eq!(<Date as EntitySet>::KEY, ["dateKey"]);
+        assert_eq!(<Date as Entity>::KEY, ["dateKey"]);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest::header::HeaderMap;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -16,6 +17,7 @@ pub(crate) const DEFAULT_USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/",
 
 const JSON: &str = "application/json";
 const XML: &str = "application/xml";
+const TEXT: &str = "text/plain";
 
 /// A connection to one OData service. Cheap to clone (shared state).
 ///
@@ -94,7 +96,7 @@ impl Client {
         report: &mut (dyn FnMut(Transfer<'_>) + Send),
     ) -> Result<Vec<u8>, Error> {
         let url = self.url_with_version(&["$metadata"], api_version)?;
-        self.inner.get_reporting(&url, XML, report).await
+        self.inner.get_reporting(&url, XML, &HeaderMap::new(), report).await
     }
 
     /// `{service root}/{segments}` without a query.
@@ -114,8 +116,12 @@ impl Client {
         Ok(url)
     }
 
-    pub(crate) async fn get_json(&self, url: &Url) -> Result<Vec<u8>, Error> {
-        self.inner.get(url, JSON).await
+    pub(crate) async fn get_json(&self, url: &Url, headers: &HeaderMap) -> Result<Vec<u8>, Error> {
+        self.inner.get_reporting(url, JSON, headers, &mut |_| {}).await
+    }
+
+    pub(crate) async fn get_text(&self, url: &Url, headers: &HeaderMap) -> Result<Vec<u8>, Error> {
+        self.inner.get_reporting(url, TEXT, headers, &mut |_| {}).await
     }
 }
 

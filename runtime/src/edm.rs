@@ -312,7 +312,7 @@ fn parse_duration(text: &str) -> Option<time::Duration> {
     Some(if negative { -total } else { total })
 }
 
-fn format_duration(value: time::Duration) -> String {
+pub(crate) fn format_duration(value: time::Duration) -> String {
     let sign = if value.is_negative() { "-" } else { "" };
     let value = value.abs();
     let days = value.whole_days();
@@ -368,6 +368,10 @@ pub mod with {
 pub trait EnumMember: Unrecognized + Clone + PartialEq + 'static {
     /// Every known member with its wire name and integer value, in schema order.
     const MEMBERS: &'static [(Self, &'static str, i64)];
+
+    /// The enum type's qualified name (`Namespace.Color`), which prefixes its literals in URLs
+    /// (`Namespace.Color'Red'`); empty writes the 4.01 form `'Red'`.
+    const TYPE_NAME: &'static str = "";
 
     /// The member with this wire name, or the catch-all variant holding the name.
     fn from_name(name: &str) -> Self {

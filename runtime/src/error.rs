@@ -56,6 +56,13 @@ pub enum Error {
     /// The query cannot be sent as built (detected before anything is sent).
     #[error("invalid query: {0}")]
     InvalidQuery(String),
+    /// The entity asked for does not exist (`404 Not Found` to a request for one entity, from
+    /// [`Single::require`](crate::query::Single::require)).
+    #[error("not found: {url}")]
+    NotFound {
+        /// The URL requested.
+        url: String,
+    },
     /// The client configuration is unusable (missing service root or token provider, bad URL).
     #[error("invalid client configuration: {0}")]
     Config(String),

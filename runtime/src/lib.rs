@@ -4,7 +4,8 @@
 //! - [`client`]: the [`Client`] (service root, HTTP, timeouts, user agent, token provider,
 //!   retry policy), the service document and `$metadata`;
 //! - [`auth`]: token providers (static token, Entra ID client credentials);
-//! - [`query`]: the typed query core and its extension point for service-specific state;
+//! - [`query`]: typed queries (keys, `$filter`, `$orderby`, `$expand`, `$select`, counts,
+//!   navigation, capabilities as types) and the extension point for service-specific state;
 //! - [`paging`]: lazy page and row streams following `@odata.nextLink`, resumable cursors;
 //! - [`retry`]: the retry policy;
 //! - [`edm`]: serde adapters for the Edm primitive types, and flags enums;
@@ -48,7 +49,7 @@ pub mod __private {
 pub use auth::{AccessToken, ClientCredentials, StaticToken, TokenProvider};
 pub use client::{Client, ClientBuilder, ServiceDocument, Transfer};
 pub use error::Error;
-pub use paging::{Cursor, Page};
-pub use query::{EntitySet, EntitySetVisitor, Field, Query, QueryExtension};
+pub use paging::{Change, Cursor, Page};
+pub use query::{Entity, EntitySet, EntitySetVisitor, Field, Query, QueryExtension, Single, Structured};
 pub use record::Record;
 pub use retry::RetryPolicy;

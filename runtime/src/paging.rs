@@ -1,15 +1,20 @@
-//! Following `@odata.nextLink`: pages, rows and resumable cursors.
+//! Following `@odata.nextLink`: pages, rows and resumable cursors; the inline count
+//! (`@odata.count`) and change tracking (`@odata.deltaLink`, `@removed`).
 //!
 //! A next link is followed only when it stays on the service root's scheme, host and port (the
 //! bearer token goes nowhere else) and has not been requested before in the same stream (a
 //! server that loops would otherwise be read forever).
 
 use std::collections::HashSet;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
 
-use futures::StreamExt;
 use futures::stream::BoxStream;
+use futures::{Stream, StreamExt, TryStreamExt};
+use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
 use crate::client::Client;
@@ -18,14 +23,61 @@ use crate::origin::same_origin;
 
 /// A stream of pages, see [`Query::pages`](crate::query::Query::pages).
 pub type Pages<T> = BoxStream<'static, Result<Page<T>, Error>>;
-/// A stream of rows, see [`Query::stream`](crate::query::Query::stream).
-pub type Rows<T> = BoxStream<'static, Result<T, Error>>;
+
+/// A stream of rows, see [`Query::stream`](crate::query::Query::stream): every row of every
+/// page, and the total the service announced (`$count=true`) once the first page is read.
+pub struct Rows<T> {
+    rows: BoxStream<'static, Result<T, Error>>,
+    total: Arc<OnceLock<u64>>,
+}
+
+impl<T> std::fmt::Debug for Rows<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rows").field("total", &self.total()).finish_non_exhaustive()
+    }
+}
+
+impl<T: Send + 'static> Rows<T> {
+    /// The rows of `pages`, one page in memory at a time.
+    pub fn of(pages: Pages<T>) -> Rows<T> {
+        let total = Arc::new(OnceLock::new());
+        let seen = Arc::clone(&total);
+        let rows = pages
+            .map_ok(move |page| {
+                if let Some(count) = page.count() {
+                    let _ = seen.set(count);
+                }
+                futures::stream::iter(page.into_rows().into_iter().map(Ok))
+            })
+            .try_flatten()
+            .boxed();
+        Rows { rows, total }
+    }
+}
+
+impl<T> Rows<T> {
+    /// The number of rows the service said the query has (`@odata.count`, with
+    /// [`with_count`](crate::query::Query::with_count)), once the first page is read.
+    pub fn total(&self) -> Option<u64> {
+        self.total.get().copied()
+    }
+}
+
+impl<T> Stream for Rows<T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.rows.poll_next_unpin(cx)
+    }
+}
 
 /// One page of rows.
 #[derive(Debug, Clone)]
 pub struct Page<T> {
     rows: Vec<T>,
     next: Option<Cursor>,
+    delta: Option<Cursor>,
+    count: Option<u64>,
     number: usize,
     url: Url,
 }
@@ -57,6 +109,19 @@ impl<T> Page<T> {
     pub fn url(&self) -> &Url {
         &self.url
     }
+
+    /// The total number of rows of the query (`@odata.count`), when it was asked for with
+    /// [`with_count`](crate::query::Query::with_count); on the first page at least.
+    pub fn count(&self) -> Option<u64> {
+        self.count
+    }
+
+    /// On the last page of a change-tracking query ([`track_changes`](crate::query::Query::track_changes)),
+    /// where the next run starts (`@odata.deltaLink`): save it and [`resume`](crate::query::Query::resume)
+    /// from it to receive only what changed since.
+    pub fn delta(&self) -> Option<&Cursor> {
+        self.delta.as_ref()
+    }
 }
 
 /// Where an extraction stands: the next page of a query. Serializable, to survive a restart.
@@ -66,6 +131,9 @@ pub struct Cursor {
     entity_set: String,
     query: String,
     next_link: String,
+    /// A delta link (the next run of a change-tracking query) rather than the next page.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    delta: bool,
 }
 
 impl Cursor {
@@ -79,9 +147,15 @@ impl Cursor {
         &self.query
     }
 
-    /// The service's `@odata.nextLink`, resolved to an absolute URL.
+    /// The service's `@odata.nextLink` (or `@odata.deltaLink`), resolved to an absolute URL.
     pub fn next_link(&self) -> &str {
         &self.next_link
+    }
+
+    /// Whether the cursor is a delta link: it starts a later run of a change-tracking query,
+    /// which receives only the changes since this one.
+    pub fn is_delta(&self) -> bool {
+        self.delta
     }
 
     /// Checks that the cursor belongs to this query and this service, and starts there.
@@ -129,7 +203,8 @@ enum Next {
 
 struct State {
     client: Client,
-    collection: &'static str,
+    collection: String,
+    headers: HeaderMap,
     query: String,
     next: Next,
     seen: HashSet<String>,
@@ -139,14 +214,15 @@ struct State {
 /// The lazy page stream of `collection`: one request per poll, after the previous page.
 pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
     client: Client,
-    collection: &'static str,
+    collection: String,
+    headers: HeaderMap,
     start: Result<Start, Error>,
 ) -> Pages<T> {
     let (query, next, seen) = match start {
         Ok(start) => (start.query, Next::Fetch(start.url), start.seen),
         Err(e) => (String::new(), Next::Fail(e), HashSet::new()),
     };
-    let state = State { client, collection, query, next, seen, page: 0 };
+    let state = State { client, collection, headers, query, next, seen, page: 0 };
     // `try_unfold` ends the stream after the first error.
     futures::stream::try_unfold(state, |mut state| async move {
         let url = match std::mem::replace(&mut state.next, Next::Done) {
@@ -154,19 +230,22 @@ pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
             Next::Fail(error) => return Err(error),
             Next::Done => return Ok(None),
         };
-        let body = state.client.get_json(&url).await?;
-        let (rows, next_link) = decode_page(&body, state.collection, state.page, &url)?;
+        let body = state.client.get_json(&url, &state.headers).await?;
+        let RawPage { value: rows, next_link, delta_link, count } = decode_raw(&body, &state.collection, state.page, &url)?;
         drop(body);
+        let (collection, query) = (state.collection.clone(), state.query.clone());
+        let cursor = move |link: &Url, delta| Cursor {
+            entity_set: collection.clone(),
+            query: query.clone(),
+            next_link: link.to_string(),
+            delta,
+        };
         let next = match next_link.map(|link| state.follow(&url, link)) {
             None => None,
             Some(Ok(next_url)) => {
-                let cursor = Cursor {
-                    entity_set: state.collection.to_owned(),
-                    query: state.query.clone(),
-                    next_link: next_url.to_string(),
-                };
+                let next = cursor(&next_url, false);
                 state.next = Next::Fetch(next_url);
-                Some(cursor)
+                Some(next)
             }
             Some(Err(error)) => {
                 // Hand out this page's rows first; the error is the stream's next item.
@@ -174,7 +253,15 @@ pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
                 None
             }
         };
-        let page = Page { rows, next, number: state.page, url };
+        let delta = match delta_link.map(|link| resolve_next_link(&url, &link, state.client.service_root())) {
+            None => None,
+            Some(Ok(delta_url)) => Some(cursor(&delta_url, true)),
+            Some(Err(error)) => {
+                state.next = Next::Fail(error);
+                None
+            }
+        };
+        let page = Page { rows, next, delta, count, number: state.page, url };
         state.page += 1;
         Ok(Some((page, state)))
     })
@@ -210,6 +297,25 @@ struct RawPage<T> {
     value: Vec<T>,
     #[serde(rename = "@odata.nextLink", default)]
     next_link: Option<String>,
+    #[serde(rename = "@odata.deltaLink", default)]
+    delta_link: Option<String>,
+    #[serde(rename = "@odata.count", default, deserialize_with = "count")]
+    count: Option<u64>,
+}
+
+/// `@odata.count` as a number or, with `IEEE754Compatible`, a string.
+fn count<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Count {
+        Number(u64),
+        Text(String),
+    }
+    match Option::<Count>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(Count::Number(n)) => Ok(Some(n)),
+        Some(Count::Text(text)) => text.parse().map(Some).map_err(serde::de::Error::custom),
+    }
 }
 
 /// Decodes the body of a collection page (`{"value": [...], "@odata.nextLink": ...}`) into rows
@@ -222,10 +328,14 @@ pub fn decode_page<T: DeserializeOwned>(
     page: usize,
     url: &Url,
 ) -> Result<(Vec<T>, Option<String>), Error> {
+    decode_raw(body, collection, page, url).map(|raw| (raw.value, raw.next_link))
+}
+
+fn decode_raw<T: DeserializeOwned>(body: &[u8], collection: &str, page: usize, url: &Url) -> Result<RawPage<T>, Error> {
     // Tracking the path costs time on every value, so it is only done again for a page that
     // failed, to say where.
     if let Ok(raw) = serde_json::from_slice::<RawPage<T>>(body) {
-        return Ok((raw.value, raw.next_link));
+        return Ok(raw);
     }
     let raw: RawPage<T> =
         serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(body)).map_err(|e| {
@@ -241,7 +351,36 @@ pub fn decode_page<T: DeserializeOwned>(
                 source: e.into_inner(),
             }))
         })?;
-    Ok((raw.value, raw.next_link))
+    Ok(raw)
+}
+
+/// A row of a change-tracking query (see [`Query::track_changes`](crate::query::Query::track_changes)):
+/// an entity added or changed since the delta link, or one removed (`@removed`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change<T> {
+    /// Added or changed: the row as it is now.
+    Upserted(T),
+    /// Removed (or moved out of the query's scope): what the service says of it, usually its key
+    /// properties and `@odata.id`.
+    Removed {
+        /// `@removed.reason` (`deleted` or `changed`), when given.
+        reason: Option<String>,
+        /// The entry's other properties (the key, `@odata.id`).
+        entry: serde_json::Map<String, serde_json::Value>,
+    },
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Change<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut entry = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        match entry.remove("@removed") {
+            Some(removed) => {
+                let reason = removed.get("reason").and_then(|r| r.as_str()).map(str::to_owned);
+                Ok(Change::Removed { reason, entry })
+            }
+            None => T::deserialize(serde_json::Value::Object(entry)).map(Change::Upserted).map_err(serde::de::Error::custom),
+        }
+    }
 }
 
 /// `value[3].deviceKey` → (row 3, `deviceKey`); any other path is about the page itself.
@@ -316,6 +455,7 @@ mod tests {
             entity_set: "devices".into(),
             query: url().to_string(),
             next_link: "https://h/svc/devices?api-version=v1.0&$skiptoken=2".into(),
+            delta: false,
         };
         let json = serde_json::to_string(&cursor).unwrap();
         assert_eq!(

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use reqwest::header::{ACCEPT, RETRY_AFTER};
+use reqwest::header::{ACCEPT, HeaderMap, RETRY_AFTER};
 use reqwest::{Response, StatusCode};
 use url::Url;
 
@@ -42,7 +42,7 @@ impl Transport {
     ///
     /// Refuses any URL outside the service root's origin, so the token can only go there.
     pub(crate) async fn get(&self, url: &Url, accept: &'static str) -> Result<Vec<u8>, Error> {
-        self.get_reporting(url, accept, &mut |_| {}).await
+        self.get_reporting(url, accept, &HeaderMap::new(), &mut |_| {}).await
     }
 
     /// [`get`](Self::get), telling `report` how the transfer goes: each attempt's body as it
@@ -51,6 +51,7 @@ impl Transport {
         &self,
         url: &Url,
         accept: &'static str,
+        headers: &HeaderMap,
         report: &mut (dyn FnMut(Transfer<'_>) + Send),
     ) -> Result<Vec<u8>, Error> {
         if !same_origin(url, &self.service_root) {
@@ -66,7 +67,7 @@ impl Transport {
             attempts += 1;
             let token = self.tokens.token().await?;
             tracing::debug!(%url, attempts, "GET");
-            let outcome = self.attempt(url, accept, &token, report).await;
+            let outcome = self.attempt(url, accept, headers, &token, report).await;
             let (retry_after, failure) = match outcome {
                 Outcome::Body(body) => return Ok(body),
                 // The same request would get the same answer: not retried.
@@ -117,11 +118,12 @@ impl Transport {
         &self,
         url: &Url,
         accept: &'static str,
+        headers: &HeaderMap,
         token: &AccessToken,
         report: &mut (dyn FnMut(Transfer<'_>) + Send),
     ) -> Outcome {
-        let response =
-            self.http.get(url.clone()).bearer_auth(token.expose_secret()).header(ACCEPT, accept).send().await;
+        let request = self.http.get(url.clone()).headers(headers.clone());
+        let response = request.bearer_auth(token.expose_secret()).header(ACCEPT, accept).send().await;
         match response {
             Ok(response) => read(response, self.max_response_bytes, report).await,
             Err(e) => Outcome::Failed(e),

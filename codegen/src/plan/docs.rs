@@ -1,11 +1,17 @@
 //! Rustdoc from the schema: descriptions escaped so schema text never becomes code, links or
 //! HTML, deprecations, and what an entity set's URL, key and `Capabilities` annotations say.
 
-use super::{Docs, Planner, SetInfo};
-use crate::csdl::{Annotations, TypeTarget, Value};
+use super::{Docs, Planner, RestrictionsPlan, SetInfo, capabilities};
+use crate::csdl::{Annotations, TypeTarget};
 
 impl<'m> Planner<'m> {
-    pub(super) fn set_docs(&self, info: &SetInfo<'m>, key: &[String], api_version: Option<&str>) -> Docs {
+    pub(super) fn set_docs(
+        &self,
+        info: &SetInfo<'m>,
+        key: &[String],
+        api_version: Option<&str>,
+        restrictions: &RestrictionsPlan,
+    ) -> Docs {
         let set = info.set;
         let mut docs = docs_for(&set.annotations);
         if let Some(type_description) = &info.ty.annotations.description
@@ -24,55 +30,9 @@ impl<'m> Planner<'m> {
             if key_list.is_empty() { "none".to_owned() } else { key_list.join(", ") },
             set.entity_type
         ));
-        docs.paragraphs.extend(capability_notes(&set.annotations));
+        docs.paragraphs.extend(capabilities::notes(restrictions));
         docs
     }
-}
-
-/// What the entity set's `Capabilities` annotations say the service refuses, for its docs.
-pub(super) fn capability_notes(annotations: &Annotations) -> Vec<String> {
-    let mut notes = Vec::new();
-    let list = |paths: &[String]| paths.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ");
-    if let Some(filter) = annotations.filter_restrictions() {
-        if filter.flag("Filterable") == Some(false) {
-            notes.push(
-                "The service does not support `$filter` on this entity set (`Capabilities.FilterRestrictions`)."
-                    .to_owned(),
-            );
-        } else {
-            let non_filterable = filter.paths("NonFilterableProperties");
-            if !non_filterable.is_empty() {
-                notes.push(format!(
-                    "Not filterable (`Capabilities.FilterRestrictions`): {}; a `$filter` on them is refused.",
-                    list(non_filterable)
-                ));
-            }
-            let required = filter.paths("RequiredProperties");
-            if filter.flag("RequiresFilter") == Some(true) || !required.is_empty() {
-                let which = if required.is_empty() { String::new() } else { format!(" on {}", list(required)) };
-                notes.push(format!("The service requires a `$filter`{which} (`Capabilities.FilterRestrictions`)."));
-            }
-        }
-    }
-    for (term, option) in [("TopSupported", "$top"), ("SkipSupported", "$skip")] {
-        let qualified = format!("{}.{term}", crate::csdl::CAPABILITIES);
-        let refused = annotations.other.iter().any(|a| a.term == qualified && matches!(a.value, Value::Bool(false)));
-        if refused {
-            notes.push(format!("The service does not support `{option}` on this entity set (`Capabilities.{term}`)."));
-        }
-    }
-    let select_support = format!("{}.SelectSupport", crate::csdl::CAPABILITIES);
-    let select_refused = annotations.other.iter().any(|a| {
-        a.term == select_support
-            && matches!(&a.value, Value::Record { properties, .. }
-                if properties.iter().any(|(name, value)| name == "Supported" && matches!(value, Value::Bool(false))))
-    });
-    if select_refused {
-        notes.push(
-            "The service does not support `$select` on this entity set (`Capabilities.SelectSupport`).".to_owned(),
-        );
-    }
-    notes
 }
 
 /// Says why a member is raw JSON: its type is not declared in this document (it belongs to a

@@ -67,6 +67,9 @@ pub(super) fn gate_by_entity_set(plan: &mut Plan) {
             n.gate = if free { gate_of(&path(&n.name)) } else { None };
         }
     }
+    for singleton in &mut plan.singletons {
+        singleton.gate = gate_of(&singleton.ty);
+    }
     plan.features = features;
 }
 

@@ -14,7 +14,7 @@ pub const TYPES_MODULE: &str = "types";
 /// Names an entity-set module (and its accessor and feature, named alike) must not take: the
 /// items the generator emits in a version's root module, the methods of `Collections` it writes
 /// itself, and the cargo features it declares besides the sets' own.
-const RESERVED_MODULES: &[&str] = &[
+pub(super) const RESERVED_MODULES: &[&str] = &[
     "types",
     "Collections",
     "API_VERSION",
@@ -78,12 +78,27 @@ impl Planner<'_> {
         for (module, types) in modules {
             let wires: Vec<&str> = types.iter().map(|(qualified, _)| qualified.name.as_str()).collect();
             let names = naming::assign(&wires, Style::Type, &[]);
+            let taken: Vec<String> = names.iter().map(|assigned| assigned.name.clone()).collect();
             for ((qualified, deprecated), assigned) in types.iter().zip(names) {
                 let path = TypePath { module: module.clone(), name: assigned.name };
                 if *deprecated {
                     self.deprecated.insert(path.clone());
                 }
                 self.homes.insert(qualified.clone(), path);
+            }
+            // Each structured type's `…Props`, apart from the module's type names.
+            let structured: Vec<&QualifiedName> = types
+                .iter()
+                .map(|(qualified, _)| qualified)
+                .filter(|q| self.model.structured_type(q).is_some())
+                .collect();
+            let candidates: Vec<String> =
+                structured.iter().map(|q| naming::companion(&self.homes[*q].name, "Props")).collect();
+            let candidates: Vec<&str> = candidates.iter().map(String::as_str).collect();
+            let reserved: Vec<&str> = taken.iter().map(String::as_str).collect();
+            for (qualified, assigned) in structured.into_iter().zip(naming::assign(&candidates, Style::Type, &reserved))
+            {
+                self.props_names.insert(qualified.clone(), assigned.name);
             }
         }
     }

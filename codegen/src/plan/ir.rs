@@ -32,6 +32,12 @@ pub enum RustType {
     Option(Box<RustType>),
     Vec(Box<RustType>),
     Box(Box<RustType>),
+    /// A marker type of the runtime's `query` module around a type (`One<T>`, `Many<T>`,
+    /// `Values<T>`): how a `Prop` knows what its property holds.
+    Marked {
+        marker: &'static str,
+        inner: Box<RustType>,
+    },
 }
 
 impl RustType {
@@ -41,6 +47,7 @@ impl RustType {
             RustType::Scalar { .. } => false,
             RustType::Named(path) | RustType::Flags(path) => pred(path),
             RustType::Option(inner) | RustType::Vec(inner) | RustType::Box(inner) => inner.names_any(pred),
+            RustType::Marked { inner, .. } => inner.names_any(pred),
         }
     }
 
@@ -50,6 +57,7 @@ impl RustType {
             RustType::Scalar { .. } => Vec::new(),
             RustType::Named(path) | RustType::Flags(path) => vec![path.clone()],
             RustType::Option(inner) | RustType::Vec(inner) | RustType::Box(inner) => inner.named_types(),
+            RustType::Marked { inner, .. } => inner.named_types(),
         }
     }
 
@@ -59,6 +67,15 @@ impl RustType {
             RustType::Scalar { adapter, .. } => adapter.is_some(),
             RustType::Named(_) | RustType::Flags(_) => false,
             RustType::Option(inner) | RustType::Vec(inner) | RustType::Box(inner) => inner.has_adapter(),
+            RustType::Marked { .. } => false,
+        }
+    }
+
+    /// The type without `Option` and `Box` around it (a key's type).
+    pub fn required(&self) -> &RustType {
+        match self {
+            RustType::Option(inner) | RustType::Box(inner) => inner.required(),
+            other => other,
         }
     }
 }
@@ -81,6 +98,9 @@ pub struct FieldPlan {
     pub verbatim: bool,
     pub wire_name: String,
     pub ty: RustType,
+    /// The type of the property's `Prop` in the struct's `…Props` (see the runtime's
+    /// `query::expr`).
+    pub prop: RustType,
     /// A navigation property: a link to other rows, not a part of this one.
     pub navigation: bool,
     /// Compiled only with these features (a navigation property to a gated type).
@@ -102,6 +122,17 @@ pub struct StructPlan {
     /// A field's type is deprecated, so the struct (and its derives) allow `deprecated`.
     pub uses_deprecated: bool,
     pub gate: Option<Gate>,
+    /// The name of its `…Props` struct (typed properties, for queries).
+    pub props: String,
+    /// An entity type's key (`None` for a complex type, or an entity type without one).
+    pub key: Option<KeyPlan>,
+}
+
+/// An entity type's key: the key properties' wire names and Rust types, in key order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyPlan {
+    pub names: Vec<String>,
+    pub types: Vec<RustType>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -117,6 +148,8 @@ pub struct VariantPlan {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnumPlan {
     pub name: String,
+    /// `Namespace.Type`, which prefixes the enum's literals in URLs.
+    pub qualified_name: String,
     pub docs: Docs,
     pub is_flags: bool,
     pub variants: Vec<VariantPlan>,
@@ -169,6 +202,80 @@ pub struct EntitySetPlan {
     /// The cargo feature compiling this set's module, with `Options::set_features`.
     pub feature: Option<String>,
     pub docs: Docs,
+    /// What the set's `Capabilities` annotations refuse.
+    pub restrictions: RestrictionsPlan,
+}
+
+/// What an entity set's `Capabilities` annotations refuse (see the runtime's `query::caps`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestrictionsPlan {
+    /// The options the set accepts, as the query's type says.
+    pub caps: Caps,
+    pub requires_filter: bool,
+    pub required_properties: Vec<String>,
+    pub non_filterable: Vec<String>,
+    pub non_sortable: Vec<String>,
+    pub non_expandable: Vec<String>,
+    pub navigable: bool,
+    pub non_navigable: Vec<String>,
+}
+
+impl RestrictionsPlan {
+    /// Whether anything is refused at all (the set then gets a `RESTRICTIONS` constant).
+    pub fn any(&self) -> bool {
+        !self.caps.all()
+            || self.requires_filter
+            || !self.navigable
+            || [
+                &self.required_properties,
+                &self.non_filterable,
+                &self.non_sortable,
+                &self.non_expandable,
+                &self.non_navigable,
+            ]
+            .iter()
+            .any(|list| !list.is_empty())
+    }
+}
+
+/// The static options of an entity set (the runtime's `Caps<…>`): `true` when accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caps {
+    pub filter: bool,
+    pub sort: bool,
+    pub count: bool,
+    pub expand: bool,
+    pub top: bool,
+    pub skip: bool,
+    pub select: bool,
+}
+
+impl Default for Caps {
+    fn default() -> Self {
+        Caps { filter: true, sort: true, count: true, expand: true, top: true, skip: true, select: true }
+    }
+}
+
+impl Caps {
+    /// Every option accepted.
+    pub fn all(&self) -> bool {
+        *self == Caps::default()
+    }
+
+    /// In the order of the runtime's `Caps` parameters.
+    pub fn flags(&self) -> [bool; 7] {
+        [self.filter, self.sort, self.count, self.expand, self.top, self.skip, self.select]
+    }
+}
+
+/// A singleton: an accessor of the root's `Collections` returning one entity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SingletonPlan {
+    pub name: String,
+    pub accessor: String,
+    pub ty: TypePath,
+    pub deprecated: bool,
+    pub gate: Option<Gate>,
 }
 
 /// An entity set's kind: a value of the service profile's enum.
@@ -201,6 +308,8 @@ pub struct Plan {
     pub entity_sets: Vec<EntitySetPlan>,
     /// With `Options::set_features`: one feature per entity set, in the sets' order.
     pub features: Vec<String>,
+    /// The singletons, in document order.
+    pub singletons: Vec<SingletonPlan>,
     /// The type of the entity sets' kinds, when the service profile classifies them.
     pub kind_type: Option<String>,
     /// `include_str!`'s path of the document, embedded as `METADATA`.

@@ -7,6 +7,7 @@
 //! (the wire-name rule of each struct), `cycles` (which fields are boxed), `profile` (the service
 //! profile's rules) and `gating` (per-entity-set cargo features); this file walks the model.
 
+mod capabilities;
 mod cycles;
 mod docs;
 mod gating;
@@ -19,7 +20,8 @@ mod types;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::csdl::{
-    EntitySet, EnumType, Model, NavigationProperty, Property, QualifiedName, StructuredType, TypeDefinition,
+    EntitySet, EnumType, Model, NavigationProperty, Property, QualifiedName, StructuredKind, StructuredType,
+    TypeDefinition,
 };
 use crate::naming::{self, Assigned, Style};
 use crate::options::{Options, Profile};
@@ -30,6 +32,7 @@ pub(crate) use homes::{TYPES_MODULE, exclusive_entity_sets, set_modules};
 pub use ir::*;
 use profile::rule_applies;
 use rename::choose_rename_rule;
+pub use types::JSON;
 use types::{edm_type, wrap};
 
 /// Plans the output of a resolved model. Planning cannot fail: every name collision is resolved
@@ -44,6 +47,7 @@ pub fn plan(model: &Model, options: &Options) -> Plan {
         namespace_modules: BTreeMap::new(),
         set_modules: set_modules(model),
         deprecated: BTreeSet::new(),
+        props_names: BTreeMap::new(),
     };
     let sets = planner.entity_sets();
     planner.assign_homes();
@@ -65,7 +69,7 @@ pub fn plan(model: &Model, options: &Options) -> Plan {
         }
         for ty in &schema.enum_types {
             let path = planner.homes[&QualifiedName::new(&schema.namespace, &ty.name)].clone();
-            let plan_enum = planner.enumeration(ty, &path);
+            let plan_enum = planner.enumeration(&schema.namespace, ty, &path);
             plan.modules.entry(path.module.clone()).or_default().enums.push(plan_enum);
         }
         for ty in &schema.type_definitions {
@@ -82,6 +86,7 @@ pub fn plan(model: &Model, options: &Options) -> Plan {
         module.docs = set_plan.docs.paragraphs.clone();
         plan.entity_sets.push(set_plan);
     }
+    plan.singletons = planner.singletons(&plan.entity_sets);
     let has_types = plan.modules.keys().any(|path| path.first().is_some_and(|m| m == TYPES_MODULE));
     let layout =
         if has_types { "one module per entity set, shared types in [`types`]" } else { "one module per entity set" };
@@ -128,6 +133,8 @@ struct Planner<'m> {
     namespace_modules: BTreeMap<String, String>,
     /// Entity set name → its module (and accessor).
     set_modules: BTreeMap<String, String>,
+    /// Structured type → the name of its `…Props` (in its home module).
+    props_names: BTreeMap<QualifiedName, String>,
 }
 
 /// An entity set with what the plan needs to know about it.
@@ -192,6 +199,7 @@ impl<'m> Planner<'m> {
                             name: assigned.name,
                             verbatim: assigned.verbatim,
                             wire_name: nav.name.clone(),
+                            prop: self.navigation_prop(&nav.ty.target, nav.ty.collection),
                             ty,
                             navigation: true,
                             gate: None,
@@ -208,7 +216,22 @@ impl<'m> Planner<'m> {
         let uses_deprecated = fields.iter().any(|f| f.ty.names_any(&|path| self.deprecated.contains(path)));
         let mut fields = fields;
         let camel_case = choose_rename_rule(&mut fields);
-        StructPlan { name: path.name.clone(), camel_case, docs, fields, uses_deprecated, gate: None }
+        let key = (ty.kind == StructuredKind::Entity).then(|| self.key(ty, &fields)).flatten();
+        let props = self.props_names[qualified].clone();
+        StructPlan { name: path.name.clone(), camel_case, docs, fields, uses_deprecated, gate: None, props, key }
+    }
+
+    /// An entity type's effective key, typed as its fields are (`None` without one, or with a key
+    /// property no field has).
+    fn key(&self, ty: &StructuredType, fields: &[FieldPlan]) -> Option<KeyPlan> {
+        let refs = self.model.effective_key(ty);
+        let mut key = KeyPlan { names: Vec::new(), types: Vec::new() };
+        for property in refs {
+            let field = fields.iter().find(|f| f.wire_name == property.name && !f.navigation)?;
+            key.names.push(property.name.clone());
+            key.types.push(field.ty.required().clone());
+        }
+        (!key.names.is_empty()).then_some(key)
     }
 
     /// The type and its base types with their qualified names, base-most first.
@@ -238,6 +261,7 @@ impl<'m> Planner<'m> {
             name: assigned.name,
             verbatim: assigned.verbatim,
             wire_name: property.name.clone(),
+            prop: self.property_prop(&property.ty.target, property.ty.collection, property.nullable),
             ty,
             navigation: false,
             gate: None,
@@ -245,7 +269,7 @@ impl<'m> Planner<'m> {
         }
     }
 
-    fn enumeration(&self, ty: &EnumType, path: &TypePath) -> EnumPlan {
+    fn enumeration(&self, namespace: &str, ty: &EnumType, path: &TypePath) -> EnumPlan {
         let wires: Vec<&str> = ty.members.iter().map(|m| m.name.as_str()).collect();
         let names = naming::assign(&wires, Style::Variant, &[UNRECOGNIZED_VARIANT]);
         let variants = ty
@@ -264,12 +288,38 @@ impl<'m> Planner<'m> {
             })
             .collect();
         let docs = docs_for(&ty.annotations);
-        EnumPlan { name: path.name.clone(), docs, is_flags: ty.is_flags, variants, gate: None }
+        let qualified_name = QualifiedName::new(namespace, &ty.name).to_string();
+        EnumPlan { name: path.name.clone(), qualified_name, docs, is_flags: ty.is_flags, variants, gate: None }
     }
 
     fn newtype(&self, ty: &TypeDefinition, path: &TypePath) -> NewtypePlan {
         let docs = docs_for(&ty.annotations);
         NewtypePlan { name: path.name.clone(), docs, inner: edm_type(ty.underlying_type), gate: None }
+    }
+
+    /// The singletons of every container (the first of a name), their accessors named apart
+    /// from the entity sets' and the generator's own items.
+    fn singletons(&self, sets: &[EntitySetPlan]) -> Vec<SingletonPlan> {
+        let mut seen = BTreeSet::new();
+        let singletons: Vec<_> = self
+            .model
+            .entity_containers()
+            .flat_map(|(_, container)| &container.singletons)
+            .filter(|singleton| seen.insert(singleton.name.as_str()))
+            .filter(|singleton| self.model.entity_type(&singleton.entity_type).is_some())
+            .collect();
+        let names: Vec<&str> = singletons.iter().map(|s| s.name.as_str()).collect();
+        let reserved: Vec<&str> =
+            homes::RESERVED_MODULES.iter().copied().chain(sets.iter().map(|set| set.accessor.as_str())).collect();
+        singletons
+            .iter()
+            .zip(naming::assign(&names, Style::Module, &reserved))
+            .map(|(singleton, assigned)| {
+                let ty = self.homes[&singleton.entity_type].clone();
+                let deprecated = self.deprecated.contains(&ty) || singleton.annotations.deprecation().is_some();
+                SingletonPlan { name: singleton.name.clone(), accessor: assigned.name, ty, deprecated, gate: None }
+            })
+            .collect()
     }
 
     fn entity_set(&mut self, info: &SetInfo<'m>, plan: &mut Plan) -> EntitySetPlan {
@@ -312,7 +362,8 @@ impl<'m> Planner<'m> {
             row: entity_path.name.clone(),
             variants,
         });
-        let mut docs = self.set_docs(info, &key, plan.api_version.as_deref());
+        let restrictions = capabilities::restrictions(&set.annotations);
+        let mut docs = self.set_docs(info, &key, plan.api_version.as_deref(), &restrictions);
         docs.paragraphs.extend(rules.iter().filter_map(|rule| rule.doc.clone()));
         EntitySetPlan {
             set_name: set.name.clone(),
@@ -330,6 +381,7 @@ impl<'m> Planner<'m> {
             row_deprecated: info.ty.annotations.deprecation().is_some() || docs.deprecated.is_some(),
             feature: None,
             docs,
+            restrictions,
         }
     }
 }

@@ -5,6 +5,33 @@ use super::{Planner, RustType};
 use crate::csdl::{EdmType, TypeDecl, TypeTarget};
 
 impl Planner<'_> {
+    /// Whether the type is a structured type of this document.
+    fn is_structured(&self, target: &TypeTarget) -> bool {
+        matches!(target, TypeTarget::Named(name) if self.model.structured_type(name).is_some())
+    }
+
+    /// A navigation property's `Prop` type: `One<T>` or `Many<T>` (raw JSON for a type this
+    /// document does not declare).
+    pub(super) fn navigation_prop(&self, target: &TypeTarget, collection: bool) -> RustType {
+        if !self.is_structured(target) {
+            return JSON;
+        }
+        let marker = if collection { "Many" } else { "One" };
+        RustType::Marked { marker, inner: Box::new(self.type_target(target)) }
+    }
+
+    /// A structural property's `Prop` type: the field's type without `Box`, with collections of
+    /// primitive or enum values marked `Values<T>`.
+    pub(super) fn property_prop(&self, target: &TypeTarget, collection: bool, nullable: bool) -> RustType {
+        let element = self.type_target(target);
+        match (collection, nullable) {
+            (true, _) if self.is_structured(target) => RustType::Vec(Box::new(element)),
+            (true, _) => RustType::Marked { marker: "Values", inner: Box::new(element) },
+            (false, true) => RustType::Option(Box::new(element)),
+            (false, false) => element,
+        }
+    }
+
     pub(super) fn type_target(&self, target: &TypeTarget) -> RustType {
         match target {
             TypeTarget::Edm(edm) => edm_type(*edm),
@@ -18,7 +45,7 @@ impl Planner<'_> {
     }
 }
 
-pub(super) const JSON: RustType = RustType::Scalar { path: "::serde_json::Value", adapter: None };
+pub const JSON: RustType = RustType::Scalar { path: "::serde_json::Value", adapter: None };
 
 /// The Rust type of an `Edm` type; see the runtime's `edm` module for the adapters.
 pub(super) fn edm_type(edm: EdmType) -> RustType {

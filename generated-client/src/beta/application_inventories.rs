@@ -49,6 +49,37 @@ pub struct ApplicationInventory {
     pub bundle_size: Option<i64>,
 }
 
+/// The properties of [`ApplicationInventory`], typed, for queries.
+#[allow(missing_debug_implementations)]
+#[allow(deprecated)]
+pub struct ApplicationInventoryProps {
+    pub date_key: ::odata_runtime::query::Prop<i32>,
+    pub device_key: ::odata_runtime::query::Prop<i32>,
+    pub application_key: ::odata_runtime::query::Prop<i32>,
+    pub application_name: ::odata_runtime::query::Prop<Option<String>>,
+    pub application_version: ::odata_runtime::query::Prop<Option<String>>,
+    pub bundle_size: ::odata_runtime::query::Prop<Option<i64>>,
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Structured for ApplicationInventory {
+    type Props = ApplicationInventoryProps;
+    const PROPS: ApplicationInventoryProps = ApplicationInventoryProps {
+        date_key: ::odata_runtime::query::Prop::new("dateKey"),
+        device_key: ::odata_runtime::query::Prop::new("deviceKey"),
+        application_key: ::odata_runtime::query::Prop::new("applicationKey"),
+        application_name: ::odata_runtime::query::Prop::new("applicationName"),
+        application_version: ::odata_runtime::query::Prop::new("applicationVersion"),
+        bundle_size: ::odata_runtime::query::Prop::new("bundleSize"),
+    };
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Entity for ApplicationInventory {
+    const KEY: &'static [&'static str] = &["dateKey", "deviceKey", "applicationKey"];
+    type Key = (i32, i32, i32);
+}
+
 /// The properties of [`ApplicationInventory`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -83,7 +114,6 @@ pub fn query(
 #[allow(deprecated)]
 impl ::odata_runtime::query::EntitySet for ApplicationInventory {
     const NAME: &'static str = "applicationInventories";
-    const KEY: &'static [&'static str] = &["dateKey", "deviceKey", "applicationKey"];
     type Field = ApplicationInventoryField;
 }
 

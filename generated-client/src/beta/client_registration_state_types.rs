@@ -33,6 +33,37 @@ pub struct ClientRegistrationStateType {
     pub client_registration_state_name: Option<String>,
 }
 
+/// The properties of [`ClientRegistrationStateType`], typed, for queries.
+#[allow(missing_debug_implementations)]
+#[allow(deprecated)]
+pub struct ClientRegistrationStateTypeProps {
+    pub client_registration_state_id: ::odata_runtime::query::Prop<i32>,
+    pub client_registration_state_key: ::odata_runtime::query::Prop<i32>,
+    pub client_registration_state_name: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Structured for ClientRegistrationStateType {
+    type Props = ClientRegistrationStateTypeProps;
+    const PROPS: ClientRegistrationStateTypeProps = ClientRegistrationStateTypeProps {
+        client_registration_state_id: ::odata_runtime::query::Prop::new(
+            "clientRegistrationStateID",
+        ),
+        client_registration_state_key: ::odata_runtime::query::Prop::new(
+            "clientRegistrationStateKey",
+        ),
+        client_registration_state_name: ::odata_runtime::query::Prop::new(
+            "clientRegistrationStateName",
+        ),
+    };
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Entity for ClientRegistrationStateType {
+    const KEY: &'static [&'static str] = &["clientRegistrationStateID"];
+    type Key = i32;
+}
+
 /// The properties of [`ClientRegistrationStateType`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -61,7 +92,6 @@ pub fn query(
 #[allow(deprecated)]
 impl ::odata_runtime::query::EntitySet for ClientRegistrationStateType {
     const NAME: &'static str = "clientRegistrationStateTypes";
-    const KEY: &'static [&'static str] = &["clientRegistrationStateID"];
     type Field = ClientRegistrationStateTypeField;
 }
 

@@ -26,6 +26,36 @@ pub struct CompliancePolicyStatusDeviceActivity {
     pub error: i32,
 }
 
+/// The properties of [`CompliancePolicyStatusDeviceActivity`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct CompliancePolicyStatusDeviceActivityProps {
+    pub date_key: ::odata_runtime::query::Prop<i32>,
+    pub unknown: ::odata_runtime::query::Prop<i32>,
+    pub not_applicable: ::odata_runtime::query::Prop<i32>,
+    pub compliant: ::odata_runtime::query::Prop<i32>,
+    pub in_grace_period: ::odata_runtime::query::Prop<i32>,
+    pub non_compliant: ::odata_runtime::query::Prop<i32>,
+    pub error: ::odata_runtime::query::Prop<i32>,
+}
+
+impl ::odata_runtime::query::Structured for CompliancePolicyStatusDeviceActivity {
+    type Props = CompliancePolicyStatusDeviceActivityProps;
+    const PROPS: CompliancePolicyStatusDeviceActivityProps = CompliancePolicyStatusDeviceActivityProps {
+        date_key: ::odata_runtime::query::Prop::new("dateKey"),
+        unknown: ::odata_runtime::query::Prop::new("unknown"),
+        not_applicable: ::odata_runtime::query::Prop::new("notApplicable"),
+        compliant: ::odata_runtime::query::Prop::new("compliant"),
+        in_grace_period: ::odata_runtime::query::Prop::new("inGracePeriod"),
+        non_compliant: ::odata_runtime::query::Prop::new("nonCompliant"),
+        error: ::odata_runtime::query::Prop::new("error"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for CompliancePolicyStatusDeviceActivity {
+    const KEY: &'static [&'static str] = &["dateKey"];
+    type Key = i32;
+}
+
 /// The properties of [`CompliancePolicyStatusDeviceActivity`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -60,7 +90,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for CompliancePolicyStatusDeviceActivity {
     const NAME: &'static str = "compliancePolicyStatusDeviceActivities";
-    const KEY: &'static [&'static str] = &["dateKey"];
     type Field = CompliancePolicyStatusDeviceActivityField;
 }
 

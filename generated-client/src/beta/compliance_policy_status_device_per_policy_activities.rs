@@ -30,6 +30,41 @@ pub struct CompliancePolicyStatusDevicePerPolicyActivity {
     pub error: i32,
 }
 
+/// The properties of [`CompliancePolicyStatusDevicePerPolicyActivity`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct CompliancePolicyStatusDevicePerPolicyActivityProps {
+    pub date_key: ::odata_runtime::query::Prop<i32>,
+    pub policy_key: ::odata_runtime::query::Prop<i32>,
+    pub policy_platform_key: ::odata_runtime::query::Prop<i32>,
+    pub unknown: ::odata_runtime::query::Prop<i32>,
+    pub not_applicable: ::odata_runtime::query::Prop<i32>,
+    pub compliant: ::odata_runtime::query::Prop<i32>,
+    pub in_grace_period: ::odata_runtime::query::Prop<i32>,
+    pub non_compliant: ::odata_runtime::query::Prop<i32>,
+    pub error: ::odata_runtime::query::Prop<i32>,
+}
+
+impl ::odata_runtime::query::Structured
+for CompliancePolicyStatusDevicePerPolicyActivity {
+    type Props = CompliancePolicyStatusDevicePerPolicyActivityProps;
+    const PROPS: CompliancePolicyStatusDevicePerPolicyActivityProps = CompliancePolicyStatusDevicePerPolicyActivityProps {
+        date_key: ::odata_runtime::query::Prop::new("dateKey"),
+        policy_key: ::odata_runtime::query::Prop::new("policyKey"),
+        policy_platform_key: ::odata_runtime::query::Prop::new("policyPlatformKey"),
+        unknown: ::odata_runtime::query::Prop::new("unknown"),
+        not_applicable: ::odata_runtime::query::Prop::new("notApplicable"),
+        compliant: ::odata_runtime::query::Prop::new("compliant"),
+        in_grace_period: ::odata_runtime::query::Prop::new("inGracePeriod"),
+        non_compliant: ::odata_runtime::query::Prop::new("nonCompliant"),
+        error: ::odata_runtime::query::Prop::new("error"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for CompliancePolicyStatusDevicePerPolicyActivity {
+    const KEY: &'static [&'static str] = &["dateKey", "policyKey", "policyPlatformKey"];
+    type Key = (i32, i32, i32);
+}
+
 /// The properties of [`CompliancePolicyStatusDevicePerPolicyActivity`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -70,7 +105,6 @@ pub fn query(
 impl ::odata_runtime::query::EntitySet
 for CompliancePolicyStatusDevicePerPolicyActivity {
     const NAME: &'static str = "compliancePolicyStatusDevicePerPolicyActivities";
-    const KEY: &'static [&'static str] = &["dateKey", "policyKey", "policyPlatformKey"];
     type Field = CompliancePolicyStatusDevicePerPolicyActivityField;
 }
 

@@ -21,6 +21,28 @@ pub struct ComplianceState {
     pub compliance_status: Option<String>,
 }
 
+/// The properties of [`ComplianceState`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct ComplianceStateProps {
+    pub compliance_state_id: ::odata_runtime::query::Prop<String>,
+    pub compliance_state_key: ::odata_runtime::query::Prop<i32>,
+    pub compliance_status: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for ComplianceState {
+    type Props = ComplianceStateProps;
+    const PROPS: ComplianceStateProps = ComplianceStateProps {
+        compliance_state_id: ::odata_runtime::query::Prop::new("complianceStateID"),
+        compliance_state_key: ::odata_runtime::query::Prop::new("complianceStateKey"),
+        compliance_status: ::odata_runtime::query::Prop::new("complianceStatus"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for ComplianceState {
+    const KEY: &'static [&'static str] = &["complianceStateID"];
+    type Key = String;
+}
+
 /// The properties of [`ComplianceState`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -47,7 +69,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for ComplianceState {
     const NAME: &'static str = "complianceStates";
-    const KEY: &'static [&'static str] = &["complianceStateID"];
     type Field = ComplianceStateField;
 }
 

@@ -61,6 +61,47 @@ pub struct CurrentUser {
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
 
+/// The properties of [`CurrentUser`], typed, for queries.
+#[allow(missing_debug_implementations)]
+#[allow(deprecated)]
+pub struct CurrentUserProps {
+    pub user_key: ::odata_runtime::query::Prop<i32>,
+    pub user_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub user_email: ::odata_runtime::query::Prop<Option<String>>,
+    pub user_principal_name: ::odata_runtime::query::Prop<Option<String>>,
+    pub display_name: ::odata_runtime::query::Prop<Option<String>>,
+    pub intune_licensed: ::odata_runtime::query::Prop<Option<bool>>,
+    pub start_date_inclusive_utc: ::odata_runtime::query::Prop<::time::OffsetDateTime>,
+    pub row_last_modified_date_time_utc: ::odata_runtime::query::Prop<
+        ::time::OffsetDateTime,
+    >,
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Structured for CurrentUser {
+    type Props = CurrentUserProps;
+    const PROPS: CurrentUserProps = CurrentUserProps {
+        user_key: ::odata_runtime::query::Prop::new("userKey"),
+        user_id: ::odata_runtime::query::Prop::new("userId"),
+        user_email: ::odata_runtime::query::Prop::new("userEmail"),
+        user_principal_name: ::odata_runtime::query::Prop::new("userPrincipalName"),
+        display_name: ::odata_runtime::query::Prop::new("displayName"),
+        intune_licensed: ::odata_runtime::query::Prop::new("intuneLicensed"),
+        start_date_inclusive_utc: ::odata_runtime::query::Prop::new(
+            "startDateInclusiveUTC",
+        ),
+        row_last_modified_date_time_utc: ::odata_runtime::query::Prop::new(
+            "rowLastModifiedDateTimeUTC",
+        ),
+    };
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Entity for CurrentUser {
+    const KEY: &'static [&'static str] = &["userKey"];
+    type Key = i32;
+}
+
 /// The properties of [`CurrentUser`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -97,7 +138,6 @@ pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, Curren
 #[allow(deprecated)]
 impl ::odata_runtime::query::EntitySet for CurrentUser {
     const NAME: &'static str = "currentUser";
-    const KEY: &'static [&'static str] = &["userKey"];
     type Field = CurrentUserField;
 }
 

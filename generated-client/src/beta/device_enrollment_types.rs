@@ -21,6 +21,34 @@ pub struct DeviceEnrollmentType {
     pub device_enrollment_type_name: Option<String>,
 }
 
+/// The properties of [`DeviceEnrollmentType`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct DeviceEnrollmentTypeProps {
+    pub device_enrollment_type_id: ::odata_runtime::query::Prop<i32>,
+    pub device_enrollment_type_key: ::odata_runtime::query::Prop<i32>,
+    pub device_enrollment_type_name: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for DeviceEnrollmentType {
+    type Props = DeviceEnrollmentTypeProps;
+    const PROPS: DeviceEnrollmentTypeProps = DeviceEnrollmentTypeProps {
+        device_enrollment_type_id: ::odata_runtime::query::Prop::new(
+            "deviceEnrollmentTypeID",
+        ),
+        device_enrollment_type_key: ::odata_runtime::query::Prop::new(
+            "deviceEnrollmentTypeKey",
+        ),
+        device_enrollment_type_name: ::odata_runtime::query::Prop::new(
+            "deviceEnrollmentTypeName",
+        ),
+    };
+}
+
+impl ::odata_runtime::query::Entity for DeviceEnrollmentType {
+    const KEY: &'static [&'static str] = &["deviceEnrollmentTypeID"];
+    type Key = i32;
+}
+
 /// The properties of [`DeviceEnrollmentType`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -47,7 +75,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for DeviceEnrollmentType {
     const NAME: &'static str = "deviceEnrollmentTypes";
-    const KEY: &'static [&'static str] = &["deviceEnrollmentTypeID"];
     type Field = DeviceEnrollmentTypeField;
 }
 

@@ -154,6 +154,146 @@ pub struct DevicePropertyHistory {
     pub device_action: Option<String>,
 }
 
+/// The properties of [`DevicePropertyHistory`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct DevicePropertyHistoryProps {
+    pub date_key: ::odata_runtime::query::Prop<i32>,
+    pub device_key: ::odata_runtime::query::Prop<i32>,
+    pub device_name: ::odata_runtime::query::Prop<Option<String>>,
+    pub device_registration_state_key: ::odata_runtime::query::Prop<i32>,
+    pub owner_type_key: ::odata_runtime::query::Prop<i32>,
+    pub management_state_key: ::odata_runtime::query::Prop<i32>,
+    pub azure_ad_registered: ::odata_runtime::query::Prop<Option<bool>>,
+    pub compliance_state_key: ::odata_runtime::query::Prop<i32>,
+    pub os_version: ::odata_runtime::query::Prop<Option<String>>,
+    pub jail_broken: ::odata_runtime::query::Prop<Option<i32>>,
+    pub device_category_key: ::odata_runtime::query::Prop<i32>,
+    pub physical_memory_in_bytes: ::odata_runtime::query::Prop<Option<i64>>,
+    pub total_storage_space_in_bytes: ::odata_runtime::query::Prop<Option<i64>>,
+    pub device_type_key: ::odata_runtime::query::Prop<i32>,
+    pub client_registeration_state_key: ::odata_runtime::query::Prop<i32>,
+    pub created_date: ::odata_runtime::query::Prop<Option<::time::OffsetDateTime>>,
+    pub last_contact: ::odata_runtime::query::Prop<Option<::time::OffsetDateTime>>,
+    pub last_contact_notification: ::odata_runtime::query::Prop<
+        Option<::time::OffsetDateTime>,
+    >,
+    pub last_contact_workplace_join: ::odata_runtime::query::Prop<
+        Option<::time::OffsetDateTime>,
+    >,
+    pub management_agent_key: ::odata_runtime::query::Prop<i32>,
+    pub reference_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub work_place_join_state_key: ::odata_runtime::query::Prop<i32>,
+    pub category_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub enrollment_type_key: ::odata_runtime::query::Prop<i32>,
+    pub cert_expiration_date: ::odata_runtime::query::Prop<
+        Option<::time::OffsetDateTime>,
+    >,
+    pub mdm_status_key: ::odata_runtime::query::Prop<i32>,
+    pub eas_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub graph_device_is_managed: ::odata_runtime::query::Prop<Option<bool>>,
+    pub graph_device_is_compliant: ::odata_runtime::query::Prop<Option<bool>>,
+    pub serial_number: ::odata_runtime::query::Prop<Option<String>>,
+    pub enrolled_by_user: ::odata_runtime::query::Prop<Option<String>>,
+    pub last_modified_date_time_utc: ::odata_runtime::query::Prop<
+        Option<::time::OffsetDateTime>,
+    >,
+    pub processor_architecture: ::odata_runtime::query::Prop<Option<String>>,
+    pub manufacturer: ::odata_runtime::query::Prop<Option<String>>,
+    pub model: ::odata_runtime::query::Prop<Option<String>>,
+    pub os_family: ::odata_runtime::query::Prop<Option<String>>,
+    pub os_revision_number: ::odata_runtime::query::Prop<Option<i32>>,
+    pub last_policy_update_utc: ::odata_runtime::query::Prop<
+        Option<::time::OffsetDateTime>,
+    >,
+    pub last_exchange_status_utc: ::odata_runtime::query::Prop<
+        Option<::time::OffsetDateTime>,
+    >,
+    pub object_source_key: ::odata_runtime::query::Prop<i32>,
+    pub os_major_version: ::odata_runtime::query::Prop<Option<String>>,
+    pub os_minor_version: ::odata_runtime::query::Prop<Option<String>>,
+    pub os_build_number: ::odata_runtime::query::Prop<Option<String>>,
+    pub device_action: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for DevicePropertyHistory {
+    type Props = DevicePropertyHistoryProps;
+    const PROPS: DevicePropertyHistoryProps = DevicePropertyHistoryProps {
+        date_key: ::odata_runtime::query::Prop::new("dateKey"),
+        device_key: ::odata_runtime::query::Prop::new("deviceKey"),
+        device_name: ::odata_runtime::query::Prop::new("deviceName"),
+        device_registration_state_key: ::odata_runtime::query::Prop::new(
+            "deviceRegistrationStateKey",
+        ),
+        owner_type_key: ::odata_runtime::query::Prop::new("ownerTypeKey"),
+        management_state_key: ::odata_runtime::query::Prop::new("managementStateKey"),
+        azure_ad_registered: ::odata_runtime::query::Prop::new("azureADRegistered"),
+        compliance_state_key: ::odata_runtime::query::Prop::new("complianceStateKey"),
+        os_version: ::odata_runtime::query::Prop::new("osVersion"),
+        jail_broken: ::odata_runtime::query::Prop::new("jailBroken"),
+        device_category_key: ::odata_runtime::query::Prop::new("deviceCategoryKey"),
+        physical_memory_in_bytes: ::odata_runtime::query::Prop::new(
+            "physicalMemoryInBytes",
+        ),
+        total_storage_space_in_bytes: ::odata_runtime::query::Prop::new(
+            "totalStorageSpaceInBytes",
+        ),
+        device_type_key: ::odata_runtime::query::Prop::new("deviceTypeKey"),
+        client_registeration_state_key: ::odata_runtime::query::Prop::new(
+            "clientRegisterationStateKey",
+        ),
+        created_date: ::odata_runtime::query::Prop::new("createdDate"),
+        last_contact: ::odata_runtime::query::Prop::new("lastContact"),
+        last_contact_notification: ::odata_runtime::query::Prop::new(
+            "lastContactNotification",
+        ),
+        last_contact_workplace_join: ::odata_runtime::query::Prop::new(
+            "lastContactWorkplaceJoin",
+        ),
+        management_agent_key: ::odata_runtime::query::Prop::new("managementAgentKey"),
+        reference_id: ::odata_runtime::query::Prop::new("referenceId"),
+        work_place_join_state_key: ::odata_runtime::query::Prop::new(
+            "workPlaceJoinStateKey",
+        ),
+        category_id: ::odata_runtime::query::Prop::new("categoryId"),
+        enrollment_type_key: ::odata_runtime::query::Prop::new("enrollmentTypeKey"),
+        cert_expiration_date: ::odata_runtime::query::Prop::new("certExpirationDate"),
+        mdm_status_key: ::odata_runtime::query::Prop::new("mdmStatusKey"),
+        eas_id: ::odata_runtime::query::Prop::new("easID"),
+        graph_device_is_managed: ::odata_runtime::query::Prop::new(
+            "graphDeviceIsManaged",
+        ),
+        graph_device_is_compliant: ::odata_runtime::query::Prop::new(
+            "graphDeviceIsCompliant",
+        ),
+        serial_number: ::odata_runtime::query::Prop::new("serialNumber"),
+        enrolled_by_user: ::odata_runtime::query::Prop::new("enrolledByUser"),
+        last_modified_date_time_utc: ::odata_runtime::query::Prop::new(
+            "lastModifiedDateTimeUTC",
+        ),
+        processor_architecture: ::odata_runtime::query::Prop::new(
+            "processorArchitecture",
+        ),
+        manufacturer: ::odata_runtime::query::Prop::new("manufacturer"),
+        model: ::odata_runtime::query::Prop::new("model"),
+        os_family: ::odata_runtime::query::Prop::new("osFamily"),
+        os_revision_number: ::odata_runtime::query::Prop::new("osRevisionNumber"),
+        last_policy_update_utc: ::odata_runtime::query::Prop::new("lastPolicyUpdateUtc"),
+        last_exchange_status_utc: ::odata_runtime::query::Prop::new(
+            "lastExchangeStatusUtc",
+        ),
+        object_source_key: ::odata_runtime::query::Prop::new("objectSourceKey"),
+        os_major_version: ::odata_runtime::query::Prop::new("osMajorVersion"),
+        os_minor_version: ::odata_runtime::query::Prop::new("osMinorVersion"),
+        os_build_number: ::odata_runtime::query::Prop::new("osBuildNumber"),
+        device_action: ::odata_runtime::query::Prop::new("deviceAction"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for DevicePropertyHistory {
+    const KEY: &'static [&'static str] = &["dateKey", "deviceKey"];
+    type Key = (i32, i32);
+}
+
 /// The properties of [`DevicePropertyHistory`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -262,7 +402,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for DevicePropertyHistory {
     const NAME: &'static str = "devicePropertyHistories";
-    const KEY: &'static [&'static str] = &["dateKey", "deviceKey"];
     type Field = DevicePropertyHistoryField;
 }
 

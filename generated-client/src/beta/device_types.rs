@@ -21,6 +21,28 @@ pub struct DeviceType {
     pub device_type_name: Option<String>,
 }
 
+/// The properties of [`DeviceType`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct DeviceTypeProps {
+    pub device_type_id: ::odata_runtime::query::Prop<i32>,
+    pub device_type_key: ::odata_runtime::query::Prop<i32>,
+    pub device_type_name: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for DeviceType {
+    type Props = DeviceTypeProps;
+    const PROPS: DeviceTypeProps = DeviceTypeProps {
+        device_type_id: ::odata_runtime::query::Prop::new("deviceTypeID"),
+        device_type_key: ::odata_runtime::query::Prop::new("deviceTypeKey"),
+        device_type_name: ::odata_runtime::query::Prop::new("deviceTypeName"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for DeviceType {
+    const KEY: &'static [&'static str] = &["deviceTypeID"];
+    type Key = i32;
+}
+
 /// The properties of [`DeviceType`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -45,7 +67,6 @@ pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, Device
 
 impl ::odata_runtime::query::EntitySet for DeviceType {
     const NAME: &'static str = "deviceTypes";
-    const KEY: &'static [&'static str] = &["deviceTypeID"];
     type Field = DeviceTypeField;
 }
 

@@ -176,6 +176,198 @@ pub struct Device {
     pub device_action: Option<String>,
 }
 
+/// The properties of [`Device`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct DeviceProps {
+    pub device_key: ::odata_runtime::query::Prop<i32>,
+    pub device_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub device_name: ::odata_runtime::query::Prop<Option<String>>,
+    pub device_type_key: ::odata_runtime::query::Prop<i32>,
+    pub device_registration_state_key: ::odata_runtime::query::Prop<i32>,
+    pub owner_type_key: ::odata_runtime::query::Prop<i32>,
+    pub enrolled_date_time: ::odata_runtime::query::Prop<Option<::time::OffsetDateTime>>,
+    pub last_sync_date_time: ::odata_runtime::query::Prop<
+        Option<::time::OffsetDateTime>,
+    >,
+    pub management_agent_key: ::odata_runtime::query::Prop<i32>,
+    pub management_state_key: ::odata_runtime::query::Prop<i32>,
+    pub azure_ad_device_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub azure_ad_registered: ::odata_runtime::query::Prop<Option<bool>>,
+    pub device_category_key: ::odata_runtime::query::Prop<i32>,
+    pub device_enrollment_type_key: ::odata_runtime::query::Prop<i32>,
+    pub compliance_state_key: ::odata_runtime::query::Prop<i32>,
+    pub os_version: ::odata_runtime::query::Prop<Option<String>>,
+    pub eas_device_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub serial_number: ::odata_runtime::query::Prop<Option<String>>,
+    pub user_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub row_last_modified_date_time_utc: ::odata_runtime::query::Prop<
+        ::time::OffsetDateTime,
+    >,
+    pub manufacturer: ::odata_runtime::query::Prop<Option<String>>,
+    pub model: ::odata_runtime::query::Prop<Option<String>>,
+    pub operating_system: ::odata_runtime::query::Prop<Option<String>>,
+    pub is_deleted: ::odata_runtime::query::Prop<bool>,
+    pub android_security_patch_level: ::odata_runtime::query::Prop<Option<String>>,
+    pub meid: ::odata_runtime::query::Prop<Option<String>>,
+    pub is_supervised: ::odata_runtime::query::Prop<Option<i32>>,
+    pub free_storage_space_in_bytes: ::odata_runtime::query::Prop<Option<i64>>,
+    pub total_storage_space_in_bytes: ::odata_runtime::query::Prop<Option<i64>>,
+    pub encryption_state: ::odata_runtime::query::Prop<Option<i32>>,
+    pub subscriber_carrier: ::odata_runtime::query::Prop<Option<String>>,
+    pub phone_number: ::odata_runtime::query::Prop<Option<String>>,
+    pub imei: ::odata_runtime::query::Prop<Option<String>>,
+    pub cellular_technology: ::odata_runtime::query::Prop<Option<String>>,
+    pub wi_fi_mac_address: ::odata_runtime::query::Prop<Option<String>>,
+    pub ethernet_mac_address: ::odata_runtime::query::Prop<Option<String>>,
+    pub office365_version: ::odata_runtime::query::Prop<Option<String>>,
+    pub windows_os_edition: ::odata_runtime::query::Prop<Option<String>>,
+    pub primary_user: ::odata_runtime::query::Prop<Option<String>>,
+    pub iccid: ::odata_runtime::query::Prop<Option<String>>,
+    pub subnet_address_v4_wifi: ::odata_runtime::query::Prop<Option<String>>,
+    pub ip_address_v4_wifi: ::odata_runtime::query::Prop<Option<String>>,
+    pub client_registeration_state_key: ::odata_runtime::query::Prop<i32>,
+    pub created_date: ::odata_runtime::query::Prop<Option<::time::OffsetDateTime>>,
+    pub last_contact: ::odata_runtime::query::Prop<Option<::time::OffsetDateTime>>,
+    pub last_contact_notification: ::odata_runtime::query::Prop<
+        Option<::time::OffsetDateTime>,
+    >,
+    pub last_contact_workplace_join: ::odata_runtime::query::Prop<
+        Option<::time::OffsetDateTime>,
+    >,
+    pub reference_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub work_place_join_state_key: ::odata_runtime::query::Prop<i32>,
+    pub category_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub enrollment_type_key: ::odata_runtime::query::Prop<i32>,
+    pub cert_expiration_date: ::odata_runtime::query::Prop<
+        Option<::time::OffsetDateTime>,
+    >,
+    pub mdm_status_key: ::odata_runtime::query::Prop<i32>,
+    pub eas_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub graph_device_is_managed: ::odata_runtime::query::Prop<Option<bool>>,
+    pub graph_device_is_compliant: ::odata_runtime::query::Prop<Option<bool>>,
+    pub enrolled_by_user: ::odata_runtime::query::Prop<Option<String>>,
+    pub processor_architecture: ::odata_runtime::query::Prop<Option<String>>,
+    pub os_family: ::odata_runtime::query::Prop<Option<String>>,
+    pub last_policy_update_utc: ::odata_runtime::query::Prop<
+        Option<::time::OffsetDateTime>,
+    >,
+    pub last_exchange_status_utc: ::odata_runtime::query::Prop<
+        Option<::time::OffsetDateTime>,
+    >,
+    pub object_source_key: ::odata_runtime::query::Prop<i32>,
+    pub os_major_version: ::odata_runtime::query::Prop<Option<String>>,
+    pub os_minor_version: ::odata_runtime::query::Prop<Option<String>>,
+    pub os_build_number: ::odata_runtime::query::Prop<Option<String>>,
+    pub os_revision_number: ::odata_runtime::query::Prop<Option<String>>,
+    pub device_action: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for Device {
+    type Props = DeviceProps;
+    const PROPS: DeviceProps = DeviceProps {
+        device_key: ::odata_runtime::query::Prop::new("deviceKey"),
+        device_id: ::odata_runtime::query::Prop::new("deviceId"),
+        device_name: ::odata_runtime::query::Prop::new("deviceName"),
+        device_type_key: ::odata_runtime::query::Prop::new("deviceTypeKey"),
+        device_registration_state_key: ::odata_runtime::query::Prop::new(
+            "deviceRegistrationStateKey",
+        ),
+        owner_type_key: ::odata_runtime::query::Prop::new("ownerTypeKey"),
+        enrolled_date_time: ::odata_runtime::query::Prop::new("enrolledDateTime"),
+        last_sync_date_time: ::odata_runtime::query::Prop::new("lastSyncDateTime"),
+        management_agent_key: ::odata_runtime::query::Prop::new("managementAgentKey"),
+        management_state_key: ::odata_runtime::query::Prop::new("managementStateKey"),
+        azure_ad_device_id: ::odata_runtime::query::Prop::new("azureADDeviceId"),
+        azure_ad_registered: ::odata_runtime::query::Prop::new("azureADRegistered"),
+        device_category_key: ::odata_runtime::query::Prop::new("deviceCategoryKey"),
+        device_enrollment_type_key: ::odata_runtime::query::Prop::new(
+            "deviceEnrollmentTypeKey",
+        ),
+        compliance_state_key: ::odata_runtime::query::Prop::new("complianceStateKey"),
+        os_version: ::odata_runtime::query::Prop::new("osVersion"),
+        eas_device_id: ::odata_runtime::query::Prop::new("easDeviceId"),
+        serial_number: ::odata_runtime::query::Prop::new("serialNumber"),
+        user_id: ::odata_runtime::query::Prop::new("userId"),
+        row_last_modified_date_time_utc: ::odata_runtime::query::Prop::new(
+            "rowLastModifiedDateTimeUTC",
+        ),
+        manufacturer: ::odata_runtime::query::Prop::new("manufacturer"),
+        model: ::odata_runtime::query::Prop::new("model"),
+        operating_system: ::odata_runtime::query::Prop::new("operatingSystem"),
+        is_deleted: ::odata_runtime::query::Prop::new("isDeleted"),
+        android_security_patch_level: ::odata_runtime::query::Prop::new(
+            "androidSecurityPatchLevel",
+        ),
+        meid: ::odata_runtime::query::Prop::new("meid"),
+        is_supervised: ::odata_runtime::query::Prop::new("isSupervised"),
+        free_storage_space_in_bytes: ::odata_runtime::query::Prop::new(
+            "freeStorageSpaceInBytes",
+        ),
+        total_storage_space_in_bytes: ::odata_runtime::query::Prop::new(
+            "totalStorageSpaceInBytes",
+        ),
+        encryption_state: ::odata_runtime::query::Prop::new("encryptionState"),
+        subscriber_carrier: ::odata_runtime::query::Prop::new("subscriberCarrier"),
+        phone_number: ::odata_runtime::query::Prop::new("phoneNumber"),
+        imei: ::odata_runtime::query::Prop::new("imei"),
+        cellular_technology: ::odata_runtime::query::Prop::new("cellularTechnology"),
+        wi_fi_mac_address: ::odata_runtime::query::Prop::new("wiFiMacAddress"),
+        ethernet_mac_address: ::odata_runtime::query::Prop::new("ethernetMacAddress"),
+        office365_version: ::odata_runtime::query::Prop::new("office365Version"),
+        windows_os_edition: ::odata_runtime::query::Prop::new("windowsOsEdition"),
+        primary_user: ::odata_runtime::query::Prop::new("primaryUser"),
+        iccid: ::odata_runtime::query::Prop::new("iccid"),
+        subnet_address_v4_wifi: ::odata_runtime::query::Prop::new("subnetAddressV4Wifi"),
+        ip_address_v4_wifi: ::odata_runtime::query::Prop::new("ipAddressV4Wifi"),
+        client_registeration_state_key: ::odata_runtime::query::Prop::new(
+            "clientRegisterationStateKey",
+        ),
+        created_date: ::odata_runtime::query::Prop::new("createdDate"),
+        last_contact: ::odata_runtime::query::Prop::new("lastContact"),
+        last_contact_notification: ::odata_runtime::query::Prop::new(
+            "lastContactNotification",
+        ),
+        last_contact_workplace_join: ::odata_runtime::query::Prop::new(
+            "lastContactWorkplaceJoin",
+        ),
+        reference_id: ::odata_runtime::query::Prop::new("referenceId"),
+        work_place_join_state_key: ::odata_runtime::query::Prop::new(
+            "workPlaceJoinStateKey",
+        ),
+        category_id: ::odata_runtime::query::Prop::new("categoryId"),
+        enrollment_type_key: ::odata_runtime::query::Prop::new("enrollmentTypeKey"),
+        cert_expiration_date: ::odata_runtime::query::Prop::new("certExpirationDate"),
+        mdm_status_key: ::odata_runtime::query::Prop::new("mdmStatusKey"),
+        eas_id: ::odata_runtime::query::Prop::new("easID"),
+        graph_device_is_managed: ::odata_runtime::query::Prop::new(
+            "graphDeviceIsManaged",
+        ),
+        graph_device_is_compliant: ::odata_runtime::query::Prop::new(
+            "graphDeviceIsCompliant",
+        ),
+        enrolled_by_user: ::odata_runtime::query::Prop::new("enrolledByUser"),
+        processor_architecture: ::odata_runtime::query::Prop::new(
+            "processorArchitecture",
+        ),
+        os_family: ::odata_runtime::query::Prop::new("osFamily"),
+        last_policy_update_utc: ::odata_runtime::query::Prop::new("lastPolicyUpdateUtc"),
+        last_exchange_status_utc: ::odata_runtime::query::Prop::new(
+            "lastExchangeStatusUtc",
+        ),
+        object_source_key: ::odata_runtime::query::Prop::new("objectSourceKey"),
+        os_major_version: ::odata_runtime::query::Prop::new("osMajorVersion"),
+        os_minor_version: ::odata_runtime::query::Prop::new("osMinorVersion"),
+        os_build_number: ::odata_runtime::query::Prop::new("osBuildNumber"),
+        os_revision_number: ::odata_runtime::query::Prop::new("osRevisionNumber"),
+        device_action: ::odata_runtime::query::Prop::new("deviceAction"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for Device {
+    const KEY: &'static [&'static str] = &["deviceKey"];
+    type Key = i32;
+}
+
 /// The properties of [`Device`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -328,7 +520,6 @@ pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, Device
 
 impl ::odata_runtime::query::EntitySet for Device {
     const NAME: &'static str = "devices";
-    const KEY: &'static [&'static str] = &["deviceKey"];
     type Field = DeviceField;
 }
 

@@ -37,6 +37,57 @@ pub struct EnrollmentActivity {
     pub enrollment_type_key: i32,
 }
 
+/// The properties of [`EnrollmentActivity`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct EnrollmentActivityProps {
+    pub date_key: ::odata_runtime::query::Prop<i32>,
+    pub device_enrollment_type_key: ::odata_runtime::query::Prop<i32>,
+    pub device_type_key: ::odata_runtime::query::Prop<i32>,
+    pub enrollment_event_status_key: ::odata_runtime::query::Prop<i32>,
+    pub enrollment_failure_category_key: ::odata_runtime::query::Prop<i32>,
+    pub enrollment_failure_reason_key: ::odata_runtime::query::Prop<i32>,
+    pub os_version: ::odata_runtime::query::Prop<String>,
+    pub count: ::odata_runtime::query::Prop<i32>,
+    pub enrollment_type_key: ::odata_runtime::query::Prop<i32>,
+}
+
+impl ::odata_runtime::query::Structured for EnrollmentActivity {
+    type Props = EnrollmentActivityProps;
+    const PROPS: EnrollmentActivityProps = EnrollmentActivityProps {
+        date_key: ::odata_runtime::query::Prop::new("dateKey"),
+        device_enrollment_type_key: ::odata_runtime::query::Prop::new(
+            "deviceEnrollmentTypeKey",
+        ),
+        device_type_key: ::odata_runtime::query::Prop::new("deviceTypeKey"),
+        enrollment_event_status_key: ::odata_runtime::query::Prop::new(
+            "enrollmentEventStatusKey",
+        ),
+        enrollment_failure_category_key: ::odata_runtime::query::Prop::new(
+            "enrollmentFailureCategoryKey",
+        ),
+        enrollment_failure_reason_key: ::odata_runtime::query::Prop::new(
+            "enrollmentFailureReasonKey",
+        ),
+        os_version: ::odata_runtime::query::Prop::new("osVersion"),
+        count: ::odata_runtime::query::Prop::new("count"),
+        enrollment_type_key: ::odata_runtime::query::Prop::new("enrollmentTypeKey"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for EnrollmentActivity {
+    const KEY: &'static [&'static str] = &[
+        "dateKey",
+        "deviceEnrollmentTypeKey",
+        "deviceTypeKey",
+        "enrollmentEventStatusKey",
+        "enrollmentFailureCategoryKey",
+        "enrollmentFailureReasonKey",
+        "osVersion",
+    ];
+
+    type Key = (i32, i32, i32, i32, i32, i32, String);
+}
+
 /// The properties of [`EnrollmentActivity`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -75,16 +126,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for EnrollmentActivity {
     const NAME: &'static str = "enrollmentActivities";
-    const KEY: &'static [&'static str] = &[
-        "dateKey",
-        "deviceEnrollmentTypeKey",
-        "deviceTypeKey",
-        "enrollmentEventStatusKey",
-        "enrollmentFailureCategoryKey",
-        "enrollmentFailureReasonKey",
-        "osVersion",
-    ];
-
     type Field = EnrollmentActivityField;
 }
 

@@ -19,6 +19,30 @@ pub struct EnrollmentFailureCategory {
     pub enrollment_failure_category_name: Option<String>,
 }
 
+/// The properties of [`EnrollmentFailureCategory`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct EnrollmentFailureCategoryProps {
+    pub enrollment_failure_category_key: ::odata_runtime::query::Prop<i32>,
+    pub enrollment_failure_category_name: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for EnrollmentFailureCategory {
+    type Props = EnrollmentFailureCategoryProps;
+    const PROPS: EnrollmentFailureCategoryProps = EnrollmentFailureCategoryProps {
+        enrollment_failure_category_key: ::odata_runtime::query::Prop::new(
+            "enrollmentFailureCategoryKey",
+        ),
+        enrollment_failure_category_name: ::odata_runtime::query::Prop::new(
+            "enrollmentFailureCategoryName",
+        ),
+    };
+}
+
+impl ::odata_runtime::query::Entity for EnrollmentFailureCategory {
+    const KEY: &'static [&'static str] = &["enrollmentFailureCategoryKey"];
+    type Key = i32;
+}
+
 /// The properties of [`EnrollmentFailureCategory`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -43,7 +67,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for EnrollmentFailureCategory {
     const NAME: &'static str = "enrollmentFailureCategories";
-    const KEY: &'static [&'static str] = &["enrollmentFailureCategoryKey"];
     type Field = EnrollmentFailureCategoryField;
 }
 

@@ -33,6 +33,31 @@ pub struct EnrollmentType {
     pub enrollment_type_name: Option<String>,
 }
 
+/// The properties of [`EnrollmentType`], typed, for queries.
+#[allow(missing_debug_implementations)]
+#[allow(deprecated)]
+pub struct EnrollmentTypeProps {
+    pub enrollment_type_id: ::odata_runtime::query::Prop<i32>,
+    pub enrollment_type_key: ::odata_runtime::query::Prop<i32>,
+    pub enrollment_type_name: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Structured for EnrollmentType {
+    type Props = EnrollmentTypeProps;
+    const PROPS: EnrollmentTypeProps = EnrollmentTypeProps {
+        enrollment_type_id: ::odata_runtime::query::Prop::new("enrollmentTypeID"),
+        enrollment_type_key: ::odata_runtime::query::Prop::new("enrollmentTypeKey"),
+        enrollment_type_name: ::odata_runtime::query::Prop::new("enrollmentTypeName"),
+    };
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Entity for EnrollmentType {
+    const KEY: &'static [&'static str] = &["enrollmentTypeID"];
+    type Key = i32;
+}
+
 /// The properties of [`EnrollmentType`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -61,7 +86,6 @@ pub fn query(
 #[allow(deprecated)]
 impl ::odata_runtime::query::EntitySet for EnrollmentType {
     const NAME: &'static str = "enrollmentTypes";
-    const KEY: &'static [&'static str] = &["enrollmentTypeID"];
     type Field = EnrollmentTypeField;
 }
 

@@ -57,6 +57,72 @@ pub struct MamApplicationInstance {
     pub device_name: Option<String>,
 }
 
+/// The properties of [`MamApplicationInstance`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct MamApplicationInstanceProps {
+    pub application_instance_key: ::odata_runtime::query::Prop<i32>,
+    pub user_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub application_instance_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub mam_application_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub application_version: ::odata_runtime::query::Prop<Option<String>>,
+    pub created_date: ::odata_runtime::query::Prop<Option<::time::OffsetDateTime>>,
+    pub platform: ::odata_runtime::query::Prop<Option<i32>>,
+    pub platform_version: ::odata_runtime::query::Prop<Option<String>>,
+    pub sdk_version: ::odata_runtime::query::Prop<Option<String>>,
+    pub mam_device_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub mam_device_type: ::odata_runtime::query::Prop<Option<String>>,
+    pub mam_device_name: ::odata_runtime::query::Prop<Option<String>>,
+    pub is_deleted: ::odata_runtime::query::Prop<bool>,
+    pub start_date_inclusive_utc: ::odata_runtime::query::Prop<::time::OffsetDateTime>,
+    pub deleted_date_utc: ::odata_runtime::query::Prop<Option<::time::OffsetDateTime>>,
+    pub row_last_modified_date_time_utc: ::odata_runtime::query::Prop<
+        ::time::OffsetDateTime,
+    >,
+    pub application_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub device_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub device_type: ::odata_runtime::query::Prop<Option<String>>,
+    pub device_name: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for MamApplicationInstance {
+    type Props = MamApplicationInstanceProps;
+    const PROPS: MamApplicationInstanceProps = MamApplicationInstanceProps {
+        application_instance_key: ::odata_runtime::query::Prop::new(
+            "applicationInstanceKey",
+        ),
+        user_id: ::odata_runtime::query::Prop::new("userId"),
+        application_instance_id: ::odata_runtime::query::Prop::new(
+            "applicationInstanceId",
+        ),
+        mam_application_id: ::odata_runtime::query::Prop::new("mamApplicationId"),
+        application_version: ::odata_runtime::query::Prop::new("applicationVersion"),
+        created_date: ::odata_runtime::query::Prop::new("createdDate"),
+        platform: ::odata_runtime::query::Prop::new("platform"),
+        platform_version: ::odata_runtime::query::Prop::new("platformVersion"),
+        sdk_version: ::odata_runtime::query::Prop::new("sdkVersion"),
+        mam_device_id: ::odata_runtime::query::Prop::new("mamDeviceId"),
+        mam_device_type: ::odata_runtime::query::Prop::new("mamDeviceType"),
+        mam_device_name: ::odata_runtime::query::Prop::new("mamDeviceName"),
+        is_deleted: ::odata_runtime::query::Prop::new("isDeleted"),
+        start_date_inclusive_utc: ::odata_runtime::query::Prop::new(
+            "startDateInclusiveUTC",
+        ),
+        deleted_date_utc: ::odata_runtime::query::Prop::new("deletedDateUTC"),
+        row_last_modified_date_time_utc: ::odata_runtime::query::Prop::new(
+            "rowLastModifiedDateTimeUTC",
+        ),
+        application_id: ::odata_runtime::query::Prop::new("applicationId"),
+        device_id: ::odata_runtime::query::Prop::new("deviceId"),
+        device_type: ::odata_runtime::query::Prop::new("deviceType"),
+        device_name: ::odata_runtime::query::Prop::new("deviceName"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for MamApplicationInstance {
+    const KEY: &'static [&'static str] = &["applicationInstanceKey"];
+    type Key = i32;
+}
+
 /// The properties of [`MamApplicationInstance`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -117,7 +183,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for MamApplicationInstance {
     const NAME: &'static str = "mamApplicationInstances";
-    const KEY: &'static [&'static str] = &["applicationInstanceKey"];
     type Field = MamApplicationInstanceField;
 }
 

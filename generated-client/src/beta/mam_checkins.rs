@@ -31,6 +31,44 @@ pub struct MamCheckin {
     pub application_key: i32,
 }
 
+/// The properties of [`MamCheckin`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct MamCheckinProps {
+    pub date_key: ::odata_runtime::query::Prop<i32>,
+    pub application_instance_key: ::odata_runtime::query::Prop<i32>,
+    pub user_key: ::odata_runtime::query::Prop<i32>,
+    pub mam_application_key: ::odata_runtime::query::Prop<i32>,
+    pub device_health_key: ::odata_runtime::query::Prop<i32>,
+    pub platform_key: ::odata_runtime::query::Prop<i32>,
+    pub effective_applied_policy_key: ::odata_runtime::query::Prop<i32>,
+    pub last_check_in_date: ::odata_runtime::query::Prop<Option<::time::OffsetDateTime>>,
+    pub application_key: ::odata_runtime::query::Prop<i32>,
+}
+
+impl ::odata_runtime::query::Structured for MamCheckin {
+    type Props = MamCheckinProps;
+    const PROPS: MamCheckinProps = MamCheckinProps {
+        date_key: ::odata_runtime::query::Prop::new("dateKey"),
+        application_instance_key: ::odata_runtime::query::Prop::new(
+            "applicationInstanceKey",
+        ),
+        user_key: ::odata_runtime::query::Prop::new("userKey"),
+        mam_application_key: ::odata_runtime::query::Prop::new("mamApplicationKey"),
+        device_health_key: ::odata_runtime::query::Prop::new("deviceHealthKey"),
+        platform_key: ::odata_runtime::query::Prop::new("platformKey"),
+        effective_applied_policy_key: ::odata_runtime::query::Prop::new(
+            "effectiveAppliedPolicyKey",
+        ),
+        last_check_in_date: ::odata_runtime::query::Prop::new("lastCheckInDate"),
+        application_key: ::odata_runtime::query::Prop::new("applicationKey"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for MamCheckin {
+    const KEY: &'static [&'static str] = &["dateKey", "applicationInstanceKey"];
+    type Key = (i32, i32);
+}
+
 /// The properties of [`MamCheckin`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -67,7 +105,6 @@ pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, MamChe
 
 impl ::odata_runtime::query::EntitySet for MamCheckin {
     const NAME: &'static str = "mamCheckins";
-    const KEY: &'static [&'static str] = &["dateKey", "applicationInstanceKey"];
     type Field = MamCheckinField;
 }
 

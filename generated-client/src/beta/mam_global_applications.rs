@@ -43,6 +43,37 @@ pub struct MamGlobalApplication {
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
 
+/// The properties of [`MamGlobalApplication`], typed, for queries.
+#[allow(missing_debug_implementations)]
+#[allow(deprecated)]
+pub struct MamGlobalApplicationProps {
+    pub application_key: ::odata_runtime::query::Prop<i32>,
+    pub application_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub application_name: ::odata_runtime::query::Prop<Option<String>>,
+    pub row_last_modified_date_time_utc: ::odata_runtime::query::Prop<
+        ::time::OffsetDateTime,
+    >,
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Structured for MamGlobalApplication {
+    type Props = MamGlobalApplicationProps;
+    const PROPS: MamGlobalApplicationProps = MamGlobalApplicationProps {
+        application_key: ::odata_runtime::query::Prop::new("applicationKey"),
+        application_id: ::odata_runtime::query::Prop::new("applicationId"),
+        application_name: ::odata_runtime::query::Prop::new("applicationName"),
+        row_last_modified_date_time_utc: ::odata_runtime::query::Prop::new(
+            "rowLastModifiedDateTimeUTC",
+        ),
+    };
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Entity for MamGlobalApplication {
+    const KEY: &'static [&'static str] = &["applicationKey"];
+    type Key = i32;
+}
+
 /// The properties of [`MamGlobalApplication`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -73,7 +104,6 @@ pub fn query(
 #[allow(deprecated)]
 impl ::odata_runtime::query::EntitySet for MamGlobalApplication {
     const NAME: &'static str = "mamGlobalApplications";
-    const KEY: &'static [&'static str] = &["applicationKey"];
     type Field = MamGlobalApplicationField;
 }
 

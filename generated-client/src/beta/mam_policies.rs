@@ -75,6 +75,51 @@ pub struct MamPolicy {
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
 
+/// The properties of [`MamPolicy`], typed, for queries.
+#[allow(missing_debug_implementations)]
+#[allow(deprecated)]
+pub struct MamPolicyProps {
+    pub policy_key: ::odata_runtime::query::Prop<i32>,
+    pub policy_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub name: ::odata_runtime::query::Prop<Option<String>>,
+    pub description: ::odata_runtime::query::Prop<Option<String>>,
+    pub platform_key: ::odata_runtime::query::Prop<i32>,
+    pub policy_type_key: ::odata_runtime::query::Prop<i32>,
+    pub is_deleted: ::odata_runtime::query::Prop<bool>,
+    pub start_date_inclusive_utc: ::odata_runtime::query::Prop<::time::OffsetDateTime>,
+    pub deleted_date_utc: ::odata_runtime::query::Prop<Option<::time::OffsetDateTime>>,
+    pub row_last_modified_date_time_utc: ::odata_runtime::query::Prop<
+        ::time::OffsetDateTime,
+    >,
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Structured for MamPolicy {
+    type Props = MamPolicyProps;
+    const PROPS: MamPolicyProps = MamPolicyProps {
+        policy_key: ::odata_runtime::query::Prop::new("policyKey"),
+        policy_id: ::odata_runtime::query::Prop::new("policyId"),
+        name: ::odata_runtime::query::Prop::new("name"),
+        description: ::odata_runtime::query::Prop::new("description"),
+        platform_key: ::odata_runtime::query::Prop::new("platformKey"),
+        policy_type_key: ::odata_runtime::query::Prop::new("policyTypeKey"),
+        is_deleted: ::odata_runtime::query::Prop::new("isDeleted"),
+        start_date_inclusive_utc: ::odata_runtime::query::Prop::new(
+            "startDateInclusiveUTC",
+        ),
+        deleted_date_utc: ::odata_runtime::query::Prop::new("deletedDateUTC"),
+        row_last_modified_date_time_utc: ::odata_runtime::query::Prop::new(
+            "rowLastModifiedDateTimeUTC",
+        ),
+    };
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Entity for MamPolicy {
+    const KEY: &'static [&'static str] = &["policyKey"];
+    type Key = i32;
+}
+
 /// The properties of [`MamPolicy`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -115,7 +160,6 @@ pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, MamPol
 #[allow(deprecated)]
 impl ::odata_runtime::query::EntitySet for MamPolicy {
     const NAME: &'static str = "mamPolicies";
-    const KEY: &'static [&'static str] = &["policyKey"];
     type Field = MamPolicyField;
 }
 

@@ -43,6 +43,37 @@ pub struct MamPolicyType {
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
 
+/// The properties of [`MamPolicyType`], typed, for queries.
+#[allow(missing_debug_implementations)]
+#[allow(deprecated)]
+pub struct MamPolicyTypeProps {
+    pub policy_type_key: ::odata_runtime::query::Prop<i32>,
+    pub policy_type: ::odata_runtime::query::Prop<Option<i32>>,
+    pub policy_type_name: ::odata_runtime::query::Prop<Option<String>>,
+    pub row_last_modified_date_time_utc: ::odata_runtime::query::Prop<
+        ::time::OffsetDateTime,
+    >,
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Structured for MamPolicyType {
+    type Props = MamPolicyTypeProps;
+    const PROPS: MamPolicyTypeProps = MamPolicyTypeProps {
+        policy_type_key: ::odata_runtime::query::Prop::new("policyTypeKey"),
+        policy_type: ::odata_runtime::query::Prop::new("policyType"),
+        policy_type_name: ::odata_runtime::query::Prop::new("policyTypeName"),
+        row_last_modified_date_time_utc: ::odata_runtime::query::Prop::new(
+            "rowLastModifiedDateTimeUTC",
+        ),
+    };
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Entity for MamPolicyType {
+    const KEY: &'static [&'static str] = &["policyTypeKey"];
+    type Key = i32;
+}
+
 /// The properties of [`MamPolicyType`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -73,7 +104,6 @@ pub fn query(
 #[allow(deprecated)]
 impl ::odata_runtime::query::EntitySet for MamPolicyType {
     const NAME: &'static str = "mamPolicyTypes";
-    const KEY: &'static [&'static str] = &["policyTypeKey"];
     type Field = MamPolicyTypeField;
 }
 

@@ -21,6 +21,28 @@ pub struct ManagementState {
     pub management_state_name: Option<String>,
 }
 
+/// The properties of [`ManagementState`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct ManagementStateProps {
+    pub management_state_id: ::odata_runtime::query::Prop<i32>,
+    pub management_state_key: ::odata_runtime::query::Prop<i32>,
+    pub management_state_name: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for ManagementState {
+    type Props = ManagementStateProps;
+    const PROPS: ManagementStateProps = ManagementStateProps {
+        management_state_id: ::odata_runtime::query::Prop::new("managementStateID"),
+        management_state_key: ::odata_runtime::query::Prop::new("managementStateKey"),
+        management_state_name: ::odata_runtime::query::Prop::new("managementStateName"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for ManagementState {
+    const KEY: &'static [&'static str] = &["managementStateID"];
+    type Key = i32;
+}
+
 /// The properties of [`ManagementState`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -47,7 +69,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for ManagementState {
     const NAME: &'static str = "managementStates";
-    const KEY: &'static [&'static str] = &["managementStateID"];
     type Field = ManagementStateField;
 }
 

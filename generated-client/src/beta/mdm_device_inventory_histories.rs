@@ -426,6 +426,281 @@ pub struct MdmDeviceInventoryHistory {
     pub device_os_name: Option<String>,
 }
 
+/// The properties of [`MdmDeviceInventoryHistory`], typed, for queries.
+#[allow(missing_debug_implementations)]
+#[allow(deprecated)]
+pub struct MdmDeviceInventoryHistoryProps {
+    pub date_key: ::odata_runtime::query::Prop<i32>,
+    pub device_key: ::odata_runtime::query::Prop<i32>,
+    pub device_model: ::odata_runtime::query::Prop<Option<String>>,
+    pub os: ::odata_runtime::query::Prop<Option<String>>,
+    pub device_name: ::odata_runtime::query::Prop<Option<String>>,
+    pub software_version: ::odata_runtime::query::Prop<Option<String>>,
+    pub imei: ::odata_runtime::query::Prop<Option<String>>,
+    pub hardware_inventory_time_utc: ::odata_runtime::query::Prop<
+        Option<::time::OffsetDateTime>,
+    >,
+    pub inventory_reporting_time_utc: ::odata_runtime::query::Prop<
+        Option<::time::OffsetDateTime>,
+    >,
+    pub exchange_active_sync_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub computer_system_description: ::odata_runtime::query::Prop<Option<String>>,
+    pub computer_system_manufacturer: ::odata_runtime::query::Prop<Option<String>>,
+    pub computer_system_model: ::odata_runtime::query::Prop<Option<String>>,
+    pub user_name: ::odata_runtime::query::Prop<Option<String>>,
+    pub os_type: ::odata_runtime::query::Prop<Option<i32>>,
+    pub os_caption: ::odata_runtime::query::Prop<Option<String>>,
+    pub os_name: ::odata_runtime::query::Prop<Option<String>>,
+    pub os_manufacturer: ::odata_runtime::query::Prop<Option<String>>,
+    pub os_product_suite: ::odata_runtime::query::Prop<Option<i32>>,
+    pub os_product_type: ::odata_runtime::query::Prop<Option<i32>>,
+    pub locale: ::odata_runtime::query::Prop<Option<String>>,
+    pub physical_memory_capacity: ::odata_runtime::query::Prop<Option<i64>>,
+    pub physical_memory_removable: ::odata_runtime::query::Prop<Option<bool>>,
+    pub system_enclosure_chassis_types_inner_text: ::odata_runtime::query::Prop<
+        Option<String>,
+    >,
+    pub system_enclosure_model: ::odata_runtime::query::Prop<Option<String>>,
+    pub system_enclosure_serial_number: ::odata_runtime::query::Prop<Option<String>>,
+    pub network_adapter_configuration_text: ::odata_runtime::query::Prop<Option<String>>,
+    pub mac_address: ::odata_runtime::query::Prop<Option<String>>,
+    pub sms_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub cert_expiry: ::odata_runtime::query::Prop<Option<::time::OffsetDateTime>>,
+    pub device_client_agent_version: ::odata_runtime::query::Prop<Option<String>>,
+    pub device_client_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub serial_number: ::odata_runtime::query::Prop<Option<String>>,
+    pub device_manufacturer: ::odata_runtime::query::Prop<Option<String>>,
+    pub dm_version: ::odata_runtime::query::Prop<Option<String>>,
+    pub firmware_version: ::odata_runtime::query::Prop<Option<String>>,
+    pub hardware_version: ::odata_runtime::query::Prop<Option<String>>,
+    pub platform_type: ::odata_runtime::query::Prop<Option<String>>,
+    pub processor_level: ::odata_runtime::query::Prop<Option<i32>>,
+    pub processor_revision: ::odata_runtime::query::Prop<Option<i32>>,
+    pub product: ::odata_runtime::query::Prop<Option<String>>,
+    pub product_version: ::odata_runtime::query::Prop<Option<String>>,
+    pub oem: ::odata_runtime::query::Prop<Option<String>>,
+    pub device_build_version: ::odata_runtime::query::Prop<Option<String>>,
+    pub meid: ::odata_runtime::query::Prop<Option<String>>,
+    pub phone_number: ::odata_runtime::query::Prop<Option<String>>,
+    pub subscriber_carrier_network: ::odata_runtime::query::Prop<Option<String>>,
+    pub cellular_technology: ::odata_runtime::query::Prop<Option<String>>,
+    pub imsi: ::odata_runtime::query::Prop<Option<String>>,
+    pub jail_broken: ::odata_runtime::query::Prop<Option<i32>>,
+    pub is_activation_lock_enabled: ::odata_runtime::query::Prop<Option<i32>>,
+    pub device_type: ::odata_runtime::query::Prop<Option<String>>,
+    pub is_supervised: ::odata_runtime::query::Prop<Option<i32>>,
+    pub device_display_number_of_colors: ::odata_runtime::query::Prop<Option<i32>>,
+    pub horizontal_resolution: ::odata_runtime::query::Prop<Option<i32>>,
+    pub vertical_resolution: ::odata_runtime::query::Prop<Option<i32>>,
+    pub storage_free: ::odata_runtime::query::Prop<Option<i64>>,
+    pub storage_total: ::odata_runtime::query::Prop<Option<i64>>,
+    pub program_free: ::odata_runtime::query::Prop<Option<i64>>,
+    pub program_total: ::odata_runtime::query::Prop<Option<i64>>,
+    pub removable_storage_free: ::odata_runtime::query::Prop<Option<i64>>,
+    pub removable_storage_total: ::odata_runtime::query::Prop<Option<i64>>,
+    pub device_memory_device_capacity: ::odata_runtime::query::Prop<Option<i64>>,
+    pub device_memory_available_device_capacity: ::odata_runtime::query::Prop<
+        Option<i64>,
+    >,
+    pub device_os_version: ::odata_runtime::query::Prop<Option<String>>,
+    pub device_os_platform: ::odata_runtime::query::Prop<Option<String>>,
+    pub device_os_language: ::odata_runtime::query::Prop<Option<String>>,
+    pub password_max_attempts_before_wipe: ::odata_runtime::query::Prop<Option<i32>>,
+    pub password_min_complex_chars: ::odata_runtime::query::Prop<Option<i32>>,
+    pub password_min_length: ::odata_runtime::query::Prop<Option<i32>>,
+    pub password_history: ::odata_runtime::query::Prop<Option<i32>>,
+    pub password_enabled: ::odata_runtime::query::Prop<Option<bool>>,
+    pub password_expiration: ::odata_runtime::query::Prop<Option<i32>>,
+    pub allow_recovery_password: ::odata_runtime::query::Prop<Option<bool>>,
+    pub password_auto_lock_timeout: ::odata_runtime::query::Prop<Option<i32>>,
+    pub password_type: ::odata_runtime::query::Prop<Option<i32>>,
+    pub backlight_ac_timeout: ::odata_runtime::query::Prop<Option<i32>>,
+    pub backlight_bat_timeout: ::odata_runtime::query::Prop<Option<i32>>,
+    pub power_backup_percent: ::odata_runtime::query::Prop<Option<i32>>,
+    pub battery_percent: ::odata_runtime::query::Prop<Option<i32>>,
+    pub platform_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub exchange_device_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub sms_processor_description: ::odata_runtime::query::Prop<Option<String>>,
+    pub owner_email_address: ::odata_runtime::query::Prop<Option<String>>,
+    pub wifi_mac: ::odata_runtime::query::Prop<Option<String>>,
+    pub ethernet_mac: ::odata_runtime::query::Prop<Option<String>>,
+    pub encryption_state: ::odata_runtime::query::Prop<Option<i32>>,
+    pub activation_lock_bypass_code: ::odata_runtime::query::Prop<Option<String>>,
+    pub cached_users_list: ::odata_runtime::query::Prop<Option<String>>,
+    pub is_multiple_user: ::odata_runtime::query::Prop<Option<bool>>,
+    pub last_cached_users_list_refresh_time: ::odata_runtime::query::Prop<
+        Option<::time::OffsetDateTime>,
+    >,
+    pub require_encryption: ::odata_runtime::query::Prop<Option<i32>>,
+    pub inventory_modified_time_utc: ::odata_runtime::query::Prop<
+        Option<::time::OffsetDateTime>,
+    >,
+    pub computer_system_name: ::odata_runtime::query::Prop<Option<String>>,
+    pub device_os_name: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Structured for MdmDeviceInventoryHistory {
+    type Props = MdmDeviceInventoryHistoryProps;
+    const PROPS: MdmDeviceInventoryHistoryProps = MdmDeviceInventoryHistoryProps {
+        date_key: ::odata_runtime::query::Prop::new("dateKey"),
+        device_key: ::odata_runtime::query::Prop::new("deviceKey"),
+        device_model: ::odata_runtime::query::Prop::new("deviceModel"),
+        os: ::odata_runtime::query::Prop::new("os"),
+        device_name: ::odata_runtime::query::Prop::new("deviceName"),
+        software_version: ::odata_runtime::query::Prop::new("softwareVersion"),
+        imei: ::odata_runtime::query::Prop::new("imei"),
+        hardware_inventory_time_utc: ::odata_runtime::query::Prop::new(
+            "hardwareInventoryTimeUtc",
+        ),
+        inventory_reporting_time_utc: ::odata_runtime::query::Prop::new(
+            "inventoryReportingTimeUtc",
+        ),
+        exchange_active_sync_id: ::odata_runtime::query::Prop::new(
+            "exchangeActiveSyncId",
+        ),
+        computer_system_description: ::odata_runtime::query::Prop::new(
+            "computerSystemDescription",
+        ),
+        computer_system_manufacturer: ::odata_runtime::query::Prop::new(
+            "computerSystemManufacturer",
+        ),
+        computer_system_model: ::odata_runtime::query::Prop::new("computerSystemModel"),
+        user_name: ::odata_runtime::query::Prop::new("userName"),
+        os_type: ::odata_runtime::query::Prop::new("osType"),
+        os_caption: ::odata_runtime::query::Prop::new("osCaption"),
+        os_name: ::odata_runtime::query::Prop::new("osName"),
+        os_manufacturer: ::odata_runtime::query::Prop::new("osManufacturer"),
+        os_product_suite: ::odata_runtime::query::Prop::new("osProductSuite"),
+        os_product_type: ::odata_runtime::query::Prop::new("osProductType"),
+        locale: ::odata_runtime::query::Prop::new("locale"),
+        physical_memory_capacity: ::odata_runtime::query::Prop::new(
+            "physicalMemoryCapacity",
+        ),
+        physical_memory_removable: ::odata_runtime::query::Prop::new(
+            "physicalMemoryRemovable",
+        ),
+        system_enclosure_chassis_types_inner_text: ::odata_runtime::query::Prop::new(
+            "systemEnclosureChassisTypesInnerText",
+        ),
+        system_enclosure_model: ::odata_runtime::query::Prop::new(
+            "systemEnclosureModel",
+        ),
+        system_enclosure_serial_number: ::odata_runtime::query::Prop::new(
+            "systemEnclosureSerialNumber",
+        ),
+        network_adapter_configuration_text: ::odata_runtime::query::Prop::new(
+            "networkAdapterConfigurationText",
+        ),
+        mac_address: ::odata_runtime::query::Prop::new("macAddress"),
+        sms_id: ::odata_runtime::query::Prop::new("smsID"),
+        cert_expiry: ::odata_runtime::query::Prop::new("certExpiry"),
+        device_client_agent_version: ::odata_runtime::query::Prop::new(
+            "deviceClientAgentVersion",
+        ),
+        device_client_id: ::odata_runtime::query::Prop::new("deviceClientID"),
+        serial_number: ::odata_runtime::query::Prop::new("serialNumber"),
+        device_manufacturer: ::odata_runtime::query::Prop::new("deviceManufacturer"),
+        dm_version: ::odata_runtime::query::Prop::new("dmVersion"),
+        firmware_version: ::odata_runtime::query::Prop::new("firmwareVersion"),
+        hardware_version: ::odata_runtime::query::Prop::new("hardwareVersion"),
+        platform_type: ::odata_runtime::query::Prop::new("platformType"),
+        processor_level: ::odata_runtime::query::Prop::new("processorLevel"),
+        processor_revision: ::odata_runtime::query::Prop::new("processorRevision"),
+        product: ::odata_runtime::query::Prop::new("product"),
+        product_version: ::odata_runtime::query::Prop::new("productVersion"),
+        oem: ::odata_runtime::query::Prop::new("oem"),
+        device_build_version: ::odata_runtime::query::Prop::new("deviceBuildVersion"),
+        meid: ::odata_runtime::query::Prop::new("meid"),
+        phone_number: ::odata_runtime::query::Prop::new("phoneNumber"),
+        subscriber_carrier_network: ::odata_runtime::query::Prop::new(
+            "subscriberCarrierNetwork",
+        ),
+        cellular_technology: ::odata_runtime::query::Prop::new("cellularTechnology"),
+        imsi: ::odata_runtime::query::Prop::new("imsi"),
+        jail_broken: ::odata_runtime::query::Prop::new("jailBroken"),
+        is_activation_lock_enabled: ::odata_runtime::query::Prop::new(
+            "isActivationLockEnabled",
+        ),
+        device_type: ::odata_runtime::query::Prop::new("deviceType"),
+        is_supervised: ::odata_runtime::query::Prop::new("isSupervised"),
+        device_display_number_of_colors: ::odata_runtime::query::Prop::new(
+            "deviceDisplayNumberOfColors",
+        ),
+        horizontal_resolution: ::odata_runtime::query::Prop::new("horizontalResolution"),
+        vertical_resolution: ::odata_runtime::query::Prop::new("verticalResolution"),
+        storage_free: ::odata_runtime::query::Prop::new("storageFree"),
+        storage_total: ::odata_runtime::query::Prop::new("storageTotal"),
+        program_free: ::odata_runtime::query::Prop::new("programFree"),
+        program_total: ::odata_runtime::query::Prop::new("programTotal"),
+        removable_storage_free: ::odata_runtime::query::Prop::new(
+            "removableStorageFree",
+        ),
+        removable_storage_total: ::odata_runtime::query::Prop::new(
+            "removableStorageTotal",
+        ),
+        device_memory_device_capacity: ::odata_runtime::query::Prop::new(
+            "deviceMemoryDeviceCapacity",
+        ),
+        device_memory_available_device_capacity: ::odata_runtime::query::Prop::new(
+            "deviceMemoryAvailableDeviceCapacity",
+        ),
+        device_os_version: ::odata_runtime::query::Prop::new("deviceOSVersion"),
+        device_os_platform: ::odata_runtime::query::Prop::new("deviceOSPlatform"),
+        device_os_language: ::odata_runtime::query::Prop::new("deviceOSLanguage"),
+        password_max_attempts_before_wipe: ::odata_runtime::query::Prop::new(
+            "passwordMaxAttemptsBeforeWipe",
+        ),
+        password_min_complex_chars: ::odata_runtime::query::Prop::new(
+            "passwordMinComplexChars",
+        ),
+        password_min_length: ::odata_runtime::query::Prop::new("passwordMinLength"),
+        password_history: ::odata_runtime::query::Prop::new("passwordHistory"),
+        password_enabled: ::odata_runtime::query::Prop::new("passwordEnabled"),
+        password_expiration: ::odata_runtime::query::Prop::new("passwordExpiration"),
+        allow_recovery_password: ::odata_runtime::query::Prop::new(
+            "allowRecoveryPassword",
+        ),
+        password_auto_lock_timeout: ::odata_runtime::query::Prop::new(
+            "passwordAutoLockTimeout",
+        ),
+        password_type: ::odata_runtime::query::Prop::new("passwordType"),
+        backlight_ac_timeout: ::odata_runtime::query::Prop::new("backlightACTimeout"),
+        backlight_bat_timeout: ::odata_runtime::query::Prop::new("backlightBatTimeout"),
+        power_backup_percent: ::odata_runtime::query::Prop::new("powerBackupPercent"),
+        battery_percent: ::odata_runtime::query::Prop::new("batteryPercent"),
+        platform_id: ::odata_runtime::query::Prop::new("platformID"),
+        exchange_device_id: ::odata_runtime::query::Prop::new("exchangeDeviceID"),
+        sms_processor_description: ::odata_runtime::query::Prop::new(
+            "smsProcessorDescription",
+        ),
+        owner_email_address: ::odata_runtime::query::Prop::new("ownerEmailAddress"),
+        wifi_mac: ::odata_runtime::query::Prop::new("wifiMac"),
+        ethernet_mac: ::odata_runtime::query::Prop::new("ethernetMac"),
+        encryption_state: ::odata_runtime::query::Prop::new("encryptionState"),
+        activation_lock_bypass_code: ::odata_runtime::query::Prop::new(
+            "activationLockBypassCode",
+        ),
+        cached_users_list: ::odata_runtime::query::Prop::new("cachedUsersList"),
+        is_multiple_user: ::odata_runtime::query::Prop::new("isMultipleUser"),
+        last_cached_users_list_refresh_time: ::odata_runtime::query::Prop::new(
+            "lastCachedUsersListRefreshTime",
+        ),
+        require_encryption: ::odata_runtime::query::Prop::new("requireEncryption"),
+        inventory_modified_time_utc: ::odata_runtime::query::Prop::new(
+            "inventoryModifiedTimeUtc",
+        ),
+        computer_system_name: ::odata_runtime::query::Prop::new("computerSystemName"),
+        device_os_name: ::odata_runtime::query::Prop::new("deviceOSName"),
+    };
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Entity for MdmDeviceInventoryHistory {
+    const KEY: &'static [&'static str] = &["dateKey", "deviceKey"];
+    type Key = (i32, i32);
+}
+
 /// The properties of [`MdmDeviceInventoryHistory`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -644,7 +919,6 @@ pub fn query(
 #[allow(deprecated)]
 impl ::odata_runtime::query::EntitySet for MdmDeviceInventoryHistory {
     const NAME: &'static str = "mdmDeviceInventoryHistories";
-    const KEY: &'static [&'static str] = &["dateKey", "deviceKey"];
     type Field = MdmDeviceInventoryHistoryField;
 }
 

@@ -33,6 +33,31 @@ pub struct MdmStatus {
     pub compliance_status: Option<String>,
 }
 
+/// The properties of [`MdmStatus`], typed, for queries.
+#[allow(missing_debug_implementations)]
+#[allow(deprecated)]
+pub struct MdmStatusProps {
+    pub mdm_status_id: ::odata_runtime::query::Prop<String>,
+    pub mdm_status_key: ::odata_runtime::query::Prop<i32>,
+    pub compliance_status: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Structured for MdmStatus {
+    type Props = MdmStatusProps;
+    const PROPS: MdmStatusProps = MdmStatusProps {
+        mdm_status_id: ::odata_runtime::query::Prop::new("mdmStatusID"),
+        mdm_status_key: ::odata_runtime::query::Prop::new("mdmStatusKey"),
+        compliance_status: ::odata_runtime::query::Prop::new("complianceStatus"),
+    };
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Entity for MdmStatus {
+    const KEY: &'static [&'static str] = &["mdmStatusID"];
+    type Key = String;
+}
+
 /// The properties of [`MdmStatus`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -59,7 +84,6 @@ pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, MdmSta
 #[allow(deprecated)]
 impl ::odata_runtime::query::EntitySet for MdmStatus {
     const NAME: &'static str = "mdmStatuses";
-    const KEY: &'static [&'static str] = &["mdmStatusID"];
     type Field = MdmStatusField;
 }
 

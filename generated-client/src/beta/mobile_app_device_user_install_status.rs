@@ -49,6 +49,37 @@ pub struct MobileAppDeviceUserInstallStatus {
     pub error_code: i32,
 }
 
+/// The properties of [`MobileAppDeviceUserInstallStatus`], typed, for queries.
+#[allow(missing_debug_implementations)]
+#[allow(deprecated)]
+pub struct MobileAppDeviceUserInstallStatusProps {
+    pub date_key: ::odata_runtime::query::Prop<i32>,
+    pub app_key: ::odata_runtime::query::Prop<i32>,
+    pub device_key: ::odata_runtime::query::Prop<i32>,
+    pub user_key: ::odata_runtime::query::Prop<i32>,
+    pub app_install_state_key: ::odata_runtime::query::Prop<i32>,
+    pub error_code: ::odata_runtime::query::Prop<i32>,
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Structured for MobileAppDeviceUserInstallStatus {
+    type Props = MobileAppDeviceUserInstallStatusProps;
+    const PROPS: MobileAppDeviceUserInstallStatusProps = MobileAppDeviceUserInstallStatusProps {
+        date_key: ::odata_runtime::query::Prop::new("dateKey"),
+        app_key: ::odata_runtime::query::Prop::new("appKey"),
+        device_key: ::odata_runtime::query::Prop::new("deviceKey"),
+        user_key: ::odata_runtime::query::Prop::new("userKey"),
+        app_install_state_key: ::odata_runtime::query::Prop::new("appInstallStateKey"),
+        error_code: ::odata_runtime::query::Prop::new("errorCode"),
+    };
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Entity for MobileAppDeviceUserInstallStatus {
+    const KEY: &'static [&'static str] = &["dateKey", "appKey", "deviceKey", "userKey"];
+    type Key = (i32, i32, i32, i32);
+}
+
 /// The properties of [`MobileAppDeviceUserInstallStatus`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -83,7 +114,6 @@ pub fn query(
 #[allow(deprecated)]
 impl ::odata_runtime::query::EntitySet for MobileAppDeviceUserInstallStatus {
     const NAME: &'static str = "mobileAppDeviceUserInstallStatus";
-    const KEY: &'static [&'static str] = &["dateKey", "appKey", "deviceKey", "userKey"];
     type Field = MobileAppDeviceUserInstallStatusField;
 }
 

@@ -20,6 +20,28 @@ pub struct MobileAppInstallState {
     pub app_install_state_name: Option<String>,
 }
 
+/// The properties of [`MobileAppInstallState`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct MobileAppInstallStateProps {
+    pub app_install_state_key: ::odata_runtime::query::Prop<i32>,
+    pub app_install_state: ::odata_runtime::query::Prop<Option<i32>>,
+    pub app_install_state_name: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for MobileAppInstallState {
+    type Props = MobileAppInstallStateProps;
+    const PROPS: MobileAppInstallStateProps = MobileAppInstallStateProps {
+        app_install_state_key: ::odata_runtime::query::Prop::new("appInstallStateKey"),
+        app_install_state: ::odata_runtime::query::Prop::new("appInstallState"),
+        app_install_state_name: ::odata_runtime::query::Prop::new("appInstallStateName"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for MobileAppInstallState {
+    const KEY: &'static [&'static str] = &["appInstallStateKey"];
+    type Key = i32;
+}
+
 /// The properties of [`MobileAppInstallState`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -46,7 +68,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for MobileAppInstallState {
     const NAME: &'static str = "mobileAppInstallStates";
-    const KEY: &'static [&'static str] = &["appInstallStateKey"];
     type Field = MobileAppInstallStateField;
 }
 

@@ -29,6 +29,41 @@ pub struct MobileAppInstallStatusCount {
     pub count: i32,
 }
 
+/// The properties of [`MobileAppInstallStatusCount`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct MobileAppInstallStatusCountProps {
+    pub date_key: ::odata_runtime::query::Prop<i32>,
+    pub app_key: ::odata_runtime::query::Prop<i32>,
+    pub device_type_key: ::odata_runtime::query::Prop<i32>,
+    pub app_install_state_key: ::odata_runtime::query::Prop<i32>,
+    pub error_code: ::odata_runtime::query::Prop<i32>,
+    pub count: ::odata_runtime::query::Prop<i32>,
+}
+
+impl ::odata_runtime::query::Structured for MobileAppInstallStatusCount {
+    type Props = MobileAppInstallStatusCountProps;
+    const PROPS: MobileAppInstallStatusCountProps = MobileAppInstallStatusCountProps {
+        date_key: ::odata_runtime::query::Prop::new("dateKey"),
+        app_key: ::odata_runtime::query::Prop::new("appKey"),
+        device_type_key: ::odata_runtime::query::Prop::new("deviceTypeKey"),
+        app_install_state_key: ::odata_runtime::query::Prop::new("appInstallStateKey"),
+        error_code: ::odata_runtime::query::Prop::new("errorCode"),
+        count: ::odata_runtime::query::Prop::new("count"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for MobileAppInstallStatusCount {
+    const KEY: &'static [&'static str] = &[
+        "dateKey",
+        "appKey",
+        "deviceTypeKey",
+        "appInstallStateKey",
+        "errorCode",
+    ];
+
+    type Key = (i32, i32, i32, i32, i32);
+}
+
 /// The properties of [`MobileAppInstallStatusCount`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -61,14 +96,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for MobileAppInstallStatusCount {
     const NAME: &'static str = "mobileAppInstallStatusCounts";
-    const KEY: &'static [&'static str] = &[
-        "dateKey",
-        "appKey",
-        "deviceTypeKey",
-        "appInstallStateKey",
-        "errorCode",
-    ];
-
     type Field = MobileAppInstallStatusCountField;
 }
 

@@ -21,6 +21,28 @@ pub struct OwnerType {
     pub owner_type_name: Option<String>,
 }
 
+/// The properties of [`OwnerType`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct OwnerTypeProps {
+    pub owner_type_id: ::odata_runtime::query::Prop<i32>,
+    pub owner_type_key: ::odata_runtime::query::Prop<i32>,
+    pub owner_type_name: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for OwnerType {
+    type Props = OwnerTypeProps;
+    const PROPS: OwnerTypeProps = OwnerTypeProps {
+        owner_type_id: ::odata_runtime::query::Prop::new("ownerTypeID"),
+        owner_type_key: ::odata_runtime::query::Prop::new("ownerTypeKey"),
+        owner_type_name: ::odata_runtime::query::Prop::new("ownerTypeName"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for OwnerType {
+    const KEY: &'static [&'static str] = &["ownerTypeID"];
+    type Key = i32;
+}
+
 /// The properties of [`OwnerType`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -45,7 +67,6 @@ pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, OwnerT
 
 impl ::odata_runtime::query::EntitySet for OwnerType {
     const NAME: &'static str = "ownerTypes";
-    const KEY: &'static [&'static str] = &["ownerTypeID"];
     type Field = OwnerTypeField;
 }
 

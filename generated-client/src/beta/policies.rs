@@ -40,6 +40,44 @@ pub struct Policy {
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
 
+/// The properties of [`Policy`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct PolicyProps {
+    pub policy_key: ::odata_runtime::query::Prop<i32>,
+    pub policy_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub policy_name: ::odata_runtime::query::Prop<Option<String>>,
+    pub policy_version: ::odata_runtime::query::Prop<Option<i32>>,
+    pub is_deleted: ::odata_runtime::query::Prop<bool>,
+    pub start_date_inclusive_utc: ::odata_runtime::query::Prop<::time::OffsetDateTime>,
+    pub deleted_date_utc: ::odata_runtime::query::Prop<Option<::time::OffsetDateTime>>,
+    pub row_last_modified_date_time_utc: ::odata_runtime::query::Prop<
+        ::time::OffsetDateTime,
+    >,
+}
+
+impl ::odata_runtime::query::Structured for Policy {
+    type Props = PolicyProps;
+    const PROPS: PolicyProps = PolicyProps {
+        policy_key: ::odata_runtime::query::Prop::new("policyKey"),
+        policy_id: ::odata_runtime::query::Prop::new("policyId"),
+        policy_name: ::odata_runtime::query::Prop::new("policyName"),
+        policy_version: ::odata_runtime::query::Prop::new("policyVersion"),
+        is_deleted: ::odata_runtime::query::Prop::new("isDeleted"),
+        start_date_inclusive_utc: ::odata_runtime::query::Prop::new(
+            "startDateInclusiveUTC",
+        ),
+        deleted_date_utc: ::odata_runtime::query::Prop::new("deletedDateUTC"),
+        row_last_modified_date_time_utc: ::odata_runtime::query::Prop::new(
+            "rowLastModifiedDateTimeUTC",
+        ),
+    };
+}
+
+impl ::odata_runtime::query::Entity for Policy {
+    const KEY: &'static [&'static str] = &["policyKey"];
+    type Key = i32;
+}
+
 /// The properties of [`Policy`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -74,7 +112,6 @@ pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, Policy
 
 impl ::odata_runtime::query::EntitySet for Policy {
     const NAME: &'static str = "policies";
-    const KEY: &'static [&'static str] = &["policyKey"];
     type Field = PolicyField;
 }
 

@@ -20,6 +20,28 @@ pub struct PolicyType {
     pub policy_type_name: Option<String>,
 }
 
+/// The properties of [`PolicyType`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct PolicyTypeProps {
+    pub policy_type_id: ::odata_runtime::query::Prop<i32>,
+    pub policy_type_key: ::odata_runtime::query::Prop<i32>,
+    pub policy_type_name: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for PolicyType {
+    type Props = PolicyTypeProps;
+    const PROPS: PolicyTypeProps = PolicyTypeProps {
+        policy_type_id: ::odata_runtime::query::Prop::new("policyTypeId"),
+        policy_type_key: ::odata_runtime::query::Prop::new("policyTypeKey"),
+        policy_type_name: ::odata_runtime::query::Prop::new("policyTypeName"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for PolicyType {
+    const KEY: &'static [&'static str] = &["policyTypeId"];
+    type Key = i32;
+}
+
 /// The properties of [`PolicyType`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -44,7 +66,6 @@ pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, Policy
 
 impl ::odata_runtime::query::EntitySet for PolicyType {
     const NAME: &'static str = "policyTypes";
-    const KEY: &'static [&'static str] = &["policyTypeId"];
     type Field = PolicyTypeField;
 }
 

@@ -31,6 +31,34 @@ pub struct UserDeviceAssociation {
     pub is_deleted: bool,
 }
 
+/// The properties of [`UserDeviceAssociation`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct UserDeviceAssociationProps {
+    pub user_key: ::odata_runtime::query::Prop<i32>,
+    pub device_key: ::odata_runtime::query::Prop<i32>,
+    pub created_date_time_utc: ::odata_runtime::query::Prop<::time::OffsetDateTime>,
+    pub ended_date_time_utc: ::odata_runtime::query::Prop<
+        Option<::time::OffsetDateTime>,
+    >,
+    pub is_deleted: ::odata_runtime::query::Prop<bool>,
+}
+
+impl ::odata_runtime::query::Structured for UserDeviceAssociation {
+    type Props = UserDeviceAssociationProps;
+    const PROPS: UserDeviceAssociationProps = UserDeviceAssociationProps {
+        user_key: ::odata_runtime::query::Prop::new("userKey"),
+        device_key: ::odata_runtime::query::Prop::new("deviceKey"),
+        created_date_time_utc: ::odata_runtime::query::Prop::new("createdDateTimeUTC"),
+        ended_date_time_utc: ::odata_runtime::query::Prop::new("endedDateTimeUTC"),
+        is_deleted: ::odata_runtime::query::Prop::new("isDeleted"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for UserDeviceAssociation {
+    const KEY: &'static [&'static str] = &["userKey", "deviceKey"];
+    type Key = (i32, i32);
+}
+
 /// The properties of [`UserDeviceAssociation`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -61,7 +89,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for UserDeviceAssociation {
     const NAME: &'static str = "userDeviceAssociations";
-    const KEY: &'static [&'static str] = &["userKey", "deviceKey"];
     type Field = UserDeviceAssociationField;
 }
 

@@ -46,6 +46,50 @@ pub struct User {
     pub is_current: bool,
 }
 
+/// The properties of [`User`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct UserProps {
+    pub user_key: ::odata_runtime::query::Prop<i32>,
+    pub user_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub user_email: ::odata_runtime::query::Prop<Option<String>>,
+    pub user_principal_name: ::odata_runtime::query::Prop<Option<String>>,
+    pub display_name: ::odata_runtime::query::Prop<Option<String>>,
+    pub intune_licensed: ::odata_runtime::query::Prop<Option<bool>>,
+    pub is_deleted: ::odata_runtime::query::Prop<bool>,
+    pub row_last_modified_date_time_utc: ::odata_runtime::query::Prop<
+        ::time::OffsetDateTime,
+    >,
+    pub start_date_inclusive_utc: ::odata_runtime::query::Prop<::time::OffsetDateTime>,
+    pub end_date_exclusive_utc: ::odata_runtime::query::Prop<::time::OffsetDateTime>,
+    pub is_current: ::odata_runtime::query::Prop<bool>,
+}
+
+impl ::odata_runtime::query::Structured for User {
+    type Props = UserProps;
+    const PROPS: UserProps = UserProps {
+        user_key: ::odata_runtime::query::Prop::new("userKey"),
+        user_id: ::odata_runtime::query::Prop::new("userId"),
+        user_email: ::odata_runtime::query::Prop::new("userEmail"),
+        user_principal_name: ::odata_runtime::query::Prop::new("userPrincipalName"),
+        display_name: ::odata_runtime::query::Prop::new("displayName"),
+        intune_licensed: ::odata_runtime::query::Prop::new("intuneLicensed"),
+        is_deleted: ::odata_runtime::query::Prop::new("isDeleted"),
+        row_last_modified_date_time_utc: ::odata_runtime::query::Prop::new(
+            "rowLastModifiedDateTimeUTC",
+        ),
+        start_date_inclusive_utc: ::odata_runtime::query::Prop::new(
+            "startDateInclusiveUTC",
+        ),
+        end_date_exclusive_utc: ::odata_runtime::query::Prop::new("endDateExclusiveUTC"),
+        is_current: ::odata_runtime::query::Prop::new("isCurrent"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for User {
+    const KEY: &'static [&'static str] = &["userKey"];
+    type Key = i32;
+}
+
 /// The properties of [`User`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -86,7 +130,6 @@ pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, User> 
 
 impl ::odata_runtime::query::EntitySet for User {
     const NAME: &'static str = "users";
-    const KEY: &'static [&'static str] = &["userKey"];
     type Field = UserField;
 }
 

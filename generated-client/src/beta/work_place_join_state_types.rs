@@ -33,6 +33,37 @@ pub struct WorkPlaceJoinStateType {
     pub work_place_join_state_name: Option<String>,
 }
 
+/// The properties of [`WorkPlaceJoinStateType`], typed, for queries.
+#[allow(missing_debug_implementations)]
+#[allow(deprecated)]
+pub struct WorkPlaceJoinStateTypeProps {
+    pub work_place_join_state_id: ::odata_runtime::query::Prop<i32>,
+    pub work_place_join_state_key: ::odata_runtime::query::Prop<i32>,
+    pub work_place_join_state_name: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Structured for WorkPlaceJoinStateType {
+    type Props = WorkPlaceJoinStateTypeProps;
+    const PROPS: WorkPlaceJoinStateTypeProps = WorkPlaceJoinStateTypeProps {
+        work_place_join_state_id: ::odata_runtime::query::Prop::new(
+            "workPlaceJoinStateID",
+        ),
+        work_place_join_state_key: ::odata_runtime::query::Prop::new(
+            "workPlaceJoinStateKey",
+        ),
+        work_place_join_state_name: ::odata_runtime::query::Prop::new(
+            "workPlaceJoinStateName",
+        ),
+    };
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Entity for WorkPlaceJoinStateType {
+    const KEY: &'static [&'static str] = &["workPlaceJoinStateID"];
+    type Key = i32;
+}
+
 /// The properties of [`WorkPlaceJoinStateType`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -61,7 +92,6 @@ pub fn query(
 #[allow(deprecated)]
 impl ::odata_runtime::query::EntitySet for WorkPlaceJoinStateType {
     const NAME: &'static str = "workPlaceJoinStateTypes";
-    const KEY: &'static [&'static str] = &["workPlaceJoinStateID"];
     type Field = WorkPlaceJoinStateTypeField;
 }
 

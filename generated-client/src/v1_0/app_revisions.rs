@@ -52,6 +52,60 @@ pub struct AppRevision {
     pub modified_time: Option<::time::OffsetDateTime>,
 }
 
+/// The properties of [`AppRevision`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct AppRevisionProps {
+    pub app_key: ::odata_runtime::query::Prop<i32>,
+    pub application_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub revision: ::odata_runtime::query::Prop<i32>,
+    pub title: ::odata_runtime::query::Prop<Option<String>>,
+    pub publisher: ::odata_runtime::query::Prop<Option<String>>,
+    pub app_type_key: ::odata_runtime::query::Prop<i32>,
+    pub vpp_program_type_key: ::odata_runtime::query::Prop<i32>,
+    pub size: ::odata_runtime::query::Prop<Option<i64>>,
+    pub is_current: ::odata_runtime::query::Prop<bool>,
+    pub is_deleted: ::odata_runtime::query::Prop<bool>,
+    pub start_date_inclusive_utc: ::odata_runtime::query::Prop<::time::OffsetDateTime>,
+    pub end_date_exclusive_utc: ::odata_runtime::query::Prop<::time::OffsetDateTime>,
+    pub row_last_modified_date_time_utc: ::odata_runtime::query::Prop<
+        ::time::OffsetDateTime,
+    >,
+    pub upload_state: ::odata_runtime::query::Prop<Option<i32>>,
+    pub creation_time: ::odata_runtime::query::Prop<Option<::time::OffsetDateTime>>,
+    pub modified_time: ::odata_runtime::query::Prop<Option<::time::OffsetDateTime>>,
+}
+
+impl ::odata_runtime::query::Structured for AppRevision {
+    type Props = AppRevisionProps;
+    const PROPS: AppRevisionProps = AppRevisionProps {
+        app_key: ::odata_runtime::query::Prop::new("appKey"),
+        application_id: ::odata_runtime::query::Prop::new("applicationId"),
+        revision: ::odata_runtime::query::Prop::new("revision"),
+        title: ::odata_runtime::query::Prop::new("title"),
+        publisher: ::odata_runtime::query::Prop::new("publisher"),
+        app_type_key: ::odata_runtime::query::Prop::new("appTypeKey"),
+        vpp_program_type_key: ::odata_runtime::query::Prop::new("vppProgramTypeKey"),
+        size: ::odata_runtime::query::Prop::new("size"),
+        is_current: ::odata_runtime::query::Prop::new("isCurrent"),
+        is_deleted: ::odata_runtime::query::Prop::new("isDeleted"),
+        start_date_inclusive_utc: ::odata_runtime::query::Prop::new(
+            "startDateInclusiveUTC",
+        ),
+        end_date_exclusive_utc: ::odata_runtime::query::Prop::new("endDateExclusiveUTC"),
+        row_last_modified_date_time_utc: ::odata_runtime::query::Prop::new(
+            "rowLastModifiedDateTimeUTC",
+        ),
+        upload_state: ::odata_runtime::query::Prop::new("uploadState"),
+        creation_time: ::odata_runtime::query::Prop::new("creationTime"),
+        modified_time: ::odata_runtime::query::Prop::new("modifiedTime"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for AppRevision {
+    const KEY: &'static [&'static str] = &["appKey", "revision"];
+    type Key = (i32, i32);
+}
+
 /// The properties of [`AppRevision`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -102,7 +156,6 @@ pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, AppRev
 
 impl ::odata_runtime::query::EntitySet for AppRevision {
     const NAME: &'static str = "appRevisions";
-    const KEY: &'static [&'static str] = &["appKey", "revision"];
     type Field = AppRevisionField;
 }
 

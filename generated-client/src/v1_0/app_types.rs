@@ -21,6 +21,28 @@ pub struct AppType {
     pub app_type_name: Option<String>,
 }
 
+/// The properties of [`AppType`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct AppTypeProps {
+    pub app_type_id: ::odata_runtime::query::Prop<i32>,
+    pub app_type_key: ::odata_runtime::query::Prop<i32>,
+    pub app_type_name: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for AppType {
+    type Props = AppTypeProps;
+    const PROPS: AppTypeProps = AppTypeProps {
+        app_type_id: ::odata_runtime::query::Prop::new("appTypeID"),
+        app_type_key: ::odata_runtime::query::Prop::new("appTypeKey"),
+        app_type_name: ::odata_runtime::query::Prop::new("appTypeName"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for AppType {
+    const KEY: &'static [&'static str] = &["appTypeID"];
+    type Key = i32;
+}
+
 /// The properties of [`AppType`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -45,7 +67,6 @@ pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, AppTyp
 
 impl ::odata_runtime::query::EntitySet for AppType {
     const NAME: &'static str = "appTypes";
-    const KEY: &'static [&'static str] = &["appTypeID"];
     type Field = AppTypeField;
 }
 

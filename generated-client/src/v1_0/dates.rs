@@ -29,6 +29,40 @@ pub struct Date {
     pub calendar_year: i32,
 }
 
+/// The properties of [`Date`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct DateProps {
+    pub date_key: ::odata_runtime::query::Prop<i32>,
+    pub full_date: ::odata_runtime::query::Prop<::time::OffsetDateTime>,
+    pub day_of_week: ::odata_runtime::query::Prop<i32>,
+    pub day_of_month: ::odata_runtime::query::Prop<i32>,
+    pub day_of_year: ::odata_runtime::query::Prop<i32>,
+    pub week_of_year: ::odata_runtime::query::Prop<i32>,
+    pub month_of_year: ::odata_runtime::query::Prop<i32>,
+    pub calendar_quarter: ::odata_runtime::query::Prop<i32>,
+    pub calendar_year: ::odata_runtime::query::Prop<i32>,
+}
+
+impl ::odata_runtime::query::Structured for Date {
+    type Props = DateProps;
+    const PROPS: DateProps = DateProps {
+        date_key: ::odata_runtime::query::Prop::new("dateKey"),
+        full_date: ::odata_runtime::query::Prop::new("fullDate"),
+        day_of_week: ::odata_runtime::query::Prop::new("dayOfWeek"),
+        day_of_month: ::odata_runtime::query::Prop::new("dayOfMonth"),
+        day_of_year: ::odata_runtime::query::Prop::new("dayOfYear"),
+        week_of_year: ::odata_runtime::query::Prop::new("weekOfYear"),
+        month_of_year: ::odata_runtime::query::Prop::new("monthOfYear"),
+        calendar_quarter: ::odata_runtime::query::Prop::new("calendarQuarter"),
+        calendar_year: ::odata_runtime::query::Prop::new("calendarYear"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for Date {
+    const KEY: &'static [&'static str] = &["dateKey"];
+    type Key = i32;
+}
+
 /// The properties of [`Date`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -65,7 +99,6 @@ pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, Date> 
 
 impl ::odata_runtime::query::EntitySet for Date {
     const NAME: &'static str = "dates";
-    const KEY: &'static [&'static str] = &["dateKey"];
     type Field = DateField;
 }
 

@@ -30,6 +30,36 @@ pub struct DeviceCategory {
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
 
+/// The properties of [`DeviceCategory`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct DeviceCategoryProps {
+    pub device_category_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub device_category_key: ::odata_runtime::query::Prop<i32>,
+    pub device_category_name: ::odata_runtime::query::Prop<Option<String>>,
+    pub is_deleted: ::odata_runtime::query::Prop<bool>,
+    pub row_last_modified_date_time_utc: ::odata_runtime::query::Prop<
+        ::time::OffsetDateTime,
+    >,
+}
+
+impl ::odata_runtime::query::Structured for DeviceCategory {
+    type Props = DeviceCategoryProps;
+    const PROPS: DeviceCategoryProps = DeviceCategoryProps {
+        device_category_id: ::odata_runtime::query::Prop::new("deviceCategoryID"),
+        device_category_key: ::odata_runtime::query::Prop::new("deviceCategoryKey"),
+        device_category_name: ::odata_runtime::query::Prop::new("deviceCategoryName"),
+        is_deleted: ::odata_runtime::query::Prop::new("isDeleted"),
+        row_last_modified_date_time_utc: ::odata_runtime::query::Prop::new(
+            "rowLastModifiedDateTimeUTC",
+        ),
+    };
+}
+
+impl ::odata_runtime::query::Entity for DeviceCategory {
+    const KEY: &'static [&'static str] = &["deviceCategoryKey"];
+    type Key = i32;
+}
+
 /// The properties of [`DeviceCategory`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -60,7 +90,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for DeviceCategory {
     const NAME: &'static str = "deviceCategories";
-    const KEY: &'static [&'static str] = &["deviceCategoryKey"];
     type Field = DeviceCategoryField;
 }
 

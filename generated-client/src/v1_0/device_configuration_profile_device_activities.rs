@@ -24,6 +24,32 @@ pub struct DeviceConfigurationProfileDeviceActivity {
     pub failed: i32,
 }
 
+/// The properties of [`DeviceConfigurationProfileDeviceActivity`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct DeviceConfigurationProfileDeviceActivityProps {
+    pub date_key: ::odata_runtime::query::Prop<i32>,
+    pub pending: ::odata_runtime::query::Prop<i32>,
+    pub succeeded: ::odata_runtime::query::Prop<i32>,
+    pub error: ::odata_runtime::query::Prop<i32>,
+    pub failed: ::odata_runtime::query::Prop<i32>,
+}
+
+impl ::odata_runtime::query::Structured for DeviceConfigurationProfileDeviceActivity {
+    type Props = DeviceConfigurationProfileDeviceActivityProps;
+    const PROPS: DeviceConfigurationProfileDeviceActivityProps = DeviceConfigurationProfileDeviceActivityProps {
+        date_key: ::odata_runtime::query::Prop::new("dateKey"),
+        pending: ::odata_runtime::query::Prop::new("pending"),
+        succeeded: ::odata_runtime::query::Prop::new("succeeded"),
+        error: ::odata_runtime::query::Prop::new("error"),
+        failed: ::odata_runtime::query::Prop::new("failed"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for DeviceConfigurationProfileDeviceActivity {
+    const KEY: &'static [&'static str] = &["dateKey"];
+    type Key = i32;
+}
+
 /// The properties of [`DeviceConfigurationProfileDeviceActivity`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -54,7 +80,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for DeviceConfigurationProfileDeviceActivity {
     const NAME: &'static str = "deviceConfigurationProfileDeviceActivities";
-    const KEY: &'static [&'static str] = &["dateKey"];
     type Field = DeviceConfigurationProfileDeviceActivityField;
 }
 

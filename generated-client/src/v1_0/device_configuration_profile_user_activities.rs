@@ -24,6 +24,32 @@ pub struct DeviceConfigurationProfileUserActivity {
     pub failed: i32,
 }
 
+/// The properties of [`DeviceConfigurationProfileUserActivity`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct DeviceConfigurationProfileUserActivityProps {
+    pub date_key: ::odata_runtime::query::Prop<i32>,
+    pub pending: ::odata_runtime::query::Prop<i32>,
+    pub succeeded: ::odata_runtime::query::Prop<i32>,
+    pub error: ::odata_runtime::query::Prop<i32>,
+    pub failed: ::odata_runtime::query::Prop<i32>,
+}
+
+impl ::odata_runtime::query::Structured for DeviceConfigurationProfileUserActivity {
+    type Props = DeviceConfigurationProfileUserActivityProps;
+    const PROPS: DeviceConfigurationProfileUserActivityProps = DeviceConfigurationProfileUserActivityProps {
+        date_key: ::odata_runtime::query::Prop::new("dateKey"),
+        pending: ::odata_runtime::query::Prop::new("pending"),
+        succeeded: ::odata_runtime::query::Prop::new("succeeded"),
+        error: ::odata_runtime::query::Prop::new("error"),
+        failed: ::odata_runtime::query::Prop::new("failed"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for DeviceConfigurationProfileUserActivity {
+    const KEY: &'static [&'static str] = &["dateKey"];
+    type Key = i32;
+}
+
 /// The properties of [`DeviceConfigurationProfileUserActivity`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -54,7 +80,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for DeviceConfigurationProfileUserActivity {
     const NAME: &'static str = "deviceConfigurationProfileUserActivities";
-    const KEY: &'static [&'static str] = &["dateKey"];
     type Field = DeviceConfigurationProfileUserActivityField;
 }
 

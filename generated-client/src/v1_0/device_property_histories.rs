@@ -36,6 +36,54 @@ pub struct DevicePropertyHistory {
     pub total_storage_space_in_bytes: Option<i64>,
 }
 
+/// The properties of [`DevicePropertyHistory`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct DevicePropertyHistoryProps {
+    pub date_key: ::odata_runtime::query::Prop<i32>,
+    pub device_key: ::odata_runtime::query::Prop<i32>,
+    pub device_name: ::odata_runtime::query::Prop<Option<String>>,
+    pub device_registration_state_key: ::odata_runtime::query::Prop<i32>,
+    pub owner_type_key: ::odata_runtime::query::Prop<i32>,
+    pub management_state_key: ::odata_runtime::query::Prop<i32>,
+    pub azure_ad_registered: ::odata_runtime::query::Prop<Option<bool>>,
+    pub compliance_state_key: ::odata_runtime::query::Prop<i32>,
+    pub os_version: ::odata_runtime::query::Prop<Option<String>>,
+    pub jail_broken: ::odata_runtime::query::Prop<Option<i32>>,
+    pub device_category_key: ::odata_runtime::query::Prop<i32>,
+    pub physical_memory_in_bytes: ::odata_runtime::query::Prop<Option<i64>>,
+    pub total_storage_space_in_bytes: ::odata_runtime::query::Prop<Option<i64>>,
+}
+
+impl ::odata_runtime::query::Structured for DevicePropertyHistory {
+    type Props = DevicePropertyHistoryProps;
+    const PROPS: DevicePropertyHistoryProps = DevicePropertyHistoryProps {
+        date_key: ::odata_runtime::query::Prop::new("dateKey"),
+        device_key: ::odata_runtime::query::Prop::new("deviceKey"),
+        device_name: ::odata_runtime::query::Prop::new("deviceName"),
+        device_registration_state_key: ::odata_runtime::query::Prop::new(
+            "deviceRegistrationStateKey",
+        ),
+        owner_type_key: ::odata_runtime::query::Prop::new("ownerTypeKey"),
+        management_state_key: ::odata_runtime::query::Prop::new("managementStateKey"),
+        azure_ad_registered: ::odata_runtime::query::Prop::new("azureADRegistered"),
+        compliance_state_key: ::odata_runtime::query::Prop::new("complianceStateKey"),
+        os_version: ::odata_runtime::query::Prop::new("osVersion"),
+        jail_broken: ::odata_runtime::query::Prop::new("jailBroken"),
+        device_category_key: ::odata_runtime::query::Prop::new("deviceCategoryKey"),
+        physical_memory_in_bytes: ::odata_runtime::query::Prop::new(
+            "physicalMemoryInBytes",
+        ),
+        total_storage_space_in_bytes: ::odata_runtime::query::Prop::new(
+            "totalStorageSpaceInBytes",
+        ),
+    };
+}
+
+impl ::odata_runtime::query::Entity for DevicePropertyHistory {
+    const KEY: &'static [&'static str] = &["dateKey", "deviceKey"];
+    type Key = (i32, i32);
+}
+
 /// The properties of [`DevicePropertyHistory`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -82,7 +130,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for DevicePropertyHistory {
     const NAME: &'static str = "devicePropertyHistories";
-    const KEY: &'static [&'static str] = &["dateKey", "deviceKey"];
     type Field = DevicePropertyHistoryField;
 }
 

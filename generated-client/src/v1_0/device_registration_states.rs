@@ -21,6 +21,34 @@ pub struct DeviceRegistrationState {
     pub device_registration_state_name: Option<String>,
 }
 
+/// The properties of [`DeviceRegistrationState`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct DeviceRegistrationStateProps {
+    pub device_registration_state_id: ::odata_runtime::query::Prop<i32>,
+    pub device_registration_state_key: ::odata_runtime::query::Prop<i32>,
+    pub device_registration_state_name: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for DeviceRegistrationState {
+    type Props = DeviceRegistrationStateProps;
+    const PROPS: DeviceRegistrationStateProps = DeviceRegistrationStateProps {
+        device_registration_state_id: ::odata_runtime::query::Prop::new(
+            "deviceRegistrationStateID",
+        ),
+        device_registration_state_key: ::odata_runtime::query::Prop::new(
+            "deviceRegistrationStateKey",
+        ),
+        device_registration_state_name: ::odata_runtime::query::Prop::new(
+            "deviceRegistrationStateName",
+        ),
+    };
+}
+
+impl ::odata_runtime::query::Entity for DeviceRegistrationState {
+    const KEY: &'static [&'static str] = &["deviceRegistrationStateID"];
+    type Key = i32;
+}
+
 /// The properties of [`DeviceRegistrationState`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -47,7 +75,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for DeviceRegistrationState {
     const NAME: &'static str = "deviceRegistrationStates";
-    const KEY: &'static [&'static str] = &["deviceRegistrationStateID"];
     type Field = DeviceRegistrationStateField;
 }
 

@@ -88,6 +88,122 @@ pub struct Device {
     pub ip_address_v4_wifi: Option<String>,
 }
 
+/// The properties of [`Device`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct DeviceProps {
+    pub device_key: ::odata_runtime::query::Prop<i32>,
+    pub device_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub device_name: ::odata_runtime::query::Prop<Option<String>>,
+    pub device_type_key: ::odata_runtime::query::Prop<i32>,
+    pub device_registration_state_key: ::odata_runtime::query::Prop<i32>,
+    pub owner_type_key: ::odata_runtime::query::Prop<i32>,
+    pub enrolled_date_time: ::odata_runtime::query::Prop<Option<::time::OffsetDateTime>>,
+    pub last_sync_date_time: ::odata_runtime::query::Prop<
+        Option<::time::OffsetDateTime>,
+    >,
+    pub management_agent_key: ::odata_runtime::query::Prop<i32>,
+    pub management_state_key: ::odata_runtime::query::Prop<i32>,
+    pub azure_ad_device_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub azure_ad_registered: ::odata_runtime::query::Prop<Option<bool>>,
+    pub device_category_key: ::odata_runtime::query::Prop<i32>,
+    pub device_enrollment_type_key: ::odata_runtime::query::Prop<i32>,
+    pub compliance_state_key: ::odata_runtime::query::Prop<i32>,
+    pub os_version: ::odata_runtime::query::Prop<Option<String>>,
+    pub eas_device_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub serial_number: ::odata_runtime::query::Prop<Option<String>>,
+    pub user_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub row_last_modified_date_time_utc: ::odata_runtime::query::Prop<
+        ::time::OffsetDateTime,
+    >,
+    pub manufacturer: ::odata_runtime::query::Prop<Option<String>>,
+    pub model: ::odata_runtime::query::Prop<Option<String>>,
+    pub operating_system: ::odata_runtime::query::Prop<Option<String>>,
+    pub is_deleted: ::odata_runtime::query::Prop<bool>,
+    pub android_security_patch_level: ::odata_runtime::query::Prop<Option<String>>,
+    pub meid: ::odata_runtime::query::Prop<Option<String>>,
+    pub is_supervised: ::odata_runtime::query::Prop<Option<i32>>,
+    pub free_storage_space_in_bytes: ::odata_runtime::query::Prop<Option<i64>>,
+    pub total_storage_space_in_bytes: ::odata_runtime::query::Prop<Option<i64>>,
+    pub encryption_state: ::odata_runtime::query::Prop<Option<i32>>,
+    pub subscriber_carrier: ::odata_runtime::query::Prop<Option<String>>,
+    pub phone_number: ::odata_runtime::query::Prop<Option<String>>,
+    pub imei: ::odata_runtime::query::Prop<Option<String>>,
+    pub cellular_technology: ::odata_runtime::query::Prop<Option<String>>,
+    pub wi_fi_mac_address: ::odata_runtime::query::Prop<Option<String>>,
+    pub ethernet_mac_address: ::odata_runtime::query::Prop<Option<String>>,
+    pub office365_version: ::odata_runtime::query::Prop<Option<String>>,
+    pub windows_os_edition: ::odata_runtime::query::Prop<Option<String>>,
+    pub primary_user: ::odata_runtime::query::Prop<Option<String>>,
+    pub iccid: ::odata_runtime::query::Prop<Option<String>>,
+    pub subnet_address_v4_wifi: ::odata_runtime::query::Prop<Option<String>>,
+    pub ip_address_v4_wifi: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for Device {
+    type Props = DeviceProps;
+    const PROPS: DeviceProps = DeviceProps {
+        device_key: ::odata_runtime::query::Prop::new("deviceKey"),
+        device_id: ::odata_runtime::query::Prop::new("deviceId"),
+        device_name: ::odata_runtime::query::Prop::new("deviceName"),
+        device_type_key: ::odata_runtime::query::Prop::new("deviceTypeKey"),
+        device_registration_state_key: ::odata_runtime::query::Prop::new(
+            "deviceRegistrationStateKey",
+        ),
+        owner_type_key: ::odata_runtime::query::Prop::new("ownerTypeKey"),
+        enrolled_date_time: ::odata_runtime::query::Prop::new("enrolledDateTime"),
+        last_sync_date_time: ::odata_runtime::query::Prop::new("lastSyncDateTime"),
+        management_agent_key: ::odata_runtime::query::Prop::new("managementAgentKey"),
+        management_state_key: ::odata_runtime::query::Prop::new("managementStateKey"),
+        azure_ad_device_id: ::odata_runtime::query::Prop::new("azureADDeviceId"),
+        azure_ad_registered: ::odata_runtime::query::Prop::new("azureADRegistered"),
+        device_category_key: ::odata_runtime::query::Prop::new("deviceCategoryKey"),
+        device_enrollment_type_key: ::odata_runtime::query::Prop::new(
+            "deviceEnrollmentTypeKey",
+        ),
+        compliance_state_key: ::odata_runtime::query::Prop::new("complianceStateKey"),
+        os_version: ::odata_runtime::query::Prop::new("osVersion"),
+        eas_device_id: ::odata_runtime::query::Prop::new("easDeviceId"),
+        serial_number: ::odata_runtime::query::Prop::new("serialNumber"),
+        user_id: ::odata_runtime::query::Prop::new("userId"),
+        row_last_modified_date_time_utc: ::odata_runtime::query::Prop::new(
+            "rowLastModifiedDateTimeUTC",
+        ),
+        manufacturer: ::odata_runtime::query::Prop::new("manufacturer"),
+        model: ::odata_runtime::query::Prop::new("model"),
+        operating_system: ::odata_runtime::query::Prop::new("operatingSystem"),
+        is_deleted: ::odata_runtime::query::Prop::new("isDeleted"),
+        android_security_patch_level: ::odata_runtime::query::Prop::new(
+            "androidSecurityPatchLevel",
+        ),
+        meid: ::odata_runtime::query::Prop::new("meid"),
+        is_supervised: ::odata_runtime::query::Prop::new("isSupervised"),
+        free_storage_space_in_bytes: ::odata_runtime::query::Prop::new(
+            "freeStorageSpaceInBytes",
+        ),
+        total_storage_space_in_bytes: ::odata_runtime::query::Prop::new(
+            "totalStorageSpaceInBytes",
+        ),
+        encryption_state: ::odata_runtime::query::Prop::new("encryptionState"),
+        subscriber_carrier: ::odata_runtime::query::Prop::new("subscriberCarrier"),
+        phone_number: ::odata_runtime::query::Prop::new("phoneNumber"),
+        imei: ::odata_runtime::query::Prop::new("imei"),
+        cellular_technology: ::odata_runtime::query::Prop::new("cellularTechnology"),
+        wi_fi_mac_address: ::odata_runtime::query::Prop::new("wiFiMacAddress"),
+        ethernet_mac_address: ::odata_runtime::query::Prop::new("ethernetMacAddress"),
+        office365_version: ::odata_runtime::query::Prop::new("office365Version"),
+        windows_os_edition: ::odata_runtime::query::Prop::new("windowsOsEdition"),
+        primary_user: ::odata_runtime::query::Prop::new("primaryUser"),
+        iccid: ::odata_runtime::query::Prop::new("iccid"),
+        subnet_address_v4_wifi: ::odata_runtime::query::Prop::new("subnetAddressV4Wifi"),
+        ip_address_v4_wifi: ::odata_runtime::query::Prop::new("ipAddressV4Wifi"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for Device {
+    const KEY: &'static [&'static str] = &["deviceKey"];
+    type Key = i32;
+}
+
 /// The properties of [`Device`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -190,7 +306,6 @@ pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, Device
 
 impl ::odata_runtime::query::EntitySet for Device {
     const NAME: &'static str = "devices";
-    const KEY: &'static [&'static str] = &["deviceKey"];
     type Field = DeviceField;
 }
 

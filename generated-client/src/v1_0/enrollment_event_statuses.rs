@@ -19,6 +19,30 @@ pub struct EnrollmentEventStatus {
     pub enrollment_event_status_name: Option<String>,
 }
 
+/// The properties of [`EnrollmentEventStatus`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct EnrollmentEventStatusProps {
+    pub enrollment_event_status_key: ::odata_runtime::query::Prop<i32>,
+    pub enrollment_event_status_name: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for EnrollmentEventStatus {
+    type Props = EnrollmentEventStatusProps;
+    const PROPS: EnrollmentEventStatusProps = EnrollmentEventStatusProps {
+        enrollment_event_status_key: ::odata_runtime::query::Prop::new(
+            "enrollmentEventStatusKey",
+        ),
+        enrollment_event_status_name: ::odata_runtime::query::Prop::new(
+            "enrollmentEventStatusName",
+        ),
+    };
+}
+
+impl ::odata_runtime::query::Entity for EnrollmentEventStatus {
+    const KEY: &'static [&'static str] = &["enrollmentEventStatusKey"];
+    type Key = i32;
+}
+
 /// The properties of [`EnrollmentEventStatus`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -43,7 +67,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for EnrollmentEventStatus {
     const NAME: &'static str = "enrollmentEventStatuses";
-    const KEY: &'static [&'static str] = &["enrollmentEventStatusKey"];
     type Field = EnrollmentEventStatusField;
 }
 

@@ -19,6 +19,30 @@ pub struct EnrollmentFailureReason {
     pub enrollment_failure_reason_name: Option<String>,
 }
 
+/// The properties of [`EnrollmentFailureReason`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct EnrollmentFailureReasonProps {
+    pub enrollment_failure_reason_key: ::odata_runtime::query::Prop<i32>,
+    pub enrollment_failure_reason_name: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for EnrollmentFailureReason {
+    type Props = EnrollmentFailureReasonProps;
+    const PROPS: EnrollmentFailureReasonProps = EnrollmentFailureReasonProps {
+        enrollment_failure_reason_key: ::odata_runtime::query::Prop::new(
+            "enrollmentFailureReasonKey",
+        ),
+        enrollment_failure_reason_name: ::odata_runtime::query::Prop::new(
+            "enrollmentFailureReasonName",
+        ),
+    };
+}
+
+impl ::odata_runtime::query::Entity for EnrollmentFailureReason {
+    const KEY: &'static [&'static str] = &["enrollmentFailureReasonKey"];
+    type Key = i32;
+}
+
 /// The properties of [`EnrollmentFailureReason`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -43,7 +67,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for EnrollmentFailureReason {
     const NAME: &'static str = "enrollmentFailureReasons";
-    const KEY: &'static [&'static str] = &["enrollmentFailureReasonKey"];
     type Field = EnrollmentFailureReasonField;
 }
 

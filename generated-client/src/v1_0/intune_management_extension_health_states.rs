@@ -19,6 +19,26 @@ pub struct IntuneManagementExtensionHealthState {
     pub extension_state: Option<String>,
 }
 
+/// The properties of [`IntuneManagementExtensionHealthState`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct IntuneManagementExtensionHealthStateProps {
+    pub extension_state_key: ::odata_runtime::query::Prop<i32>,
+    pub extension_state: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for IntuneManagementExtensionHealthState {
+    type Props = IntuneManagementExtensionHealthStateProps;
+    const PROPS: IntuneManagementExtensionHealthStateProps = IntuneManagementExtensionHealthStateProps {
+        extension_state_key: ::odata_runtime::query::Prop::new("extensionStateKey"),
+        extension_state: ::odata_runtime::query::Prop::new("extensionState"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for IntuneManagementExtensionHealthState {
+    const KEY: &'static [&'static str] = &["extensionStateKey"];
+    type Key = i32;
+}
+
 /// The properties of [`IntuneManagementExtensionHealthState`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -43,7 +63,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for IntuneManagementExtensionHealthState {
     const NAME: &'static str = "intuneManagementExtensionHealthStates";
-    const KEY: &'static [&'static str] = &["extensionStateKey"];
     type Field = IntuneManagementExtensionHealthStateField;
 }
 

@@ -19,6 +19,26 @@ pub struct IntuneManagementExtensionVersion {
     pub extension_version: Option<String>,
 }
 
+/// The properties of [`IntuneManagementExtensionVersion`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct IntuneManagementExtensionVersionProps {
+    pub extension_version_key: ::odata_runtime::query::Prop<i32>,
+    pub extension_version: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for IntuneManagementExtensionVersion {
+    type Props = IntuneManagementExtensionVersionProps;
+    const PROPS: IntuneManagementExtensionVersionProps = IntuneManagementExtensionVersionProps {
+        extension_version_key: ::odata_runtime::query::Prop::new("extensionVersionKey"),
+        extension_version: ::odata_runtime::query::Prop::new("extensionVersion"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for IntuneManagementExtensionVersion {
+    const KEY: &'static [&'static str] = &["extensionVersionKey"];
+    type Key = i32;
+}
+
 /// The properties of [`IntuneManagementExtensionVersion`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -43,7 +63,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for IntuneManagementExtensionVersion {
     const NAME: &'static str = "intuneManagementExtensionVersions";
-    const KEY: &'static [&'static str] = &["extensionVersionKey"];
     type Field = IntuneManagementExtensionVersionField;
 }
 

@@ -25,6 +25,32 @@ pub struct IntuneManagementExtension {
     pub extension_state_key: i32,
 }
 
+/// The properties of [`IntuneManagementExtension`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct IntuneManagementExtensionProps {
+    pub date_key: ::odata_runtime::query::Prop<i32>,
+    pub tenant_key: ::odata_runtime::query::Prop<i32>,
+    pub device_key: ::odata_runtime::query::Prop<i32>,
+    pub extension_version_key: ::odata_runtime::query::Prop<i32>,
+    pub extension_state_key: ::odata_runtime::query::Prop<i32>,
+}
+
+impl ::odata_runtime::query::Structured for IntuneManagementExtension {
+    type Props = IntuneManagementExtensionProps;
+    const PROPS: IntuneManagementExtensionProps = IntuneManagementExtensionProps {
+        date_key: ::odata_runtime::query::Prop::new("dateKey"),
+        tenant_key: ::odata_runtime::query::Prop::new("tenantKey"),
+        device_key: ::odata_runtime::query::Prop::new("deviceKey"),
+        extension_version_key: ::odata_runtime::query::Prop::new("extensionVersionKey"),
+        extension_state_key: ::odata_runtime::query::Prop::new("extensionStateKey"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for IntuneManagementExtension {
+    const KEY: &'static [&'static str] = &["dateKey", "deviceKey"];
+    type Key = (i32, i32);
+}
+
 /// The properties of [`IntuneManagementExtension`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -55,7 +81,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for IntuneManagementExtension {
     const NAME: &'static str = "intuneManagementExtensions";
-    const KEY: &'static [&'static str] = &["dateKey", "deviceKey"];
     type Field = IntuneManagementExtensionField;
 }
 

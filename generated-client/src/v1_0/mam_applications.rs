@@ -39,6 +39,42 @@ pub struct MamApplication {
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
 
+/// The properties of [`MamApplication`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct MamApplicationProps {
+    pub mam_application_key: ::odata_runtime::query::Prop<i32>,
+    pub mam_application_name: ::odata_runtime::query::Prop<Option<String>>,
+    pub mam_application_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub is_deleted: ::odata_runtime::query::Prop<bool>,
+    pub start_date_inclusive_utc: ::odata_runtime::query::Prop<::time::OffsetDateTime>,
+    pub deleted_date_utc: ::odata_runtime::query::Prop<Option<::time::OffsetDateTime>>,
+    pub row_last_modified_date_time_utc: ::odata_runtime::query::Prop<
+        ::time::OffsetDateTime,
+    >,
+}
+
+impl ::odata_runtime::query::Structured for MamApplication {
+    type Props = MamApplicationProps;
+    const PROPS: MamApplicationProps = MamApplicationProps {
+        mam_application_key: ::odata_runtime::query::Prop::new("mamApplicationKey"),
+        mam_application_name: ::odata_runtime::query::Prop::new("mamApplicationName"),
+        mam_application_id: ::odata_runtime::query::Prop::new("mamApplicationId"),
+        is_deleted: ::odata_runtime::query::Prop::new("isDeleted"),
+        start_date_inclusive_utc: ::odata_runtime::query::Prop::new(
+            "startDateInclusiveUTC",
+        ),
+        deleted_date_utc: ::odata_runtime::query::Prop::new("deletedDateUTC"),
+        row_last_modified_date_time_utc: ::odata_runtime::query::Prop::new(
+            "rowLastModifiedDateTimeUTC",
+        ),
+    };
+}
+
+impl ::odata_runtime::query::Entity for MamApplication {
+    const KEY: &'static [&'static str] = &["mamApplicationKey"];
+    type Key = i32;
+}
+
 /// The properties of [`MamApplication`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -73,7 +109,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for MamApplication {
     const NAME: &'static str = "mamApplications";
-    const KEY: &'static [&'static str] = &["mamApplicationKey"];
     type Field = MamApplicationField;
 }
 

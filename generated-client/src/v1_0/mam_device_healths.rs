@@ -28,6 +28,34 @@ pub struct MamDeviceHealth {
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
 
+/// The properties of [`MamDeviceHealth`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct MamDeviceHealthProps {
+    pub device_health_key: ::odata_runtime::query::Prop<i32>,
+    pub device_health: ::odata_runtime::query::Prop<Option<i32>>,
+    pub device_health_name: ::odata_runtime::query::Prop<Option<String>>,
+    pub row_last_modified_date_time_utc: ::odata_runtime::query::Prop<
+        ::time::OffsetDateTime,
+    >,
+}
+
+impl ::odata_runtime::query::Structured for MamDeviceHealth {
+    type Props = MamDeviceHealthProps;
+    const PROPS: MamDeviceHealthProps = MamDeviceHealthProps {
+        device_health_key: ::odata_runtime::query::Prop::new("deviceHealthKey"),
+        device_health: ::odata_runtime::query::Prop::new("deviceHealth"),
+        device_health_name: ::odata_runtime::query::Prop::new("deviceHealthName"),
+        row_last_modified_date_time_utc: ::odata_runtime::query::Prop::new(
+            "rowLastModifiedDateTimeUTC",
+        ),
+    };
+}
+
+impl ::odata_runtime::query::Entity for MamDeviceHealth {
+    const KEY: &'static [&'static str] = &["deviceHealthKey"];
+    type Key = i32;
+}
+
 /// The properties of [`MamDeviceHealth`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -56,7 +84,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for MamDeviceHealth {
     const NAME: &'static str = "mamDeviceHealths";
-    const KEY: &'static [&'static str] = &["deviceHealthKey"];
     type Field = MamDeviceHealthField;
 }
 

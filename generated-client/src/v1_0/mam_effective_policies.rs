@@ -24,6 +24,30 @@ pub struct MamEffectivePolicy {
     pub row_created_date_time_utc: ::time::OffsetDateTime,
 }
 
+/// The properties of [`MamEffectivePolicy`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct MamEffectivePolicyProps {
+    pub effective_policy_key: ::odata_runtime::query::Prop<i32>,
+    pub real_policy_key: ::odata_runtime::query::Prop<i32>,
+    pub row_created_date_time_utc: ::odata_runtime::query::Prop<::time::OffsetDateTime>,
+}
+
+impl ::odata_runtime::query::Structured for MamEffectivePolicy {
+    type Props = MamEffectivePolicyProps;
+    const PROPS: MamEffectivePolicyProps = MamEffectivePolicyProps {
+        effective_policy_key: ::odata_runtime::query::Prop::new("effectivePolicyKey"),
+        real_policy_key: ::odata_runtime::query::Prop::new("realPolicyKey"),
+        row_created_date_time_utc: ::odata_runtime::query::Prop::new(
+            "rowCreatedDateTimeUTC",
+        ),
+    };
+}
+
+impl ::odata_runtime::query::Entity for MamEffectivePolicy {
+    const KEY: &'static [&'static str] = &["effectivePolicyKey"];
+    type Key = i32;
+}
+
 /// The properties of [`MamEffectivePolicy`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -50,7 +74,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for MamEffectivePolicy {
     const NAME: &'static str = "mamEffectivePolicies";
-    const KEY: &'static [&'static str] = &["effectivePolicyKey"];
     type Field = MamEffectivePolicyField;
 }
 

@@ -28,6 +28,34 @@ pub struct MamPlatform {
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
 
+/// The properties of [`MamPlatform`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct MamPlatformProps {
+    pub platform_key: ::odata_runtime::query::Prop<i32>,
+    pub platform: ::odata_runtime::query::Prop<Option<i32>>,
+    pub platform_name: ::odata_runtime::query::Prop<Option<String>>,
+    pub row_last_modified_date_time_utc: ::odata_runtime::query::Prop<
+        ::time::OffsetDateTime,
+    >,
+}
+
+impl ::odata_runtime::query::Structured for MamPlatform {
+    type Props = MamPlatformProps;
+    const PROPS: MamPlatformProps = MamPlatformProps {
+        platform_key: ::odata_runtime::query::Prop::new("platformKey"),
+        platform: ::odata_runtime::query::Prop::new("platform"),
+        platform_name: ::odata_runtime::query::Prop::new("platformName"),
+        row_last_modified_date_time_utc: ::odata_runtime::query::Prop::new(
+            "rowLastModifiedDateTimeUTC",
+        ),
+    };
+}
+
+impl ::odata_runtime::query::Entity for MamPlatform {
+    const KEY: &'static [&'static str] = &["platformKey"];
+    type Key = i32;
+}
+
 /// The properties of [`MamPlatform`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -54,7 +82,6 @@ pub fn query(client: &::odata_runtime::Client) -> crate::query::Query<'_, MamPla
 
 impl ::odata_runtime::query::EntitySet for MamPlatform {
     const NAME: &'static str = "mamPlatforms";
-    const KEY: &'static [&'static str] = &["platformKey"];
     type Field = MamPlatformField;
 }
 

@@ -21,6 +21,28 @@ pub struct ManagementAgentType {
     pub management_agent_name: Option<String>,
 }
 
+/// The properties of [`ManagementAgentType`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct ManagementAgentTypeProps {
+    pub management_agent_id: ::odata_runtime::query::Prop<i32>,
+    pub management_agent_key: ::odata_runtime::query::Prop<i32>,
+    pub management_agent_name: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for ManagementAgentType {
+    type Props = ManagementAgentTypeProps;
+    const PROPS: ManagementAgentTypeProps = ManagementAgentTypeProps {
+        management_agent_id: ::odata_runtime::query::Prop::new("managementAgentID"),
+        management_agent_key: ::odata_runtime::query::Prop::new("managementAgentKey"),
+        management_agent_name: ::odata_runtime::query::Prop::new("managementAgentName"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for ManagementAgentType {
+    const KEY: &'static [&'static str] = &["managementAgentID"];
+    type Key = i32;
+}
+
 /// The properties of [`ManagementAgentType`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -47,7 +69,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for ManagementAgentType {
     const NAME: &'static str = "managementAgentTypes";
-    const KEY: &'static [&'static str] = &["managementAgentID"];
     type Field = ManagementAgentTypeField;
 }
 

@@ -20,6 +20,34 @@ pub struct PolicyPlatformType {
     pub policy_platform_type_name: Option<String>,
 }
 
+/// The properties of [`PolicyPlatformType`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct PolicyPlatformTypeProps {
+    pub policy_platform_type_key: ::odata_runtime::query::Prop<i32>,
+    pub policy_platform_type_id: ::odata_runtime::query::Prop<i32>,
+    pub policy_platform_type_name: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for PolicyPlatformType {
+    type Props = PolicyPlatformTypeProps;
+    const PROPS: PolicyPlatformTypeProps = PolicyPlatformTypeProps {
+        policy_platform_type_key: ::odata_runtime::query::Prop::new(
+            "policyPlatformTypeKey",
+        ),
+        policy_platform_type_id: ::odata_runtime::query::Prop::new(
+            "policyPlatformTypeId",
+        ),
+        policy_platform_type_name: ::odata_runtime::query::Prop::new(
+            "policyPlatformTypeName",
+        ),
+    };
+}
+
+impl ::odata_runtime::query::Entity for PolicyPlatformType {
+    const KEY: &'static [&'static str] = &["policyPlatformTypeKey"];
+    type Key = i32;
+}
+
 /// The properties of [`PolicyPlatformType`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -46,7 +74,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for PolicyPlatformType {
     const NAME: &'static str = "policyPlatformTypes";
-    const KEY: &'static [&'static str] = &["policyPlatformTypeKey"];
     type Field = PolicyPlatformTypeField;
 }
 

@@ -28,6 +28,36 @@ pub struct PolicyTypeActivity {
     pub failed: i32,
 }
 
+/// The properties of [`PolicyTypeActivity`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct PolicyTypeActivityProps {
+    pub date_key: ::odata_runtime::query::Prop<i32>,
+    pub policy_key: ::odata_runtime::query::Prop<i32>,
+    pub policy_type_key: ::odata_runtime::query::Prop<i32>,
+    pub pending: ::odata_runtime::query::Prop<i32>,
+    pub succeeded: ::odata_runtime::query::Prop<i32>,
+    pub error: ::odata_runtime::query::Prop<i32>,
+    pub failed: ::odata_runtime::query::Prop<i32>,
+}
+
+impl ::odata_runtime::query::Structured for PolicyTypeActivity {
+    type Props = PolicyTypeActivityProps;
+    const PROPS: PolicyTypeActivityProps = PolicyTypeActivityProps {
+        date_key: ::odata_runtime::query::Prop::new("dateKey"),
+        policy_key: ::odata_runtime::query::Prop::new("policyKey"),
+        policy_type_key: ::odata_runtime::query::Prop::new("policyTypeKey"),
+        pending: ::odata_runtime::query::Prop::new("pending"),
+        succeeded: ::odata_runtime::query::Prop::new("succeeded"),
+        error: ::odata_runtime::query::Prop::new("error"),
+        failed: ::odata_runtime::query::Prop::new("failed"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for PolicyTypeActivity {
+    const KEY: &'static [&'static str] = &["dateKey", "policyKey", "policyTypeKey"];
+    type Key = (i32, i32, i32);
+}
+
 /// The properties of [`PolicyTypeActivity`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -62,7 +92,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for PolicyTypeActivity {
     const NAME: &'static str = "policyTypeActivities";
-    const KEY: &'static [&'static str] = &["dateKey", "policyKey", "policyTypeKey"];
     type Field = PolicyTypeActivityField;
 }
 

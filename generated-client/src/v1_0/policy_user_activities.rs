@@ -26,6 +26,34 @@ pub struct PolicyUserActivity {
     pub failed: i32,
 }
 
+/// The properties of [`PolicyUserActivity`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct PolicyUserActivityProps {
+    pub date_key: ::odata_runtime::query::Prop<i32>,
+    pub policy_type_key: ::odata_runtime::query::Prop<i32>,
+    pub pending: ::odata_runtime::query::Prop<i32>,
+    pub succeeded: ::odata_runtime::query::Prop<i32>,
+    pub error: ::odata_runtime::query::Prop<i32>,
+    pub failed: ::odata_runtime::query::Prop<i32>,
+}
+
+impl ::odata_runtime::query::Structured for PolicyUserActivity {
+    type Props = PolicyUserActivityProps;
+    const PROPS: PolicyUserActivityProps = PolicyUserActivityProps {
+        date_key: ::odata_runtime::query::Prop::new("dateKey"),
+        policy_type_key: ::odata_runtime::query::Prop::new("policyTypeKey"),
+        pending: ::odata_runtime::query::Prop::new("pending"),
+        succeeded: ::odata_runtime::query::Prop::new("succeeded"),
+        error: ::odata_runtime::query::Prop::new("error"),
+        failed: ::odata_runtime::query::Prop::new("failed"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for PolicyUserActivity {
+    const KEY: &'static [&'static str] = &["dateKey", "policyTypeKey"];
+    type Key = (i32, i32);
+}
+
 /// The properties of [`PolicyUserActivity`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -58,7 +86,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for PolicyUserActivity {
     const NAME: &'static str = "policyUserActivities";
-    const KEY: &'static [&'static str] = &["dateKey", "policyTypeKey"];
     type Field = PolicyUserActivityField;
 }
 

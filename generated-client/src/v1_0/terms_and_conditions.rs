@@ -36,6 +36,54 @@ pub struct TermsAndConditions {
     pub end_date_exclusive_utc: ::time::OffsetDateTime,
 }
 
+/// The properties of [`TermsAndConditions`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct TermsAndConditionsProps {
+    pub terms_and_conditions_key: ::odata_runtime::query::Prop<i32>,
+    pub terms_and_conditions_id: ::odata_runtime::query::Prop<Option<String>>,
+    pub terms_and_conditions_version: ::odata_runtime::query::Prop<Option<i32>>,
+    pub name: ::odata_runtime::query::Prop<Option<String>>,
+    pub description: ::odata_runtime::query::Prop<Option<String>>,
+    pub title: ::odata_runtime::query::Prop<Option<String>>,
+    pub summary_of_terms: ::odata_runtime::query::Prop<Option<String>>,
+    pub terms_and_conditions_body_text: ::odata_runtime::query::Prop<Option<String>>,
+    pub is_deleted: ::odata_runtime::query::Prop<bool>,
+    pub start_date_inclusive_utc: ::odata_runtime::query::Prop<::time::OffsetDateTime>,
+    pub end_date_exclusive_utc: ::odata_runtime::query::Prop<::time::OffsetDateTime>,
+}
+
+impl ::odata_runtime::query::Structured for TermsAndConditions {
+    type Props = TermsAndConditionsProps;
+    const PROPS: TermsAndConditionsProps = TermsAndConditionsProps {
+        terms_and_conditions_key: ::odata_runtime::query::Prop::new(
+            "termsAndConditionsKey",
+        ),
+        terms_and_conditions_id: ::odata_runtime::query::Prop::new(
+            "termsAndConditionsId",
+        ),
+        terms_and_conditions_version: ::odata_runtime::query::Prop::new(
+            "termsAndConditionsVersion",
+        ),
+        name: ::odata_runtime::query::Prop::new("name"),
+        description: ::odata_runtime::query::Prop::new("description"),
+        title: ::odata_runtime::query::Prop::new("title"),
+        summary_of_terms: ::odata_runtime::query::Prop::new("summaryOfTerms"),
+        terms_and_conditions_body_text: ::odata_runtime::query::Prop::new(
+            "termsAndConditionsBodyText",
+        ),
+        is_deleted: ::odata_runtime::query::Prop::new("isDeleted"),
+        start_date_inclusive_utc: ::odata_runtime::query::Prop::new(
+            "startDateInclusiveUTC",
+        ),
+        end_date_exclusive_utc: ::odata_runtime::query::Prop::new("endDateExclusiveUTC"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for TermsAndConditions {
+    const KEY: &'static [&'static str] = &["termsAndConditionsKey"];
+    type Key = i32;
+}
+
 /// The properties of [`TermsAndConditions`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -78,7 +126,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for TermsAndConditions {
     const NAME: &'static str = "termsAndConditions";
-    const KEY: &'static [&'static str] = &["termsAndConditionsKey"];
     type Field = TermsAndConditionsField;
 }
 

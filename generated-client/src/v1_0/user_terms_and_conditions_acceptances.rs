@@ -34,6 +34,45 @@ pub struct UserTermsAndConditionsAcceptance {
     pub last_modified_date_time_utc: Option<::time::OffsetDateTime>,
 }
 
+/// The properties of [`UserTermsAndConditionsAcceptance`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct UserTermsAndConditionsAcceptanceProps {
+    pub date_key: ::odata_runtime::query::Prop<i32>,
+    pub user_key: ::odata_runtime::query::Prop<i32>,
+    pub terms_and_conditions_key: ::odata_runtime::query::Prop<i32>,
+    pub accepted_date_time_utc: ::odata_runtime::query::Prop<
+        Option<::time::OffsetDateTime>,
+    >,
+    pub last_modified_date_time_utc: ::odata_runtime::query::Prop<
+        Option<::time::OffsetDateTime>,
+    >,
+}
+
+impl ::odata_runtime::query::Structured for UserTermsAndConditionsAcceptance {
+    type Props = UserTermsAndConditionsAcceptanceProps;
+    const PROPS: UserTermsAndConditionsAcceptanceProps = UserTermsAndConditionsAcceptanceProps {
+        date_key: ::odata_runtime::query::Prop::new("dateKey"),
+        user_key: ::odata_runtime::query::Prop::new("userKey"),
+        terms_and_conditions_key: ::odata_runtime::query::Prop::new(
+            "termsAndConditionsKey",
+        ),
+        accepted_date_time_utc: ::odata_runtime::query::Prop::new("acceptedDateTimeUTC"),
+        last_modified_date_time_utc: ::odata_runtime::query::Prop::new(
+            "lastModifiedDateTimeUTC",
+        ),
+    };
+}
+
+impl ::odata_runtime::query::Entity for UserTermsAndConditionsAcceptance {
+    const KEY: &'static [&'static str] = &[
+        "dateKey",
+        "userKey",
+        "termsAndConditionsKey",
+    ];
+
+    type Key = (i32, i32, i32);
+}
+
 /// The properties of [`UserTermsAndConditionsAcceptance`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -64,12 +103,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for UserTermsAndConditionsAcceptance {
     const NAME: &'static str = "userTermsAndConditionsAcceptances";
-    const KEY: &'static [&'static str] = &[
-        "dateKey",
-        "userKey",
-        "termsAndConditionsKey",
-    ];
-
     type Field = UserTermsAndConditionsAcceptanceField;
 }
 

@@ -20,6 +20,28 @@ pub struct VppProgramType {
     pub vpp_program_type_name: Option<String>,
 }
 
+/// The properties of [`VppProgramType`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct VppProgramTypeProps {
+    pub vpp_program_type_id: ::odata_runtime::query::Prop<String>,
+    pub vpp_program_type_key: ::odata_runtime::query::Prop<i32>,
+    pub vpp_program_type_name: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for VppProgramType {
+    type Props = VppProgramTypeProps;
+    const PROPS: VppProgramTypeProps = VppProgramTypeProps {
+        vpp_program_type_id: ::odata_runtime::query::Prop::new("vppProgramTypeId"),
+        vpp_program_type_key: ::odata_runtime::query::Prop::new("vppProgramTypeKey"),
+        vpp_program_type_name: ::odata_runtime::query::Prop::new("vppProgramTypeName"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for VppProgramType {
+    const KEY: &'static [&'static str] = &["vppProgramTypeId"];
+    type Key = String;
+}
+
 /// The properties of [`VppProgramType`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -46,7 +68,6 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for VppProgramType {
     const NAME: &'static str = "vppProgramTypes";
-    const KEY: &'static [&'static str] = &["vppProgramTypeId"];
     type Field = VppProgramTypeField;
 }
 

@@ -54,7 +54,7 @@ fn base_types_are_flattened_and_shared_entity_types_wrapped() {
     assert_eq!(row.0.id, "d1");
     assert_eq!(inheritance::deleted_objects::DeletedObjectsRow::NAME, "deletedObjects");
     assert_eq!(inheritance::directory_objects::DirectoryObjectsRow::NAME, "directoryObjects");
-    assert_eq!(<inheritance::users::User as EntitySet>::KEY, ["id"], "the key is inherited");
+    assert_eq!(<inheritance::users::User as odata_runtime::Entity>::KEY, ["id"], "the key is inherited");
 }
 
 #[test]

@@ -25,6 +25,30 @@ pub struct Activity {
     pub new_count: Option<i32>,
 }
 
+/// The properties of [`Activity`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct ActivityProps {
+    pub date_key: ::odata_runtime::query::Prop<i32>,
+    pub policy_key: ::odata_runtime::query::Prop<i32>,
+    pub old_count: ::odata_runtime::query::Prop<Option<i32>>,
+    pub new_count: ::odata_runtime::query::Prop<Option<i32>>,
+}
+
+impl ::odata_runtime::query::Structured for Activity {
+    type Props = ActivityProps;
+    const PROPS: ActivityProps = ActivityProps {
+        date_key: ::odata_runtime::query::Prop::new("dateKey"),
+        policy_key: ::odata_runtime::query::Prop::new("policyKey"),
+        old_count: ::odata_runtime::query::Prop::new("oldCount"),
+        new_count: ::odata_runtime::query::Prop::new("newCount"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for Activity {
+    const KEY: &'static [&'static str] = &["dateKey", "policyKey"];
+    type Key = (i32, i32);
+}
+
 /// The properties of [`Activity`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -53,6 +77,5 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for Activity {
     const NAME: &'static str = "activities";
-    const KEY: &'static [&'static str] = &["dateKey", "policyKey"];
     type Field = ActivityField;
 }

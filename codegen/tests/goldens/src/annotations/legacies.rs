@@ -18,6 +18,33 @@ pub struct Legacy {
     pub row_last_modified_date_time_utc: ::time::OffsetDateTime,
 }
 
+/// The properties of [`Legacy`], typed, for queries.
+#[allow(missing_debug_implementations)]
+#[allow(deprecated)]
+pub struct LegacyProps {
+    pub legacy_key: ::odata_runtime::query::Prop<i32>,
+    pub row_last_modified_date_time_utc: ::odata_runtime::query::Prop<
+        ::time::OffsetDateTime,
+    >,
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Structured for Legacy {
+    type Props = LegacyProps;
+    const PROPS: LegacyProps = LegacyProps {
+        legacy_key: ::odata_runtime::query::Prop::new("legacyKey"),
+        row_last_modified_date_time_utc: ::odata_runtime::query::Prop::new(
+            "rowLastModifiedDateTimeUTC",
+        ),
+    };
+}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Entity for Legacy {
+    const KEY: &'static [&'static str] = &["legacyKey"];
+    type Key = i32;
+}
+
 /// The properties of [`Legacy`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -44,6 +71,5 @@ pub fn query(
 #[allow(deprecated)]
 impl ::odata_runtime::query::EntitySet for Legacy {
     const NAME: &'static str = "legacies";
-    const KEY: &'static [&'static str] = &["legacyKey"];
     type Field = LegacyField;
 }

@@ -19,6 +19,8 @@ impl ::odata_runtime::edm::EnumMember for LegacyLevel {
         (Self::Low, "low", 0),
         (Self::High, "high", 1),
     ];
+
+    const TYPE_NAME: &'static str = "Docs.legacyLevel";
 }
 
 ::odata_runtime::enum_impls!(#[allow(deprecated)] LegacyLevel, UnrecognizedValue);
@@ -40,6 +42,8 @@ impl ::odata_runtime::edm::EnumMember for State {
         (Self::Active, "active", 0),
         (Self::Retired, "retired", 1),
     ];
+
+    const TYPE_NAME: &'static str = "Docs.state";
 }
 
 ::odata_runtime::enum_impls!(#[allow(deprecated)] State, UnrecognizedValue);

@@ -24,6 +24,38 @@ pub struct Item {
     pub priority: Option<crate::enums::types::Priority>,
 }
 
+/// The properties of [`Item`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct ItemProps {
+    pub id: ::odata_runtime::query::Prop<i64>,
+    pub color: ::odata_runtime::query::Prop<crate::enums::types::Color>,
+    pub permissions: ::odata_runtime::query::Prop<
+        Option<::odata_runtime::edm::Flags<crate::enums::types::Permission>>,
+    >,
+    pub history: ::odata_runtime::query::Prop<
+        ::odata_runtime::query::Values<crate::enums::types::Color>,
+    >,
+    pub nothing: ::odata_runtime::query::Prop<Option<crate::enums::types::Empty>>,
+    pub priority: ::odata_runtime::query::Prop<Option<crate::enums::types::Priority>>,
+}
+
+impl ::odata_runtime::query::Structured for Item {
+    type Props = ItemProps;
+    const PROPS: ItemProps = ItemProps {
+        id: ::odata_runtime::query::Prop::new("Id"),
+        color: ::odata_runtime::query::Prop::new("Color"),
+        permissions: ::odata_runtime::query::Prop::new("Permissions"),
+        history: ::odata_runtime::query::Prop::new("History"),
+        nothing: ::odata_runtime::query::Prop::new("Nothing"),
+        priority: ::odata_runtime::query::Prop::new("Priority"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for Item {
+    const KEY: &'static [&'static str] = &["Id"];
+    type Key = i64;
+}
+
 /// The properties of [`Item`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -56,6 +88,5 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for Item {
     const NAME: &'static str = "Items";
-    const KEY: &'static [&'static str] = &["Id"];
     type Field = ItemField;
 }

@@ -21,6 +21,8 @@ impl ::odata_runtime::edm::EnumMember for Color {
         (Self::Blue, "blue", 2),
         (Self::UnknownFutureValue, "unknownFutureValue", 3),
     ];
+
+    const TYPE_NAME: &'static str = "Enums.color";
 }
 
 ::odata_runtime::enum_impls!(Color, UnrecognizedValue);
@@ -45,6 +47,8 @@ impl ::odata_runtime::edm::EnumMember for Permission {
         (Self::Write, "Write", 2),
         (Self::ReadWrite, "ReadWrite", 3),
     ];
+
+    const TYPE_NAME: &'static str = "Enums.Permission";
 }
 
 ::odata_runtime::enum_impls!(Permission, UnrecognizedValue);
@@ -58,6 +62,7 @@ pub enum Empty {
 
 impl ::odata_runtime::edm::EnumMember for Empty {
     const MEMBERS: &'static [(Self, &'static str, i64)] = &[];
+    const TYPE_NAME: &'static str = "Enums.empty";
 }
 
 ::odata_runtime::enum_impls!(Empty, UnrecognizedValue);
@@ -76,6 +81,8 @@ impl ::odata_runtime::edm::EnumMember for Priority {
         (Self::Low, "Low", 10),
         (Self::High, "High", 200),
     ];
+
+    const TYPE_NAME: &'static str = "Enums.Priority";
 }
 
 ::odata_runtime::enum_impls!(Priority, UnrecognizedValue);

@@ -16,6 +16,34 @@ pub struct Order {
     pub buyer: Option<crate::features::types::Person>,
 }
 
+/// The properties of [`Order`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct OrderProps {
+    pub id: ::odata_runtime::query::Prop<i32>,
+    pub total: ::odata_runtime::query::Prop<crate::features::types::Money>,
+    pub ship_to: ::odata_runtime::query::Prop<Option<crate::features::types::Address>>,
+    #[cfg(any(feature = "customers", feature = "staff"))]
+    pub buyer: ::odata_runtime::query::Prop<
+        ::odata_runtime::query::One<crate::features::types::Person>,
+    >,
+}
+
+impl ::odata_runtime::query::Structured for Order {
+    type Props = OrderProps;
+    const PROPS: OrderProps = OrderProps {
+        id: ::odata_runtime::query::Prop::new("id"),
+        total: ::odata_runtime::query::Prop::new("total"),
+        ship_to: ::odata_runtime::query::Prop::new("shipTo"),
+        #[cfg(any(feature = "customers", feature = "staff"))]
+        buyer: ::odata_runtime::query::Prop::new("buyer"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for Order {
+    const KEY: &'static [&'static str] = &["id"];
+    type Key = i32;
+}
+
 /// The properties of [`Order`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -42,6 +70,5 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for Order {
     const NAME: &'static str = "orders";
-    const KEY: &'static [&'static str] = &["id"];
     type Field = OrderField;
 }

@@ -25,6 +25,16 @@ impl ::odata_runtime::query::Field for PersonField {
 #[serde(transparent)]
 pub struct StaffRow(pub crate::features::types::Person);
 
+impl ::odata_runtime::query::Structured for StaffRow {
+    type Props = <crate::features::types::Person as ::odata_runtime::query::Structured>::Props;
+    const PROPS: Self::Props = <crate::features::types::Person as ::odata_runtime::query::Structured>::PROPS;
+}
+
+impl ::odata_runtime::query::Entity for StaffRow {
+    const KEY: &'static [&'static str] = <crate::features::types::Person as ::odata_runtime::query::Entity>::KEY;
+    type Key = <crate::features::types::Person as ::odata_runtime::query::Entity>::Key;
+}
+
 /// A query of the `staff` entity set (the same as the `Collections` accessor).
 pub fn query(
     client: &::odata_runtime::Client,
@@ -34,6 +44,5 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for StaffRow {
     const NAME: &'static str = "staff";
-    const KEY: &'static [&'static str] = &["id"];
     type Field = PersonField;
 }

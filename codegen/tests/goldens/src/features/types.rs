@@ -13,11 +13,55 @@ pub struct Person {
     pub orders: Vec<crate::features::orders::Order>,
 }
 
+/// The properties of [`Person`], typed, for queries.
+#[cfg(any(feature = "customers", feature = "staff"))]
+#[allow(missing_debug_implementations)]
+pub struct PersonProps {
+    pub id: ::odata_runtime::query::Prop<i32>,
+    pub home: ::odata_runtime::query::Prop<Option<Address>>,
+    #[cfg(feature = "orders")]
+    pub orders: ::odata_runtime::query::Prop<
+        ::odata_runtime::query::Many<crate::features::orders::Order>,
+    >,
+}
+
+#[cfg(any(feature = "customers", feature = "staff"))]
+impl ::odata_runtime::query::Structured for Person {
+    type Props = PersonProps;
+    const PROPS: PersonProps = PersonProps {
+        id: ::odata_runtime::query::Prop::new("id"),
+        home: ::odata_runtime::query::Prop::new("home"),
+        #[cfg(feature = "orders")]
+        orders: ::odata_runtime::query::Prop::new("orders"),
+    };
+}
+
+#[cfg(any(feature = "customers", feature = "staff"))]
+impl ::odata_runtime::query::Entity for Person {
+    const KEY: &'static [&'static str] = &["id"];
+    type Key = i32;
+}
+
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
 #[non_exhaustive]
 pub struct Address {
     pub city: Option<String>,
     pub tier: Option<Tier>,
+}
+
+/// The properties of [`Address`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct AddressProps {
+    pub city: ::odata_runtime::query::Prop<Option<String>>,
+    pub tier: ::odata_runtime::query::Prop<Option<Tier>>,
+}
+
+impl ::odata_runtime::query::Structured for Address {
+    type Props = AddressProps;
+    const PROPS: AddressProps = AddressProps {
+        city: ::odata_runtime::query::Prop::new("city"),
+        tier: ::odata_runtime::query::Prop::new("tier"),
+    };
 }
 
 #[cfg(feature = "orders")]
@@ -29,11 +73,43 @@ pub struct Money {
     pub currency: String,
 }
 
+/// The properties of [`Money`], typed, for queries.
+#[cfg(feature = "orders")]
+#[allow(missing_debug_implementations)]
+pub struct MoneyProps {
+    pub amount: ::odata_runtime::query::Prop<::bigdecimal::BigDecimal>,
+    pub currency: ::odata_runtime::query::Prop<String>,
+}
+
+#[cfg(feature = "orders")]
+impl ::odata_runtime::query::Structured for Money {
+    type Props = MoneyProps;
+    const PROPS: MoneyProps = MoneyProps {
+        amount: ::odata_runtime::query::Prop::new("amount"),
+        currency: ::odata_runtime::query::Prop::new("currency"),
+    };
+}
+
 #[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
 #[non_exhaustive]
 pub struct Audit {
     pub by: Option<String>,
+}
+
+/// The properties of [`Audit`], typed, for queries.
+#[cfg(feature = "full")]
+#[allow(missing_debug_implementations)]
+pub struct AuditProps {
+    pub by: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+#[cfg(feature = "full")]
+impl ::odata_runtime::query::Structured for Audit {
+    type Props = AuditProps;
+    const PROPS: AuditProps = AuditProps {
+        by: ::odata_runtime::query::Prop::new("by"),
+    };
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -50,6 +126,8 @@ impl ::odata_runtime::edm::EnumMember for Tier {
         (Self::Basic, "Basic", 0),
         (Self::Gold, "Gold", 1),
     ];
+
+    const TYPE_NAME: &'static str = "Shop.Tier";
 }
 
 ::odata_runtime::enum_impls!(Tier, UnrecognizedValue);

@@ -25,6 +25,16 @@ impl ::odata_runtime::query::Field for DirectoryObjectField {
 #[serde(transparent)]
 pub struct DeletedObjectsRow(pub crate::inheritance::types::DirectoryObject);
 
+impl ::odata_runtime::query::Structured for DeletedObjectsRow {
+    type Props = <crate::inheritance::types::DirectoryObject as ::odata_runtime::query::Structured>::Props;
+    const PROPS: Self::Props = <crate::inheritance::types::DirectoryObject as ::odata_runtime::query::Structured>::PROPS;
+}
+
+impl ::odata_runtime::query::Entity for DeletedObjectsRow {
+    const KEY: &'static [&'static str] = <crate::inheritance::types::DirectoryObject as ::odata_runtime::query::Entity>::KEY;
+    type Key = <crate::inheritance::types::DirectoryObject as ::odata_runtime::query::Entity>::Key;
+}
+
 /// A query of the `deletedObjects` entity set (the same as the `Collections` accessor).
 pub fn query(
     client: &::odata_runtime::Client,
@@ -34,6 +44,5 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for DeletedObjectsRow {
     const NAME: &'static str = "deletedObjects";
-    const KEY: &'static [&'static str] = &["id"];
     type Field = DirectoryObjectField;
 }

@@ -9,6 +9,24 @@ pub struct Entity {
     pub id: String,
 }
 
+/// The properties of [`Entity`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct EntityProps {
+    pub id: ::odata_runtime::query::Prop<String>,
+}
+
+impl ::odata_runtime::query::Structured for Entity {
+    type Props = EntityProps;
+    const PROPS: EntityProps = EntityProps {
+        id: ::odata_runtime::query::Prop::new("id"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for Entity {
+    const KEY: &'static [&'static str] = &["id"];
+    type Key = String;
+}
+
 /// Derived from `Inherit.entity`; its properties are included.
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
 #[odata(rename_all = "camelCase")]
@@ -19,11 +37,46 @@ pub struct DirectoryObject {
     pub deleted_date_time: Option<::time::OffsetDateTime>,
 }
 
+/// The properties of [`DirectoryObject`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct DirectoryObjectProps {
+    pub id: ::odata_runtime::query::Prop<String>,
+    pub deleted_date_time: ::odata_runtime::query::Prop<Option<::time::OffsetDateTime>>,
+}
+
+impl ::odata_runtime::query::Structured for DirectoryObject {
+    type Props = DirectoryObjectProps;
+    const PROPS: DirectoryObjectProps = DirectoryObjectProps {
+        id: ::odata_runtime::query::Prop::new("id"),
+        deleted_date_time: ::odata_runtime::query::Prop::new("deletedDateTime"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for DirectoryObject {
+    const KEY: &'static [&'static str] = &["id"];
+    type Key = String;
+}
+
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
 #[non_exhaustive]
 pub struct Address {
     pub street: Option<String>,
     pub city: Option<String>,
+}
+
+/// The properties of [`Address`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct AddressProps {
+    pub street: ::odata_runtime::query::Prop<Option<String>>,
+    pub city: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for Address {
+    type Props = AddressProps;
+    const PROPS: AddressProps = AddressProps {
+        street: ::odata_runtime::query::Prop::new("street"),
+        city: ::odata_runtime::query::Prop::new("city"),
+    };
 }
 
 /// Derived from `Inherit.address`; its properties are included.
@@ -34,4 +87,21 @@ pub struct PostalAddress {
     pub street: Option<String>,
     pub city: Option<String>,
     pub postal_code: Option<String>,
+}
+
+/// The properties of [`PostalAddress`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct PostalAddressProps {
+    pub street: ::odata_runtime::query::Prop<Option<String>>,
+    pub city: ::odata_runtime::query::Prop<Option<String>>,
+    pub postal_code: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for PostalAddress {
+    type Props = PostalAddressProps;
+    const PROPS: PostalAddressProps = PostalAddressProps {
+        street: ::odata_runtime::query::Prop::new("street"),
+        city: ::odata_runtime::query::Prop::new("city"),
+        postal_code: ::odata_runtime::query::Prop::new("postalCode"),
+    };
 }

@@ -17,6 +17,32 @@ pub struct User {
     pub address: Option<crate::inheritance::types::PostalAddress>,
 }
 
+/// The properties of [`User`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct UserProps {
+    pub id: ::odata_runtime::query::Prop<String>,
+    pub deleted_date_time: ::odata_runtime::query::Prop<Option<::time::OffsetDateTime>>,
+    pub display_name: ::odata_runtime::query::Prop<Option<String>>,
+    pub address: ::odata_runtime::query::Prop<
+        Option<crate::inheritance::types::PostalAddress>,
+    >,
+}
+
+impl ::odata_runtime::query::Structured for User {
+    type Props = UserProps;
+    const PROPS: UserProps = UserProps {
+        id: ::odata_runtime::query::Prop::new("id"),
+        deleted_date_time: ::odata_runtime::query::Prop::new("deletedDateTime"),
+        display_name: ::odata_runtime::query::Prop::new("displayName"),
+        address: ::odata_runtime::query::Prop::new("address"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for User {
+    const KEY: &'static [&'static str] = &["id"];
+    type Key = String;
+}
+
 /// The properties of [`User`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -45,6 +71,5 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for User {
     const NAME: &'static str = "users";
-    const KEY: &'static [&'static str] = &["id"];
     type Field = UserField;
 }

@@ -13,6 +13,32 @@ pub struct Order {
     pub shipping: Option<crate::namespaces::types::contoso_shipping::Status>,
 }
 
+/// The properties of [`Order`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct OrderProps {
+    pub id: ::odata_runtime::query::Prop<i32>,
+    pub status: ::odata_runtime::query::Prop<
+        Option<crate::namespaces::types::contoso_sales::Status>,
+    >,
+    pub shipping: ::odata_runtime::query::Prop<
+        Option<crate::namespaces::types::contoso_shipping::Status>,
+    >,
+}
+
+impl ::odata_runtime::query::Structured for Order {
+    type Props = OrderProps;
+    const PROPS: OrderProps = OrderProps {
+        id: ::odata_runtime::query::Prop::new("id"),
+        status: ::odata_runtime::query::Prop::new("status"),
+        shipping: ::odata_runtime::query::Prop::new("shipping"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for Order {
+    const KEY: &'static [&'static str] = &["id"];
+    type Key = i32;
+}
+
 /// The properties of [`Order`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -39,6 +65,5 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for Order {
     const NAME: &'static str = "orders";
-    const KEY: &'static [&'static str] = &["id"];
     type Field = OrderField;
 }

@@ -51,6 +51,16 @@ impl ::odata_runtime::query::Field for TypeField {
 #[serde(transparent)]
 pub struct CratesRow(pub crate::naming::types::Type);
 
+impl ::odata_runtime::query::Structured for CratesRow {
+    type Props = <crate::naming::types::Type as ::odata_runtime::query::Structured>::Props;
+    const PROPS: Self::Props = <crate::naming::types::Type as ::odata_runtime::query::Structured>::PROPS;
+}
+
+impl ::odata_runtime::query::Entity for CratesRow {
+    const KEY: &'static [&'static str] = <crate::naming::types::Type as ::odata_runtime::query::Entity>::KEY;
+    type Key = <crate::naming::types::Type as ::odata_runtime::query::Entity>::Key;
+}
+
 /// A query of the `Crates` entity set (the same as the `Collections` accessor).
 pub fn query(
     client: &::odata_runtime::Client,
@@ -60,6 +70,5 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for CratesRow {
     const NAME: &'static str = "Crates";
-    const KEY: &'static [&'static str] = &["self"];
     type Field = TypeField;
 }

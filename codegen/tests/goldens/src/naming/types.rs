@@ -32,6 +32,51 @@ pub struct Type {
     pub remote_control: Option<i32>,
 }
 
+/// The properties of [`Type`], typed, for queries.
+#[allow(missing_debug_implementations)]
+#[allow(non_snake_case)]
+pub struct TypeProps {
+    pub self_: ::odata_runtime::query::Prop<i32>,
+    pub type_: ::odata_runtime::query::Prop<Option<String>>,
+    pub crate_: ::odata_runtime::query::Prop<Option<String>>,
+    pub _1st_place: ::odata_runtime::query::Prop<Option<bool>>,
+    pub odata_etag: ::odata_runtime::query::Prop<Option<String>>,
+    pub filter: ::odata_runtime::query::Prop<Option<String>>,
+    pub id: ::odata_runtime::query::Prop<Option<::uuid::Uuid>>,
+    pub gr_u00f6_u00df_e: ::odata_runtime::query::Prop<Option<f64>>,
+    pub string: ::odata_runtime::query::Prop<Option<String_>>,
+    pub option: ::odata_runtime::query::Prop<Option<Option_>>,
+    pub deviceKey: ::odata_runtime::query::Prop<Option<i32>>,
+    pub DeviceKey: ::odata_runtime::query::Prop<Option<i32>>,
+    pub remote_Control: ::odata_runtime::query::Prop<Option<i32>>,
+    pub remote_control: ::odata_runtime::query::Prop<Option<i32>>,
+}
+
+impl ::odata_runtime::query::Structured for Type {
+    type Props = TypeProps;
+    const PROPS: TypeProps = TypeProps {
+        self_: ::odata_runtime::query::Prop::new("self"),
+        type_: ::odata_runtime::query::Prop::new("type"),
+        crate_: ::odata_runtime::query::Prop::new("crate"),
+        _1st_place: ::odata_runtime::query::Prop::new("1stPlace"),
+        odata_etag: ::odata_runtime::query::Prop::new("odata.etag"),
+        filter: ::odata_runtime::query::Prop::new("$filter"),
+        id: ::odata_runtime::query::Prop::new("ID"),
+        gr_u00f6_u00df_e: ::odata_runtime::query::Prop::new("Größe"),
+        string: ::odata_runtime::query::Prop::new("String"),
+        option: ::odata_runtime::query::Prop::new("Option"),
+        deviceKey: ::odata_runtime::query::Prop::new("deviceKey"),
+        DeviceKey: ::odata_runtime::query::Prop::new("DeviceKey"),
+        remote_Control: ::odata_runtime::query::Prop::new("remote_Control"),
+        remote_control: ::odata_runtime::query::Prop::new("remoteControl"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for Type {
+    const KEY: &'static [&'static str] = &["self"];
+    type Key = i32;
+}
+
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
 #[non_exhaustive]
 pub struct String_ {
@@ -41,6 +86,23 @@ pub struct String_ {
     pub box_: Option<String>,
     #[odata(rename = "Result")]
     pub result: Option<String>,
+}
+
+/// The properties of [`String_`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct StringProps {
+    pub vec: ::odata_runtime::query::Prop<Option<String>>,
+    pub box_: ::odata_runtime::query::Prop<Option<String>>,
+    pub result: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for String_ {
+    type Props = StringProps;
+    const PROPS: StringProps = StringProps {
+        vec: ::odata_runtime::query::Prop::new("Vec"),
+        box_: ::odata_runtime::query::Prop::new("Box"),
+        result: ::odata_runtime::query::Prop::new("Result"),
+    };
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -69,6 +131,8 @@ impl ::odata_runtime::edm::EnumMember for Option_ {
         (Self::RemoteControlSoftware, "remoteControlSoftware", 5),
         (Self::unrecognizedValue, "unrecognizedValue", 6),
     ];
+
+    const TYPE_NAME: &'static str = "Hostile.Names.Option";
 }
 
 ::odata_runtime::enum_impls!(Option_, UnrecognizedValue);

@@ -49,6 +49,78 @@ pub struct Sample {
     pub moments: Vec<::time::OffsetDateTime>,
 }
 
+/// The properties of [`Sample`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct SampleProps {
+    pub id: ::odata_runtime::query::Prop<::uuid::Uuid>,
+    pub required: ::odata_runtime::query::Prop<String>,
+    pub optional: ::odata_runtime::query::Prop<Option<String>>,
+    pub flag: ::odata_runtime::query::Prop<bool>,
+    pub byte: ::odata_runtime::query::Prop<Option<u8>>,
+    pub sbyte: ::odata_runtime::query::Prop<Option<i8>>,
+    pub int16: ::odata_runtime::query::Prop<Option<i16>>,
+    pub int32: ::odata_runtime::query::Prop<Option<i32>>,
+    pub int64: ::odata_runtime::query::Prop<i64>,
+    pub single: ::odata_runtime::query::Prop<Option<f32>>,
+    pub double: ::odata_runtime::query::Prop<Option<f64>>,
+    pub amount: ::odata_runtime::query::Prop<Option<::bigdecimal::BigDecimal>>,
+    pub date: ::odata_runtime::query::Prop<Option<::time::Date>>,
+    pub timestamp: ::odata_runtime::query::Prop<::time::OffsetDateTime>,
+    pub time_of_day: ::odata_runtime::query::Prop<Option<::time::Time>>,
+    pub duration: ::odata_runtime::query::Prop<Option<::time::Duration>>,
+    pub payload: ::odata_runtime::query::Prop<Option<Vec<u8>>>,
+    pub photo: ::odata_runtime::query::Prop<Option<::serde_json::Value>>,
+    pub location: ::odata_runtime::query::Prop<Option<::serde_json::Value>>,
+    pub anything: ::odata_runtime::query::Prop<Option<::serde_json::Value>>,
+    pub tag: ::odata_runtime::query::Prop<Option<crate::nullable::types::Tag>>,
+    pub counter: ::odata_runtime::query::Prop<crate::nullable::types::Counter>,
+    pub origin: ::odata_runtime::query::Prop<Option<crate::nullable::types::Point>>,
+    pub corners: ::odata_runtime::query::Prop<Vec<crate::nullable::types::Point>>,
+    pub tags: ::odata_runtime::query::Prop<::odata_runtime::query::Values<String>>,
+    pub readings: ::odata_runtime::query::Prop<::odata_runtime::query::Values<i64>>,
+    pub moments: ::odata_runtime::query::Prop<
+        ::odata_runtime::query::Values<::time::OffsetDateTime>,
+    >,
+}
+
+impl ::odata_runtime::query::Structured for Sample {
+    type Props = SampleProps;
+    const PROPS: SampleProps = SampleProps {
+        id: ::odata_runtime::query::Prop::new("id"),
+        required: ::odata_runtime::query::Prop::new("required"),
+        optional: ::odata_runtime::query::Prop::new("optional"),
+        flag: ::odata_runtime::query::Prop::new("flag"),
+        byte: ::odata_runtime::query::Prop::new("byte"),
+        sbyte: ::odata_runtime::query::Prop::new("sbyte"),
+        int16: ::odata_runtime::query::Prop::new("int16"),
+        int32: ::odata_runtime::query::Prop::new("int32"),
+        int64: ::odata_runtime::query::Prop::new("int64"),
+        single: ::odata_runtime::query::Prop::new("single"),
+        double: ::odata_runtime::query::Prop::new("double"),
+        amount: ::odata_runtime::query::Prop::new("amount"),
+        date: ::odata_runtime::query::Prop::new("date"),
+        timestamp: ::odata_runtime::query::Prop::new("timestamp"),
+        time_of_day: ::odata_runtime::query::Prop::new("timeOfDay"),
+        duration: ::odata_runtime::query::Prop::new("duration"),
+        payload: ::odata_runtime::query::Prop::new("payload"),
+        photo: ::odata_runtime::query::Prop::new("photo"),
+        location: ::odata_runtime::query::Prop::new("location"),
+        anything: ::odata_runtime::query::Prop::new("anything"),
+        tag: ::odata_runtime::query::Prop::new("tag"),
+        counter: ::odata_runtime::query::Prop::new("counter"),
+        origin: ::odata_runtime::query::Prop::new("origin"),
+        corners: ::odata_runtime::query::Prop::new("corners"),
+        tags: ::odata_runtime::query::Prop::new("tags"),
+        readings: ::odata_runtime::query::Prop::new("readings"),
+        moments: ::odata_runtime::query::Prop::new("moments"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for Sample {
+    const KEY: &'static [&'static str] = &["id"];
+    type Key = ::uuid::Uuid;
+}
+
 /// The properties of [`Sample`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -123,6 +195,5 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for Sample {
     const NAME: &'static str = "samples";
-    const KEY: &'static [&'static str] = &["id"];
     type Field = SampleField;
 }

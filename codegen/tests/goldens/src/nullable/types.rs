@@ -12,10 +12,45 @@ pub struct Point {
     pub y: f64,
 }
 
+/// The properties of [`Point`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct PointProps {
+    pub x: ::odata_runtime::query::Prop<f64>,
+    pub y: ::odata_runtime::query::Prop<f64>,
+}
+
+impl ::odata_runtime::query::Structured for Point {
+    type Props = PointProps;
+    const PROPS: PointProps = PointProps {
+        x: ::odata_runtime::query::Prop::new("x"),
+        y: ::odata_runtime::query::Prop::new("y"),
+    };
+}
+
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct Tag(pub String);
 
+impl ::odata_runtime::query::Literal for Tag {
+    fn write_literal(&self, out: &mut String) -> Result<(), ::odata_runtime::Error> {
+        ::odata_runtime::query::Literal::write_literal(&self.0, out)
+    }
+}
+
+impl ::odata_runtime::query::Operand for Tag {
+    type Value = Tag;
+}
+
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct Counter(#[serde(with = "::odata_runtime::edm::with::Int64")] pub i64);
+
+impl ::odata_runtime::query::Literal for Counter {
+    fn write_literal(&self, out: &mut String) -> Result<(), ::odata_runtime::Error> {
+        ::odata_runtime::query::Literal::write_literal(&self.0, out)
+    }
+}
+
+impl ::odata_runtime::query::Operand for Counter {
+    type Value = Counter;
+}

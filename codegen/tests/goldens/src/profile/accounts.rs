@@ -17,6 +17,26 @@ pub struct Account {
     pub stamp: Option<String>,
 }
 
+/// The properties of [`Account`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct AccountProps {
+    pub account_id: ::odata_runtime::query::Prop<i32>,
+    pub stamp: ::odata_runtime::query::Prop<Option<String>>,
+}
+
+impl ::odata_runtime::query::Structured for Account {
+    type Props = AccountProps;
+    const PROPS: AccountProps = AccountProps {
+        account_id: ::odata_runtime::query::Prop::new("accountId"),
+        stamp: ::odata_runtime::query::Prop::new("stamp"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for Account {
+    const KEY: &'static [&'static str] = &["accountId"];
+    type Key = i32;
+}
+
 /// The properties of [`Account`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -39,8 +59,12 @@ pub fn query(client: &::odata_runtime::Client) -> crate::AuditedQuery<'_, Accoun
 
 impl ::odata_runtime::query::EntitySet for Account {
     const NAME: &'static str = "accounts";
-    const KEY: &'static [&'static str] = &["accountId"];
     type Field = AccountField;
+    const RESTRICTIONS: &'static ::odata_runtime::query::Restrictions = &::odata_runtime::query::Restrictions {
+        filterable: false,
+        skip: false,
+        ..::odata_runtime::query::Restrictions::NONE
+    };
 }
 
 /// The kind of the `accounts` entity set, as the service profile classifies it.

@@ -22,6 +22,28 @@ pub struct LedgerEntry {
     pub stamp: ::time::OffsetDateTime,
 }
 
+/// The properties of [`LedgerEntry`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct LedgerEntryProps {
+    pub entry_id: ::odata_runtime::query::Prop<i64>,
+    pub memo: ::odata_runtime::query::Prop<Option<String>>,
+    pub stamp: ::odata_runtime::query::Prop<::time::OffsetDateTime>,
+}
+
+impl ::odata_runtime::query::Structured for LedgerEntry {
+    type Props = LedgerEntryProps;
+    const PROPS: LedgerEntryProps = LedgerEntryProps {
+        entry_id: ::odata_runtime::query::Prop::new("entryId"),
+        memo: ::odata_runtime::query::Prop::new("memo"),
+        stamp: ::odata_runtime::query::Prop::new("stamp"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for LedgerEntry {
+    const KEY: &'static [&'static str] = &["entryId"];
+    type Key = i64;
+}
+
 /// The properties of [`LedgerEntry`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -46,8 +68,12 @@ pub fn query(client: &::odata_runtime::Client) -> crate::AuditedQuery<'_, Ledger
 
 impl ::odata_runtime::query::EntitySet for LedgerEntry {
     const NAME: &'static str = "ledgerEntries";
-    const KEY: &'static [&'static str] = &["entryId"];
     type Field = LedgerEntryField;
+    const RESTRICTIONS: &'static ::odata_runtime::query::Restrictions = &::odata_runtime::query::Restrictions {
+        top: false,
+        non_filterable: &["memo"],
+        ..::odata_runtime::query::Restrictions::NONE
+    };
 }
 
 /// The kind of the `ledgerEntries` entity set, as the service profile classifies it.

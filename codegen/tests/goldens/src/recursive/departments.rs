@@ -12,6 +12,28 @@ pub struct Department {
     pub head: Option<Box<crate::recursive::employees::Employee>>,
 }
 
+/// The properties of [`Department`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct DepartmentProps {
+    pub id: ::odata_runtime::query::Prop<i32>,
+    pub head: ::odata_runtime::query::Prop<
+        ::odata_runtime::query::One<crate::recursive::employees::Employee>,
+    >,
+}
+
+impl ::odata_runtime::query::Structured for Department {
+    type Props = DepartmentProps;
+    const PROPS: DepartmentProps = DepartmentProps {
+        id: ::odata_runtime::query::Prop::new("id"),
+        head: ::odata_runtime::query::Prop::new("head"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for Department {
+    const KEY: &'static [&'static str] = &["id"];
+    type Key = i32;
+}
+
 /// The properties of [`Department`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -32,6 +54,5 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for Department {
     const NAME: &'static str = "departments";
-    const KEY: &'static [&'static str] = &["id"];
     type Field = DepartmentField;
 }

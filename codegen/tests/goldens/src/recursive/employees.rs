@@ -15,6 +15,34 @@ pub struct Employee {
     pub department: Option<Box<crate::recursive::departments::Department>>,
 }
 
+/// The properties of [`Employee`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct EmployeeProps {
+    pub id: ::odata_runtime::query::Prop<i32>,
+    pub position: ::odata_runtime::query::Prop<Option<crate::recursive::types::Node>>,
+    pub manager: ::odata_runtime::query::Prop<::odata_runtime::query::One<Employee>>,
+    pub reports: ::odata_runtime::query::Prop<::odata_runtime::query::Many<Employee>>,
+    pub department: ::odata_runtime::query::Prop<
+        ::odata_runtime::query::One<crate::recursive::departments::Department>,
+    >,
+}
+
+impl ::odata_runtime::query::Structured for Employee {
+    type Props = EmployeeProps;
+    const PROPS: EmployeeProps = EmployeeProps {
+        id: ::odata_runtime::query::Prop::new("id"),
+        position: ::odata_runtime::query::Prop::new("position"),
+        manager: ::odata_runtime::query::Prop::new("manager"),
+        reports: ::odata_runtime::query::Prop::new("reports"),
+        department: ::odata_runtime::query::Prop::new("department"),
+    };
+}
+
+impl ::odata_runtime::query::Entity for Employee {
+    const KEY: &'static [&'static str] = &["id"];
+    type Key = i32;
+}
+
 /// The properties of [`Employee`], for `select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -39,6 +67,5 @@ pub fn query(
 
 impl ::odata_runtime::query::EntitySet for Employee {
     const NAME: &'static str = "employees";
-    const KEY: &'static [&'static str] = &["id"];
     type Field = EmployeeField;
 }

@@ -11,14 +11,57 @@ pub struct Node {
     pub children: Vec<Node>,
 }
 
+/// The properties of [`Node`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct NodeProps {
+    pub label: ::odata_runtime::query::Prop<Option<String>>,
+    pub parent: ::odata_runtime::query::Prop<Option<Node>>,
+    pub children: ::odata_runtime::query::Prop<Vec<Node>>,
+}
+
+impl ::odata_runtime::query::Structured for Node {
+    type Props = NodeProps;
+    const PROPS: NodeProps = NodeProps {
+        label: ::odata_runtime::query::Prop::new("label"),
+        parent: ::odata_runtime::query::Prop::new("parent"),
+        children: ::odata_runtime::query::Prop::new("children"),
+    };
+}
+
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
 #[non_exhaustive]
 pub struct Ping {
     pub pong: Box<Pong>,
 }
 
+/// The properties of [`Ping`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct PingProps {
+    pub pong: ::odata_runtime::query::Prop<Pong>,
+}
+
+impl ::odata_runtime::query::Structured for Ping {
+    type Props = PingProps;
+    const PROPS: PingProps = PingProps {
+        pong: ::odata_runtime::query::Prop::new("pong"),
+    };
+}
+
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
 #[non_exhaustive]
 pub struct Pong {
     pub ping: Option<Box<Ping>>,
+}
+
+/// The properties of [`Pong`], typed, for queries.
+#[allow(missing_debug_implementations)]
+pub struct PongProps {
+    pub ping: ::odata_runtime::query::Prop<Option<Ping>>,
+}
+
+impl ::odata_runtime::query::Structured for Pong {
+    type Props = PongProps;
+    const PROPS: PongProps = PongProps {
+        ping: ::odata_runtime::query::Prop::new("ping"),
+    };
 }

@@ -17,6 +17,8 @@ impl ::odata_runtime::edm::EnumMember for Status {
         (Self::Open, "open", 0),
         (Self::Closed, "closed", 1),
     ];
+
+    const TYPE_NAME: &'static str = "Contoso.Sales.status";
 }
 
 ::odata_runtime::enum_impls!(Status, UnrecognizedValue);

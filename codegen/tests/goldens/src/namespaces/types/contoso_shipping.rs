@@ -17,6 +17,8 @@ impl ::odata_runtime::edm::EnumMember for Status {
         (Self::Pending, "pending", 0),
         (Self::Shipped, "shipped", 1),
     ];
+
+    const TYPE_NAME: &'static str = "Contoso.Shipping.status";
 }
 
 ::odata_runtime::enum_impls!(Status, UnrecognizedValue);
