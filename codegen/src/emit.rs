@@ -8,7 +8,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::plan::{
-    JSON, Docs, EntitySetPlan, EnumPlan, FieldEnumPlan, FieldPlan, Gate, ModulePath, ModulePlan, NewtypePlan, Plan,
+    Docs, EntitySetPlan, EnumPlan, FieldEnumPlan, FieldPlan, Gate, JSON, ModulePath, ModulePlan, NewtypePlan, Plan,
     RestrictionsPlan, RustType, StructPlan, TypePath, UNRECOGNIZED_VARIANT,
 };
 
@@ -393,9 +393,10 @@ impl Emitter<'_> {
     /// A structured type's `…Props` (one typed `Prop` per property, for queries), its
     /// `Structured` impl and, for an entity type with a key, its `Entity` impl.
     fn props(&self, plan: &StructPlan, module: &ModulePath) -> TokenStream {
+        let Some(props) = &plan.props else { return TokenStream::new() };
         let runtime = self.runtime();
         let name = ident(&plan.name);
-        let props = ident(&plan.props);
+        let props = ident(props);
         let cfg = gate_cfg(plan.gate.as_ref());
         let allow_case = plan.fields.iter().any(|f| f.verbatim).then(|| quote!(#[allow(non_snake_case)]));
         // The impls name the struct itself.

@@ -231,7 +231,8 @@ pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
             Next::Done => return Ok(None),
         };
         let body = state.client.get_json(&url, &state.headers).await?;
-        let RawPage { value: rows, next_link, delta_link, count } = decode_raw(&body, &state.collection, state.page, &url)?;
+        let RawPage { value: rows, next_link, delta_link, count } =
+            decode_raw(&body, &state.collection, state.page, &url)?;
         drop(body);
         let (collection, query) = (state.collection.clone(), state.query.clone());
         let cursor = move |link: &Url, delta| Cursor {
@@ -378,7 +379,9 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Change<T> {
                 let reason = removed.get("reason").and_then(|r| r.as_str()).map(str::to_owned);
                 Ok(Change::Removed { reason, entry })
             }
-            None => T::deserialize(serde_json::Value::Object(entry)).map(Change::Upserted).map_err(serde::de::Error::custom),
+            None => {
+                T::deserialize(serde_json::Value::Object(entry)).map(Change::Upserted).map_err(serde::de::Error::custom)
+            }
         }
     }
 }

@@ -122,8 +122,9 @@ pub struct StructPlan {
     /// A field's type is deprecated, so the struct (and its derives) allow `deprecated`.
     pub uses_deprecated: bool,
     pub gate: Option<Gate>,
-    /// The name of its `…Props` struct (typed properties, for queries).
-    pub props: String,
+    /// The name of its `…Props` struct (typed properties, for queries); `None` for a type no
+    /// query reaches.
+    pub props: Option<String>,
     /// An entity type's key (`None` for a complex type, or an entity type without one).
     pub key: Option<KeyPlan>,
 }

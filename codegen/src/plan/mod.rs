@@ -14,6 +14,7 @@ mod gating;
 mod homes;
 mod ir;
 mod profile;
+mod queryable;
 mod rename;
 mod types;
 
@@ -48,6 +49,7 @@ pub fn plan(model: &Model, options: &Options) -> Plan {
         set_modules: set_modules(model),
         deprecated: BTreeSet::new(),
         props_names: BTreeMap::new(),
+        queryable: queryable::queryable_types(model),
     };
     let sets = planner.entity_sets();
     planner.assign_homes();
@@ -135,6 +137,8 @@ struct Planner<'m> {
     set_modules: BTreeMap<String, String>,
     /// Structured type → the name of its `…Props` (in its home module).
     props_names: BTreeMap<QualifiedName, String>,
+    /// The structured types that get typed properties (see `queryable`).
+    queryable: BTreeSet<QualifiedName>,
 }
 
 /// An entity set with what the plan needs to know about it.
@@ -216,8 +220,9 @@ impl<'m> Planner<'m> {
         let uses_deprecated = fields.iter().any(|f| f.ty.names_any(&|path| self.deprecated.contains(path)));
         let mut fields = fields;
         let camel_case = choose_rename_rule(&mut fields);
-        let key = (ty.kind == StructuredKind::Entity).then(|| self.key(ty, &fields)).flatten();
-        let props = self.props_names[qualified].clone();
+        let queryable = self.queryable.contains(qualified);
+        let key = (queryable && ty.kind == StructuredKind::Entity).then(|| self.key(ty, &fields)).flatten();
+        let props = queryable.then(|| self.props_names[qualified].clone());
         StructPlan { name: path.name.clone(), camel_case, docs, fields, uses_deprecated, gate: None, props, key }
     }
 

@@ -133,10 +133,7 @@ pub(crate) fn refused(set: &str, what: impl std::fmt::Display, annotation: &str)
 /// Whether `path` is, or starts with, one of `listed` (annotation paths are written `a/b`).
 fn listed_in(path: &Path, listed: &[&str]) -> Option<String> {
     let text = path.segments().join("/");
-    listed
-        .iter()
-        .find(|listed| text == **listed || text.starts_with(&format!("{listed}/")))
-        .map(|_| text)
+    listed.iter().find(|listed| text == **listed || text.starts_with(&format!("{listed}/"))).map(|_| text)
 }
 
 /// What one query asks for, as the checks need it.
@@ -164,7 +161,11 @@ impl Restrictions {
         }
         for path in asked.filter_paths {
             if let Some(path) = listed_in(path, self.non_filterable) {
-                return Err(refused(set, format_args!("$filter on {path}"), "FilterRestrictions/NonFilterableProperties"));
+                return Err(refused(
+                    set,
+                    format_args!("$filter on {path}"),
+                    "FilterRestrictions/NonFilterableProperties",
+                ));
             }
         }
         if self.requires_filter && !asked.has_filter {
@@ -196,7 +197,11 @@ impl Restrictions {
         }
         for path in asked.expand_paths {
             if let Some(path) = listed_in(path, self.non_expandable) {
-                return Err(refused(set, format_args!("$expand of {path}"), "ExpandRestrictions/NonExpandableProperties"));
+                return Err(refused(
+                    set,
+                    format_args!("$expand of {path}"),
+                    "ExpandRestrictions/NonExpandableProperties",
+                ));
             }
         }
         if !self.top && asked.top {
@@ -217,7 +222,9 @@ impl Restrictions {
             return Err(refused(set, "navigation", "NavigationRestrictions/Navigability"));
         }
         match listed_in(property, self.non_navigable) {
-            Some(path) => Err(refused(set, format_args!("navigation to {path}"), "NavigationRestrictions/RestrictedProperties")),
+            Some(path) => {
+                Err(refused(set, format_args!("navigation to {path}"), "NavigationRestrictions/RestrictedProperties"))
+            }
             None => Ok(()),
         }
     }

@@ -95,7 +95,9 @@ impl<'c, E: Structured + DeserializeOwned + Send + 'static> Single<'c, E> {
 
     /// The entity, or [`Error::NotFound`] when there is none.
     pub async fn require(&self) -> Result<E, Error> {
-        self.get().await?.ok_or_else(|| Error::NotFound { url: self.request_url().map(|u| u.to_string()).unwrap_or_default() })
+        self.get()
+            .await?
+            .ok_or_else(|| Error::NotFound { url: self.request_url().map(|u| u.to_string()).unwrap_or_default() })
     }
 
     /// Follows a navigation property: `pick` chooses it from the entity's properties. A

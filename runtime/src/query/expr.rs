@@ -670,7 +670,8 @@ impl Node {
             }
             Node::Binary(op, left, right) => {
                 let own = precedence(op);
-                let parenthesize = own < context || (own == Precedence::Comparison && context == Precedence::Comparison);
+                let parenthesize =
+                    own < context || (own == Precedence::Comparison && context == Precedence::Comparison);
                 if parenthesize {
                     out.push('(');
                 }
@@ -933,7 +934,10 @@ mod tests {
     #[test]
     fn boolean_operators_parenthesize_by_precedence() {
         let b = Book::PROPS;
-        assert_eq!(text(b.id.eq(1) & b.title.starts_with("A") | b.id.eq(2)), "ID eq 1 and startswith(title,'A') or ID eq 2");
+        assert_eq!(
+            text(b.id.eq(1) & b.title.starts_with("A") | b.id.eq(2)),
+            "ID eq 1 and startswith(title,'A') or ID eq 2"
+        );
         assert_eq!(text(b.id.eq(1) & (b.id.eq(2) | b.id.eq(3))), "ID eq 1 and (ID eq 2 or ID eq 3)");
         assert_eq!(text(!(b.id.eq(1) | b.id.eq(2))), "not (ID eq 1 or ID eq 2)");
         assert_eq!(text(b.id.is_in([1]) & Expr::raw("x eq 1 or y eq 2")), "ID in (1) and (x eq 1 or y eq 2)");

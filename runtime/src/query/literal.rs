@@ -265,7 +265,10 @@ mod tests {
         assert_eq!(lit(&time::Duration::days(1)), "duration'P1DT0H0M0S'");
         assert_eq!(lit(&vec![0xfbu8, 0xff]), "binary'-_8='");
         assert!(date!(-0001 - 01 - 01).literal().is_err());
-        assert_eq!(date_time_offset_literal(datetime!(2018-02-22 01:00:00 +02:00)).unwrap(), "2018-02-21T23:00:00.0000000Z");
+        assert_eq!(
+            date_time_offset_literal(datetime!(2018-02-22 01:00:00 +02:00)).unwrap(),
+            "2018-02-21T23:00:00.0000000Z"
+        );
         assert!(date_time_offset_literal(datetime!(9999-12-31 23:00 -05:00)).is_err());
     }
 

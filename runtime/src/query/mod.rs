@@ -63,8 +63,8 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 pub use caps::{CanCount, CanExpand, CanFilter, CanSelect, CanSkip, CanSort, CanTop, Caps, Restrictions, Unrestricted};
-pub use entity::{Navigation, Single};
 use entity::header_map;
+pub use entity::{Navigation, Single};
 pub use expr::{
     Expr, HasDate, HasTime, Leads, Many, One, Operand, OrderBy, Ordered, Prop, Selected, Selection, Structured,
     Textual, Value, Values,
@@ -506,7 +506,10 @@ impl<'c, E, X: QueryExtension, C> Query<'c, E, X, C> {
         let body = self.resource.client.get_text(&url, &header_map(&self.resource.headers)?).await?;
         let text = String::from_utf8_lossy(&body);
         text.trim_start_matches('\u{feff}').trim().parse().map_err(|_| {
-            Error::InvalidQuery(format!("GET {url}: the answer {:?} is not a count", text.chars().take(40).collect::<String>()))
+            Error::InvalidQuery(format!(
+                "GET {url}: the answer {:?} is not a count",
+                text.chars().take(40).collect::<String>()
+            ))
         })
     }
 }
@@ -749,7 +752,10 @@ mod tests {
             .raw_filter("a eq 1 or b eq 2")
             .order_by(|p| [p.user_name.asc(), p.best_friend.then(|b| b.user_name).desc()])
             .expand(|p| {
-                [p.best_friend.expand(), p.friends.expand_with(|f| f.select_with(|f| (f.user_name, f.first_name)).top(2))]
+                [
+                    p.best_friend.expand(),
+                    p.friends.expand_with(|f| f.select_with(|f| (f.user_name, f.first_name)).top(2)),
+                ]
             })
             .select_with(|p| p.user_name)
             .with_count();

@@ -230,7 +230,6 @@ impl<E: Structured> ExpandOptions<E> {
     }
 }
 
-
 fn expand<E: Structured>(path: Path, options: impl FnOnce(ExpandOptions<E>) -> ExpandOptions<E>) -> Expand {
     let options = options(ExpandOptions { options: Options::default(), _entity: PhantomData }).options;
     Expand { path, options: Box::new(options) }

@@ -97,21 +97,6 @@ pub struct Audit {
     pub by: Option<String>,
 }
 
-/// The properties of [`Audit`], typed, for queries.
-#[cfg(feature = "full")]
-#[allow(missing_debug_implementations)]
-pub struct AuditProps {
-    pub by: ::odata_runtime::query::Prop<Option<String>>,
-}
-
-#[cfg(feature = "full")]
-impl ::odata_runtime::query::Structured for Audit {
-    type Props = AuditProps;
-    const PROPS: AuditProps = AuditProps {
-        by: ::odata_runtime::query::Prop::new("by"),
-    };
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Tier {

@@ -9,24 +9,6 @@ pub struct Entity {
     pub id: String,
 }
 
-/// The properties of [`Entity`], typed, for queries.
-#[allow(missing_debug_implementations)]
-pub struct EntityProps {
-    pub id: ::odata_runtime::query::Prop<String>,
-}
-
-impl ::odata_runtime::query::Structured for Entity {
-    type Props = EntityProps;
-    const PROPS: EntityProps = EntityProps {
-        id: ::odata_runtime::query::Prop::new("id"),
-    };
-}
-
-impl ::odata_runtime::query::Entity for Entity {
-    const KEY: &'static [&'static str] = &["id"];
-    type Key = String;
-}
-
 /// Derived from `Inherit.entity`; its properties are included.
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
 #[odata(rename_all = "camelCase")]
@@ -62,21 +44,6 @@ impl ::odata_runtime::query::Entity for DirectoryObject {
 pub struct Address {
     pub street: Option<String>,
     pub city: Option<String>,
-}
-
-/// The properties of [`Address`], typed, for queries.
-#[allow(missing_debug_implementations)]
-pub struct AddressProps {
-    pub street: ::odata_runtime::query::Prop<Option<String>>,
-    pub city: ::odata_runtime::query::Prop<Option<String>>,
-}
-
-impl ::odata_runtime::query::Structured for Address {
-    type Props = AddressProps;
-    const PROPS: AddressProps = AddressProps {
-        street: ::odata_runtime::query::Prop::new("street"),
-        city: ::odata_runtime::query::Prop::new("city"),
-    };
 }
 
 /// Derived from `Inherit.address`; its properties are included.

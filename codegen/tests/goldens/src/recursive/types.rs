@@ -34,34 +34,8 @@ pub struct Ping {
     pub pong: Box<Pong>,
 }
 
-/// The properties of [`Ping`], typed, for queries.
-#[allow(missing_debug_implementations)]
-pub struct PingProps {
-    pub pong: ::odata_runtime::query::Prop<Pong>,
-}
-
-impl ::odata_runtime::query::Structured for Ping {
-    type Props = PingProps;
-    const PROPS: PingProps = PingProps {
-        pong: ::odata_runtime::query::Prop::new("pong"),
-    };
-}
-
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
 #[non_exhaustive]
 pub struct Pong {
     pub ping: Option<Box<Ping>>,
-}
-
-/// The properties of [`Pong`], typed, for queries.
-#[allow(missing_debug_implementations)]
-pub struct PongProps {
-    pub ping: ::odata_runtime::query::Prop<Option<Ping>>,
-}
-
-impl ::odata_runtime::query::Structured for Pong {
-    type Props = PongProps;
-    const PROPS: PongProps = PongProps {
-        ping: ::odata_runtime::query::Prop::new("ping"),
-    };
 }
