@@ -69,6 +69,25 @@ impl<T: TokenProvider + ?Sized> TokenProvider for Arc<T> {
     }
 }
 
+/// How the client authenticates its requests. The secret only ever goes to the service root's
+/// origin (next links and cursors elsewhere are refused, redirects are not followed), and plain
+/// `http` is only accepted to loopback addresses, so basic credentials never travel in clear
+/// over a network.
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    /// No `Authorization` header (a service that allows anonymous access).
+    Anonymous,
+    /// `Authorization: Bearer …`, from a token provider (refreshed once after a 401).
+    Bearer(Arc<dyn TokenProvider>),
+    /// `Authorization: Basic …` (RFC 7617).
+    Basic {
+        /// The user name.
+        user: String,
+        /// The password, redacted from `Debug` output.
+        password: SecretString,
+    },
+}
+
 /// A fixed bearer token (e.g. from `az account get-access-token`); never refreshed.
 #[derive(Debug, Clone)]
 pub struct StaticToken(AccessToken);

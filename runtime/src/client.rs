@@ -7,11 +7,11 @@ use reqwest::header::HeaderMap;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::auth::{StaticToken, TokenProvider};
+use crate::auth::{Credentials, StaticToken, TokenProvider};
 use crate::error::{DecodeError, Error};
 use crate::origin::require_secure;
 use crate::retry::RetryPolicy;
-use crate::transport::Transport;
+use crate::transport::{Answer, Request, Transport};
 
 pub(crate) const DEFAULT_USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
@@ -96,7 +96,8 @@ impl Client {
         report: &mut (dyn FnMut(Transfer<'_>) + Send),
     ) -> Result<Vec<u8>, Error> {
         let url = self.url_with_version(&["$metadata"], api_version)?;
-        self.inner.get_reporting(&url, XML, &HeaderMap::new(), report).await
+        let headers = HeaderMap::new();
+        Ok(self.inner.send(Request::get(&url, XML, &headers), report).await?.body)
     }
 
     /// `{service root}/{segments}` without a query.
@@ -117,11 +118,17 @@ impl Client {
     }
 
     pub(crate) async fn get_json(&self, url: &Url, headers: &HeaderMap) -> Result<Vec<u8>, Error> {
-        self.inner.get_reporting(url, JSON, headers, &mut |_| {}).await
+        Ok(self.inner.send(Request::get(url, JSON, headers), &mut |_| {}).await?.body)
     }
 
     pub(crate) async fn get_text(&self, url: &Url, headers: &HeaderMap) -> Result<Vec<u8>, Error> {
-        self.inner.get_reporting(url, TEXT, headers, &mut |_| {}).await
+        Ok(self.inner.send(Request::get(url, TEXT, headers), &mut |_| {}).await?.body)
+    }
+
+    /// Sends a request of any method (operations and writes use it).
+    #[allow(dead_code)] // TODO(operations): used by functions and actions.
+    pub(crate) async fn send(&self, request: Request<'_>) -> Result<Answer, Error> {
+        self.inner.send(request, &mut |_| {}).await
     }
 }
 
@@ -157,7 +164,8 @@ pub enum Transfer<'a> {
 #[derive(Debug)]
 pub struct ClientBuilder {
     service_root: Option<Result<Url, String>>,
-    tokens: Option<Arc<dyn TokenProvider>>,
+    credentials: Option<Credentials>,
+    headers: Vec<(String, String)>,
     timeout: Duration,
     connect_timeout: Duration,
     read_timeout: Duration,
@@ -185,7 +193,8 @@ impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
             service_root: None,
-            tokens: None,
+            credentials: None,
+            headers: Vec::new(),
             timeout: defaults::TIMEOUT,
             connect_timeout: defaults::CONNECT_TIMEOUT,
             read_timeout: defaults::READ_TIMEOUT,
@@ -209,7 +218,29 @@ impl ClientBuilder {
 
     /// The source of bearer tokens.
     pub fn token_provider(mut self, provider: impl TokenProvider + 'static) -> Self {
-        self.tokens = Some(Arc::new(provider));
+        self.credentials = Some(Credentials::Bearer(Arc::new(provider)));
+        self
+    }
+
+    /// HTTP basic authentication (sent only to the service root's origin; plain `http` service
+    /// roots are only accepted on loopback addresses).
+    pub fn basic_auth(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        let password = secrecy::SecretString::from(password.into());
+        self.credentials = Some(Credentials::Basic { user: user.into(), password });
+        self
+    }
+
+    /// No authentication, for services that allow anonymous access (chosen explicitly, so that
+    /// forgetting the credentials is an error rather than a stream of 401s).
+    pub fn anonymous(mut self) -> Self {
+        self.credentials = Some(Credentials::Anonymous);
+        self
+    }
+
+    /// A header sent with every request (`Accept-Language`, `ConsistencyLevel`, …); per-request
+    /// headers are added by the queries' `header`.
+    pub fn default_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
         self
     }
 
@@ -260,7 +291,10 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let service_root =
             self.service_root.ok_or_else(|| Error::Config("no service root given".into()))?.map_err(Error::Config)?;
-        let tokens = self.tokens.ok_or_else(|| Error::Config("no token provider given".into()))?;
+        let credentials = self.credentials.ok_or_else(|| {
+            Error::Config("no credentials given (token_provider, bearer_token, basic_auth or anonymous)".into())
+        })?;
+        let headers = crate::query::header_map(&self.headers).map_err(|e| Error::Config(e.to_string()))?;
         // Redirects are not followed: the token must only go to the service root.
         let http = reqwest::Client::builder()
             .timeout(self.timeout)
@@ -268,13 +302,14 @@ impl ClientBuilder {
             .read_timeout(self.read_timeout)
             .user_agent(self.user_agent)
             .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Client {
             inner: Arc::new(Transport {
                 http,
                 service_root,
-                tokens,
+                credentials,
                 retry: self.retry,
                 max_response_bytes: self.max_response_bytes,
             }),

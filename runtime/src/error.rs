@@ -18,8 +18,10 @@ pub enum Error {
     #[error(transparent)]
     Status(Box<StatusError>),
     /// The request could not be sent or its response not read (after any retries).
-    #[error("GET {url} failed after {attempts} attempt(s)")]
+    #[error("{method} {url} failed after {attempts} attempt(s)")]
     Transport {
+        /// The request's method.
+        method: reqwest::Method,
         /// The URL requested.
         url: Url,
         /// How many times the request was sent.
@@ -82,6 +84,8 @@ impl Error {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct StatusError {
+    /// The request's method.
+    pub method: reqwest::Method,
     /// The final status received.
     pub status: StatusCode,
     /// The URL requested.
@@ -94,7 +98,7 @@ pub struct StatusError {
 
 impl fmt::Display for StatusError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "GET {} returned HTTP {}", self.url, self.status)?;
+        write!(f, "{} {} returned HTTP {}", self.method, self.url, self.status)?;
         if self.attempts > 1 {
             write!(f, " after {} attempts", self.attempts)?;
         }

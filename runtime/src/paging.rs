@@ -231,9 +231,11 @@ pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
             Next::Done => return Ok(None),
         };
         let body = state.client.get_json(&url, &state.headers).await?;
-        let RawPage { value: rows, next_link, delta_link, count } =
+        let RawPage { value: rows, next_link, delta_link, count, context } =
             decode_raw(&body, &state.collection, state.page, &url)?;
         drop(body);
+        // Links in a payload are relative to its context URL, itself relative to the request.
+        let base = link_base(&url, context.as_deref());
         let (collection, query) = (state.collection.clone(), state.query.clone());
         let cursor = move |link: &Url, delta| Cursor {
             entity_set: collection.clone(),
@@ -241,7 +243,7 @@ pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
             next_link: link.to_string(),
             delta,
         };
-        let next = match next_link.map(|link| state.follow(&url, link)) {
+        let next = match next_link.map(|link| state.follow(&base, link)) {
             None => None,
             Some(Ok(next_url)) => {
                 let next = cursor(&next_url, false);
@@ -254,7 +256,7 @@ pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
                 None
             }
         };
-        let delta = match delta_link.map(|link| resolve_next_link(&url, &link, state.client.service_root())) {
+        let delta = match delta_link.map(|link| resolve_next_link(&base, &link, state.client.service_root())) {
             None => None,
             Some(Ok(delta_url)) => Some(cursor(&delta_url, true)),
             Some(Err(error)) => {
@@ -279,8 +281,15 @@ impl State {
     }
 }
 
-/// Resolves the `@odata.nextLink` of the page read from `page_url` (OData allows links relative
-/// to the request URL) and checks that it stays on the scheme, host and port of `service_root`,
+/// The URL the relative links of a page read from `page_url` are relative to: its
+/// `@odata.context` (resolved against `page_url`; e.g. `../$metadata#Books` for the page of
+/// `People('x')/Books`), else `page_url` itself.
+fn link_base(page_url: &Url, context: Option<&str>) -> Url {
+    context.and_then(|context| page_url.join(context).ok()).unwrap_or_else(|| page_url.clone())
+}
+
+/// Resolves the `@odata.nextLink` of a page against `page_url` (the page's URL, or the base its
+/// context URL gives, see OData JSON 4.01 §4.6) and checks that it stays on the scheme, host and port of `service_root`,
 /// the only place the bearer token may go. The streams use it for every link; it is public for
 /// pages fetched by other means (see [`decode_page`]).
 pub fn resolve_next_link(page_url: &Url, link: &str, service_root: &Url) -> Result<Url, Error> {
@@ -302,6 +311,8 @@ struct RawPage<T> {
     delta_link: Option<String>,
     #[serde(rename = "@odata.count", default, deserialize_with = "count")]
     count: Option<u64>,
+    #[serde(rename = "@odata.context", default)]
+    context: Option<String>,
 }
 
 /// `@odata.count` as a number or, with `IEEE754Compatible`, a string.
@@ -450,6 +461,16 @@ mod tests {
         };
         assert_eq!((e.row, e.path.as_str()), (None, "value"));
         assert!(matches!(decode_page::<Row>(b"{\"value\":[", "devices", 0, &url()), Err(Error::Decode(_))));
+    }
+
+    #[test]
+    fn links_are_relative_to_the_context_url() {
+        let page = Url::parse("https://h/svc/People('x')/Friends?$top=2").unwrap();
+        let base = link_base(&page, Some("../$metadata#People"));
+        let root = Url::parse("https://h/svc").unwrap();
+        let next = resolve_next_link(&base, "People('x')/Friends?$skiptoken=2", &root).unwrap();
+        assert_eq!(next.as_str(), "https://h/svc/People('x')/Friends?$skiptoken=2");
+        assert_eq!(link_base(&page, None), page, "without a context, the page's own URL");
     }
 
     #[test]

@@ -125,6 +125,13 @@ pub fn is_retryable_status(status: StatusCode) -> bool {
     )
 }
 
+/// Whether a status says that the service did nothing with the request (`429 Too Many
+/// Requests`, `503 Service Unavailable`), so that even a request that is not idempotent (an
+/// action, a create) may be sent again.
+pub fn is_nothing_done_status(status: StatusCode) -> bool {
+    matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE)
+}
+
 /// Whether a transport failure may be retried: anything but a request that could not be built.
 pub fn is_retryable_transport(error: &reqwest::Error) -> bool {
     // A body that breaks off while read chunk by chunk surfaces as a decode error.

@@ -1,13 +1,18 @@
-//! Authorized GET requests with retries: the only way this crate reaches the service.
+//! Authorized requests with retries: the only way this crate reaches the service.
+//!
+//! A request is retried only when sending it again cannot do anything twice: a read (`GET`) or
+//! an idempotent write on any retryable failure; any other write (a `POST` action, a create, a
+//! `PATCH` without `If-Match`) only when the service provably did nothing (a connection that
+//! failed before the request was sent, or a `429`/`503` answer, which say so).
 
-use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use reqwest::header::{ACCEPT, HeaderMap, RETRY_AFTER};
-use reqwest::{Response, StatusCode};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::{Method, Response, StatusCode};
+use secrecy::ExposeSecret;
 use url::Url;
 
-use crate::auth::{AccessToken, TokenProvider};
+use crate::auth::{AccessToken, Credentials};
 use crate::body::{BodyError, read_capped};
 use crate::client::Transfer;
 use crate::error::{Error, ErrorBody, StatusError};
@@ -18,42 +23,75 @@ use crate::retry::{self, RetryPolicy};
 pub(crate) struct Transport {
     pub(crate) http: reqwest::Client,
     pub(crate) service_root: Url,
-    pub(crate) tokens: Arc<dyn TokenProvider>,
+    pub(crate) credentials: Credentials,
     pub(crate) retry: RetryPolicy,
     /// The longest response body read, in bytes.
     pub(crate) max_response_bytes: u64,
 }
 
+/// One request to the service.
+#[derive(Debug)]
+pub(crate) struct Request<'a> {
+    pub method: Method,
+    pub url: &'a Url,
+    pub accept: &'static str,
+    pub headers: &'a HeaderMap,
+    /// The body and its content type.
+    pub body: Option<(&'static str, Vec<u8>)>,
+    /// Sending it twice does what sending it once does (`GET`, `PUT`, `DELETE`, `PATCH` with
+    /// `If-Match`).
+    pub idempotent: bool,
+}
+
+impl<'a> Request<'a> {
+    /// A `GET`.
+    pub fn get(url: &'a Url, accept: &'static str, headers: &'a HeaderMap) -> Self {
+        Request { method: Method::GET, url, accept, headers, body: None, idempotent: true }
+    }
+}
+
+/// A 2xx answer.
+#[derive(Debug)]
+#[allow(dead_code)] // TODO(operations): status and headers are read by actions and writes.
+pub(crate) struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
 /// What one attempt came to.
 enum Outcome {
-    Body(Vec<u8>),
+    Answer(Answer),
     Status {
         status: StatusCode,
         body: Vec<u8>,
         retry_after: Option<std::time::Duration>,
     },
-    Failed(reqwest::Error),
+    /// The request could not be sent, or its answer not read; `sent` when it may have reached
+    /// the service.
+    Failed {
+        error: reqwest::Error,
+        sent: bool,
+    },
     /// A 2xx answer whose body is over the size cap.
     TooLarge,
 }
 
 impl Transport {
-    /// GETs `url` with a bearer token and returns the body of the 2xx answer.
-    ///
-    /// Refuses any URL outside the service root's origin, so the token can only go there.
+    /// GETs `url` and returns the body of the 2xx answer.
     pub(crate) async fn get(&self, url: &Url, accept: &'static str) -> Result<Vec<u8>, Error> {
-        self.get_reporting(url, accept, &HeaderMap::new(), &mut |_| {}).await
+        Ok(self.send(Request::get(url, accept, &HeaderMap::new()), &mut |_| {}).await?.body)
     }
 
-    /// [`get`](Self::get), telling `report` how the transfer goes: each attempt's body as it
-    /// arrives, retries and token refreshes.
-    pub(crate) async fn get_reporting(
+    /// Sends `request` (refusing any URL outside the service root's origin, so the credentials
+    /// can only go there), retrying as the module docs say, and telling `report` how the
+    /// transfer goes: each attempt's body as it arrives, retries and token refreshes.
+    pub(crate) async fn send(
         &self,
-        url: &Url,
-        accept: &'static str,
-        headers: &HeaderMap,
+        request: Request<'_>,
         report: &mut (dyn FnMut(Transfer<'_>) + Send),
-    ) -> Result<Vec<u8>, Error> {
+    ) -> Result<Answer, Error> {
+        let url = request.url;
         if !same_origin(url, &self.service_root) {
             return Err(Error::InvalidNextLink {
                 link: url.to_string(),
@@ -65,17 +103,20 @@ impl Transport {
         let mut refreshed_token = false;
         loop {
             attempts += 1;
-            let token = self.tokens.token().await?;
-            tracing::debug!(%url, attempts, "GET");
-            let outcome = self.attempt(url, accept, headers, &token, report).await;
+            let token = match &self.credentials {
+                Credentials::Bearer(provider) => Some(provider.token().await?),
+                _ => None,
+            };
+            tracing::debug!(%url, method = %request.method, attempts, "request");
+            let outcome = self.attempt(&request, token.as_ref(), report).await;
             let (retry_after, failure) = match outcome {
-                Outcome::Body(body) => return Ok(body),
+                Outcome::Answer(answer) => return Ok(answer),
                 // The same request would get the same answer: not retried.
                 Outcome::TooLarge => {
                     return Err(Error::ResponseTooLarge { url: url.clone(), limit: self.max_response_bytes });
                 }
                 Outcome::Status { status, .. }
-                    if status == StatusCode::UNAUTHORIZED && !refreshed_token && self.tokens.invalidate(&token) =>
+                    if status == StatusCode::UNAUTHORIZED && !refreshed_token && self.refreshable(token.as_ref()) =>
                 {
                     refreshed_token = true;
                     tracing::debug!(%url, "401: retrying once with a fresh token");
@@ -83,20 +124,22 @@ impl Transport {
                     continue;
                 }
                 Outcome::Status { status, body, retry_after } => {
-                    let error = Error::Status(Box::new(StatusError {
-                        status,
-                        url: url.clone(),
-                        body: ErrorBody::parse(&body),
-                        attempts,
-                    }));
-                    if !retry::is_retryable_status(status) {
+                    let retryable = match request.idempotent {
+                        true => retry::is_retryable_status(status),
+                        false => retry::is_nothing_done_status(status),
+                    };
+                    let error = self.status_error(&request, status, body, attempts);
+                    if !retryable {
                         return Err(error);
                     }
                     (retry_after, error)
                 }
-                Outcome::Failed(source) => {
-                    let retryable = retry::is_retryable_transport(&source);
-                    let error = Error::Transport { url: url.clone(), attempts, source };
+                Outcome::Failed { error: source, sent } => {
+                    let retryable = match request.idempotent {
+                        true => retry::is_retryable_transport(&source),
+                        false => !sent && source.is_connect(),
+                    };
+                    let error = Error::Transport { method: request.method.clone(), url: url.clone(), attempts, source };
                     if !retryable {
                         return Err(error);
                     }
@@ -114,26 +157,58 @@ impl Transport {
         }
     }
 
+    /// Whether a 401 to a request that carried `token` may be answered by a fresh token.
+    fn refreshable(&self, token: Option<&AccessToken>) -> bool {
+        match (&self.credentials, token) {
+            (Credentials::Bearer(provider), Some(token)) => provider.invalidate(token),
+            _ => false,
+        }
+    }
+
+    fn status_error(&self, request: &Request<'_>, status: StatusCode, body: Vec<u8>, attempts: u32) -> Error {
+        Error::Status(Box::new(StatusError {
+            method: request.method.clone(),
+            status,
+            url: request.url.clone(),
+            body: ErrorBody::parse(&body),
+            attempts,
+        }))
+    }
+
     async fn attempt(
         &self,
-        url: &Url,
-        accept: &'static str,
-        headers: &HeaderMap,
-        token: &AccessToken,
+        request: &Request<'_>,
+        token: Option<&AccessToken>,
         report: &mut (dyn FnMut(Transfer<'_>) + Send),
     ) -> Outcome {
-        let request = self.http.get(url.clone()).headers(headers.clone());
-        let response = request.bearer_auth(token.expose_secret()).header(ACCEPT, accept).send().await;
-        match response {
+        let mut builder = self
+            .http
+            .request(request.method.clone(), request.url.clone())
+            .headers(request.headers.clone())
+            .header(ACCEPT, request.accept);
+        builder = match (&self.credentials, token) {
+            (Credentials::Bearer(_), Some(token)) => builder.bearer_auth(token.expose_secret()),
+            (Credentials::Basic { user, password }, _) => builder.basic_auth(user, Some(password.expose_secret())),
+            _ => builder,
+        };
+        if let Some((content_type, body)) = &request.body {
+            builder = builder.header(CONTENT_TYPE, *content_type).body(body.clone());
+        }
+        match builder.send().await {
             Ok(response) => read(response, self.max_response_bytes, report).await,
-            Err(e) => Outcome::Failed(e),
+            // A connection that could not be made sent nothing; anything else may have.
+            Err(error) => {
+                let sent = !error.is_connect();
+                Outcome::Failed { error, sent }
+            }
         }
     }
 }
 
 async fn read(response: Response, limit: u64, report: &mut (dyn FnMut(Transfer<'_>) + Send)) -> Outcome {
     let status = response.status();
-    let retry_after = response.headers().get(RETRY_AFTER).and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
+    let headers = response.headers().clone();
+    let retry_after = headers.get(RETRY_AFTER).and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
     // Error bodies are only read for their message: a small cap is plenty.
     let limit = if status.is_success() { limit } else { limit.min(MAX_ERROR_BODY_BYTES) };
     let body = if status.is_success() {
@@ -143,12 +218,13 @@ async fn read(response: Response, limit: u64, report: &mut (dyn FnMut(Transfer<'
         read_capped(response, limit, &mut |_| {}).await
     };
     match body {
-        Ok(body) if status.is_success() => Outcome::Body(body),
+        Ok(body) if status.is_success() => Outcome::Answer(Answer { status, headers, body }),
         Ok(body) => Outcome::Status { status, body, retry_after },
         // An error answer whose body broke off or ran long still says what went wrong.
         Err(_) if !status.is_success() => Outcome::Status { status, body: Vec::new(), retry_after },
         Err(BodyError::TooLarge) => Outcome::TooLarge,
-        Err(BodyError::Read(e)) => Outcome::Failed(e),
+        // The request was answered: whatever it was to do is done.
+        Err(BodyError::Read(error)) => Outcome::Failed { error, sent: true },
     }
 }
 

@@ -279,3 +279,60 @@ fn invalid_metadata_writes_nothing() {
     );
     assert!(!dir.exists(), "nothing was written");
 }
+
+/// The committed client of the bookshop (`cap-client`, which `cap-tests` runs against the real
+/// server) is what `xtask generate` makes of the committed `cap/metadata.xml`; `--check` reports
+/// a difference and writes nothing.
+#[test]
+fn the_committed_bookshop_client_is_fresh_and_check_reports_drift() {
+    let root = support::workspace_root();
+    let check = |out: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .current_dir(&root)
+            .args(["generate", "--metadata", "cap/metadata.xml", "--crate-name", "cap-client", "--in-workspace"])
+            .arg("--out")
+            .arg(out)
+            .arg("--check")
+            .output()
+            .unwrap()
+    };
+    let fresh = check(Path::new("cap-client"));
+    assert!(
+        fresh.status.success(),
+        "cap-client is stale:\n{}\nregenerate it: cargo xtask generate --metadata cap/metadata.xml --out cap-client \
+         --crate-name cap-client --in-workspace",
+        String::from_utf8_lossy(&fresh.stderr)
+    );
+    // A copy at the same depth, with one file changed and one added.
+    let copy = root.join("target/cap-client-drift");
+    let _ = std::fs::remove_dir_all(&copy);
+    let copy = root.join("target").join("cap-client-drift");
+    for file in atomic_files_under(&root.join("cap-client")) {
+        let relative = file.strip_prefix(root.join("cap-client")).unwrap();
+        let target = copy.join(relative);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(&file, &target).unwrap();
+    }
+    std::fs::write(copy.join("src/books.rs"), "// edited\n").unwrap();
+    std::fs::write(copy.join("src/extra.rs"), "").unwrap();
+    let drift = check(&copy);
+    assert_eq!(drift.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&drift.stderr);
+    assert!(stderr.contains("stale: src/books.rs") && stderr.contains("extra: src/extra.rs"), "{stderr}");
+    // `Cargo.toml` differs too: its runtime path is relative to a crate one level deeper.
+    assert!(stderr.contains("stale: Cargo.toml"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(copy.join("src/books.rs")).unwrap(), "// edited\n", "nothing written");
+}
+
+/// Every file under `dir`.
+fn atomic_files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() { pending.push(path) } else { files.push(path) }
+        }
+    }
+    files
+}

@@ -63,7 +63,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 pub use caps::{CanCount, CanExpand, CanFilter, CanSelect, CanSkip, CanSort, CanTop, Caps, Restrictions, Unrestricted};
-use entity::header_map;
+pub(crate) use entity::header_map;
 pub use entity::{Navigation, Single};
 pub use expr::{
     Expr, HasDate, HasTime, Leads, Many, One, Operand, OrderBy, Ordered, Prop, Selected, Selection, Structured,
