@@ -168,3 +168,9 @@ mod tests {
         assert_eq!(listening_port("[cds] - loaded model from 3 file(s):"), None);
     }
 }
+
+/// The workspace's README, whose Rust examples (the typed queries of `cap-client`, and the
+/// Warehouse client's) are compiled as doc tests here.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

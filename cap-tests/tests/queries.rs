@@ -327,3 +327,18 @@ async fn capability_restrictions_are_refused_before_sending() {
     let named = authors.filter(|a| a.name.starts_with("Charlotte")).collect_all().await.unwrap();
     assert_eq!(named.len(), 1);
 }
+
+/// The README's compile-fail examples, written right, compile: each fails for the reason it
+/// shows and no other.
+#[test]
+fn the_readme_compile_fail_examples_compile_when_written_right() {
+    let client = Client::builder().service_root("http://127.0.0.1:1/catalog").anonymous().build().unwrap();
+    let shop = Collections::new(&client);
+    let dated = shop.books().filter(|b| b.published.eq(date!(2024 - 01 - 01)));
+    let nullable = shop.books().filter(|b| b.title.is_null());
+    let books = shop.books();
+    let counted = books.count();
+    let authors_filtered = shop.authors().filter(|a| a.name.is_not_null());
+    assert!(dated.request_url().is_ok() && nullable.request_url().is_ok() && authors_filtered.request_url().is_ok());
+    drop(counted);
+}

@@ -139,3 +139,36 @@ fn profile_markers_gate_service_specific_query_methods() {
     let accounts = profile::Collections::new(&client).accounts();
     assert_eq!(accounts.request_url().unwrap().as_str(), "https://books.example.com/odata/accounts");
 }
+
+/// The generated `…Props` type every property, so that filters write typed literals: enums with
+/// their qualified type name, flags with `has`, type definitions like their underlying type,
+/// complex properties as paths, primitive collections with lambdas; keys as key predicates.
+#[test]
+fn typed_filters_and_keys_of_generated_types() {
+    use enums::types::{Color, Permission};
+    use odata_runtime::query::{Query, Structured};
+
+    let client =
+        odata_runtime::Client::builder().service_root("https://services.example.com/svc").anonymous().build().unwrap();
+    let filter_of = |url: url::Url| url.query_pairs().find(|(k, _)| k == "$filter").map(|(_, v)| v.into_owned());
+    let items = Query::<enums::items::Item>::new(&client, None)
+        .filter(|i| i.color.eq(Color::Red) & i.permissions.has(Permission::Write))
+        .filter(|i| i.history.any(|c| c.ne(Color::Blue)));
+    assert_eq!(
+        filter_of(items.request_url().unwrap()).as_deref(),
+        Some(
+            "Color eq Enums.color'red' and Permissions has Enums.Permission'Write' and History/any(x0:x0 ne Enums.color'blue')"
+        )
+    );
+
+    let props = <nullable::samples::Sample as Structured>::PROPS;
+    let origin_x = props.origin.then(|p| p.x).gt(1.5).to_odata().unwrap();
+    assert_eq!(origin_x, "origin/x gt 1.5");
+    let corners = props.corners.any(|p| p.y.lt(0.0)).to_odata().unwrap();
+    assert_eq!(corners, "corners/any(x0:x0/y lt 0)");
+    let tagged = props.tag.eq(nullable::types::Tag("x'y".to_owned())).to_odata().unwrap();
+    assert_eq!(tagged, "tag eq 'x''y'", "a type definition is written as its underlying type");
+
+    let sample = Query::<nullable::samples::Sample>::new(&client, None).key(uuid::Uuid::nil()).request_url().unwrap();
+    assert_eq!(sample.path(), "/svc/samples(00000000-0000-0000-0000-000000000000)");
+}
