@@ -113,7 +113,8 @@ async fn comparisons_and_boolean_operators() {
 async fn string_and_date_functions() {
     let Some(shop) = bookshop() else { return };
     let client = client(shop);
-    let cases: Vec<(Box<dyn FnOnce(cap_client::books::BooksProps) -> Expr>, &str, &[i32])> = vec![
+    type Filter = Box<dyn FnOnce(cap_client::books::BooksProps) -> Expr>;
+    let cases: Vec<(Filter, &str, &[i32])> = vec![
         (Box::new(|b| b.title.contains("the")), "contains(title,'the')", &[201, 302, 303]),
         (Box::new(|b| b.title.starts_with("The ")), "startswith(title,'The ')", &[251, 303, 307]),
         (Box::new(|b| b.title.ends_with("Lee")), "endswith(title,'Lee')", &[304]),

@@ -352,3 +352,116 @@ fn a_beta_sync_stores_exactly_the_served_beta_rows() {
     // A store keeps one API version.
     assert_eq!(served.cli(&["sync", "--store", &store_arg(&path), "--collections", "devices"], &[]), 1);
 }
+
+/// A refresh of a date-keyed fact's latest days (and a lookup's whole table) killed at every
+/// commit boundary, one after the other: the next run exits 0 and ends with the rows of a clean
+/// run. The kill is `abort()` at the boundary (feature `fault-injection`), so every boundary is
+/// hit, not only those a random kill happens to reach.
+#[test]
+fn a_refresh_killed_at_every_commit_boundary_resumes_to_a_clean_store() {
+    let collections = "mamCheckins,deviceTypes,devices";
+    let served = Served::start(MockConfig { rows: 40, days: 4, page_size: 6, ..MockConfig::default() });
+    let bin = env!("CARGO_BIN_EXE_intune-dw");
+    let run = |path: &std::path::Path, abort: Option<String>| {
+        let mut command = std::process::Command::new(bin);
+        command
+            .args(["sync", "--store", &store_arg(path), "--collections", collections, "--concurrency", "1"])
+            .envs(served.warehouse.env())
+            .env_remove("INTUNE_DW_LOCATION")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        if let Some(abort) = abort {
+            command.env("INTUNE_DW_ABORT_AT", abort);
+        }
+        command.output().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // A store synced once; then new days, so that the next sync refreshes the latest day.
+    let base = dir.path().join("base.db");
+    assert!(run(&base, None).status.success());
+    served.warehouse.add_days(2);
+    served.warehouse.modify_rows(V1, "devices", 5);
+    let mut boundary = 0;
+    loop {
+        boundary += 1;
+        for when in ["before", "after"] {
+            let path = dir.path().join(format!("{when}-{boundary}.db"));
+            for suffix in ["", "-wal", "-shm"] {
+                let from = dir.path().join(format!("base.db{suffix}"));
+                if from.exists() {
+                    std::fs::copy(&from, dir.path().join(format!("{when}-{boundary}.db{suffix}"))).unwrap();
+                }
+            }
+            let killed = run(&path, Some(format!("{when}:{boundary}")));
+            if killed.status.success() {
+                // Past the last commit: every boundary was hit.
+                assert!(boundary > 4, "only {boundary} commits");
+                return;
+            }
+            let resumed = run(&path, None);
+            assert!(
+                resumed.status.success(),
+                "killed {when} commit {boundary}, the next run failed:\n{}",
+                String::from_utf8_lossy(&resumed.stderr)
+            );
+            for name in collections.split(',') {
+                let collection = V1.schema().collection(name).unwrap();
+                let expected = support::served(&served.warehouse, V1, collection);
+                let stored = stored(&path, collection);
+                assert!(
+                    expected.iter().all(|(key, row)| stored.get(key) == Some(row)),
+                    "killed {when} commit {boundary}: {name} lacks served rows"
+                );
+            }
+            let store = Store::open_existing(&path).unwrap();
+            for name in collections.split(',') {
+                let plan = store.plan(V1.schema().collection(name).unwrap()).unwrap();
+                assert!(plan.checkpoint.is_none(), "killed {when} commit {boundary}: {name} left unfinished");
+            }
+        }
+    }
+}
+
+/// Two syncs of one store would interleave their transactions (the root of a refresh failing
+/// with `no such table: _pending_…` after a "killed" sync that was in fact still running, as a
+/// `kill -9` of `cargo run` leaves its child): the second refuses to start, and the first ends
+/// as if alone.
+#[test]
+fn a_second_sync_of_the_same_store_refuses_to_start() {
+    let served =
+        Served::start(MockConfig { rows: 60, days: 4, page_size: 4, latency: Duration::from_millis(20), ..small() });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dw.db");
+    let bin = env!("CARGO_BIN_EXE_intune-dw");
+    let command = || {
+        let mut command = std::process::Command::new(bin);
+        command
+            .args(["sync", "--store", &store_arg(&path), "--collections", "mamCheckins,dates"])
+            .envs(served.warehouse.env())
+            .env_remove("INTUNE_DW_LOCATION")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        command
+    };
+    let first = command().spawn().unwrap();
+    // The first holds the lock once its store is open.
+    let lock = dir.path().join("dw.db.lock");
+    let started = Instant::now();
+    while std::fs::read_to_string(&lock).unwrap_or_default().is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(20), "the first sync never locked the store");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let second = command().output().unwrap();
+    assert_eq!(second.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&second.stderr);
+    assert!(message.contains("another intune-dw sync is writing to"), "{message}");
+    assert!(message.contains(&format!("process {}", first.id())), "{message}");
+    let first = first.wait_with_output().unwrap();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    for name in ["mamCheckins", "dates"] {
+        let collection = V1.schema().collection(name).unwrap();
+        assert_eq!(stored(&path, collection), support::served(&served.warehouse, V1, collection), "{name}");
+    }
+    // Once it ended, the store is free again.
+    assert!(command().output().unwrap().status.success());
+}

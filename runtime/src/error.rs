@@ -22,8 +22,8 @@ pub enum Error {
     Transport {
         /// The request's method.
         method: reqwest::Method,
-        /// The URL requested.
-        url: Url,
+        /// The URL requested (boxed, to keep the error small).
+        url: Box<Url>,
         /// How many times the request was sent.
         attempts: u32,
         /// The HTTP client's error.

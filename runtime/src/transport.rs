@@ -139,7 +139,12 @@ impl Transport {
                         true => retry::is_retryable_transport(&source),
                         false => !sent && source.is_connect(),
                     };
-                    let error = Error::Transport { method: request.method.clone(), url: url.clone(), attempts, source };
+                    let error = Error::Transport {
+                        method: request.method.clone(),
+                        url: Box::new(url.clone()),
+                        attempts,
+                        source,
+                    };
                     if !retryable {
                         return Err(error);
                     }

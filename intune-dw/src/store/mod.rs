@@ -33,6 +33,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::schema::{ApiVersion, Collection};
 
+mod fault;
 mod rows;
 mod writer;
 
@@ -101,6 +102,39 @@ pub struct PageWrite {
 pub struct Store {
     conn: Connection,
     version: ApiVersion,
+    /// Held while the store is open for writing (see [`Store::open`]).
+    _writer: Option<std::fs::File>,
+}
+
+/// Takes the store's writer lock: `{store}.lock`, locked exclusively by the one process that
+/// syncs into the store. Two syncs of one store would interleave their transactions (one
+/// swapping in and dropping a refresh's pending table while the other still writes to it); a
+/// sync killed by the OS releases the lock with the process.
+fn lock_for_writing(path: &Path) -> Result<std::fs::File> {
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let lock_path = std::path::PathBuf::from(lock_path);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .with_context(|| format!("cannot open {}", lock_path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {
+            use std::io::{Seek, Write};
+            // Who holds it, for the message of the next one (best effort).
+            let _ = file.set_len(0).and_then(|()| file.rewind()).and_then(|()| write!(file, "{}", std::process::id()));
+            Ok(file)
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = std::fs::read_to_string(&lock_path).unwrap_or_default();
+            let holder = if holder.trim().is_empty() { String::new() } else { format!(" (process {})", holder.trim()) };
+            bail!("another intune-dw sync is writing to {}{holder}; wait for it to end", path.display())
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", lock_path.display())),
+    }
 }
 
 /// The pending table of a refresh of `collection` (see the module docs).
@@ -118,9 +152,11 @@ pub fn quote(name: &str) -> String {
 }
 
 impl Store {
-    /// Opens (creating it if needed) the store at `path` for `version`; a store made for the
-    /// other version is refused.
+    /// Opens (creating it if needed) the store at `path` for `version`, to write: a store made
+    /// for another version is refused, and so is a store another process writes to (its lock,
+    /// `{path}.lock`, is held until the returned store is dropped).
     pub fn open(path: &Path, version: ApiVersion) -> Result<Store> {
+        let writer = lock_for_writing(path)?;
         let conn = Connection::open(path).with_context(|| format!("cannot open the store {}", path.display()))?;
         conn.busy_timeout(Duration::from_secs(30))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -140,7 +176,7 @@ impl Store {
             Some(stored) if stored == version.as_str() => {}
             Some(stored) => bail!("{} holds api-version {stored}, not {version}", path.display()),
         }
-        Ok(Store { conn, version })
+        Ok(Store { conn, version, _writer: Some(writer) })
     }
 
     /// Opens an existing store, whatever its version.
@@ -157,7 +193,7 @@ impl Store {
             .as_deref()
             .and_then(ApiVersion::parse)
             .with_context(|| format!("{} has no known api-version", path.display()))?;
-        Ok(Store { conn, version })
+        Ok(Store { conn, version, _writer: None })
     }
 
     /// The store's API version.
@@ -291,7 +327,9 @@ impl Store {
             "INSERT OR REPLACE INTO _sync_state (collection, scope, cursor) VALUES (?1, ?2, ?3)",
             params![collection.name, scope, cursor],
         )?;
+        fault::at(fault::Boundary::Before);
         tx.commit().with_context(|| format!("cannot commit a page of {}", collection.name))?;
+        fault::at(fault::Boundary::After);
         Ok(())
     }
 
@@ -328,7 +366,9 @@ impl Store {
              ON CONFLICT (collection) DO UPDATE SET last_synced = excluded.last_synced",
             params![collection.name, at],
         )?;
+        fault::at(fault::Boundary::Before);
         tx.commit()?;
+        fault::at(fault::Boundary::After);
         Ok(())
     }
 
