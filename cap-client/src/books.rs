@@ -127,3 +127,68 @@ impl ::odata_runtime::query::EntitySet for Books {
     const NAME: &'static str = "Books";
     type Field = BooksField;
 }
+
+/// The functions and actions bound to one entity of [`Books`] (and of its base types); in scope with the version's `prelude`.
+pub trait BooksOperations<'c>: ::odata_runtime::query::Binding<'c> {
+    /// Action `addStock(amount: Edm.Int32) -> CatalogService.Books`, bound to `CatalogService.Books`.
+    fn add_stock(
+        self,
+        amount: i32,
+    ) -> ::odata_runtime::query::Operation<
+        'c,
+        ::odata_runtime::query::Object<Option<Books>>,
+    > {
+        ::odata_runtime::query::Call::action(self.binding(), "CatalogService.addStock")
+            .json("amount", Some(&amount))
+            .finish()
+    }
+
+    /// Action `touch()`, bound to `CatalogService.Books`.
+    fn touch(
+        self,
+    ) -> ::odata_runtime::query::Operation<'c, ::odata_runtime::query::Unit> {
+        ::odata_runtime::query::Call::action(self.binding(), "CatalogService.touch")
+            .finish()
+    }
+
+    /// Function `priceWithTax(rate: Edm.Decimal (optional)) -> Edm.Decimal`, bound to `CatalogService.Books`.
+    fn price_with_tax(
+        self,
+        rate: Option<::bigdecimal::BigDecimal>,
+    ) -> ::odata_runtime::query::Operation<
+        'c,
+        ::odata_runtime::query::Scalar<
+            Option<::bigdecimal::BigDecimal>,
+            Option<::odata_runtime::edm::Decimal>,
+        >,
+    > {
+        ::odata_runtime::query::Call::function(
+                self.binding(),
+                "CatalogService.priceWithTax",
+            )
+            .inline("rate", rate.as_ref())
+            .finish()
+    }
+}
+
+impl<'c> BooksOperations<'c> for ::odata_runtime::query::Single<'c, Books> {}
+
+/// The functions and actions bound to collections of [`Books`] (and of its base types); in scope with the version's `prelude`.
+pub trait BooksCollectionOperations<'c>: ::odata_runtime::query::Binding<'c> {
+    /// Function `countAvailable() -> Edm.Int32`, bound to `Collection(CatalogService.Books)`.
+    fn count_available(
+        self,
+    ) -> ::odata_runtime::query::Operation<
+        'c,
+        ::odata_runtime::query::Scalar<Option<i32>>,
+    > {
+        ::odata_runtime::query::Call::function(
+                self.binding(),
+                "CatalogService.countAvailable",
+            )
+            .finish()
+    }
+}
+
+impl<'c, X: ::odata_runtime::query::QueryExtension, C> BooksCollectionOperations<'c>
+for ::odata_runtime::query::Query<'c, Books, X, C> {}

@@ -20,7 +20,7 @@ pub struct Covers {
 #[allow(missing_debug_implementations)]
 pub struct CoversProps {
     pub id: ::odata_runtime::query::Prop<i32>,
-    pub content: ::odata_runtime::query::Prop<Option<::serde_json::Value>>,
+    pub content: ::odata_runtime::query::Prop<::odata_runtime::query::StreamProperty>,
     pub mime_type: ::odata_runtime::query::Prop<Option<String>>,
     pub caption: ::odata_runtime::query::Prop<Option<String>>,
 }

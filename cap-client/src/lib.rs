@@ -112,6 +112,190 @@ impl<'c> Collections<'c> {
     ) -> ::odata_runtime::query::Single<'c, crate::types::Settings> {
         ::odata_runtime::query::Single::singleton(self.client, None, "Settings")
     }
+
+    /// Action `noop()`, an import of the service.
+    pub fn noop(
+        &self,
+    ) -> ::odata_runtime::query::Operation<'c, ::odata_runtime::query::Unit> {
+        ::odata_runtime::query::Call::action_import(self.client, None, "noop").finish()
+    }
+
+    /// Action `submitOrder(book: Edm.Int32, quantity: Edm.Int32) -> CatalogService.return_CatalogService_submitOrder`, an import of the service.
+    #[cfg(feature = "full")]
+    pub fn submit_order(
+        &self,
+        book: i32,
+        quantity: i32,
+    ) -> ::odata_runtime::query::Operation<
+        'c,
+        ::odata_runtime::query::Object<
+            Option<crate::types::ReturnCatalogServiceSubmitOrder>,
+        >,
+    > {
+        ::odata_runtime::query::Call::action_import(self.client, None, "submitOrder")
+            .json("book", Some(&book))
+            .json("quantity", Some(&quantity))
+            .finish()
+    }
+
+    /// Action `makeAddress(addr: CatalogService.bookshop_Address, tags: Collection(Edm.String)) -> CatalogService.bookshop_Address`, an import of the service.
+    #[cfg(feature = "full")]
+    pub fn make_address(
+        &self,
+        addr: crate::types::BookshopAddress,
+        tags: Vec<String>,
+    ) -> ::odata_runtime::query::Operation<
+        'c,
+        ::odata_runtime::query::Object<Option<crate::types::BookshopAddress>>,
+    > {
+        ::odata_runtime::query::Call::action_import(self.client, None, "makeAddress")
+            .json("addr", Some(&addr))
+            .json("tags", Some(&tags))
+            .finish()
+    }
+
+    /// Action `fail(code: Edm.Int32) -> Edm.String`, an import of the service.
+    pub fn fail(
+        &self,
+        code: i32,
+    ) -> ::odata_runtime::query::Operation<
+        'c,
+        ::odata_runtime::query::Scalar<Option<String>>,
+    > {
+        ::odata_runtime::query::Call::action_import(self.client, None, "fail")
+            .json("code", Some(&code))
+            .finish()
+    }
+
+    /// Function `add(a: Edm.Int32 (optional), b: Edm.Int32 (optional)) -> Edm.Int32`, an import of the service.
+    pub fn add(
+        &self,
+        a: Option<i32>,
+        b: Option<i32>,
+    ) -> ::odata_runtime::query::Operation<
+        'c,
+        ::odata_runtime::query::Scalar<Option<i32>>,
+    > {
+        ::odata_runtime::query::Call::function_import(self.client, None, "add")
+            .inline("a", a.as_ref())
+            .inline("b", b.as_ref())
+            .finish()
+    }
+
+    /// Function `echoAddress(addr: CatalogService.bookshop_Address (optional)) -> CatalogService.bookshop_Address`, an import of the service.
+    #[cfg(feature = "full")]
+    pub fn echo_address(
+        &self,
+        addr: Option<crate::types::BookshopAddress>,
+    ) -> ::odata_runtime::query::Operation<
+        'c,
+        ::odata_runtime::query::Object<Option<crate::types::BookshopAddress>>,
+    > {
+        ::odata_runtime::query::Call::function_import(self.client, None, "echoAddress")
+            .alias("addr", addr.as_ref())
+            .finish()
+    }
+
+    /// Function `sumAll(nums: Collection(Edm.Int32) (optional)) -> Edm.Int32`, an import of the service.
+    pub fn sum_all(
+        &self,
+        nums: Option<Vec<i32>>,
+    ) -> ::odata_runtime::query::Operation<
+        'c,
+        ::odata_runtime::query::Scalar<Option<i32>>,
+    > {
+        ::odata_runtime::query::Call::function_import(self.client, None, "sumAll")
+            .alias("nums", nums.as_ref())
+            .finish()
+    }
+
+    /// Function `topBooks(n: Edm.Int32 (optional)) -> Collection(CatalogService.Books)`, an import of the service.
+    #[cfg(feature = "books")]
+    pub fn top_books(
+        &self,
+        n: Option<i32>,
+    ) -> ::odata_runtime::query::Query<'c, crate::books::Books> {
+        ::odata_runtime::query::Call::function_import(self.client, None, "topBooks")
+            .inline("n", n.as_ref())
+            .finish()
+    }
+
+    /// Function `bookById(id: Edm.Int32 (optional)) -> CatalogService.Books`, an import of the service.
+    #[cfg(feature = "books")]
+    pub fn book_by_id(
+        &self,
+        id: Option<i32>,
+    ) -> ::odata_runtime::query::Single<'c, crate::books::Books> {
+        ::odata_runtime::query::Call::function_import(self.client, None, "bookById")
+            .inline("id", id.as_ref())
+            .finish()
+    }
+
+    /// Function `genres() -> Collection(Edm.String)`, an import of the service.
+    pub fn genres(
+        &self,
+    ) -> ::odata_runtime::query::Operation<'c, ::odata_runtime::query::List<String>> {
+        ::odata_runtime::query::Call::function_import(self.client, None, "genres")
+            .finish()
+    }
+
+    /// Function `authorAddresses() -> Collection(CatalogService.bookshop_Address)`, an import of the service.
+    #[cfg(feature = "full")]
+    pub fn author_addresses(
+        &self,
+    ) -> ::odata_runtime::query::Operation<
+        'c,
+        ::odata_runtime::query::List<crate::types::BookshopAddress>,
+    > {
+        ::odata_runtime::query::Call::function_import(
+                self.client,
+                None,
+                "authorAddresses",
+            )
+            .finish()
+    }
+
+    /// Function `echoTypes(s: Edm.String (optional), d: Edm.Date (optional), dt: Edm.DateTimeOffset (optional), ts: Edm.DateTimeOffset (optional), g: Edm.Guid (optional), dec: Edm.Decimal (optional), b: Edm.Boolean (optional), i64: Edm.Int64 (optional), dbl: Edm.Double (optional), genre: Edm.String (optional)) -> CatalogService.return_CatalogService_echoTypes`, an import of the service.
+    #[cfg(feature = "full")]
+    #[allow(clippy::too_many_arguments)]
+    pub fn echo_types(
+        &self,
+        s: Option<&str>,
+        d: Option<::time::Date>,
+        dt: Option<::time::OffsetDateTime>,
+        ts: Option<::time::OffsetDateTime>,
+        g: Option<::uuid::Uuid>,
+        dec: Option<::bigdecimal::BigDecimal>,
+        b: Option<bool>,
+        i64: Option<i64>,
+        dbl: Option<f64>,
+        genre: Option<&str>,
+    ) -> ::odata_runtime::query::Operation<
+        'c,
+        ::odata_runtime::query::Object<
+            Option<crate::types::ReturnCatalogServiceEchoTypes>,
+        >,
+    > {
+        ::odata_runtime::query::Call::function_import(self.client, None, "echoTypes")
+            .inline("s", s)
+            .inline("d", d.as_ref())
+            .inline("dt", dt.as_ref())
+            .inline("ts", ts.as_ref())
+            .inline("g", g.as_ref())
+            .inline("dec", dec.as_ref())
+            .inline("b", b.as_ref())
+            .inline("i64", i64.as_ref())
+            .inline("dbl", dbl.as_ref())
+            .inline("genre", genre)
+            .finish()
+    }
+}
+
+/// The traits whose methods call the functions and actions bound to entities and
+/// collections: `use …::prelude::*;` brings them into scope.
+pub mod prelude {
+    pub use crate::books::BooksOperations as _;
+    pub use crate::books::BooksCollectionOperations as _;
 }
 
 /// Calls `visitor.visit::<Row>()` with the row type of the entity set named `name`, for code

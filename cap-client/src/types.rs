@@ -87,6 +87,7 @@ impl ::odata_runtime::query::Entity for Settings {
 
 #[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(constructor)]
 #[non_exhaustive]
 pub struct BookshopAddress {
     pub street: Option<String>,

@@ -8,7 +8,15 @@ module.exports = class CatalogService extends cds.ApplicationService {
     this.on('add', req => req.data.a + req.data.b)
     this.on('echoAddress', req => req.data.addr)
     this.on('sumAll', req => (req.data.nums || []).reduce((s, n) => s + n, 0))
-    this.on('topBooks', req => SELECT.from(Books).orderBy('price desc').limit(req.data.n ?? 10))
+    // Server-driven paging of a function's result, 3 books a page: CAP sends `$nextLink` as
+    // `@odata.nextLink`, and the link carries the offset as `$skiptoken`.
+    this.on('topBooks', async req => {
+      const n = req.data.n ?? 10, page = 3
+      const skip = Number(req.http?.req?.query?.$skiptoken ?? 0)
+      const rows = await SELECT.from(Books).orderBy('price desc', 'ID').limit(Math.max(0, Math.min(page, n - skip)), skip)
+      if (skip + page < n) rows.$nextLink = `topBooks(n=${n})?$skiptoken=${skip + page}`
+      return rows
+    })
     this.on('bookById', req => SELECT.one.from(Books).where({ ID: req.data.id }))
     this.on('genres', () => ['Fiction', 'NF', 'Poetry'])
     this.on('authorAddresses', async () =>

@@ -44,6 +44,12 @@ impl Annotations {
         self.revisions.iter().find(|r| r.kind == RevisionKind::Deprecated)
     }
 
+    /// `Core.OptionalParameter` (raw, with its default value if any): a parameter that callers
+    /// may leave out.
+    pub fn is_optional_parameter(&self) -> bool {
+        self.other.iter().any(|a| a.qualifier.is_none() && a.term == format!("{CORE}.OptionalParameter"))
+    }
+
     /// `Capabilities.FilterRestrictions`.
     pub fn filter_restrictions(&self) -> Option<&Restrictions> {
         self.restrictions.get("FilterRestrictions")

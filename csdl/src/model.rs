@@ -181,6 +181,26 @@ impl Model {
             .take(self.index.len().max(1))
     }
 
+    /// The qualified names of a structured type and its base types, the type itself first.
+    pub fn type_chain_names(&self, name: &QualifiedName) -> Vec<QualifiedName> {
+        let mut names = vec![name.clone()];
+        let mut current = self.structured_type(name);
+        while let Some(base) = current.and_then(|ty| ty.base_type.as_ref()) {
+            if names.contains(base) || names.len() > self.index.len() {
+                break;
+            }
+            names.push(base.clone());
+            current = self.structured_type(base);
+        }
+        names
+    }
+
+    /// Every `Action` and `Function` overload, with its schema, in document order (actions of a
+    /// schema first).
+    pub fn operations(&self) -> impl Iterator<Item = (&Schema, &Operation)> {
+        self.schemas.iter().flat_map(|schema| schema.actions.iter().chain(&schema.functions).map(move |op| (schema, op)))
+    }
+
     /// The key of an entity type: its own `Key`, else the nearest base type's.
     pub fn effective_key<'a>(&'a self, ty: &'a StructuredType) -> &'a [PropertyRef] {
         self.type_chain(ty).find(|ty| !ty.key.is_empty()).map(|ty| ty.key.as_slice()).unwrap_or(&[])
@@ -653,6 +673,16 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// The binding parameter of a bound operation.
+    pub fn binding(&self) -> Option<&Parameter> {
+        self.parameters.first().filter(|_| self.is_bound)
+    }
+
+    /// The parameters a caller passes: all but the binding parameter.
+    pub fn unbound_parameters(&self) -> &[Parameter] {
+        &self.parameters[usize::from(self.is_bound).min(self.parameters.len())..]
+    }
+
     /// The operation with its parameter types, `name(Type1,Type2)`, which tells overloads apart
     /// (the form annotation targets use).
     pub fn signature(&self) -> String {

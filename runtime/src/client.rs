@@ -126,7 +126,6 @@ impl Client {
     }
 
     /// Sends a request of any method (operations and writes use it).
-    #[allow(dead_code)] // TODO(operations): used by functions and actions.
     pub(crate) async fn send(&self, request: Request<'_>) -> Result<Answer, Error> {
         self.inner.send(request, &mut |_| {}).await
     }

@@ -48,7 +48,7 @@ pub enum Error {
     /// A 2xx answer was longer than the client's cap
     /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)); it is
     /// not retried, since the same request would get the same answer.
-    #[error("GET {url}: the response is longer than the limit of {limit} bytes")]
+    #[error("{url}: the response is longer than the limit of {limit} bytes")]
     ResponseTooLarge {
         /// The URL requested.
         url: Url,

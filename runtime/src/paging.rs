@@ -343,6 +343,18 @@ pub fn decode_page<T: DeserializeOwned>(
     decode_raw(body, collection, page, url).map(|raw| (raw.value, raw.next_link))
 }
 
+/// Decodes a collection answer (`{"value": [...]}`) that is not a query's page (an operation's
+/// result): its items, its next link and the URL the link is relative to.
+pub(crate) fn decode_collection<T: DeserializeOwned>(
+    body: &[u8],
+    collection: &str,
+    page: usize,
+    url: &Url,
+) -> Result<(Vec<T>, Option<String>, Url), Error> {
+    let raw = decode_raw(body, collection, page, url)?;
+    Ok((raw.value, raw.next_link, link_base(url, raw.context.as_deref())))
+}
+
 fn decode_raw<T: DeserializeOwned>(body: &[u8], collection: &str, page: usize, url: &Url) -> Result<RawPage<T>, Error> {
     // Tracking the path costs time on every value, so it is only done again for a page that
     // failed, to say where.

@@ -52,7 +52,6 @@ impl<'a> Request<'a> {
 
 /// A 2xx answer.
 #[derive(Debug)]
-#[allow(dead_code)] // TODO(operations): status and headers are read by actions and writes.
 pub(crate) struct Answer {
     pub status: StatusCode,
     pub headers: HeaderMap,

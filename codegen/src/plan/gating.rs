@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Gate, ModulePath, Plan, TypePath};
+use super::{Gate, ModulePath, OperationPlan, Plan, TypePath};
 
 /// Gates every item by the entity sets whose rows contain it (`Options::set_features`): an
 /// entity set's module by its own feature, a shared type by the features of the sets that reach
@@ -46,6 +46,18 @@ pub(super) fn gate_by_entity_set(plan: &mut Plan) {
             Some(by) => Some(Gate(by.iter().cloned().collect())),
         }
     };
+    let row_features: BTreeMap<TypePath, String> =
+        plan.entity_sets.iter().filter_map(|set| Some((set.row.clone(), set.feature.clone()?))).collect();
+    // What an operation's signature names that its scope's gate does not already imply.
+    let signature_gates = |op: &OperationPlan, scope: Option<&Gate>| -> Vec<Gate> {
+        let mut gates: Vec<Gate> = Vec::new();
+        for gate in op.named_types().iter().filter_map(&gate_of) {
+            if !implies(scope, &gate) && !gates.contains(&gate) {
+                gates.push(gate);
+            }
+        }
+        gates
+    };
     for (module, items) in &mut plan.modules {
         // A set's module is gated as a whole, at its declaration.
         let free = !set_modules.contains_key(module);
@@ -66,6 +78,19 @@ pub(super) fn gate_by_entity_set(plan: &mut Plan) {
         for n in &mut items.newtypes {
             n.gate = if free { gate_of(&path(&n.name)) } else { None };
         }
+        for operations in &mut items.operations {
+            let own = gate_of(&operations.binding);
+            for op in &mut operations.operations {
+                op.gates = signature_gates(op, own.as_ref());
+            }
+            for (row, feature) in &mut operations.wrappers {
+                *feature = row_features.get(row).cloned();
+            }
+            operations.gate = if free { own } else { None };
+        }
+    }
+    for op in &mut plan.imports {
+        op.gates = signature_gates(op, None);
     }
     for singleton in &mut plan.singletons {
         singleton.gate = gate_of(&singleton.ty);

@@ -16,6 +16,7 @@ pub const TYPES_MODULE: &str = "types";
 /// itself, and the cargo features it declares besides the sets' own.
 pub(super) const RESERVED_MODULES: &[&str] = &[
     "types",
+    "prelude",
     "Collections",
     "API_VERSION",
     "ENTITY_SETS",

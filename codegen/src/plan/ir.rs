@@ -38,13 +38,15 @@ pub enum RustType {
         marker: &'static str,
         inner: Box<RustType>,
     },
+    /// A type of the runtime's `query` module by itself (`StreamProperty`).
+    Runtime(&'static str),
 }
 
 impl RustType {
     /// Whether the type names a generated type for which `pred` holds.
     pub fn names_any(&self, pred: &impl Fn(&TypePath) -> bool) -> bool {
         match self {
-            RustType::Scalar { .. } => false,
+            RustType::Scalar { .. } | RustType::Runtime(_) => false,
             RustType::Named(path) | RustType::Flags(path) => pred(path),
             RustType::Option(inner) | RustType::Vec(inner) | RustType::Box(inner) => inner.names_any(pred),
             RustType::Marked { inner, .. } => inner.names_any(pred),
@@ -54,7 +56,7 @@ impl RustType {
     /// The generated types named inside.
     pub fn named_types(&self) -> Vec<TypePath> {
         match self {
-            RustType::Scalar { .. } => Vec::new(),
+            RustType::Scalar { .. } | RustType::Runtime(_) => Vec::new(),
             RustType::Named(path) | RustType::Flags(path) => vec![path.clone()],
             RustType::Option(inner) | RustType::Vec(inner) | RustType::Box(inner) => inner.named_types(),
             RustType::Marked { inner, .. } => inner.named_types(),
@@ -67,7 +69,7 @@ impl RustType {
             RustType::Scalar { adapter, .. } => adapter.is_some(),
             RustType::Named(_) | RustType::Flags(_) => false,
             RustType::Option(inner) | RustType::Vec(inner) | RustType::Box(inner) => inner.has_adapter(),
-            RustType::Marked { .. } => false,
+            RustType::Marked { .. } | RustType::Runtime(_) => false,
         }
     }
 
@@ -127,6 +129,11 @@ pub struct StructPlan {
     pub props: Option<String>,
     /// An entity type's key (`None` for a complex type, or an entity type without one).
     pub key: Option<KeyPlan>,
+    /// A media entity type (`HasStream`, its own or inherited) that a query reaches.
+    pub media: bool,
+    /// Callers build values of it (an operation's parameter, or a part of one): it gets a
+    /// constructor, `#[non_exhaustive]` forbidding struct literals outside the crate.
+    pub constructor: bool,
 }
 
 /// An entity type's key: the key properties' wire names and Rust types, in key order.
@@ -288,6 +295,102 @@ pub struct SetKind {
     pub value: String,
 }
 
+/// The operations bound to one entity type (or to collections of it), inherited ones included:
+/// an extension trait implemented for the runtime's `Single` (or `Query`) of the type and of
+/// the entity sets' wrapper rows around it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperationsTrait {
+    pub name: String,
+    /// The entity type (in the trait's module).
+    pub binding: TypePath,
+    /// Bound to collections of the type (implemented for `Query`), not to one entity.
+    pub collection: bool,
+    pub operations: Vec<OperationPlan>,
+    /// The type's struct is deprecated, so the trait and its impls allow `deprecated`.
+    pub deprecated: bool,
+    /// The entity sets' wrapper rows around the type (each with its set's feature), which
+    /// implement the trait too.
+    pub wrappers: Vec<(TypePath, Option<String>)>,
+    pub gate: Option<Gate>,
+}
+
+/// One function or action overload, as a method.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperationPlan {
+    pub method: String,
+    /// What the call addresses: `Namespace.name` (bound) or the import's name (unbound).
+    pub path_name: String,
+    pub action: bool,
+    pub parameters: Vec<ParameterPlan>,
+    pub result: ResultPlan,
+    pub docs: Docs,
+    /// Its signature names a deprecated type.
+    pub uses_deprecated: bool,
+    /// Compiled only with every one of these (types its signature names that the trait's or
+    /// `Collections`' own gate does not imply).
+    pub gates: Vec<Gate>,
+}
+
+/// A parameter of an operation method.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParameterPlan {
+    pub name: String,
+    pub wire_name: String,
+    /// The value's type (`String` is taken as `&str`).
+    pub ty: RustType,
+    /// `Core.OptionalParameter`: taken as `Option<…>`, left out when `None`.
+    pub optional: bool,
+    pub passing: Passing,
+}
+
+/// How a parameter travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Passing {
+    /// A function's primitive parameter, an inline literal.
+    Inline,
+    /// A function's complex, collection or untyped parameter, a parameter alias (JSON).
+    Alias,
+    /// An action's parameter, a member of the JSON body.
+    Body,
+}
+
+/// What an operation method returns.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResultPlan {
+    /// No result: `Operation<Unit>`.
+    Unit,
+    /// A primitive or enum value: `Operation<Scalar<T>>` (`T` an `Option` when nullable).
+    Scalar(RustType),
+    /// A complex value or an action's entity: `Operation<Object<T>>`.
+    Object(RustType),
+    /// A collection of values: `Operation<List<T>>`.
+    List(RustType),
+    /// A function's entity: `Single<T>`.
+    Single(TypePath),
+    /// A function's entities: `Query<T>`.
+    Query(TypePath),
+}
+
+impl ResultPlan {
+    /// The Rust type the result names (for `Single` and `Query`, the entity type).
+    pub fn ty(&self) -> Option<RustType> {
+        match self {
+            ResultPlan::Unit => None,
+            ResultPlan::Scalar(ty) | ResultPlan::Object(ty) | ResultPlan::List(ty) => Some(ty.clone()),
+            ResultPlan::Single(path) | ResultPlan::Query(path) => Some(RustType::Named(path.clone())),
+        }
+    }
+}
+
+impl OperationPlan {
+    /// The generated types its signature names.
+    pub fn named_types(&self) -> Vec<TypePath> {
+        let mut named: Vec<TypePath> = self.parameters.iter().flat_map(|p| p.ty.named_types()).collect();
+        named.extend(self.result.ty().map(|ty| ty.named_types()).unwrap_or_default());
+        named
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModulePlan {
     pub docs: Vec<String>,
@@ -295,6 +398,20 @@ pub struct ModulePlan {
     pub field_enums: Vec<FieldEnumPlan>,
     pub enums: Vec<EnumPlan>,
     pub newtypes: Vec<NewtypePlan>,
+    pub operations: Vec<OperationsTrait>,
+}
+
+impl ModulePlan {
+    /// The names of the module's types (structs, their `…Props`, enums, newtypes, `…Field`s).
+    pub fn item_names(&self) -> Vec<&str> {
+        let structs = self.structs.iter().flat_map(|s| std::iter::once(s.name.as_str()).chain(s.props.as_deref()));
+        structs
+            .chain(self.enums.iter().map(|e| e.name.as_str()))
+            .chain(self.newtypes.iter().map(|n| n.name.as_str()))
+            .chain(self.field_enums.iter().map(|f| f.name.as_str()))
+            .chain(self.operations.iter().map(|o| o.name.as_str()))
+            .collect()
+    }
 }
 
 /// The whole output for one document.
@@ -311,6 +428,8 @@ pub struct Plan {
     pub features: Vec<String>,
     /// The singletons, in document order.
     pub singletons: Vec<SingletonPlan>,
+    /// The function and action imports, methods of `Collections`.
+    pub imports: Vec<OperationPlan>,
     /// The type of the entity sets' kinds, when the service profile classifies them.
     pub kind_type: Option<String>,
     /// `include_str!`'s path of the document, embedded as `METADATA`.

@@ -13,6 +13,7 @@ mod docs;
 mod gating;
 mod homes;
 mod ir;
+mod operations;
 mod profile;
 mod queryable;
 mod rename;
@@ -89,6 +90,8 @@ pub fn plan(model: &Model, options: &Options) -> Plan {
         plan.entity_sets.push(set_plan);
     }
     plan.singletons = planner.singletons(&plan.entity_sets);
+    planner.operations(&mut plan);
+    operations::mark_constructors(&mut plan);
     let has_types = plan.modules.keys().any(|path| path.first().is_some_and(|m| m == TYPES_MODULE));
     let layout =
         if has_types { "one module per entity set, shared types in [`types`]" } else { "one module per entity set" };
@@ -223,7 +226,20 @@ impl<'m> Planner<'m> {
         let queryable = self.queryable.contains(qualified);
         let key = (queryable && ty.kind == StructuredKind::Entity).then(|| self.key(ty, &fields)).flatten();
         let props = queryable.then(|| self.props_names[qualified].clone());
-        StructPlan { name: path.name.clone(), camel_case, docs, fields, uses_deprecated, gate: None, props, key }
+        // A media entity: `HasStream` on the type or a base type.
+        let media = queryable && self.model.type_chain(ty).any(|t| t.has_stream);
+        StructPlan {
+            name: path.name.clone(),
+            camel_case,
+            docs,
+            fields,
+            uses_deprecated,
+            gate: None,
+            props,
+            key,
+            media,
+            constructor: false,
+        }
     }
 
     /// An entity type's effective key, typed as its fields are (`None` without one, or with a key

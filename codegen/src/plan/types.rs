@@ -23,6 +23,9 @@ impl Planner<'_> {
     /// A structural property's `Prop` type: the field's type without `Box`, with collections of
     /// primitive or enum values marked `Values<T>`.
     pub(super) fn property_prop(&self, target: &TypeTarget, collection: bool, nullable: bool) -> RustType {
+        if !collection && *target == TypeTarget::Edm(EdmType::Stream) {
+            return RustType::Runtime("StreamProperty");
+        }
         let element = self.type_target(target);
         match (collection, nullable) {
             (true, _) if self.is_structured(target) => RustType::Vec(Box::new(element)),

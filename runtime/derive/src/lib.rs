@@ -21,6 +21,9 @@
 //! - `rename_all = "camelCase"` (on the struct): wire names are serde's camelCase of the field
 //!   names; without it they are the field names.
 //! - `crate = "path"` (on the struct): the path of the runtime, `::odata_runtime` by default.
+//! - `constructor` (on the struct): `pub fn new(…)` taking the required fields in order, the
+//!   others absent (for values a caller builds, which `#[non_exhaustive]` keeps from being
+//!   written as struct literals outside their crate).
 //! - `rename = "wire"` (on a field): the field's wire name.
 //! - `with = "Type"` (on a field): a `serde_with` adapter mirroring the field's type.
 //!
@@ -43,6 +46,7 @@ pub fn derive_record(input: TokenStream) -> TokenStream {
 
 struct Field<'a> {
     ident: &'a syn::Ident,
+    ty: &'a Type,
     wire: String,
     with: Option<Type>,
     /// Absent means `Default::default()`: the type is written `Option<…>` or `Vec<…>`.
@@ -69,6 +73,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         return Err(syn::Error::new_spanned(&input.generics, "`Record` does not take generic structs"));
     }
     let mut camel_case = false;
+    let mut constructor = false;
     let mut runtime: syn::Path = syn::parse_quote!(::odata_runtime);
     for attr in odata_attrs(&input.attrs) {
         attr.parse_nested_meta(|meta| {
@@ -80,8 +85,10 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                 camel_case = true;
             } else if meta.path.is_ident("crate") {
                 runtime = meta.value()?.parse::<LitStr>()?.parse()?;
+            } else if meta.path.is_ident("constructor") {
+                constructor = true;
             } else {
-                return Err(meta.error("expected `rename_all` or `crate`"));
+                return Err(meta.error("expected `rename_all`, `crate` or `constructor`"));
             }
             Ok(())
         })?;
@@ -107,7 +114,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                     Ok(())
                 })?;
             }
-            Ok(Field { ident, wire, with, optional: absent_is_default(&field.ty) })
+            Ok(Field { ident, ty: &field.ty, wire, with, optional: absent_is_default(&field.ty) })
         })
         .collect::<syn::Result<Vec<_>>>()?;
 
@@ -145,6 +152,32 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         }
     });
     let count = fields.len();
+    let constructor = constructor.then(|| {
+        let required: Vec<_> = fields.iter().filter(|f| !f.optional).collect();
+        let parameters = required.iter().map(|f| {
+            let (ident, ty) = (f.ident, f.ty);
+            quote!(#ident: #ty)
+        });
+        let values = fields.iter().map(|f| {
+            let ident = f.ident;
+            if f.optional { quote!(#ident: Default::default(),) } else { quote!(#ident,) }
+        });
+        let doc = format!(
+            " A `{name_text}` with these required properties, every other one absent (`None`, or empty)."
+        );
+        // Clippy's threshold; a constructor takes what the schema requires.
+        let allow = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+        quote! {
+            #[allow(deprecated)]
+            impl #name {
+                #[doc = #doc]
+                #allow
+                pub fn new(#(#parameters),*) -> Self {
+                    Self { #(#values)* }
+                }
+            }
+        }
+    });
     // A deprecated struct, or one with deprecated field types, is no warning in its impls.
     let impl_attrs = quote!(#[automatically_derived] #[allow(deprecated)]);
     Ok(quote! {
@@ -180,6 +213,8 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                 Ok(Self { #(#take)* })
             }
         }
+
+        #constructor
 
         #impl_attrs
         impl<'de> #serde::Deserialize<'de> for #name {

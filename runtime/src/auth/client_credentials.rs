@@ -1,4 +1,5 @@
-//! OAuth 2.0 client credentials grant against Microsoft Entra ID (v2 endpoint).
+//! OAuth 2.0 client credentials grant: against Microsoft Entra ID (v2 endpoint), or any
+//! authorization server's token endpoint.
 
 use std::fmt;
 use std::sync::Mutex;
@@ -23,17 +24,22 @@ const REFRESH_MARGIN: Duration = Duration::from_secs(300);
 /// Longest lifetime believed (Entra ID issues tokens for 60 to 90 minutes).
 const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
-/// App-only tokens from `{authority_host}/{tenant}/oauth2/v2.0/token`, cached until shortly
-/// before they expire (5 minutes, or half their lifetime when that is shorter) and dropped
-/// after the service rejects them with 401.
+/// App-only tokens from `{authority_host}/{tenant}/oauth2/v2.0/token` (Entra ID, see
+/// [`new`](Self::new)) or any OAuth 2.0 token endpoint (see [`oauth2`](Self::oauth2)), cached
+/// until shortly before they expire (5 minutes, or half their lifetime when that is shorter)
+/// and dropped after the service rejects them with 401.
 ///
 /// Concurrent callers share one token request. The client secret is held in a
 /// [`SecretString`] and never appears in `Debug` output or errors.
 pub struct ClientCredentials {
-    tenant_id: String,
+    /// The Entra ID tenant; `None` for another authorization server.
+    tenant_id: Option<String>,
     client_id: String,
     client_secret: SecretString,
+    /// The secret goes in an `Authorization: Basic` header rather than in the form.
+    secret_in_header: bool,
     token_url: Url,
+    /// Empty: no `scope` parameter.
     scope: String,
     retry: RetryPolicy,
     http: reqwest::Client,
@@ -74,18 +80,41 @@ impl ClientCredentials {
         if !valid_tenant {
             return Err(AuthError::new(format!("invalid tenant id {tenant_id:?}: expected a GUID or a domain name")));
         }
-        let client_id = client_id.into();
+        let token_url = token_url(DEFAULT_AUTHORITY_HOST, &tenant_id)?;
+        let mut credentials = Self::at(token_url, client_id.into(), client_secret.into(), scope.into())?;
+        credentials.tenant_id = Some(tenant_id);
+        Ok(credentials)
+    }
+
+    /// Credentials for any OAuth 2.0 authorization server: the client credentials grant (RFC 6749
+    /// §4.4) at `token_url` (`https`, or plain `http` to a loopback address), asking for `scope`
+    /// (space-separated; empty sends none). The secret goes in the form (`client_secret_post`);
+    /// see [`with_secret_in_header`](Self::with_secret_in_header) for servers that want HTTP
+    /// basic authentication instead.
+    pub fn oauth2(
+        token_url: &str,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+        scope: impl Into<String>,
+    ) -> Result<Self, AuthError> {
+        let url =
+            Url::parse(token_url).map_err(|e| AuthError::with_source(format!("invalid token URL {token_url:?}"), e))?;
+        require_secure(&url).map_err(|e| AuthError::new(format!("invalid token URL: {e}")))?;
+        Self::at(url, client_id.into(), client_secret.into(), scope.into())
+    }
+
+    fn at(token_url: Url, client_id: String, client_secret: String, scope: String) -> Result<Self, AuthError> {
         if client_id.is_empty() {
             return Err(AuthError::new("the client id is empty"));
         }
         let http = token_http_client(DEFAULT_TIMEOUT)?;
-        let token_url = token_url(DEFAULT_AUTHORITY_HOST, &tenant_id)?;
         Ok(ClientCredentials {
-            tenant_id,
+            tenant_id: None,
             client_id,
-            client_secret: SecretString::from(client_secret.into()),
+            client_secret: SecretString::from(client_secret),
+            secret_in_header: false,
             token_url,
-            scope: scope.into(),
+            scope,
             retry: RetryPolicy::default(),
             http,
             cache: Mutex::new(None),
@@ -115,9 +144,21 @@ impl ClientCredentials {
     }
 
     /// Uses another authority host, e.g. `https://login.microsoftonline.us` (US Government).
+    /// Only for Entra ID credentials ([`new`](Self::new)).
     pub fn with_authority_host(mut self, authority_host: &str) -> Result<Self, AuthError> {
-        self.token_url = token_url(authority_host, &self.tenant_id)?;
+        let tenant_id = self
+            .tenant_id
+            .as_deref()
+            .ok_or_else(|| AuthError::new("an authority host is for Entra ID credentials; these have a token URL"))?;
+        self.token_url = token_url(authority_host, tenant_id)?;
         Ok(self)
+    }
+
+    /// Sends the client id and secret as HTTP basic authentication (`client_secret_basic`,
+    /// which RFC 6749 requires every server to accept) instead of in the form.
+    pub fn with_secret_in_header(mut self) -> Self {
+        self.secret_in_header = true;
+        self
     }
 
     /// Requests another scope.
@@ -165,18 +206,26 @@ impl ClientCredentials {
     }
 
     async fn request_token(&self) -> Result<CachedToken, AuthError> {
-        let form = [
-            ("grant_type", "client_credentials"),
-            ("client_id", self.client_id.as_str()),
-            ("client_secret", self.client_secret.expose_secret()),
-            ("scope", self.scope.as_str()),
-        ];
+        let mut form = vec![("grant_type", "client_credentials")];
+        if !self.secret_in_header {
+            form.extend([("client_id", self.client_id.as_str()), ("client_secret", self.client_secret.expose_secret())]);
+        }
+        if !self.scope.is_empty() {
+            form.push(("scope", self.scope.as_str()));
+        }
         let first_attempt = Instant::now();
         let mut attempts = 0;
         loop {
             attempts += 1;
             let sent_at = Instant::now();
-            let result = self.http.post(self.token_url.clone()).form(&form).send().await;
+            let mut request = self.http.post(self.token_url.clone()).form(&form);
+            if self.secret_in_header {
+                // RFC 6749 §2.3.1: both form-urlencoded before they are joined.
+                let encode = |text: &str| url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
+                request = request
+                    .basic_auth(encode(&self.client_id), Some(encode(self.client_secret.expose_secret())));
+            }
+            let result = request.send().await;
             let (status, retry_after, body) = match result {
                 Ok(response) => {
                     let status = response.status();

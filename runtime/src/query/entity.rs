@@ -5,16 +5,17 @@
 use std::marker::PhantomData;
 
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::caps::Restrictions;
-use super::expr::{Many, One, Prop, Selection, Structured};
+use super::expr::{Many, One, Prop, Selection, StreamProperty, Structured};
 use super::options::{Expand, Options};
 use super::{Entity, Query, Resource};
 use crate::client::Client;
 use crate::error::{DecodeError, Error};
+use crate::transport::Request;
 
 /// A request for one entity of type `E`, run with [`get`](Single::get).
 pub struct Single<'c, E> {
@@ -100,12 +101,62 @@ impl<'c, E: Structured + DeserializeOwned + Send + 'static> Single<'c, E> {
             .ok_or_else(|| Error::NotFound { url: self.request_url().map(|u| u.to_string()).unwrap_or_default() })
     }
 
+    /// Reads a stream property (`Edm.Stream`, e.g. a photo's content) that `pick` chooses:
+    /// `GET …/property`, bounded by the client's response limit; `None` when the service has
+    /// none (`404 Not Found`, `204 No Content`).
+    pub async fn read_stream(&self, pick: impl FnOnce(E::Props) -> Prop<StreamProperty>) -> Result<Option<Media>, Error> {
+        let mut resource = self.resource.clone();
+        for segment in pick(E::PROPS).raw_path().segments() {
+            resource.push_segment(segment);
+        }
+        read_media(&resource).await
+    }
+
     /// Follows a navigation property: `pick` chooses it from the entity's properties. A
     /// single-valued one gives a [`Single`] of the related entity, a collection-valued one a
     /// [`Query`] of the related entities (a contained entity set included).
     pub fn nav<T: Navigation>(self, pick: impl FnOnce(E::Props) -> Prop<T>) -> T::Request<'c> {
         T::request(self.resource.navigate(pick(E::PROPS).raw_path()))
     }
+}
+
+impl<E: MediaEntity> Single<'_, E> {
+    /// Reads the media resource of a media entity (`HasStream`): `GET …/$value`, bounded by the
+    /// client's response limit; `None` when the service has none (`404`, `204`).
+    pub async fn read_media(&self) -> Result<Option<Media>, Error> {
+        let mut resource = self.resource.clone();
+        resource.push_segment("$value");
+        read_media(&resource).await
+    }
+}
+
+/// An entity type with a media resource (`HasStream="true"`): its `$value` is read with
+/// [`Single::read_media`].
+pub trait MediaEntity: Entity {}
+
+/// The bytes of a media resource or stream property, with their content type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Media {
+    /// The `Content-Type` the service sent, if any.
+    pub content_type: Option<String>,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+async fn read_media(resource: &Resource<'_>) -> Result<Option<Media>, Error> {
+    let url = resource.url(Vec::new())?;
+    let headers = header_map(&resource.headers)?;
+    let answer = match resource.client.send(Request::get(&url, "*/*", &headers)).await {
+        Ok(answer) => answer,
+        Err(error) if error.status() == Some(StatusCode::NOT_FOUND) => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    if answer.status == StatusCode::NO_CONTENT {
+        return Ok(None);
+    }
+    let content_type = answer.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    Ok(Some(Media { content_type, bytes: answer.body }))
 }
 
 /// Decodes one entity (the body of a `GET` by key), naming the resource and the field on error.

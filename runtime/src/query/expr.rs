@@ -157,6 +157,11 @@ pub struct Many<E>(PhantomData<fn() -> E>);
 #[derive(Debug)]
 pub struct Values<T>(PhantomData<fn() -> T>);
 
+/// Marks a stream property (`Edm.Stream`), read with
+/// [`Single::read_stream`](super::Single::read_stream) (see [`Prop`]).
+#[derive(Debug)]
+pub enum StreamProperty {}
+
 /// A property type whose values can be compared: `eq`, `ne`, `is_in` (primitive and enum types,
 /// nullable or not).
 pub trait Operand {

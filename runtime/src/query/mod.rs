@@ -51,6 +51,7 @@ mod caps;
 mod entity;
 pub mod expr;
 mod literal;
+mod operation;
 mod options;
 
 use std::fmt;
@@ -64,12 +65,13 @@ use url::Url;
 
 pub use caps::{CanCount, CanExpand, CanFilter, CanSelect, CanSkip, CanSort, CanTop, Caps, Restrictions, Unrestricted};
 pub(crate) use entity::header_map;
-pub use entity::{Navigation, Single};
+pub use entity::{Media, MediaEntity, Navigation, Single};
 pub use expr::{
-    Expr, HasDate, HasTime, Leads, Many, One, Operand, OrderBy, Ordered, Prop, Selected, Selection, Structured,
-    Textual, Value, Values,
+    Expr, HasDate, HasTime, Leads, Many, One, Operand, OrderBy, Ordered, Prop, Selected, Selection, StreamProperty,
+    Structured, Textual, Value, Values,
 };
 pub use literal::{KeyValue, Literal, date_time_offset_literal};
+pub use operation::{Answered, Binding, Call, FromCall, List, Object, Operation, Returns, Scalar, Unit};
 use options::Options;
 pub use options::{Expand, ExpandOptions};
 
@@ -165,6 +167,8 @@ pub struct Resource<'c> {
     name: String,
     restrictions: &'static Restrictions,
     headers: Vec<(String, String)>,
+    /// Parameter aliases of a function call (`@p`, JSON), sent as query options.
+    aliases: Vec<(String, String)>,
     /// Why the resource cannot be requested (a key without a literal, a refused navigation),
     /// reported when it is.
     invalid: Option<String>,
@@ -184,8 +188,23 @@ impl<'c> Resource<'c> {
             name: name.to_owned(),
             restrictions,
             headers: Vec::new(),
+            aliases: Vec::new(),
             invalid: None,
         }
+    }
+
+    /// The service root itself (where function and action imports are called).
+    fn service(client: &'c Client, api_version: Option<&'static str>) -> Self {
+        Resource { segments: Vec::new(), name: String::new(), ..Resource::root(client, api_version, "", &Restrictions::NONE) }
+    }
+
+    /// `…/segment` (an operation, a stream property, `$value`).
+    fn push_segment(&mut self, segment: &str) {
+        self.segments.push(segment.to_owned());
+        if !self.name.is_empty() {
+            self.name.push('/');
+        }
+        self.name.push_str(segment);
     }
 
     /// The entity with this key: `Set(key)`.
@@ -211,9 +230,7 @@ impl<'c> Resource<'c> {
             self.invalid = Some(error.to_string());
         }
         for segment in property.segments() {
-            self.segments.push((*segment).to_owned());
-            self.name.push('/');
-            self.name.push_str(segment);
+            self.push_segment(segment);
         }
         self.restrictions = &Restrictions::NONE;
         self
@@ -235,6 +252,7 @@ impl<'c> Resource<'c> {
         if let Some(version) = self.api_version {
             all.push(("api-version", version));
         }
+        all.extend(self.aliases.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         all.extend(pairs.iter().map(|(k, v)| (*k, v.as_str())));
         set_query(&mut url, &all);
         Ok(url)
@@ -591,9 +609,17 @@ impl<'c, E: Entity, X: QueryExtension, C> Query<'c, E, X, C> {
 }
 
 /// Characters sent unescaped in query keys and values: RFC 3986 unreserved plus `$` (option
-/// names), `:` (timestamps) and `,` (`$select` lists). Spaces become `%20`, not `+`.
-const QUERY_COMPONENT: &AsciiSet =
-    &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'$').remove(b':').remove(b',');
+/// names), `@` (parameter aliases), `:` (timestamps) and `,` (`$select` lists). Spaces become
+/// `%20`, not `+`.
+const QUERY_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'$')
+    .remove(b':')
+    .remove(b',')
+    .remove(b'@');
 
 /// Replaces `url`'s query by the percent-encoded `pairs`.
 pub(crate) fn set_query(url: &mut Url, pairs: &[(&str, &str)]) {

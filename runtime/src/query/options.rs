@@ -24,6 +24,18 @@ pub(crate) struct Options {
 }
 
 impl Options {
+    /// Whether no option is set.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.select.is_empty()
+            && self.select_names.is_empty()
+            && self.filter.is_empty()
+            && self.order.is_empty()
+            && self.expand.is_empty()
+            && self.top.is_none()
+            && self.skip.is_none()
+            && !self.count
+    }
+
     /// `$select`'s value.
     fn select(&self) -> Result<Option<String>, Error> {
         if self.select.is_empty() && self.select_names.is_empty() {

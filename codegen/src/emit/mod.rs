@@ -2,6 +2,8 @@
 //! module and formatted with prettyplease. The templates make no decisions; the plan has made
 //! them.
 
+mod operations;
+
 use std::collections::BTreeMap;
 
 use proc_macro2::TokenStream;
@@ -145,6 +147,11 @@ impl Emitter<'_> {
                 let inner = self.rust_type(inner, from);
                 quote!(#runtime::query::#marker<#inner>)
             }
+            RustType::Runtime(name) => {
+                let runtime = self.runtime();
+                let name = ident(name);
+                quote!(#runtime::query::#name)
+            }
         }
     }
 
@@ -172,7 +179,8 @@ impl Emitter<'_> {
             RustType::Scalar { adapter: None, .. }
             | RustType::Named(_)
             | RustType::Flags(_)
-            | RustType::Marked { .. } => format!("{}::record::Same", self.paths.runtime),
+            | RustType::Marked { .. }
+            | RustType::Runtime(_) => format!("{}::record::Same", self.paths.runtime),
             RustType::Option(inner) => format!("Option<{}>", self.adapter_type(inner)),
             RustType::Vec(inner) => format!("Vec<{}>", self.adapter_type(inner)),
             RustType::Box(inner) => format!("Box<{}>", self.adapter_type(inner)),
@@ -266,11 +274,13 @@ impl Emitter<'_> {
                 }
             }
         });
+        let imports = self.imports(plan);
+        let prelude = self.prelude(plan);
         let any_deprecated = plan.entity_sets.iter().any(|s| s.row_deprecated);
         let visit_allow = if any_deprecated { quote!(#[allow(deprecated)]) } else { quote!() };
-        // A document without entity sets (only types, or only operations) has no accessor to
-        // read the client and no arm to call the visitor.
-        // So do the features that leave every entity set out.
+        // A document without entity sets (only types, or only operations) has no arm to call
+        // the visitor, and perhaps no method to read the client; so do the features that leave
+        // every entity set out.
         let gated = !plan.features.is_empty();
         let (client_allow, visitor, visit_unused) = if plan.entity_sets.is_empty() {
             (quote!(#[allow(dead_code)]), quote!(_visitor), quote!())
@@ -311,7 +321,11 @@ impl Emitter<'_> {
                 #(#accessors)*
 
                 #(#singletons)*
+
+                #imports
             }
+
+            #prelude
 
             /// Calls `visitor.visit::<Row>()` with the row type of the entity set named `name`, for code
             /// that picks the entity set at run time; `None` for an unknown name.
@@ -345,6 +359,7 @@ impl Emitter<'_> {
         let entity_set = set.map(|set| self.entity_set(set, path));
         let enums = module.enums.iter().map(|e| self.enumeration(e));
         let newtypes = module.newtypes.iter().map(|n| self.newtype(n, path));
+        let operations = module.operations.iter().map(|o| self.operations_trait(o, path));
         quote! {
             #docs
             #(#child_decls)*
@@ -353,6 +368,7 @@ impl Emitter<'_> {
             #entity_set
             #(#enums)*
             #(#newtypes)*
+            #(#operations)*
         }
     }
 
@@ -371,8 +387,9 @@ impl Emitter<'_> {
             quote!(crate = #path)
         });
         let rename_all = plan.camel_case.then(|| quote!(rename_all = "camelCase"));
+        let constructor = plan.constructor.then(|| quote!(constructor));
         let props = self.props(plan, module);
-        let odata_attr = odata_attr(rename_all.into_iter().chain(crate_arg));
+        let odata_attr = odata_attr(rename_all.into_iter().chain(crate_arg).chain(constructor));
         let cfg = gate_cfg(plan.gate.as_ref());
         quote! {
             #docs
@@ -421,6 +438,13 @@ impl Emitter<'_> {
                 [one] => one.clone(),
                 many => quote!((#(#many),*)),
             };
+            let media = plan.media.then(|| {
+                quote! {
+                    #cfg
+                    #allow_deprecated
+                    impl #runtime::query::MediaEntity for #name {}
+                }
+            });
             quote! {
                 #cfg
                 #allow_deprecated
@@ -428,6 +452,8 @@ impl Emitter<'_> {
                     const KEY: &'static [&'static str] = &[#(#names),*];
                     type Key = #key_type;
                 }
+
+                #media
             }
         });
         // No derives: a struct of paths needs none, and each derive would cost a big crate's
