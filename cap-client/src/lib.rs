@@ -113,14 +113,14 @@ impl<'c> Collections<'c> {
         ::odata_runtime::query::Single::singleton(self.client, None, "Settings")
     }
 
-    /// Action `noop()`, an import of the service.
+    /// Action `noop()`, imported as `noop`.
     pub fn noop(
         &self,
     ) -> ::odata_runtime::query::Operation<'c, ::odata_runtime::query::Unit> {
         ::odata_runtime::query::Call::action_import(self.client, None, "noop").finish()
     }
 
-    /// Action `submitOrder(book: Edm.Int32, quantity: Edm.Int32) -> CatalogService.return_CatalogService_submitOrder`, an import of the service.
+    /// Action `submitOrder(book: Edm.Int32, quantity: Edm.Int32) -> CatalogService.return_CatalogService_submitOrder`, imported as `submitOrder`.
     #[cfg(feature = "full")]
     pub fn submit_order(
         &self,
@@ -138,7 +138,7 @@ impl<'c> Collections<'c> {
             .finish()
     }
 
-    /// Action `makeAddress(addr: CatalogService.bookshop_Address, tags: Collection(Edm.String)) -> CatalogService.bookshop_Address`, an import of the service.
+    /// Action `makeAddress(addr: CatalogService.bookshop_Address, tags: Collection(Edm.String)) -> CatalogService.bookshop_Address`, imported as `makeAddress`.
     #[cfg(feature = "full")]
     pub fn make_address(
         &self,
@@ -154,7 +154,7 @@ impl<'c> Collections<'c> {
             .finish()
     }
 
-    /// Action `fail(code: Edm.Int32) -> Edm.String`, an import of the service.
+    /// Action `fail(code: Edm.Int32) -> Edm.String`, imported as `fail`.
     pub fn fail(
         &self,
         code: i32,
@@ -167,7 +167,7 @@ impl<'c> Collections<'c> {
             .finish()
     }
 
-    /// Function `add(a: Edm.Int32 (optional), b: Edm.Int32 (optional)) -> Edm.Int32`, an import of the service.
+    /// Function `add(a: Edm.Int32 (optional), b: Edm.Int32 (optional)) -> Edm.Int32`, imported as `add`.
     pub fn add(
         &self,
         a: Option<i32>,
@@ -182,7 +182,7 @@ impl<'c> Collections<'c> {
             .finish()
     }
 
-    /// Function `echoAddress(addr: CatalogService.bookshop_Address (optional)) -> CatalogService.bookshop_Address`, an import of the service.
+    /// Function `echoAddress(addr: CatalogService.bookshop_Address (optional)) -> CatalogService.bookshop_Address`, imported as `echoAddress`.
     #[cfg(feature = "full")]
     pub fn echo_address(
         &self,
@@ -196,7 +196,7 @@ impl<'c> Collections<'c> {
             .finish()
     }
 
-    /// Function `sumAll(nums: Collection(Edm.Int32) (optional)) -> Edm.Int32`, an import of the service.
+    /// Function `sumAll(nums: Collection(Edm.Int32) (optional)) -> Edm.Int32`, imported as `sumAll`.
     pub fn sum_all(
         &self,
         nums: Option<Vec<i32>>,
@@ -209,7 +209,7 @@ impl<'c> Collections<'c> {
             .finish()
     }
 
-    /// Function `topBooks(n: Edm.Int32 (optional)) -> Collection(CatalogService.Books)`, an import of the service.
+    /// Function `topBooks(n: Edm.Int32 (optional)) -> Collection(CatalogService.Books)`, imported as `topBooks`.
     #[cfg(feature = "books")]
     pub fn top_books(
         &self,
@@ -220,7 +220,7 @@ impl<'c> Collections<'c> {
             .finish()
     }
 
-    /// Function `bookById(id: Edm.Int32 (optional)) -> CatalogService.Books`, an import of the service.
+    /// Function `bookById(id: Edm.Int32 (optional)) -> CatalogService.Books`, imported as `bookById`.
     #[cfg(feature = "books")]
     pub fn book_by_id(
         &self,
@@ -231,7 +231,7 @@ impl<'c> Collections<'c> {
             .finish()
     }
 
-    /// Function `genres() -> Collection(Edm.String)`, an import of the service.
+    /// Function `genres() -> Collection(Edm.String)`, imported as `genres`.
     pub fn genres(
         &self,
     ) -> ::odata_runtime::query::Operation<'c, ::odata_runtime::query::List<String>> {
@@ -239,7 +239,7 @@ impl<'c> Collections<'c> {
             .finish()
     }
 
-    /// Function `authorAddresses() -> Collection(CatalogService.bookshop_Address)`, an import of the service.
+    /// Function `authorAddresses() -> Collection(CatalogService.bookshop_Address)`, imported as `authorAddresses`.
     #[cfg(feature = "full")]
     pub fn author_addresses(
         &self,
@@ -255,7 +255,7 @@ impl<'c> Collections<'c> {
             .finish()
     }
 
-    /// Function `echoTypes(s: Edm.String (optional), d: Edm.Date (optional), dt: Edm.DateTimeOffset (optional), ts: Edm.DateTimeOffset (optional), g: Edm.Guid (optional), dec: Edm.Decimal (optional), b: Edm.Boolean (optional), i64: Edm.Int64 (optional), dbl: Edm.Double (optional), genre: Edm.String (optional)) -> CatalogService.return_CatalogService_echoTypes`, an import of the service.
+    /// Function `echoTypes(s: Edm.String (optional), d: Edm.Date (optional), dt: Edm.DateTimeOffset (optional), ts: Edm.DateTimeOffset (optional), g: Edm.Guid (optional), dec: Edm.Decimal (optional), b: Edm.Boolean (optional), i64: Edm.Int64 (optional), dbl: Edm.Double (optional), genre: Edm.String (optional)) -> CatalogService.return_CatalogService_echoTypes`, imported as `echoTypes`.
     #[cfg(feature = "full")]
     #[allow(clippy::too_many_arguments)]
     pub fn echo_types(
@@ -294,7 +294,9 @@ impl<'c> Collections<'c> {
 /// The traits whose methods call the functions and actions bound to entities and
 /// collections: `use …::prelude::*;` brings them into scope.
 pub mod prelude {
+    #[cfg(feature = "books")]
     pub use crate::books::BooksOperations as _;
+    #[cfg(feature = "books")]
     pub use crate::books::BooksCollectionOperations as _;
 }
 

@@ -125,7 +125,10 @@ async fn actions_send_a_json_body_and_return_what_the_service_says() {
     catalog.noop().send().await.unwrap();
 
     let made = catalog.make_address(address("Top Withens", "Haworth"), vec!["moor".into(), "farm".into()]);
-    assert_eq!(made.body(), Some(&br#"{"addr":{"street":"Top Withens","city":"Haworth","zip":null},"tags":["moor","farm"]}"#[..]));
+    assert_eq!(
+        made.body(),
+        Some(&br#"{"addr":{"street":"Top Withens","city":"Haworth","zip":null},"tags":["moor","farm"]}"#[..])
+    );
     let made = made.send().await.unwrap().unwrap();
     assert_eq!(made.city.as_deref(), Some("Haworth|moor,farm"));
 
@@ -143,7 +146,9 @@ async fn actions_send_a_json_body_and_return_what_the_service_says() {
     assert_eq!(failure.status.as_u16(), 418);
     assert_eq!(failure.attempts, 1, "an action is not sent again after the service answered");
     match &failure.body {
-        ErrorBody::OData { code, message } => assert_eq!((code.as_str(), message.as_str()), ("MY_ERROR", "failed with 418")),
+        ErrorBody::OData { code, message } => {
+            assert_eq!((code.as_str(), message.as_str()), ("MY_ERROR", "failed with 418"))
+        }
         other => panic!("{other:?}"),
     }
 }

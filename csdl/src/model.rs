@@ -198,7 +198,9 @@ impl Model {
     /// Every `Action` and `Function` overload, with its schema, in document order (actions of a
     /// schema first).
     pub fn operations(&self) -> impl Iterator<Item = (&Schema, &Operation)> {
-        self.schemas.iter().flat_map(|schema| schema.actions.iter().chain(&schema.functions).map(move |op| (schema, op)))
+        self.schemas
+            .iter()
+            .flat_map(|schema| schema.actions.iter().chain(&schema.functions).map(move |op| (schema, op)))
     }
 
     /// The key of an entity type: its own `Key`, else the nearest base type's.

@@ -80,12 +80,16 @@ impl Emitter<'_> {
             .iter()
             .flat_map(|(module, items)| items.operations.iter().map(move |t| (module, t)))
             .map(|(module, operations)| {
-                let path = self.type_path(&TypePath { module: module.clone(), name: operations.name.clone() }, &vec![
-                    "prelude".to_owned(),
-                ]);
+                let path = self.type_path(
+                    &TypePath { module: module.clone(), name: operations.name.clone() },
+                    &vec!["prelude".to_owned()],
+                );
                 let cfg = gate_cfg(operations.gate.as_ref());
+                // A trait in an entity set's module is gated with the whole module.
+                let set = plan.entity_sets.iter().find(|set| [set.module.clone()] == module.as_slice());
+                let module_cfg = feature_cfg(set.and_then(|set| set.feature.as_ref()));
                 let allow = deprecated_allow(operations.deprecated);
-                quote!(#cfg #allow pub use #path as _;)
+                quote!(#cfg #module_cfg #allow pub use #path as _;)
             })
             .collect();
         if traits.is_empty() {
@@ -106,7 +110,12 @@ impl Emitter<'_> {
         let method = ident(&op.method);
         let cfg = gates_cfg(&op.gates);
         let allow_deprecated = deprecated_allow(op.uses_deprecated);
-        let allow_arguments = (op.parameters.len() + 1 > MAX_ARGUMENTS).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+        let allow_arguments =
+            (op.parameters.len() + 1 > MAX_ARGUMENTS).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+        // The schema names the operation; `self` is taken by value whatever the name suggests.
+        let convention =
+            ["as_", "from_", "is_", "to_"].iter().any(|p| op.method.starts_with(p)) || op.method.ends_with("_mut");
+        let allow_convention = convention.then(|| quote!(#[allow(clippy::wrong_self_convention)]));
         let parameters = op.parameters.iter().map(|p| {
             let name = ident(&p.name);
             let ty = self.parameter_type(&p.ty, p.optional, module);
@@ -158,6 +167,7 @@ impl Emitter<'_> {
             #cfg
             #allow_deprecated
             #allow_arguments
+            #allow_convention
             #visibility fn #method(#receiver, #(#parameters),*) -> #returned {
                 #runtime::query::Call::#constructor #(#arguments)* .finish()
             }

@@ -12,8 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::docs::docs_for;
 use super::{
-    Docs, OperationPlan, OperationsTrait, ParameterPlan, Passing, Plan, Planner, ResultPlan, RustType, TypePath,
-    homes,
+    Docs, OperationPlan, OperationsTrait, ParameterPlan, Passing, Plan, Planner, ResultPlan, RustType, TypePath, homes,
 };
 use crate::csdl::{Operation, OperationKind, Parameter, QualifiedName, StructuredKind, TypeDecl, TypeTarget};
 use crate::naming::{self, Style};
@@ -22,16 +21,64 @@ use crate::naming::{self, Style};
 /// traits): a bound operation's method must not take one of these names, or the runtime's would
 /// be called instead. A test checks the list against the runtime's source.
 pub(crate) const SINGLE_METHODS: &[&str] = &[
-    "binding", "clone", "clone_from", "clone_into", "expand", "get", "get_as", "header", "into", "nav",
-    "read_media", "read_stream", "request_url", "require", "select_with", "singleton", "to_owned", "try_into",
+    "binding",
+    "clone",
+    "clone_from",
+    "clone_into",
+    "expand",
+    "get",
+    "get_as",
+    "header",
+    "into",
+    "nav",
+    "read_media",
+    "read_stream",
+    "request_url",
+    "require",
+    "select_with",
+    "singleton",
+    "to_owned",
+    "try_into",
 ];
 
 /// Public methods of the runtime's `Query` (see [`SINGLE_METHODS`]).
 pub(crate) const QUERY_METHODS: &[&str] = &[
-    "api_version", "binding", "changes", "client", "clone", "clone_from", "clone_into", "collect_all", "count",
-    "custom_option", "expand", "extension", "filter", "header", "into", "key", "map_extension", "name", "new",
-    "order_by", "pages", "pages_as", "raw_filter", "request_url", "resume", "select", "select_with", "skip",
-    "stream", "stream_as", "to_owned", "top", "track_changes", "try_into", "with_caps", "with_count",
+    "api_version",
+    "binding",
+    "changes",
+    "client",
+    "clone",
+    "clone_from",
+    "clone_into",
+    "collect_all",
+    "count",
+    "custom_option",
+    "expand",
+    "extension",
+    "filter",
+    "header",
+    "into",
+    "key",
+    "map_extension",
+    "name",
+    "new",
+    "order_by",
+    "pages",
+    "pages_as",
+    "raw_filter",
+    "request_url",
+    "resume",
+    "select",
+    "select_with",
+    "skip",
+    "stream",
+    "stream_as",
+    "to_owned",
+    "top",
+    "track_changes",
+    "try_into",
+    "with_caps",
+    "with_count",
 ];
 
 /// A bound operation with its binding.
@@ -51,7 +98,12 @@ impl<'m> Planner<'m> {
             .filter_map(|(schema, op)| {
                 let binding = op.binding()?;
                 let TypeTarget::Named(name) = &binding.ty.target else { return None };
-                Some(Bound { namespace: &schema.namespace, op, binding: name.clone(), collection: binding.ty.collection })
+                Some(Bound {
+                    namespace: &schema.namespace,
+                    op,
+                    binding: name.clone(),
+                    collection: binding.ty.collection,
+                })
             })
             .collect();
         for schema in &self.model.schemas {
@@ -138,7 +190,9 @@ impl<'m> Planner<'m> {
                     OperationKind::Action => &schema.actions,
                     OperationKind::Function => &schema.functions,
                 };
-                calls.extend(overloads.iter().filter(|op| op.name == target.name && !op.is_bound).map(|op| (op, name.as_str())));
+                calls.extend(
+                    overloads.iter().filter(|op| op.name == target.name && !op.is_bound).map(|op| (op, name.as_str())),
+                );
             }
         }
         let mut reserved: Vec<&str> = homes::RESERVED_MODULES.to_vec();
@@ -154,7 +208,10 @@ impl<'m> Planner<'m> {
         calls
             .iter()
             .zip(names)
-            .map(|((op, import), method)| self.operation(op, method, (*import).to_owned(), "an import of the service"))
+            .map(|((op, import), method)| {
+                let note = format!("imported as `{import}`");
+                self.operation(op, method, (*import).to_owned(), &note)
+            })
             .collect()
     }
 
@@ -193,7 +250,9 @@ impl<'m> Planner<'m> {
             TypeTarget::Edm(_) => element != super::JSON,
             TypeTarget::Named(target) => match self.model.type_decl(target) {
                 Some(TypeDecl::Enum(_)) => true,
-                Some(TypeDecl::TypeDefinition(definition)) => super::types::edm_type(definition.underlying_type) != super::JSON,
+                Some(TypeDecl::TypeDefinition(definition)) => {
+                    super::types::edm_type(definition.underlying_type) != super::JSON
+                }
                 _ => false,
             },
             TypeTarget::External(_) => false,
@@ -238,9 +297,10 @@ impl<'m> Planner<'m> {
     /// query reaches it and it has a key), so that a function's result can be queried.
     fn is_entity(&self, name: &QualifiedName) -> bool {
         self.queryable.contains(name)
-            && self.model.entity_type(name).is_some_and(|ty| {
-                ty.kind == StructuredKind::Entity && !self.model.effective_key(ty).is_empty()
-            })
+            && self
+                .model
+                .entity_type(name)
+                .is_some_and(|ty| ty.kind == StructuredKind::Entity && !self.model.effective_key(ty).is_empty())
     }
 
     fn operation_docs(&self, op: &Operation, binding_note: &str) -> Docs {
@@ -259,11 +319,17 @@ impl<'m> Planner<'m> {
             .collect();
         let returns = op.return_type.as_ref().map(|r| format!(" -> {}", r.ty)).unwrap_or_default();
         let composable = if op.is_composable { ", composable" } else { "" };
-        docs.paragraphs.push(format!("{kind} `{}({}){returns}`, {binding_note}{composable}.", op.name, parameters.join(", ")));
+        docs.paragraphs.push(format!(
+            "{kind} `{}({}){returns}`, {binding_note}{composable}.",
+            op.name,
+            parameters.join(", ")
+        ));
         let described: Vec<String> = op
             .unbound_parameters()
             .iter()
-            .filter_map(|p| p.annotations.description.as_deref().map(|d| format!("- `{}`: {}", p.name, super::docs::schema_text(d))))
+            .filter_map(|p| {
+                p.annotations.description.as_deref().map(|d| format!("- `{}`: {}", p.name, super::docs::schema_text(d)))
+            })
             .collect();
         if !described.is_empty() {
             docs.paragraphs.push(described.join("\n"));
@@ -335,5 +401,76 @@ pub(super) fn mark_constructors(plan: &mut Plan) {
         plan_struct.constructor = true;
         pending.extend(plan_struct.fields.iter().filter(|f| !f.navigation).flat_map(|f| f.ty.named_types()));
         marked.insert(path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The public methods of the impl blocks of `ty` in a runtime source file.
+    fn runtime_methods(file: &str, ty: &str) -> Vec<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/src/query").join(file);
+        let source = std::fs::read_to_string(&path).unwrap();
+        let mut methods = Vec::new();
+        let mut inside = false;
+        for line in source.lines() {
+            if line.starts_with("impl") {
+                inside = line.contains(&format!(" {ty}<"));
+            } else if line == "}" {
+                inside = false;
+            } else if inside {
+                let declared =
+                    line.trim_start().strip_prefix("pub fn ").or(line.trim_start().strip_prefix("pub async fn "));
+                if let Some(name) = declared.and_then(|rest| rest.split(['(', '<']).next()) {
+                    methods.push(name.to_owned());
+                }
+            }
+        }
+        assert!(!methods.is_empty(), "no method of {ty} found in {}", path.display());
+        methods
+    }
+
+    #[test]
+    fn operations_are_never_named_like_a_method_of_the_runtime_type() {
+        for (file, ty, reserved) in [("entity.rs", "Single", SINGLE_METHODS), ("mod.rs", "Query", QUERY_METHODS)] {
+            for method in runtime_methods(file, ty) {
+                assert!(reserved.contains(&method.as_str()), "{ty}::{method} is missing from the reserved names");
+            }
+        }
+    }
+
+    fn function(name: &str, parameters: &[&str]) -> Operation {
+        let parameter = |name: &str| Parameter {
+            name: name.to_owned(),
+            ty: crate::csdl::TypeRef { collection: false, target: TypeTarget::Edm(crate::csdl::EdmType::String) },
+            nullable: true,
+            facets: Default::default(),
+            annotations: Default::default(),
+            location: Default::default(),
+        };
+        Operation {
+            name: name.to_owned(),
+            kind: OperationKind::Function,
+            is_bound: false,
+            is_composable: false,
+            entity_set_path: None,
+            parameters: parameters.iter().map(|p| parameter(p)).collect(),
+            return_type: None,
+            annotations: Default::default(),
+            location: Default::default(),
+        }
+    }
+
+    #[test]
+    fn overloads_are_named_by_their_parameters() {
+        let ops = [
+            function("range", &["address"]),
+            function("range", &[]),
+            function("get", &[]),
+            function("Range", &["x", "y"]),
+        ];
+        let refs: Vec<&Operation> = ops.iter().collect();
+        assert_eq!(method_names(&refs, SINGLE_METHODS), ["range_with_address", "range", "get_2", "range_2"]);
     }
 }

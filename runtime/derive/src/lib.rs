@@ -162,9 +162,8 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             let ident = f.ident;
             if f.optional { quote!(#ident: Default::default(),) } else { quote!(#ident,) }
         });
-        let doc = format!(
-            " A `{name_text}` with these required properties, every other one absent (`None`, or empty)."
-        );
+        let doc =
+            format!(" A `{name_text}` with these required properties, every other one absent (`None`, or empty).");
         // Clippy's threshold; a constructor takes what the schema requires.
         let allow = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
         quote! {

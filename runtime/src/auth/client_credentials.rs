@@ -208,7 +208,10 @@ impl ClientCredentials {
     async fn request_token(&self) -> Result<CachedToken, AuthError> {
         let mut form = vec![("grant_type", "client_credentials")];
         if !self.secret_in_header {
-            form.extend([("client_id", self.client_id.as_str()), ("client_secret", self.client_secret.expose_secret())]);
+            form.extend([
+                ("client_id", self.client_id.as_str()),
+                ("client_secret", self.client_secret.expose_secret()),
+            ]);
         }
         if !self.scope.is_empty() {
             form.push(("scope", self.scope.as_str()));
@@ -222,8 +225,7 @@ impl ClientCredentials {
             if self.secret_in_header {
                 // RFC 6749 §2.3.1: both form-urlencoded before they are joined.
                 let encode = |text: &str| url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
-                request = request
-                    .basic_auth(encode(&self.client_id), Some(encode(self.client_secret.expose_secret())));
+                request = request.basic_auth(encode(&self.client_id), Some(encode(self.client_secret.expose_secret())));
             }
             let result = request.send().await;
             let (status, retry_after, body) = match result {

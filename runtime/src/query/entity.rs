@@ -104,7 +104,10 @@ impl<'c, E: Structured + DeserializeOwned + Send + 'static> Single<'c, E> {
     /// Reads a stream property (`Edm.Stream`, e.g. a photo's content) that `pick` chooses:
     /// `GET …/property`, bounded by the client's response limit; `None` when the service has
     /// none (`404 Not Found`, `204 No Content`).
-    pub async fn read_stream(&self, pick: impl FnOnce(E::Props) -> Prop<StreamProperty>) -> Result<Option<Media>, Error> {
+    pub async fn read_stream(
+        &self,
+        pick: impl FnOnce(E::Props) -> Prop<StreamProperty>,
+    ) -> Result<Option<Media>, Error> {
         let mut resource = self.resource.clone();
         for segment in pick(E::PROPS).raw_path().segments() {
             resource.push_segment(segment);

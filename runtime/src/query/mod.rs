@@ -195,7 +195,11 @@ impl<'c> Resource<'c> {
 
     /// The service root itself (where function and action imports are called).
     fn service(client: &'c Client, api_version: Option<&'static str>) -> Self {
-        Resource { segments: Vec::new(), name: String::new(), ..Resource::root(client, api_version, "", &Restrictions::NONE) }
+        Resource {
+            segments: Vec::new(),
+            name: String::new(),
+            ..Resource::root(client, api_version, "", &Restrictions::NONE)
+        }
     }
 
     /// `…/segment` (an operation, a stream property, `$value`).

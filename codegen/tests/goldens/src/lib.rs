@@ -17,6 +17,8 @@ pub mod naming;
 #[rustfmt::skip]
 pub mod nullable;
 #[rustfmt::skip]
+pub mod operations;
+#[rustfmt::skip]
 pub mod profile;
 #[rustfmt::skip]
 pub mod recursive;

@@ -172,3 +172,53 @@ fn typed_filters_and_keys_of_generated_types() {
     let sample = Query::<nullable::samples::Sample>::new(&client, None).key(uuid::Uuid::nil()).request_url().unwrap();
     assert_eq!(sample.path(), "/svc/samples(00000000-0000-0000-0000-000000000000)");
 }
+
+#[test]
+fn operations_are_methods_that_address_their_call() {
+    use codegen_goldens::operations::Collections;
+    use codegen_goldens::operations::prelude::*;
+    use codegen_goldens::operations::types::{Format, Shelf};
+    use time::macros::date;
+
+    let client =
+        odata_runtime::Client::builder().service_root("https://lib.example.com/svc").anonymous().build().unwrap();
+    let lib = Collections::new(&client);
+    let path_and_query = |url: url::Url| url.as_str().trim_start_matches("https://lib.example.com/svc").to_owned();
+
+    // Bound to an entity: inline literals, an optional one left out; the enum with its type.
+    let excerpt = lib.books().key(7).excerpt_with_page_format(3, Some(Format::Ebook));
+    assert_eq!(
+        path_and_query(excerpt.request_url().unwrap()),
+        "/books(7)/Lib.excerpt(page=3,format=Lib.Format'Ebook')"
+    );
+    let plain = lib.books().key(7).excerpt_with_page_format(3, None);
+    assert_eq!(path_and_query(plain.request_url().unwrap()), "/books(7)/Lib.excerpt(page=3)");
+    assert_eq!(path_and_query(lib.books().key(7).excerpt().request_url().unwrap()), "/books(7)/Lib.excerpt()");
+
+    // Inherited from the base type, and rebound by the derived one.
+    assert_eq!(path_and_query(lib.books().key(7).age().request_url().unwrap()), "/books(7)/Lib.age()");
+    let mut shelf = Shelf::new("A".to_owned());
+    shelf.tags = vec!["new".to_owned()];
+    let relocated = lib.books().key(7).relocate(shelf.clone());
+    assert_eq!(relocated.body(), Some(&br#"{"to":{"room":"A","row":null,"tags":["new"]}}"#[..]));
+    assert!(lib.items().key(7).relocate(shelf).body().is_some());
+
+    // Bound to a collection: aliases for collections; a composable function's result is a query.
+    let search = lib.books().search(vec!["war & peace".to_owned()]).filter(|b| b.title.is_not_null()).top(5);
+    assert_eq!(
+        path_and_query(search.request_url().unwrap()),
+        "/books/Lib.search(terms=@terms)?@terms=%5B%22war%20%26%20peace%22%5D&$filter=title%20ne%20null&$top=5"
+    );
+    assert_eq!(path_and_query(lib.books().count_2().request_url().unwrap()), "/books/Lib.count()");
+
+    // Imports: named apart from the entity sets' accessors; decimals keep their digits.
+    let report = lib.report(date!(2024 - 01 - 02), vec![Format::Print]);
+    assert_eq!(
+        path_and_query(report.request_url().unwrap()),
+        "/report(since=2024-01-02,formats=@formats)?@formats=%5B%22Print%22%5D"
+    );
+    let reset = lib.reset(None, "12.50".parse().unwrap());
+    assert_eq!(reset.body(), Some(&br#"{"amount":12.50}"#[..]));
+    assert_eq!(path_and_query(reset.request_url().unwrap()), "/Reset");
+    assert_eq!(path_and_query(lib.books_2().request_url().unwrap()), "/Books()");
+}

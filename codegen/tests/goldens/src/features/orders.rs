@@ -72,3 +72,21 @@ impl ::odata_runtime::query::EntitySet for Order {
     const NAME: &'static str = "orders";
     type Field = OrderField;
 }
+
+/// The functions and actions bound to one entity of [`Order`] (and of its base types); in scope with the version's `prelude`.
+pub trait OrderOperations<'c>: ::odata_runtime::query::Binding<'c> {
+    /// Action `refund(amount: Shop.Money) -> Shop.Money`, bound to `Shop.Order`.
+    fn refund(
+        self,
+        amount: crate::features::types::Money,
+    ) -> ::odata_runtime::query::Operation<
+        'c,
+        ::odata_runtime::query::Object<crate::features::types::Money>,
+    > {
+        ::odata_runtime::query::Call::action(self.binding(), "Shop.refund")
+            .json("amount", Some(&amount))
+            .finish()
+    }
+}
+
+impl<'c> OrderOperations<'c> for ::odata_runtime::query::Single<'c, Order> {}

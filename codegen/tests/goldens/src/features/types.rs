@@ -66,6 +66,7 @@ impl ::odata_runtime::query::Structured for Address {
 
 #[cfg(feature = "orders")]
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(constructor)]
 #[non_exhaustive]
 pub struct Money {
     #[odata(with = "::odata_runtime::edm::Decimal")]
@@ -116,3 +117,28 @@ impl ::odata_runtime::edm::EnumMember for Tier {
 }
 
 ::odata_runtime::enum_impls!(Tier, UnrecognizedValue);
+
+/// The functions and actions bound to collections of [`Person`] (and of its base types); in scope with the version's `prelude`.
+#[cfg(any(feature = "customers", feature = "staff"))]
+pub trait PersonCollectionOperations<'c>: ::odata_runtime::query::Binding<'c> {
+    /// Function `vip(tier: Shop.Tier) -> Collection(Shop.Person)`, bound to `Collection(Shop.Person)`.
+    fn vip(self, tier: Tier) -> ::odata_runtime::query::Query<'c, Person> {
+        ::odata_runtime::query::Call::function(self.binding(), "Shop.vip")
+            .inline("tier", Some(&tier))
+            .finish()
+    }
+}
+
+#[cfg(any(feature = "customers", feature = "staff"))]
+impl<'c, X: ::odata_runtime::query::QueryExtension, C> PersonCollectionOperations<'c>
+for ::odata_runtime::query::Query<'c, Person, X, C> {}
+
+#[cfg(any(feature = "customers", feature = "staff"))]
+#[cfg(feature = "customers")]
+impl<'c, X: ::odata_runtime::query::QueryExtension, C> PersonCollectionOperations<'c>
+for ::odata_runtime::query::Query<'c, crate::features::customers::CustomersRow, X, C> {}
+
+#[cfg(any(feature = "customers", feature = "staff"))]
+#[cfg(feature = "staff")]
+impl<'c, X: ::odata_runtime::query::QueryExtension, C> PersonCollectionOperations<'c>
+for ::odata_runtime::query::Query<'c, crate::features::staff::StaffRow, X, C> {}

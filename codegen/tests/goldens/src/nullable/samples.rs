@@ -69,7 +69,7 @@ pub struct SampleProps {
     pub time_of_day: ::odata_runtime::query::Prop<Option<::time::Time>>,
     pub duration: ::odata_runtime::query::Prop<Option<::time::Duration>>,
     pub payload: ::odata_runtime::query::Prop<Option<Vec<u8>>>,
-    pub photo: ::odata_runtime::query::Prop<Option<::serde_json::Value>>,
+    pub photo: ::odata_runtime::query::Prop<::odata_runtime::query::StreamProperty>,
     pub location: ::odata_runtime::query::Prop<Option<::serde_json::Value>>,
     pub anything: ::odata_runtime::query::Prop<Option<::serde_json::Value>>,
     pub tag: ::odata_runtime::query::Prop<Option<crate::nullable::types::Tag>>,
