@@ -7,7 +7,7 @@
 
 use std::time::{Instant, SystemTime};
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
 use reqwest::{Method, Response, StatusCode};
 use secrecy::ExposeSecret;
 use url::Url;
@@ -16,7 +16,7 @@ use crate::auth::{AccessToken, Credentials};
 use crate::body::{BodyError, read_capped};
 use crate::client::Transfer;
 use crate::error::{Error, ErrorBody, StatusError};
-use crate::origin::same_origin;
+use crate::origin::{require_secure, same_origin};
 use crate::retry::{self, RetryPolicy};
 
 #[derive(Debug)]
@@ -41,12 +41,21 @@ pub(crate) struct Request<'a> {
     /// Sending it twice does what sending it once does (`GET`, `PUT`, `DELETE`, `PATCH` with
     /// `If-Match`).
     pub idempotent: bool,
+    /// A `GET` of media: a redirect (`302`, `303`, `307`) is followed once, to where services
+    /// keep their content (Microsoft Graph's reports and files), with the credentials only if
+    /// it stays on the service root's origin.
+    pub follow_redirect: bool,
 }
 
 impl<'a> Request<'a> {
     /// A `GET`.
     pub fn get(url: &'a Url, accept: &'static str, headers: &'a HeaderMap) -> Self {
-        Request { method: Method::GET, url, accept, headers, body: None, idempotent: true }
+        Request { method: Method::GET, url, accept, headers, body: None, idempotent: true, follow_redirect: false }
+    }
+
+    /// A `GET` of media, following a redirect.
+    pub fn media(url: &'a Url, headers: &'a HeaderMap) -> Self {
+        Request { follow_redirect: true, ..Request::get(url, "*/*", headers) }
     }
 }
 
@@ -65,6 +74,8 @@ enum Outcome {
         status: StatusCode,
         body: Vec<u8>,
         retry_after: Option<std::time::Duration>,
+        /// The `Location` of a redirect.
+        location: Option<String>,
     },
     /// The request could not be sent, or its answer not read; `sent` when it may have reached
     /// the service.
@@ -114,6 +125,11 @@ impl Transport {
                 Outcome::TooLarge => {
                     return Err(Error::ResponseTooLarge { url: url.clone(), limit: self.max_response_bytes });
                 }
+                Outcome::Status { status, location: Some(location), .. }
+                    if request.follow_redirect && matches!(status.as_u16(), 302 | 303 | 307) =>
+                {
+                    return self.follow(&request, &location, report).await;
+                }
                 Outcome::Status { status, .. }
                     if status == StatusCode::UNAUTHORIZED && !refreshed_token && self.refreshable(token.as_ref()) =>
                 {
@@ -122,7 +138,7 @@ impl Transport {
                     report(Transfer::RefreshingToken);
                     continue;
                 }
-                Outcome::Status { status, body, retry_after } => {
+                Outcome::Status { status, body, retry_after, .. } => {
                     let retryable = match request.idempotent {
                         true => retry::is_retryable_status(status),
                         false => retry::is_nothing_done_status(status),
@@ -158,6 +174,46 @@ impl Transport {
             tracing::warn!(%url, attempts, ?delay, "retrying after: {failure}");
             report(Transfer::Retrying { attempt: attempts, delay, error: &failure });
             tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// Follows the redirect of a media `GET` to `location`: on the service root's origin as any
+    /// request (credentials, retries); elsewhere once, without credentials (a link that carries
+    /// its own authorization, like a pre-signed download URL).
+    async fn follow(
+        &self,
+        request: &Request<'_>,
+        location: &str,
+        report: &mut (dyn FnMut(Transfer<'_>) + Send),
+    ) -> Result<Answer, Error> {
+        let target = request
+            .url
+            .join(location)
+            .map_err(|e| Error::InvalidNextLink { link: location.to_owned(), reason: format!("not a URL: {e}") })?;
+        if same_origin(&target, &self.service_root) {
+            let again = Request {
+                url: &target,
+                follow_redirect: false,
+                ..Request::get(&target, request.accept, request.headers)
+            };
+            return Box::pin(self.send(again, report)).await;
+        }
+        if let Err(reason) = require_secure(&target) {
+            return Err(Error::InvalidNextLink { link: location.to_owned(), reason });
+        }
+        let sent = self.http.get(target.clone()).header(ACCEPT, request.accept).send().await;
+        let outcome = match sent {
+            Ok(response) => read(response, self.max_response_bytes, report).await,
+            Err(error) => Outcome::Failed { sent: !error.is_connect(), error },
+        };
+        let redirected = Request::get(&target, request.accept, request.headers);
+        match outcome {
+            Outcome::Answer(answer) => Ok(answer),
+            Outcome::Status { status, body, .. } => Err(self.status_error(&redirected, status, body, 1)),
+            Outcome::Failed { error, .. } => {
+                Err(Error::Transport { method: Method::GET, url: Box::new(target), attempts: 1, source: error })
+            }
+            Outcome::TooLarge => Err(Error::ResponseTooLarge { url: target, limit: self.max_response_bytes }),
         }
     }
 
@@ -221,11 +277,15 @@ async fn read(response: Response, limit: u64, report: &mut (dyn FnMut(Transfer<'
     } else {
         read_capped(response, limit, &mut |_| {}).await
     };
+    let location = status
+        .is_redirection()
+        .then(|| headers.get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned))
+        .flatten();
     match body {
         Ok(body) if status.is_success() => Outcome::Answer(Answer { status, headers, body }),
-        Ok(body) => Outcome::Status { status, body, retry_after },
+        Ok(body) => Outcome::Status { status, body, retry_after, location },
         // An error answer whose body broke off or ran long still says what went wrong.
-        Err(_) if !status.is_success() => Outcome::Status { status, body: Vec::new(), retry_after },
+        Err(_) if !status.is_success() => Outcome::Status { status, body: Vec::new(), retry_after, location },
         Err(BodyError::TooLarge) => Outcome::TooLarge,
         // The request was answered: whatever it was to do is done.
         Err(BodyError::Read(error)) => Outcome::Failed { error, sent: true },

@@ -13,7 +13,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use odata_runtime::auth::ClientCredentials;
-use odata_runtime::query::{Call, Entity, EntitySet, Field, MediaEntity, Operation, Query, Scalar, Structured, Unit};
+use odata_runtime::query::{
+    Call, Entity, EntitySet, Field, Media, MediaEntity, Operation, Query, Scalar, Structured, Unit,
+};
 use odata_runtime::{Client, Error, RetryPolicy};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -267,4 +269,44 @@ async fn media_is_read_with_its_content_type_within_the_response_limit() {
     );
     assert!(matches!(photo(2).read_media().await, Err(Error::ResponseTooLarge { limit: 1024, .. })));
     assert_eq!(photo(3).read_media().await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_stream_result_follows_its_redirect_without_the_token() {
+    // Where the service keeps the report: it must not see the service's token.
+    async fn download(headers: HeaderMap) -> impl IntoResponse {
+        match headers.get(header::AUTHORIZATION) {
+            None => (StatusCode::OK, [(header::CONTENT_TYPE, "text/csv")], "Report Refresh Date,User\n".to_owned()),
+            Some(_) => (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "text/plain")], "a token leaked".to_owned()),
+        }
+    }
+    let storage = Router::new().route("/download/report.csv", get(download));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let storage_address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, storage).await.unwrap() });
+
+    let location = format!("http://{storage_address}/download/report.csv");
+    let service = Router::new().fallback(move |request: Request| {
+        let location = location.clone();
+        async move {
+            let authorized = request.headers().get(header::AUTHORIZATION).is_some_and(|v| v == "Bearer t0ken");
+            match (authorized, request.uri().path()) {
+                (true, "/svc/getReport(period='D7')") => {
+                    (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
+                }
+                _ => StatusCode::UNAUTHORIZED.into_response(),
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
+
+    let client =
+        Client::builder().service_root(&format!("http://{address}/svc")).bearer_token("t0ken").build().unwrap();
+    let report: Operation<'_, Media> =
+        Call::function_import(&client, None, "getReport").inline("period", Some("D7")).finish();
+    let media = report.send().await.unwrap();
+    assert_eq!(media.content_type.as_deref(), Some("text/csv"));
+    assert_eq!(media.bytes, b"Report Refresh Date,User\n");
 }

@@ -194,6 +194,7 @@ impl Emitter<'_> {
         };
         let returns = match result {
             ResultPlan::Unit => quote!(#runtime::query::Unit),
+            ResultPlan::Media => quote!(#runtime::query::Media),
             ResultPlan::Scalar(ty) => adapted(quote!(Scalar), ty),
             ResultPlan::List(ty) => adapted(quote!(List), ty),
             ResultPlan::Object(ty) => {

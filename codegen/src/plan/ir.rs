@@ -369,13 +369,15 @@ pub enum ResultPlan {
     Single(TypePath),
     /// A function's entities: `Query<T>`.
     Query(TypePath),
+    /// A stream (`Edm.Stream`): `Operation<Media>`.
+    Media,
 }
 
 impl ResultPlan {
     /// The Rust type the result names (for `Single` and `Query`, the entity type).
     pub fn ty(&self) -> Option<RustType> {
         match self {
-            ResultPlan::Unit => None,
+            ResultPlan::Unit | ResultPlan::Media => None,
             ResultPlan::Scalar(ty) | ResultPlan::Object(ty) | ResultPlan::List(ty) => Some(ty.clone()),
             ResultPlan::Single(path) | ResultPlan::Query(path) => Some(RustType::Named(path.clone())),
         }

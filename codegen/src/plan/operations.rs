@@ -14,7 +14,9 @@ use super::docs::docs_for;
 use super::{
     Docs, OperationPlan, OperationsTrait, ParameterPlan, Passing, Plan, Planner, ResultPlan, RustType, TypePath, homes,
 };
-use crate::csdl::{Operation, OperationKind, Parameter, QualifiedName, StructuredKind, TypeDecl, TypeTarget};
+use crate::csdl::{
+    EdmType, Operation, OperationKind, Parameter, QualifiedName, StructuredKind, TypeDecl, TypeRef, TypeTarget,
+};
 use crate::naming::{self, Style};
 
 /// Public methods of the runtime's `Single` (and what every type has through the prelude's
@@ -274,6 +276,9 @@ impl<'m> Planner<'m> {
 
     fn result(&self, op: &Operation) -> ResultPlan {
         let Some(returns) = &op.return_type else { return ResultPlan::Unit };
+        if returns.ty == (TypeRef { collection: false, target: TypeTarget::Edm(EdmType::Stream) }) {
+            return ResultPlan::Media;
+        }
         let element = self.type_target(&returns.ty.target);
         let nullable = |ty: RustType| if returns.nullable { RustType::Option(Box::new(ty)) } else { ty };
         let decl = match &returns.ty.target {

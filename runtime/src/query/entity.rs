@@ -150,7 +150,7 @@ pub struct Media {
 async fn read_media(resource: &Resource<'_>) -> Result<Option<Media>, Error> {
     let url = resource.url(Vec::new())?;
     let headers = header_map(&resource.headers)?;
-    let answer = match resource.client.send(Request::get(&url, "*/*", &headers)).await {
+    let answer = match resource.client.send(Request::media(&url, &headers)).await {
         Ok(answer) => answer,
         Err(error) if error.status() == Some(StatusCode::NOT_FOUND) => return Ok(None),
         Err(error) => return Err(error),

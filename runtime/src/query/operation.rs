@@ -16,6 +16,7 @@
 
 use std::marker::PhantomData;
 
+use reqwest::header::CONTENT_TYPE;
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -26,7 +27,7 @@ use serde_with::{DeserializeAs, Same, SerializeAs};
 use url::Url;
 
 use super::caps::Restrictions;
-use super::entity::{Single, header_map};
+use super::entity::{Media, Single, header_map};
 use super::literal::Literal;
 use super::{Query, QueryExtension, Resource};
 use crate::client::Client;
@@ -294,12 +295,15 @@ impl<'c, R: Returns> Operation<'c, R> {
                 headers: &headers,
                 body: Some((JSON, body.clone())),
                 idempotent: false,
+                follow_redirect: false,
             },
+            None if R::MEDIA => Request::media(&url, &headers),
             None => Request::get(&url, JSON, &headers),
         };
         let answer = client.send(request).await?;
+        let content_type = answer.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let body = if answer.status == StatusCode::NO_CONTENT { Vec::new() } else { answer.body };
-        let answer = Answered { client, name: &self.resource.name, url: &url, headers: &headers };
+        let answer = Answered { client, name: &self.resource.name, url: &url, headers: &headers, content_type };
         R::decode(answer, body).await
     }
 }
@@ -312,6 +316,8 @@ pub struct Answered<'a> {
     name: &'a str,
     url: &'a Url,
     headers: &'a reqwest::header::HeaderMap,
+    /// The answer's `Content-Type`.
+    content_type: Option<String>,
 }
 
 impl Answered<'_> {
@@ -338,6 +344,10 @@ fn is_empty(body: &[u8]) -> bool {
 pub trait Returns {
     /// The Rust result.
     type Output;
+
+    /// The result is media (`Edm.Stream`), not JSON.
+    #[doc(hidden)]
+    const MEDIA: bool = false;
 
     #[doc(hidden)]
     fn decode(
@@ -399,6 +409,18 @@ impl<T: DeserializeOwned + Send> Returns for Object<T> {
 
     async fn decode(answer: Answered<'_>, body: Vec<u8>) -> Result<T, Error> {
         answer.decode(if is_empty(&body) { b"null" } else { &body })
+    }
+}
+
+/// A stream result (`Edm.Stream`, e.g. a report as CSV): the bytes and their content type,
+/// within the client's response limit (a redirect to where the service keeps them is followed).
+impl Returns for Media {
+    type Output = Media;
+
+    const MEDIA: bool = true;
+
+    async fn decode(answer: Answered<'_>, body: Vec<u8>) -> Result<Media, Error> {
+        Ok(Media { content_type: answer.content_type, bytes: body })
     }
 }
 

@@ -173,6 +173,16 @@ pub trait BookCollectionOperations<'c>: ::odata_runtime::query::Binding<'c> {
     > {
         ::odata_runtime::query::Call::function(self.binding(), "Lib.shelves").finish()
     }
+
+    /// Function `export(period: Edm.String) -> Edm.Stream`, bound to `Collection(Lib.Book)`.
+    fn export(
+        self,
+        period: &str,
+    ) -> ::odata_runtime::query::Operation<'c, ::odata_runtime::query::Media> {
+        ::odata_runtime::query::Call::function(self.binding(), "Lib.export")
+            .inline("period", Some(period))
+            .finish()
+    }
 }
 
 impl<'c, X: ::odata_runtime::query::QueryExtension, C> BookCollectionOperations<'c>
