@@ -1,11 +1,17 @@
 //! Access tokens.
 //!
-//! The client asks a [`TokenProvider`] for a token before every request. Two are provided:
-//! [`StaticToken`] (a bearer token obtained elsewhere) and [`ClientCredentials`] (OAuth 2.0
-//! client credentials against Microsoft Entra ID, cached and refreshed). Tokens and secrets are
-//! kept in [`secrecy`] wrappers and never appear in `Debug` output, errors or logs.
+//! The client asks a [`TokenProvider`] for a token before every request. Provided:
+//! [`StaticToken`] (a bearer token obtained elsewhere); [`ClientCredentials`] (OAuth 2.0 client
+//! credentials, against Microsoft Entra ID or any authorization server, with a secret, a
+//! [`Certificate`] (feature `certificate`) or a federated token file); and [`ManagedIdentity`]
+//! (Azure's managed identities). The last two cache their tokens and refresh them. Tokens and
+//! secrets are kept in [`secrecy`] wrappers and never appear in `Debug` output, errors or logs.
 
+#[cfg(feature = "certificate")]
+mod certificate;
 mod client_credentials;
+mod managed_identity;
+mod token_endpoint;
 
 use std::fmt;
 use std::sync::Arc;
@@ -14,7 +20,10 @@ use futures::future::BoxFuture;
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 
+#[cfg(feature = "certificate")]
+pub use certificate::Certificate;
 pub use client_credentials::{ClientCredentials, DEFAULT_AUTHORITY_HOST};
+pub use managed_identity::ManagedIdentity;
 
 /// A bearer token. Its `Debug` output is redacted.
 #[derive(Clone)]
