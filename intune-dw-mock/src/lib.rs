@@ -49,6 +49,11 @@ pub const TENANT: &str = "mock-tenant";
 pub const CLIENT_ID: &str = "00000000-0000-0000-0000-000000000001";
 /// The client secret the token endpoint accepts (`AZURE_CLIENT_SECRET`).
 pub const CLIENT_SECRET: &str = "mock-client-secret";
+/// The federated token (workload identity federation) the token endpoint accepts as a client
+/// assertion.
+pub const FEDERATED_TOKEN: &str = "mock-federated-token";
+/// The `IDENTITY_HEADER` of the mock's App Service identity endpoint (`/msi/token`).
+pub const IDENTITY_HEADER: &str = "mock-identity-header";
 /// The service root's path, like the real one.
 pub const ROOT_PATH: &str = "/ReportingService/DataWarehouseFEService";
 /// The lifetime (`expires_in`, seconds) of issued tokens unless
@@ -80,6 +85,8 @@ pub struct MockConfig {
     /// Collections with a sample page in `fixtures/{version}/samples/` ([`samples`]) serve
     /// exactly its rows, in order, instead of generated ones; the others stay generated.
     pub samples: bool,
+    /// The tenant of the token endpoint (`/{tenant}/oauth2/v2.0/token`).
+    pub tenant: String,
 }
 
 impl Default for MockConfig {
@@ -93,6 +100,7 @@ impl Default for MockConfig {
             latency: Duration::ZERO,
             retention_days: None,
             samples: false,
+            tenant: TENANT.to_owned(),
         }
     }
 }
@@ -124,6 +132,8 @@ pub struct Recorded {
     pub content_type: Option<String>,
     /// The body of a `POST`, decoded as a form (empty otherwise).
     pub form: Vec<(String, String)>,
+    /// Every header, names in lower case.
+    pub headers: Vec<(String, String)>,
     /// When it arrived.
     pub at: Instant,
     /// The status answered (0 while it is being answered, as an
@@ -147,10 +157,17 @@ impl Recorded {
         self.form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
-    /// Whether this is a request to the token endpoint (`POST /{tenant}/oauth2/v2.0/token`),
-    /// not to the Warehouse.
+    /// The value of header `name` (lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Whether this is a request to a token endpoint (Entra ID's, `POST
+    /// /{tenant}/oauth2/v2.0/token`, or a managed identity's), not to the Warehouse.
     pub fn is_token_request(&self) -> bool {
-        self.method == Method::POST && self.path.ends_with("/oauth2/v2.0/token")
+        (self.method == Method::POST && self.path.ends_with("/oauth2/v2.0/token"))
+            || self.path == IMDS_PATH
+            || self.path == APP_SERVICE_PATH
     }
 
     /// The collection requested, if this is a collection request.
@@ -239,6 +256,8 @@ struct Shared {
     faults: Mutex<Faults>,
     hooks: Mutex<Hooks>,
     tokens: Mutex<HashSet<String>>,
+    /// The certificates (DER) whose keys may sign client assertions.
+    certificates: Mutex<Vec<Vec<u8>>>,
     issued: AtomicUsize,
     expires_in: AtomicU64,
     pages_served: AtomicUsize,
@@ -282,6 +301,7 @@ impl MockWarehouse {
             faults: Mutex::new(Faults::default()),
             hooks: Mutex::new(Hooks::default()),
             tokens: Mutex::new(HashSet::from([TOKEN.to_owned()])),
+            certificates: Mutex::new(Vec::new()),
             issued: AtomicUsize::new(0),
             expires_in: AtomicU64::new(TOKEN_EXPIRES_IN),
             pages_served: AtomicUsize::new(0),
@@ -316,11 +336,22 @@ impl MockWarehouse {
         vec![("INTUNE_DW_SERVICE_ROOT".into(), self.service_root()), ("INTUNE_DW_TOKEN".into(), TOKEN.into())]
     }
 
+    /// Accepts client assertions signed with the key of `certificate` (DER), as Entra ID
+    /// accepts them once the certificate is uploaded to the app registration.
+    pub fn trust_certificate(&self, certificate: &[u8]) {
+        lock(&self.shared.certificates).push(certificate.to_vec());
+    }
+
+    /// The tenant of the token endpoint.
+    pub fn tenant(&self) -> &str {
+        &self.shared.config.tenant
+    }
+
     /// The environment that uses the token endpoint (client credentials) instead.
     pub fn client_credentials_env(&self) -> Vec<(String, String)> {
         vec![
             ("INTUNE_DW_SERVICE_ROOT".into(), self.service_root()),
-            ("AZURE_TENANT_ID".into(), TENANT.into()),
+            ("AZURE_TENANT_ID".into(), self.tenant().to_owned()),
             ("AZURE_CLIENT_ID".into(), CLIENT_ID.into()),
             ("AZURE_CLIENT_SECRET".into(), CLIENT_SECRET.into()),
             ("AZURE_AUTHORITY_HOST".into(), self.base().to_owned()),
@@ -454,6 +485,10 @@ async fn handle(
     } else {
         Vec::new()
     };
+    let all_headers = headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+        .collect();
     let mut request = Recorded {
         method,
         path: uri.path().to_owned(),
@@ -462,6 +497,7 @@ async fn handle(
         authorization: header("authorization"),
         content_type: header("content-type"),
         form,
+        headers: all_headers,
         at,
         status: 0,
     };
@@ -480,8 +516,101 @@ async fn handle(
     reply.into_response()
 }
 
-/// Entra ID's v2 token endpoint for the client credentials grant, with its error shapes.
+/// The instance metadata service's token path (`AZURE_POD_IDENTITY_AUTHORITY_HOST` = the mock's base).
+const IMDS_PATH: &str = "/metadata/identity/oauth2/token";
+/// The App Service identity endpoint's path (`IDENTITY_ENDPOINT` = the mock's base + this).
+const APP_SERVICE_PATH: &str = "/msi/token";
+
+/// Issues the next token.
+fn issue(shared: &Shared) -> (String, u64) {
+    let number = shared.issued.fetch_add(1, Ordering::SeqCst) + 1;
+    let token = issued_token(number);
+    lock(&shared.tokens).insert(token.clone());
+    (token, shared.expires_in.load(Ordering::SeqCst))
+}
+
+/// The managed-identity endpoints: the instance metadata service (`Metadata: true`) and App
+/// Service's (`X-IDENTITY-HEADER`), each with its API version, the Warehouse's resource, and a
+/// user-assigned identity's client id if any; tokens with `expires_in` or `expires_on` as
+/// strings, as they send them.
+fn managed_identity(shared: &Shared, request: &Recorded) -> Reply {
+    let resource = intune_dw_client::auth::WAREHOUSE_SCOPE.trim_end_matches(".default").trim_end_matches('/');
+    let error = |status: u16, description: &str| {
+        Reply::new(status, json!({"error": "invalid_request", "error_description": description}).to_string())
+    };
+    let (api_version, proof) = match request.path.as_str() {
+        IMDS_PATH => ("2018-02-01", request.header("metadata") == Some("true")),
+        _ => ("2019-08-01", request.header("x-identity-header") == Some(IDENTITY_HEADER)),
+    };
+    if request.method != Method::GET || !proof {
+        return error(400, "Required metadata header not specified or not correct");
+    }
+    if request.param("api-version") != Some(api_version) {
+        return error(400, "Invalid API version");
+    }
+    if request.param("resource").map(|r| r.trim_end_matches('/')) != Some(resource) {
+        return error(400, "Invalid resource");
+    }
+    if request.param("client_id").is_some_and(|id| id != CLIENT_ID) {
+        return error(400, "Identity not found");
+    }
+    let (token, expires_in) = issue(shared);
+    let body = match request.path.as_str() {
+        IMDS_PATH => json!({"access_token": token, "expires_in": expires_in.to_string(), "token_type": "Bearer"}),
+        _ => {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            json!({"access_token": token, "expires_on": (now.as_secs() + expires_in).to_string(), "token_type": "Bearer"})
+        }
+    };
+    Reply::new(200, body.to_string())
+}
+
+/// Whether `assertion` is a JWT Entra ID would accept from `client_id` at `audience`: `RS256`,
+/// signed by the key of a trusted certificate that `x5t#S256` names, valid now for at most ten
+/// minutes.
+fn check_assertion(certificates: &[Vec<u8>], audience: &str, client_id: &str, assertion: &str) -> Result<(), String> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use sha2::Digest as _;
+    let parts: Vec<&str> = assertion.split('.').collect();
+    let [header, claims, signature] = parts[..] else { return Err("not a JWT".into()) };
+    let json = |part: &str| -> Result<serde_json::Value, String> {
+        let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|e| e.to_string())?;
+        serde_json::from_slice(&bytes).map_err(|e| e.to_string())
+    };
+    let (header, claims) = (json(header)?, json(claims)?);
+    if header["alg"] != "RS256" {
+        return Err(format!("unsupported algorithm {}", header["alg"]));
+    }
+    let certificate = certificates
+        .iter()
+        .find(|der| header["x5t#S256"] == URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(der)).as_str())
+        .ok_or("the certificate is not registered for the application")?;
+    let der = rustls_pki_types::CertificateDer::from(certificate.as_slice());
+    let parsed = webpki::EndEntityCert::try_from(&der).map_err(|e| e.to_string())?;
+    let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|e| e.to_string())?;
+    let signed = format!("{}.{}", parts[0], parts[1]);
+    parsed
+        .verify_signature(webpki::aws_lc_rs::RSA_PKCS1_2048_8192_SHA256, signed.as_bytes(), &signature)
+        .map_err(|_| "the signature does not verify".to_owned())?;
+    if claims["aud"] != audience || claims["iss"] != client_id || claims["sub"] != client_id {
+        return Err(format!("wrong audience or subject: {claims}"));
+    }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
+    let (nbf, exp) = (claims["nbf"].as_u64().unwrap_or(u64::MAX), claims["exp"].as_u64().unwrap_or(0));
+    if nbf > now + 300 || exp < now || exp - nbf > 600 {
+        return Err("the assertion is not valid now".into());
+    }
+    Ok(())
+}
+
+/// Entra ID's v2 token endpoint for the client credentials grant, with its error shapes: a
+/// client secret, a client assertion signed with a trusted certificate's key, or a federated
+/// token.
 fn token(shared: &Shared, request: &Recorded) -> Reply {
+    if request.path == IMDS_PATH || request.path == APP_SERVICE_PATH {
+        return managed_identity(shared, request);
+    }
     let error = |status: u16, code: &str, number: u32, description: &str| {
         let description = format!(
             "AADSTS{number}: {description}\r\nTrace ID: 00000000-0000-0000-0000-000000000000\r\n\
@@ -490,7 +619,8 @@ fn token(shared: &Shared, request: &Recorded) -> Reply {
         let body = json!({"error": code, "error_description": description, "error_codes": [number]});
         Reply::new(status, body.to_string())
     };
-    if request.path != format!("/{TENANT}/oauth2/v2.0/token") {
+    let tenant = &shared.config.tenant;
+    if request.path != format!("/{tenant}/oauth2/v2.0/token") {
         return error(400, "invalid_request", 90002, "Tenant not found.");
     }
     if request.field("grant_type") != Some("client_credentials") {
@@ -502,13 +632,37 @@ fn token(shared: &Shared, request: &Recorded) -> Reply {
     if request.field("client_id") != Some(CLIENT_ID) {
         return error(401, "invalid_client", 700016, "Application with the identifier was not found in the directory.");
     }
-    if request.field("client_secret") != Some(CLIENT_SECRET) {
-        return error(401, "invalid_client", 7000215, "Invalid client secret provided.");
+    match (request.field("client_secret"), request.field("client_assertion")) {
+        (Some(secret), None) if secret == CLIENT_SECRET => {}
+        (Some(_), None) => return error(401, "invalid_client", 7000215, "Invalid client secret provided."),
+        (None, Some(assertion)) => {
+            if request.field("client_assertion_type") != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+            {
+                return error(400, "invalid_request", 50027, "Invalid client assertion type.");
+            }
+            let audience = format!("{}/{tenant}/oauth2/v2.0/token", shared.base);
+            let certificates = lock(&shared.certificates).clone();
+            if assertion != FEDERATED_TOKEN
+                && let Err(why) = check_assertion(&certificates, &audience, CLIENT_ID, assertion)
+            {
+                return error(
+                    401,
+                    "invalid_client",
+                    700027,
+                    &format!("Client assertion failed signature validation: {why}"),
+                );
+            }
+        }
+        _ => {
+            return error(
+                401,
+                "invalid_client",
+                7000218,
+                "The request body must contain client_secret or client_assertion.",
+            );
+        }
     }
-    let number = shared.issued.fetch_add(1, Ordering::SeqCst) + 1;
-    let token = issued_token(number);
-    lock(&shared.tokens).insert(token.clone());
-    let expires_in = shared.expires_in.load(Ordering::SeqCst);
+    let (token, expires_in) = issue(shared);
     let body =
         json!({"token_type": "Bearer", "expires_in": expires_in, "ext_expires_in": expires_in, "access_token": token});
     Reply::new(200, body.to_string())

@@ -16,6 +16,7 @@ use crate::config;
 use crate::export::{self, ExportOptions, Format};
 use crate::progress::Progress;
 use crate::schema::{ApiVersion, Kind};
+use crate::store::{Location, TENANT_PLACEHOLDER};
 use crate::sync::{self, Outcome, SyncOptions};
 use intune_dw_client::query::ROW_LAST_MODIFIED;
 
@@ -35,22 +36,32 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Every collection the client knows, with its key and kind.
+    /// Every collection the client knows, with its key and kind (with `--tenants`, for each
+    /// tenant of the file, which is checked).
     Collections {
         #[arg(long, default_value = "v1.0", value_parser = api_versions())]
         api_version: ApiVersion,
-    },
-    /// Copy the Warehouse into a SQLite file, incrementally and resumably.
-    Sync {
-        /// The SQLite file (created if needed).
+        /// A tenants file (TOML): its tenants' names prefix the lines.
         #[arg(long)]
-        store: PathBuf,
+        tenants: Option<PathBuf>,
+    },
+    /// Copy the Warehouse into a store, incrementally and resumably: for one tenant (from the
+    /// environment) or for every tenant of a tenants file.
+    Sync {
+        /// The store: a SQLite file (created if needed; `{tenant}` in the path makes one file per
+        /// tenant).
+        #[arg(long)]
+        store: String,
+        /// A tenants file (TOML, see the README): every tenant in it, side by side; without it,
+        /// the one tenant the environment configures.
+        #[arg(long)]
+        tenants: Option<PathBuf>,
         #[arg(long, default_value = "v1.0", value_parser = api_versions())]
         api_version: ApiVersion,
         /// Only these collections (comma-separated entity-set names).
         #[arg(long, value_delimiter = ',')]
         collections: Vec<String>,
-        /// How many collections are fetched at once.
+        /// How many collections are fetched at once, across tenants.
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
         concurrency: u16,
     },
@@ -136,43 +147,68 @@ pub async fn run(
         }
     };
     match cli.command {
-        Command::Collections { api_version } => {
-            for entry in catalog::entries(api_version) {
-                let _ = writeln!(out, "{}\t{}\t{}", entry.name, entry.key.join(","), entry.kind.describe());
+        Command::Collections { api_version, tenants } => {
+            let prefixes: Vec<String> = match &tenants {
+                None => vec![String::new()],
+                Some(file) => match config::tenants_from_file(file, env) {
+                    Ok(tenants) => tenants.into_iter().map(|t| format!("{}\t", t.name)).collect(),
+                    Err(e) => return usage_error(e),
+                },
+            };
+            for prefix in &prefixes {
+                for entry in catalog::entries(api_version) {
+                    let _ = writeln!(out, "{prefix}{}\t{}\t{}", entry.name, entry.key.join(","), entry.kind.describe());
+                }
             }
             EXIT_OK
         }
-        Command::Sync { store, api_version, collections, concurrency } => {
+        Command::Sync { store, tenants, api_version, collections, concurrency } => {
             if let Err(unknown) = sync::select(api_version, &collections) {
                 eprintln!("error: api-version {api_version} has no collection {}", unknown.join(", "));
                 return EXIT_USAGE;
             }
-            let client = match config::client_from_env(env) {
-                Ok(client) => client,
+            let tenants = match load_tenants(tenants.as_deref(), env) {
+                Ok(tenants) => tenants,
                 Err(e) => return usage_error(e),
             };
+            let store = Location::parse(&store);
+            if tenants.len() > 1 && !store.per_tenant() {
+                eprintln!(
+                    "error: {} tenants cannot share one SQLite file: put {TENANT_PLACEHOLDER} in the --store path",
+                    tenants.len()
+                );
+                return EXIT_USAGE;
+            }
             let options = SyncOptions { store, version: api_version, collections, concurrency: concurrency.into() };
-            match sync::run(&client, &options, &Progress::stderr()).await {
-                Err(e) => {
-                    eprintln!("error: {e:#}");
-                    EXIT_FAILED
-                }
-                Ok(report) => {
-                    let (mut done, mut rows) = (0, 0);
-                    for (name, outcome) in &report.collections {
-                        match outcome {
-                            Outcome::Done { rows: n, .. } => {
-                                done += 1;
-                                rows += n;
-                            }
-                            Outcome::Stopped(why) => eprintln!("error: {name}: stopped: {why}"),
-                            Outcome::Failed(why) => eprintln!("error: {name}: {why}"),
-                        }
+            let results = sync::run_tenants(&tenants, &options, &Progress::stderr()).await;
+            let several = results.len() > 1;
+            let mut failed = false;
+            for (tenant, result) in &results {
+                let label = if several { format!("{tenant}: ") } else { String::new() };
+                match result {
+                    Err(e) => {
+                        eprintln!("error: {label}{e:#}");
+                        failed = true;
                     }
-                    eprintln!("synced {done} of {} collections ({rows} rows fetched)", report.collections.len());
-                    if report.complete() { EXIT_OK } else { EXIT_FAILED }
+                    Ok(report) => {
+                        let (mut done, mut rows) = (0, 0);
+                        for (name, outcome) in &report.collections {
+                            match outcome {
+                                Outcome::Done { rows: n, .. } => {
+                                    done += 1;
+                                    rows += n;
+                                }
+                                Outcome::Stopped(why) => eprintln!("error: {label}{name}: stopped: {why}"),
+                                Outcome::Failed(why) => eprintln!("error: {label}{name}: {why}"),
+                            }
+                        }
+                        let total = report.collections.len();
+                        eprintln!("{label}synced {done} of {total} collections ({rows} rows fetched)");
+                        failed |= !report.complete();
+                    }
                 }
             }
+            if failed { EXIT_FAILED } else { EXIT_OK }
         }
         Command::Export { collection, store, format, out: file, api_version, since, max_history_days } => match store {
             Some(store) => export_store(&store, format, file),
@@ -266,6 +302,17 @@ fn export_store(store: &std::path::Path, format: Option<Format>, out: Option<Pat
         let _ = (store, out);
         eprintln!("error: built without Parquet support: add `--features parquet`");
         EXIT_USAGE
+    }
+}
+
+/// The tenants of `file`, or the one tenant of the environment.
+fn load_tenants(
+    file: Option<&std::path::Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<config::Tenant>, config::ConfigError> {
+    match file {
+        Some(file) => config::tenants_from_file(file, env),
+        None => config::tenant_from_env(env).map(|tenant| vec![tenant]),
     }
 }
 

@@ -15,9 +15,12 @@
 //!
 //! Re-running a scope from its first page is idempotent (it replaces what it fetches), so a
 //! sync killed anywhere and resumed ends with the rows of a clean run.
+//!
+//! Several tenants sync side by side ([`run_tenants`]), each into its own store, their
+//! collections sharing one limit of concurrent fetches; a tenant that fails (its credentials,
+//! its store) stops alone.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
@@ -26,22 +29,23 @@ use intune_dw_client::Client;
 use time::OffsetDateTime;
 
 use crate::catalog;
+use crate::config::Tenant;
 use crate::drift;
 use crate::fetch::{self, Request, RowPages};
 use crate::progress::{CollectionProgress, Progress};
 use crate::schema::{ApiVersion, Collection, Kind, VersionSchema};
-use crate::store::{Checkpoint, Decoded, PageWrite, Plan, Scope, StoreHandle, decode_page};
+use crate::store::{Checkpoint, Decoded, Location, PageWrite, Plan, Scope, StoreHandle, decode_page};
 
 /// What to sync.
 #[derive(Debug, Clone)]
 pub struct SyncOptions {
-    /// The SQLite file.
-    pub store: PathBuf,
+    /// Where the stores are.
+    pub store: Location,
     /// The API version.
     pub version: ApiVersion,
     /// The collections (all when empty).
     pub collections: Vec<String>,
-    /// How many collections are fetched at once (at least 1).
+    /// How many collections are fetched at once, across tenants (at least 1).
     pub concurrency: usize,
 }
 
@@ -95,14 +99,52 @@ pub fn select(version: ApiVersion, names: &[String]) -> Result<Vec<&'static Coll
     Ok(names.iter().filter(|n| seen.insert(n.as_str())).filter_map(|n| schema.collection(n)).collect())
 }
 
-/// Syncs `options.collections` from `client` into the store.
+/// Syncs `options.collections` from `client` into the store of the environment's tenant
+/// ([`ENV_TENANT`](crate::config::ENV_TENANT)).
 pub async fn run(client: &Client, options: &SyncOptions, progress: &Progress) -> Result<Report> {
+    let limit = tokio::sync::Semaphore::new(options.concurrency.max(1));
+    run_tenant(client, crate::config::ENV_TENANT, "", options, &limit, progress).await
+}
+
+/// Syncs every tenant into its store, all tenants' collections sharing `options.concurrency`;
+/// each tenant's report, or why it failed as a whole, in the tenants' order.
+pub async fn run_tenants(
+    tenants: &[Tenant],
+    options: &SyncOptions,
+    progress: &Progress,
+) -> Vec<(String, Result<Report>)> {
+    let limit = tokio::sync::Semaphore::new(options.concurrency.max(1));
+    let several = tenants.len() > 1;
+    let runs = tenants.iter().map(|tenant| {
+        let label = if several { format!("{}/", tenant.name) } else { String::new() };
+        let limit = &limit;
+        async move {
+            let report = run_tenant(&tenant.client, &tenant.name, &label, options, limit, progress).await;
+            if let Err(error) = &report {
+                progress.println(&format!("{}: failed: {error:#}", tenant.name));
+            }
+            (tenant.name.clone(), report)
+        }
+    });
+    futures::future::join_all(runs).await
+}
+
+/// Syncs one tenant; `label` prefixes its progress lines; a collection fetches only with a
+/// permit of `limit`.
+async fn run_tenant(
+    client: &Client,
+    tenant: &str,
+    label: &str,
+    options: &SyncOptions,
+    limit: &tokio::sync::Semaphore,
+    progress: &Progress,
+) -> Result<Report> {
     let collections = select(options.version, &options.collections)
         .map_err(|unknown| anyhow!("api-version {} has no collection {}", options.version, unknown.join(", ")))?;
-    let store = StoreHandle::open(&options.store, options.version).await?;
+    let store = options.store.open(tenant, options.version).await?;
     let drift = drift::check(client, options.version).await?;
     for note in &drift.notes {
-        progress.println(&format!("schema drift (additive): {note}"));
+        progress.println(&format!("{label}schema drift (additive): {note}"));
     }
     let tasks = collections.iter().map(|&collection| {
         let store = store.clone();
@@ -111,11 +153,14 @@ pub async fn run(client: &Client, options: &SyncOptions, progress: &Progress) ->
             let outcome = match stopped {
                 Some(changes) => {
                     let message = format!("the live $metadata changed in a breaking way: {}", changes.join("; "));
-                    progress.println(&format!("{}: stopped: {message}", collection.name));
+                    progress.println(&format!("{label}{}: stopped: {message}", collection.name));
                     Outcome::Stopped(message)
                 }
                 None => {
-                    let mut bar = progress.collection(&collection.name);
+                    let Ok(_permit) = limit.acquire().await else {
+                        return (collection.name.clone(), Outcome::Failed("the sync was shut down".into()));
+                    };
+                    let mut bar = progress.collection(&format!("{label}{}", collection.name));
                     match sync_collection(client, &store, options.version, collection, &mut bar).await {
                         Ok(()) => {
                             bar.finish("done");
@@ -133,6 +178,7 @@ pub async fn run(client: &Client, options: &SyncOptions, progress: &Progress) ->
             (collection.name.clone(), outcome)
         }
     });
+    // The permits bound the fetches; this bounds the tasks waiting for one.
     let mut results: Vec<(String, Outcome)> =
         futures::stream::iter(tasks).buffer_unordered(options.concurrency.max(1)).collect().await;
     let order: Vec<&str> = collections.iter().map(|c| c.name.as_str()).collect();
@@ -156,7 +202,7 @@ async fn sync_collection(
     collection: &'static Collection,
     progress: &mut CollectionProgress,
 ) -> Result<()> {
-    let plan = store.call(move |s| s.ensure_table(collection).and_then(|()| s.plan(collection))).await??;
+    let plan = store.prepare(collection).await?;
     let (scope, cursor) = match plan.checkpoint.clone() {
         Some(Checkpoint { scope, cursor }) => (scope, cursor),
         None => (next_scope(collection, &plan), None),
@@ -170,7 +216,7 @@ async fn sync_collection(
     let pages = fetch::open(client, version, &collection.name, Request { cursor, ..request })?;
     store_pages(store, collection, scope.clone(), !resuming, pages, progress).await?;
     let now = OffsetDateTime::now_utc();
-    store.call(move |s| s.finish(collection, now)).await??;
+    store.finish(collection, now).await?;
     Ok(())
 }
 
@@ -195,7 +241,7 @@ async fn store_pages(
             watermark,
             checkpoint: Checkpoint { scope: scope.clone(), cursor },
         };
-        store.call(move |s| s.write_page(collection, &write)).await??;
+        store.write_page(collection, write).await?;
         replace = false;
         progress.page(count);
     }

@@ -187,7 +187,7 @@ fn a_row_that_does_not_decode_stops_its_collection_without_storing_its_page() {
         .build()
         .unwrap();
     let options = intune_dw::sync::SyncOptions {
-        store: path.clone(),
+        store: intune_dw::store::Location::Sqlite(path.clone()),
         version: V1,
         collections: vec!["devices".into(), "users".into()],
         concurrency: 2,
@@ -217,7 +217,7 @@ fn a_refresh_that_fails_midway_keeps_the_previous_rows() {
     let path = dir.path().join("dw.db");
     let sync = || {
         let options = intune_dw::sync::SyncOptions {
-            store: path.clone(),
+            store: intune_dw::store::Location::Sqlite(path.clone()),
             version: V1,
             collections: vec!["deviceTypes".into()],
             concurrency: 1,

@@ -34,11 +34,13 @@ use time::format_description::well_known::Rfc3339;
 use crate::schema::{ApiVersion, Collection};
 
 mod fault;
+mod location;
 mod rows;
 mod writer;
 
+pub use location::{Location, StoreHandle, TENANT_PLACEHOLDER};
 pub use rows::{Decoded, RowError, decode_page, to_json, to_sql};
-pub use writer::StoreHandle;
+pub use writer::SqliteWriter;
 
 /// The column holding properties the metadata does not know, as a JSON object.
 pub const EXTRA_COLUMN: &str = "_extra";

@@ -12,13 +12,13 @@ type Job = Box<dyn FnOnce(&mut Store) + Send>;
 
 /// The store, owned by one writer thread; collections send it work.
 #[derive(Debug, Clone)]
-pub struct StoreHandle {
+pub struct SqliteWriter {
     jobs: std::sync::mpsc::Sender<Job>,
 }
 
-impl StoreHandle {
+impl SqliteWriter {
     /// Opens the store on its own thread.
-    pub async fn open(path: &Path, version: ApiVersion) -> Result<StoreHandle> {
+    pub async fn open(path: &Path, version: ApiVersion) -> Result<SqliteWriter> {
         let (jobs, queue) = std::sync::mpsc::channel::<Job>();
         let (opened, ready) = tokio::sync::oneshot::channel();
         let path = path.to_owned();
@@ -38,7 +38,7 @@ impl StoreHandle {
             })
             .context("cannot start the store thread")?;
         ready.await.context("the store thread stopped")??;
-        Ok(StoreHandle { jobs })
+        Ok(SqliteWriter { jobs })
     }
 
     /// Runs `f` on the store and returns its result.
