@@ -49,7 +49,8 @@ enum Command {
     /// environment) or for every tenant of a tenants file.
     Sync {
         /// The store: a SQLite file (created if needed; `{tenant}` in the path makes one file per
-        /// tenant).
+        /// tenant), or a PostgreSQL database, `postgres://user@host/db` (one schema per tenant;
+        /// the `PG*` variables fill what the URL leaves out).
         #[arg(long)]
         store: String,
         /// A tenants file (TOML, see the README): every tenant in it, side by side; without it,
@@ -171,10 +172,17 @@ pub async fn run(
                 Ok(tenants) => tenants,
                 Err(e) => return usage_error(e),
             };
-            let store = Location::parse(&store);
+            let store = match Location::parse(&store, env) {
+                Ok(store) => store,
+                Err(e) => {
+                    eprintln!("error: --store: {e:#}");
+                    return EXIT_USAGE;
+                }
+            };
             if tenants.len() > 1 && !store.per_tenant() {
                 eprintln!(
-                    "error: {} tenants cannot share one SQLite file: put {TENANT_PLACEHOLDER} in the --store path",
+                    "error: {} tenants cannot share one SQLite file: put {TENANT_PLACEHOLDER} in the --store path, \
+                     or give a PostgreSQL URL (one schema per tenant)",
                     tenants.len()
                 );
                 return EXIT_USAGE;

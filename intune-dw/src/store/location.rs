@@ -1,10 +1,13 @@
 //! Where the stores are, and the handle a sync writes through, whatever the store.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{Result, bail};
 use time::OffsetDateTime;
+use tokio::sync::Mutex;
 
+use super::postgres::{self, PgStore};
 use super::{PageWrite, Plan, SqliteWriter};
 use crate::schema::{ApiVersion, Collection};
 
@@ -12,22 +15,29 @@ use crate::schema::{ApiVersion, Collection};
 pub const TENANT_PLACEHOLDER: &str = "{tenant}";
 
 /// Where the stores are.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Location {
     /// SQLite files: the path, in which `{tenant}` names one file per tenant.
     Sqlite(PathBuf),
+    /// A PostgreSQL database: one schema per tenant, named as the tenant.
+    Postgres(Box<tokio_postgres::Config>),
 }
 
 impl Location {
-    /// `--store`'s value: a SQLite file's path.
-    pub fn parse(text: &str) -> Location {
-        Location::Sqlite(PathBuf::from(text))
+    /// `--store`'s value: a `postgres://` (or `postgresql://`) URL, the usual `PG*` variables
+    /// (read through `env`) filling what it leaves out; else a SQLite file's path.
+    pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Location> {
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            return Ok(Location::Postgres(Box::new(postgres::config(text, env)?)));
+        }
+        Ok(Location::Sqlite(PathBuf::from(text)))
     }
 
     /// Whether each tenant gets a store of its own (else only one tenant may use it).
     pub fn per_tenant(&self) -> bool {
         match self {
             Location::Sqlite(path) => path.to_string_lossy().contains(TENANT_PLACEHOLDER),
+            Location::Postgres(_) => true,
         }
     }
 
@@ -35,6 +45,7 @@ impl Location {
     pub fn sqlite_path(&self, tenant: &str) -> Option<PathBuf> {
         match self {
             Location::Sqlite(path) => Some(PathBuf::from(path.to_string_lossy().replace(TENANT_PLACEHOLDER, tenant))),
+            Location::Postgres(_) => None,
         }
     }
 
@@ -48,6 +59,9 @@ impl Location {
                 }
                 Ok(StoreHandle::Sqlite(SqliteWriter::open(&path, version).await?))
             }
+            Location::Postgres(config) => {
+                Ok(StoreHandle::Postgres(Arc::new(Mutex::new(PgStore::open(config, tenant, version).await?))))
+            }
         }
     }
 }
@@ -57,6 +71,8 @@ impl Location {
 pub enum StoreHandle {
     /// A SQLite file, on its writer thread.
     Sqlite(SqliteWriter),
+    /// A PostgreSQL schema, one connection written by one collection at a time.
+    Postgres(Arc<Mutex<PgStore>>),
 }
 
 impl StoreHandle {
@@ -66,6 +82,11 @@ impl StoreHandle {
             StoreHandle::Sqlite(writer) => {
                 writer.call(move |s| s.ensure_table(collection).and_then(|()| s.plan(collection))).await?
             }
+            StoreHandle::Postgres(store) => {
+                let store = store.lock().await;
+                store.ensure_table(collection).await?;
+                store.plan(collection).await
+            }
         }
     }
 
@@ -73,6 +94,7 @@ impl StoreHandle {
     pub async fn write_page(&self, collection: &'static Collection, page: PageWrite) -> Result<()> {
         match self {
             StoreHandle::Sqlite(writer) => writer.call(move |s| s.write_page(collection, &page)).await?,
+            StoreHandle::Postgres(store) => store.lock().await.write_page(collection, &page).await,
         }
     }
 
@@ -80,6 +102,7 @@ impl StoreHandle {
     pub async fn finish(&self, collection: &'static Collection, at: OffsetDateTime) -> Result<()> {
         match self {
             StoreHandle::Sqlite(writer) => writer.call(move |s| s.finish(collection, at)).await?,
+            StoreHandle::Postgres(store) => store.lock().await.finish(collection, at).await,
         }
     }
 }

@@ -35,6 +35,7 @@ use crate::schema::{ApiVersion, Collection};
 
 mod fault;
 mod location;
+pub mod postgres;
 mod rows;
 mod writer;
 
