@@ -67,20 +67,27 @@ enum Command {
         concurrency: u16,
     },
     /// Write one collection from the service to a file (or stdout), streamed; or, with
-    /// `--store`, the whole store as Parquet, one folder per collection.
+    /// `--store`, the stores as a Parquet lake (a folder, or `az://`, `abfss://`, `s3://`):
+    /// `tenant={name}/{collection}/[dateKey={day}/]`, only the partitions that changed, then a
+    /// manifest.
     Export {
         /// The collection (entity set), e.g. `devices`; not with `--store`.
         #[arg(required_unless_present = "store", conflicts_with = "store")]
         collection: Option<String>,
-        /// Write this store as Parquet into the `--out` folder, partitioned by dateKey.
+        /// The store to export as a lake into `--out`: a SQLite file (`{tenant}` in its path
+        /// with `--tenants`) or a PostgreSQL URL.
         #[arg(long, requires = "out", conflicts_with_all = ["since", "max_history_days"])]
-        store: Option<PathBuf>,
+        store: Option<String>,
+        /// With `--store`: every tenant of this tenants file (only the names are read).
+        #[arg(long, requires = "store")]
+        tenants: Option<PathBuf>,
         /// The format (`--store` writes Parquet).
         #[arg(long, value_enum)]
         format: Option<Format>,
-        /// The file or, with `--store`, the folder (written atomically); stdout when absent.
+        /// The file (written atomically; stdout when absent) or, with `--store`, the lake: a
+        /// folder or an object-store URL.
         #[arg(long)]
-        out: Option<PathBuf>,
+        out: Option<String>,
         #[arg(long, default_value = "v1.0", value_parser = api_versions())]
         api_version: ApiVersion,
         /// Only rows modified at or after this RFC 3339 time (collections with
@@ -218,20 +225,22 @@ pub async fn run(
             }
             if failed { EXIT_FAILED } else { EXIT_OK }
         }
-        Command::Export { collection, store, format, out: file, api_version, since, max_history_days } => match store {
-            Some(store) => export_store(&store, format, file),
-            None => {
-                let options = ExportOptions {
-                    version: api_version,
-                    collection: collection.unwrap_or_default(),
-                    format: format.unwrap_or(Format::Ndjson),
-                    out: file,
-                    since,
-                    max_history_days,
-                };
-                export_collection(options, env).await
+        Command::Export { collection, store, tenants, format, out: file, api_version, since, max_history_days } => {
+            match store {
+                Some(store) => export_store(&store, tenants.as_deref(), format, file, env).await,
+                None => {
+                    let options = ExportOptions {
+                        version: api_version,
+                        collection: collection.unwrap_or_default(),
+                        format: format.unwrap_or(Format::Ndjson),
+                        out: file.map(PathBuf::from),
+                        since,
+                        max_history_days,
+                    };
+                    export_collection(options, env).await
+                }
             }
-        },
+        }
         #[cfg(feature = "mock-server")]
         Command::MockServer { port, rows, days, page_size, latency_ms, throttle, samples } => {
             let config = crate::mock::MockConfig {
@@ -285,29 +294,73 @@ async fn export_collection(options: ExportOptions, env: &dyn Fn(&str) -> Option<
     }
 }
 
-fn export_store(store: &std::path::Path, format: Option<Format>, out: Option<PathBuf>) -> u8 {
+async fn export_store(
+    store: &str,
+    tenants: Option<&std::path::Path>,
+    format: Option<Format>,
+    out: Option<String>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> u8 {
     if format.is_some_and(|f| f != Format::Parquet) {
         eprintln!("error: --store exports Parquet only");
         return EXIT_USAGE;
     }
     let Some(out) = out else {
-        eprintln!("error: --store needs --out FOLDER");
+        eprintln!("error: --store needs --out (a folder or an object-store URL)");
         return EXIT_USAGE;
     };
-    #[cfg(feature = "parquet")]
-    match crate::parquet_out::export_store(store, &out) {
-        Ok(rows) => {
-            eprintln!("exported {rows} rows of {} to {}", store.display(), out.display());
-            EXIT_OK
-        }
+    let names = match tenants {
+        Some(file) => match config::tenant_names_from_file(file) {
+            Ok(names) => names,
+            Err(e) => return usage_error(e),
+        },
+        None => vec![config::ENV_TENANT.to_owned()],
+    };
+    let location = match Location::parse(store, env) {
+        Ok(location) => location,
         Err(e) => {
-            eprintln!("error: {e:#}");
-            EXIT_FAILED
+            eprintln!("error: --store: {e:#}");
+            return EXIT_USAGE;
         }
+    };
+    if names.len() > 1 && !location.per_tenant() {
+        eprintln!(
+            "error: {} tenants cannot share one SQLite file: put {TENANT_PLACEHOLDER} in the --store path",
+            names.len()
+        );
+        return EXIT_USAGE;
+    }
+    #[cfg(feature = "parquet")]
+    {
+        let lake = match crate::lake::Lake::open(&out, env) {
+            Ok(lake) => lake,
+            Err(e) => {
+                eprintln!("error: --out: {e:#}");
+                return EXIT_USAGE;
+            }
+        };
+        let mut failed = false;
+        for name in &names {
+            let exported = async {
+                let (reader, version) = crate::store::StoreReader::open(&location, name).await?;
+                lake.export(name, &reader, version).await
+            };
+            match exported.await {
+                Ok(done) => eprintln!(
+                    "{name}: {} rows; {} partitions written, {} unchanged; {} stale files removed",
+                    done.rows, done.written, done.unchanged, done.removed
+                ),
+                Err(e) => {
+                    eprintln!("error: {name}: {e:#}");
+                    failed = true;
+                }
+            }
+        }
+        if failed { EXIT_FAILED } else { EXIT_OK }
     }
     #[cfg(not(feature = "parquet"))]
     {
-        let _ = (store, out);
+        let _ = (location, out);
         eprintln!("error: built without Parquet support: add `--features parquet`");
         EXIT_USAGE
     }

@@ -130,27 +130,41 @@ fn valid_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-/// The tenants of the file at `path`; secrets and the managed-identity endpoint are read
-/// through `env`, relative paths are relative to the file's folder.
-pub fn tenants_from_file(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Tenant>, ConfigError> {
+/// The tenants of a file, their names checked.
+fn read_specs(path: &Path) -> Result<Vec<TenantSpec>, ConfigError> {
     let file_error = |message: String| ConfigError::Tenants { file: path.display().to_string(), message };
     let text = std::fs::read_to_string(path).map_err(|e| file_error(format!("cannot read it: {e}")))?;
     let file: TenantsFile = toml::from_str(&text).map_err(|e| file_error(e.to_string()))?;
     if file.tenant.is_empty() {
         return Err(file_error("no [[tenant]] in it".into()));
     }
-    let folder = path.parent().unwrap_or(Path::new("."));
-    let mut tenants: Vec<Tenant> = Vec::new();
-    for spec in &file.tenant {
-        let tenant_error = |message: String| file_error(format!("tenant {:?}: {message}", spec.name));
+    for (index, spec) in file.tenant.iter().enumerate() {
+        let tenant_error = |message: &str| file_error(format!("tenant {:?}: {message}", spec.name));
         if !valid_name(&spec.name) {
             return Err(tenant_error(
-                "a name is letters, digits, `_` and `-`, starting with a letter or `_`, at most 63 bytes".into(),
+                "a name is letters, digits, `_` and `-`, starting with a letter or `_`, at most 63 bytes",
             ));
         }
-        if tenants.iter().any(|t| t.name == spec.name) {
-            return Err(tenant_error("named twice".into()));
+        if file.tenant[..index].iter().any(|t| t.name == spec.name) {
+            return Err(tenant_error("named twice"));
         }
+    }
+    Ok(file.tenant)
+}
+
+/// The names of the tenants of the file at `path` (exports need no credentials).
+pub fn tenant_names_from_file(path: &Path) -> Result<Vec<String>, ConfigError> {
+    Ok(read_specs(path)?.into_iter().map(|spec| spec.name).collect())
+}
+
+/// The tenants of the file at `path`; secrets and the managed-identity endpoint are read
+/// through `env`, relative paths are relative to the file's folder.
+pub fn tenants_from_file(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Tenant>, ConfigError> {
+    let file_error = |message: String| ConfigError::Tenants { file: path.display().to_string(), message };
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let mut tenants: Vec<Tenant> = Vec::new();
+    for spec in &read_specs(path)? {
+        let tenant_error = |message: String| file_error(format!("tenant {:?}: {message}", spec.name));
         let client = client_for(spec, folder, env).map_err(|e| match e {
             ConfigError::Tenants { message, .. } => tenant_error(message),
             other => tenant_error(format!("{:#}", anyhow::Error::new(other))),

@@ -1,23 +1,18 @@
 //! Parquet output (feature `parquet`): rows in their served JSON form to Arrow record batches
 //! with column types from the metadata (`Edm.Int32` → Int32, `Edm.DateTimeOffset` → timestamp
 //! in nanoseconds UTC, `Edm.Date` → Date32, ...), written in row groups so memory stays bounded.
-//!
-//! [`export_store`] writes a whole store as a data-lake folder: one folder per collection,
-//! partitioned `dateKey=yyyymmdd/` where the collection has a `dateKey`.
+//! The lake ([`crate::lake`]) writes its partitions with it.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use arrow_array::builder::{
     BooleanBuilder, Date32Builder, Float32Builder, Float64Builder, Int8Builder, Int16Builder, Int32Builder,
     Int64Builder, StringBuilder, TimestampNanosecondBuilder, UInt8Builder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema as ArrowSchema, TimeUnit};
-use intune_dw_client::query::DATE_KEY;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
@@ -25,8 +20,8 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::schema::{Collection, Column, ColumnType, VersionSchema};
-use crate::store::{EXTRA_COLUMN, Store};
+use crate::schema::{Collection, Column, ColumnType};
+use crate::store::EXTRA_COLUMN;
 
 /// Rows buffered before they become a record batch.
 const BATCH_ROWS: usize = 8_192;
@@ -222,62 +217,14 @@ impl<W: Write + Send> ParquetRows<W> {
     }
 
     /// Writes the rest and the footer; returns the number of rows.
-    pub fn finish(mut self) -> Result<u64> {
+    pub fn finish(self) -> Result<u64> {
+        self.finish_into().map(|(rows, _)| rows)
+    }
+
+    /// Like [`finish`](Self::finish), giving back the output too.
+    pub fn finish_into(mut self) -> Result<(u64, W)> {
         self.flush()?;
-        self.writer.close()?;
-        Ok(self.rows)
+        let out = self.writer.into_inner()?;
+        Ok((self.rows, out))
     }
-}
-
-/// Writes every collection of the store at `store` under `out`: `out/{collection}/part-0.parquet`,
-/// or `out/{collection}/dateKey={yyyymmdd}/part-0.parquet` for collections with a `dateKey`.
-/// Built in a folder beside `out`, then swapped with it in one step (`atomic_files::replace_dir`):
-/// a reader sees the previous export or the new one, never none.
-pub fn export_store(store: &Path, out: &Path) -> Result<u64> {
-    let store = Store::open_existing(store)?;
-    let tables = store.tables()?;
-    atomic_files::replace_dir(out, |folder| write_folder(&store, &tables, folder))
-}
-
-fn write_folder(store: &Store, tables: &std::collections::HashSet<String>, folder: &Path) -> Result<u64> {
-    std::fs::create_dir_all(folder).with_context(|| format!("cannot create {}", folder.display()))?;
-    let mut total = 0;
-    for collection in store.version().schema().collections.iter().filter(|c| tables.contains(&c.name)) {
-        let base = folder.join(&collection.name);
-        std::fs::create_dir_all(&base)?;
-        let partitioned =
-            collection.column(DATE_KEY).is_some() && collection.key.first().map(String::as_str) == Some(DATE_KEY);
-        let mut current: Option<(i64, ParquetRows<BufWriter<File>>)> = None;
-        let mut whole = if partitioned { None } else { Some(ParquetRows::new(collection, create(&base)?)?) };
-        store.for_each_row(collection, |row| {
-            if let Some(writer) = &mut whole {
-                return writer.push(&row);
-            }
-            let day = row.get(DATE_KEY).and_then(Value::as_i64).ok_or_else(|| anyhow!("a row without {DATE_KEY}"))?;
-            if current.as_ref().is_none_or(|(d, _)| *d != day) {
-                if let Some((_, writer)) = current.take() {
-                    total += writer.finish()?;
-                }
-                let partition = base.join(format!("{DATE_KEY}={day}"));
-                std::fs::create_dir_all(&partition)?;
-                current = Some((day, ParquetRows::new(collection, create(&partition)?)?));
-            }
-            match &mut current {
-                Some((_, writer)) => writer.push(&row),
-                None => bail!("no open partition"),
-            }
-        })?;
-        if let Some((_, writer)) = current {
-            total += writer.finish()?;
-        }
-        if let Some(writer) = whole {
-            total += writer.finish()?;
-        }
-    }
-    Ok(total)
-}
-
-fn create(folder: &Path) -> Result<BufWriter<File>> {
-    let path: PathBuf = folder.join("part-0.parquet");
-    Ok(BufWriter::new(File::create(&path).with_context(|| format!("cannot create {}", path.display()))?))
 }

@@ -11,8 +11,8 @@ use intune_dw::schema::{ApiVersion, Collection, Column, ColumnType, Kind, Versio
 use intune_dw::store::postgres::PgStore;
 use intune_dw::store::{Checkpoint, PageWrite, Scope, to_sql};
 use serde_json::{Map, Value, json};
-use support::postgres::Postgres;
 use support::{Keyed, Served, keyed, small};
+use test_servers::postgres::Postgres;
 
 const V1: ApiVersion = ApiVersion::V1_0;
 
@@ -163,6 +163,7 @@ fn every_column_type_round_trips() {
 /// A refresh killed at every commit boundary, one after the other (feature `fault-injection`):
 /// the next run exits 0 and ends with the rows of a clean run, as with SQLite.
 #[test]
+#[cfg(feature = "fault-injection")]
 fn a_refresh_killed_at_every_commit_boundary_resumes_to_a_clean_schema() {
     let Some(pg) = Postgres::start("intune-dw/tests/postgres.rs") else { return };
     let collections = "mamCheckins,deviceTypes,devices";
@@ -230,4 +231,23 @@ fn tenants_sync_into_schemas_of_their_own() {
     assert_eq!(contoso.cli(&["sync", "--tenants", file.to_str().unwrap(), "--store", &url], &env), 0);
     assert_schema_matches(&contoso, &url, "contoso", None);
     assert_schema_matches(&fabrikam, &url, "fabrikam", None);
+}
+
+/// A PostgreSQL store exported as a lake: the same rows.
+#[test]
+#[cfg(feature = "parquet")]
+fn a_postgresql_store_exports_as_a_lake() {
+    let Some(pg) = Postgres::start("intune-dw/tests/postgres.rs") else { return };
+    let served = Served::start(small());
+    let url = pg.url("postgres");
+    assert_eq!(served.cli(&["sync", "--store", &url, "--collections", "devices,mamCheckins"], &[]), 0);
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    assert_eq!(served.cli(&["export", "--store", &url, "--out", lake.to_str().unwrap()], &[]), 0);
+    let manifest: intune_dw::lake::Manifest =
+        serde_json::from_slice(&std::fs::read(lake.join("tenant=intune_dw/_manifest.json")).unwrap()).unwrap();
+    for name in ["devices", "mamCheckins"] {
+        let rows: u64 = manifest.partitions.iter().filter(|p| p.collection == name).map(|p| p.rows).sum();
+        assert_eq!(rows, served.warehouse.rows(V1, name).len() as u64, "{name}");
+    }
 }

@@ -358,6 +358,7 @@ fn a_beta_sync_stores_exactly_the_served_beta_rows() {
 /// run. The kill is `abort()` at the boundary (feature `fault-injection`), so every boundary is
 /// hit, not only those a random kill happens to reach.
 #[test]
+#[cfg(feature = "fault-injection")]
 fn a_refresh_killed_at_every_commit_boundary_resumes_to_a_clean_store() {
     let collections = "mamCheckins,deviceTypes,devices";
     let served = Served::start(MockConfig { rows: 40, days: 4, page_size: 6, ..MockConfig::default() });

@@ -106,3 +106,52 @@ impl StoreHandle {
         }
     }
 }
+
+/// A store opened to read (exports), whatever the store.
+#[derive(Debug)]
+pub enum StoreReader {
+    /// A SQLite file.
+    Sqlite(super::Store),
+    /// A PostgreSQL schema.
+    Postgres(PgStore),
+}
+
+impl StoreReader {
+    /// Opens the existing store of `tenant`, and says its API version.
+    pub async fn open(location: &Location, tenant: &str) -> Result<(StoreReader, ApiVersion)> {
+        match location {
+            Location::Sqlite(_) => {
+                let Some(path) = location.sqlite_path(tenant) else { bail!("no store for {tenant}") };
+                let store = super::Store::open_existing(&path)?;
+                let version = store.version();
+                Ok((StoreReader::Sqlite(store), version))
+            }
+            Location::Postgres(config) => {
+                let (store, version) = PgStore::open_existing(config, tenant).await?;
+                Ok((StoreReader::Postgres(store), version))
+            }
+        }
+    }
+
+    /// The collections of `version` that have a table, in the version's order.
+    pub async fn collections(&self, version: ApiVersion) -> Result<Vec<&'static Collection>> {
+        use crate::schema::VersionSchema;
+        let tables = match self {
+            StoreReader::Sqlite(store) => store.tables()?,
+            StoreReader::Postgres(store) => store.tables().await?,
+        };
+        Ok(version.schema().collections.iter().filter(|c| tables.contains(&c.name)).collect())
+    }
+
+    /// Calls `f` with every row of `collection` in its served JSON form, in key order.
+    pub async fn for_each_row(
+        &self,
+        collection: &Collection,
+        f: impl FnMut(serde_json::Map<String, serde_json::Value>) -> Result<()>,
+    ) -> Result<()> {
+        match self {
+            StoreReader::Sqlite(store) => store.for_each_row(collection, f),
+            StoreReader::Postgres(store) => store.for_each_row(collection, f).await,
+        }
+    }
+}

@@ -33,13 +33,13 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::schema::{ApiVersion, Collection};
 
-mod fault;
+pub(crate) mod fault;
 mod location;
 pub mod postgres;
 mod rows;
 mod writer;
 
-pub use location::{Location, StoreHandle, TENANT_PLACEHOLDER};
+pub use location::{Location, StoreHandle, StoreReader, TENANT_PLACEHOLDER};
 pub use rows::{Decoded, RowError, decode_page, to_json, to_sql};
 pub use writer::SqliteWriter;
 

@@ -585,6 +585,15 @@ impl PgStore {
         Ok(())
     }
 
+    /// The tables of the schema.
+    pub async fn tables(&self) -> Result<HashSet<String>> {
+        let rows = self
+            .client
+            .query("SELECT table_name FROM information_schema.tables WHERE table_schema = $1", &[&self.schema])
+            .await?;
+        Ok(rows.iter().map(|row| row.get(0)).collect())
+    }
+
     /// Calls `f` with every row of `collection` as a JSON object in its served form (`_extra`
     /// merged back in), in key order.
     pub async fn for_each_row(

@@ -2,8 +2,6 @@
 //! process, and the comparison of a store with what the mock serves.
 #![allow(dead_code)] // each test binary uses a different part
 
-pub mod postgres;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 

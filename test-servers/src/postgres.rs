@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A running server; `postgres` is its superuser, trusted on loopback.
+#[derive(Debug)]
 pub struct Postgres {
     bin: PathBuf,
     dir: tempfile::TempDir,
