@@ -144,7 +144,7 @@ fn every_column_type_round_trips() {
         let config = pg.url("postgres").parse().unwrap();
         let mut store = PgStore::open(&config, "types", V1).await.unwrap();
         store.ensure_table(collection).await.unwrap();
-        store.write_page(collection, &page).await.unwrap();
+        store.write_page(collection, page).await.unwrap();
         let mut stored = Vec::new();
         store
             .for_each_row(collection, |row| {

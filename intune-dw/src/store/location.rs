@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use anyhow::{Result, bail};
 use time::OffsetDateTime;
-use tokio::sync::Mutex;
 
 use super::postgres::{self, PgStore};
 use super::{PageWrite, Plan, SqliteWriter};
@@ -60,7 +59,7 @@ impl Location {
                 Ok(StoreHandle::Sqlite(SqliteWriter::open(&path, version).await?))
             }
             Location::Postgres(config) => {
-                Ok(StoreHandle::Postgres(Arc::new(Mutex::new(PgStore::open(config, tenant, version).await?))))
+                Ok(StoreHandle::Postgres(Arc::new(PgPool::open(config, tenant, version).await?)))
             }
         }
     }
@@ -71,8 +70,67 @@ impl Location {
 pub enum StoreHandle {
     /// A SQLite file, on its writer thread.
     Sqlite(SqliteWriter),
-    /// A PostgreSQL schema, one connection written by one collection at a time.
-    Postgres(Arc<Mutex<PgStore>>),
+    /// A PostgreSQL schema, through a few connections written side by side.
+    Postgres(Arc<PgPool>),
+}
+
+/// Connections to one schema, each used by one collection at a time.
+#[derive(Debug)]
+pub struct PgPool {
+    free: std::sync::Mutex<Vec<PgStore>>,
+    available: tokio::sync::Semaphore,
+}
+
+/// The connections of a [`PgPool`]: the first holds the schema's lock; more write pages of
+/// several collections side by side (PostgreSQL runs each on a process of its own).
+const PG_CONNECTIONS: usize = 4;
+
+impl PgPool {
+    async fn open(config: &tokio_postgres::Config, schema: &str, version: ApiVersion) -> Result<PgPool> {
+        let first = PgStore::open(config, schema, version).await?;
+        let mut stores = Vec::with_capacity(PG_CONNECTIONS);
+        for _ in 1..PG_CONNECTIONS {
+            stores.push(first.another(config).await?);
+        }
+        stores.push(first);
+        Ok(PgPool { free: std::sync::Mutex::new(stores), available: tokio::sync::Semaphore::new(PG_CONNECTIONS) })
+    }
+
+    /// A connection, until the guard is dropped.
+    async fn get(&self) -> Result<Pooled<'_>> {
+        let permit = self.available.acquire().await?;
+        let store = self.free.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let store = store.ok_or_else(|| anyhow::anyhow!("no free connection"))?;
+        Ok(Pooled { pool: self, store: Some(store), _permit: permit })
+    }
+}
+
+/// A connection taken from a [`PgPool`], given back when dropped.
+struct Pooled<'p> {
+    pool: &'p PgPool,
+    store: Option<PgStore>,
+    _permit: tokio::sync::SemaphorePermit<'p>,
+}
+
+impl std::ops::Deref for Pooled<'_> {
+    type Target = PgStore;
+    fn deref(&self) -> &PgStore {
+        self.store.as_ref().expect("taken until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Pooled<'_> {
+    fn deref_mut(&mut self) -> &mut PgStore {
+        self.store.as_mut().expect("taken until dropped")
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        if let Some(store) = self.store.take() {
+            self.pool.free.lock().unwrap_or_else(|e| e.into_inner()).push(store);
+        }
+    }
 }
 
 impl StoreHandle {
@@ -82,8 +140,8 @@ impl StoreHandle {
             StoreHandle::Sqlite(writer) => {
                 writer.call(move |s| s.ensure_table(collection).and_then(|()| s.plan(collection))).await?
             }
-            StoreHandle::Postgres(store) => {
-                let store = store.lock().await;
+            StoreHandle::Postgres(pool) => {
+                let store = pool.get().await?;
                 store.ensure_table(collection).await?;
                 store.plan(collection).await
             }
@@ -94,7 +152,7 @@ impl StoreHandle {
     pub async fn write_page(&self, collection: &'static Collection, page: PageWrite) -> Result<()> {
         match self {
             StoreHandle::Sqlite(writer) => writer.call(move |s| s.write_page(collection, &page)).await?,
-            StoreHandle::Postgres(store) => store.lock().await.write_page(collection, &page).await,
+            StoreHandle::Postgres(pool) => pool.get().await?.write_page(collection, page).await,
         }
     }
 
@@ -102,7 +160,7 @@ impl StoreHandle {
     pub async fn finish(&self, collection: &'static Collection, at: OffsetDateTime) -> Result<()> {
         match self {
             StoreHandle::Sqlite(writer) => writer.call(move |s| s.finish(collection, at)).await?,
-            StoreHandle::Postgres(store) => store.lock().await.finish(collection, at).await,
+            StoreHandle::Postgres(pool) => pool.get().await?.finish(collection, at).await,
         }
     }
 }

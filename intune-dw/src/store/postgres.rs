@@ -103,37 +103,44 @@ enum PgValue {
 }
 
 impl PgValue {
-    fn from_sql(ty: PgType, value: &SqlValue) -> Result<PgValue, String> {
-        let text = |v: &SqlValue| match v {
-            SqlValue::Text(s) => s.clone(),
+    fn from_sql(ty: PgType, value: SqlValue) -> Result<PgValue, String> {
+        let text = |v: SqlValue| match v {
+            SqlValue::Text(s) => s,
             SqlValue::Integer(i) => i.to_string(),
             SqlValue::Real(f) => f.to_string(),
-            SqlValue::Blob(b) => String::from_utf8_lossy(b).into_owned(),
+            SqlValue::Blob(b) => String::from_utf8_lossy(&b).into_owned(),
             SqlValue::Null => String::new(),
+        };
+        let parse = |v: SqlValue, what: &str, f: &dyn Fn(&str) -> Option<PgValue>| {
+            let text = text(v);
+            f(&text).ok_or_else(|| format!("{text:?} is not {what}"))
         };
         Ok(match (ty, value) {
             (_, SqlValue::Null) => PgValue::Null,
-            (PgType::BigInt, SqlValue::Integer(i)) => PgValue::BigInt(*i),
-            (PgType::BigInt, other) => PgValue::BigInt(text(other).parse().map_err(|_| "not a whole number")?),
-            (PgType::Boolean, SqlValue::Integer(i)) => PgValue::Boolean(*i != 0),
-            (PgType::Boolean, other) => PgValue::Boolean(text(other).parse().map_err(|_| "not a boolean")?),
-            (PgType::Double, SqlValue::Real(f)) => PgValue::Double(*f),
-            (PgType::Double, SqlValue::Integer(i)) => PgValue::Double(*i as f64),
-            (PgType::Double, other) => PgValue::Double(match text(other).as_str() {
-                "INF" => f64::INFINITY,
-                "-INF" => f64::NEG_INFINITY,
-                number => number.parse().map_err(|_| "not a number")?,
-            }),
+            (PgType::BigInt, SqlValue::Integer(i)) => PgValue::BigInt(i),
+            (PgType::BigInt, other) => parse(other, "a whole number", &|t| t.parse().ok().map(PgValue::BigInt))?,
+            (PgType::Boolean, SqlValue::Integer(i)) => PgValue::Boolean(i != 0),
+            (PgType::Boolean, other) => parse(other, "a boolean", &|t| t.parse().ok().map(PgValue::Boolean))?,
+            (PgType::Double, SqlValue::Real(f)) => PgValue::Double(f),
+            (PgType::Double, SqlValue::Integer(i)) => PgValue::Double(i as f64),
+            (PgType::Double, other) => parse(other, "a number", &|t| {
+                match t {
+                    "INF" => Some(f64::INFINITY),
+                    "-INF" => Some(f64::NEG_INFINITY),
+                    number => number.parse().ok(),
+                }
+                .map(PgValue::Double)
+            })?,
             (PgType::Numeric, other) => PgValue::Numeric(text(other)),
-            (PgType::TimestampTz, other) => PgValue::TimestampTz(
-                OffsetDateTime::parse(&text(other), &Rfc3339).map_err(|_| "not an RFC 3339 timestamp")?,
-            ),
-            (PgType::Date, other) => {
+            (PgType::TimestampTz, other) => parse(other, "an RFC 3339 timestamp", &|t| {
+                OffsetDateTime::parse(t, &Rfc3339).ok().map(PgValue::TimestampTz)
+            })?,
+            (PgType::Date, other) => parse(other, "a date", &|t| {
                 let format = time::macros::format_description!("[year]-[month]-[day]");
-                PgValue::Date(Date::parse(&text(other), format).map_err(|_| "not a date")?)
-            }
+                Date::parse(t, format).ok().map(PgValue::Date)
+            })?,
             (PgType::Text, other) => PgValue::Text(text(other)),
-            (PgType::Jsonb, other) => PgValue::Jsonb(serde_json::from_str(&text(other)).map_err(|_| "not JSON")?),
+            (PgType::Jsonb, other) => parse(other, "JSON", &|t| serde_json::from_str(t).ok().map(PgValue::Jsonb))?,
         })
     }
 }
@@ -278,6 +285,8 @@ async fn connect(config: &Config) -> Result<Client> {
 pub struct PgStore {
     client: Client,
     schema: String,
+    /// The collections whose staging table this session has made.
+    staged: HashSet<String>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -291,7 +300,7 @@ impl PgStore {
     /// holding another version is refused, and so is one another sync writes to.
     pub async fn open(config: &Config, schema: &str, version: ApiVersion) -> Result<PgStore> {
         let client = connect(config).await?;
-        let store = PgStore { client, schema: schema.to_owned() };
+        let store = PgStore { client, schema: schema.to_owned(), staged: HashSet::new() };
         let locked: bool = store
             .client
             .query_one("SELECT pg_try_advisory_lock(hashtextextended('intune-dw:' || $1, 0))", &[&schema])
@@ -327,10 +336,16 @@ impl PgStore {
         Ok(store)
     }
 
+    /// Another connection to the schema of `self`, opened by [`open`](Self::open) (which holds the
+    /// schema's lock), for writing side by side.
+    pub async fn another(&self, config: &Config) -> Result<PgStore> {
+        Ok(PgStore { client: connect(config).await?, schema: self.schema.clone(), staged: HashSet::new() })
+    }
+
     /// Opens an existing schema to read, whatever its version.
     pub async fn open_existing(config: &Config, schema: &str) -> Result<(PgStore, ApiVersion)> {
         let client = connect(config).await?;
-        let store = PgStore { client, schema: schema.to_owned() };
+        let store = PgStore { client, schema: schema.to_owned(), staged: HashSet::new() };
         let stored = store
             .client
             .query_opt(&format!("SELECT value FROM {}._meta WHERE key = 'api_version'", quote(schema)), &[])
@@ -455,42 +470,52 @@ impl PgStore {
         Ok(Plan { checkpoint, latest_day, watermark })
     }
 
-    /// Stores one page and its checkpoint in one transaction (see the module docs).
-    pub async fn write_page(&mut self, collection: &Collection, page: &PageWrite) -> Result<()> {
+    /// Stores one page and its checkpoint in one transaction (see the module docs): a
+    /// refresh's page straight into its pending table (merged, each key once, when it is
+    /// swapped in), any other through the session's staging table, merged by key.
+    pub async fn write_page(&mut self, collection: &Collection, page: PageWrite) -> Result<()> {
         let table = self.table(&collection.name);
-        let target = match page.checkpoint.scope {
-            Scope::ModifiedSince { .. } => table.clone(),
-            Scope::Whole | Scope::FromDay { .. } => self.table(&pending_table(&collection.name)),
-        };
+        let refresh = !matches!(page.checkpoint.scope, Scope::ModifiedSince { .. });
+        let (watermark, scope, cursor) = bookkeeping(&page)?;
         let types: Vec<PgType> = collection.columns.iter().map(PgType::of).chain([PgType::Jsonb]).collect();
+        let keys = (!refresh).then(|| page_keys(collection, &page.rows));
         let mut rows = Vec::with_capacity(page.rows.len());
-        for row in &page.rows {
+        for row in page.rows {
             let values = row
-                .iter()
+                .into_iter()
                 .zip(&types)
                 .zip(collection.columns.iter().map(|c| c.name.as_str()).chain([EXTRA_COLUMN]))
                 .map(|((value, ty), name)| {
-                    PgValue::from_sql(*ty, value)
-                        .map_err(|why| anyhow::anyhow!("{}: {name} = {value:?}: {why}", collection.name))
+                    PgValue::from_sql(*ty, value).map_err(|why| anyhow::anyhow!("{}: {name}: {why}", collection.name))
                 })
                 .collect::<Result<Vec<PgValue>>>()?;
             rows.push(values);
         }
+        if let Some(keys) = keys {
+            rows = last_per_key(&keys, rows);
+        }
         let names: Vec<String> =
             collection.columns.iter().map(|c| quote(&c.name)).chain([quote(EXTRA_COLUMN)]).collect();
         let key: Vec<String> = collection.key.iter().map(|k| quote(k)).collect();
-        let (watermark, scope, cursor) = bookkeeping(page)?;
         let (collections, sync_state) = (self.table("_collections"), self.table("_sync_state"));
-        let tx = self.client.transaction().await?;
-        if page.replace.is_some() && target != table {
-            // The first page of a refresh: a pending table like the table, without rows.
-            tx.batch_execute(&format!(
-                "DROP TABLE IF EXISTS {target}; CREATE TABLE {target} (LIKE {table} INCLUDING ALL);"
-            ))
-            .await?;
+        let pending = self.table(&pending_table(&collection.name));
+        // A staging table per collection and session, emptied by each commit.
+        let staging = quote(&format!("_staging_{}", collection.name));
+        if !refresh && !self.staged.contains(&collection.name) {
+            self.client
+                .batch_execute(&format!("CREATE TEMPORARY TABLE {staging} (LIKE {table}) ON COMMIT DELETE ROWS"))
+                .await?;
+            self.staged.insert(collection.name.clone());
         }
-        tx.batch_execute(&format!("CREATE TEMPORARY TABLE _staging (LIKE {table}) ON COMMIT DROP")).await?;
-        let sink = tx.copy_in(&format!("COPY _staging ({}) FROM STDIN BINARY", names.join(", "))).await?;
+        let tx = self.client.transaction().await?;
+        if page.replace.is_some() && refresh {
+            // The first page of a refresh: a pending table of the table's columns, without rows
+            // (and without its key, so pages go in by `COPY` alone).
+            tx.batch_execute(&format!("DROP TABLE IF EXISTS {pending}; CREATE TABLE {pending} (LIKE {table});"))
+                .await?;
+        }
+        let copy_into = if refresh { &pending } else { &staging };
+        let sink = tx.copy_in(&format!("COPY {copy_into} ({}) FROM STDIN BINARY", names.join(", "))).await?;
         let wire: Vec<Type> = types.iter().map(|t| t.wire()).collect();
         let writer = BinaryCopyInWriter::new(sink, &wire);
         let mut writer = std::pin::pin!(writer);
@@ -503,33 +528,39 @@ impl PgStore {
                 .with_context(|| format!("cannot copy a row of {}", collection.name))?;
         }
         writer.as_mut().finish().await?;
-        // A key twice in one page: the later row wins, as with SQLite's INSERT OR REPLACE.
-        tx.batch_execute(&format!(
-            "INSERT INTO {target} ({cols}) SELECT DISTINCT ON ({key}) {cols} FROM _staging ORDER BY {key}, ctid DESC {conflict}",
-            cols = names.join(", "),
-            key = key.join(", "),
-            conflict = upsert(&names, &key),
-        ))
-        .await
-        .with_context(|| format!("cannot store a page of {}", collection.name))?;
-        if let Some(watermark) = &watermark {
-            tx.execute(
-                &format!(
-                    "INSERT INTO {collections} (collection, watermark) VALUES ($1, $2) ON CONFLICT (collection) \
-                     DO UPDATE SET watermark = greatest(coalesce({collections}.watermark, ''), excluded.watermark)"
-                ),
-                &[&collection.name, watermark],
+        // The merge and the bookkeeping, pipelined on the connection.
+        let merge = (!refresh).then(|| {
+            format!(
+                "INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging} {conflict}",
+                cols = names.join(", "),
+                conflict = upsert(&names, &key),
             )
-            .await?;
-        }
-        tx.execute(
-            &format!(
-                "INSERT INTO {sync_state} (collection, scope, cursor) VALUES ($1, $2, $3)
-                 ON CONFLICT (collection) DO UPDATE SET scope = excluded.scope, cursor = excluded.cursor"
-            ),
-            &[&collection.name, &scope, &cursor],
-        )
-        .await?;
+        });
+        let checkpoint = format!(
+            "INSERT INTO {sync_state} (collection, scope, cursor) VALUES ($1, $2, $3)
+             ON CONFLICT (collection) DO UPDATE SET scope = excluded.scope, cursor = excluded.cursor"
+        );
+        let high_water = format!(
+            "INSERT INTO {collections} (collection, watermark) VALUES ($1, $2) ON CONFLICT (collection) \
+             DO UPDATE SET watermark = greatest(coalesce({collections}.watermark, ''), excluded.watermark)"
+        );
+        futures::try_join!(
+            async {
+                match &merge {
+                    Some(merge) => tx.execute(merge, &[]).await.map(|_| ()),
+                    None => Ok(()),
+                }
+                .with_context(|| format!("cannot store a page of {}", collection.name))
+            },
+            async { tx.execute(&checkpoint, &[&collection.name, &scope, &cursor]).await.map_err(anyhow::Error::from) },
+            async {
+                match &watermark {
+                    Some(watermark) => tx.execute(&high_water, &[&collection.name, watermark]).await.map(|_| ()),
+                    None => Ok(()),
+                }
+                .map_err(anyhow::Error::from)
+            },
+        )?;
         fault::at(fault::Boundary::Before);
         tx.commit().await.with_context(|| format!("cannot commit a page of {}", collection.name))?;
         fault::at(fault::Boundary::After);
@@ -554,21 +585,57 @@ impl PgStore {
             .await?
             .map(|row| row.get(0));
         if pending_exists {
-            match scope.as_deref().map(serde_json::from_str::<Scope>).transpose().context("unreadable sync state")? {
+            let scope =
+                scope.as_deref().map(serde_json::from_str::<Scope>).transpose().context("unreadable sync state")?;
+            // A whole refresh takes the table's place, its key built in one pass; should that
+            // fail (a key twice, a view on the table), its rows are merged like any others'.
+            let swapped = match scope {
                 Some(Scope::Whole) => {
-                    tx.batch_execute(&format!("DELETE FROM {table}")).await?;
+                    tx.batch_execute("SAVEPOINT swap").await?;
+                    let swap = tx
+                        .batch_execute(&format!(
+                            "DROP TABLE {table}; ALTER TABLE {pending} RENAME TO {name}; \
+                             ALTER TABLE {table} ADD PRIMARY KEY ({key});",
+                            name = quote(&collection.name),
+                            key = key.join(", "),
+                        ))
+                        .await;
+                    match swap {
+                        Ok(()) => tx.batch_execute("RELEASE SAVEPOINT swap").await.map(|()| true)?,
+                        Err(_) => tx
+                            .batch_execute(&format!("ROLLBACK TO SAVEPOINT swap; TRUNCATE {table};"))
+                            .await
+                            .map(|()| false)?,
+                    }
                 }
                 Some(Scope::FromDay { date_key }) => {
                     tx.execute(&format!("DELETE FROM {table} WHERE {} >= $1", quote(DATE_KEY)), &[&date_key]).await?;
+                    false
                 }
-                Some(Scope::ModifiedSince { .. }) | None => {}
+                Some(Scope::ModifiedSince { .. }) | None => false,
+            };
+            if !swapped {
+                let (cols, conflict) = (names.join(", "), upsert(&names, &key));
+                // Pages do not repeat keys, as a rule: then the rows go in as they are. When one
+                // did, each key once, the row of the last page that had it.
+                tx.batch_execute("SAVEPOINT merge").await?;
+                let merged = tx
+                    .batch_execute(&format!("INSERT INTO {table} ({cols}) SELECT {cols} FROM {pending} {conflict}"))
+                    .await;
+                match merged {
+                    Ok(()) => tx.batch_execute("RELEASE SAVEPOINT merge").await?,
+                    Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::CARDINALITY_VIOLATION) => {
+                        tx.batch_execute(&format!(
+                            "ROLLBACK TO SAVEPOINT merge; INSERT INTO {table} ({cols}) SELECT DISTINCT ON ({key}) {cols} \
+                             FROM {pending} ORDER BY {key}, ctid DESC {conflict}",
+                            key = key.join(", "),
+                        ))
+                        .await?
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+                tx.batch_execute(&format!("DROP TABLE {pending}")).await?;
             }
-            tx.batch_execute(&format!(
-                "INSERT INTO {table} ({cols}) SELECT {cols} FROM {pending} {conflict}; DROP TABLE {pending};",
-                cols = names.join(", "),
-                conflict = upsert(&names, &key),
-            ))
-            .await?;
         }
         tx.execute(&format!("DELETE FROM {sync_state} WHERE collection = $1"), &[&collection.name]).await?;
         tx.execute(
@@ -646,6 +713,23 @@ fn upsert(names: &[String], key: &[String]) -> String {
         true => format!("ON CONFLICT ({}) DO NOTHING", key.join(", ")),
         false => format!("ON CONFLICT ({}) DO UPDATE SET {}", key.join(", "), set.join(", ")),
     }
+}
+
+/// The key of each row of a page.
+fn page_keys(collection: &Collection, page: &[Vec<SqlValue>]) -> Vec<Vec<String>> {
+    let key: Vec<usize> = collection.key.iter().filter_map(|k| collection.column_index(k)).collect();
+    page.iter().map(|row| key.iter().map(|&i| format!("{:?}", row[i])).collect()).collect()
+}
+
+/// The rows of a page with each key once, its last row kept (as SQLite's `INSERT OR REPLACE`
+/// would): `INSERT … ON CONFLICT DO UPDATE` refuses a key twice in one statement.
+fn last_per_key(keys: &[Vec<String>], rows: Vec<Vec<PgValue>>) -> Vec<Vec<PgValue>> {
+    let mut seen = HashSet::new();
+    let keep: Vec<bool> = keys.iter().rev().map(|key| seen.insert(key)).collect();
+    if keep.iter().all(|k| *k) {
+        return rows;
+    }
+    rows.into_iter().zip(keep.into_iter().rev()).filter_map(|(row, keep)| keep.then_some(row)).collect()
 }
 
 /// The pending table of a refresh (named as in the SQLite store).
