@@ -14,6 +14,7 @@
 //! Not expandable (`Capabilities.ExpandRestrictions`): `books`.
 
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(constructor)]
 #[non_exhaustive]
 pub struct Authors {
     #[odata(rename = "ID")]
@@ -57,6 +58,11 @@ impl ::odata_runtime::query::Structured for Authors {
         tags: ::odata_runtime::query::Prop::new("tags"),
         #[cfg(feature = "books")]
         books: ::odata_runtime::query::Prop::new("books"),
+    };
+    const WRITE_RULES: ::odata_runtime::query::WriteRules = ::odata_runtime::query::WriteRules {
+        navigation: &["books"],
+        computed: &[],
+        immutable: &[],
     };
 }
 
@@ -113,3 +119,7 @@ impl ::odata_runtime::query::EntitySet for Authors {
         ..::odata_runtime::query::Restrictions::NONE
     };
 }
+
+impl ::odata_runtime::query::Updatable for Authors {}
+
+impl ::odata_runtime::query::Deletable for Authors {}

@@ -6,7 +6,7 @@
 //! Key: `ID`; rows are `CatalogService.Books`.
 
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
-#[odata(rename_all = "camelCase")]
+#[odata(rename_all = "camelCase", constructor)]
 #[non_exhaustive]
 pub struct Books {
     #[odata(rename = "ID")]
@@ -76,6 +76,11 @@ impl ::odata_runtime::query::Structured for Books {
         #[cfg(feature = "chapters")]
         chapters: ::odata_runtime::query::Prop::new("chapters"),
     };
+    const WRITE_RULES: ::odata_runtime::query::WriteRules = ::odata_runtime::query::WriteRules {
+        navigation: &["author", "chapters"],
+        computed: &[],
+        immutable: &[],
+    };
 }
 
 impl ::odata_runtime::query::Entity for Books {
@@ -127,6 +132,12 @@ impl ::odata_runtime::query::EntitySet for Books {
     const NAME: &'static str = "Books";
     type Field = BooksField;
 }
+
+impl ::odata_runtime::query::Insertable for Books {}
+
+impl ::odata_runtime::query::Updatable for Books {}
+
+impl ::odata_runtime::query::Deletable for Books {}
 
 /// The functions and actions bound to one entity of [`Books`] (and of its base types); in scope with the version's `prelude`.
 pub trait BooksOperations<'c>: ::odata_runtime::query::Binding<'c> {

@@ -6,6 +6,7 @@
 //! Key: `book_ID`, `number`; rows are `CatalogService.Chapters`.
 
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(constructor)]
 #[non_exhaustive]
 pub struct Chapters {
     #[odata(rename = "book_ID")]
@@ -39,6 +40,11 @@ impl ::odata_runtime::query::Structured for Chapters {
         pages: ::odata_runtime::query::Prop::new("pages"),
         #[cfg(feature = "books")]
         book: ::odata_runtime::query::Prop::new("book"),
+    };
+    const WRITE_RULES: ::odata_runtime::query::WriteRules = ::odata_runtime::query::WriteRules {
+        navigation: &["book"],
+        computed: &[],
+        immutable: &[],
     };
 }
 
@@ -77,3 +83,9 @@ impl ::odata_runtime::query::EntitySet for Chapters {
     const NAME: &'static str = "Chapters";
     type Field = ChaptersField;
 }
+
+impl ::odata_runtime::query::Insertable for Chapters {}
+
+impl ::odata_runtime::query::Updatable for Chapters {}
+
+impl ::odata_runtime::query::Deletable for Chapters {}

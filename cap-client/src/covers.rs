@@ -6,7 +6,7 @@
 //! Key: `ID`; rows are `CatalogService.Covers`.
 
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
-#[odata(rename_all = "camelCase")]
+#[odata(rename_all = "camelCase", constructor)]
 #[non_exhaustive]
 pub struct Covers {
     #[odata(rename = "ID")]
@@ -70,3 +70,9 @@ impl ::odata_runtime::query::EntitySet for Covers {
     const NAME: &'static str = "Covers";
     type Field = CoversField;
 }
+
+impl ::odata_runtime::query::Insertable for Covers {}
+
+impl ::odata_runtime::query::Updatable for Covers {}
+
+impl ::odata_runtime::query::Deletable for Covers {}

@@ -6,6 +6,7 @@
 //! Key: `name`, `version`; rows are `CatalogService.KeyProbe`.
 
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(constructor)]
 #[non_exhaustive]
 pub struct KeyProbe {
     pub name: String,
@@ -63,3 +64,9 @@ impl ::odata_runtime::query::EntitySet for KeyProbe {
     const NAME: &'static str = "KeyProbe";
     type Field = KeyProbeField;
 }
+
+impl ::odata_runtime::query::Insertable for KeyProbe {}
+
+impl ::odata_runtime::query::Updatable for KeyProbe {}
+
+impl ::odata_runtime::query::Deletable for KeyProbe {}

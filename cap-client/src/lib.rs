@@ -300,6 +300,15 @@ pub mod prelude {
     pub use crate::books::BooksCollectionOperations as _;
 }
 
+#[cfg(feature = "full")]
+impl ::odata_runtime::query::Insertable for crate::types::OrderItems {}
+
+#[cfg(feature = "full")]
+impl ::odata_runtime::query::Updatable for crate::types::OrderItems {}
+
+#[cfg(feature = "full")]
+impl ::odata_runtime::query::Deletable for crate::types::OrderItems {}
+
 /// Calls `visitor.visit::<Row>()` with the row type of the entity set named `name`, for code
 /// that picks the entity set at run time; `None` for an unknown name.
 #[allow(unused_variables)]

@@ -6,7 +6,7 @@
 //! Key: `ID`; rows are `CatalogService.Orders`.
 
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
-#[odata(rename_all = "camelCase")]
+#[odata(rename_all = "camelCase", constructor)]
 #[non_exhaustive]
 pub struct Orders {
     #[odata(rename = "ID")]
@@ -58,6 +58,11 @@ impl ::odata_runtime::query::Structured for Orders {
         #[cfg(feature = "full")]
         items: ::odata_runtime::query::Prop::new("items"),
     };
+    const WRITE_RULES: ::odata_runtime::query::WriteRules = ::odata_runtime::query::WriteRules {
+        navigation: &["items"],
+        computed: &["createdAt", "createdBy", "modifiedAt", "modifiedBy"],
+        immutable: &["createdAt", "createdBy"],
+    };
 }
 
 impl ::odata_runtime::query::Entity for Orders {
@@ -103,3 +108,9 @@ impl ::odata_runtime::query::EntitySet for Orders {
     const NAME: &'static str = "Orders";
     type Field = OrdersField;
 }
+
+impl ::odata_runtime::query::Insertable for Orders {}
+
+impl ::odata_runtime::query::Updatable for Orders {}
+
+impl ::odata_runtime::query::Deletable for Orders {}

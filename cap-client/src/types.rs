@@ -5,6 +5,7 @@
 
 #[cfg(feature = "full")]
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(constructor)]
 #[non_exhaustive]
 pub struct OrderItems {
     #[odata(rename = "ID")]
@@ -40,6 +41,11 @@ impl ::odata_runtime::query::Structured for OrderItems {
         quantity: ::odata_runtime::query::Prop::new("quantity"),
         parent: ::odata_runtime::query::Prop::new("parent"),
         book: ::odata_runtime::query::Prop::new("book"),
+    };
+    const WRITE_RULES: ::odata_runtime::query::WriteRules = ::odata_runtime::query::WriteRules {
+        navigation: &["parent", "book"],
+        computed: &[],
+        immutable: &[],
     };
 }
 

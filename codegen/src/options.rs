@@ -181,6 +181,10 @@ pub struct Profile {
     /// The query type of every entity set (default: the runtime's `query::Query`).
     #[serde(default)]
     pub query: Option<RustPath>,
+    /// The service only reads: no entity set gets the write methods (create, update, replace,
+    /// delete), whatever its `Capabilities` annotations say.
+    #[serde(default)]
+    pub read_only: bool,
     /// Each entity set's kind (none when absent).
     #[serde(default)]
     pub kind: Option<KindSpec>,

@@ -65,6 +65,19 @@ pub enum Error {
         /// The URL requested.
         url: String,
     },
+    /// `412 Precondition Failed`: the entity is no longer the version an `If-Match` named (it
+    /// changed since it was read). Not retried.
+    #[error("{method} {url}: the entity changed since it was read (412 Precondition Failed)")]
+    PreconditionFailed {
+        /// The request's method.
+        method: reqwest::Method,
+        /// The URL requested.
+        url: Box<Url>,
+        /// The entity's current ETag, when the service sent it.
+        current_etag: Option<String>,
+        /// The answer's body.
+        body: ErrorBody,
+    },
     /// The client configuration is unusable (missing service root or token provider, bad URL).
     #[error("invalid client configuration: {0}")]
     Config(String),
@@ -75,6 +88,7 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Status(e) => Some(e.status),
+            Error::PreconditionFailed { .. } => Some(StatusCode::PRECONDITION_FAILED),
             _ => None,
         }
     }

@@ -7,7 +7,7 @@
 
 use std::time::{Instant, SystemTime};
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, ETAG, HeaderMap, LOCATION, RETRY_AFTER};
 use reqwest::{Method, Response, StatusCode};
 use secrecy::ExposeSecret;
 use url::Url;
@@ -76,6 +76,8 @@ enum Outcome {
         retry_after: Option<std::time::Duration>,
         /// The `Location` of a redirect.
         location: Option<String>,
+        /// The `ETag` of the answer (a 412's current version).
+        etag: Option<String>,
     },
     /// The request could not be sent, or its answer not read; `sent` when it may have reached
     /// the service.
@@ -137,6 +139,14 @@ impl Transport {
                     tracing::debug!(%url, "401: retrying once with a fresh token");
                     report(Transfer::RefreshingToken);
                     continue;
+                }
+                Outcome::Status { status, body, etag, .. } if status == StatusCode::PRECONDITION_FAILED => {
+                    return Err(Error::PreconditionFailed {
+                        method: request.method.clone(),
+                        url: Box::new(url.clone()),
+                        current_etag: etag,
+                        body: ErrorBody::parse(&body),
+                    });
                 }
                 Outcome::Status { status, body, retry_after, .. } => {
                     let retryable = match request.idempotent {
@@ -281,11 +291,12 @@ async fn read(response: Response, limit: u64, report: &mut (dyn FnMut(Transfer<'
         .is_redirection()
         .then(|| headers.get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned))
         .flatten();
+    let etag = headers.get(ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
     match body {
         Ok(body) if status.is_success() => Outcome::Answer(Answer { status, headers, body }),
-        Ok(body) => Outcome::Status { status, body, retry_after, location },
+        Ok(body) => Outcome::Status { status, body, retry_after, location, etag },
         // An error answer whose body broke off or ran long still says what went wrong.
-        Err(_) if !status.is_success() => Outcome::Status { status, body: Vec::new(), retry_after, location },
+        Err(_) if !status.is_success() => Outcome::Status { status, body: Vec::new(), retry_after, location, etag },
         Err(BodyError::TooLarge) => Outcome::TooLarge,
         // The request was answered: whatever it was to do is done.
         Err(BodyError::Read(error)) => Outcome::Failed { error, sent: true },

@@ -276,6 +276,16 @@ impl Emitter<'_> {
         });
         let imports = self.imports(plan);
         let prelude = self.prelude(plan);
+        let contained_writes = plan.contained_writes.iter().map(|c| {
+            let ty = self.type_path(&c.ty, &root);
+            let cfg = gate_cfg(c.gate.as_ref());
+            let allow = deprecated_allow(c.deprecated);
+            let traits = [("Insertable", c.insertable), ("Updatable", c.updatable), ("Deletable", c.deletable)]
+                .into_iter()
+                .filter(|(_, allowed)| *allowed)
+                .map(|(name, _)| ident(name));
+            quote!(#(#cfg #allow impl #runtime::query::#traits for #ty {})*)
+        });
         let any_deprecated = plan.entity_sets.iter().any(|s| s.row_deprecated);
         let visit_allow = if any_deprecated { quote!(#[allow(deprecated)]) } else { quote!() };
         // A document without entity sets (only types, or only operations) has no arm to call
@@ -326,6 +336,8 @@ impl Emitter<'_> {
             }
 
             #prelude
+
+            #(#contained_writes)*
 
             /// Calls `visitor.visit::<Row>()` with the row type of the entity set named `name`, for code
             /// that picks the entity set at run time; `None` for an unknown name.
@@ -431,6 +443,20 @@ impl Emitter<'_> {
             quote!(#cfg #field: #runtime::query::Prop::new(#wire),)
         });
         let doc = format!(" The properties of [`{}`], typed, for queries.", plan.name);
+        let names = |keep: fn(&FieldPlan) -> bool| -> Vec<&str> {
+            plan.fields.iter().filter(|f| keep(f)).map(|f| f.wire_name.as_str()).collect()
+        };
+        let (navigation, computed, immutable) =
+            (names(|f| f.navigation), names(|f| f.computed), names(|f| f.immutable));
+        let write_rules = (!navigation.is_empty() || !computed.is_empty() || !immutable.is_empty()).then(|| {
+            quote! {
+                const WRITE_RULES: #runtime::query::WriteRules = #runtime::query::WriteRules {
+                    navigation: &[#(#navigation),*],
+                    computed: &[#(#computed),*],
+                    immutable: &[#(#immutable),*],
+                };
+            }
+        });
         let entity = plan.key.as_ref().map(|key| {
             let names = &key.names;
             let types: Vec<TokenStream> = key.types.iter().map(|ty| self.rust_type(ty, module)).collect();
@@ -475,6 +501,7 @@ impl Emitter<'_> {
                 const PROPS: #props = #props {
                     #(#values)*
                 };
+                #write_rules
             }
 
             #entity
@@ -567,6 +594,14 @@ impl Emitter<'_> {
             let marker = path_tokens(marker);
             quote!(#allow impl #marker for #row {})
         });
+        let r = &set.restrictions;
+        let writes = [("Insertable", r.insertable), ("Updatable", r.updatable), ("Deletable", r.deletable)]
+            .into_iter()
+            .filter(|(_, allowed)| *allowed)
+            .map(|(name, _)| {
+                let name = ident(name);
+                quote!(#allow impl #runtime::query::#name for #row {})
+            });
         let kind = set.kind.as_ref().map(|kind| {
             let (ty, value) = (path_tokens(&kind.ty), path_tokens(&kind.value));
             let doc = format!(" The kind of the `{name}` entity set, as the service profile classifies it.");
@@ -601,6 +636,8 @@ impl Emitter<'_> {
             #kind
 
             #(#markers)*
+
+            #(#writes)*
         }
     }
 

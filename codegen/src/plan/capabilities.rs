@@ -78,6 +78,9 @@ pub(super) fn restrictions(annotations: &Annotations) -> RestrictionsPlan {
         navigable: !restriction("NavigationRestrictions")
             .is_some_and(|r| is_none_navigation(r.other.get("Navigability"))),
         non_navigable,
+        insertable: flag("InsertRestrictions", "Insertable") != Some(false),
+        updatable: flag("UpdateRestrictions", "Updatable") != Some(false),
+        deletable: flag("DeleteRestrictions", "Deletable") != Some(false),
     }
 }
 

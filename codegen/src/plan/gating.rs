@@ -92,6 +92,9 @@ pub(super) fn gate_by_entity_set(plan: &mut Plan) {
     for op in &mut plan.imports {
         op.gates = signature_gates(op, None);
     }
+    for contained in &mut plan.contained_writes {
+        contained.gate = gate_of(&contained.ty);
+    }
     for singleton in &mut plan.singletons {
         singleton.gate = gate_of(&singleton.ty);
     }

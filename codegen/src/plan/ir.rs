@@ -105,6 +105,10 @@ pub struct FieldPlan {
     pub prop: RustType,
     /// A navigation property: a link to other rows, not a part of this one.
     pub navigation: bool,
+    /// `Core.Computed`: the service sets it; writes leave it out.
+    pub computed: bool,
+    /// `Core.Immutable`: set when created; updates leave it out.
+    pub immutable: bool,
     /// Compiled only with these features (a navigation property to a gated type).
     pub gate: Option<Gate>,
     pub docs: Docs,
@@ -226,6 +230,11 @@ pub struct RestrictionsPlan {
     pub non_expandable: Vec<String>,
     pub navigable: bool,
     pub non_navigable: Vec<String>,
+    /// Writes the set allows (`Insert`/`Update`/`DeleteRestrictions`; none on a read-only
+    /// service's profile).
+    pub insertable: bool,
+    pub updatable: bool,
+    pub deletable: bool,
 }
 
 impl RestrictionsPlan {
@@ -436,4 +445,18 @@ pub struct Plan {
     pub kind_type: Option<String>,
     /// `include_str!`'s path of the document, embedded as `METADATA`.
     pub embedded_metadata: Option<String>,
+    /// Entity types reached by containment from writable entity sets (no set of their own):
+    /// written through the navigation property, with the writes of their container.
+    pub contained_writes: Vec<ContainedWrites>,
+}
+
+/// The writes of an entity type that lives contained in the rows of writable entity sets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContainedWrites {
+    pub ty: TypePath,
+    pub insertable: bool,
+    pub updatable: bool,
+    pub deletable: bool,
+    pub deprecated: bool,
+    pub gate: Option<Gate>,
 }

@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::csdl::{
     EntitySet, EnumType, Model, NavigationProperty, Property, QualifiedName, StructuredKind, StructuredType,
-    TypeDefinition,
+    TypeDefinition, TypeTarget,
 };
 use crate::naming::{self, Assigned, Style};
 use crate::options::{Options, Profile};
@@ -90,6 +90,7 @@ pub fn plan(model: &Model, options: &Options) -> Plan {
         plan.entity_sets.push(set_plan);
     }
     plan.singletons = planner.singletons(&plan.entity_sets);
+    plan.contained_writes = planner.contained_writes(&sets, &plan.entity_sets);
     planner.operations(&mut plan);
     operations::mark_constructors(&mut plan);
     let has_types = plan.modules.keys().any(|path| path.first().is_some_and(|m| m == TYPES_MODULE));
@@ -209,6 +210,8 @@ impl<'m> Planner<'m> {
                             prop: self.navigation_prop(&nav.ty.target, nav.ty.collection),
                             ty,
                             navigation: true,
+                            computed: false,
+                            immutable: false,
                             gate: None,
                             docs,
                         }
@@ -285,6 +288,8 @@ impl<'m> Planner<'m> {
             prop: self.property_prop(&property.ty.target, property.ty.collection, property.nullable),
             ty,
             navigation: false,
+            computed: property.annotations.computed,
+            immutable: property.annotations.immutable,
             gate: None,
             docs,
         }
@@ -316,6 +321,49 @@ impl<'m> Planner<'m> {
     fn newtype(&self, ty: &TypeDefinition, path: &TypePath) -> NewtypePlan {
         let docs = docs_for(&ty.annotations);
         NewtypePlan { name: path.name.clone(), docs, inner: edm_type(ty.underlying_type), gate: None }
+    }
+
+    /// The entity types contained (`ContainsTarget`, transitively) in the rows of writable entity
+    /// sets, with the union of their containers' writes; those with a set of their own (or a
+    /// key-less type) are left out.
+    fn contained_writes(&self, sets: &[SetInfo<'m>], plans: &[EntitySetPlan]) -> Vec<ContainedWrites> {
+        let with_sets: BTreeSet<&QualifiedName> = sets.iter().map(|info| &info.set.entity_type).collect();
+        let mut writes: BTreeMap<QualifiedName, (bool, bool, bool)> = BTreeMap::new();
+        for (info, plan) in sets.iter().zip(plans) {
+            let r = &plan.restrictions;
+            if !(r.insertable || r.updatable || r.deletable) {
+                continue;
+            }
+            let mut pending = vec![info.set.entity_type.clone()];
+            let mut seen = BTreeSet::new();
+            while let Some(name) = pending.pop() {
+                let Some(ty) = self.model.entity_type(&name) else { continue };
+                if !seen.insert(name) {
+                    continue;
+                }
+                for nav in self.model.all_navigation_properties(ty).into_iter().filter(|n| n.contains_target) {
+                    let TypeTarget::Named(target) = &nav.ty.target else { continue };
+                    if with_sets.contains(target) || !self.queryable.contains(target) {
+                        continue;
+                    }
+                    let Some(target_ty) = self.model.entity_type(target) else { continue };
+                    if self.model.effective_key(target_ty).is_empty() {
+                        continue;
+                    }
+                    let entry = writes.entry(target.clone()).or_default();
+                    *entry = (entry.0 || r.insertable, entry.1 || r.updatable, entry.2 || r.deletable);
+                    pending.push(target.clone());
+                }
+            }
+        }
+        writes
+            .into_iter()
+            .map(|(name, (insertable, updatable, deletable))| {
+                let ty = self.homes[&name].clone();
+                let deprecated = self.deprecated.contains(&ty);
+                ContainedWrites { ty, insertable, updatable, deletable, deprecated, gate: None }
+            })
+            .collect()
     }
 
     /// The singletons of every container (the first of a name), their accessors named apart
@@ -383,7 +431,10 @@ impl<'m> Planner<'m> {
             row: entity_path.name.clone(),
             variants,
         });
-        let restrictions = capabilities::restrictions(&set.annotations);
+        let mut restrictions = capabilities::restrictions(&set.annotations);
+        if self.profile.read_only {
+            (restrictions.insertable, restrictions.updatable, restrictions.deletable) = (false, false, false);
+        }
         let mut docs = self.set_docs(info, &key, plan.api_version.as_deref(), &restrictions);
         docs.paragraphs.extend(rules.iter().filter_map(|rule| rule.doc.clone()));
         EntitySetPlan {

@@ -384,13 +384,18 @@ fn method_names(ops: &[&Operation], reserved: &[&str]) -> Vec<String> {
     naming::assign(&wires, Style::Module, reserved).into_iter().map(|assigned| assigned.name).collect()
 }
 
-/// Gives a constructor to every structured type a caller passes to an operation, and to the
-/// structured types inside those (through properties, not navigation properties).
+/// Gives a constructor to every structured type a caller passes to an operation or writes to an
+/// entity set, and to the structured types inside those (through properties, not navigation
+/// properties).
 pub(super) fn mark_constructors(plan: &mut Plan) {
     let imports = plan.imports.iter();
     let bound = plan.modules.values().flat_map(|m| &m.operations).flat_map(|t| &t.operations);
     let mut pending: Vec<TypePath> =
         imports.chain(bound).flat_map(|op| &op.parameters).flat_map(|p| p.ty.named_types()).collect();
+    // And the entity types of the sets a caller writes to.
+    let writable = plan.entity_sets.iter().filter(|set| set.restrictions.insertable || set.restrictions.updatable);
+    pending.extend(writable.map(|set| set.wrapped.clone().unwrap_or_else(|| set.row.clone())));
+    pending.extend(plan.contained_writes.iter().filter(|c| c.insertable || c.updatable).map(|c| c.ty.clone()));
     let mut marked = BTreeSet::new();
     while let Some(path) = pending.pop() {
         if marked.contains(&path) {

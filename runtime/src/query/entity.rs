@@ -94,6 +94,25 @@ impl<'c, E: Structured + DeserializeOwned + Send + 'static> Single<'c, E> {
         decode_entity(&body, &self.resource.name, &url).map(Some)
     }
 
+    /// The entity with its ETag (the `ETag` header, else `@odata.etag`), for a later update,
+    /// replace or delete; `None` on 404.
+    pub async fn get_tagged(&self) -> Result<Option<super::Tagged<E>>, Error> {
+        let url = self.request_url()?;
+        let headers = header_map(&self.resource.headers)?;
+        let answer = match self.resource.client.send(Request::get(&url, "application/json", &headers)).await {
+            Ok(answer) => answer,
+            Err(error) if error.status() == Some(StatusCode::NOT_FOUND) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        if answer.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        let header = answer.headers.get(reqwest::header::ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let mut tagged: super::Tagged<E> = decode_entity(&answer.body, &self.resource.name, &url)?;
+        tagged.etag = header.or(tagged.etag);
+        Ok(Some(tagged))
+    }
+
     /// The entity, or [`Error::NotFound`] when there is none.
     pub async fn require(&self) -> Result<E, Error> {
         self.get()

@@ -233,6 +233,9 @@ pub trait Structured: 'static {
     type Props;
     /// The properties.
     const PROPS: Self::Props;
+    /// What writes leave out (generated where the type has navigation, computed or immutable
+    /// properties).
+    const WRITE_RULES: super::WriteRules = super::WriteRules::NONE;
 }
 
 /// A property that leads to the properties of a structured type: a complex property, nullable

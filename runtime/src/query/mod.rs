@@ -53,6 +53,7 @@ pub mod expr;
 mod literal;
 mod operation;
 mod options;
+mod write;
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -74,6 +75,9 @@ pub use literal::{KeyValue, Literal, date_time_offset_literal};
 pub use operation::{Answered, Binding, Call, FromCall, List, Object, Operation, Returns, Scalar, Unit};
 use options::Options;
 pub use options::{Expand, ExpandOptions};
+pub use write::{
+    Created, Deletable, Deleted, Insertable, Location, Tagged, Updatable, Write, WriteResult, WriteRules, Written,
+};
 
 use crate::client::Client;
 use crate::error::Error;

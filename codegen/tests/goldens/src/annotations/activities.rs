@@ -13,7 +13,7 @@
 ///
 /// Counts are \*cumulative\*; see <https://example.com/docs_page>. Values look like \<b\>bold\</b\> and \[links\](x).
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
-#[odata(rename_all = "camelCase")]
+#[odata(rename_all = "camelCase", constructor)]
 #[non_exhaustive]
 pub struct Activity {
     /// The day, as yyyymmdd.
@@ -79,3 +79,9 @@ impl ::odata_runtime::query::EntitySet for Activity {
     const NAME: &'static str = "activities";
     type Field = ActivityField;
 }
+
+impl ::odata_runtime::query::Insertable for Activity {}
+
+impl ::odata_runtime::query::Updatable for Activity {}
+
+impl ::odata_runtime::query::Deletable for Activity {}

@@ -7,7 +7,7 @@
 
 #[deprecated(note = "Removed from the service.")]
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
-#[odata(rename_all = "camelCase")]
+#[odata(rename_all = "camelCase", constructor)]
 #[non_exhaustive]
 pub struct Legacy {
     pub legacy_key: i32,
@@ -73,3 +73,12 @@ impl ::odata_runtime::query::EntitySet for Legacy {
     const NAME: &'static str = "legacies";
     type Field = LegacyField;
 }
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Insertable for Legacy {}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Updatable for Legacy {}
+
+#[allow(deprecated)]
+impl ::odata_runtime::query::Deletable for Legacy {}

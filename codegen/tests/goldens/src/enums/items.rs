@@ -6,6 +6,7 @@
 //! Key: `Id`; rows are `Enums.Item`.
 
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(constructor)]
 #[non_exhaustive]
 pub struct Item {
     #[odata(rename = "Id", with = "::odata_runtime::edm::Int64")]
@@ -90,3 +91,9 @@ impl ::odata_runtime::query::EntitySet for Item {
     const NAME: &'static str = "Items";
     type Field = ItemField;
 }
+
+impl ::odata_runtime::query::Insertable for Item {}
+
+impl ::odata_runtime::query::Updatable for Item {}
+
+impl ::odata_runtime::query::Deletable for Item {}

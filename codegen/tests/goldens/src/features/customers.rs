@@ -46,3 +46,9 @@ impl ::odata_runtime::query::EntitySet for CustomersRow {
     const NAME: &'static str = "customers";
     type Field = PersonField;
 }
+
+impl ::odata_runtime::query::Insertable for CustomersRow {}
+
+impl ::odata_runtime::query::Updatable for CustomersRow {}
+
+impl ::odata_runtime::query::Deletable for CustomersRow {}

@@ -6,7 +6,7 @@
 //! Key: `id`; rows are `Shop.Order`.
 
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
-#[odata(rename_all = "camelCase")]
+#[odata(rename_all = "camelCase", constructor)]
 #[non_exhaustive]
 pub struct Order {
     pub id: i32,
@@ -36,6 +36,11 @@ impl ::odata_runtime::query::Structured for Order {
         ship_to: ::odata_runtime::query::Prop::new("shipTo"),
         #[cfg(any(feature = "customers", feature = "staff"))]
         buyer: ::odata_runtime::query::Prop::new("buyer"),
+    };
+    const WRITE_RULES: ::odata_runtime::query::WriteRules = ::odata_runtime::query::WriteRules {
+        navigation: &["buyer"],
+        computed: &[],
+        immutable: &[],
     };
 }
 
@@ -72,6 +77,12 @@ impl ::odata_runtime::query::EntitySet for Order {
     const NAME: &'static str = "orders";
     type Field = OrderField;
 }
+
+impl ::odata_runtime::query::Insertable for Order {}
+
+impl ::odata_runtime::query::Updatable for Order {}
+
+impl ::odata_runtime::query::Deletable for Order {}
 
 /// The functions and actions bound to one entity of [`Order`] (and of its base types); in scope with the version's `prelude`.
 pub trait OrderOperations<'c>: ::odata_runtime::query::Binding<'c> {

@@ -46,3 +46,9 @@ impl ::odata_runtime::query::EntitySet for StaffRow {
     const NAME: &'static str = "staff";
     type Field = PersonField;
 }
+
+impl ::odata_runtime::query::Insertable for StaffRow {}
+
+impl ::odata_runtime::query::Updatable for StaffRow {}
+
+impl ::odata_runtime::query::Deletable for StaffRow {}

@@ -5,6 +5,7 @@
 
 #[cfg(any(feature = "customers", feature = "staff"))]
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(constructor)]
 #[non_exhaustive]
 pub struct Person {
     pub id: i32,
@@ -34,6 +35,11 @@ impl ::odata_runtime::query::Structured for Person {
         #[cfg(feature = "orders")]
         orders: ::odata_runtime::query::Prop::new("orders"),
     };
+    const WRITE_RULES: ::odata_runtime::query::WriteRules = ::odata_runtime::query::WriteRules {
+        navigation: &["orders"],
+        computed: &[],
+        immutable: &[],
+    };
 }
 
 #[cfg(any(feature = "customers", feature = "staff"))]
@@ -43,6 +49,7 @@ impl ::odata_runtime::query::Entity for Person {
 }
 
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(constructor)]
 #[non_exhaustive]
 pub struct Address {
     pub city: Option<String>,

@@ -46,3 +46,9 @@ impl ::odata_runtime::query::EntitySet for DeletedObjectsRow {
     const NAME: &'static str = "deletedObjects";
     type Field = DirectoryObjectField;
 }
+
+impl ::odata_runtime::query::Insertable for DeletedObjectsRow {}
+
+impl ::odata_runtime::query::Updatable for DeletedObjectsRow {}
+
+impl ::odata_runtime::query::Deletable for DeletedObjectsRow {}

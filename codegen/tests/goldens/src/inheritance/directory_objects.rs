@@ -46,3 +46,9 @@ impl ::odata_runtime::query::EntitySet for DirectoryObjectsRow {
     const NAME: &'static str = "directoryObjects";
     type Field = DirectoryObjectField;
 }
+
+impl ::odata_runtime::query::Insertable for DirectoryObjectsRow {}
+
+impl ::odata_runtime::query::Updatable for DirectoryObjectsRow {}
+
+impl ::odata_runtime::query::Deletable for DirectoryObjectsRow {}

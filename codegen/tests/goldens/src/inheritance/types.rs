@@ -11,7 +11,7 @@ pub struct Entity {
 
 /// Derived from `Inherit.entity`; its properties are included.
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
-#[odata(rename_all = "camelCase")]
+#[odata(rename_all = "camelCase", constructor)]
 #[non_exhaustive]
 pub struct DirectoryObject {
     pub id: String,
@@ -48,7 +48,7 @@ pub struct Address {
 
 /// Derived from `Inherit.address`; its properties are included.
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
-#[odata(rename_all = "camelCase")]
+#[odata(rename_all = "camelCase", constructor)]
 #[non_exhaustive]
 pub struct PostalAddress {
     pub street: Option<String>,

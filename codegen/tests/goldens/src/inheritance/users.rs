@@ -7,7 +7,7 @@
 
 /// Derived from `Inherit.directoryObject`; its properties are included.
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
-#[odata(rename_all = "camelCase")]
+#[odata(rename_all = "camelCase", constructor)]
 #[non_exhaustive]
 pub struct User {
     pub id: String,
@@ -73,3 +73,9 @@ impl ::odata_runtime::query::EntitySet for User {
     const NAME: &'static str = "users";
     type Field = UserField;
 }
+
+impl ::odata_runtime::query::Insertable for User {}
+
+impl ::odata_runtime::query::Updatable for User {}
+
+impl ::odata_runtime::query::Deletable for User {}

@@ -6,6 +6,7 @@
 //! Key: `id`; rows are `Contoso.Sales.order`.
 
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(constructor)]
 #[non_exhaustive]
 pub struct Order {
     pub id: i32,
@@ -67,3 +68,9 @@ impl ::odata_runtime::query::EntitySet for Order {
     const NAME: &'static str = "orders";
     type Field = OrderField;
 }
+
+impl ::odata_runtime::query::Insertable for Order {}
+
+impl ::odata_runtime::query::Updatable for Order {}
+
+impl ::odata_runtime::query::Deletable for Order {}

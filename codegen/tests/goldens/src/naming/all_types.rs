@@ -72,3 +72,9 @@ impl ::odata_runtime::query::EntitySet for AllTypesRow {
     const NAME: &'static str = "allTypes";
     type Field = TypeField;
 }
+
+impl ::odata_runtime::query::Insertable for AllTypesRow {}
+
+impl ::odata_runtime::query::Updatable for AllTypesRow {}
+
+impl ::odata_runtime::query::Deletable for AllTypesRow {}

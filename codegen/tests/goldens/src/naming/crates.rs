@@ -72,3 +72,9 @@ impl ::odata_runtime::query::EntitySet for CratesRow {
     const NAME: &'static str = "Crates";
     type Field = TypeField;
 }
+
+impl ::odata_runtime::query::Insertable for CratesRow {}
+
+impl ::odata_runtime::query::Updatable for CratesRow {}
+
+impl ::odata_runtime::query::Deletable for CratesRow {}

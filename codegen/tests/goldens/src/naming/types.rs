@@ -4,7 +4,7 @@
 //! Complex, enum and type-definition types, and entity types that are not the row type of exactly one entity set.
 
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
-#[odata(rename_all = "camelCase")]
+#[odata(rename_all = "camelCase", constructor)]
 #[non_exhaustive]
 #[allow(non_snake_case)]
 pub struct Type {
@@ -78,6 +78,7 @@ impl ::odata_runtime::query::Entity for Type {
 }
 
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(constructor)]
 #[non_exhaustive]
 pub struct String_ {
     #[odata(rename = "Vec")]

@@ -6,7 +6,7 @@
 //! Key: `id`; rows are `Shapes.Sample`.
 
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
-#[odata(rename_all = "camelCase")]
+#[odata(rename_all = "camelCase", constructor)]
 #[non_exhaustive]
 pub struct Sample {
     pub id: ::uuid::Uuid,
@@ -197,3 +197,9 @@ impl ::odata_runtime::query::EntitySet for Sample {
     const NAME: &'static str = "samples";
     type Field = SampleField;
 }
+
+impl ::odata_runtime::query::Insertable for Sample {}
+
+impl ::odata_runtime::query::Updatable for Sample {}
+
+impl ::odata_runtime::query::Deletable for Sample {}

@@ -7,6 +7,7 @@
 
 /// Derived from `Lib.Item`; its properties are included.
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(constructor)]
 #[non_exhaustive]
 pub struct Book {
     #[odata(with = "::odata_runtime::edm::Int64")]
@@ -37,6 +38,11 @@ impl ::odata_runtime::query::Structured for Book {
         title: ::odata_runtime::query::Prop::new("title"),
         cover: ::odata_runtime::query::Prop::new("cover"),
         loans: ::odata_runtime::query::Prop::new("loans"),
+    };
+    const WRITE_RULES: ::odata_runtime::query::WriteRules = ::odata_runtime::query::WriteRules {
+        navigation: &["loans"],
+        computed: &[],
+        immutable: &[],
     };
 }
 
@@ -75,6 +81,12 @@ impl ::odata_runtime::query::EntitySet for Book {
     const NAME: &'static str = "books";
     type Field = BookField;
 }
+
+impl ::odata_runtime::query::Insertable for Book {}
+
+impl ::odata_runtime::query::Updatable for Book {}
+
+impl ::odata_runtime::query::Deletable for Book {}
 
 /// The functions and actions bound to one entity of [`Book`] (and of its base types); in scope with the version's `prelude`.
 pub trait BookOperations<'c>: ::odata_runtime::query::Binding<'c> {

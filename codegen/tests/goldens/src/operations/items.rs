@@ -6,6 +6,7 @@
 //! Key: `id`; rows are `Lib.Item`.
 
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(constructor)]
 #[non_exhaustive]
 pub struct Item {
     #[odata(with = "::odata_runtime::edm::Int64")]
@@ -59,6 +60,12 @@ impl ::odata_runtime::query::EntitySet for Item {
     const NAME: &'static str = "items";
     type Field = ItemField;
 }
+
+impl ::odata_runtime::query::Insertable for Item {}
+
+impl ::odata_runtime::query::Updatable for Item {}
+
+impl ::odata_runtime::query::Deletable for Item {}
 
 /// The functions and actions bound to one entity of [`Item`] (and of its base types); in scope with the version's `prelude`.
 pub trait ItemOperations<'c>: ::odata_runtime::query::Binding<'c> {

@@ -6,6 +6,7 @@
 //! Key: `id`; rows are `Lib.Loan`.
 
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(constructor)]
 #[non_exhaustive]
 pub struct Loan {
     pub id: i32,
@@ -56,6 +57,12 @@ impl ::odata_runtime::query::EntitySet for Loan {
     const NAME: &'static str = "loans";
     type Field = LoanField;
 }
+
+impl ::odata_runtime::query::Insertable for Loan {}
+
+impl ::odata_runtime::query::Updatable for Loan {}
+
+impl ::odata_runtime::query::Deletable for Loan {}
 
 /// The functions and actions bound to one entity of [`Loan`] (and of its base types); in scope with the version's `prelude`.
 pub trait LoanOperations<'c>: ::odata_runtime::query::Binding<'c> {

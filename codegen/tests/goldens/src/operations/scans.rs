@@ -6,6 +6,7 @@
 //! Key: `id`; rows are `Lib.Scan`.
 
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(constructor)]
 #[non_exhaustive]
 pub struct Scan {
     pub id: ::uuid::Uuid,
@@ -53,3 +54,9 @@ impl ::odata_runtime::query::EntitySet for Scan {
     const NAME: &'static str = "scans";
     type Field = ScanField;
 }
+
+impl ::odata_runtime::query::Insertable for Scan {}
+
+impl ::odata_runtime::query::Updatable for Scan {}
+
+impl ::odata_runtime::query::Deletable for Scan {}

@@ -10,7 +10,7 @@
 //! The service does not support `$skip` on this entity set (`Capabilities.SkipSupported`).
 
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
-#[odata(rename_all = "camelCase")]
+#[odata(rename_all = "camelCase", constructor)]
 #[non_exhaustive]
 pub struct Account {
     pub account_id: i32,
@@ -69,3 +69,9 @@ impl ::odata_runtime::query::EntitySet for Account {
 
 /// The kind of the `accounts` entity set, as the service profile classifies it.
 pub const KIND: crate::Kind = crate::Kind::Plain;
+
+impl ::odata_runtime::query::Insertable for Account {}
+
+impl ::odata_runtime::query::Updatable for Account {}
+
+impl ::odata_runtime::query::Deletable for Account {}

@@ -12,7 +12,7 @@
 //! Rows carry an audit stamp: they can be limited to those stamped since a point in time.
 
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
-#[odata(rename_all = "camelCase")]
+#[odata(rename_all = "camelCase", constructor)]
 #[non_exhaustive]
 pub struct LedgerEntry {
     #[odata(with = "::odata_runtime::edm::Int64")]
@@ -80,3 +80,9 @@ impl ::odata_runtime::query::EntitySet for LedgerEntry {
 pub const KIND: crate::Kind = crate::Kind::Audited;
 
 impl crate::Audited for LedgerEntry {}
+
+impl ::odata_runtime::query::Insertable for LedgerEntry {}
+
+impl ::odata_runtime::query::Updatable for LedgerEntry {}
+
+impl ::odata_runtime::query::Deletable for LedgerEntry {}

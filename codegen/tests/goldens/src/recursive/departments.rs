@@ -6,6 +6,7 @@
 //! Key: `id`; rows are `Trees.department`.
 
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(constructor)]
 #[non_exhaustive]
 pub struct Department {
     pub id: i32,
@@ -26,6 +27,11 @@ impl ::odata_runtime::query::Structured for Department {
     const PROPS: DepartmentProps = DepartmentProps {
         id: ::odata_runtime::query::Prop::new("id"),
         head: ::odata_runtime::query::Prop::new("head"),
+    };
+    const WRITE_RULES: ::odata_runtime::query::WriteRules = ::odata_runtime::query::WriteRules {
+        navigation: &["head"],
+        computed: &[],
+        immutable: &[],
     };
 }
 
@@ -56,3 +62,9 @@ impl ::odata_runtime::query::EntitySet for Department {
     const NAME: &'static str = "departments";
     type Field = DepartmentField;
 }
+
+impl ::odata_runtime::query::Insertable for Department {}
+
+impl ::odata_runtime::query::Updatable for Department {}
+
+impl ::odata_runtime::query::Deletable for Department {}

@@ -6,6 +6,7 @@
 //! Key: `id`; rows are `Trees.employee`.
 
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(constructor)]
 #[non_exhaustive]
 pub struct Employee {
     pub id: i32,
@@ -35,6 +36,11 @@ impl ::odata_runtime::query::Structured for Employee {
         manager: ::odata_runtime::query::Prop::new("manager"),
         reports: ::odata_runtime::query::Prop::new("reports"),
         department: ::odata_runtime::query::Prop::new("department"),
+    };
+    const WRITE_RULES: ::odata_runtime::query::WriteRules = ::odata_runtime::query::WriteRules {
+        navigation: &["manager", "reports", "department"],
+        computed: &[],
+        immutable: &[],
     };
 }
 
@@ -69,3 +75,9 @@ impl ::odata_runtime::query::EntitySet for Employee {
     const NAME: &'static str = "employees";
     type Field = EmployeeField;
 }
+
+impl ::odata_runtime::query::Insertable for Employee {}
+
+impl ::odata_runtime::query::Updatable for Employee {}
+
+impl ::odata_runtime::query::Deletable for Employee {}

@@ -4,6 +4,7 @@
 //! Complex, enum and type-definition types, and entity types that are not the row type of exactly one entity set.
 
 #[derive(Debug, Clone, PartialEq, ::odata_runtime::Record)]
+#[odata(constructor)]
 #[non_exhaustive]
 pub struct Node {
     pub label: Option<String>,
