@@ -154,3 +154,73 @@ async fn a_deep_insert_creates_the_contained_items() {
     orders().key(id).nav(|o| o.items).create(&more).send().await.unwrap();
     assert_eq!(orders().key(id).nav(|o| o.items).collect_all().await.unwrap().len(), 3);
 }
+
+/// One batch of each kind: a read, a change set of two writes, a write on its own; then a
+/// change set with a failing request; then a `Content-ID` reference. `multipart` picks the
+/// format.
+async fn batches(client: &Client, multipart: bool, base: i32, restocked: i32) {
+    use odata_runtime::query::Batch;
+    let catalog = Collections::new(client);
+    let new_batch = || {
+        let batch = Batch::new(client, None);
+        if multipart { batch.multipart() } else { batch }
+    };
+
+    let mut batch = new_batch();
+    let read = batch.read(catalog.books().key(201));
+    let before = catalog.books().key(restocked).require().await.unwrap();
+    let mut restock = before.clone();
+    restock.stock = Some(before.stock.unwrap() + 1);
+    let (created, updated) = batch.change_set(|set| {
+        let created = set.write(catalog.books().create(&book(base, "Crow")));
+        let updated = set.write(catalog.books().key(restocked).update(&restock, |b| b.stock));
+        (created, updated)
+    });
+    let deleted = batch.write(catalog.books().key(base + 1).delete());
+    let results = batch.send().await.unwrap();
+    assert_eq!(results.get(&read).unwrap().unwrap().title.as_deref(), Some("Wuthering Heights"));
+    assert_eq!(results.get(&created).unwrap().value.title.as_deref(), Some("Crow"));
+    results.get(&updated).unwrap();
+    assert_eq!(results.get(&deleted).unwrap_err().status().map(|s| s.as_u16()), Some(404), "no such book");
+    assert_eq!(catalog.books().key(base).require().await.unwrap().title.as_deref(), Some("Crow"));
+    assert_eq!(catalog.books().key(restocked).require().await.unwrap().stock, restock.stock);
+
+    // One request of a change set fails: none of its writes stays.
+    let mut batch = new_batch();
+    let (kept, missing) = batch.change_set(|set| {
+        let kept = set.write(catalog.books().create(&book(base + 2, "Gaudete")));
+        let missing = set.write(catalog.books().key(99_999).update(&restock, |b| b.stock));
+        (kept, missing)
+    });
+    let results = batch.send().await.unwrap();
+    assert!(results.get(&missing).is_err());
+    assert!(results.get(&kept).is_err(), "the change set failed as a whole");
+    assert!(catalog.books().key(base + 2).get().await.unwrap().is_none(), "nothing of the change set was stored");
+
+    // A later request of a change set addresses what an earlier one created, by Content-ID.
+    let mut batch = new_batch();
+    let mut item = OrderItems::new(uuid::Uuid::new_v4());
+    item.book_id = Some(201);
+    item.quantity = Some(7);
+    let order = batch.change_set(|set| {
+        let order = set.write(catalog.orders().create(&order("Anne Brontë")));
+        set.write(set.created::<Orders, _>(&order).nav(|o| o.items).create(&item));
+        order
+    });
+    let results = batch.send().await.unwrap();
+    let id = results.get(&order).unwrap().value.id;
+    let items = catalog.orders().key(id).nav(|o| o.items).collect_all().await.unwrap();
+    assert_eq!(items.iter().map(|i| i.quantity).collect::<Vec<_>>(), [Some(7)]);
+}
+
+#[tokio::test]
+async fn batches_in_the_json_format() {
+    let Some(shop) = bookshop() else { return };
+    batches(&client(shop), false, 920, 251).await;
+}
+
+#[tokio::test]
+async fn batches_in_the_multipart_format() {
+    let Some(shop) = bookshop() else { return };
+    batches(&client(shop), true, 930, 252).await;
+}

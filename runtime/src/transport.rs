@@ -37,7 +37,7 @@ pub(crate) struct Request<'a> {
     pub accept: &'static str,
     pub headers: &'a HeaderMap,
     /// The body and its content type.
-    pub body: Option<(&'static str, Vec<u8>)>,
+    pub body: Option<(&'a str, Vec<u8>)>,
     /// Sending it twice does what sending it once does (`GET`, `PUT`, `DELETE`, `PATCH` with
     /// `If-Match`).
     pub idempotent: bool,

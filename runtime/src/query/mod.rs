@@ -47,6 +47,7 @@
 //! `$filter` or query option unchecked, for experiments; services typically answer 400 to
 //! filters they do not support.
 
+mod batch;
 mod caps;
 mod entity;
 pub mod expr;
@@ -64,6 +65,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
+pub use batch::{Batch, BatchResults, ChangeSet, Handle};
 pub use caps::{CanCount, CanExpand, CanFilter, CanSelect, CanSkip, CanSort, CanTop, Caps, Restrictions, Unrestricted};
 pub(crate) use entity::header_map;
 pub use entity::{Media, MediaEntity, Navigation, Single};

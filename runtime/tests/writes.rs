@@ -1,0 +1,128 @@
+//! The retry rules of writes against loopback servers: a create (`POST`) or a `PATCH` without
+//! `If-Match` is not sent again once the request may have reached the service, but is after a
+//! `429`; `PUT`, `DELETE` and a `PATCH` with `If-Match` are idempotent and retried; `412` is the
+//! typed error with the current ETag.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode, header};
+use odata_runtime::query::{Deletable, Entity, EntitySet, Field, Insertable, Prop, Query, Structured, Updatable};
+use odata_runtime::{Client, Error, RetryPolicy};
+use serde::{Deserialize, Serialize};
+use support::hang_up_after_reading;
+
+mod support;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Note {
+    #[serde(rename = "Id")]
+    id: i32,
+    #[serde(rename = "Text")]
+    text: Option<String>,
+}
+
+struct NoteProps {
+    text: Prop<Option<String>>,
+}
+
+impl Structured for Note {
+    type Props = NoteProps;
+    const PROPS: NoteProps = NoteProps { text: Prop::new("Text") };
+}
+
+impl Entity for Note {
+    const KEY: &'static [&'static str] = &["Id"];
+    type Key = i32;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum NoteField {}
+
+impl Field for NoteField {
+    const ALL: &'static [(Self, &'static str)] = &[];
+}
+
+impl EntitySet for Note {
+    const NAME: &'static str = "Notes";
+    type Field = NoteField;
+}
+
+impl Insertable for Note {}
+impl Updatable for Note {}
+impl Deletable for Note {}
+
+fn client(root: &str) -> Client {
+    let retries = RetryPolicy::new().with_max_attempts(3).with_initial_backoff(Duration::from_millis(10));
+    Client::builder().service_root(root).anonymous().retry_policy(retries).build().unwrap()
+}
+
+fn note() -> Note {
+    Note { id: 1, text: Some("x".into()) }
+}
+
+#[tokio::test]
+async fn writes_that_could_happen_twice_are_not_sent_again_after_a_broken_connection() {
+    let (root, requests) = hang_up_after_reading().await;
+    let client = client(&root);
+    let notes = || Query::<Note>::new(&client, None);
+    let sent = |expected: u32, what: &str| {
+        assert_eq!(requests.swap(0, Ordering::SeqCst), expected, "{what}");
+    };
+
+    assert!(notes().create(&note()).send().await.is_err());
+    sent(1, "a create (POST)");
+    assert!(notes().key(1).update(&note(), |n| n.text).send().await.is_err());
+    sent(1, "a PATCH without If-Match");
+
+    assert!(notes().key(1).update(&note(), |n| n.text).if_match("W/\"1\"").send().await.is_err());
+    sent(3, "a PATCH with If-Match: idempotent");
+    assert!(notes().key(1).replace(&note()).send().await.is_err());
+    sent(3, "a PUT: idempotent");
+    assert!(notes().key(1).delete().send().await.is_err());
+    sent(3, "a DELETE: idempotent");
+}
+
+#[tokio::test]
+async fn a_429_to_a_create_is_retried_and_a_412_is_typed() {
+    let requests = Arc::new(AtomicU32::new(0));
+    let counted = Arc::clone(&requests);
+    let app = Router::new().fallback(move |request: axum::extract::Request| {
+        let counted = Arc::clone(&counted);
+        async move {
+            let n = counted.fetch_add(1, Ordering::SeqCst);
+            let mut headers = HeaderMap::new();
+            match (request.method().as_str(), n) {
+                ("POST", 0) => {
+                    headers.insert(header::RETRY_AFTER, "0".parse().unwrap());
+                    (StatusCode::TOO_MANY_REQUESTS, headers, String::new())
+                }
+                ("POST", _) => {
+                    headers.insert(header::ETAG, "W/\"1\"".parse().unwrap());
+                    (StatusCode::CREATED, headers, r#"{"Id":1,"Text":"x"}"#.to_owned())
+                }
+                _ => {
+                    headers.insert(header::ETAG, "W/\"2\"".parse().unwrap());
+                    (StatusCode::PRECONDITION_FAILED, headers, r#"{"error":{"code":"412","message":"stale"}}"#.into())
+                }
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let client = client(&format!("http://{address}/svc"));
+
+    let created = Query::<Note>::new(&client, None).create(&note()).send().await.unwrap();
+    assert_eq!((created.etag.as_deref(), &created.value), (Some("W/\"1\""), &note()));
+    assert_eq!(requests.load(Ordering::SeqCst), 2, "the 429 said nothing was done");
+
+    let stale = Query::<Note>::new(&client, None).key(1).delete().if_match_tagged(&created).send().await.unwrap_err();
+    match stale {
+        Error::PreconditionFailed { current_etag, .. } => assert_eq!(current_etag.as_deref(), Some("W/\"2\"")),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(requests.load(Ordering::SeqCst), 3, "a 412 is not retried");
+}
