@@ -31,7 +31,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::schema::{ApiVersion, Collection};
+use crate::schema::{ApiVersion, Collection, Column};
 
 pub(crate) mod fault;
 mod location;
@@ -154,6 +154,37 @@ pub fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// The quoted names of a collection's columns, `_extra` last: the columns of its table, in order.
+pub(crate) fn column_names(collection: &Collection) -> Vec<String> {
+    collection.columns.iter().map(|c| quote(&c.name)).chain([quote(EXTRA_COLUMN)]).collect()
+}
+
+/// The quoted names of a collection's key properties.
+pub(crate) fn key_names(collection: &Collection) -> Vec<String> {
+    collection.key.iter().map(|k| quote(k)).collect()
+}
+
+/// `CREATE TABLE IF NOT EXISTS` of a collection's table, each column typed by `ty`, `_extra`
+/// typed `extra`, the key as primary key (the same for either store).
+pub(crate) fn create_table(
+    table: &str,
+    collection: &Collection,
+    ty: impl Fn(&Column) -> &'static str,
+    extra: &str,
+) -> String {
+    let columns: Vec<String> = collection
+        .columns
+        .iter()
+        .map(|c| format!("{} {}{}", quote(&c.name), ty(c), if c.nullable { "" } else { " NOT NULL" }))
+        .chain([format!("{} {extra}", quote(EXTRA_COLUMN))])
+        .collect();
+    format!(
+        "CREATE TABLE IF NOT EXISTS {table} ({}, PRIMARY KEY ({}))",
+        columns.join(", "),
+        key_names(collection).join(", ")
+    )
+}
+
 impl Store {
     /// Opens (creating it if needed) the store at `path` for `version`, to write: a store made
     /// for another version is refused, and so is a store another process writes to (its lock,
@@ -211,19 +242,8 @@ impl Store {
     /// Creates the table of `collection`, or adds the columns it lacks.
     pub fn ensure_table(&self, collection: &Collection) -> Result<()> {
         let table = quote(&collection.name);
-        let mut columns: Vec<String> = collection
-            .columns
-            .iter()
-            .map(|c| format!("{} {}{}", quote(&c.name), c.ty.sql(), if c.nullable { "" } else { " NOT NULL" }))
-            .collect();
-        columns.push(format!("{} JSON", quote(EXTRA_COLUMN)));
-        let key: Vec<String> = collection.key.iter().map(|k| quote(k)).collect();
         self.conn
-            .execute_batch(&format!(
-                "CREATE TABLE IF NOT EXISTS {table} ({}, PRIMARY KEY ({}))",
-                columns.join(", "),
-                key.join(", ")
-            ))
+            .execute_batch(&create_table(&table, collection, |c| c.ty.sql(), "JSON"))
             .with_context(|| format!("cannot create the table {}", collection.name))?;
         let existing: HashSet<String> = self
             .conn
@@ -307,8 +327,7 @@ impl Store {
             ))?;
         }
         {
-            let names: Vec<String> =
-                collection.columns.iter().map(|c| quote(&c.name)).chain([quote(EXTRA_COLUMN)]).collect();
+            let names = column_names(collection);
             let marks = vec!["?"; names.len()].join(", ");
             let mut insert =
                 tx.prepare_cached(&format!("INSERT OR REPLACE INTO {target} ({}) VALUES ({marks})", names.join(", ")))?;
@@ -393,9 +412,8 @@ impl Store {
         collection: &Collection,
         mut f: impl FnMut(Map<String, Value>) -> Result<()>,
     ) -> Result<()> {
-        let key: Vec<String> = collection.key.iter().map(|k| quote(k)).collect();
-        let names: Vec<String> =
-            collection.columns.iter().map(|c| quote(&c.name)).chain([quote(EXTRA_COLUMN)]).collect();
+        let key = key_names(collection);
+        let names = column_names(collection);
         let mut statement = self.conn.prepare(&format!(
             "SELECT {} FROM {} ORDER BY {}",
             names.join(", "),

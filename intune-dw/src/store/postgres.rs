@@ -21,7 +21,7 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use tokio_postgres::{Client, Config, NoTls};
 
-use super::{Checkpoint, EXTRA_COLUMN, PageWrite, Plan, Scope, fault, quote};
+use super::{Checkpoint, EXTRA_COLUMN, PageWrite, Plan, Scope, column_names, create_table, fault, key_names, quote};
 use crate::schema::{ApiVersion, Collection, Column, ColumnType};
 
 /// A column's PostgreSQL type, from its metadata.
@@ -378,19 +378,8 @@ impl PgStore {
     /// too).
     pub async fn ensure_table(&self, collection: &Collection) -> Result<()> {
         let table = self.table(&collection.name);
-        let mut columns: Vec<String> = collection
-            .columns
-            .iter()
-            .map(|c| format!("{} {}{}", quote(&c.name), PgType::of(c).sql(), if c.nullable { "" } else { " NOT NULL" }))
-            .collect();
-        columns.push(format!("{} jsonb", quote(EXTRA_COLUMN)));
-        let key: Vec<String> = collection.key.iter().map(|k| quote(k)).collect();
         self.client
-            .batch_execute(&format!(
-                "CREATE TABLE IF NOT EXISTS {table} ({}, PRIMARY KEY ({}))",
-                columns.join(", "),
-                key.join(", ")
-            ))
+            .batch_execute(&create_table(&table, collection, |c| PgType::of(c).sql(), "jsonb"))
             .await
             .with_context(|| format!("cannot create the table {}", collection.name))?;
         let existing: HashSet<String> = self
@@ -494,9 +483,8 @@ impl PgStore {
         if let Some(keys) = keys {
             rows = last_per_key(&keys, rows);
         }
-        let names: Vec<String> =
-            collection.columns.iter().map(|c| quote(&c.name)).chain([quote(EXTRA_COLUMN)]).collect();
-        let key: Vec<String> = collection.key.iter().map(|k| quote(k)).collect();
+        let names = column_names(collection);
+        let key = key_names(collection);
         let (collections, sync_state) = (self.table("_collections"), self.table("_sync_state"));
         let pending = self.table(&pending_table(&collection.name));
         // A staging table per collection and session, emptied by each commit.
@@ -576,9 +564,8 @@ impl PgStore {
         let pending_exists = self.table_exists(&pending_name).await?;
         let pending = self.table(&pending_name);
         let (sync_state, collections) = (self.table("_sync_state"), self.table("_collections"));
-        let names: Vec<String> =
-            collection.columns.iter().map(|c| quote(&c.name)).chain([quote(EXTRA_COLUMN)]).collect();
-        let key: Vec<String> = collection.key.iter().map(|k| quote(k)).collect();
+        let names = column_names(collection);
+        let key = key_names(collection);
         let tx = self.client.transaction().await?;
         let scope: Option<String> = tx
             .query_opt(&format!("SELECT scope FROM {sync_state} WHERE collection = $1"), &[&collection.name])
@@ -689,7 +676,7 @@ impl PgStore {
             })
             .chain([quote(EXTRA_COLUMN)])
             .collect();
-        let key: Vec<String> = collection.key.iter().map(|k| quote(k)).collect();
+        let key = key_names(collection);
         let query =
             format!("SELECT {} FROM {} ORDER BY {}", values.join(", "), self.table(&collection.name), key.join(", "));
         for row in self.client.query(&query, &[]).await? {
