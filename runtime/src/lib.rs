@@ -3,9 +3,13 @@
 //!
 //! - [`client`]: the [`Client`] (service root, HTTP, timeouts, user agent, token provider,
 //!   retry policy), the service document and `$metadata`;
-//! - [`auth`]: token providers (static token, Entra ID client credentials);
+//! - [`auth`]: credentials (none, HTTP basic, bearer tokens) and token providers (static token;
+//!   client credentials against Entra ID or any OAuth 2.0 server, with a secret, a certificate
+//!   or a federated token; managed identities);
 //! - [`query`]: typed queries (keys, `$filter`, `$orderby`, `$expand`, `$select`, counts,
 //!   navigation, capabilities as types) and the extension point for service-specific state;
+//!   functions and actions (`Call`, `Operation`); writes with ETags (`Write`, `Tagged`) and
+//!   `$batch` (`Batch`); media (`Media`);
 //! - [`paging`]: lazy page and row streams following `@odata.nextLink`, resumable cursors;
 //! - [`retry`]: the retry policy;
 //! - [`edm`]: serde adapters for the Edm primitive types, and flags enums;
