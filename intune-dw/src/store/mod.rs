@@ -141,6 +141,15 @@ fn lock_for_writing(path: &Path) -> Result<std::fs::File> {
 }
 
 /// The pending table of a refresh of `collection` (see the module docs).
+/// A collection's watermark as both stores keep it (RFC 3339 text).
+pub(crate) fn parse_watermark(text: Option<String>, collection: &Collection) -> Result<Option<OffsetDateTime>> {
+    text.map(|text| {
+        OffsetDateTime::parse(&text, &Rfc3339)
+            .with_context(|| format!("unreadable watermark {text:?} of {} in the store", collection.name))
+    })
+    .transpose()
+}
+
 fn pending_table(collection: &str) -> String {
     format!("_pending_{collection}")
 }
@@ -302,13 +311,7 @@ impl Store {
             .query_row("SELECT watermark FROM _collections WHERE collection = ?1", [&collection.name], |r| r.get(0))
             .optional()?
             .flatten();
-        let watermark = watermark
-            .map(|text| {
-                OffsetDateTime::parse(&text, &Rfc3339)
-                    .with_context(|| format!("unreadable watermark {text:?} of {} in the store", collection.name))
-            })
-            .transpose()?;
-        Ok(Plan { checkpoint, latest_day, watermark })
+        Ok(Plan { checkpoint, latest_day, watermark: parse_watermark(watermark, collection)? })
     }
 
     /// Stores one page and its checkpoint in one transaction: upserted into the collection's

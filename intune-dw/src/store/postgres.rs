@@ -450,13 +450,7 @@ impl PgStore {
             )
             .await?
             .and_then(|row| row.get(0));
-        let watermark = watermark
-            .map(|text| {
-                OffsetDateTime::parse(&text, &Rfc3339)
-                    .with_context(|| format!("unreadable watermark {text:?} of {} in the store", collection.name))
-            })
-            .transpose()?;
-        Ok(Plan { checkpoint, latest_day, watermark })
+        Ok(Plan { checkpoint, latest_day, watermark: super::parse_watermark(watermark, collection)? })
     }
 
     /// Stores one page and its checkpoint in one transaction (see the module docs): a
