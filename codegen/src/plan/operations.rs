@@ -377,7 +377,14 @@ fn method_names(ops: &[&Operation], reserved: &[&str]) -> Vec<String> {
         group.sort_by_key(|&index| (ops[index].unbound_parameters().len(), index));
         for (rank, &index) in group.iter().enumerate() {
             let op = ops[index];
-            candidates[index] = if rank == 0 {
+            candidates[index] = if rank == 0 && reserved.contains(&naming::snake_case(&op.name).as_str()) {
+                // `delete` of a workbook range, beside the runtime's `delete` of an entity.
+                let kind = match op.kind {
+                    OperationKind::Action => "action",
+                    OperationKind::Function => "function",
+                };
+                format!("{} {kind}", op.name)
+            } else if rank == 0 {
                 op.name.clone()
             } else {
                 let parameters: Vec<&str> = op.unbound_parameters().iter().map(|p| p.name.as_str()).collect();
@@ -495,6 +502,6 @@ mod tests {
             function("Range", &["x", "y"]),
         ];
         let refs: Vec<&Operation> = ops.iter().collect();
-        assert_eq!(method_names(&refs, SINGLE_METHODS), ["range_with_address", "range", "get_2", "range_2"]);
+        assert_eq!(method_names(&refs, SINGLE_METHODS), ["range_with_address", "range", "get_function", "range_2"]);
     }
 }

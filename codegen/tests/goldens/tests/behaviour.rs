@@ -209,7 +209,7 @@ fn operations_are_methods_that_address_their_call() {
         path_and_query(search.request_url().unwrap()),
         "/books/Lib.search(terms=@terms)?@terms=%5B%22war%20%26%20peace%22%5D&$filter=title%20ne%20null&$top=5"
     );
-    assert_eq!(path_and_query(lib.books().count_2().request_url().unwrap()), "/books/Lib.count()");
+    assert_eq!(path_and_query(lib.books().count_function().request_url().unwrap()), "/books/Lib.count()");
 
     // Imports: named apart from the entity sets' accessors; decimals keep their digits.
     let report = lib.report(date!(2024 - 01 - 02), vec![Format::Print]);
@@ -220,5 +220,5 @@ fn operations_are_methods_that_address_their_call() {
     let reset = lib.reset(None, "12.50".parse().unwrap());
     assert_eq!(reset.body(), Some(&br#"{"amount":12.50}"#[..]));
     assert_eq!(path_and_query(reset.request_url().unwrap()), "/Reset");
-    assert_eq!(path_and_query(lib.books_2().request_url().unwrap()), "/Books()");
+    assert_eq!(path_and_query(lib.books_function().request_url().unwrap()), "/Books()");
 }

@@ -104,7 +104,7 @@ pub trait BookOperations<'c>: ::odata_runtime::query::Binding<'c> {
     }
 
     /// Action `get()`, bound to `Lib.Book`.
-    fn get_2(
+    fn get_action(
         self,
     ) -> ::odata_runtime::query::Operation<'c, ::odata_runtime::query::Unit> {
         ::odata_runtime::query::Call::action(self.binding(), "Lib.get").finish()
@@ -160,7 +160,7 @@ impl<'c> BookOperations<'c> for ::odata_runtime::query::Single<'c, Book> {}
 /// The functions and actions bound to collections of [`Book`] (and of its base types); in scope with the version's `prelude`.
 pub trait BookCollectionOperations<'c>: ::odata_runtime::query::Binding<'c> {
     /// Function `count() -> Edm.Int64`, bound to `Collection(Lib.Book)`.
-    fn count_2(
+    fn count_function(
         self,
     ) -> ::odata_runtime::query::Operation<
         'c,

@@ -84,7 +84,7 @@ impl<'c> Collections<'c> {
     }
 
     /// Function `totals() -> Collection(Edm.Decimal)`, imported as `Books`.
-    pub fn books_2(
+    pub fn books_function(
         &self,
     ) -> ::odata_runtime::query::Operation<
         'c,
