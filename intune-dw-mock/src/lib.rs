@@ -565,7 +565,7 @@ fn managed_identity(shared: &Shared, request: &Recorded) -> Reply {
     Reply::new(200, body.to_string())
 }
 
-/// Whether `assertion` is a JWT Entra ID would accept from `client_id` at `audience`: `RS256`,
+/// Whether `assertion` is a JWT Entra ID would accept from `client_id` at `audience`: `PS256`,
 /// signed by the key of a trusted certificate that `x5t#S256` names, valid now for at most ten
 /// minutes.
 fn check_assertion(certificates: &[Vec<u8>], audience: &str, client_id: &str, assertion: &str) -> Result<(), String> {
@@ -579,7 +579,7 @@ fn check_assertion(certificates: &[Vec<u8>], audience: &str, client_id: &str, as
         serde_json::from_slice(&bytes).map_err(|e| e.to_string())
     };
     let (header, claims) = (json(header)?, json(claims)?);
-    if header["alg"] != "RS256" {
+    if header["alg"] != "PS256" {
         return Err(format!("unsupported algorithm {}", header["alg"]));
     }
     let certificate = certificates
@@ -591,7 +591,7 @@ fn check_assertion(certificates: &[Vec<u8>], audience: &str, client_id: &str, as
     let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|e| e.to_string())?;
     let signed = format!("{}.{}", parts[0], parts[1]);
     parsed
-        .verify_signature(webpki::aws_lc_rs::RSA_PKCS1_2048_8192_SHA256, signed.as_bytes(), &signature)
+        .verify_signature(webpki::aws_lc_rs::RSA_PSS_2048_8192_SHA256_LEGACY_KEY, signed.as_bytes(), &signature)
         .map_err(|_| "the signature does not verify".to_owned())?;
     if claims["aud"] != audience || claims["iss"] != client_id || claims["sub"] != client_id {
         return Err(format!("wrong audience or subject: {claims}"));

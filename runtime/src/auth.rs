@@ -182,6 +182,17 @@ impl AuthError {
     pub(crate) fn from_endpoint(message: String, status: StatusCode, code: Option<String>) -> Self {
         AuthError { status: Some(status), code, ..AuthError::new(message) }
     }
+
+    /// A copy for the callers that waited on the request that failed: the same message, status
+    /// and code, the cause as text.
+    pub(crate) fn shared(&self) -> Self {
+        AuthError {
+            message: self.message.clone(),
+            status: self.status,
+            code: self.code.clone(),
+            source: self.source.as_ref().map(|source| source.to_string().into()),
+        }
+    }
 }
 
 #[cfg(test)]

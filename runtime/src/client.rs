@@ -294,19 +294,21 @@ impl ClientBuilder {
             Error::Config("no credentials given (token_provider, bearer_token, basic_auth or anonymous)".into())
         })?;
         let headers = crate::query::header_map(&self.headers).map_err(|e| Error::Config(e.to_string()))?;
-        // Redirects are not followed: the token must only go to the service root.
+        // Redirects are not followed: the token must only go to the service root. The default
+        // headers are added to the service's requests only (not to a redirect elsewhere, which may
+        // be a pre-signed download link that must not see an API key).
         let http = reqwest::Client::builder()
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .read_timeout(self.read_timeout)
             .user_agent(self.user_agent)
             .redirect(reqwest::redirect::Policy::none())
-            .default_headers(headers)
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Client {
             inner: Arc::new(Transport {
                 http,
+                default_headers: headers,
                 service_root,
                 credentials,
                 retry: self.retry,

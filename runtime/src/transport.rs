@@ -22,6 +22,8 @@ use crate::retry::{self, RetryPolicy};
 #[derive(Debug)]
 pub(crate) struct Transport {
     pub(crate) http: reqwest::Client,
+    /// The client's default headers, sent on the service's origin only.
+    pub(crate) default_headers: HeaderMap,
     pub(crate) service_root: Url,
     pub(crate) credentials: Credentials,
     pub(crate) retry: RetryPolicy,
@@ -254,6 +256,7 @@ impl Transport {
         let mut builder = self
             .http
             .request(request.method.clone(), request.url.clone())
+            .headers(self.default_headers.clone())
             .headers(request.headers.clone())
             .header(ACCEPT, request.accept);
         builder = match (&self.credentials, token) {

@@ -46,10 +46,10 @@ fn check_assertion(certificate: &[u8], audience: &str, client_id: &str, assertio
     let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|e| e.to_string())?;
     let signed = format!("{}.{}", parts[0], parts[1]);
     parsed
-        .verify_signature(webpki::aws_lc_rs::RSA_PKCS1_2048_8192_SHA256, signed.as_bytes(), &signature)
+        .verify_signature(webpki::aws_lc_rs::RSA_PSS_2048_8192_SHA256_LEGACY_KEY, signed.as_bytes(), &signature)
         .map_err(|e| format!("bad signature: {e:?}"))?;
     let thumbprint = URL_SAFE_NO_PAD.encode(Sha256::digest(certificate));
-    if header["alg"] != "RS256" || header["x5t#S256"] != thumbprint.as_str() {
+    if header["alg"] != "PS256" || header["x5t#S256"] != thumbprint.as_str() {
         return Err(format!("header {header}"));
     }
     if claims["aud"] != audience || claims["sub"] != client_id || claims["iss"] != client_id {

@@ -232,10 +232,11 @@ async fn media_is_read_with_its_content_type_within_the_response_limit() {
 }
 
 #[tokio::test]
-async fn a_stream_result_follows_its_redirect_without_the_token() {
-    // Where the service keeps the report: it must not see the service's token.
+async fn a_stream_result_follows_its_redirect_without_the_token_or_default_headers() {
+    // Where the service keeps the report: it must see neither the service's token nor the
+    // client's default headers (an API key of the service's gateway, say).
     async fn download(headers: HeaderMap) -> impl IntoResponse {
-        match headers.get(header::AUTHORIZATION) {
+        match headers.get(header::AUTHORIZATION).or(headers.get("ocp-apim-subscription-key")) {
             None => (StatusCode::OK, [(header::CONTENT_TYPE, "text/csv")], "Report Refresh Date,User\n".to_owned()),
             Some(_) => (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "text/plain")], "a token leaked".to_owned()),
         }
@@ -249,7 +250,8 @@ async fn a_stream_result_follows_its_redirect_without_the_token() {
     let service = Router::new().fallback(move |request: Request| {
         let location = location.clone();
         async move {
-            let authorized = request.headers().get(header::AUTHORIZATION).is_some_and(|v| v == "Bearer t0ken");
+            let authorized = request.headers().get(header::AUTHORIZATION).is_some_and(|v| v == "Bearer t0ken")
+                && request.headers().get("ocp-apim-subscription-key").is_some_and(|v| v == "k3y");
             match (authorized, request.uri().path()) {
                 (true, "/svc/getReport(period='D7')") => {
                     (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
@@ -262,8 +264,12 @@ async fn a_stream_result_follows_its_redirect_without_the_token() {
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
 
-    let client =
-        Client::builder().service_root(&format!("http://{address}/svc")).bearer_token("t0ken").build().unwrap();
+    let client = Client::builder()
+        .service_root(&format!("http://{address}/svc"))
+        .bearer_token("t0ken")
+        .default_header("Ocp-Apim-Subscription-Key", "k3y")
+        .build()
+        .unwrap();
     let report: Operation<'_, Media> =
         Call::function_import(&client, None, "getReport").inline("period", Some("D7")).finish();
     let media = report.send().await.unwrap();

@@ -1,12 +1,13 @@
 //! A client certificate and its RSA key, which sign client assertions (RFC 7523 JWTs) for the
-//! client credentials grant, as Entra ID expects: `RS256`, the certificate named by `x5t#S256`
-//! (the base64url SHA-256 of its DER), audience the token URL, valid for ten minutes.
+//! client credentials grant, as Entra ID documents them: `PS256` (RSASSA-PSS with SHA-256), the
+//! certificate named by `x5t#S256` (the base64url SHA-256 of its DER), audience the token URL,
+//! valid for ten minutes.
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
+use aws_lc_rs::signature::{RSA_PSS_SHA256, RsaKeyPair};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rustls_pki_types::pem::PemObject;
@@ -81,7 +82,7 @@ impl Certificate {
         let probe = b"does this key belong to the certificate?";
         let signature = sign(&key, probe)?;
         parsed
-            .verify_signature(webpki::aws_lc_rs::RSA_PKCS1_2048_8192_SHA256, probe, &signature)
+            .verify_signature(webpki::aws_lc_rs::RSA_PSS_2048_8192_SHA256_LEGACY_KEY, probe, &signature)
             .map_err(|_| AuthError::new("the private key does not belong to the certificate"))?;
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, certificate.as_ref());
         Ok(Certificate { key, thumbprint: URL_SAFE_NO_PAD.encode(digest) })
@@ -96,7 +97,7 @@ impl Certificate {
     /// ten minutes.
     pub fn assertion(&self, client_id: &str, audience: &str) -> Result<String, AuthError> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-        let header = serde_json::json!({"alg": "RS256", "typ": "JWT", "x5t#S256": self.thumbprint});
+        let header = serde_json::json!({"alg": "PS256", "typ": "JWT", "x5t#S256": self.thumbprint});
         let claims = serde_json::json!({
             "aud": audience,
             "iss": client_id,
@@ -115,7 +116,7 @@ impl Certificate {
 
 fn sign(key: &RsaKeyPair, message: &[u8]) -> Result<Vec<u8>, AuthError> {
     let mut signature = vec![0; key.public_modulus_len()];
-    key.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut signature)
+    key.sign(&RSA_PSS_SHA256, &SystemRandom::new(), message, &mut signature)
         .map_err(|_| AuthError::new("cannot sign the client assertion"))?;
     Ok(signature)
 }

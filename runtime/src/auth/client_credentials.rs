@@ -98,7 +98,7 @@ impl ClientCredentials {
     }
 
     /// Credentials of an app registration that proves itself with a certificate: each token
-    /// request carries a client assertion, a JWT signed with the certificate's key (`RS256`,
+    /// request carries a client assertion, a JWT signed with the certificate's key (`PS256`,
     /// `x5t#S256` naming the certificate), as Entra ID expects.
     #[cfg(feature = "certificate")]
     pub fn with_certificate(
@@ -299,7 +299,6 @@ impl ClientCredentials {
     async fn fetch(&self) -> Result<AccessToken, AuthError> {
         self.cache
             .get(|| async {
-                let form = self.form()?;
                 let basic = match &self.proof {
                     // RFC 6749 §2.3.1: both form-urlencoded before they are joined.
                     Proof::Secret { secret, in_header: true } => {
@@ -310,13 +309,13 @@ impl ClientCredentials {
                     _ => None,
                 };
                 let build = || {
-                    let request = self.http.post(self.token_url.clone()).form(&form);
-                    match &basic {
+                    let request = self.http.post(self.token_url.clone()).form(&self.form()?);
+                    Ok(match &basic {
                         Some((user, password)) => request.basic_auth(user, Some(password)),
                         None => request,
-                    }
+                    })
                 };
-                request_token(&self.retry, &self.token_url, &build).await
+                request_token(&self.retry, &self.token_url, &[], &build).await
             })
             .await
     }

@@ -16,6 +16,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
+use reqwest::StatusCode;
+use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -83,17 +85,16 @@ impl ManagedIdentity {
                 Endpoint::Imds(parse(&url, "instance metadata address")?)
             }
         };
+        // Microsoft asks callers of the metadata service to retry for about 70 seconds (it answers
+        // 410 while it is updated): eight attempts, backoff doubling from half a second to 30.
+        let retry = match endpoint {
+            Endpoint::Imds(_) => RetryPolicy::default().with_max_attempts(8),
+            Endpoint::AppService { .. } => RetryPolicy::default(),
+        };
         let resource = scope.strip_suffix("/.default").unwrap_or(scope).to_owned();
         // The endpoints are on the machine: never through a proxy.
         let http = token_http_client(Duration::from_secs(30), false)?;
-        Ok(ManagedIdentity {
-            endpoint,
-            client_id,
-            resource,
-            retry: RetryPolicy::default(),
-            http,
-            cache: Arc::default(),
-        })
+        Ok(ManagedIdentity { endpoint, client_id, resource, retry, http, cache: Arc::default() })
     }
 
     /// Like [`from_env_with`](Self::from_env_with), reading the process's environment.
@@ -101,8 +102,8 @@ impl ManagedIdentity {
         Self::from_env_with(|name| std::env::var(name).ok(), client_id, scope)
     }
 
-    /// Retries token requests under `policy` (the metadata service answers 429 and 5xx while it
-    /// starts).
+    /// Retries token requests under `policy` (by default 8 attempts for the metadata service,
+    /// which answers 404, 410, 429 and 5xx while it starts or is updated, 5 for App Service).
     pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -125,14 +126,22 @@ impl ManagedIdentity {
                 }
                 let build = || {
                     let request = self.http.get(request_url.clone());
-                    match &self.endpoint {
+                    Ok(match &self.endpoint {
                         Endpoint::Imds(_) => request.header("Metadata", "true"),
                         Endpoint::AppService { header, .. } => {
-                            request.header("X-IDENTITY-HEADER", header.expose_secret())
+                            let mut value = HeaderValue::from_str(header.expose_secret())
+                                .map_err(|_| AuthError::new("IDENTITY_HEADER is not a valid header value"))?;
+                            value.set_sensitive(true);
+                            request.header("X-IDENTITY-HEADER", value)
                         }
-                    }
+                    })
                 };
-                request_token(&self.retry, url, &build).await
+                // The metadata service answers 404 and 410 while it starts or is updated.
+                let also_retry = match &self.endpoint {
+                    Endpoint::Imds(_) => &[StatusCode::NOT_FOUND, StatusCode::GONE][..],
+                    Endpoint::AppService { .. } => &[],
+                };
+                request_token(&self.retry, url, also_retry, &build).await
             })
             .await
     }

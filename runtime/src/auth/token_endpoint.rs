@@ -22,42 +22,83 @@ pub(super) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// A token response is a few kilobytes; anything much longer is not one.
 const MAX_TOKEN_RESPONSE_BYTES: u64 = 64 * 1024;
 
-/// A token and when to replace it.
+/// A token, when to replace it and when it stops working.
 pub(super) struct CachedToken {
     pub token: AccessToken,
     pub refresh_at: Instant,
+    pub expires_at: Instant,
 }
 
-/// The cached token of one provider; concurrent callers share one request for a new one.
+/// How long a token still in its lifetime is used, without asking again, after a refresh failed.
+const RETRY_REFRESH_AFTER: Duration = Duration::from_secs(30);
+
+/// The cached token of one provider; concurrent callers share one request for a new one, and
+/// its failure: callers that waited for a request that failed get its error, not a request of
+/// their own each (which, with an endpoint down, would multiply its load by the callers).
 #[derive(Default)]
 pub(super) struct TokenCache {
     cache: Mutex<Option<CachedToken>>,
-    refresh: tokio::sync::Mutex<()>,
+    /// Held while a token is requested; keeps when the last request failed, and how.
+    refresh: tokio::sync::Mutex<Option<Failure>>,
+}
+
+struct Failure {
+    at: Instant,
+    error: AuthError,
 }
 
 impl TokenCache {
-    fn cached(&self) -> Option<AccessToken> {
+    /// The cached token if it is not yet due for replacement (`usable_until` refresh), or if it
+    /// still works (`usable_until` expiry).
+    fn cached(&self, until_expiry: bool) -> Option<AccessToken> {
         let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        cache.as_ref().filter(|c| Instant::now() < c.refresh_at).map(|c| c.token.clone())
+        let now = Instant::now();
+        let valid = |c: &&CachedToken| now < if until_expiry { c.expires_at } else { c.refresh_at };
+        cache.as_ref().filter(valid).map(|c| c.token.clone())
     }
 
-    /// The cached token, or a fresh one from `fetch`.
+    /// The cached token, or a fresh one from `fetch`. When the refresh fails while the cached
+    /// token still works, the cached token is used (and asked for again after a while).
     pub async fn get<F: Future<Output = Result<CachedToken, AuthError>>>(
         &self,
         fetch: impl FnOnce() -> F,
     ) -> Result<AccessToken, AuthError> {
-        if let Some(token) = self.cached() {
+        if let Some(token) = self.cached(false) {
             return Ok(token);
         }
-        let _single_flight = self.refresh.lock().await;
-        // Another caller may have refreshed while this one waited.
-        if let Some(token) = self.cached() {
+        let waiting_since = Instant::now();
+        let mut last_failure = self.refresh.lock().await;
+        // Another caller may have refreshed while this one waited, or failed to.
+        if let Some(token) = self.cached(false) {
             return Ok(token);
         }
-        let fresh = fetch().await?;
-        let token = fresh.token.clone();
-        *self.cache.lock().unwrap_or_else(|e| e.into_inner()) = Some(fresh);
-        Ok(token)
+        if let Some(failure) = last_failure.as_ref() {
+            if let Some(token) = self.cached(true).filter(|_| failure.at.elapsed() < RETRY_REFRESH_AFTER) {
+                return Ok(token);
+            }
+            if failure.at >= waiting_since {
+                return Err(failure.error.shared());
+            }
+        }
+        match fetch().await {
+            Ok(fresh) => {
+                let token = fresh.token.clone();
+                *self.cache.lock().unwrap_or_else(|e| e.into_inner()) = Some(fresh);
+                *last_failure = None;
+                Ok(token)
+            }
+            Err(error) => {
+                let shared = error.shared();
+                *last_failure = Some(Failure { at: Instant::now(), error });
+                match self.cached(true) {
+                    Some(token) => {
+                        tracing::warn!("token refresh failed, the current token is used until it expires: {shared}");
+                        Ok(token)
+                    }
+                    None => Err(shared),
+                }
+            }
+        }
     }
 
     /// Drops `rejected` if it is the cached token.
@@ -80,19 +121,21 @@ pub(super) fn token_http_client(timeout: Duration, use_proxy: bool) -> Result<re
     builder.build().map_err(|e| AuthError::with_source("cannot build the HTTP client", e))
 }
 
-/// Sends the request `build` makes (once per attempt) until a token comes back, retrying 429,
-/// 5xx and connection failures under `retry`; `url` names the endpoint in errors.
+/// Sends the request `build` makes (anew for each attempt: an assertion must not be sent twice)
+/// until a token comes back, retrying 429, 5xx, the statuses of `also_retry` and connection
+/// failures under `retry`; `url` names the endpoint in errors.
 pub(super) async fn request_token(
     retry: &RetryPolicy,
     url: &Url,
-    build: &(dyn Fn() -> reqwest::RequestBuilder + Send + Sync),
+    also_retry: &[StatusCode],
+    build: &(dyn Fn() -> Result<reqwest::RequestBuilder, AuthError> + Send + Sync),
 ) -> Result<CachedToken, AuthError> {
     let first_attempt = Instant::now();
     let mut attempts = 0;
     loop {
         attempts += 1;
         let sent_at = Instant::now();
-        let failure = match build().send().await {
+        let failure = match build()?.send().await {
             Ok(response) => {
                 let status = response.status();
                 let retry_after = response
@@ -103,7 +146,7 @@ pub(super) async fn request_token(
                     Ok(body) if status.is_success() => return parse_token_response(&body, sent_at, SystemTime::now()),
                     Ok(body) => {
                         let error = endpoint_error(status, &body);
-                        if !retry::is_retryable_status(status) {
+                        if !retry::is_retryable_status(status) && !also_retry.contains(&status) {
                             return Err(error);
                         }
                         (error, retry_after)
@@ -176,11 +219,16 @@ pub(super) fn parse_token_response(body: &[u8], sent_at: Instant, now: SystemTim
         .map(|seconds| Duration::from_secs(seconds.min(MAX_LIFETIME.as_secs())))
         .ok_or_else(|| AuthError::new("the token endpoint's answer has no valid expires_in or expires_on"))?;
     let margin = REFRESH_MARGIN.min(lifetime / 2);
-    Ok(CachedToken { token: AccessToken::new(response.access_token), refresh_at: sent_at + (lifetime - margin) })
+    Ok(CachedToken {
+        token: AccessToken::new(response.access_token),
+        refresh_at: sent_at + (lifetime - margin),
+        expires_at: sent_at + lifetime,
+    })
 }
 
 #[derive(Deserialize)]
 struct EndpointError {
+    #[serde(default)]
     error: serde_json::Value,
     #[serde(default)]
     error_description: Option<String>,
@@ -196,20 +244,15 @@ pub(super) fn endpoint_error(status: StatusCode, body: &[u8]) -> AuthError {
         serde_json::Value::Object(object) => object.get("code").and_then(|c| c.as_str()).map(str::to_owned),
         _ => None,
     });
-    let description = parsed.as_ref().and_then(|e| e.error_description.clone().or_else(|| e.message.clone()));
-    match (code, description) {
-        (Some(code), description) => {
-            let description = description.unwrap_or_default();
-            // Entra ID appends trace and correlation ids on further lines; keep the first.
-            let first_line = description.lines().next().unwrap_or("").trim();
-            AuthError::from_endpoint(
-                format!("token endpoint returned HTTP {status}: {code}: {first_line}"),
-                status,
-                Some(code),
-            )
-        }
-        _ => AuthError::from_endpoint(format!("token endpoint returned HTTP {status}"), status, None),
-    }
+    let description = parsed.as_ref().and_then(|e| e.error_description.as_deref().or(e.message.as_deref()));
+    // Entra ID appends trace and correlation ids on further lines; keep the first.
+    let first_line = description.and_then(|d| d.lines().next()).map(str::trim).unwrap_or("");
+    let message = match (&code, first_line) {
+        (Some(code), line) => format!("token endpoint returned HTTP {status}: {code}: {line}"),
+        (None, "") => format!("token endpoint returned HTTP {status}"),
+        (None, line) => format!("token endpoint returned HTTP {status}: {line}"),
+    };
+    AuthError::from_endpoint(message, status, code)
 }
 
 #[cfg(test)]
@@ -234,6 +277,52 @@ mod tests {
         assert_eq!(parse(managed.as_bytes()), now + Duration::from_secs(3300));
     }
 
+    fn token(text: &str, refresh_in: Duration, expires_in: Duration) -> CachedToken {
+        let now = Instant::now();
+        CachedToken {
+            token: AccessToken::new(text.to_owned()),
+            refresh_at: now + refresh_in,
+            expires_at: now + expires_in,
+        }
+    }
+
+    #[tokio::test]
+    async fn callers_waiting_on_a_failed_request_share_its_error() {
+        let cache = TokenCache::default();
+        let requests = std::sync::atomic::AtomicUsize::new(0);
+        let fetch = || async {
+            requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            Err::<CachedToken, _>(AuthError::new("the endpoint is down"))
+        };
+        let results = futures::future::join_all((0..8).map(|_| cache.get(fetch))).await;
+        assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(results.iter().all(|r| r.as_ref().is_err_and(|e| e.to_string() == "the endpoint is down")));
+        // A caller that comes after the failure asks again.
+        let fresh = cache.get(|| async { Ok(token("new", Duration::from_secs(60), Duration::from_secs(90))) }).await;
+        assert_eq!(fresh.unwrap().expose_secret(), "new");
+    }
+
+    #[tokio::test]
+    async fn a_token_still_in_its_lifetime_outlives_a_failed_refresh() {
+        let cache = TokenCache::default();
+        let due = || async { Ok(token("old", Duration::ZERO, Duration::from_secs(120))) };
+        assert_eq!(cache.get(due).await.unwrap().expose_secret(), "old");
+        let requests = std::sync::atomic::AtomicUsize::new(0);
+        let failing = || async {
+            requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Err::<CachedToken, _>(AuthError::new("the endpoint is down"))
+        };
+        assert_eq!(cache.get(failing).await.unwrap().expose_secret(), "old");
+        // Not asked again at once: the old token serves until a while has passed.
+        assert_eq!(cache.get(failing).await.unwrap().expose_secret(), "old");
+        assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // A token past its expiry is never used.
+        let expired = TokenCache::default();
+        let _ = expired.get(|| async { Ok(token("gone", Duration::ZERO, Duration::ZERO)) }).await;
+        assert!(expired.get(failing).await.is_err());
+    }
+
     #[test]
     fn token_response_errors_do_not_quote_the_body() {
         let parse = |body: &[u8]| parse_token_response(body, Instant::now(), SystemTime::now());
@@ -255,5 +344,10 @@ mod tests {
         );
         let imds = br#"{"error":"invalid_request","error_description":"Identity not found"}"#;
         assert_eq!(endpoint_error(StatusCode::BAD_REQUEST, imds).code(), Some("invalid_request"));
+        let app_service = br#"{"statusCode":400,"message":"Unable to load the proper Managed Identity."}"#;
+        assert_eq!(
+            endpoint_error(StatusCode::BAD_REQUEST, app_service).to_string(),
+            "token endpoint returned HTTP 400 Bad Request: Unable to load the proper Managed Identity."
+        );
     }
 }
