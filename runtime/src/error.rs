@@ -66,7 +66,8 @@ pub enum Error {
         url: String,
     },
     /// `412 Precondition Failed`: the entity is no longer the version an `If-Match` named (it
-    /// changed since it was read). Not retried.
+    /// changed since it was read). Not retried. When `attempts` is more than 1, an earlier
+    /// attempt may have made the change itself (the service applied it, its answer was lost).
     #[error("{method} {url}: the entity changed since it was read (412 Precondition Failed)")]
     PreconditionFailed {
         /// The request's method.
@@ -77,6 +78,8 @@ pub enum Error {
         current_etag: Option<String>,
         /// The answer's body.
         body: ErrorBody,
+        /// How many times the request was sent.
+        attempts: u32,
     },
     /// The client configuration is unusable (missing service root or token provider, bad URL).
     #[error("invalid client configuration: {0}")]

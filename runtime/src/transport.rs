@@ -148,6 +148,7 @@ impl Transport {
                         url: Box::new(url.clone()),
                         current_etag: etag,
                         body: ErrorBody::parse(&body),
+                        attempts,
                     });
                 }
                 Outcome::Status { status, body, retry_after, .. } => {

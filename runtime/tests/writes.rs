@@ -126,3 +126,49 @@ async fn a_429_to_a_create_is_retried_and_a_412_is_typed() {
     }
     assert_eq!(requests.load(Ordering::SeqCst), 3, "a 412 is not retried");
 }
+
+#[tokio::test]
+async fn a_delete_sent_again_that_finds_the_entity_gone_has_done_its_work() {
+    // The first DELETE is applied but answered 503 (its answer lost, as far as the client
+    // knows); the retry finds nothing left.
+    let requests = Arc::new(AtomicU32::new(0));
+    let counted = Arc::clone(&requests);
+    let app = Router::new().fallback(move || {
+        let counted = Arc::clone(&counted);
+        async move {
+            match counted.fetch_add(1, Ordering::SeqCst) {
+                0 => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::NOT_FOUND,
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let client = client(&format!("http://{address}/svc"));
+
+    Query::<Note>::new(&client, None).key(1).delete().send().await.unwrap();
+    assert_eq!(requests.swap(0, Ordering::SeqCst), 2);
+    // Answered 404 at once, the entity was never there.
+    requests.store(1, Ordering::SeqCst);
+    let missing = Query::<Note>::new(&client, None).key(2).delete().send().await.unwrap_err();
+    assert_eq!(missing.status(), Some(StatusCode::NOT_FOUND));
+}
+
+#[tokio::test]
+async fn a_create_keeps_the_callers_preferences() {
+    let app = Router::new().fallback(|headers: HeaderMap| async move {
+        match headers.get("prefer").and_then(|v| v.to_str().ok()) {
+            Some("odata.include-annotations=\"*\", return=representation") => {
+                (StatusCode::CREATED, r#"{"Id":1,"Text":"x"}"#)
+            }
+            _ => (StatusCode::BAD_REQUEST, r#"{"error":{"code":"400","message":"Prefer"}}"#),
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let client = client(&format!("http://{address}/svc"));
+    let notes = Query::<Note>::new(&client, None).header("Prefer", "odata.include-annotations=\"*\"");
+    assert_eq!(notes.create(&note()).send().await.unwrap().value, note());
+}

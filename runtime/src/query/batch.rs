@@ -5,6 +5,11 @@
 //! request's result is typed: [`Batch::read`] and [`Batch::write`] give a [`Handle`], which
 //! [`BatchResults::get`] decodes.
 //!
+//! In the JSON format, the service may run requests that do not depend on each other in any
+//! order, or at once (Microsoft Graph does): only a change set's writes and what follows a
+//! `Content-ID` reference are ordered. Use the multipart format, or separate batches, where a
+//! read must see an earlier write.
+//!
 //! The batch request is sent again only when sending it twice cannot do anything twice: when all
 //! of its requests are reads or idempotent writes, on any retryable failure; else only when the
 //! service provably did nothing (as for a single write).
@@ -156,6 +161,7 @@ impl<'c> Batch<'c> {
         if let Some(invalid) = &self.invalid {
             return Err(Error::InvalidQuery(invalid.clone()));
         }
+        check_references(&self.parts)?;
         let mut url = self.client.url(&["$batch"]);
         if let Some(version) = self.api_version {
             super::set_query(&mut url, &[("api-version", version)]);
@@ -222,7 +228,11 @@ impl BatchResults {
     /// The typed result of the request `handle` stands for: its value, or the error its answer
     /// says (in a change set that failed, every request's).
     pub fn get<T>(&self, handle: &Handle<T>) -> Result<T, Error> {
-        match &self.replies[handle.index] {
+        let reply = self
+            .replies
+            .get(handle.index)
+            .ok_or_else(|| Error::InvalidQuery(format!("{} is not a request of this batch", handle.name)))?;
+        match reply {
             Ok(reply) => (handle.decode)(
                 Reply { headers: reply.headers.clone(), body: reply.body.clone() },
                 &handle.name,
@@ -241,11 +251,12 @@ impl BatchResults {
 fn clone_error(error: &Error) -> Error {
     match error {
         Error::Status(status) => Error::Status(status.clone()),
-        Error::PreconditionFailed { method, url, current_etag, body } => Error::PreconditionFailed {
+        Error::PreconditionFailed { method, url, current_etag, body, attempts } => Error::PreconditionFailed {
             method: method.clone(),
             url: url.clone(),
             current_etag: current_etag.clone(),
             body: body.clone(),
+            attempts: *attempts,
         },
         other => Error::InvalidQuery(other.to_string()),
     }
@@ -265,6 +276,7 @@ fn reply_of(part: &Part, batch_url: &Url, status: u16, headers: HeaderMap, body:
             url: Box::new(url),
             current_etag,
             body: ErrorBody::parse(&body),
+            attempts: 1,
         });
     }
     // A read of a missing entity is a result (`None`), not an error.
@@ -311,6 +323,23 @@ fn referenced(url: &str) -> Option<&str> {
     url.strip_prefix('$')
         .map(|rest| rest.split(['/', '?']).next().unwrap_or(rest))
         .filter(|id| id.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Every `$n` names a create made earlier in the same change set ([`ChangeSet::created`] given
+/// a handle of another change set, of a read, or of another batch would name nothing the
+/// service can resolve).
+fn check_references(parts: &[Part]) -> Result<(), Error> {
+    for (index, part) in parts.iter().enumerate() {
+        let Some(id) = referenced(&part.url) else { continue };
+        let target = parts[..index].iter().find(|p| p.id == id);
+        if !target.is_some_and(|t| t.method == Method::POST && t.group.is_some() && t.group == part.group) {
+            return Err(Error::InvalidQuery(format!(
+                "{} {} refers to ${id}, which is not a create earlier in its change set",
+                part.method, part.url
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn json_request(url: Url, parts: &[Part]) -> Result<(Url, &'static str, String, Vec<u8>), Error> {
@@ -516,7 +545,14 @@ fn split_head(text: &str) -> (Vec<(String, String)>, &str) {
 fn http_response(content: &str) -> (u16, HeaderMap, Vec<u8>) {
     let (status_line, rest) = content.split_once('\n').unwrap_or((content, ""));
     let status = status_line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(500);
-    let (pairs, body) = if rest.trim().is_empty() { (Vec::new(), "") } else { split_head(rest) };
+    let (pairs, body) = if rest.trim().is_empty() {
+        (Vec::new(), "")
+    } else if let Some(body) = rest.strip_prefix("\r\n").or(rest.strip_prefix('\n')) {
+        // No headers: the blank line follows the status line at once.
+        (Vec::new(), body)
+    } else {
+        split_head(rest)
+    };
     let mut headers = HeaderMap::new();
     for (name, value) in pairs {
         if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
@@ -609,10 +645,32 @@ mod tests {
         let failed = "--b1\r\nContent-Type: application/http\r\n\r\nHTTP/1.1 200 OK\r\n\r\n{}\r\n\
                       --b1\r\nContent-Type: application/http\r\n\r\nHTTP/1.1 409 Conflict\r\nContent-Type: application/json\r\n\r\n{\"error\":{\"code\":\"X\",\"message\":\"no\"}}\r\n--b1--\r\n";
         let replies = multipart_replies(failed.as_bytes(), "multipart/mixed; boundary=b1", &parts, &url).unwrap();
-        assert!(replies[0].is_ok());
+        // An answer without headers keeps its body.
+        assert_eq!(replies[0].as_ref().unwrap().body, b"{}");
         for reply in &replies[1..] {
             assert_eq!(reply.as_ref().unwrap_err().status().map(|s| s.as_u16()), Some(409));
         }
+    }
+
+    #[test]
+    fn a_reference_must_name_a_create_earlier_in_its_change_set() {
+        let part = |id: &str, method: Method, url: &str, group: Option<&str>| Part {
+            id: id.into(),
+            method,
+            url: url.into(),
+            headers: HeaderMap::new(),
+            body: None,
+            group: group.map(str::to_owned),
+            idempotent: false,
+        };
+        let create = part("1", Method::POST, "Books", Some("a"));
+        let read = part("1", Method::GET, "Books(1)", None);
+        let patch = |group| part("2", Method::PATCH, "$1", group);
+        assert!(check_references(&[create.clone(), patch(Some("a"))]).is_ok());
+        assert!(check_references(&[create.clone(), patch(Some("b"))]).is_err());
+        assert!(check_references(&[create, patch(None)]).is_err());
+        assert!(check_references(&[read, patch(Some("a"))]).is_err());
+        assert!(check_references(&[patch(Some("a"))]).is_err());
     }
 
     #[test]

@@ -11,12 +11,14 @@
 //! A write is sent again only when that cannot do it twice: `PUT` and `DELETE`, and `PATCH` with
 //! `If-Match`, on any retryable failure; a create (`POST`) and a `PATCH` without `If-Match` only
 //! when the service provably did nothing (the connection failed before the request was written,
-//! or `429`/`503`).
+//! or `429`/`503`). A `DELETE` sent again that finds the entity gone (`404`) has done its work;
+//! a write with `If-Match` sent again that fails its precondition may have been applied by the
+//! earlier attempt, which [`Error::PreconditionFailed`]'s `attempts` tells.
 
 use std::marker::PhantomData;
 
-use reqwest::Method;
 use reqwest::header::{ETAG, HeaderMap, LOCATION};
+use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -84,7 +86,8 @@ impl<'de, E: DeserializeOwned> Deserialize<'de> for Tagged<E> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
         struct Etag {
-            #[serde(rename = "@odata.etag", default)]
+            // `@etag` is OData 4.01's short form of the same annotation.
+            #[serde(rename = "@odata.etag", alias = "@etag", default)]
             etag: Option<String>,
         }
         let raw = Box::<RawValue>::deserialize(deserializer)?;
@@ -214,11 +217,26 @@ impl<'c, E: Updatable> Single<'c, E> {
     /// a tuple of them, or a list of [`Selected`](super::Selected); a chosen property whose value
     /// is `None` is set to null. Computed, immutable and navigation properties are refused.
     pub fn update<S: Selection>(self, entity: &E, pick: impl FnOnce(E::Props) -> S) -> Write<'c, Written<E>> {
+        let mut paths = Vec::new();
+        pick(E::PROPS).paths(&mut paths);
         let mut chosen = Vec::new();
-        pick(E::PROPS).paths(&mut chosen);
-        let chosen: Vec<&'static str> = chosen.iter().filter_map(|s| s.0.segments().first().copied()).collect();
+        let mut nested = None;
+        for path in &paths {
+            match path.0.segments() {
+                [name] => chosen.push(*name),
+                // A PATCH of `address/city` would send the whole `address` of `entity`, so its
+                // other members as they are here (perhaps unset), not as the service has them.
+                segments => nested = Some(segments.join("/")),
+            }
+        }
+        let body = match nested {
+            Some(path) => Err(Error::InvalidQuery(format!(
+                "{path} is inside a complex property: an update sets a whole property, choose its first segment"
+            ))),
+            None => update_body(entity, &chosen),
+        };
         let mut resource = super::operation::Binding::binding(self);
-        Write::new(&mut resource, Method::PATCH, update_body(entity, &chosen), None)
+        Write::new(&mut resource, Method::PATCH, body, None)
     }
 
     /// Replaces the entity by `entity` (`PUT`): every structural property but the computed ones.
@@ -329,7 +347,14 @@ impl<'c, R: WriteResult> Write<'c, R> {
             headers.insert(reqwest::header::IF_MATCH, value);
         }
         if let Some(prefer) = self.prefer {
-            headers.insert("prefer", reqwest::header::HeaderValue::from_static(prefer));
+            // Beside the caller's preferences (`odata.include-annotations`, …), not instead.
+            let joined = match headers.get("prefer").and_then(|v| v.to_str().ok()) {
+                Some(theirs) => format!("{theirs}, {prefer}"),
+                None => prefer.to_owned(),
+            };
+            let value =
+                joined.parse().map_err(|_| Error::InvalidQuery(format!("{joined:?} is not a Prefer header")))?;
+            headers.insert("prefer", value);
         }
         Ok(headers)
     }
@@ -353,7 +378,15 @@ impl<'c, R: WriteResult> Write<'c, R> {
             idempotent,
             follow_redirect: false,
         };
-        let answer = self.resource.client.send(request).await?;
+        let answer = match self.resource.client.send(request).await {
+            // A delete sent again after its answer was lost finds the entity gone: done.
+            Err(Error::Status(status))
+                if self.method == Method::DELETE && status.status == StatusCode::NOT_FOUND && status.attempts > 1 =>
+            {
+                return R::read(Reply { headers: HeaderMap::new(), body: Vec::new() }, &self.resource.name, &url);
+            }
+            answer => answer?,
+        };
         R::read(answer.into(), &self.resource.name, &url)
     }
 }
