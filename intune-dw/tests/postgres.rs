@@ -72,12 +72,40 @@ fn a_sync_into_postgresql_stores_the_served_rows_in_typed_tables() {
     assert_eq!(columns["deviceName"], "text");
     assert_eq!(columns["_extra"], "jsonb");
 
+    // What a user adds to a table read whole each sync (an index, a grant) outlives the refresh.
+    let lookup = V1.schema().collections.iter().find(|c| c.kind == Kind::Lookup).unwrap().name.clone();
+    let added = |client: tokio_postgres::Client| {
+        let table = format!("intune_dw.\"{lookup}\"");
+        async move {
+            let index = "SELECT count(*) FROM pg_indexes WHERE schemaname = 'intune_dw' AND indexname = 'users_index'";
+            let grant = format!("SELECT has_table_privilege('bi_reader', '{table}', 'SELECT')");
+            (
+                client.query_one(index, &[]).await.unwrap().get::<_, i64>(0),
+                client.query_one(&grant, &[]).await.unwrap().get::<_, bool>(0),
+            )
+        }
+    };
+    served.runtime.block_on(async {
+        let client = pg.connect("postgres").await;
+        let table = format!("intune_dw.\"{lookup}\"");
+        let first_column = &V1.schema().collections.iter().find(|c| c.name == lookup).unwrap().columns[0].name;
+        client
+            .batch_execute(&format!(
+                "CREATE ROLE bi_reader; GRANT USAGE ON SCHEMA intune_dw TO bi_reader; \
+                 GRANT SELECT ON {table} TO bi_reader; CREATE INDEX users_index ON {table} (\"{first_column}\")"
+            ))
+            .await
+            .unwrap();
+        assert_eq!(added(client).await, (1, true));
+    });
+
     // Incremental: new days, modified rows.
     served.warehouse.add_days(2);
     served.warehouse.modify_rows(V1, "devices", 4);
     served.warehouse.modify_rows(V1, "mamCheckins", 3);
     assert_eq!(served.cli(&["sync", "--store", &url], &[]), 0);
     assert_schema_matches(&served, &url, "intune_dw", None);
+    assert_eq!(served.runtime.block_on(async { added(pg.connect("postgres").await).await }), (1, true));
 }
 
 #[test]

@@ -24,6 +24,13 @@ use tokio_postgres::{Client, Config, NoTls};
 use super::{Checkpoint, EXTRA_COLUMN, PageWrite, Plan, Scope, column_names, create_table, fault, key_names, quote};
 use crate::schema::{ApiVersion, Collection, Column, ColumnType};
 
+/// Whether the table `$1` has nothing a swap with its pending table `$2` would lose: no index but
+/// its key, the same grants as the pending table got from the schema's defaults, no trigger, no
+/// row security.
+const SWAPPABLE: &str = "SELECT t.relacl IS NOT DISTINCT FROM p.relacl AND NOT t.relhastriggers \
+     AND NOT t.relrowsecurity AND (SELECT count(*) FROM pg_index i WHERE i.indrelid = t.oid) <= 1 \
+     FROM pg_class t, pg_class p WHERE t.oid = to_regclass($1) AND p.oid = to_regclass($2)";
+
 /// A column's PostgreSQL type, from its metadata.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PgType {
@@ -568,9 +575,17 @@ impl PgStore {
         if pending_exists {
             let scope =
                 scope.as_deref().map(serde_json::from_str::<Scope>).transpose().context("unreadable sync state")?;
-            // A whole refresh takes the table's place, its key built in one pass; should that
-            // fail (a key twice, a view on the table), its rows are merged like any others'.
+            // A whole refresh takes the table's place, its key built in one pass, unless the
+            // table holds what a user added (indexes, grants other than the schema's defaults,
+            // triggers, row security), which a swap would drop; then, or should the swap fail (a
+            // key twice, a view on the table), its rows are merged like any others'.
+            let whole = matches!(scope, Some(Scope::Whole));
+            let swappable = whole && tx.query_one(SWAPPABLE, &[&table, &pending]).await?.get::<_, bool>(0);
             let swapped = match scope {
+                Some(Scope::Whole) if !swappable => {
+                    tx.batch_execute(&format!("TRUNCATE {table}")).await?;
+                    false
+                }
                 Some(Scope::Whole) => {
                     tx.batch_execute("SAVEPOINT swap").await?;
                     let swap = tx
