@@ -10,9 +10,11 @@
 //!
 //! An export writes only the partitions whose rows changed since the last one (each partition's
 //! content hash is in the manifest), each to a new file named by that hash, then the manifest
-//! (files, row counts, checksums) last, in one write; then it deletes the files the new manifest
-//! no longer names. A reader that follows the manifest never sees a half-written export, and an
-//! export killed anywhere leaves the previous manifest and all its files valid.
+//! (files, row counts, checksums) last, in one write; then it deletes the files that neither the
+//! new manifest nor the one before it names (a reader of the previous manifest keeps its files
+//! until the next export). A reader that follows the manifest never sees a half-written export,
+//! and an export killed anywhere leaves the previous manifest and all its files valid. Local
+//! files are synced before the manifest names them.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -133,8 +135,11 @@ impl Lake {
     pub fn open(out: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Lake> {
         if !is_object_store_url(out) {
             std::fs::create_dir_all(out).with_context(|| format!("cannot create the folder {out}"))?;
+            // Synced files and folders: else a power cut could keep the new manifest and lose
+            // the files it names, after the previous ones were deleted.
             let store = object_store::local::LocalFileSystem::new_with_prefix(out)
-                .with_context(|| format!("cannot use the folder {out}"))?;
+                .with_context(|| format!("cannot use the folder {out}"))?
+                .with_fsync(true);
             return Ok(Lake { store: Arc::new(store), root: Path::default() });
         }
         let url = url::Url::parse(out).with_context(|| format!("invalid URL {out}"))?;
@@ -227,10 +232,13 @@ impl Lake {
         };
         let manifest_path = self.path(&format!("{folder}/{MANIFEST}"));
         self.put(&manifest_path, serde_json::to_vec_pretty(&manifest)?).await?;
-        // Only now may the files of the previous export go.
+        // Only now may older files go: those named by neither this manifest nor the previous
+        // one, which a reader (or an export that started before this one) may still be using
+        // until the next export.
         let named: HashSet<String> = manifest
             .partitions
             .iter()
+            .chain(previous.iter().flat_map(|m| &m.partitions))
             .map(|p| self.path(&format!("{folder}/{}", p.path)).to_string())
             .chain([manifest_path.to_string()])
             .collect();

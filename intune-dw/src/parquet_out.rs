@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, anyhow};
 use arrow_array::builder::{
     BooleanBuilder, Date32Builder, Float32Builder, Float64Builder, Int8Builder, Int16Builder, Int32Builder,
-    Int64Builder, StringBuilder, TimestampNanosecondBuilder, UInt8Builder,
+    Int64Builder, StringBuilder, TimestampMicrosecondBuilder, UInt8Builder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema as ArrowSchema, TimeUnit};
@@ -38,16 +38,19 @@ fn data_type(column: &Column) -> DataType {
         (ColumnType::Boolean, _) => DataType::Boolean,
         (ColumnType::Real, "Edm.Single") => DataType::Float32,
         (ColumnType::Real, _) => DataType::Float64,
-        (ColumnType::Text, "Edm.DateTimeOffset") => DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())),
+        (ColumnType::Text, "Edm.DateTimeOffset") => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
         (ColumnType::Text, "Edm.Date") => DataType::Date32,
         (ColumnType::Text | ColumnType::Json, _) => DataType::Utf8,
     }
 }
 
-/// The Arrow schema of a collection: its columns, then `_extra` (JSON text).
+/// The Arrow schema of a collection: its columns, then `_extra` (JSON text). Every column is
+/// nullable, whatever the metadata says: a column the service added later is null in the rows
+/// stored before it. Timestamps are kept to the microsecond (the service sends up to 100 ns),
+/// as PostgreSQL keeps them and as every Parquet reader (Spark included) reads them, over the
+/// whole range of `Edm.DateTimeOffset` (nanoseconds end in 2262).
 pub fn arrow_schema(collection: &Collection) -> Arc<ArrowSchema> {
-    let mut fields: Vec<Field> =
-        collection.columns.iter().map(|c| Field::new(&c.name, data_type(c), c.nullable)).collect();
+    let mut fields: Vec<Field> = collection.columns.iter().map(|c| Field::new(&c.name, data_type(c), true)).collect();
     fields.push(Field::new(EXTRA_COLUMN, DataType::Utf8, true));
     Arc::new(ArrowSchema::new(fields))
 }
@@ -62,7 +65,7 @@ enum Builder {
     Bool(BooleanBuilder),
     F32(Float32Builder),
     F64(Float64Builder),
-    Timestamp(TimestampNanosecondBuilder),
+    Timestamp(TimestampMicrosecondBuilder),
     Date(Date32Builder),
     Text(StringBuilder),
 }
@@ -78,7 +81,7 @@ impl Builder {
             DataType::Boolean => Builder::Bool(BooleanBuilder::new()),
             DataType::Float32 => Builder::F32(Float32Builder::new()),
             DataType::Float64 => Builder::F64(Float64Builder::new()),
-            DataType::Timestamp(..) => Builder::Timestamp(TimestampNanosecondBuilder::new().with_timezone("UTC")),
+            DataType::Timestamp(..) => Builder::Timestamp(TimestampMicrosecondBuilder::new().with_timezone("UTC")),
             DataType::Date32 => Builder::Date(Date32Builder::new()),
             _ => Builder::Text(StringBuilder::new()),
         }
@@ -119,7 +122,7 @@ impl Builder {
                 None => b.append_null(),
                 Some(v) => {
                     let at = v.as_str().and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok()).ok_or_else(|| bad(v))?;
-                    b.append_value(i64::try_from(at.unix_timestamp_nanos()).map_err(|_| bad(v))?);
+                    b.append_value(i64::try_from(at.unix_timestamp_nanos().div_euclid(1_000)).map_err(|_| bad(v))?);
                 }
             },
             Builder::Date(b) => match value {

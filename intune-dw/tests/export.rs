@@ -72,7 +72,7 @@ mod parquet_files {
         assert_eq!(types.len(), devices.columns.len() + 1);
         assert!(types.contains(&("deviceKey".into(), DataType::Int32)));
         assert!(types.contains(&("azureADRegistered".into(), DataType::Boolean)));
-        let timestamp = DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into()));
+        let timestamp = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
         assert!(types.contains(&("rowLastModifiedDateTimeUTC".into(), timestamp)));
 
         let store = dir.path().join("dw.db");

@@ -82,7 +82,7 @@ fn an_export_writes_only_the_partitions_that_changed_and_the_manifest_last() {
     let again = checked_manifest(&lake, "intune_dw");
     assert_eq!(again.partitions, first.partitions);
 
-    // A new day and modified devices: those partitions only, the replaced file removed.
+    // A new day and modified devices: those partitions only.
     served.warehouse.add_days(1);
     served.warehouse.modify_rows(V1, "devices", 2);
     assert_eq!(served.cli(&sync, &[]), 0);
@@ -96,6 +96,12 @@ fn an_export_writes_only_the_partitions_that_changed_and_the_manifest_last() {
         .map(|p| (p.collection.clone(), p.date_key))
         .collect();
     assert_eq!(changed, [("devices".to_owned(), None), ("mamCheckins".to_owned(), Some(20250304))]);
+    // The replaced file stays for the readers of the previous manifest, until the next export.
+    let replaced = again.partitions.iter().filter(|p| !third.partitions.contains(p)).count();
+    assert_eq!(replaced, 1, "the devices file");
+    let files: Vec<_> = walk(&lake.join("tenant=intune_dw"));
+    assert_eq!(files.len(), third.partitions.len() + replaced + 1, "the manifests' files, nothing else: {files:?}");
+    assert_eq!(served.cli(&export, &[]), 0);
     let files: Vec<_> = walk(&lake.join("tenant=intune_dw"));
     assert_eq!(files.len(), third.partitions.len() + 1, "the manifest and its files, nothing else: {files:?}");
 }
