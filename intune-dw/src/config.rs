@@ -130,6 +130,13 @@ fn valid_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
+/// Whether `name` is a PostgreSQL schema of its own (where a tenant's tables would mix with the
+/// database's or a user's).
+fn reserved_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "public" || lower == "information_schema" || lower.starts_with("pg_")
+}
+
 /// The tenants of a file, their names checked.
 fn read_specs(path: &Path) -> Result<Vec<TenantSpec>, ConfigError> {
     let file_error = |message: String| ConfigError::Tenants { file: path.display().to_string(), message };
@@ -145,8 +152,12 @@ fn read_specs(path: &Path) -> Result<Vec<TenantSpec>, ConfigError> {
                 "a name is letters, digits, `_` and `-`, starting with a letter or `_`, at most 63 bytes",
             ));
         }
-        if file.tenant[..index].iter().any(|t| t.name == spec.name) {
-            return Err(tenant_error("named twice"));
+        if reserved_name(&spec.name) {
+            return Err(tenant_error("`public`, `information_schema` and `pg_…` are PostgreSQL's own schemas"));
+        }
+        // Folders and files of case-insensitive file systems would be shared.
+        if file.tenant[..index].iter().any(|t| t.name.eq_ignore_ascii_case(&spec.name)) {
+            return Err(tenant_error("named twice (names differing only in case count as the same)"));
         }
     }
     Ok(file.tenant)
@@ -341,6 +352,14 @@ mod tests {
         }
         let twice = format!("[[tenant]]\n{base}client_secret_env = \"CONTOSO_SECRET\"\n").repeat(2);
         assert!(tenants(&twice, &env).unwrap_err().contains("named twice"));
+        let tenant = |name: &str| {
+            format!("[[tenant]]\n{base}client_secret_env = \"CONTOSO_SECRET\"\n").replace("\"x\"", &format!("{name:?}"))
+        };
+        let cased = tenant("x") + &tenant("X");
+        assert!(tenants(&cased, &env).unwrap_err().contains("named twice"), "{cased}");
+        for reserved in ["public", "pg_catalog", "Information_Schema"] {
+            assert!(tenants(&tenant(reserved), &env).unwrap_err().contains("PostgreSQL's own"), "{reserved}");
+        }
         let bad_name = "[[tenant]]\nname = \"a b\"\nlocation = \"x\"\nmanaged_identity = true\n";
         assert!(tenants(bad_name, &env).unwrap_err().contains("a name is letters"));
     }

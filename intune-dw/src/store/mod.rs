@@ -254,23 +254,24 @@ impl Store {
         self.conn
             .execute_batch(&create_table(&table, collection, |c| c.ty.sql(), "JSON"))
             .with_context(|| format!("cannot create the table {}", collection.name))?;
-        let existing: HashSet<String> = self
-            .conn
-            .prepare(&format!("SELECT name FROM pragma_table_info({})", sql_string(&collection.name)))?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        // Each table's own columns: a run killed between the two tables' changes is mended by
+        // the next.
         let pending = pending_table(&collection.name);
-        let pending_exists = table_exists(&self.conn, &pending)?;
-        for column in &collection.columns {
-            if !existing.contains(&column.name) {
-                let tables = std::iter::once(table.clone()).chain(pending_exists.then(|| quote(&pending)));
-                for name in tables {
-                    self.conn.execute_batch(&format!(
-                        "ALTER TABLE {name} ADD COLUMN {} {}",
-                        quote(&column.name),
-                        column.ty.sql()
-                    ))?;
-                }
+        let tables =
+            std::iter::once(collection.name.clone()).chain(table_exists(&self.conn, &pending)?.then_some(pending));
+        for name in tables {
+            let existing: HashSet<String> = self
+                .conn
+                .prepare(&format!("SELECT name FROM pragma_table_info({})", sql_string(&name)))?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for column in collection.columns.iter().filter(|c| !existing.contains(&c.name)) {
+                self.conn.execute_batch(&format!(
+                    "ALTER TABLE {} ADD COLUMN {} {}",
+                    quote(&name),
+                    quote(&column.name),
+                    column.ty.sql()
+                ))?;
             }
         }
         Ok(())

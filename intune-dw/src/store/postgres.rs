@@ -389,24 +389,27 @@ impl PgStore {
             .batch_execute(&create_table(&table, collection, |c| PgType::of(c).sql(), "jsonb"))
             .await
             .with_context(|| format!("cannot create the table {}", collection.name))?;
-        let existing: HashSet<String> = self
-            .client
-            .query(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2",
-                &[&self.schema, &collection.name],
-            )
-            .await?
-            .iter()
-            .map(|row| row.get(0))
-            .collect();
+        // Each table's own columns: a run killed between the two tables' changes is mended by
+        // the next.
         let pending = pending_table(&collection.name);
-        let pending_exists = self.table_exists(&pending).await?;
-        for column in collection.columns.iter().filter(|c| !existing.contains(&c.name)) {
-            let tables = std::iter::once(table.clone()).chain(pending_exists.then(|| self.table(&pending)));
-            for name in tables {
+        let tables =
+            std::iter::once(collection.name.clone()).chain(self.table_exists(&pending).await?.then_some(pending));
+        for name in tables {
+            let existing: HashSet<String> = self
+                .client
+                .query(
+                    "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2",
+                    &[&self.schema, &name],
+                )
+                .await?
+                .iter()
+                .map(|row| row.get(0))
+                .collect();
+            for column in collection.columns.iter().filter(|c| !existing.contains(&c.name)) {
                 self.client
                     .batch_execute(&format!(
-                        "ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {} {}",
+                        "ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} {}",
+                        self.table(&name),
                         quote(&column.name),
                         PgType::of(column).sql()
                     ))
