@@ -161,7 +161,8 @@ async fn run_tenant(
                         return (collection.name.clone(), Outcome::Failed("the sync was shut down".into()));
                     };
                     let mut bar = progress.collection(&format!("{label}{}", collection.name));
-                    match sync_collection(client, &store, options.version, collection, &mut bar).await {
+                    let warn = |message: &str| progress.println(&format!("{label}{}: {message}", collection.name));
+                    match sync_collection(client, &store, options.version, collection, &mut bar, &warn).await {
                         Ok(()) => {
                             bar.finish("done");
                             let (rows, pages) = bar.counts();
@@ -201,6 +202,7 @@ async fn sync_collection(
     version: ApiVersion,
     collection: &'static Collection,
     progress: &mut CollectionProgress,
+    warn: &(dyn Fn(&str) + Sync),
 ) -> Result<()> {
     let plan = store.prepare(collection).await?;
     let (scope, cursor) = match plan.checkpoint.clone() {
@@ -213,11 +215,28 @@ async fn sync_collection(
         Scope::FromDay { date_key } => Request { from_date_key: Some(*date_key), ..Request::default() },
         Scope::ModifiedSince { since: Some(since) } => Request { modified_since: Some(*since), ..Request::default() },
     };
-    let pages = fetch::open(client, version, &collection.name, Request { cursor, ..request })?;
-    store_pages(store, collection, scope.clone(), !resuming, pages, progress).await?;
+    let open = |cursor| fetch::open(client, version, &collection.name, Request { cursor, ..request.clone() });
+    match store_pages(store, collection, scope.clone(), !resuming, open(cursor)?, progress).await {
+        // A saved position the client no longer takes (another service root, a runtime that
+        // builds the query otherwise): the scope starts again, its rows replaced as on a first
+        // run, rather than failing every run from now on.
+        Err(error) if resuming && unusable_cursor(&error) => {
+            warn(&format!("the saved position cannot be resumed ({error:#}); starting the refresh again"));
+            store_pages(store, collection, scope.clone(), true, open(None)?, progress).await?;
+        }
+        stored => stored?,
+    }
     let now = OffsetDateTime::now_utc();
     store.finish(collection, now).await?;
     Ok(())
+}
+
+/// Whether `error` says the saved cursor does not fit the query (not a failure of the service).
+fn unusable_cursor(error: &anyhow::Error) -> bool {
+    use intune_dw_client::Error;
+    error.chain().any(|cause| {
+        matches!(cause.downcast_ref::<Error>(), Some(Error::InvalidQuery(_) | Error::InvalidNextLink { .. }))
+    })
 }
 
 async fn store_pages(

@@ -215,7 +215,7 @@ fn a_refresh_that_fails_midway_keeps_the_previous_rows() {
     let served = Served::start(small());
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("dw.db");
-    let sync = || {
+    let sync_from = |root: &str| {
         let options = intune_dw::sync::SyncOptions {
             store: intune_dw::store::Location::Sqlite(path.clone()),
             version: V1,
@@ -223,7 +223,7 @@ fn a_refresh_that_fails_midway_keeps_the_previous_rows() {
             concurrency: 1,
         };
         let client = intune_dw_client::Client::builder()
-            .service_root(&served.warehouse.service_root())
+            .service_root(root)
             .bearer_token(intune_dw::mock::TOKEN)
             .build()
             .unwrap();
@@ -232,6 +232,7 @@ fn a_refresh_that_fails_midway_keeps_the_previous_rows() {
             .block_on(intune_dw::sync::run(&client, &options, &intune_dw::progress::Progress::plain()))
             .unwrap()
     };
+    let sync = || sync_from(&served.warehouse.service_root());
     assert!(sync().complete());
     let device_types = V1.schema().collection("deviceTypes").unwrap();
     let before = stored(&path, device_types);
@@ -242,6 +243,13 @@ fn a_refresh_that_fails_midway_keeps_the_previous_rows() {
     let report = sync();
     assert!(matches!(report.collections[0].1, intune_dw::sync::Outcome::Failed(_)), "{report:?}");
     assert_eq!(stored(&path, device_types), before, "the first page of the failed refresh did not replace the table");
+
+    // The saved position (a next link of this service) is refused by a client of another
+    // service root: the refresh starts again there rather than failing every run.
+    let elsewhere = served.runtime.block_on(intune_dw::mock::MockWarehouse::start(small())).unwrap();
+    assert!(sync_from(&elsewhere.service_root()).complete());
+    let served_there = support::keyed(device_types, elsewhere.rows(V1, "deviceTypes"));
+    assert_eq!(stored(&path, device_types), served_there);
 }
 
 #[test]
