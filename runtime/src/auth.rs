@@ -184,13 +184,16 @@ impl AuthError {
     }
 
     /// A copy for the callers that waited on the request that failed: the same message, status
-    /// and code, the cause as text.
+    /// and code, the chain of causes as text.
     pub(crate) fn shared(&self) -> Self {
+        let causes = |source: &(dyn std::error::Error + 'static)| {
+            std::iter::successors(Some(source), |e| e.source()).map(ToString::to_string).collect::<Vec<_>>().join(": ")
+        };
         AuthError {
             message: self.message.clone(),
             status: self.status,
             code: self.code.clone(),
-            source: self.source.as_ref().map(|source| source.to_string().into()),
+            source: self.source.as_deref().map(|source| causes(source).into()),
         }
     }
 }

@@ -88,14 +88,13 @@ impl TokenCache {
                 Ok(token)
             }
             Err(error) => {
-                let shared = error.shared();
-                *last_failure = Some(Failure { at: Instant::now(), error });
+                *last_failure = Some(Failure { at: Instant::now(), error: error.shared() });
                 match self.cached(true) {
                     Some(token) => {
-                        tracing::warn!("token refresh failed, the current token is used until it expires: {shared}");
+                        tracing::warn!("token refresh failed, the current token is used until it expires: {error}");
                         Ok(token)
                     }
-                    None => Err(shared),
+                    None => Err(error),
                 }
             }
         }
