@@ -172,3 +172,35 @@ async fn a_create_keeps_the_callers_preferences() {
     let notes = Query::<Note>::new(&client, None).header("Prefer", "odata.include-annotations=\"*\"");
     assert_eq!(notes.create(&note()).send().await.unwrap().value, note());
 }
+
+#[tokio::test]
+async fn a_create_answered_without_its_row_reads_it_from_its_location() {
+    // A service that ignores `Prefer: return=representation`: 204 and where the entity is.
+    let address = Arc::new(std::sync::OnceLock::<String>::new());
+    let location = Arc::clone(&address);
+    let app = Router::new().fallback(move |request: axum::extract::Request| {
+        let location = Arc::clone(&location);
+        async move {
+            let mut headers = HeaderMap::new();
+            match request.method().as_str() {
+                "POST" => {
+                    let entity = format!("http://{}/svc/Notes(1)", location.get().unwrap());
+                    headers.insert("OData-EntityId", entity.parse().unwrap());
+                    (StatusCode::NO_CONTENT, headers, String::new())
+                }
+                _ if request.uri().path() == "/svc/Notes(1)" => {
+                    headers.insert(header::ETAG, "W/\"7\"".parse().unwrap());
+                    (StatusCode::OK, headers, r#"{"Id":1,"Text":"x"}"#.to_owned())
+                }
+                _ => (StatusCode::NOT_FOUND, headers, String::new()),
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    address.set(listener.local_addr().unwrap().to_string()).unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let client = client(&format!("http://{}/svc", address.get().unwrap()));
+
+    let created = Query::<Note>::new(&client, None).create(&note()).send().await.unwrap();
+    assert_eq!((created.etag.as_deref(), created.value), (Some("W/\"7\""), note()));
+}

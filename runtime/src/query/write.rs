@@ -387,7 +387,15 @@ impl<'c, R: WriteResult> Write<'c, R> {
             }
             answer => answer?,
         };
-        R::read(answer.into(), &self.resource.name, &url)
+        let reply = Reply::from(answer);
+        if let Some(location) = R::read_from(&reply) {
+            let target = url
+                .join(&location)
+                .map_err(|e| Error::InvalidNextLink { link: location.clone(), reason: format!("not a URL: {e}") })?;
+            let fetched = self.resource.client.send(Request::get(&target, JSON, &HeaderMap::new())).await?;
+            return R::read(fetched.into(), &self.resource.name, &target);
+        }
+        R::read(reply, &self.resource.name, &url)
     }
 }
 
@@ -420,6 +428,14 @@ pub trait WriteResult {
 
     #[doc(hidden)]
     fn read(answer: Reply, name: &str, url: &Url) -> Result<Self::Output, Error>;
+
+    /// Where to read the result from when the answer does not carry it (a service that ignored
+    /// `Prefer: return=representation`).
+    #[doc(hidden)]
+    fn read_from(answer: &Reply) -> Option<String> {
+        let _ = answer;
+        None
+    }
 }
 
 /// The answer's `ETag` header.
@@ -440,6 +456,15 @@ impl<E: DeserializeOwned> WriteResult for Created<E> {
         tagged.etag = header.or(tagged.etag);
         Ok(tagged)
     }
+
+    /// A created entity answered without its representation is read from its location: the
+    /// create happened, and failing here would invite a caller to create it again.
+    fn read_from(answer: &Reply) -> Option<String> {
+        if !answer.body.iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        location_of(answer)
+    }
 }
 
 /// Where a created entity is (`Prefer: return=minimal`): its `Location` (or `OData-EntityId`)
@@ -457,14 +482,14 @@ impl WriteResult for Location {
     type Output = Location;
 
     fn read(answer: Reply, _: &str, _: &Url) -> Result<Location, Error> {
-        let header = |name| {
-            answer.headers.get(name).and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok()).map(str::to_owned)
-        };
-        Ok(Location {
-            url: header(LOCATION).or_else(|| header(reqwest::header::HeaderName::from_static("odata-entityid"))),
-            etag: etag(&answer),
-        })
+        Ok(Location { url: location_of(&answer), etag: etag(&answer) })
     }
+}
+
+/// The created entity's URL: the `Location` header, else `OData-EntityId`.
+fn location_of(answer: &Reply) -> Option<String> {
+    let header = |name: &str| answer.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    header(LOCATION.as_str()).or_else(|| header("odata-entityid"))
 }
 
 /// An update's or replace's answer: the entity's new ETag, and the entity when the service
