@@ -1,7 +1,8 @@
 //! The retry rules of writes against loopback servers: a create (`POST`) or a `PATCH` without
 //! `If-Match` is not sent again once the request may have reached the service, but is after a
 //! `429`; `PUT`, `DELETE` and a `PATCH` with `If-Match` are idempotent and retried; `412` is the
-//! typed error with the current ETag.
+//! typed error with the current ETag; a `DELETE` retried into `404` succeeded; the caller's
+//! `Prefer` is kept; a create answered without its row reads it from its location.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
