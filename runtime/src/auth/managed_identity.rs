@@ -8,7 +8,8 @@
 //!   with `Metadata: true` (`AZURE_POD_IDENTITY_AUTHORITY_HOST` replaces its address, as in
 //!   `azure_identity`).
 //!
-//! A user-assigned identity is chosen by its client id (`client_id`). Tokens are cached and
+//! Azure Arc's and Service Fabric's endpoints are refused (not supported). A user-assigned
+//! identity is chosen by its client id (`client_id`). Tokens are cached and
 //! refreshed like [`ClientCredentials`](super::ClientCredentials)' ones.
 
 use std::fmt;
@@ -75,6 +76,14 @@ impl ManagedIdentity {
         let parse = |text: &str, what: &str| {
             Url::parse(text).map_err(|e| AuthError::with_source(format!("invalid {what} {text:?}"), e))
         };
+        // Azure Arc (an endpoint without a header, with `IMDS_ENDPOINT`) and Service Fabric (a
+        // server thumbprint) answer otherwise: refused, rather than asking the wrong endpoint.
+        if set("IDENTITY_SERVER_THUMBPRINT").is_some() {
+            return Err(AuthError::new("Service Fabric's managed identity is not supported"));
+        }
+        if set("IDENTITY_ENDPOINT").is_some() && set("IDENTITY_HEADER").is_none() && set("IMDS_ENDPOINT").is_some() {
+            return Err(AuthError::new("Azure Arc's managed identity is not supported"));
+        }
         let endpoint = match (set("IDENTITY_ENDPOINT"), set("IDENTITY_HEADER")) {
             (Some(url), Some(header)) => {
                 Endpoint::AppService { url: parse(&url, "IDENTITY_ENDPOINT")?, header: SecretString::from(header) }
@@ -178,5 +187,12 @@ mod tests {
         let app = ManagedIdentity::from_env_with(app, Some("user-assigned".into()), "api://x/.default").unwrap();
         assert!(matches!(&app.endpoint, Endpoint::AppService { .. }));
         assert!(!format!("{app:?}").contains("h3ader"));
+        let arc = |name: &str| match name {
+            "IDENTITY_ENDPOINT" => Some("http://localhost:40342/metadata/identity/oauth2/token".to_owned()),
+            "IMDS_ENDPOINT" => Some("http://localhost:40342".to_owned()),
+            _ => None,
+        };
+        let refused = ManagedIdentity::from_env_with(arc, None, "api://x/.default").unwrap_err();
+        assert!(refused.to_string().contains("Azure Arc"), "{refused}");
     }
 }
