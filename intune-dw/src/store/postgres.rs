@@ -12,6 +12,7 @@ use std::error::Error as StdError;
 
 use anyhow::{Context, Result, bail};
 use bytes::{BufMut, BytesMut};
+use futures::TryStreamExt;
 use intune_dw_client::query::{DATE_KEY, date_time_offset_literal};
 use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value};
@@ -691,7 +692,10 @@ impl PgStore {
         let key = key_names(collection);
         let query =
             format!("SELECT {} FROM {} ORDER BY {}", values.join(", "), self.table(&collection.name), key.join(", "));
-        for row in self.client.query(&query, &[]).await? {
+        // Streamed: a collection is never held whole.
+        let rows = self.client.query_raw(&query, std::iter::empty::<&(dyn ToSql + Sync)>()).await?;
+        let mut rows = std::pin::pin!(rows);
+        while let Some(row) = rows.try_next().await? {
             let mut object = Map::new();
             for (i, column) in collection.columns.iter().enumerate() {
                 object.insert(column.name.clone(), row.get::<_, Option<Value>>(i).unwrap_or(Value::Null));
