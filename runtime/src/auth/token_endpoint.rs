@@ -48,8 +48,8 @@ struct Failure {
 }
 
 impl TokenCache {
-    /// The cached token if it is not yet due for replacement (`usable_until` refresh), or if it
-    /// still works (`usable_until` expiry).
+    /// The cached token while it is not due for replacement, or, with `until_expiry`, while it
+    /// still works.
     fn cached(&self, until_expiry: bool) -> Option<AccessToken> {
         let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();

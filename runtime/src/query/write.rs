@@ -215,7 +215,8 @@ impl<'c, E: Insertable, X: QueryExtension, C> Query<'c, E, X, C> {
 impl<'c, E: Updatable> Single<'c, E> {
     /// Updates the properties of `entity` that `pick` chooses, and only those (`PATCH`): one,
     /// a tuple of them, or a list of [`Selected`](super::Selected); a chosen property whose value
-    /// is `None` is set to null. Computed, immutable and navigation properties are refused.
+    /// is `None` is set to null. Computed, immutable and navigation properties are refused, and
+    /// so is a member of a complex property: an update sets whole properties.
     pub fn update<S: Selection>(self, entity: &E, pick: impl FnOnce(E::Props) -> S) -> Write<'c, Written<E>> {
         let mut paths = Vec::new();
         pick(E::PROPS).paths(&mut paths);
