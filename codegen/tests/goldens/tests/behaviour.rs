@@ -222,3 +222,21 @@ fn operations_are_methods_that_address_their_call() {
     assert_eq!(path_and_query(reset.request_url().unwrap()), "/Reset");
     assert_eq!(path_and_query(lib.books_function().request_url().unwrap()), "/Books()");
 }
+
+#[test]
+fn an_update_sends_the_whole_properties_chosen_and_refuses_a_member_of_one() {
+    use odata_runtime::query::Query;
+
+    let client =
+        odata_runtime::Client::builder().service_root("https://services.example.com/svc").anonymous().build().unwrap();
+    let sample: nullable::samples::Sample = round_trip(
+        r#"{"id": "5f1c8f3e-2d6a-4b8e-9c1a-3e4f5a6b7c8d", "required": "x", "flag": false, "int64": 1,
+            "timestamp": "2025-01-01T00:00:00Z", "counter": 0, "origin": {"x": 1, "y": 2}}"#,
+    );
+    let one = || Query::<nullable::samples::Sample>::new(&client, None).key(uuid::Uuid::nil());
+    let whole = one().update(&sample, |s| (s.origin, s.optional));
+    assert_eq!(String::from_utf8_lossy(whole.body()), r#"{"optional":null,"origin":{"x":1.0,"y":2.0}}"#);
+    // `origin/x` alone would send `origin/y` as this row has it, not as the service does.
+    let member = one().update(&sample, |s| s.origin.then(|p| p.x)).request_url().unwrap_err().to_string();
+    assert!(member.contains("origin/x is inside a complex property"), "{member}");
+}
