@@ -47,7 +47,7 @@ impl Path {
     /// The lambda variable itself (no segment).
     const IT: Path = Path { segments: [""; MAX_PATH_DEPTH], len: 0, overflow: false };
 
-    const fn one(name: &'static str) -> Path {
+    pub(crate) const fn one(name: &'static str) -> Path {
         let mut segments = [""; MAX_PATH_DEPTH];
         segments[0] = name;
         Path { segments, len: 1, overflow: false }

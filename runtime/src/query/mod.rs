@@ -334,7 +334,8 @@ impl<'c, E: EntitySet, X: QueryExtension, C> Query<'c, E, X, C> {
     where
         C: CanSelect,
     {
-        self.options.select_names.extend(fields.into_iter().map(Field::wire_name));
+        // As paths, so that the service's `SelectSupport` is checked as for `select_with`.
+        self.options.select.extend(fields.into_iter().map(|f| Selected(expr::Path::one(f.wire_name()))));
         self
     }
 }
@@ -717,6 +718,23 @@ mod tests {
         };
     }
 
+    /// An entity set whose service refuses `$select`.
+    #[derive(Serialize, Deserialize)]
+    struct Runway;
+    impl Structured for Runway {
+        type Props = AirportProps;
+        const PROPS: AirportProps = Airport::PROPS;
+    }
+    impl Entity for Runway {
+        const KEY: &'static [&'static str] = &["IcaoCode"];
+        type Key = String;
+    }
+    impl EntitySet for Runway {
+        const NAME: &'static str = "Runways";
+        type Field = PersonField;
+        const RESTRICTIONS: &'static Restrictions = &Restrictions { select: false, ..Restrictions::NONE };
+    }
+
     /// An extension with one typed filter and one option, as a service crate would write it.
     #[derive(Debug, Clone, Default)]
     struct Since(Option<OffsetDateTime>);
@@ -851,6 +869,11 @@ mod tests {
         assert!(airports().raw_filter("City eq 'x'").request_url().is_ok(), "a raw filter is not read");
         let code = airports().filter(|a| a.city.eq("Oslo")).order_by(|a| a.code.desc());
         assert!(code.request_url().is_ok());
+        // `$select` by field or by property, refused alike.
+        let by_field = Query::<Runway>::new(&c, None).select([PersonField::FirstName]).request_url();
+        assert!(matches!(by_field, Err(Error::InvalidQuery(m)) if m.contains("SelectSupport")));
+        let by_prop = Query::<Runway>::new(&c, None).select_with(|r| r.name).request_url();
+        assert!(matches!(by_prop, Err(Error::InvalidQuery(m)) if m.contains("SelectSupport")));
     }
 
     #[test]

@@ -11,10 +11,8 @@ use crate::error::Error;
 /// The typed options of one request or expansion.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Options {
-    /// `$select` by typed property.
+    /// `$select`, by typed property or by an entity set's `Field`.
     pub select: Vec<Selected>,
-    /// `$select` by wire name (an entity set's `Field` enum).
-    pub select_names: Vec<&'static str>,
     pub filter: Vec<Expr>,
     pub order: Vec<OrderBy>,
     pub expand: Vec<Expand>,
@@ -27,7 +25,6 @@ impl Options {
     /// Whether no option is set.
     pub(crate) fn is_empty(&self) -> bool {
         self.select.is_empty()
-            && self.select_names.is_empty()
             && self.filter.is_empty()
             && self.order.is_empty()
             && self.expand.is_empty()
@@ -38,7 +35,7 @@ impl Options {
 
     /// `$select`'s value.
     fn select(&self) -> Result<Option<String>, Error> {
-        if self.select.is_empty() && self.select_names.is_empty() {
+        if self.select.is_empty() {
             return Ok(None);
         }
         let mut names: Vec<String> = Vec::new();
@@ -47,9 +44,6 @@ impl Options {
                 names.push(name);
             }
         };
-        for name in &self.select_names {
-            push((*name).to_owned());
-        }
         for selected in &self.select {
             let mut name = String::new();
             selected.render(&mut name)?;
