@@ -58,16 +58,7 @@ impl Client {
     pub async fn service_document(&self, api_version: Option<&str>) -> Result<ServiceDocument, Error> {
         let url = self.url_with_version(&[], api_version)?;
         let body = self.inner.get(&url, JSON).await?;
-        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&body)).map_err(|e| {
-            Error::Decode(Box::new(DecodeError {
-                collection: "service document".into(),
-                url,
-                page: 0,
-                row: None,
-                path: e.path().to_string(),
-                source: e.into_inner(),
-            }))
-        })
+        crate::query::decode_entity(&body, "service document", &url)
     }
 
     /// The raw CSDL `$metadata` document (of `api_version`, for services that take one).

@@ -1,8 +1,10 @@
 //! When and how long to wait before sending a failed request again.
 //!
 //! Retried: HTTP 429, 500, 502, 503 and 504 and transport failures (connection refused or reset,
-//! timeouts). Every request this crate sends is a GET (or the token POST, which is idempotent), so
-//! a retry never repeats a side effect. A 401 is handled separately (one token refresh, see
+//! timeouts), for requests that cannot do anything twice (reads, `PUT`, `DELETE`, a `PATCH` with
+//! `If-Match`, token requests); the others (a create, an action, a `PATCH` without `If-Match`)
+//! only when the service provably did nothing ([`is_nothing_done_status`], or a connection that
+//! failed before the request was written). A 401 is handled separately (one token refresh, see
 //! [`crate::auth::TokenProvider::invalidate`]); other statuses are final.
 
 use std::time::{Duration, SystemTime};

@@ -14,7 +14,6 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures::future::BoxFuture;
 use reqwest::StatusCode;
@@ -22,7 +21,7 @@ use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use super::token_endpoint::{TokenCache, request_token, token_http_client};
+use super::token_endpoint::{DEFAULT_TIMEOUT, TokenCache, request_token, token_http_client};
 use super::{AccessToken, AuthError, TokenProvider};
 use crate::retry::RetryPolicy;
 
@@ -102,7 +101,7 @@ impl ManagedIdentity {
         };
         let resource = scope.strip_suffix("/.default").unwrap_or(scope).to_owned();
         // The endpoints are on the machine: never through a proxy.
-        let http = token_http_client(Duration::from_secs(30), false)?;
+        let http = token_http_client(DEFAULT_TIMEOUT, false)?;
         Ok(ManagedIdentity { endpoint, client_id, resource, retry, http, cache: Arc::default() })
     }
 

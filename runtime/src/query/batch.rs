@@ -77,7 +77,7 @@ pub struct ChangeSet<'b, 'c> {
 }
 
 fn read_entity<E: DeserializeOwned>(reply: Reply, name: &str, url: &Url) -> Result<Option<E>, Error> {
-    if reply.body.iter().all(u8::is_ascii_whitespace) {
+    if super::entity::is_blank(&reply.body) {
         return Ok(None);
     }
     super::entity::decode_entity(&reply.body, name, url).map(Some)
@@ -138,12 +138,7 @@ impl<'c> Batch<'c> {
             self.invalid.get_or_insert(error.to_string());
             HeaderMap::new()
         });
-        let idempotent = match write.method {
-            Method::PUT | Method::DELETE => true,
-            Method::PATCH => write.if_match.is_some(),
-            _ => false,
-        };
-        let body = (write.method != Method::DELETE).then(|| write.body.clone());
+        let (idempotent, body) = (write.idempotent(), write.sent_body());
         let id = (self.parts.len() + 1).to_string();
         let index = self.push(Part { id, method: write.method.clone(), url, headers, body, group, idempotent });
         Handle { index, name: write.resource.name.clone(), decode: R::read, _result: PhantomData }
@@ -577,10 +572,11 @@ fn multipart_replies(
     for (headers, content) in split_parts(&text, &boundary) {
         let Some(part) = parts.get(next) else { break };
         let part_type = headers.iter().find(|(n, _)| n == "content-type").map(|(_, v)| v.as_str()).unwrap_or_default();
+        // The requests of the part's change set, if it is one.
+        let members: Vec<usize> =
+            (next..parts.len()).take_while(|&i| part.group.is_some() && parts[i].group == part.group).collect();
         match (&part.group, boundary_of(part_type)) {
-            (Some(group), Some(inner)) if part_type.starts_with("multipart/mixed") => {
-                let members: Vec<usize> =
-                    (next..parts.len()).take_while(|&i| parts[i].group.as_ref() == Some(group)).collect();
+            (Some(_), Some(inner)) if part_type.starts_with("multipart/mixed") => {
                 for (position, (headers, content)) in split_parts(&content, &inner).into_iter().enumerate() {
                     let id = headers.iter().find(|(n, _)| n == "content-id").map(|(_, v)| v.clone());
                     let index = id
@@ -593,10 +589,8 @@ fn multipart_replies(
                 }
                 next += members.len();
             }
-            (Some(group), _) => {
+            (Some(_), _) => {
                 // A change set that failed answers once, for all of its requests.
-                let members: Vec<usize> =
-                    (next..parts.len()).take_while(|&i| parts[i].group.as_ref() == Some(group)).collect();
                 let (status, headers, body) = http_response(&content);
                 for &index in &members {
                     replies[index] = Some(reply_of(&parts[index], url, status, headers.clone(), body.clone()));

@@ -88,7 +88,7 @@ impl<'c, E: Structured + DeserializeOwned + Send + 'static> Single<'c, E> {
             Err(error) => return Err(error),
         };
         // 204 No Content: a navigation property with no related entity.
-        if body.iter().all(u8::is_ascii_whitespace) {
+        if is_blank(&body) {
             return Ok(None);
         }
         decode_entity(&body, &self.resource.name, &url).map(Some)
@@ -104,7 +104,7 @@ impl<'c, E: Structured + DeserializeOwned + Send + 'static> Single<'c, E> {
             Err(error) if error.status() == Some(StatusCode::NOT_FOUND) => return Ok(None),
             Err(error) => return Err(error),
         };
-        if answer.body.iter().all(u8::is_ascii_whitespace) {
+        if is_blank(&answer.body) {
             return Ok(None);
         }
         let header = answer.headers.get(reqwest::header::ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -179,6 +179,11 @@ async fn read_media(resource: &Resource<'_>) -> Result<Option<Media>, Error> {
     }
     let content_type = answer.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
     Ok(Some(Media { content_type, bytes: answer.body }))
+}
+
+/// Whether an answer body says nothing: `204 No Content`, or blanks.
+pub(crate) fn is_blank(body: &[u8]) -> bool {
+    body.iter().all(u8::is_ascii_whitespace)
 }
 
 /// Decodes one entity (the body of a `GET` by key), naming the resource and the field on error.

@@ -67,8 +67,8 @@ use url::Url;
 
 pub use batch::{Batch, BatchResults, ChangeSet, Handle};
 pub use caps::{CanCount, CanExpand, CanFilter, CanSelect, CanSkip, CanSort, CanTop, Caps, Restrictions, Unrestricted};
-pub(crate) use entity::header_map;
 pub use entity::{Media, MediaEntity, Navigation, Single};
+pub(crate) use entity::{decode_entity, header_map};
 pub use expr::{
     Expr, HasDate, HasTime, Leads, Many, One, Operand, OrderBy, Ordered, Prop, Selected, Selection, StreamProperty,
     Structured, Textual, Value, Values,

@@ -27,11 +27,11 @@ use serde_with::{DeserializeAs, Same, SerializeAs};
 use url::Url;
 
 use super::caps::Restrictions;
-use super::entity::{Media, Single, header_map};
+use super::entity::{Media, Single, header_map, is_blank};
 use super::literal::Literal;
 use super::{Query, QueryExtension, Resource};
 use crate::client::Client;
-use crate::error::{DecodeError, Error};
+use crate::error::Error;
 use crate::paging::{decode_collection, resolve_next_link};
 use crate::transport::Request;
 
@@ -322,22 +322,8 @@ pub struct Answered<'a> {
 
 impl Answered<'_> {
     fn decode<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, Error> {
-        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(body)).map_err(|e| {
-            Error::Decode(Box::new(DecodeError {
-                collection: self.name.to_owned(),
-                url: self.url.clone(),
-                page: 0,
-                row: None,
-                path: e.path().to_string(),
-                source: e.into_inner(),
-            }))
-        })
+        super::entity::decode_entity(body, self.name, self.url)
     }
-}
-
-/// Whether an answer body says nothing: `204 No Content`, or blanks.
-fn is_empty(body: &[u8]) -> bool {
-    body.iter().all(u8::is_ascii_whitespace)
 }
 
 /// How an operation's answer is decoded (see [`Operation::send`]).
@@ -388,7 +374,7 @@ where
     type Output = T;
 
     async fn decode(answer: Answered<'_>, body: Vec<u8>) -> Result<T, Error> {
-        if is_empty(&body) {
+        if is_blank(&body) {
             return answer.decode::<DeserializeAsWrap<T, A>>(b"null").map(DeserializeAsWrap::into_inner);
         }
         // Some services answer with the bare value rather than `{"value": …}`.
@@ -408,7 +394,7 @@ impl<T: DeserializeOwned + Send> Returns for Object<T> {
     type Output = T;
 
     async fn decode(answer: Answered<'_>, body: Vec<u8>) -> Result<T, Error> {
-        answer.decode(if is_empty(&body) { b"null" } else { &body })
+        answer.decode(if is_blank(&body) { b"null" } else { &body })
     }
 }
 
@@ -436,7 +422,7 @@ where
     type Output = Vec<T>;
 
     async fn decode(answer: Answered<'_>, body: Vec<u8>) -> Result<Vec<T>, Error> {
-        if is_empty(&body) {
+        if is_blank(&body) {
             return Ok(Vec::new());
         }
         let mut items = Vec::new();

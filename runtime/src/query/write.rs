@@ -360,16 +360,26 @@ impl<'c, R: WriteResult> Write<'c, R> {
         Ok(headers)
     }
 
+    /// Whether sending the write twice does what sending it once does (see the module docs).
+    pub(crate) fn idempotent(&self) -> bool {
+        match self.method {
+            Method::PUT | Method::DELETE => true,
+            Method::PATCH => self.if_match.is_some(),
+            _ => false,
+        }
+    }
+
+    /// The body sent: none for a `DELETE`.
+    pub(crate) fn sent_body(&self) -> Option<Vec<u8>> {
+        (self.method != Method::DELETE).then(|| self.body.clone())
+    }
+
     /// Sends the write once, or again under the rules of the [module docs](self).
     pub async fn send(&self) -> Result<R::Output, Error> {
         let url = self.request_url()?;
         let headers = self.headers()?;
-        let idempotent = match self.method {
-            Method::PUT | Method::DELETE => true,
-            Method::PATCH => self.if_match.is_some(),
-            _ => false,
-        };
-        let body = (self.method != Method::DELETE).then(|| (JSON, self.body.clone()));
+        let idempotent = self.idempotent();
+        let body = self.sent_body().map(|body| (JSON, body));
         let request = Request {
             method: self.method.clone(),
             url: &url,
@@ -461,7 +471,7 @@ impl<E: DeserializeOwned> WriteResult for Created<E> {
     /// A created entity answered without its representation is read from its location: the
     /// create happened, and failing here would invite a caller to create it again.
     fn read_from(answer: &Reply) -> Option<String> {
-        if !answer.body.iter().all(u8::is_ascii_whitespace) {
+        if !super::entity::is_blank(&answer.body) {
             return None;
         }
         location_of(answer)
@@ -509,7 +519,7 @@ impl<E: DeserializeOwned> WriteResult for Written<E> {
 
     fn read(answer: Reply, name: &str, url: &Url) -> Result<Written<E>, Error> {
         let header = etag(&answer);
-        if answer.body.iter().all(u8::is_ascii_whitespace) {
+        if super::entity::is_blank(&answer.body) {
             return Ok(Written { etag: header, row: None });
         }
         let tagged: Tagged<E> = super::entity::decode_entity(&answer.body, name, url)?;
