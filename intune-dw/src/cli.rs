@@ -179,21 +179,10 @@ pub async fn run(
                 Ok(tenants) => tenants,
                 Err(e) => return usage_error(e),
             };
-            let store = match Location::parse(&store, env) {
+            let store = match store_for(&store, tenants.len(), env) {
                 Ok(store) => store,
-                Err(e) => {
-                    eprintln!("error: --store: {e:#}");
-                    return EXIT_USAGE;
-                }
+                Err(code) => return code,
             };
-            if tenants.len() > 1 && !store.per_tenant() {
-                eprintln!(
-                    "error: {} tenants cannot share one SQLite file: put {TENANT_PLACEHOLDER} in the --store path, \
-                     or give a PostgreSQL URL (one schema per tenant)",
-                    tenants.len()
-                );
-                return EXIT_USAGE;
-            }
             let options = SyncOptions { store, version: api_version, collections, concurrency: concurrency.into() };
             let results = sync::run_tenants(&tenants, &options, &Progress::stderr()).await;
             let several = results.len() > 1;
@@ -316,20 +305,10 @@ async fn export_store(
         },
         None => vec![config::ENV_TENANT.to_owned()],
     };
-    let location = match Location::parse(store, env) {
+    let location = match store_for(store, names.len(), env) {
         Ok(location) => location,
-        Err(e) => {
-            eprintln!("error: --store: {e:#}");
-            return EXIT_USAGE;
-        }
+        Err(code) => return code,
     };
-    if names.len() > 1 && !location.per_tenant() {
-        eprintln!(
-            "error: {} tenants cannot share one SQLite file: put {TENANT_PLACEHOLDER} in the --store path",
-            names.len()
-        );
-        return EXIT_USAGE;
-    }
     #[cfg(feature = "parquet")]
     {
         let lake = match crate::lake::Lake::open(&out, env) {
@@ -375,6 +354,22 @@ fn load_tenants(
         Some(file) => config::tenants_from_file(file, env),
         None => config::tenant_from_env(env).map(|tenant| vec![tenant]),
     }
+}
+
+/// The store of `--store` for `tenants` tenants (a usage error, printed, when unusable).
+fn store_for(text: &str, tenants: usize, env: &dyn Fn(&str) -> Option<String>) -> Result<Location, u8> {
+    let location = Location::parse(text, env).map_err(|e| {
+        eprintln!("error: --store: {e:#}");
+        EXIT_USAGE
+    })?;
+    if tenants > 1 && !location.per_tenant() {
+        eprintln!(
+            "error: {tenants} tenants cannot share one SQLite file: put {TENANT_PLACEHOLDER} in the --store path, \
+             or give a PostgreSQL URL (one schema per tenant)"
+        );
+        return Err(EXIT_USAGE);
+    }
+    Ok(location)
 }
 
 fn usage_error(error: config::ConfigError) -> u8 {

@@ -142,7 +142,13 @@ async fn run_tenant(
     let collections = select(options.version, &options.collections)
         .map_err(|unknown| anyhow!("api-version {} has no collection {}", options.version, unknown.join(", ")))?;
     let store = options.store.open(tenant, options.version).await?;
-    let drift = drift::check(client, options.version).await?;
+    let drift = match drift::check(client, options.version).await {
+        Ok(drift) => drift,
+        Err(e) => {
+            store.close().await;
+            return Err(e);
+        }
+    };
     for note in &drift.notes {
         progress.println(&format!("{label}schema drift (additive): {note}"));
     }
@@ -182,6 +188,7 @@ async fn run_tenant(
     // The permits bound the fetches; this bounds the tasks waiting for one.
     let mut results: Vec<(String, Outcome)> =
         futures::stream::iter(tasks).buffer_unordered(options.concurrency.max(1)).collect().await;
+    store.close().await;
     let order: Vec<&str> = collections.iter().map(|c| c.name.as_str()).collect();
     results.sort_by_key(|(name, _)| order.iter().position(|n| n == name));
     Ok(Report { collections: results, notes: drift.notes })

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use intune_dw::lake::{Lake, Manifest};
 use intune_dw::mock::MockConfig;
-use intune_dw::schema::{ApiVersion, VersionSchema};
+use intune_dw::schema::ApiVersion;
 use object_store::ObjectStore;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sha2::{Digest, Sha256};
@@ -248,5 +248,4 @@ fn tenants_export_side_by_side_to_azure_blob_storage() {
             }
         }
     });
-    let _ = V1.schema();
 }

@@ -234,6 +234,8 @@ fn a_refresh_that_fails_midway_keeps_the_previous_rows() {
     };
     let sync = || sync_from(&served.warehouse.service_root());
     assert!(sync().complete());
+    // A sync that returned has let go of its store: the next may open it at once.
+    drop(intune_dw::store::Store::open(&path, V1).expect("the store is still locked after its sync returned"));
     let device_types = V1.schema().collection("deviceTypes").unwrap();
     let before = stored(&path, device_types);
     assert_eq!(before.len(), 30);

@@ -96,6 +96,14 @@ impl PgPool {
         Ok(PgPool { free: std::sync::Mutex::new(stores), available: tokio::sync::Semaphore::new(PG_CONNECTIONS) })
     }
 
+    /// Releases the schema's lock now, not when the server notices the connections are gone.
+    async fn close(&self) {
+        let stores: Vec<PgStore> = std::mem::take(&mut *self.free.lock().unwrap_or_else(|e| e.into_inner()));
+        for store in stores {
+            store.unlock().await;
+        }
+    }
+
     /// A connection, until the guard is dropped.
     async fn get(&self) -> Result<Pooled<'_>> {
         let permit = self.available.acquire().await?;
@@ -134,6 +142,14 @@ impl Drop for Pooled<'_> {
 }
 
 impl StoreHandle {
+    /// Closes the store once the other handles are dropped, its lock released when this returns.
+    pub async fn close(self) {
+        match self {
+            StoreHandle::Sqlite(writer) => writer.close().await,
+            StoreHandle::Postgres(pool) => pool.close().await,
+        }
+    }
+
     /// Creates the table of `collection` (or adds its new columns), and says what is stored.
     pub async fn prepare(&self, collection: &'static Collection) -> Result<Plan> {
         match self {

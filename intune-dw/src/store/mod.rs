@@ -76,6 +76,26 @@ pub struct Checkpoint {
     pub cursor: Option<Cursor>,
 }
 
+impl Checkpoint {
+    /// The scope and cursor as both stores keep them (JSON text).
+    pub(crate) fn stored(&self) -> Result<(String, Option<String>)> {
+        Ok((serde_json::to_string(&self.scope)?, self.cursor.as_ref().map(serde_json::to_string).transpose()?))
+    }
+
+    /// Reads a stored checkpoint back. A refresh whose pending table is gone (a store from before
+    /// pending tables) starts over: its cursor is dropped.
+    pub(crate) fn read(scope: &str, cursor: Option<&str>, pending_exists: bool) -> Result<Checkpoint> {
+        let scope: Scope = serde_json::from_str(scope).context("unreadable sync state")?;
+        let cursor = match (&scope, pending_exists) {
+            (Scope::ModifiedSince { .. }, _) | (_, true) => {
+                cursor.map(serde_json::from_str).transpose().context("unreadable sync cursor")?
+            }
+            _ => None,
+        };
+        Ok(Checkpoint { scope, cursor })
+    }
+}
+
 /// What the store knows before syncing a collection.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
@@ -140,7 +160,6 @@ fn lock_for_writing(path: &Path) -> Result<std::fs::File> {
     }
 }
 
-/// The pending table of a refresh of `collection` (see the module docs).
 /// A collection's watermark as both stores keep it (RFC 3339 text).
 pub(crate) fn parse_watermark(text: Option<String>, collection: &Collection) -> Result<Option<OffsetDateTime>> {
     text.map(|text| {
@@ -150,7 +169,8 @@ pub(crate) fn parse_watermark(text: Option<String>, collection: &Collection) -> 
     .transpose()
 }
 
-fn pending_table(collection: &str) -> String {
+/// The pending table of a refresh of `collection` (see the module docs).
+pub(crate) fn pending_table(collection: &str) -> String {
     format!("_pending_{collection}")
 }
 
@@ -285,20 +305,9 @@ impl Store {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .optional()?;
-        let mut checkpoint = match state {
-            None => None,
-            Some((scope, cursor)) => Some(Checkpoint {
-                scope: serde_json::from_str(&scope).context("unreadable sync state")?,
-                cursor: cursor.map(|c| serde_json::from_str(&c)).transpose().context("unreadable sync cursor")?,
-            }),
-        };
-        // A refresh whose pending table is gone (a store from before pending tables) starts over.
-        if let Some(checkpoint) = &mut checkpoint
-            && !matches!(checkpoint.scope, Scope::ModifiedSince { .. })
-            && !table_exists(&self.conn, &pending_table(&collection.name))?
-        {
-            checkpoint.cursor = None;
-        }
+        let pending_exists = table_exists(&self.conn, &pending_table(&collection.name))?;
+        let checkpoint =
+            state.map(|(scope, cursor)| Checkpoint::read(&scope, cursor.as_deref(), pending_exists)).transpose()?;
         let latest_day = match collection.column(DATE_KEY) {
             Some(_) => self.conn.query_row(
                 &format!("SELECT max({}) FROM {}", quote(DATE_KEY), quote(&collection.name)),
@@ -351,8 +360,7 @@ impl Store {
                 params![collection.name, watermark],
             )?;
         }
-        let scope = serde_json::to_string(&page.checkpoint.scope)?;
-        let cursor = page.checkpoint.cursor.as_ref().map(serde_json::to_string).transpose()?;
+        let (scope, cursor) = page.checkpoint.stored()?;
         tx.execute(
             "INSERT OR REPLACE INTO _sync_state (collection, scope, cursor) VALUES (?1, ?2, ?3)",
             params![collection.name, scope, cursor],

@@ -22,7 +22,10 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use tokio_postgres::{Client, Config, NoTls};
 
-use super::{Checkpoint, EXTRA_COLUMN, PageWrite, Plan, Scope, column_names, create_table, fault, key_names, quote};
+use super::{
+    Checkpoint, EXTRA_COLUMN, PageWrite, Plan, Scope, column_names, create_table, fault, key_names, pending_table,
+    quote,
+};
 use crate::schema::{ApiVersion, Collection, Column, ColumnType};
 
 /// Whether the table `$1` has nothing a swap with its pending table `$2` would lose: no index but
@@ -420,6 +423,11 @@ impl PgStore {
         Ok(())
     }
 
+    /// Releases the session's advisory locks (the schema's, on the connection that took it).
+    pub(crate) async fn unlock(&self) {
+        let _ = self.client.batch_execute("SELECT pg_advisory_unlock_all()").await;
+    }
+
     /// What is stored for `collection`.
     pub async fn plan(&self, collection: &Collection) -> Result<Plan> {
         let state = self
@@ -429,22 +437,9 @@ impl PgStore {
                 &[&collection.name],
             )
             .await?;
-        let mut checkpoint = match state {
-            None => None,
-            Some(row) => {
-                let (scope, cursor): (String, Option<String>) = (row.get(0), row.get(1));
-                Some(Checkpoint {
-                    scope: serde_json::from_str(&scope).context("unreadable sync state")?,
-                    cursor: cursor.map(|c| serde_json::from_str(&c)).transpose().context("unreadable sync cursor")?,
-                })
-            }
-        };
-        if let Some(checkpoint) = &mut checkpoint
-            && !matches!(checkpoint.scope, Scope::ModifiedSince { .. })
-            && !self.table_exists(&pending_table(&collection.name)).await?
-        {
-            checkpoint.cursor = None;
-        }
+        let pending_exists = self.table_exists(&pending_table(&collection.name)).await?;
+        let checkpoint =
+            state.map(|row| Checkpoint::read(row.get(0), row.get::<_, Option<&str>>(1), pending_exists)).transpose()?;
         let latest_day = match collection.column(DATE_KEY) {
             Some(_) => self
                 .client
@@ -470,7 +465,8 @@ impl PgStore {
     pub async fn write_page(&mut self, collection: &Collection, page: PageWrite) -> Result<()> {
         let table = self.table(&collection.name);
         let refresh = !matches!(page.checkpoint.scope, Scope::ModifiedSince { .. });
-        let (watermark, scope, cursor) = bookkeeping(&page)?;
+        let watermark = page.watermark.map(date_time_offset_literal).transpose()?;
+        let (scope, cursor) = page.checkpoint.stored()?;
         let types: Vec<PgType> = collection.columns.iter().map(PgType::of).chain([PgType::Jsonb]).collect();
         let keys = (!refresh).then(|| page_keys(collection, &page.rows));
         let mut rows = Vec::with_capacity(page.rows.len());
@@ -733,19 +729,6 @@ fn last_per_key(keys: &[Vec<String>], rows: Vec<Vec<PgValue>>) -> Vec<Vec<PgValu
         return rows;
     }
     rows.into_iter().zip(keep.into_iter().rev()).filter_map(|(row, keep)| keep.then_some(row)).collect()
-}
-
-/// The pending table of a refresh (named as in the SQLite store).
-fn pending_table(collection: &str) -> String {
-    format!("_pending_{collection}")
-}
-
-/// The page's watermark, scope and cursor as stored.
-fn bookkeeping(page: &PageWrite) -> Result<(Option<String>, String, Option<String>)> {
-    let watermark = page.watermark.map(date_time_offset_literal).transpose()?;
-    let scope = serde_json::to_string(&page.checkpoint.scope)?;
-    let cursor = page.checkpoint.cursor.as_ref().map(serde_json::to_string).transpose()?;
-    Ok((watermark, scope, cursor))
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 //! work.
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 use anyhow::{Context, Result, anyhow};
 
@@ -14,6 +16,7 @@ type Job = Box<dyn FnOnce(&mut Store) + Send>;
 #[derive(Debug, Clone)]
 pub struct SqliteWriter {
     jobs: std::sync::mpsc::Sender<Job>,
+    thread: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
 
 impl SqliteWriter {
@@ -22,7 +25,7 @@ impl SqliteWriter {
         let (jobs, queue) = std::sync::mpsc::channel::<Job>();
         let (opened, ready) = tokio::sync::oneshot::channel();
         let path = path.to_owned();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("intune-dw-store".into())
             .spawn(move || match Store::open(&path, version) {
                 Ok(mut store) => {
@@ -38,7 +41,18 @@ impl SqliteWriter {
             })
             .context("cannot start the store thread")?;
         ready.await.context("the store thread stopped")??;
-        Ok(SqliteWriter { jobs })
+        Ok(SqliteWriter { jobs, thread: Arc::new(Mutex::new(Some(thread))) })
+    }
+
+    /// Waits, once every other handle is dropped, until the thread has closed the store and
+    /// released its lock: a sync that returns has let go of its file, and the next may start.
+    pub async fn close(self) {
+        let SqliteWriter { jobs, thread } = self;
+        drop(jobs);
+        let thread = thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(thread) = thread {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
     }
 
     /// Runs `f` on the store and returns its result.
