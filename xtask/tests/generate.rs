@@ -303,11 +303,10 @@ fn the_committed_bookshop_client_is_fresh_and_check_reports_drift() {
          --crate-name cap-client --in-workspace",
         String::from_utf8_lossy(&fresh.stderr)
     );
-    // A copy at the same depth, with one file changed and one added.
-    let copy = root.join("target/cap-client-drift");
-    let _ = std::fs::remove_dir_all(&copy);
+    // A copy one level deeper (under `target/`), with one file changed and one added.
     let copy = root.join("target").join("cap-client-drift");
-    for file in atomic_files_under(&root.join("cap-client")) {
+    let _ = std::fs::remove_dir_all(&copy);
+    for file in atomic_files::files_under(&root.join("cap-client")).unwrap() {
         let relative = file.strip_prefix(root.join("cap-client")).unwrap();
         let target = copy.join(relative);
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
@@ -322,17 +321,4 @@ fn the_committed_bookshop_client_is_fresh_and_check_reports_drift() {
     // `Cargo.toml` differs too: its runtime path is relative to a crate one level deeper.
     assert!(stderr.contains("stale: Cargo.toml"), "{stderr}");
     assert_eq!(std::fs::read_to_string(copy.join("src/books.rs")).unwrap(), "// edited\n", "nothing written");
-}
-
-/// Every file under `dir`.
-fn atomic_files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() { pending.push(path) } else { files.push(path) }
-        }
-    }
-    files
 }

@@ -204,7 +204,6 @@ pub struct EntitySetPlan {
     /// `Some(inner)` when `row` is a transparent wrapper around a shared entity type.
     pub wrapped: Option<TypePath>,
     pub field_enum: TypePath,
-    pub key: Vec<String>,
     /// The marker traits of the service profile that the row type implements.
     pub markers: Vec<String>,
     /// The set's kind, when the service profile classifies entity sets.

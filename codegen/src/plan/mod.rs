@@ -444,7 +444,6 @@ impl<'m> Planner<'m> {
             row,
             wrapped,
             field_enum,
-            key,
             markers: rules.iter().map(|rule| rule.implement.to_string()).collect(),
             kind: self.profile.kind.as_ref().map(|spec| {
                 let variant = rules.iter().find_map(|rule| rule.kind.as_ref()).unwrap_or(&spec.default);
