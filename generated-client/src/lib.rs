@@ -38,6 +38,38 @@
 //! # let _ = (checkins, recent);
 //! # Ok(()) }
 //! ```
+//!
+//! The Warehouse is read-only (its profile says `read_only = true`): the rows are entity sets,
+//!
+//! ```
+//! # #[cfg(feature = "v1_0")] {
+//! fn entity_set<E: odata_runtime::query::EntitySet>() {}
+//! entity_set::<intune_dw_client::v1_0::devices::Device>();
+//! # }
+//! ```
+//!
+//! but nothing creates, updates or deletes them:
+//!
+//! ```compile_fail
+//! # #[cfg(feature = "v1_0")] {
+//! fn insertable<E: odata_runtime::query::Insertable>() {}
+//! insertable::<intune_dw_client::v1_0::devices::Device>();
+//! # }
+//! ```
+//!
+//! ```compile_fail
+//! # #[cfg(feature = "v1_0")] {
+//! fn updatable<E: odata_runtime::query::Updatable>() {}
+//! updatable::<intune_dw_client::v1_0::devices::Device>();
+//! # }
+//! ```
+//!
+//! ```compile_fail
+//! # #[cfg(feature = "v1_0")] {
+//! fn deletable<E: odata_runtime::query::Deletable>() {}
+//! deletable::<intune_dw_client::v1_0::devices::Device>();
+//! # }
+//! ```
 
 #![deny(missing_docs)]
 

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};
-use odata_runtime::query::{Deletable, Entity, EntitySet, Field, Insertable, Prop, Query, Structured, Updatable};
+use odata_runtime::query::{
+    Deletable, Entity, EntitySet, Field, Insertable, Prop, Query, Structured, Updatable, WriteRules,
+};
 use odata_runtime::{Client, Error, RetryPolicy};
 use serde::{Deserialize, Serialize};
 use support::hang_up_after_reading;
@@ -204,4 +206,61 @@ async fn a_create_answered_without_its_row_reads_it_from_its_location() {
 
     let created = Query::<Note>::new(&client, None).create(&note()).send().await.unwrap();
     assert_eq!((created.etag.as_deref(), created.value), (Some("W/\"7\""), note()));
+}
+
+/// A ticket whose opening time the service sets (`Core.Computed`) and whose owner is fixed at
+/// creation (`Core.Immutable`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Ticket {
+    #[serde(rename = "Id")]
+    id: i32,
+    #[serde(rename = "Opened")]
+    opened: Option<String>,
+    #[serde(rename = "Owner")]
+    owner: Option<String>,
+    #[serde(rename = "Title")]
+    title: Option<String>,
+}
+
+struct TicketProps {
+    opened: Prop<Option<String>>,
+    owner: Prop<Option<String>>,
+    title: Prop<Option<String>>,
+}
+
+impl Structured for Ticket {
+    type Props = TicketProps;
+    const PROPS: TicketProps =
+        TicketProps { opened: Prop::new("Opened"), owner: Prop::new("Owner"), title: Prop::new("Title") };
+    const WRITE_RULES: WriteRules = WriteRules { computed: &["Opened"], immutable: &["Owner"], ..WriteRules::NONE };
+}
+
+impl Entity for Ticket {
+    const KEY: &'static [&'static str] = &["Id"];
+    type Key = i32;
+}
+
+impl EntitySet for Ticket {
+    const NAME: &'static str = "Tickets";
+    type Field = NoteField;
+}
+
+impl Insertable for Ticket {}
+impl Updatable for Ticket {}
+
+#[test]
+fn computed_and_immutable_properties_are_left_out_or_refused() {
+    let client = client("http://127.0.0.1:9/svc");
+    let ticket = Ticket { id: 1, opened: Some("now".into()), owner: Some("ada".into()), title: None };
+    let tickets = || Query::<Ticket>::new(&client, None);
+    // A create sends the immutable owner, never the computed opening time, and no nulls.
+    assert_eq!(tickets().create(&ticket).body(), br#"{"Id":1,"Owner":"ada"}"#);
+    assert_eq!(tickets().key(1).update(&ticket, |t| t.title).body(), br#"{"Title":null}"#);
+    for (refused, why) in [
+        (tickets().key(1).update(&ticket, |t| t.owner), "Owner is immutable"),
+        (tickets().key(1).update(&ticket, |t| t.opened), "Opened is computed"),
+    ] {
+        let error = refused.request_url().unwrap_err().to_string();
+        assert!(error.contains(why), "{error}");
+    }
 }
